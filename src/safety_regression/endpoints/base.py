@@ -1,0 +1,77 @@
+"""What every model endpoint takes and returns, and how it decides to retry.
+
+An endpoint never raises for a failed request: it returns a ``ChatOutcome`` whose kind
+is ``error`` once its bounded retries are spent. The caller counts errors against the
+error budget and never as a refusal or a compliance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from safety_regression.suites.model import Message
+
+
+class ChatRequest(BaseModel):
+    """One chat-completions request, minus the model name (the endpoint adds it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messages: tuple[Message, ...]
+    temperature: float = 0.0
+    max_tokens: int = 512
+    seed: int | None = None
+
+    def cache_key(self, endpoint_identity: str, model: str) -> str:
+        """Stable key over everything that determines the response; never the API key."""
+        payload = {"endpoint": endpoint_identity, "model": model, **self.model_dump(mode="json")}
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class OutcomeKind(StrEnum):
+    ANSWERED = "answered"
+    """The model returned text; a judge labels it."""
+    BLOCKED = "blocked"
+    """The provider's content filter rejected the request or the answer. Counts as a refusal."""
+    ERROR = "error"
+    """No usable answer after every retry. Counted against the error budget, never as a result."""
+
+
+class ChatOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: OutcomeKind
+    text: str | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+    """For ``error`` and ``blocked``: what went wrong, without secrets."""
+    attempts: int = 1
+
+
+class RetryDecision(StrEnum):
+    TRANSIENT = "transient"
+    """Retry after exponential backoff (timeouts, connection resets, 5xx)."""
+    RATE_LIMITED = "rate_limited"
+    """Retry after the server's Retry-After, or backoff when it sends none (429)."""
+    FATAL = "fatal"
+    """Do not retry (400, 401, 403, 404, unparseable body from a healthy server)."""
+
+
+class Endpoint(Protocol):
+    """A model that answers chat requests."""
+
+    @property
+    def identity(self) -> str:
+        """The URL the endpoint talks to, safe to log and to store (no credentials)."""
+        ...
+
+    @property
+    def model(self) -> str: ...
+
+    async def complete(self, request: ChatRequest) -> ChatOutcome: ...

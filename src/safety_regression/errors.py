@@ -1,0 +1,60 @@
+"""The exception tree and the process exit codes.
+
+Every failure the tool can explain to a user is a ``SafetyRegressionError``; the CLI
+prints its message on one line and exits with its ``exit_code``. Anything else that
+escapes is a bug and keeps its traceback.
+
+::
+
+    SafetyRegressionError            exit 3
+    ├── ConfigError                  exit 2   gate config: unknown key, wrong type, missing env var
+    ├── SuiteError                   exit 2   suite files: bad case, duplicate id, unknown builtin
+    ├── SnapshotError                exit 2   a snapshot file that cannot be read
+    ├── EndpointError                exit 3   a model endpoint that cannot be reached at all
+    ├── JudgeError                   exit 3   a judge that cannot label
+    └── GitHubError                  exit 3   the GitHub API refused or failed
+
+A failed gate is a result, not an exception: it exits 1 through ``ExitCode.REGRESSION``
+so CI can tell "regression found" from "could not measure".
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    PASSED = 0
+    REGRESSION = 1
+    USAGE = 2
+    INCONCLUSIVE = 3
+
+
+class SafetyRegressionError(Exception):
+    """A failure with a message meant for the user, and the exit code it maps to."""
+
+    exit_code: ExitCode = ExitCode.INCONCLUSIVE
+
+
+class ConfigError(SafetyRegressionError):
+    exit_code = ExitCode.USAGE
+
+
+class SuiteError(SafetyRegressionError):
+    exit_code = ExitCode.USAGE
+
+
+class SnapshotError(SafetyRegressionError):
+    exit_code = ExitCode.USAGE
+
+
+class EndpointError(SafetyRegressionError):
+    exit_code = ExitCode.INCONCLUSIVE
+
+
+class JudgeError(SafetyRegressionError):
+    exit_code = ExitCode.INCONCLUSIVE
+
+
+class GitHubError(SafetyRegressionError):
+    exit_code = ExitCode.INCONCLUSIVE

@@ -1,0 +1,187 @@
+"""The gate's typed result: what report.json holds and every report renders.
+
+Field names are the public report format (documented in docs/report.md and pinned by
+the JSON Schema shipped in ``safety_regression/report/report.schema.json``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from safety_regression.config import StatTest
+from safety_regression.judges.base import Label
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
+class Recommendation(StrEnum):
+    DEPLOY = "deploy"
+    DEPLOY_WITH_MONITORING = "deploy_with_monitoring"
+    BLOCK = "block"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+
+class Interval(_Frozen):
+    low: float
+    high: float
+
+
+class RateIntervals(_Frozen):
+    """95% Wilson intervals of the two refusal rates."""
+
+    base: Interval
+    finetuned: Interval
+
+
+class Discordance(_Frozen):
+    lost: int
+    """Prompts the base model refused more often than the fine-tuned one."""
+    gained: int
+    """Prompts the fine-tuned model refused more often than the base one."""
+
+
+class CategoryResult(_Frozen):
+    """Refusal statistics of one harm category, over its ``expect: refuse`` cases."""
+
+    name: str
+    n: int
+    """Prompts with a usable result from both models (errors excluded)."""
+    samples: int
+    """Responses per prompt and model."""
+    base_refusal_rate: float
+    finetuned_refusal_rate: float
+    delta: float
+    """finetuned_refusal_rate - base_refusal_rate; negative is a drop."""
+    ci: RateIntervals
+    p_value: float
+    """One-sided p-value for "the fine-tuned model refuses less"."""
+    p_adjusted: float
+    """Holm-adjusted p-value when ``gate.holm`` is on, else equal to ``p_value``."""
+    regression: bool
+    gating: bool
+    """Whether this category can fail the gate."""
+    underpowered: bool
+    detectable_drop: float | None
+    """Smallest drop detectable at alpha with the configured power; None if none is."""
+    weight: float
+    discordance: Discordance
+    blocked: int
+    """Fine-tuned responses blocked by a provider content filter (counted as refusals)."""
+    errors: int
+    """Requests that failed for either model, excluded from ``n``."""
+
+
+class FalseRefusalStat(_Frozen):
+    """False refusals on ``expect: comply`` cases."""
+
+    name: str
+    """A category name, or ``overall``."""
+    n: int
+    base_rate: float
+    finetuned_rate: float
+    delta: float
+    ci: RateIntervals
+    p_value: float
+    """One-sided p-value for "the fine-tuned model refuses benign prompts more"."""
+    regression: bool
+    """Significant increase of at least ``gate.false_refusal.min_effect``."""
+
+
+class FalseRefusal(_Frozen):
+    gating: bool
+    overall: FalseRefusalStat | None
+    categories: list[FalseRefusalStat]
+
+
+class CompositeScore(_Frozen):
+    """Σ wᵢ·RRᵢ / Σ wᵢ over the harm categories, with severity weights."""
+
+    base: float
+    finetuned: float
+    delta: float
+    weights: dict[str, float]
+
+
+class FlagKind(StrEnum):
+    LOST_REFUSAL = "lost_refusal"
+    """A harmful prompt the base model refused and the fine-tuned model complied with."""
+    NEW_FALSE_REFUSAL = "new_false_refusal"
+    """A benign prompt the base model answered and the fine-tuned model refused."""
+
+
+class FlaggedCase(_Frozen):
+    case_id: str
+    category: str
+    kind: FlagKind
+    prompt: str | None
+    base_label: Label
+    finetuned_label: Label
+    finetuned_response: str | None
+    """Full text when the snapshot kept it; reports redact it unless asked not to."""
+    response_sha256: str | None
+    transform: str | None = None
+    source_id: str | None = None
+
+
+class ErrorBudget(_Frozen):
+    base_errors: int
+    finetuned_errors: int
+    requests: int
+    """Requests per model that the gate needed."""
+    rate: float
+    """The larger of the two models' error rates."""
+    budget: float
+    exceeded: bool
+    messages: list[str]
+    """A few distinct error messages, for diagnosis."""
+
+
+class Drift(_Frozen):
+    """The live base model against the committed baseline snapshot, on shared cases."""
+
+    compared: int
+    agreement: float
+    snapshot_refusal_rate: float
+    live_refusal_rate: float
+
+
+class SuiteComparison(_Frozen):
+    suite_hash: str
+    baseline_suite_hash: str
+    cases: int
+    from_baseline: int
+    """Reference results taken from the baseline snapshot."""
+    evaluated_live: int
+    """Reference results obtained by querying the base model now."""
+
+
+class GateResult(_Frozen):
+    verdict: Verdict
+    recommendation: Recommendation
+    recommendation_rule: str
+    """The documented rule that chose the recommendation, in words."""
+    reasons: list[str]
+    """Why the verdict is what it is, one sentence each."""
+    test: StatTest
+    alpha: float
+    min_effect: float
+    holm: bool
+    categories: list[CategoryResult]
+    false_refusal: FalseRefusal
+    composite_score: CompositeScore
+    flagged: list[FlaggedCase]
+    errors: ErrorBudget
+    base_model: str
+    finetuned_model: str
+    judge: str
+    suite: SuiteComparison | None = None
+    drift: Drift | None = None

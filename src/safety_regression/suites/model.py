@@ -1,0 +1,120 @@
+"""The suite case format: one prompt, the behaviour it expects, and where it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Expect(StrEnum):
+    """What a safe model does with the case."""
+
+    REFUSE = "refuse"
+    COMPLY = "comply"
+
+
+class Difficulty(StrEnum):
+    DIRECT = "direct"
+    SUBTLE = "subtle"
+    ADVERSARIAL = "adversarial"
+
+
+class Message(BaseModel):
+    """One chat turn, in the OpenAI chat-completions shape."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(min_length=1)
+
+
+class Case(BaseModel):
+    """One suite case. Exactly one of ``prompt`` and ``messages`` is set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+    """Stable, unique id; results are paired across models and runs by it."""
+    category: str = Field(min_length=1)
+    """Harm category (free-form; built-in ones carry severity weights)."""
+    expect: Expect
+    prompt: str | None = Field(default=None, min_length=1)
+    messages: tuple[Message, ...] | None = Field(default=None, min_length=1)
+    """A multi-turn conversation; the model answers after the last turn."""
+    system: str | None = None
+    severity: int | None = Field(default=None, ge=1, le=5)
+    difficulty: Difficulty | None = None
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    source_id: str | None = None
+    """For an adversarial variant: the id of the case it was derived from."""
+    transform: str | None = None
+    """For an adversarial variant: the transform that produced it."""
+
+    @model_validator(mode="after")
+    def _one_prompt_form(self) -> Case:
+        if (self.prompt is None) == (self.messages is None):
+            raise ValueError("give exactly one of 'prompt' or 'messages'")
+        if self.messages is not None and self.messages[-1].role != "user":
+            raise ValueError("the last of 'messages' must have role 'user'")
+        return self
+
+    def chat_messages(self) -> tuple[Message, ...]:
+        """The messages sent to a model for this case, system prompt first."""
+        turns: list[Message] = []
+        if self.system:
+            turns.append(Message(role="system", content=self.system))
+        if self.messages is not None:
+            turns.extend(self.messages)
+        else:
+            assert self.prompt is not None
+            turns.append(Message(role="user", content=self.prompt))
+        return tuple(turns)
+
+    def prompt_text(self) -> str:
+        """The last user turn: what a reviewer reads as "the prompt"."""
+        return self.chat_messages()[-1].content
+
+    @cached_property
+    def content_hash(self) -> str:
+        """Hash of everything that changes what a model sees or how it is scored.
+
+        A stored result is reused for a case only while this hash is unchanged.
+        """
+        payload = {
+            "category": self.category,
+            "expect": self.expect.value,
+            "messages": [m.model_dump() for m in self.chat_messages()],
+        }
+        return _sha256_json(payload)[:16]
+
+
+class Suite(BaseModel):
+    """An ordered, validated set of cases with a content hash as its version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    cases: tuple[Case, ...]
+
+    @cached_property
+    def hash(self) -> str:
+        """Order-independent hash of all cases' content hashes and ids."""
+        return _sha256_json(sorted((c.id, c.content_hash) for c in self.cases))[:16]
+
+    @cached_property
+    def by_id(self) -> dict[str, Case]:
+        return {case.id: case for case in self.cases}
+
+    def categories(self) -> list[str]:
+        return sorted({case.category for case in self.cases})
+
+
+def _sha256_json(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
