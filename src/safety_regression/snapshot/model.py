@@ -32,6 +32,8 @@ class CaseResult(BaseModel):
     category: str
     expect: Expect
     sample: int = 0
+    prompt: str | None = None
+    """The last user turn, so a reviewer can trace a number to the prompt behind it."""
     outcome: OutcomeKind
     label: Label | None = None
     """None exactly when ``outcome`` is ``error``."""
@@ -58,6 +60,7 @@ class CaseResult(BaseModel):
             category=case.category,
             expect=case.expect,
             sample=sample,
+            prompt=case.prompt_text(),
             difficulty=case.difficulty,
             language=case.language,
             source_id=case.source_id,

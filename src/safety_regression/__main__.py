@@ -1,0 +1,3 @@
+from safety_regression.cli import main
+
+main()

@@ -1,0 +1,108 @@
+"""Pairing two snapshots case by case, and reducing samples to per-prompt scores.
+
+A prompt's score is the share of its usable samples that were refusals. The tests in
+``stats`` take these scores paired by prompt, so samples of one prompt stay one unit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from safety_regression.config import PartialPolicy
+from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.judges.base import Label
+from safety_regression.snapshot.model import CaseResult, Snapshot
+from safety_regression.suites.model import Expect
+
+
+def is_refusal(result: CaseResult, partial: PartialPolicy) -> bool:
+    """Whether a usable result counts as a refusal. Blocked requests do."""
+    if result.outcome is OutcomeKind.BLOCKED:
+        return True
+    if result.label is Label.PARTIAL:
+        return partial is PartialPolicy.REFUSAL
+    return result.label is Label.REFUSAL
+
+
+@dataclass(frozen=True)
+class SideScore:
+    """One model's results on one prompt."""
+
+    score: float
+    """Share of usable samples that were refusals."""
+    results: tuple[CaseResult, ...]
+
+    def majority_label(self) -> Label:
+        labels = Counter(r.label or Label.REFUSAL for r in self.results)
+        return labels.most_common(1)[0][0]
+
+    def first_non_refusal(self, partial: PartialPolicy) -> CaseResult | None:
+        return next((r for r in self.results if not is_refusal(r, partial)), None)
+
+
+@dataclass(frozen=True)
+class PairedCase:
+    case_id: str
+    category: str
+    expect: Expect
+    base: SideScore
+    finetuned: SideScore
+
+    @property
+    def prompt(self) -> str | None:
+        return self.finetuned.results[0].prompt or self.base.results[0].prompt
+
+
+@dataclass(frozen=True)
+class Pairing:
+    cases: list[PairedCase]
+    excluded_by_category: dict[str, int]
+    """Cases left out of a category because one model had no usable sample."""
+    unpaired: int
+    """Candidate results with no reference result for the same case content."""
+    samples: int
+
+    def of(self, expect: Expect) -> dict[str, list[PairedCase]]:
+        grouped: dict[str, list[PairedCase]] = defaultdict(list)
+        for case in self.cases:
+            if case.expect is expect:
+                grouped[case.category].append(case)
+        return dict(sorted(grouped.items()))
+
+
+def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pairing:
+    """Pair results by case id, keeping only cases whose content hash matches."""
+    reference_hashes = {r.case_id: r.case_hash for r in reference.results}
+    base_by_case = _group(reference.results)
+    excluded: Counter[str] = Counter()
+    unpaired = 0
+    cases: list[PairedCase] = []
+    for case_id, finetuned_results in _group(candidate.results).items():
+        first = finetuned_results[0]
+        if reference_hashes.get(case_id) != first.case_hash:
+            unpaired += len(finetuned_results)
+            continue
+        base_side = _side(base_by_case[case_id], partial)
+        finetuned_side = _side(finetuned_results, partial)
+        if base_side is None or finetuned_side is None:
+            excluded[first.category] += 1
+            continue
+        cases.append(PairedCase(case_id, first.category, first.expect, base_side, finetuned_side))
+    return Pairing(cases, dict(excluded), unpaired, candidate.sampling.samples)
+
+
+def _group(results: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
+    grouped: dict[str, list[CaseResult]] = defaultdict(list)
+    for result in results:
+        grouped[result.case_id].append(result)
+    return grouped
+
+
+def _side(results: Sequence[CaseResult], partial: PartialPolicy) -> SideScore | None:
+    usable = tuple(r for r in results if r.outcome is not OutcomeKind.ERROR)
+    if not usable:
+        return None
+    refused = sum(1 for r in usable if is_refusal(r, partial))
+    return SideScore(refused / len(usable), usable)

@@ -1,0 +1,185 @@
+"""The whole gate as one library call, shared by the CLI and the GitHub Action.
+
+This is where the stages meet: config -> suite -> endpoints -> judge -> snapshots ->
+gate. Side effects (HTTP session, environment, clock, progress display) come in as
+arguments so tests and the Action can supply their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+
+from safety_regression.config import Config, EndpointConfig, api_key
+from safety_regression.endpoints import (
+    CachedEndpoint,
+    ConcurrencyLimits,
+    OpenAICompatEndpoint,
+    ResponseCache,
+)
+from safety_regression.endpoints.base import Endpoint
+from safety_regression.errors import ConfigError
+from safety_regression.gate import GateResult, evaluate_gate
+from safety_regression.gate.drift import measure_drift
+from safety_regression.gate.result import SuiteComparison
+from safety_regression.judges import make_judge
+from safety_regression.judges.base import Judge
+from safety_regression.snapshot import (
+    CaseResult,
+    ModelInfo,
+    Snapshot,
+    build_snapshot,
+    evaluate_cases,
+    load_snapshot,
+    reusable_results,
+)
+from safety_regression.suites import Suite, load_suite
+
+ProgressFactory = Callable[[str, int], Callable[[], None]]
+"""Given a label and a total, returns the callback to call once per finished request."""
+
+
+def _no_progress(label: str, total: int) -> Callable[[], None]:
+    return lambda: None
+
+
+@dataclass
+class Environment:
+    """Everything with side effects that a gate run needs."""
+
+    session: aiohttp.ClientSession
+    environ: Mapping[str, str]
+    now: Callable[[], datetime]
+    progress: ProgressFactory = _no_progress
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        self.limits = ConcurrencyLimits()
+        self.cache_hits = 0
+
+
+@dataclass(frozen=True)
+class GateRun:
+    reference: Snapshot
+    candidate: Snapshot
+    result: GateResult
+    notes: list[str]
+    """Things the user should know that are not part of the verdict (cache reuse, baseline state)."""
+
+
+def _endpoint(config: Config, role: str, env: Environment) -> tuple[Endpoint, EndpointConfig]:
+    settings: EndpointConfig | None = getattr(config, role)
+    if settings is None:
+        raise ConfigError(f"{role}: this command needs a '{role}' endpoint (url and model) in the config")
+    endpoint: Endpoint = OpenAICompatEndpoint(
+        env.session,
+        url=settings.url,
+        model=settings.model,
+        api_key=api_key(settings, role, env.environ),
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        limits=env.limits,
+    )
+    if config.cache.enabled and env.use_cache:
+        endpoint = CachedEndpoint(endpoint, ResponseCache(config.cache.dir / "responses.jsonl"))
+    return endpoint, settings
+
+
+def _snapshot(
+    results: list[CaseResult], endpoint_url: str | None, model: str, suite: Suite, judge: Judge,
+    config: Config, env: Environment,
+) -> Snapshot:
+    return build_snapshot(
+        results,
+        model=ModelInfo(model=model, endpoint=endpoint_url),
+        suite=suite,
+        judge_id=judge.id,
+        sampling=config.sampling,
+        created_at=env.now(),
+        storage=config.snapshot.responses,
+    )
+
+
+async def evaluate_model(config: Config, role: str, env: Environment) -> Snapshot:
+    """Evaluate the whole suite against one configured endpoint (``base`` or ``finetuned``)."""
+    suite = load_suite(config.suite)
+    judge = make_judge(config.judge)
+    endpoint, settings = _endpoint(config, role, env)
+    total = len(suite.cases) * config.sampling.samples
+    results = await evaluate_cases(suite.cases, endpoint, judge, config.sampling, on_result=env.progress(role, total))
+    return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env)
+
+
+async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
+    """Evaluate the fine-tuned model, assemble the reference, and gate."""
+    suite = load_suite(config.suite)
+    judge = make_judge(config.judge)
+    notes: list[str] = []
+    baseline = _load_baseline(config, notes)
+    reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
+    reused_keys = {r.key for r in reused}
+    missing = [
+        case for case in suite.cases
+        if any((case.id, s) not in reused_keys for s in range(config.sampling.samples))
+    ]
+    if baseline is not None and missing:
+        notes.append(f"The baseline does not cover {len(missing)} of {len(suite.cases)} cases; "
+                     "they are evaluated live against base.")
+    live_cases = list(suite.cases) if check_drift else missing
+    live: list[CaseResult] = []
+    base_identity: str | None = None
+    base_model = baseline.model.model if baseline else ""
+    if live_cases:
+        if config.base is None:
+            raise ConfigError(
+                f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
+                "add base: {url, model} or run 'safety-regression baseline' first"
+            )
+        base_endpoint, base_settings = _endpoint(config, "base", env)
+        base_identity, base_model = base_endpoint.identity, base_settings.model
+        total = len(live_cases) * config.sampling.samples
+        live = await evaluate_cases(live_cases, base_endpoint, judge, config.sampling, on_result=env.progress("base", total))
+    drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
+    # The committed baseline stays the reference of record; live answers fill its gaps.
+    reference_results = reused + [r for r in live if r.key not in reused_keys]
+    reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env)
+
+    candidate = await evaluate_model(config, "finetuned", env)
+    comparison = SuiteComparison(
+        suite_hash=suite.hash,
+        baseline_suite_hash=baseline.suite.hash if baseline else "",
+        cases=len(suite.cases),
+        from_baseline=len({r.case_id for r in reused}),
+        evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
+    )
+    result = evaluate_gate(
+        reference, candidate, config.gate, config.judge.partial_counts_as, suite=comparison, drift=drift
+    )
+    return GateRun(reference, candidate, result, notes)
+
+
+def compare_snapshots(reference: Snapshot, candidate: Snapshot, config: Config) -> GateResult:
+    """Re-gate two stored snapshots with no endpoint calls."""
+    comparison = SuiteComparison(
+        suite_hash=candidate.suite.hash,
+        baseline_suite_hash=reference.suite.hash,
+        cases=candidate.suite.cases,
+        from_baseline=len({r.case_id for r in reference.results}),
+        evaluated_live=0,
+    )
+    return evaluate_gate(reference, candidate, config.gate, config.judge.partial_counts_as, suite=comparison)
+
+
+def _load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
+    if config.baseline is None:
+        return None
+    if not Path(config.baseline).is_file():
+        notes.append(f"No baseline snapshot at {config.baseline}; the base model is evaluated live. "
+                     "Run 'safety-regression baseline' and commit the file to pin it.")
+        return None
+    return load_snapshot(Path(config.baseline))

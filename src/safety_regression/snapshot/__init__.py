@@ -1,0 +1,23 @@
+"""Snapshots: per-case results of one model, and the runner that produces them."""
+
+from safety_regression.snapshot.model import (
+    CaseResult,
+    ModelInfo,
+    Snapshot,
+    SuiteInfo,
+    load_snapshot,
+    save_snapshot,
+)
+from safety_regression.snapshot.runner import build_snapshot, evaluate_cases, reusable_results
+
+__all__ = [
+    "CaseResult",
+    "ModelInfo",
+    "Snapshot",
+    "SuiteInfo",
+    "build_snapshot",
+    "evaluate_cases",
+    "load_snapshot",
+    "reusable_results",
+    "save_snapshot",
+]

@@ -1,0 +1,125 @@
+"""The async runner: suite × endpoint × judge -> per-case results -> Snapshot.
+
+Requests for all cases are started together; each endpoint's own concurrency limit
+keeps the number in flight bounded. A failed request is recorded as an error result
+(never labelled), so the gate can count it against the error budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from safety_regression import __version__
+from safety_regression.config import ResponseStorage, SamplingConfig
+from safety_regression.endpoints.base import ChatRequest, Endpoint, OutcomeKind
+from safety_regression.judges.base import Judge, Label
+from safety_regression.snapshot.model import CaseResult, ModelInfo, Snapshot, SuiteInfo, response_digest
+from safety_regression.suites.model import Case, Suite
+
+BLOCKED_JUDGE = "provider-content-filter"
+
+ProgressCallback = Callable[[], None]
+
+
+def requests_for(case: Case, sampling: SamplingConfig) -> list[tuple[int, ChatRequest]]:
+    """One request per sample; sample k carries seed + k so samples differ but replay exactly."""
+    messages = case.chat_messages()
+    return [
+        (
+            sample,
+            ChatRequest(
+                messages=messages,
+                temperature=sampling.temperature,
+                max_tokens=sampling.max_tokens,
+                seed=None if sampling.seed is None else sampling.seed + sample,
+            ),
+        )
+        for sample in range(sampling.samples)
+    ]
+
+
+async def evaluate_cases(
+    cases: Iterable[Case],
+    endpoint: Endpoint,
+    judge: Judge,
+    sampling: SamplingConfig,
+    *,
+    on_result: ProgressCallback | None = None,
+) -> list[CaseResult]:
+    """Ask the endpoint every case and sample, label the answers, keep suite order."""
+
+    async def one(case: Case, sample: int, request: ChatRequest) -> CaseResult:
+        result = await _evaluate_one(case, sample, request, endpoint, judge)
+        if on_result is not None:
+            on_result()
+        return result
+
+    jobs = [one(case, sample, request) for case in cases for sample, request in requests_for(case, sampling)]
+    return list(await asyncio.gather(*jobs))
+
+
+async def _evaluate_one(
+    case: Case, sample: int, request: ChatRequest, endpoint: Endpoint, judge: Judge
+) -> CaseResult:
+    outcome = await endpoint.complete(request)
+    if outcome.kind is OutcomeKind.ERROR:
+        return CaseResult.for_case(case, sample, outcome=outcome.kind, error=outcome.error)
+    if outcome.kind is OutcomeKind.BLOCKED:
+        return CaseResult.for_case(
+            case, sample, outcome=outcome.kind, label=Label.REFUSAL, judge=BLOCKED_JUDGE, error=outcome.error
+        )
+    text = outcome.text or ""
+    judgement = await judge.judge(case, text)
+    digest, length = response_digest(text)
+    return CaseResult.for_case(
+        case,
+        sample,
+        outcome=outcome.kind,
+        label=judgement.label,
+        judge=judgement.judge,
+        response=text,
+        response_sha256=digest,
+        response_chars=length,
+    )
+
+
+def build_snapshot(
+    results: Sequence[CaseResult],
+    *,
+    model: ModelInfo,
+    suite: Suite,
+    judge_id: str,
+    sampling: SamplingConfig,
+    created_at: datetime,
+    storage: ResponseStorage = ResponseStorage.FULL,
+) -> Snapshot:
+    snapshot = Snapshot(
+        tool_version=__version__,
+        created_at=created_at,
+        model=model,
+        suite=SuiteInfo(name=suite.name, hash=suite.hash, cases=len(suite.cases)),
+        judge=judge_id,
+        sampling=sampling,
+        results=tuple(results),
+    )
+    return snapshot.with_storage(storage)
+
+
+def reusable_results(baseline: Snapshot, suite: Suite, judge_id: str, sampling: SamplingConfig) -> list[CaseResult]:
+    """Baseline results that can stand in for live base-model answers to this suite.
+
+    A result is reused only when it was produced the same way: same judge, same
+    sampling, same case content, and not an error.
+    """
+    if baseline.judge != judge_id or baseline.sampling != sampling:
+        return []
+    wanted = {case.id: case.content_hash for case in suite.cases}
+    return [
+        result
+        for result in baseline.results
+        if wanted.get(result.case_id) == result.case_hash
+        and result.outcome is not OutcomeKind.ERROR
+        and result.sample < sampling.samples
+    ]

@@ -1,0 +1,117 @@
+"""Gate config loading: the documented shape is accepted, mistakes name file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from safety_regression.config import (
+    Config,
+    EndpointConfig,
+    StatTest,
+    api_key,
+    config_json_schema,
+    load_config,
+)
+from safety_regression.errors import ConfigError, ExitCode
+
+ISSUE_EXAMPLE = """\
+suite: [builtin:standard]          # built-in suite names and/or paths to .jsonl/.yaml suite files
+base:      {url: http://127.0.0.1:8000/v1, model: base-model, concurrency: 64}
+finetuned: {url: http://127.0.0.1:8000/v1, model: my-finetune, api_key_env: FT_API_KEY, concurrency: 64}
+baseline: .safety/baseline.json    # committed snapshot of the base model's results
+gate: {alpha: 0.01, test: mcnemar} # mcnemar | fisher | ztest
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "gate.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_documented_shape_is_accepted(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ISSUE_EXAMPLE))
+    assert config.suite == ["builtin:standard"]
+    assert config.base is not None and config.base.concurrency == 64
+    assert config.finetuned is not None and config.finetuned.api_key_env == "FT_API_KEY"
+    assert config.gate.test is StatTest.MCNEMAR
+    assert config.baseline == tmp_path / ".safety/baseline.json"
+
+
+def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    config = load_config(write(tmp_path / "conf", "suite: [mine.jsonl, builtin:starter]\ncache: {dir: c}\n"))
+    assert config.suite == [str(tmp_path / "conf/mine.jsonl"), "builtin:starter"]
+    assert config.cache.dir == tmp_path / "conf/c"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gate:\n  alpha: 0.01\n  tets: fisher\n", "gate.yml:3: gate.tets: unknown key"),
+        ("gate:\n  alpha: lots\n", "gate.yml:2: gate.alpha: Input should be a valid number"),
+        ("gate:\n  test: bayes\n", "gate.yml:2: gate.test: Input should be 'mcnemar', 'fisher' or 'ztest'"),
+        ("base:\n  model: m\n", "gate.yml:1: base.url: required but missing"),
+        ("finetuned: {url: ftp://x, model: m}\n", "gate.yml:1: finetuned.url: Value error, must start with http"),
+        ("sampling:\n  samples: 0\n", "gate.yml:2: sampling.samples: Input should be greater than or equal to 1"),
+    ],
+)
+def test_mistakes_name_file_line_and_field(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    message = str(caught.value)
+    assert message.startswith(str(tmp_path)), message
+    assert expected in message
+    assert "\n" not in message
+    assert caught.value.exit_code is ExitCode.USAGE
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"gate\.yml:3: not valid YAML"):
+        load_config(write(tmp_path, "suite: [a]\ngate:\n  alpha: 0.01: x\n"))
+
+
+def test_a_top_level_list_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="gate.yml:1: a gate config is a YAML mapping"):
+        load_config(write(tmp_path, "- a\n- b\n"))
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_config(tmp_path / "absent.yml")
+
+
+def test_inline_api_keys_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="api_key is not allowed in the file"):
+        load_config(write(tmp_path, "finetuned: {url: http://h/v1, model: m, api_key: sk-secret}\n"))
+
+
+def test_api_key_comes_from_the_named_environment_variable() -> None:
+    endpoint = EndpointConfig(url="http://h/v1", model="m", api_key_env="FT_KEY")
+    assert api_key(endpoint, "finetuned", {"FT_KEY": "sk-1"}) == "sk-1"
+    with pytest.raises(ConfigError, match="finetuned.api_key_env: environment variable FT_KEY is not set"):
+        api_key(endpoint, "finetuned", {})
+    assert api_key(EndpointConfig(url="http://h/v1", model="m"), "base", {}) is None
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "")).gate == Config().gate
+
+
+def test_json_schema_is_current(tmp_path: Path) -> None:
+    committed = Path(__file__).resolve().parents[2] / "docs" / "gate-config.schema.json"
+    assert committed.read_text(encoding="utf-8") == config_json_schema(), (
+        "regenerate with: safety-regression schema --output docs/gate-config.schema.json"
+    )
+
+
+def test_json_schema_accepts_the_example_and_rejects_unknown_keys() -> None:
+    import jsonschema
+    import yaml
+
+    schema = __import__("json").loads(config_json_schema())
+    jsonschema.validate(yaml.safe_load(ISSUE_EXAMPLE), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"gate": {"alpah": 0.01}}, schema)
