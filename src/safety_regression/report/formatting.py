@@ -1,0 +1,66 @@
+"""Number formats shared by the human-readable reports."""
+
+from __future__ import annotations
+
+import math
+
+from safety_regression.config import StatTest
+from safety_regression.gate.result import Interval, Verdict
+
+_TEST_NAMES = {
+    StatTest.MCNEMAR: "McNemar's exact test, paired by prompt",
+    StatTest.FISHER: "Fisher's exact test, models as independent samples",
+    StatTest.ZTEST: "two-proportion z-test, models as independent samples",
+}
+
+
+def percent(rate: float) -> str:
+    """0.9234 -> "92.3%"."""
+    if math.isnan(rate):
+        return "n/a"
+    return f"{rate * 100:.1f}%"
+
+
+def points(delta: float) -> str:
+    """A rate difference in percentage points, always signed: -0.072 -> "-7.2 pp"."""
+    if math.isnan(delta):
+        return "n/a"
+    value = round(delta * 100, 1)
+    return f"{value:+.1f} pp" if value != 0 else "0.0 pp"
+
+
+def size_points(size: float) -> str:
+    """An unsigned size of change, e.g. a minimum effect: 0.05 -> "5.0 pp"."""
+    return f"{size * 100:.1f} pp"
+
+
+def p_clause(p: float, label: str = "p") -> str:
+    """A p-value for a sentence: "p = 0.0123" or "p < 0.0001"."""
+    shown = p_value(p)
+    return f"{label} {shown}" if shown.startswith("<") else f"{label} = {shown}"
+
+
+def interval(bounds: Interval) -> str:
+    return f"[{percent(bounds.low)}, {percent(bounds.high)}]"
+
+
+def p_value(p: float) -> str:
+    """Three significant digits, and a floor below which more digits mean nothing."""
+    if math.isnan(p):
+        return "n/a"
+    if p < 0.0001:
+        return "<0.0001"
+    return f"{p:.3g}"
+
+
+def verdict_word(verdict: Verdict) -> str:
+    return verdict.value.upper()
+
+
+def describe_test(test: StatTest) -> str:
+    return _TEST_NAMES[test]
+
+
+def recommendation_words(value: str) -> str:
+    """deploy_with_monitoring -> "deploy with monitoring"."""
+    return value.replace("_", " ")

@@ -1,0 +1,117 @@
+"""report.junit.xml: the gate as test cases, for CI systems that display JUnit results.
+
+One test case per harm category fails exactly when that category regressed and can fail
+the gate; a regression in a non-gating category is reported as skipped, so it shows up
+without turning the build red. False refusals and the error budget get one case each.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from safety_regression.gate.result import CategoryResult, ErrorBudget, FalseRefusal, GateResult
+from safety_regression.report import formatting as fmt
+from safety_regression.report.redact import plain_text
+
+SUITE_NAME = "safety-regression"
+REFUSAL_CLASS = "safety-regression.refusal"
+FALSE_REFUSAL_CLASS = "safety-regression.false-refusal"
+ERRORS_CLASS = "safety-regression.errors"
+
+
+def render_junit(result: GateResult) -> str:
+    cases = [_category_case(category, result.holm) for category in result.categories]
+    cases.append(_false_refusal_case(result.false_refusal))
+    cases.append(_error_budget_case(result.errors))
+
+    suites = ET.Element("testsuites", name=SUITE_NAME)
+    suite = ET.SubElement(suites, "testsuite", name=SUITE_NAME)
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("verdict", result.verdict.value),
+        ("recommendation", result.recommendation.value),
+        ("base_model", result.base_model),
+        ("finetuned_model", result.finetuned_model),
+        ("judge", result.judge),
+        ("test", result.test.value),
+        ("alpha", f"{result.alpha:g}"),
+    ):
+        ET.SubElement(properties, "property", name=name, value=plain_text(value))
+    suite.extend(cases)
+
+    counts = {
+        "tests": len(cases),
+        "failures": sum(1 for case in cases if case.find("failure") is not None),
+        "errors": sum(1 for case in cases if case.find("error") is not None),
+        "skipped": sum(1 for case in cases if case.find("skipped") is not None),
+    }
+    for element in (suites, suite):
+        for name, count in counts.items():
+            element.set(name, str(count))
+        element.set("time", "0")
+
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _testcase(classname: str, name: str) -> ET.Element:
+    return ET.Element("testcase", classname=classname, name=plain_text(name), time="0")
+
+
+def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
+    case = _testcase(REFUSAL_CLASS, category.name)
+    p_label = "Holm-adjusted p" if holm else "p"
+    summary = (
+        f"refusal rate {fmt.percent(category.base_refusal_rate)} -> "
+        f"{fmt.percent(category.finetuned_refusal_rate)} ({fmt.points(category.delta)}), "
+        f"{fmt.p_clause(category.p_adjusted, p_label)}, n = {category.n}"
+    )
+    if category.regression and category.gating:
+        failure = ET.SubElement(case, "failure", message=summary, type="SafetyRegression")
+        failure.text = f"Refusal rate regressed in {plain_text(category.name)}: {summary}"
+    elif category.regression:
+        ET.SubElement(case, "skipped", message=f"non-gating category regressed: {summary}")
+    notes = [summary]
+    if category.underpowered:
+        notes.append("underpowered: too few prompts to detect the target drop")
+    if category.errors:
+        notes.append(f"{category.errors} requests failed and were excluded")
+    ET.SubElement(case, "system-out").text = "\n".join(notes)
+    return case
+
+
+def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
+    case = _testcase(FALSE_REFUSAL_CLASS, "overall")
+    overall = false_refusal.overall
+    if overall is None:
+        ET.SubElement(
+            case, "skipped", message="no expect: comply cases; false refusals not measured"
+        )
+        return case
+    summary = (
+        f"false-refusal rate {fmt.percent(overall.base_rate)} -> "
+        f"{fmt.percent(overall.finetuned_rate)} ({fmt.points(overall.delta)}), "
+        f"{fmt.p_clause(overall.p_value)}, n = {overall.n}"
+    )
+    if overall.regression and false_refusal.gating:
+        failure = ET.SubElement(case, "failure", message=summary, type="FalseRefusalIncrease")
+        failure.text = f"Benign prompts are refused more often: {summary}"
+    elif overall.regression:
+        ET.SubElement(case, "skipped", message=f"informational (not gating): {summary}")
+    ET.SubElement(case, "system-out").text = summary
+    return case
+
+
+def _error_budget_case(errors: ErrorBudget) -> ET.Element:
+    case = _testcase(ERRORS_CLASS, "error-budget")
+    summary = (
+        f"errors: base {errors.base_errors}, fine-tuned {errors.finetuned_errors} of "
+        f"{errors.requests} requests per model ({fmt.percent(errors.rate)}, "
+        f"budget {fmt.percent(errors.budget)})"
+    )
+    if errors.exceeded:
+        # An <error>, not a <failure>: the run could not measure, the model did not regress.
+        error = ET.SubElement(case, "error", message=summary, type="ErrorBudgetExceeded")
+        error.text = "\n".join([summary, *(plain_text(m) for m in errors.messages)])
+    ET.SubElement(case, "system-out").text = summary
+    return case

@@ -1,0 +1,272 @@
+"""report.md: the gate result as a reviewer reads it, ready to post as a PR comment.
+
+Sections come in reading order: verdict, per-category refusal rates, flagged cases,
+false refusals, recommendation, run details. Every piece of text that came from a
+model, a suite or a config passes through ``redact`` first, and flagged responses are
+withheld unless ``report.show_responses`` is on.
+"""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from safety_regression.config import ReportConfig
+from safety_regression.gate.result import (
+    CategoryResult,
+    FalseRefusal,
+    FalseRefusalStat,
+    FlaggedCase,
+    FlagKind,
+    GateResult,
+)
+from safety_regression.report import formatting as fmt
+from safety_regression.report.redact import fenced_block, inline_markdown, truncate, withheld_note
+
+REPORT_MARKER = "<!-- safety-regression-report -->"
+"""Hidden first line, so a later run can find and update its own PR comment."""
+
+MAX_FLAGGED_LISTED = 50
+PROMPT_CHARS = 160
+_ERROR_MESSAGES_LISTED = 5
+
+_FLAG_KIND_WORDS = {
+    FlagKind.LOST_REFUSAL: "lost refusal",
+    FlagKind.NEW_FALSE_REFUSAL: "new false refusal",
+}
+
+
+def render_markdown(result: GateResult, options: ReportConfig) -> str:
+    sections = [
+        _summary(result),
+        _category_section(result),
+        _flagged_section(result.flagged, options),
+        _false_refusal_section(result.false_refusal),
+        _recommendation_section(result),
+        _run_details(result),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _summary(result: GateResult) -> str:
+    word = fmt.verdict_word(result.verdict)
+    recommendation = fmt.recommendation_words(result.recommendation.value)
+    lines = [
+        REPORT_MARKER,
+        f"## Safety regression report: {word}",
+        "",
+        f"**Verdict: {word}.** Recommendation: **{recommendation}**.",
+    ]
+    if result.reasons:
+        lines.append("")
+        lines.extend(f"- {inline_markdown(reason)}" for reason in result.reasons)
+    score = result.composite_score
+    lines += [
+        "",
+        f"**Composite safety score:** {fmt.percent(score.base)} (base) -> "
+        f"{fmt.percent(score.finetuned)} (fine-tuned), {fmt.points(score.delta)}",
+    ]
+    return "\n".join(lines)
+
+
+def _category_section(result: GateResult) -> str:
+    heading = "### Refusal rate on harmful prompts, by category"
+    if not result.categories:
+        return f"{heading}\n\nNo `expect: refuse` cases were compared."
+    p_header = "p (Holm)" if result.holm else "p"
+    rows = [_category_row(category, result.alpha) for category in result.categories]
+    table = tabulate(
+        rows,
+        headers=[
+            "Category",
+            "n",
+            "Base RR",
+            "Fine-tuned RR",
+            "ΔRR",
+            "95% CI base",
+            "95% CI fine-tuned",
+            p_header,
+            "Sig.",
+            "Flags",
+        ],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    return f"{heading}\n\n{table}\n\n{_method_line(result)}"
+
+
+def _category_row(category: CategoryResult, alpha: float) -> list[str]:
+    significant = category.delta < 0 and category.p_adjusted < alpha
+    return [
+        inline_markdown(category.name),
+        str(category.n),
+        fmt.percent(category.base_refusal_rate),
+        fmt.percent(category.finetuned_refusal_rate),
+        fmt.points(category.delta),
+        fmt.interval(category.ci.base),
+        fmt.interval(category.ci.finetuned),
+        fmt.p_value(category.p_adjusted),
+        "yes" if significant else "",
+        _category_flags(category),
+    ]
+
+
+def _category_flags(category: CategoryResult) -> str:
+    flags: list[str] = []
+    if category.regression:
+        flags.append("**REGRESSION**" if category.gating else "regression")
+    if not category.gating:
+        flags.append("non-gating")
+    if category.underpowered:
+        if category.detectable_drop is None:
+            flags.append("underpowered (no drop detectable)")
+        else:
+            detectable = fmt.size_points(category.detectable_drop)
+            flags.append(f"underpowered (detects drops ≥ {detectable})")
+    if category.errors:
+        flags.append(f"{category.errors} errors")
+    return ", ".join(flags)
+
+
+def _method_line(result: GateResult) -> str:
+    samples = {category.samples for category in result.categories}
+    per_prompt = f"; {max(samples)} samples per prompt" if max(samples, default=1) > 1 else ""
+    correction = "Holm-adjusted p-values" if result.holm else "no multiple-comparison correction"
+    return (
+        f"Test: {fmt.describe_test(result.test)}, one-sided at alpha = {result.alpha:g}; "
+        f"minimum effect {fmt.size_points(result.min_effect)}; {correction}{per_prompt}. "
+        "RR is the refusal rate; a category regresses when its drop is significant and "
+        "at least the minimum effect."
+    )
+
+
+def _flagged_section(flagged: list[FlaggedCase], options: ReportConfig) -> str:
+    heading = f"### Flagged cases ({len(flagged)})"
+    if not flagged:
+        return f"{heading}\n\nNo prompt changed from a safe answer to an unsafe one."
+    entries = [_flagged_entry(flag, options) for flag in flagged[:MAX_FLAGGED_LISTED]]
+    hidden = len(flagged) - MAX_FLAGGED_LISTED
+    if hidden > 0:
+        entries.append(f"… and {hidden} more in report.json.")
+    return heading + "\n\n" + "\n\n".join(entries)
+
+
+def _flagged_entry(flag: FlaggedCase, options: ReportConfig) -> str:
+    variant = f" (transform {inline_markdown(flag.transform)})" if flag.transform else ""
+    header = (
+        f"**`{flag.case_id}`**{variant} · {inline_markdown(flag.category)} · "
+        f"{_FLAG_KIND_WORDS[flag.kind]} · {flag.base_label.value} -> {flag.finetuned_label.value}"
+    )
+    prompt = (
+        inline_markdown(flag.prompt, limit=PROMPT_CHARS)
+        if flag.prompt is not None
+        else "(prompt not available)"
+    )
+    lines = [header, f"Prompt: {prompt}"]
+    response = flag.finetuned_response
+    if not options.show_responses:
+        lines.append(f"Fine-tuned response: {withheld_note(flag)}")
+    elif response is None or options.excerpt_chars == 0:
+        note = withheld_note(flag, hint="report.excerpt_chars is 0")
+        lines.append(f"Fine-tuned response: {note}")
+    else:
+        excerpt = fenced_block(truncate(response.strip(), options.excerpt_chars))
+        lines.append(f"Fine-tuned response:\n\n{excerpt}")
+    return "  \n".join(lines)
+
+
+def _false_refusal_section(false_refusal: FalseRefusal) -> str:
+    role = "gating" if false_refusal.gating else "informational, does not fail the gate"
+    heading = f"### False refusals on benign prompts ({role})"
+    stats = [false_refusal.overall] if false_refusal.overall is not None else []
+    stats += false_refusal.categories
+    if not stats:
+        note = "The suite has no `expect: comply` cases; false refusals were not measured."
+        return f"{heading}\n\n{note}"
+    rows = [_false_refusal_row(stat) for stat in stats]
+    table = tabulate(
+        rows,
+        headers=[
+            "Category",
+            "n",
+            "Base FRR",
+            "Fine-tuned FRR",
+            "ΔFRR",
+            "95% CI fine-tuned",
+            "p",
+            "Flags",
+        ],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    return (
+        f"{heading}\n\n{table}\n\n"
+        "FRR is the share of benign prompts refused; p is one-sided for an increase."
+    )
+
+
+def _false_refusal_row(stat: FalseRefusalStat) -> list[str]:
+    name = "**overall**" if stat.name == "overall" else inline_markdown(stat.name)
+    return [
+        name,
+        str(stat.n),
+        fmt.percent(stat.base_rate),
+        fmt.percent(stat.finetuned_rate),
+        fmt.points(stat.delta),
+        fmt.interval(stat.ci.finetuned),
+        fmt.p_value(stat.p_value),
+        "more refusals" if stat.regression else "",
+    ]
+
+
+def _recommendation_section(result: GateResult) -> str:
+    words = fmt.recommendation_words(result.recommendation.value).capitalize()
+    return f"### Recommendation\n\n**{words}.** {inline_markdown(result.recommendation_rule)}"
+
+
+def _run_details(result: GateResult) -> str:
+    lines = [
+        "### Run details",
+        "",
+        f"- Base model: {inline_markdown(result.base_model)}",
+        f"- Fine-tuned model: {inline_markdown(result.finetuned_model)}",
+        f"- Judge: {inline_markdown(result.judge)}",
+        f"- Test: {result.test.value}, alpha {result.alpha:g}, "
+        f"Holm correction {'on' if result.holm else 'off'}",
+    ]
+    if result.suite is not None:
+        suite = result.suite
+        baseline_note = (
+            ""
+            if suite.suite_hash == suite.baseline_suite_hash
+            else f" (baseline snapshot was taken on suite {suite.baseline_suite_hash})"
+        )
+        lines += [
+            f"- Suite: {suite.suite_hash}, {suite.cases} cases{baseline_note}",
+            f"- Base results: {suite.from_baseline} from the baseline snapshot, "
+            f"{suite.evaluated_live} evaluated live",
+        ]
+    lines += _error_lines(result)
+    if result.drift is not None:
+        drift = result.drift
+        lines.append(
+            f"- Baseline drift: live base model agrees with the snapshot on "
+            f"{fmt.percent(drift.agreement)} of {drift.compared} shared cases; refusal rate "
+            f"{fmt.percent(drift.snapshot_refusal_rate)} (snapshot) vs "
+            f"{fmt.percent(drift.live_refusal_rate)} (live)"
+        )
+    return "\n".join(lines)
+
+
+def _error_lines(result: GateResult) -> list[str]:
+    errors = result.errors
+    state = "**exceeded**" if errors.exceeded else "within budget"
+    lines = [
+        f"- Errors: base {errors.base_errors}, fine-tuned {errors.finetuned_errors} of "
+        f"{errors.requests} requests per model ({fmt.percent(errors.rate)}, budget "
+        f"{fmt.percent(errors.budget)}, {state})"
+    ]
+    lines += [
+        f"  - {inline_markdown(message, limit=PROMPT_CHARS)}"
+        for message in errors.messages[:_ERROR_MESSAGES_LISTED]
+    ]
+    return lines

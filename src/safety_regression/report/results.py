@@ -1,0 +1,36 @@
+"""results.jsonl: every response of both models, one JSON object per line.
+
+For analysis outside the tool (pandas, jq). It is written next to report.json as a
+local artifact, so responses are as complete as the snapshots hold them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from safety_regression.snapshot.model import CaseResult, Snapshot
+
+
+def render_results_jsonl(reference: Snapshot, candidate: Snapshot) -> str:
+    """Base lines first, then fine-tuned, each in snapshot order."""
+    lines = [_line("base", reference, result) for result in reference.results] + [
+        _line("finetuned", candidate, result) for result in candidate.results
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def _line(role: str, snapshot: Snapshot, result: CaseResult) -> str:
+    record = {
+        "model": role,
+        "model_id": snapshot.model.model,
+        "case_id": result.case_id,
+        "category": result.category,
+        "expect": result.expect.value,
+        "sample": result.sample,
+        "outcome": result.outcome.value,
+        "response": result.response,
+        "label": result.label.value if result.label is not None else None,
+        "judge": result.judge,
+        "error": result.error,
+    }
+    return json.dumps(record, ensure_ascii=False)

@@ -1,0 +1,77 @@
+"""The compact summary the CLI prints: verdict, one table row per category, recommendation."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from safety_regression.gate.result import CategoryResult, GateResult
+from safety_regression.report import formatting as fmt
+from safety_regression.report.redact import plain_text
+
+_REASON_CHARS = 200
+
+
+def render_terminal(result: GateResult) -> str:
+    score = result.composite_score
+    lines = [
+        f"safety-regression: {fmt.verdict_word(result.verdict)}",
+        *(f"  - {plain_text(reason, _REASON_CHARS)}" for reason in result.reasons),
+        "",
+    ]
+    if result.categories:
+        lines.append(_category_table(result))
+    else:
+        lines.append("(no expect: refuse cases compared)")
+    lines += [
+        "",
+        f"composite score {fmt.percent(score.base)} -> {fmt.percent(score.finetuned)} "
+        f"({fmt.points(score.delta)})",
+    ]
+    overall = result.false_refusal.overall
+    if overall is not None:
+        role = "gating" if result.false_refusal.gating else "informational"
+        lines.append(
+            f"false refusals {fmt.percent(overall.base_rate)} -> "
+            f"{fmt.percent(overall.finetuned_rate)} ({fmt.points(overall.delta)}, {role})"
+        )
+    if result.flagged:
+        lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
+    if result.errors.exceeded:
+        lines.append(
+            f"error budget exceeded: {fmt.percent(result.errors.rate)} of requests failed "
+            f"(budget {fmt.percent(result.errors.budget)})"
+        )
+    lines.append(
+        f"recommendation: {fmt.recommendation_words(result.recommendation.value)} "
+        f"({plain_text(result.recommendation_rule, _REASON_CHARS)})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _category_table(result: GateResult) -> str:
+    rows = [_row(category) for category in result.categories]
+    return tabulate(
+        rows,
+        headers=["category", "n", "base RR", "fine-tuned RR", "ΔRR", "p", "flags"],
+        tablefmt="simple",
+        disable_numparse=True,
+    )
+
+
+def _row(category: CategoryResult) -> list[str]:
+    flags: list[str] = []
+    if category.regression:
+        flags.append("REGRESSION" if category.gating else "regression")
+    if not category.gating:
+        flags.append("non-gating")
+    if category.underpowered:
+        flags.append("underpowered")
+    return [
+        plain_text(category.name, 40),
+        str(category.n),
+        fmt.percent(category.base_refusal_rate),
+        fmt.percent(category.finetuned_refusal_rate),
+        fmt.points(category.delta),
+        fmt.p_value(category.p_adjusted),
+        ", ".join(flags),
+    ]
