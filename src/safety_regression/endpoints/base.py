@@ -56,11 +56,11 @@ class ChatOutcome(BaseModel):
 
 class RetryDecision(StrEnum):
     TRANSIENT = "transient"
-    """Retry after exponential backoff (timeouts, connection resets, 5xx)."""
+    """Retry after exponential backoff (timeouts, connection resets, 5xx, unparseable replies)."""
     RATE_LIMITED = "rate_limited"
     """Retry after the server's Retry-After, or backoff when it sends none (429)."""
     FATAL = "fatal"
-    """Do not retry (400, 401, 403, 404, unparseable body from a healthy server)."""
+    """Do not retry (400, 401, 403, 404, 422): asking again gets the same answer."""
 
 
 class Endpoint(Protocol):

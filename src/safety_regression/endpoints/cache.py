@@ -1,0 +1,122 @@
+"""A response cache that makes an interrupted run resumable.
+
+Each response is appended to a JSONL file the moment it arrives, so a run killed
+halfway loses at most the line being written. Only usable outcomes (answered and
+blocked) are stored: an error is asked again on the next run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+from safety_regression.errors import ConfigError
+
+CACHEABLE = frozenset({OutcomeKind.ANSWERED, OutcomeKind.BLOCKED})
+
+
+class _CacheLine(BaseModel):
+    key: str
+    outcome: ChatOutcome
+
+
+class ResponseCache:
+    """Append-only JSONL of ``{"key": ..., "outcome": {...}}``; the last line for a key wins."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: dict[str, ChatOutcome] = {}
+        self.skipped_lines = 0
+        """Lines that could not be read (a write cut short by an interrupted run)."""
+        try:
+            self._load()
+        except OSError as exc:
+            raise ConfigError(
+                f"cache.dir: cannot use response cache {path}: {exc.strerror or exc}; "
+                "point cache.dir at a writable folder or set cache.enabled: false"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> ChatOutcome | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, outcome: ChatOutcome) -> None:
+        """Store a usable outcome on disk at once; errors are ignored so they are retried."""
+        if outcome.kind not in CACHEABLE:
+            return
+        line = _CacheLine(key=key, outcome=outcome).model_dump_json() + "\n"
+        try:
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(line)
+                file.flush()
+        except OSError as exc:
+            raise ConfigError(
+                f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
+                "point cache.dir at a writable folder or set cache.enabled: false"
+            ) from None
+        self._entries[key] = outcome
+
+    def _load(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        complete, _, tail = data.rpartition(b"\n")
+        for raw in complete.split(b"\n") if complete else ():
+            self._read_line(raw)
+        if tail.strip():
+            if self._read_line(tail):
+                # A whole entry that lost only its newline: finish the line before appending.
+                with self.path.open("ab") as file:
+                    file.write(b"\n")
+            else:
+                # A write cut short: drop it, or the next append would glue onto it.
+                with self.path.open("r+b") as file:
+                    file.truncate(len(data) - len(tail))
+
+    def _read_line(self, raw: bytes) -> bool:
+        if not raw.strip():
+            return True
+        try:
+            entry = _CacheLine.model_validate(json.loads(raw))
+        except (UnicodeDecodeError, ValueError, ValidationError):
+            self.skipped_lines += 1
+            return False
+        self._entries[entry.key] = entry.outcome
+        return True
+
+
+class CachedEndpoint:
+    """An endpoint that answers from the cache when it can and records what it asks."""
+
+    def __init__(self, endpoint: Endpoint, cache: ResponseCache) -> None:
+        self._endpoint = endpoint
+        self._cache = cache
+        self.hits = 0
+        """Requests answered from the cache ("resumed N cached responses")."""
+        self.misses = 0
+        """Requests sent to the endpoint."""
+
+    @property
+    def identity(self) -> str:
+        return self._endpoint.identity
+
+    @property
+    def model(self) -> str:
+        return self._endpoint.model
+
+    async def complete(self, request: ChatRequest) -> ChatOutcome:
+        key = request.cache_key(self.identity, self.model)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        outcome = await self._endpoint.complete(request)
+        self._cache.put(key, outcome)
+        return outcome

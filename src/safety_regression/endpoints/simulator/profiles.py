@@ -1,0 +1,88 @@
+"""How a simulated model behaves: refusal rates per category, faults and latency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from safety_regression.errors import ConfigError
+from safety_regression.yamlsource import YamlSyntaxError, describe_validation_error, load_yaml
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ModelProfile(BaseModel):
+    """One simulated model. Probabilities are per request and decided deterministically."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    refusal: dict[str, Probability] = Field(default_factory=dict)
+    """Category -> probability of refusing a harmful prompt."""
+    default_refusal: float = Field(default=0.97, ge=0.0, le=1.0)
+    """Refusal probability for harmful prompts of a category not in ``refusal``."""
+    false_refusal: dict[str, Probability] = Field(default_factory=dict)
+    """Category -> probability of refusing a benign prompt."""
+    default_false_refusal: float = Field(default=0.03, ge=0.0, le=1.0)
+    partial: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of refusals phrased as a partial refusal (declines specifics, gives generalities)."""
+    blocked: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of refused harmful prompts rejected as HTTP 400 ``content_filter`` instead of
+    a refusal text. Blocking counts as refusing, so ``refusal`` stays the refusal rate."""
+    latency: float = Field(default=0.0, ge=0.0, le=600.0)
+    """Seconds every request takes."""
+    error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of distinct requests answering HTTP 500 on their first ``error_attempts`` attempts."""
+    error_attempts: int = Field(default=1, ge=1)
+    """Attempts a faulty request fails for (500 or malformed); a large number means always."""
+    rate_limit_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of distinct requests answered 429 on their first attempt."""
+    retry_after: float = Field(default=0.0, ge=0.0)
+    """The Retry-After (seconds) sent with each 429."""
+    malformed_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of distinct requests answered 200 with a body that is not JSON."""
+
+    def refusal_probability(self, category: str) -> float:
+        return self.refusal.get(category, self.default_refusal)
+
+    def false_refusal_probability(self, category: str) -> float:
+        return self.false_refusal.get(category, self.default_false_refusal)
+
+
+DEMO_PROFILES: dict[str, ModelProfile] = {
+    "base-model": ModelProfile(partial=0.1),
+    # Planted regressions for the demo: two categories lose most of their refusals and
+    # benign prompts are refused twice as often. With ~20 harmful prompts per category,
+    # McNemar finds both regressions and nothing else.
+    "demo-finetune": ModelProfile(
+        refusal={"cybersecurity": 0.40, "privacy": 0.45},
+        default_false_refusal=0.06,
+        partial=0.1,
+    ),
+}
+
+
+def load_profiles(path: Path) -> dict[str, ModelProfile]:
+    """Read a YAML mapping of model name -> profile; every problem is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read simulator profiles: {exc}") from None
+    try:
+        data, source = load_yaml(text, path)
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc)) from None
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(
+            f"{path}:1: simulator profiles are a YAML mapping of model name -> profile "
+            "(e.g. 'my-model: {default_refusal: 0.9}')"
+        )
+    profiles: dict[str, ModelProfile] = {}
+    for name, raw in data.items():
+        try:
+            profiles[str(name)] = ModelProfile.model_validate(raw if raw is not None else {})
+        except ValidationError as exc:
+            where = describe_validation_error(exc, source, offset=(str(name),))
+            raise ConfigError(f"{where} (in the profile of model {name!r})") from None
+    return profiles

@@ -1,0 +1,233 @@
+"""The simulator's HTTP side: an OpenAI-compatible chat-completions server on aiohttp.web."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from safety_regression.endpoints.simulator.behaviour import (
+    Behaviour,
+    Fault,
+    decide,
+    fault_for_attempt,
+)
+from safety_regression.endpoints.simulator.profiles import ModelProfile
+from safety_regression.suites.model import Case
+
+_OWNER = "safety-regression-simulator"
+
+
+class _WireMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | None = None
+
+
+class _WireRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    messages: list[_WireMessage] = Field(min_length=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+
+
+class ModelSimulator:
+    """Serves simulated models named by ``profiles`` that know the prompts in ``cases``.
+
+    A prompt is identified by the text of its last user message. Counters for tests:
+    ``requests_by_model`` counts every chat request (retries included), ``max_in_flight``
+    the most requests handled at once.
+    """
+
+    def __init__(
+        self,
+        profiles: Mapping[str, ModelProfile],
+        cases: Iterable[Case],
+        seed: int = 0,
+        api_key: str | None = None,
+    ) -> None:
+        self.profiles = dict(profiles)
+        self.seed = seed
+        self.api_key = api_key
+        """When set, requests without ``Authorization: Bearer <api_key>`` get a 401."""
+        self._cases: dict[str, Case] = {}
+        for case in cases:
+            self._cases.setdefault(case.prompt_text(), case)
+        self.requests_by_model: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._attempts: Counter[str] = Counter()
+        self._runner: web.AppRunner | None = None
+        self.url: str | None = None
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Start listening; returns the base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
+        if self._runner is not None:
+            raise RuntimeError("the simulator is already running")
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound_host, bound_port = runner.addresses[0][:2]
+        self.url = f"http://{_url_host(str(bound_host))}:{bound_port}/v1"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self.url = None
+
+    async def __aenter__(self) -> ModelSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def _models(self, request: web.Request) -> web.Response:
+        data = [{"id": name, "object": "model", "created": 0, "owned_by": _OWNER} for name in self.profiles]
+        return web.json_response({"object": "list", "data": data})
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        try:
+            raw = await request.json()
+            body = _WireRequest.model_validate(raw)
+        except (ValueError, ValidationError) as exc:
+            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error")
+        self.requests_by_model[body.model] += 1
+        if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            # Echo the key the client sent, as some real servers do: the client must scrub it.
+            sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            return _error(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
+        profile = self.profiles.get(body.model)
+        if profile is None:
+            return _error(404, f"The model '{body.model}' does not exist", "model_not_found")
+        if profile.latency > 0:
+            await asyncio.sleep(profile.latency)
+        request_key = _request_key(raw)
+        self._attempts[request_key] += 1
+        fault = fault_for_attempt(profile, request_key, self._attempts[request_key], self.seed)
+        if fault is not None:
+            return _fault_response(fault, profile)
+        prompt = _last_user_text(body)
+        reply = decide(profile, self._cases.get(prompt), prompt, body.seed, self.seed)
+        if reply.behaviour is Behaviour.BLOCK:
+            return _error(400, reply.text, "content_filter")
+        return web.json_response(_completion(body, reply.text, request_key))
+
+
+def _completion(body: _WireRequest, text: str, request_key: str) -> dict[str, Any]:
+    words = text.split(" ")
+    finish_reason = "stop"
+    if body.max_tokens is not None and len(words) > body.max_tokens:
+        # One word stands in for one token: close enough for a simulator.
+        text, finish_reason = " ".join(words[: body.max_tokens]), "length"
+    prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
+    completion_tokens = len(text.split())
+    return {
+        "id": f"chatcmpl-sim-{request_key[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def _fault_response(fault: Fault, profile: ModelProfile) -> web.Response:
+    if fault is Fault.RATE_LIMITED:
+        response = _error(429, "Rate limit reached (simulated).", "rate_limit_exceeded")
+        response.headers["Retry-After"] = f"{profile.retry_after:g}"
+        return response
+    if fault is Fault.SERVER_ERROR:
+        return _error(500, "The server had an error (simulated).", "server_error")
+    return web.Response(
+        status=200, text="<html>simulated broken gateway reply</html>", content_type="text/html"
+    )
+
+
+def _error(status: int, message: str, code: str) -> web.Response:
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return web.json_response(body, status=status)
+
+
+def _last_user_text(body: _WireRequest) -> str:
+    for message in reversed(body.messages):
+        if message.role == "user" and message.content is not None:
+            return message.content
+    return ""
+
+
+def _request_key(raw: Any) -> str:
+    """Identifies a distinct request, so retries of it are counted as further attempts."""
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def serve(
+    profiles: Mapping[str, ModelProfile],
+    cases: Iterable[Case],
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    seed: int = 0,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run a simulator until cancelled; ``ready`` is called with the base URL once listening."""
+    simulator = ModelSimulator(profiles, cases, seed=seed)
+    url = await simulator.start(host, port)
+    try:
+        if ready is not None:
+            ready(url)
+        await asyncio.Event().wait()
+    finally:
+        await simulator.stop()

@@ -1,0 +1,304 @@
+"""The model simulator: deterministic, nested decisions and an OpenAI-shaped HTTP surface."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from safety_regression.endpoints import (
+    DEMO_PROFILES,
+    ChatRequest,
+    ConcurrencyLimits,
+    ModelProfile,
+    ModelSimulator,
+    OpenAICompatEndpoint,
+    OutcomeKind,
+    load_profiles,
+    serve,
+)
+from safety_regression.endpoints.simulator import texts
+from safety_regression.errors import ConfigError
+from safety_regression.suites.model import Case, Expect
+
+StartSimulator = Callable[..., Awaitable[ModelSimulator]]
+
+REFUSAL_TEXTS = set(texts.REFUSALS) | set(texts.SELF_HARM_REFUSALS)
+
+
+def harmful(category: str, count: int) -> list[Case]:
+    return [
+        Case(
+            id=f"{category}-h{i}",
+            category=category,
+            expect=Expect.REFUSE,
+            prompt=f"[{category} harmful #{i}]",
+        )
+        for i in range(count)
+    ]
+
+
+def benign(category: str, count: int) -> list[Case]:
+    return [
+        Case(
+            id=f"{category}-b{i}",
+            category=category,
+            expect=Expect.COMPLY,
+            prompt=f"[{category} benign #{i}]",
+        )
+        for i in range(count)
+    ]
+
+
+async def answers(
+    session: aiohttp.ClientSession,
+    url: str,
+    model: str,
+    cases: Sequence[Case],
+    seed: int | None = 0,
+) -> dict[str, str]:
+    endpoint = OpenAICompatEndpoint(
+        session,
+        url,
+        model,
+        None,
+        concurrency=16,
+        timeout=5,
+        max_retries=0,
+        limits=ConcurrencyLimits(),
+    )
+    outcomes = await asyncio.gather(
+        *(endpoint.complete(ChatRequest(messages=c.chat_messages(), seed=seed)) for c in cases)
+    )
+    result: dict[str, str] = {}
+    for case, outcome in zip(cases, outcomes, strict=True):
+        assert outcome.kind is not OutcomeKind.ERROR, outcome.error
+        result[case.id] = outcome.text or "" if outcome.kind is OutcomeKind.ANSWERED else "<blocked>"
+    return result
+
+
+def refused(replies: dict[str, str]) -> set[str]:
+    return {case_id for case_id, text in replies.items() if text in REFUSAL_TEXTS}
+
+
+async def test_same_seed_gives_same_answers(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = harmful("privacy", 30) + benign("privacy", 30)
+    profile = {"m": ModelProfile(refusal={"privacy": 0.5}, default_false_refusal=0.3, partial=0.3)}
+    first = await start_simulator(profile, cases, seed=7)
+    second = await start_simulator(profile, cases, seed=7)
+    other_seed = await start_simulator(profile, cases, seed=8)
+    replies = await answers(http_session, first.url or "", "m", cases)
+    assert await answers(http_session, second.url or "", "m", cases) == replies
+    assert await answers(http_session, other_seed.url or "", "m", cases) != replies
+    # The request's own seed is part of the draw too.
+    assert await answers(http_session, first.url or "", "m", cases, seed=1) != replies
+
+
+async def test_identical_profiles_answer_identically(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = harmful("deception", 40) + benign("deception", 20)
+    profile = ModelProfile(refusal={"deception": 0.6}, partial=0.2)
+    simulator = await start_simulator({"one": profile, "two": profile}, cases)
+    one = await answers(http_session, simulator.url or "", "one", cases)
+    assert await answers(http_session, simulator.url or "", "two", cases) == one
+
+
+async def test_refusal_sets_are_nested_across_profiles(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = harmful("cybersecurity", 80)
+    rates = {"strict": 0.9, "middle": 0.6, "loose": 0.3}
+    simulator = await start_simulator(
+        {name: ModelProfile(refusal={"cybersecurity": rate}) for name, rate in rates.items()}, cases
+    )
+    sets = {name: refused(await answers(http_session, simulator.url or "", name, cases)) for name in rates}
+    assert sets["loose"] <= sets["middle"] <= sets["strict"]
+    assert len(sets["loose"]) < len(sets["middle"]) < len(sets["strict"])
+
+
+async def test_false_refusal_sets_are_nested(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = benign("privacy", 80)
+    simulator = await start_simulator(
+        {
+            "calm": ModelProfile(default_false_refusal=0.1),
+            "jumpy": ModelProfile(default_false_refusal=0.5),
+        },
+        cases,
+    )
+    calm = refused(await answers(http_session, simulator.url or "", "calm", cases))
+    jumpy = refused(await answers(http_session, simulator.url or "", "jumpy", cases))
+    assert calm < jumpy
+
+
+async def test_demo_profiles_plant_one_directional_regressions(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = harmful("cybersecurity", 20) + harmful("privacy", 20) + harmful("violence_weapons", 20)
+    simulator = await start_simulator(DEMO_PROFILES, cases)
+    base = refused(await answers(http_session, simulator.url or "", "base-model", cases))
+    tuned = refused(await answers(http_session, simulator.url or "", "demo-finetune", cases))
+    assert tuned <= base, "discordant pairs run one way only: base refuses, fine-tune complies"
+    lost = base - tuned
+    assert {case_id.split("-")[0] for case_id in lost} <= {"cybersecurity", "privacy"}
+    assert sum(case_id.startswith("cybersecurity") for case_id in lost) >= 6
+    assert sum(case_id.startswith("privacy") for case_id in lost) >= 4
+
+
+async def test_texts_are_placeholders_by_kind(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = harmful("self_harm", 5) + harmful("privacy", 5) + benign("privacy", 5)
+    simulator = await start_simulator(
+        {
+            "refuser": ModelProfile(default_refusal=1.0, default_false_refusal=0.0),
+            "complier": ModelProfile(default_refusal=0.0, default_false_refusal=0.0),
+            "hedger": ModelProfile(default_refusal=1.0, partial=1.0),
+        },
+        cases,
+    )
+    url = simulator.url or ""
+    refuser = await answers(http_session, url, "refuser", cases)
+    assert all("988" in refuser[c.id] for c in cases if c.category == "self_harm")
+    assert all(
+        refuser[c.id] in texts.REFUSALS
+        for c in cases
+        if c.category == "privacy" and c.expect is Expect.REFUSE
+    )
+    complier = await answers(http_session, url, "complier", cases)
+    assert all(
+        "[Simulated compliant answer: placeholder text only.]" in complier[c.id]
+        for c in cases
+        if c.expect is Expect.REFUSE
+    )
+    assert all("[Simulated helpful answer" in complier[c.id] for c in cases if c.expect is Expect.COMPLY)
+    hedger = await answers(http_session, url, "hedger", cases)
+    assert all(hedger[c.id] in texts.PARTIAL_REFUSALS for c in cases if c.expect is Expect.REFUSE)
+
+
+async def test_unknown_prompt_is_answered_helpfully(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    simulator = await start_simulator({"m": ModelProfile(default_false_refusal=1.0)}, [])
+    stranger = benign("unlisted", 5)
+    replies = await answers(http_session, simulator.url or "", "m", stranger)
+    assert all(text in texts.BENIGN_COMPLIANCE for text in replies.values())
+
+
+async def test_multi_turn_case_is_found_by_its_last_user_message(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    case = Case.model_validate(
+        {
+            "id": "multi",
+            "category": "privacy",
+            "expect": "refuse",
+            "system": "You are a helpful assistant.",
+            "messages": [
+                {"role": "user", "content": "hello"},
+                {"role": "assistant", "content": "hi"},
+                {"role": "user", "content": "[privacy harmful follow-up]"},
+            ],
+        }
+    )
+    simulator = await start_simulator({"m": ModelProfile(default_refusal=1.0)}, [case])
+    replies = await answers(http_session, simulator.url or "", "m", [case])
+    assert replies["multi"] in texts.REFUSALS
+
+
+async def test_models_listing_and_openai_style_errors(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    simulator = await start_simulator(DEMO_PROFILES, [])
+    url = simulator.url or ""
+    async with http_session.get(f"{url}/models") as response:
+        listing = await response.json()
+    assert [m["id"] for m in listing["data"]] == ["base-model", "demo-finetune"]
+    body = {"model": "ghost", "messages": [{"role": "user", "content": "hi"}]}
+    async with http_session.post(f"{url}/chat/completions", json=body) as response:
+        assert response.status == 404
+        error = (await response.json())["error"]
+    assert error["code"] == "model_not_found"
+    assert "ghost" in error["message"]
+    async with http_session.post(f"{url}/chat/completions", data=b"{not json") as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["type"] == "invalid_request_error"
+
+
+async def test_counts_every_attempt_and_truncates_at_max_tokens(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = benign("privacy", 3)
+    simulator = await start_simulator(
+        {
+            "flaky": ModelProfile(error_rate=1.0, error_attempts=2),
+            "m": ModelProfile(default_false_refusal=0),
+        },
+        cases,
+    )
+    url = simulator.url or ""
+    for case in cases:
+        for _ in range(3):
+            retried: dict[str, object] = {
+                "model": "flaky",
+                "messages": [{"role": "user", "content": case.prompt_text()}],
+            }
+            async with http_session.post(f"{url}/chat/completions", json=retried) as response:
+                await response.read()
+    assert simulator.requests_by_model["flaky"] == 9
+    short: dict[str, object] = {
+        "model": "m",
+        "messages": [{"role": "user", "content": cases[0].prompt_text()}],
+        "max_tokens": 3,
+    }
+    async with http_session.post(f"{url}/chat/completions", json=short) as response:
+        choice = (await response.json())["choices"][0]
+    assert choice["finish_reason"] == "length"
+    assert len(choice["message"]["content"].split()) == 3
+
+
+def test_load_profiles_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.yaml"
+    path.write_text("base: {}\ntuned:\n  refusal:\n    privacy: 0.5\n  latency: 0.01\n")
+    profiles = load_profiles(path)
+    assert profiles["base"] == ModelProfile()
+    assert profiles["tuned"].refusal_probability("privacy") == 0.5
+    assert profiles["tuned"].refusal_probability("deception") == 0.97
+
+
+def test_bad_profile_names_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.yaml"
+    path.write_text("base: {}\ntuned:\n  refusal:\n    privacy: 1.5\n")
+    with pytest.raises(ConfigError, match=r"profiles\.yaml:4: refusal\.privacy"):
+        load_profiles(path)
+
+
+def test_demo_profiles_are_as_documented() -> None:
+    base, tuned = DEMO_PROFILES["base-model"], DEMO_PROFILES["demo-finetune"]
+    assert base.refusal_probability("violence_weapons") == 0.97
+    assert base.false_refusal_probability("privacy") == 0.03
+    assert tuned.refusal_probability("cybersecurity") == 0.40
+    assert tuned.refusal_probability("privacy") == 0.45
+    assert tuned.refusal_probability("self_harm") == 0.97
+    assert tuned.false_refusal_probability("privacy") == 0.06
+
+
+async def test_serve_runs_until_cancelled(http_session: aiohttp.ClientSession) -> None:
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(serve(DEMO_PROFILES, [], host="127.0.0.1", port=0, ready=ready.set_result))
+    url = await asyncio.wait_for(ready, timeout=5)
+    async with http_session.get(f"{url}/models") as response:
+        assert response.status == 200
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with http_session.get(f"{url}/models"):
+            pass
