@@ -1,0 +1,6 @@
+"""The built-in offline rules judge."""
+
+from safety_regression.judges.rules.judge import RULES_JUDGE_ID, RulesJudge
+from safety_regression.judges.rules.multilingual import REFUSAL_LANGUAGES
+
+__all__ = ["REFUSAL_LANGUAGES", "RULES_JUDGE_ID", "RulesJudge"]
