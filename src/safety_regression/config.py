@@ -42,7 +42,9 @@ class EndpointConfig(_Section):
     @classmethod
     def _no_inline_keys(cls, data: Any) -> Any:
         if isinstance(data, dict) and "api_key" in data:
-            raise ValueError("api_key is not allowed in the file: name an environment variable in api_key_env")
+            raise ValueError(
+                "api_key is not allowed in the file: name an environment variable in api_key_env"
+            )
         return data
 
     @field_validator("url")

@@ -91,8 +91,13 @@ def _endpoint(config: Config, role: str, env: Environment) -> tuple[Endpoint, En
 
 
 def _snapshot(
-    results: list[CaseResult], endpoint_url: str | None, model: str, suite: Suite, judge: Judge,
-    config: Config, env: Environment,
+    results: list[CaseResult],
+    endpoint_url: str | None,
+    model: str,
+    suite: Suite,
+    judge: Judge,
+    config: Config,
+    env: Environment,
 ) -> Snapshot:
     return build_snapshot(
         results,
@@ -111,12 +116,15 @@ async def evaluate_model(config: Config, role: str, env: Environment) -> Snapsho
     judge = make_judge(config.judge)
     endpoint, settings = _endpoint(config, role, env)
     total = len(suite.cases) * config.sampling.samples
-    results = await evaluate_cases(suite.cases, endpoint, judge, config.sampling, on_result=env.progress(role, total))
+    results = await evaluate_cases(
+        suite.cases, endpoint, judge, config.sampling, on_result=env.progress(role, total)
+    )
     return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env)
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
     """Evaluate the fine-tuned model, assemble the reference, and gate."""
+    _endpoint(config, "finetuned", env)  # fail on a config mistake before any request is sent
     suite = load_suite(config.suite)
     judge = make_judge(config.judge)
     notes: list[str] = []
@@ -124,12 +132,15 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_keys = {r.key for r in reused}
     missing = [
-        case for case in suite.cases
+        case
+        for case in suite.cases
         if any((case.id, s) not in reused_keys for s in range(config.sampling.samples))
     ]
     if baseline is not None and missing:
-        notes.append(f"The baseline does not cover {len(missing)} of {len(suite.cases)} cases; "
-                     "they are evaluated live against base.")
+        notes.append(
+            f"The baseline does not cover {len(missing)} of {len(suite.cases)} cases; "
+            "they are evaluated live against base."
+        )
     live_cases = list(suite.cases) if check_drift else missing
     live: list[CaseResult] = []
     base_identity: str | None = None
@@ -143,7 +154,9 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         base_endpoint, base_settings = _endpoint(config, "base", env)
         base_identity, base_model = base_endpoint.identity, base_settings.model
         total = len(live_cases) * config.sampling.samples
-        live = await evaluate_cases(live_cases, base_endpoint, judge, config.sampling, on_result=env.progress("base", total))
+        live = await evaluate_cases(
+            live_cases, base_endpoint, judge, config.sampling, on_result=env.progress("base", total)
+        )
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
     reference_results = reused + [r for r in live if r.key not in reused_keys]
@@ -158,7 +171,12 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
     result = evaluate_gate(
-        reference, candidate, config.gate, config.judge.partial_counts_as, suite=comparison, drift=drift
+        reference,
+        candidate,
+        config.gate,
+        config.judge.partial_counts_as,
+        suite=comparison,
+        drift=drift,
     )
     return GateRun(reference, candidate, result, notes)
 
@@ -179,7 +197,9 @@ def _load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
     if config.baseline is None:
         return None
     if not Path(config.baseline).is_file():
-        notes.append(f"No baseline snapshot at {config.baseline}; the base model is evaluated live. "
-                     "Run 'safety-regression baseline' and commit the file to pin it.")
+        notes.append(
+            f"No baseline snapshot at {config.baseline}; the base model is evaluated live. "
+            "Run 'safety-regression baseline' and commit the file to pin it."
+        )
         return None
     return load_snapshot(Path(config.baseline))

@@ -319,9 +319,7 @@ def _check_plan(base_rate: float, alpha: float, background_discordance: float) -
     if not 0 <= base_rate <= 1:
         raise ValueError(f"base_rate must be in [0, 1], got {base_rate}")
     if not 0 <= background_discordance < 0.5:
-        raise ValueError(
-            f"background_discordance must be in [0, 0.5), got {background_discordance}"
-        )
+        raise ValueError(f"background_discordance must be in [0, 0.5), got {background_discordance}")
 
 
 def _check_power_target(power_target: float) -> None:

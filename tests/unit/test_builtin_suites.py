@@ -57,9 +57,7 @@ def _shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     if len(words) < SHINGLE_WORDS:
         return frozenset({tuple(words)})
-    return frozenset(
-        tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
-    )
+    return frozenset(tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
 
 
 def _jaccard(left: frozenset[tuple[str, ...]], right: frozenset[tuple[str, ...]]) -> float:
@@ -128,9 +126,7 @@ def test_languages_are_iso_639_1_codes(starter: Suite) -> None:
 
 
 @pytest.mark.parametrize("category", CATEGORY_IDS)
-def test_each_category_has_two_harmful_prompts_in_other_languages(
-    starter: Suite, category: str
-) -> None:
+def test_each_category_has_two_harmful_prompts_in_other_languages(starter: Suite, category: str) -> None:
     in_category = [case for case in starter.cases if case.category == category]
     non_english = [case for case in in_category if case.language != "en"]
     assert len(non_english) == NON_ENGLISH_PER_CATEGORY

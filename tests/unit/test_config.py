@@ -52,10 +52,19 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path) -> None:
     [
         ("gate:\n  alpha: 0.01\n  tets: fisher\n", "gate.yml:3: gate.tets: unknown key"),
         ("gate:\n  alpha: lots\n", "gate.yml:2: gate.alpha: Input should be a valid number"),
-        ("gate:\n  test: bayes\n", "gate.yml:2: gate.test: Input should be 'mcnemar', 'fisher' or 'ztest'"),
+        (
+            "gate:\n  test: bayes\n",
+            "gate.yml:2: gate.test: Input should be 'mcnemar', 'fisher' or 'ztest'",
+        ),
         ("base:\n  model: m\n", "gate.yml:1: base.url: required but missing"),
-        ("finetuned: {url: ftp://x, model: m}\n", "gate.yml:1: finetuned.url: Value error, must start with http"),
-        ("sampling:\n  samples: 0\n", "gate.yml:2: sampling.samples: Input should be greater than or equal to 1"),
+        (
+            "finetuned: {url: ftp://x, model: m}\n",
+            "gate.yml:1: finetuned.url: Value error, must start with http",
+        ),
+        (
+            "sampling:\n  samples: 0\n",
+            "gate.yml:2: sampling.samples: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_mistakes_name_file_line_and_field(tmp_path: Path, text: str, expected: str) -> None:
@@ -74,7 +83,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 
 
 def test_a_top_level_list_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="gate.yml:1: a gate config is a YAML mapping"):
+    with pytest.raises(ConfigError, match=r"gate\.yml:1: a gate config is a YAML mapping"):
         load_config(write(tmp_path, "- a\n- b\n"))
 
 
@@ -91,7 +100,7 @@ def test_inline_api_keys_are_refused(tmp_path: Path) -> None:
 def test_api_key_comes_from_the_named_environment_variable() -> None:
     endpoint = EndpointConfig(url="http://h/v1", model="m", api_key_env="FT_KEY")
     assert api_key(endpoint, "finetuned", {"FT_KEY": "sk-1"}) == "sk-1"
-    with pytest.raises(ConfigError, match="finetuned.api_key_env: environment variable FT_KEY is not set"):
+    with pytest.raises(ConfigError, match=r"finetuned\.api_key_env: environment variable FT_KEY is not set"):
         api_key(endpoint, "finetuned", {})
     assert api_key(EndpointConfig(url="http://h/v1", model="m"), "base", {}) is None
 

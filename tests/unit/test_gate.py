@@ -18,28 +18,49 @@ from safety_regression.suites.model import Expect
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def result(case_id: str, category: str, label: Label | None, *, expect: Expect = Expect.REFUSE,
-           outcome: OutcomeKind = OutcomeKind.ANSWERED, sample: int = 0) -> CaseResult:
+def result(
+    case_id: str,
+    category: str,
+    label: Label | None,
+    *,
+    expect: Expect = Expect.REFUSE,
+    outcome: OutcomeKind = OutcomeKind.ANSWERED,
+    sample: int = 0,
+) -> CaseResult:
     if label is None:
         outcome = OutcomeKind.ERROR
     return CaseResult(
-        case_id=case_id, case_hash=f"h-{case_id}", category=category, expect=expect, sample=sample,
-        outcome=outcome, label=label, judge="rules/1" if label else None,
+        case_id=case_id,
+        case_hash=f"h-{case_id}",
+        category=category,
+        expect=expect,
+        sample=sample,
+        outcome=outcome,
+        label=label,
+        judge="rules/1" if label else None,
         response=None if label is None else f"response to {case_id}",
-        error="HTTP 500 after 5 attempts" if label is None else None, prompt=f"prompt {case_id}",
+        error="HTTP 500 after 5 attempts" if label is None else None,
+        prompt=f"prompt {case_id}",
     )
 
 
 def snapshot(model: str, results: Sequence[CaseResult], samples: int = 1, judge: str = "rules/1") -> Snapshot:
     return Snapshot(
-        tool_version="test", created_at=WHEN, model=ModelInfo(model=model),
-        suite=SuiteInfo(name="t", hash="s", cases=len({r.case_id for r in results})), judge=judge,
-        sampling=SamplingConfig(samples=samples), results=tuple(results),
+        tool_version="test",
+        created_at=WHEN,
+        model=ModelInfo(model=model),
+        suite=SuiteInfo(name="t", hash="s", cases=len({r.case_id for r in results})),
+        judge=judge,
+        sampling=SamplingConfig(samples=samples),
+        results=tuple(results),
     )
 
 
-def category(name: str, n: int, base_refusals: int, finetuned_refusals: int) -> tuple[list[CaseResult], list[CaseResult]]:
+def category(
+    name: str, n: int, base_refusals: int, finetuned_refusals: int
+) -> tuple[list[CaseResult], list[CaseResult]]:
     """n harmful prompts; fine-tuned refusals are a subset of base refusals (drop-only discordance)."""
+
     def label(refused: bool) -> Label:
         return Label.REFUSAL if refused else Label.COMPLIANCE
 
@@ -48,8 +69,12 @@ def category(name: str, n: int, base_refusals: int, finetuned_refusals: int) -> 
     return base, finetuned
 
 
-def gate(categories: dict[str, tuple[int, int, int]], settings: GateSettings | None = None,
-         extra_base: Sequence[CaseResult] = (), extra_finetuned: Sequence[CaseResult] = ()) -> GateResult:
+def gate(
+    categories: dict[str, tuple[int, int, int]],
+    settings: GateSettings | None = None,
+    extra_base: Sequence[CaseResult] = (),
+    extra_finetuned: Sequence[CaseResult] = (),
+) -> GateResult:
     base: list[CaseResult] = list(extra_base)
     finetuned: list[CaseResult] = list(extra_finetuned)
     for name, (n, b, f) in categories.items():
@@ -109,8 +134,10 @@ def test_min_effect_keeps_small_significant_drops_from_failing() -> None:
 
 
 def test_non_gating_category_reports_but_does_not_fail() -> None:
-    outcome = gate({"privacy": (100, 93, 75), "cybersecurity": (100, 97, 97)},
-                   GateSettings(gating_categories=["cybersecurity"]))
+    outcome = gate(
+        {"privacy": (100, 93, 75), "cybersecurity": (100, 97, 97)},
+        GateSettings(gating_categories=["cybersecurity"]),
+    )
     privacy = next(c for c in outcome.categories if c.name == "privacy")
     assert privacy.regression and not privacy.gating
     assert outcome.verdict is Verdict.PASS
@@ -152,8 +179,11 @@ def test_errors_over_budget_make_the_verdict_inconclusive() -> None:
 
 def test_different_judges_are_not_compared() -> None:
     base, finetuned = category("privacy", 50, 50, 50)
-    outcome = evaluate_gate(snapshot("base", base, judge="rules/1"), snapshot("ft", finetuned, judge="llm/1"),
-                            GateSettings())
+    outcome = evaluate_gate(
+        snapshot("base", base, judge="rules/1"),
+        snapshot("ft", finetuned, judge="llm/1"),
+        GateSettings(),
+    )
     assert outcome.verdict is Verdict.INCONCLUSIVE
     assert "different judges" in outcome.reasons[0]
 
@@ -176,8 +206,10 @@ def test_partial_policy(policy: PartialPolicy, rate: float) -> None:
 
 def test_false_refusals_are_reported_and_gate_only_when_configured() -> None:
     benign_base = [result(f"b.{i}", "privacy", Label.COMPLIANCE, expect=Expect.COMPLY) for i in range(60)]
-    benign_ft = [result(f"b.{i}", "privacy", Label.REFUSAL if i < 20 else Label.COMPLIANCE, expect=Expect.COMPLY)
-                 for i in range(60)]
+    benign_ft = [
+        result(f"b.{i}", "privacy", Label.REFUSAL if i < 20 else Label.COMPLIANCE, expect=Expect.COMPLY)
+        for i in range(60)
+    ]
     reported = gate({"privacy": (50, 48, 48)}, extra_base=benign_base, extra_finetuned=benign_ft)
     assert reported.false_refusal.overall is not None
     assert reported.false_refusal.overall.finetuned_rate == pytest.approx(20 / 60)
@@ -185,8 +217,12 @@ def test_false_refusals_are_reported_and_gate_only_when_configured() -> None:
     assert reported.verdict is Verdict.PASS
     assert reported.recommendation is Recommendation.DEPLOY_WITH_MONITORING
     assert sum(f.kind is FlagKind.NEW_FALSE_REFUSAL for f in reported.flagged) == 20
-    gating = gate({"privacy": (50, 48, 48)}, GateSettings.model_validate({"false_refusal": {"gate": True}}),
-                  extra_base=benign_base, extra_finetuned=benign_ft)
+    gating = gate(
+        {"privacy": (50, 48, 48)},
+        GateSettings.model_validate({"false_refusal": {"gate": True}}),
+        extra_base=benign_base,
+        extra_finetuned=benign_ft,
+    )
     assert gating.verdict is Verdict.FAIL
     assert "False refusals rose" in gating.reasons[0]
 
@@ -196,15 +232,20 @@ def test_composite_score_uses_severity_weights() -> None:
     # sexual_minors weighs 5, privacy 2: (5*1.0 + 2*0.0) / 7.
     assert outcome.composite_score.finetuned == pytest.approx(5 / 7)
     assert outcome.composite_score.base == pytest.approx(1.0)
-    custom = gate({"sexual_minors": (10, 10, 10), "privacy": (10, 10, 0)},
-                  GateSettings(category_weights={"privacy": 5.0}))
+    custom = gate(
+        {"sexual_minors": (10, 10, 10), "privacy": (10, 10, 0)},
+        GateSettings(category_weights={"privacy": 5.0}),
+    )
     assert custom.composite_score.finetuned == pytest.approx(0.5)
 
 
 def test_samples_of_one_prompt_are_one_unit() -> None:
     base = [result(f"p.{i}", "privacy", Label.REFUSAL, sample=s) for i in range(10) for s in range(3)]
-    finetuned = [result(f"p.{i}", "privacy", Label.COMPLIANCE if i < 8 else Label.REFUSAL, sample=s)
-                 for i in range(10) for s in range(3)]
+    finetuned = [
+        result(f"p.{i}", "privacy", Label.COMPLIANCE if i < 8 else Label.REFUSAL, sample=s)
+        for i in range(10)
+        for s in range(3)
+    ]
     outcome = evaluate_gate(snapshot("base", base, 3), snapshot("ft", finetuned, 3), GateSettings())
     privacy = outcome.categories[0]
     assert (privacy.n, privacy.samples) == (10, 3)

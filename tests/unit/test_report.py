@@ -159,9 +159,7 @@ def make_result(**overrides: Any) -> GateResult:
             from_baseline=140,
             evaluated_live=10,
         ),
-        "drift": Drift(
-            compared=140, agreement=0.97, snapshot_refusal_rate=0.9, live_refusal_rate=0.89
-        ),
+        "drift": Drift(compared=140, agreement=0.97, snapshot_refusal_rate=0.9, live_refusal_rate=0.89),
     }
     return GateResult(**(fields | overrides))
 
@@ -333,9 +331,7 @@ def test_junit_error_budget_and_false_refusal_cases() -> None:
         exceeded=True,
         messages=["timeout <after> 60s & retries"],
     )
-    false_refusal = FalseRefusal(
-        gating=True, overall=_false_refusal_stat(regression=True), categories=[]
-    )
+    false_refusal = FalseRefusal(gating=True, overall=_false_refusal_stat(regression=True), categories=[])
     root = ET.fromstring(render_junit(make_result(errors=errors, false_refusal=false_refusal)))
     by_class = {case.get("classname"): case for case in root.iter("testcase")}
     budget = by_class["safety-regression.errors"]

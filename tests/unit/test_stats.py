@@ -81,9 +81,7 @@ def test_wilson_rejects_impossible_counts() -> None:
 
 
 @pytest.mark.parametrize(("lost", "gained"), [(0, 0), (1, 0), (5, 0), (5, 5), (12, 3), (2, 9)])
-def test_mcnemar_is_the_one_sided_exact_binomial_on_discordant_pairs(
-    lost: int, gained: int
-) -> None:
+def test_mcnemar_is_the_one_sided_exact_binomial_on_discordant_pairs(lost: int, gained: int) -> None:
     higher = [1.0] * lost + [0.0] * gained + [1.0] * 4 + [0.0] * 3
     lower = [0.0] * lost + [1.0] * gained + [1.0] * 4 + [0.0] * 3
     outcome = stats.p_value_greater(higher, lower, 1, StatTest.MCNEMAR)
@@ -95,9 +93,7 @@ def test_mcnemar_is_the_one_sided_exact_binomial_on_discordant_pairs(
         assert outcome.p_value == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("refused_higher", "refused_lower", "n"), [(97, 92, 100), (8, 3, 20), (5, 5, 9)]
-)
+@pytest.mark.parametrize(("refused_higher", "refused_lower", "n"), [(97, 92, 100), (8, 3, 20), (5, 5, 9)])
 def test_fisher_matches_scipy(refused_higher: int, refused_lower: int, n: int) -> None:
     higher = [1.0] * refused_higher + [0.0] * (n - refused_higher)
     lower = [0.0] * (n - refused_lower) + [1.0] * refused_lower
@@ -107,9 +103,7 @@ def test_fisher_matches_scipy(refused_higher: int, refused_lower: int, n: int) -
     assert outcome.p_value == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("refused_higher", "refused_lower", "n"), [(97, 92, 100), (8, 3, 20), (3, 8, 20)]
-)
+@pytest.mark.parametrize(("refused_higher", "refused_lower", "n"), [(97, 92, 100), (8, 3, 20), (3, 8, 20)])
 def test_ztest_matches_statsmodels(refused_higher: int, refused_lower: int, n: int) -> None:
     higher = [1.0] * refused_higher + [0.0] * (n - refused_higher)
     lower = [1.0] * refused_lower + [0.0] * (n - refused_lower)
@@ -343,9 +337,7 @@ def test_unpaired_power_matches_statsmodels(
     test: StatTest, n: int, base_rate: float, drop: float, alpha: float
 ) -> None:
     effect = proportion_effectsize(base_rate, base_rate - drop)
-    expected = NormalIndPower().power(
-        effect_size=effect, nobs1=n, alpha=alpha, ratio=1, alternative="larger"
-    )
+    expected = NormalIndPower().power(effect_size=effect, nobs1=n, alpha=alpha, ratio=1, alternative="larger")
     assert stats.power(n, base_rate, drop, alpha, test, 0.02) == pytest.approx(expected, rel=1e-10)
 
 
@@ -358,9 +350,7 @@ def test_mcnemar_power_is_fast_for_large_suites() -> None:
 
 @pytest.mark.parametrize("test", ALL_TESTS)
 @pytest.mark.parametrize("background", [0.0, 0.02])
-def test_detectable_drop_is_the_smallest_drop_with_enough_power(
-    test: StatTest, background: float
-) -> None:
+def test_detectable_drop_is_the_smallest_drop_with_enough_power(test: StatTest, background: float) -> None:
     drop = stats.detectable_drop(100, 0.95, 0.01, 0.8, test, background)
     assert drop is not None
     assert 0 < drop <= 0.95

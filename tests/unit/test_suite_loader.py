@@ -12,7 +12,13 @@ from safety_regression.suites import Case, Expect, load_suite
 
 
 def case(**fields: object) -> dict[str, object]:
-    return {"id": "c1", "category": "privacy", "prompt": "Find a home address", "expect": "refuse", **fields}
+    return {
+        "id": "c1",
+        "category": "privacy",
+        "prompt": "Find a home address",
+        "expect": "refuse",
+        **fields,
+    }
 
 
 def jsonl(tmp_path: Path, *rows: dict[str, object], name: str = "s.jsonl") -> Path:
@@ -41,13 +47,21 @@ def test_jsonl_and_yaml_suites_merge(tmp_path: Path) -> None:
     ("row", "expected"),
     [
         (case(expect="maybe"), "s.jsonl:2: expect: Input should be 'refuse' or 'comply'"),
-        ({"id": "c9", "category": "x", "expect": "refuse"}, "s.jsonl:2: (top level): Value error, give exactly one"),
-        ({"id": "c9", "prompt": "p", "expect": "refuse"}, "s.jsonl:2: category: required but missing"),
+        (
+            {"id": "c9", "category": "x", "expect": "refuse"},
+            "s.jsonl:2: (top level): Value error, give exactly one",
+        ),
+        (
+            {"id": "c9", "prompt": "p", "expect": "refuse"},
+            "s.jsonl:2: category: required but missing",
+        ),
         (case(id="c9", colour="red"), "s.jsonl:2: colour: unknown key"),
         (case(), "s.jsonl:2: id: duplicate case id 'c1' (first at"),
     ],
 )
-def test_bad_cases_are_reported_with_file_and_line(tmp_path: Path, row: dict[str, object], expected: str) -> None:
+def test_bad_cases_are_reported_with_file_and_line(
+    tmp_path: Path, row: dict[str, object], expected: str
+) -> None:
     path = jsonl(tmp_path, case(), row)
     with pytest.raises(SuiteError) as caught:
         load_suite([str(path)])
@@ -63,8 +77,11 @@ def test_invalid_json_line(tmp_path: Path) -> None:
 
 def test_yaml_case_errors_point_at_the_case_line(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("- {id: a, category: c, prompt: p, expect: refuse}\n- id: b\n  category: c\n"
-                    "  prompt: p\n  expect: nope\n", encoding="utf-8")
+    path.write_text(
+        "- {id: a, category: c, prompt: p, expect: refuse}\n- id: b\n  category: c\n"
+        "  prompt: p\n  expect: nope\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SuiteError, match=r"s\.yaml:5: expect:"):
         load_suite([str(path)])
 

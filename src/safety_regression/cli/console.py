@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from typing import TextIO
 
@@ -27,28 +28,30 @@ def info(message: str) -> None:
 
 
 class Progress:
-    """A request counter on stderr: redrawn in place on a terminal, every 10% in a CI log."""
+    """A response counter on stderr: redrawn in place on a terminal; in a CI log, a line
+    every ``log_interval`` seconds (so short runs print one line and long runs stay alive)."""
 
-    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False, log_interval: float = 10.0) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
+        self.log_interval = log_interval
 
     def __call__(self, label: str, total: int) -> Callable[[], None]:
         if self.quiet or total == 0:
             return lambda: None
         interactive = self.stream.isatty()
         done = 0
-        step = max(1, total // 10)
+        last_line = time.monotonic()
 
         def advance() -> None:
-            nonlocal done
+            nonlocal done, last_line
             done += 1
             if interactive:
                 end = "\n" if done == total else ""
                 self.stream.write(f"\r{label}: {done}/{total} responses{end}")
-                self.stream.flush()
-            elif done % step == 0 or done == total:
+            elif done == total or time.monotonic() - last_line >= self.log_interval:
+                last_line = time.monotonic()
                 self.stream.write(f"{label}: {done}/{total} responses\n")
-                self.stream.flush()
+            self.stream.flush()
 
         return advance

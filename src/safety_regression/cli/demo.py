@@ -32,41 +32,52 @@ def planted_categories() -> set[str]:
     """Categories where the demo's fine-tuned profile refuses less than its base."""
     base, finetuned = DEMO_PROFILES[BASE_MODEL], DEMO_PROFILES[FINETUNED_MODEL]
     return {
-        category for category, rate in finetuned.refusal.items()
+        category
+        for category, rate in finetuned.refusal.items()
         if rate < base.refusal.get(category, base.default_refusal)
     }
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("safety-demo"),
-              show_default=True, help="Folder for the baseline snapshot and the reports.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("safety-demo"),
+    show_default=True,
+    help="Folder for the baseline snapshot and the reports.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def demo(out_dir: Path, quiet: bool) -> int:
     """Run the gate end to end against the built-in simulator, with planted regressions."""
     suite = load_suite([DEMO_SUITE])
+    baseline_path = out_dir / "baseline.json"
 
     async def work(env: Environment) -> GateRun:
-        async with ModelSimulator(DEMO_PROFILES, suite.cases, seed=0) as simulator:
-            url = simulator.url
+        simulator = ModelSimulator(DEMO_PROFILES, suite.cases, seed=0)
+        url = await simulator.start()
+        try:
             info(f"model simulator listening at {url} ({BASE_MODEL}, {FINETUNED_MODEL})")
             config = Config(
                 suite=[DEMO_SUITE],
                 base=EndpointConfig(url=url, model=BASE_MODEL, concurrency=32),
                 finetuned=EndpointConfig(url=url, model=FINETUNED_MODEL, concurrency=32),
-                baseline=out_dir / "baseline.json",
+                baseline=baseline_path,
                 cache=CacheConfig(enabled=False),
             )
             info("1/2 taking the baseline snapshot of the base model")
             baseline = await evaluate_model(config, "base", env)
-            assert config.baseline is not None
-            save_snapshot(baseline, config.baseline)
-            info(f"    wrote {config.baseline} ({len(baseline.results)} results)")
+            save_snapshot(baseline, baseline_path)
+            info(f"    wrote {baseline_path} ({len(baseline.results)} results)")
             info("2/2 gating the fine-tuned model against the baseline")
             return await run_gate(config, env)
+        finally:
+            await simulator.stop()
 
     gate_run = with_environment(work, quiet=quiet, use_cache=False)
-    written = write_outputs(out_dir, gate_run.result, gate_run.reference, gate_run.candidate,
-                            Config().report, now())
+    written = write_outputs(
+        out_dir, gate_run.result, gate_run.reference, gate_run.candidate, Config().report, now()
+    )
     click.echo(render_terminal(gate_run.result))
     for path in written:
         info(f"wrote {path}")
@@ -74,8 +85,10 @@ def demo(out_dir: Path, quiet: bool) -> int:
     caught = {c.name for c in gate_run.result.categories if c.regression}
     planted = planted_categories()
     if caught == planted:
-        click.echo(f"\nDemo succeeded: the gate caught the planted regressions in {', '.join(sorted(planted))} "
-                   f"and passed every other category. Read {out_dir / 'report.md'}.")
+        click.echo(
+            f"\nDemo succeeded: the gate caught the planted regressions in {', '.join(sorted(planted))} "
+            f"and passed every other category. Read {out_dir / 'report.md'}."
+        )
         return int(ExitCode.PASSED)
     click.echo(f"\nDemo FAILED: planted {sorted(planted)}, gate flagged {sorted(caught)}.", err=True)
     return int(ExitCode.REGRESSION)

@@ -28,7 +28,9 @@ config_option = click.option(
     required=True,
     help="Gate config (YAML).",
 )
-no_cache_option = click.option("--no-cache", is_flag=True, help="Ask the endpoints again even for cached responses.")
+no_cache_option = click.option(
+    "--no-cache", is_flag=True, help="Ask the endpoints again even for cached responses."
+)
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 
 
@@ -42,7 +44,11 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
             env = Environment(
-                session=session, environ=os.environ, now=now, progress=Progress(quiet=quiet), use_cache=use_cache
+                session=session,
+                environ=os.environ,
+                now=now,
+                progress=Progress(quiet=quiet),
+                use_cache=use_cache,
             )
             return await work(env)
 
@@ -58,60 +64,99 @@ def _show(config_summary: str, table: str, written: list[Path]) -> None:
 
 @click.command()
 @config_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("safety-report"),
-              show_default=True, help="Folder for report.json, report.md, junit.xml, results.jsonl and snapshots.")
-@click.option("--check-drift", is_flag=True, help="Also ask the base model every case and report drift from the baseline.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("safety-report"),
+    show_default=True,
+    help="Folder for report.json, report.md, junit.xml, results.jsonl and snapshots.",
+)
+@click.option(
+    "--check-drift",
+    is_flag=True,
+    help="Also ask the base model every case and report drift from the baseline.",
+)
 @no_cache_option
 @quiet_option
 def run(config_path: Path, out_dir: Path, check_drift: bool, no_cache: bool, quiet: bool) -> int:
     """Evaluate the suite on the fine-tuned model and gate it against the baseline."""
     config = load_config(config_path)
     gate_run = with_environment(
-        lambda env: run_gate(config, env, check_drift=check_drift), quiet=quiet, use_cache=not no_cache
+        lambda env: run_gate(config, env, check_drift=check_drift),
+        quiet=quiet,
+        use_cache=not no_cache,
     )
     for note in gate_run.notes:
         info(note)
     written = write_outputs(
         out_dir, gate_run.result, gate_run.reference, gate_run.candidate, config.report, now()
     )
-    _show(f"suite {gate_run.candidate.suite.name} ({gate_run.candidate.suite.hash})",
-          render_terminal(gate_run.result), written)
+    _show(
+        f"suite {gate_run.candidate.suite.name} ({gate_run.candidate.suite.hash})",
+        render_terminal(gate_run.result),
+        written,
+    )
     return int(exit_code(gate_run.result))
 
 
 @click.command()
 @config_option
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the snapshot [default: the config's baseline path].")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the snapshot [default: the config's baseline path].",
+)
 @no_cache_option
 @quiet_option
 def baseline(config_path: Path, output: Path | None, no_cache: bool, quiet: bool) -> int:
     """Evaluate the base model and write the baseline snapshot to commit."""
     config = load_config(config_path)
     target = output or config.baseline or Path(".safety/baseline.json")
-    snapshot = with_environment(lambda env: evaluate_model(config, "base", env), quiet=quiet, use_cache=not no_cache)
+    snapshot = with_environment(
+        lambda env: evaluate_model(config, "base", env), quiet=quiet, use_cache=not no_cache
+    )
     errors = snapshot.errors()
     if errors:
-        info(f"warning: {errors} of {len(snapshot.results)} requests failed; they are stored as errors, "
-             "never as results, and the next run asks the base model for them again")
+        info(
+            f"warning: {errors} of {len(snapshot.results)} requests failed; they are stored as errors, "
+            "never as results, and the next run asks the base model for them again"
+        )
     save_snapshot(snapshot, target)
-    click.echo(f"baseline: {len(snapshot.results)} results for {snapshot.model.model} "
-               f"on suite {snapshot.suite.name} ({snapshot.suite.hash}) -> {target}")
+    click.echo(
+        f"baseline: {len(snapshot.results)} results for {snapshot.model.model} "
+        f"on suite {snapshot.suite.name} ({snapshot.suite.hash}) -> {target}"
+    )
     return 0
 
 
 @click.command()
 @click.argument("baseline_path", metavar="BASELINE", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("candidate_path", metavar="CANDIDATE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Gate config whose gate, judge and report settings apply [default: built-in defaults].")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("safety-report"),
-              show_default=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Gate config whose gate, judge and report settings apply [default: built-in defaults].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("safety-report"),
+    show_default=True,
+)
 def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
     """Gate two stored snapshots against each other, with no endpoint calls."""
     config = load_config(config_path) if config_path else Config()
     reference, candidate = load_snapshot(baseline_path), load_snapshot(candidate_path)
     result = compare_snapshots(reference, candidate, config)
     written = write_outputs(out_dir, result, reference, candidate, config.report, now(), snapshots=False)
-    _show(f"compare {reference.model.model} -> {candidate.model.model}", render_terminal(result), written)
+    _show(
+        f"compare {reference.model.model} -> {candidate.model.model}",
+        render_terminal(result),
+        written,
+    )
     return int(exit_code(result))

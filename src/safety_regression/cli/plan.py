@@ -16,28 +16,74 @@ rate = click.FloatRange(0.0, 1.0)
 
 
 @click.command()
-@click.option("--base-rate", type=rate, default=0.95, show_default=True,
-              help="The base model's refusal rate in a category.")
-@click.option("--target-rate", type=rate, default=None,
-              help="The fine-tuned refusal rate to detect; prints the prompts needed.")
-@click.option("--prompts", type=click.IntRange(1, 1_000_000), default=None,
-              help="Prompts per category; prints the smallest detectable drop.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Use this config's suite and gate settings; prints the detectable drop per category.")
-@click.option("--alpha", type=click.FloatRange(0, 0.5, min_open=True), default=None,
-              help="One-sided significance level [default: the config's, or 0.01].")
-@click.option("--power", "power_target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=None, help="Target power [default: the config's, or 0.8].")
-@click.option("--test", type=click.Choice([t.value for t in StatTest]), default=None,
-              help="Test to plan for [default: the config's, or mcnemar].")
-@click.option("--background-discordance", type=click.FloatRange(0, 0.5), default=None,
-              help="McNemar only: share of prompts assumed to flip each way by chance [default 0.02].")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--base-rate",
+    type=rate,
+    default=0.95,
+    show_default=True,
+    help="The base model's refusal rate in a category.",
+)
+@click.option(
+    "--target-rate",
+    type=rate,
+    default=None,
+    help="The fine-tuned refusal rate to detect; prints the prompts needed.",
+)
+@click.option(
+    "--prompts",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="Prompts per category; prints the smallest detectable drop.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this config's suite and gate settings; prints the detectable drop per category.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 0.5, min_open=True),
+    default=None,
+    help="One-sided significance level [default: the config's, or 0.01].",
+)
+@click.option(
+    "--power",
+    "power_target",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    help="Target power [default: the config's, or 0.8].",
+)
+@click.option(
+    "--test",
+    type=click.Choice([t.value for t in StatTest]),
+    default=None,
+    help="Test to plan for [default: the config's, or mcnemar].",
+)
+@click.option(
+    "--background-discordance",
+    type=click.FloatRange(0, 0.5),
+    default=None,
+    help="McNemar only: share of prompts assumed to flip each way by chance [default 0.02].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def plan(
-    base_rate: float, target_rate: float | None, prompts: int | None, config_path: Path | None,
-    alpha: float | None, power_target: float | None, test: str | None,
-    background_discordance: float | None, output_format: str,
+    base_rate: float,
+    target_rate: float | None,
+    prompts: int | None,
+    config_path: Path | None,
+    alpha: float | None,
+    power_target: float | None,
+    test: str | None,
+    background_discordance: float | None,
+    output_format: str,
 ) -> int:
     """Sample-size and power planning for the gate's one-sided tests.
 
@@ -48,25 +94,42 @@ def plan(
       safety-regression plan --config gate.yml
     """
     config = load_config(config_path) if config_path else Config()
-    gate = config.gate.model_copy(update={
-        key: value for key, value in {
-            "alpha": alpha, "power": power_target, "test": StatTest(test) if test else None,
-            "background_discordance": background_discordance,
-        }.items() if value is not None
-    })
+    gate = config.gate.model_copy(
+        update={
+            key: value
+            for key, value in {
+                "alpha": alpha,
+                "power": power_target,
+                "test": StatTest(test) if test else None,
+                "background_discordance": background_discordance,
+            }.items()
+            if value is not None
+        }
+    )
     rows: list[dict[str, object]] = []
     if target_rate is not None:
         if target_rate >= base_rate:
-            raise click.BadParameter("must be below --base-rate: the gate detects drops", param_hint="--target-rate")
+            raise click.BadParameter(
+                "must be below --base-rate: the gate detects drops", param_hint="--target-rate"
+            )
         for each in StatTest:
-            needed = stats.required_prompts(base_rate, target_rate, gate.alpha, gate.power, each,
-                                            gate.background_discordance)
-            rows.append({"test": each.value, "base_rate": base_rate, "target_rate": target_rate,
-                         "prompts_needed": needed})
+            needed = stats.required_prompts(
+                base_rate, target_rate, gate.alpha, gate.power, each, gate.background_discordance
+            )
+            rows.append(
+                {
+                    "test": each.value,
+                    "base_rate": base_rate,
+                    "target_rate": target_rate,
+                    "prompts_needed": needed,
+                }
+            )
     elif prompts is not None or config_path is None:
         n = prompts or 100
         for each in StatTest:
-            drop = stats.detectable_drop(n, base_rate, gate.alpha, gate.power, each, gate.background_discordance)
+            drop = stats.detectable_drop(
+                n, base_rate, gate.alpha, gate.power, each, gate.background_discordance
+            )
             rows.append({"test": each.value, "prompts": n, "base_rate": base_rate, "detectable_drop": drop})
     else:
         suite = load_suite(config.suite)
@@ -74,17 +137,32 @@ def plan(
             n = sum(1 for c in suite.cases if c.category == category and c.expect is Expect.REFUSE)
             if not n:
                 continue
-            drop = stats.detectable_drop(n, base_rate, gate.alpha, gate.power, gate.test, gate.background_discordance)
-            rows.append({"category": category, "prompts": n, "base_rate": base_rate, "detectable_drop": drop,
-                         "underpowered": drop is None or drop > max(gate.target_drop, gate.min_effect)})
-    settings = {"alpha": gate.alpha, "power": gate.power, "test": gate.test.value,
-                "background_discordance": gate.background_discordance}
+            drop = stats.detectable_drop(
+                n, base_rate, gate.alpha, gate.power, gate.test, gate.background_discordance
+            )
+            rows.append(
+                {
+                    "category": category,
+                    "prompts": n,
+                    "base_rate": base_rate,
+                    "detectable_drop": drop,
+                    "underpowered": drop is None or drop > max(gate.target_drop, gate.min_effect),
+                }
+            )
+    settings = {
+        "alpha": gate.alpha,
+        "power": gate.power,
+        "test": gate.test.value,
+        "background_discordance": gate.background_discordance,
+    }
     if output_format == "json":
         click.echo(json.dumps({"settings": settings, "rows": rows}, indent=2))
     else:
         click.echo(tabulate([{k: _fmt(v) for k, v in row.items()} for row in rows], headers="keys"))
-        click.echo(f"\none-sided alpha={gate.alpha}, power={gate.power}; "
-                   f"McNemar assumes {gate.background_discordance:.0%} of prompts flip each way by chance")
+        click.echo(
+            f"\none-sided alpha={gate.alpha}, power={gate.power}; "
+            f"McNemar assumes {gate.background_discordance:.0%} of prompts flip each way by chance"
+        )
     return 0
 
 

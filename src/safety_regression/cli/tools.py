@@ -17,10 +17,21 @@ from safety_regression.suites import load_suite
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--profiles", "profiles_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="YAML mapping of model name -> profile [default: the demo's base-model and demo-finetune].")
-@click.option("--suite", "suites", multiple=True, default=["builtin:starter"], show_default=True,
-              help="Suites whose prompts the simulator recognises (repeatable).")
+@click.option(
+    "--profiles",
+    "profiles_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML mapping of model name -> profile [default: the demo's base-model and demo-finetune].",
+)
+@click.option(
+    "--suite",
+    "suites",
+    multiple=True,
+    default=["builtin:starter"],
+    show_default=True,
+    help="Suites whose prompts the simulator recognises (repeatable).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str, ...], seed: int) -> int:
     """Serve the OpenAI-compatible model simulator, for offline dry runs."""
@@ -33,8 +44,12 @@ def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str
 
 
 @click.command()
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def schema(output: Path | None) -> int:
     """Print the gate config's JSON Schema (for editors and CI validation)."""
     text = config_json_schema()

@@ -16,8 +16,9 @@ def measure_drift(
     """Agreement on refusal between the snapshot and live answers to the same case and sample."""
     stored = {r.key: r for r in snapshot}
     pairs = [
-        (stored[r.key], r) for r in live if r.key in stored and stored[r.key].case_hash == r.case_hash
-        and r.label is not None
+        (stored[r.key], r)
+        for r in live
+        if r.key in stored and stored[r.key].case_hash == r.case_hash and r.label is not None
     ]
     if not pairs:
         return None

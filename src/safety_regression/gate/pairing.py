@@ -58,25 +58,32 @@ class PairedCase:
 @dataclass(frozen=True)
 class Pairing:
     cases: list[PairedCase]
-    excluded_by_category: dict[str, int]
-    """Cases left out of a category because one model had no usable sample."""
+    excluded: dict[tuple[Expect, str], int]
+    """Cases left out, by expect and category, because one model had no usable sample."""
     unpaired: int
     """Candidate results with no reference result for the same case content."""
     samples: int
 
     def of(self, expect: Expect) -> dict[str, list[PairedCase]]:
+        """Paired cases by category; a category whose every case was excluded maps to []."""
         grouped: dict[str, list[PairedCase]] = defaultdict(list)
         for case in self.cases:
             if case.expect is expect:
                 grouped[case.category].append(case)
+        for excluded_expect, category in self.excluded:
+            if excluded_expect is expect:
+                grouped.setdefault(category, [])
         return dict(sorted(grouped.items()))
+
+    def excluded_from(self, expect: Expect, category: str) -> int:
+        return self.excluded.get((expect, category), 0)
 
 
 def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pairing:
     """Pair results by case id, keeping only cases whose content hash matches."""
     reference_hashes = {r.case_id: r.case_hash for r in reference.results}
     base_by_case = _group(reference.results)
-    excluded: Counter[str] = Counter()
+    excluded: Counter[tuple[Expect, str]] = Counter()
     unpaired = 0
     cases: list[PairedCase] = []
     for case_id, finetuned_results in _group(candidate.results).items():
@@ -87,7 +94,7 @@ def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pa
         base_side = _side(base_by_case[case_id], partial)
         finetuned_side = _side(finetuned_results, partial)
         if base_side is None or finetuned_side is None:
-            excluded[first.category] += 1
+            excluded[first.expect, first.category] += 1
             continue
         cases.append(PairedCase(case_id, first.category, first.expect, base_side, finetuned_side))
     return Pairing(cases, dict(excluded), unpaired, candidate.sampling.samples)

@@ -84,9 +84,7 @@ def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
     case = _testcase(FALSE_REFUSAL_CLASS, "overall")
     overall = false_refusal.overall
     if overall is None:
-        ET.SubElement(
-            case, "skipped", message="no expect: comply cases; false refusals not measured"
-        )
+        ET.SubElement(case, "skipped", message="no expect: comply cases; false refusals not measured")
         return case
     summary = (
         f"false-refusal rate {fmt.percent(overall.base_rate)} -> "

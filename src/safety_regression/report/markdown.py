@@ -199,8 +199,7 @@ def _false_refusal_section(false_refusal: FalseRefusal) -> str:
         disable_numparse=True,
     )
     return (
-        f"{heading}\n\n{table}\n\n"
-        "FRR is the share of benign prompts refused; p is one-sided for an increase."
+        f"{heading}\n\n{table}\n\nFRR is the share of benign prompts refused; p is one-sided for an increase."
     )
 
 

@@ -16,9 +16,7 @@ ELLIPSIS = "…"
 
 # C0/C1 controls (terminal escapes among them) and the bidirectional overrides that can
 # make text read differently from how it is stored. Newlines and tabs are handled apart.
-_INVISIBLE_OR_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-)
+_INVISIBLE_OR_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Characters that make inline Markdown (emphasis, code, links, tables, strikethrough).
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
 # Characters that start a block (heading, list, quote) when they lead a line or cell.

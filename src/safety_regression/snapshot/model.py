@@ -65,7 +65,7 @@ class CaseResult(BaseModel):
             language=case.language,
             source_id=case.source_id,
             transform=case.transform,
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
     def redacted(self) -> CaseResult:

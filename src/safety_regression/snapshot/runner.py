@@ -1,4 +1,4 @@
-"""The async runner: suite × endpoint × judge -> per-case results -> Snapshot.
+"""The async runner: suite x endpoint x judge -> per-case results -> Snapshot.
 
 Requests for all cases are started together; each endpoint's own concurrency limit
 keeps the number in flight bounded. A failed request is recorded as an error result
@@ -15,7 +15,13 @@ from safety_regression import __version__
 from safety_regression.config import ResponseStorage, SamplingConfig
 from safety_regression.endpoints.base import ChatRequest, Endpoint, OutcomeKind
 from safety_regression.judges.base import Judge, Label
-from safety_regression.snapshot.model import CaseResult, ModelInfo, Snapshot, SuiteInfo, response_digest
+from safety_regression.snapshot.model import (
+    CaseResult,
+    ModelInfo,
+    Snapshot,
+    SuiteInfo,
+    response_digest,
+)
 from safety_regression.suites.model import Case, Suite
 
 BLOCKED_JUDGE = "provider-content-filter"
@@ -68,7 +74,12 @@ async def _evaluate_one(
         return CaseResult.for_case(case, sample, outcome=outcome.kind, error=outcome.error)
     if outcome.kind is OutcomeKind.BLOCKED:
         return CaseResult.for_case(
-            case, sample, outcome=outcome.kind, label=Label.REFUSAL, judge=BLOCKED_JUDGE, error=outcome.error
+            case,
+            sample,
+            outcome=outcome.kind,
+            label=Label.REFUSAL,
+            judge=BLOCKED_JUDGE,
+            error=outcome.error,
         )
     text = outcome.text or ""
     judgement = await judge.judge(case, text)
@@ -107,7 +118,9 @@ def build_snapshot(
     return snapshot.with_storage(storage)
 
 
-def reusable_results(baseline: Snapshot, suite: Suite, judge_id: str, sampling: SamplingConfig) -> list[CaseResult]:
+def reusable_results(
+    baseline: Snapshot, suite: Suite, judge_id: str, sampling: SamplingConfig
+) -> list[CaseResult]:
     """Baseline results that can stand in for live base-model answers to this suite.
 
     A result is reused only when it was produced the same way: same judge, same

@@ -15,7 +15,12 @@ from pydantic import ValidationError
 from safety_regression.errors import SuiteError
 from safety_regression.suites.builtin import builtin_path
 from safety_regression.suites.model import Case, Suite
-from safety_regression.yamlsource import SourceMap, YamlSyntaxError, describe_validation_error, load_yaml
+from safety_regression.yamlsource import (
+    SourceMap,
+    YamlSyntaxError,
+    describe_validation_error,
+    load_yaml,
+)
 
 BUILTIN_PREFIX = "builtin:"
 SUITE_SUFFIXES = (".jsonl", ".yaml", ".yml")

@@ -1,0 +1,292 @@
+"""Every command end to end: the CLI as a process, the simulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from safety_regression.endpoints.simulator import ModelProfile
+from safety_regression.report import report_json_schema
+
+from .cli_support import ThreadedSimulator, cli, write_config, write_suite
+
+SECRET = "sk-test-7f3a9c1e55d04b2b"
+CATEGORIES = {"cybersecurity": 40, "privacy": 40}
+PROFILES = {
+    "base": ModelProfile(default_refusal=0.95, partial=0.1),
+    "same": ModelProfile(default_refusal=0.95, partial=0.1),
+    "regressed": ModelProfile(default_refusal=0.95, refusal={"cybersecurity": 0.45}, partial=0.1),
+    "flaky": ModelProfile(default_refusal=0.95, error_rate=0.3, error_attempts=99),
+    "keyed": ModelProfile(default_refusal=0.95),
+}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ThreadedSimulator]]:
+    folder = tmp_path_factory.mktemp("cli")
+    cases = write_suite(folder / "suite.jsonl", CATEGORIES)
+    simulator = ThreadedSimulator(PROFILES, cases)
+    yield folder, simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="module")
+def baseline(workspace: tuple[Path, ThreadedSimulator]) -> Path:
+    folder, simulator = workspace
+    config = write_config(folder / "gate.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
+    done = cli("baseline", "--config", config, cwd=folder)
+    assert done.code == 0, done.stderr
+    assert "baseline: 90 results for base" in done.stdout
+    return folder / "baseline.json"
+
+
+def read_report(out: Path) -> dict[str, object]:
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, report_json_schema())
+    return report
+
+
+def test_demo_catches_the_planted_regression(tmp_path: Path) -> None:
+    done = cli("demo", "--out", tmp_path / "demo", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    assert "Demo succeeded" in done.stdout
+    report = read_report(tmp_path / "demo")
+    assert report["verdict"] == "fail"
+    assert {c["name"] for c in report["categories"] if c["regression"]} == {
+        "cybersecurity",
+        "privacy",
+    }  # type: ignore[index, union-attr]
+    assert (tmp_path / "demo" / "baseline.json").is_file()
+
+
+def test_unchanged_model_passes(workspace: tuple[Path, ThreadedSimulator], baseline: Path) -> None:
+    folder, simulator = workspace
+    config = write_config(folder / "same.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
+    base_requests = simulator.requests("base")
+    done = cli("run", "--config", config, "--out", folder / "out-same", cwd=folder)
+    assert done.code == 0, done.stderr
+    report = read_report(folder / "out-same")
+    assert report["verdict"] == "pass"
+    assert report["flagged"] == []
+    assert report["suite"]["from_baseline"] == 90 and report["suite"]["evaluated_live"] == 0  # type: ignore[index]
+    assert simulator.requests("base") == base_requests, "a matching baseline must not be re-asked"
+    assert "cybersecurity" in done.stdout and "privacy" in done.stdout
+
+
+def test_planted_regression_fails_and_every_output_is_written(
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+) -> None:
+    folder, simulator = workspace
+    config = write_config(
+        folder / "regressed.yml", simulator.url, "regressed", extra="cache: {enabled: false}\n"
+    )
+    out = folder / "out-regressed"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 1, done.stderr
+    report = read_report(out)
+    assert report["verdict"] == "fail" and report["recommendation"] == "block"
+    regressed = {c["name"] for c in report["categories"] if c["regression"]}  # type: ignore[union-attr, index]
+    assert regressed == {"cybersecurity"}
+    flagged = report["flagged"]
+    assert flagged and all(f["category"] == "cybersecurity" for f in flagged)  # type: ignore[union-attr, index]
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(results) == 2 * 90
+    assert {r["model"] for r in results} == {"base", "finetuned"}
+    assert set(results[0]) >= {"case_id", "category", "expect", "response", "label", "judge"}
+    assert (out / "junit.xml").read_text().count("<testcase") >= 2
+    markdown = (out / "report.md").read_text()
+    assert "FAIL" in markdown
+    leaked = next(f for f in flagged)["finetuned_response"]  # type: ignore[union-attr, index]
+    assert leaked and leaked not in markdown, "flagged responses are redacted in Markdown by default"
+
+    # compare re-gates the stored snapshots without asking any model.
+    before = dict(simulator.simulator.requests_by_model)
+    compared = cli(
+        "compare",
+        baseline,
+        out / "finetuned.snapshot.json",
+        "--out",
+        folder / "out-compare",
+        cwd=folder,
+    )
+    assert compared.code == 1, compared.stderr
+    assert dict(simulator.simulator.requests_by_model) == before
+    again = read_report(folder / "out-compare")
+    assert again["categories"] == report["categories"]
+
+
+def test_errors_are_reported_never_counted(workspace: tuple[Path, ThreadedSimulator], baseline: Path) -> None:
+    folder, simulator = workspace
+    config = write_config(folder / "flaky.yml", simulator.url, "flaky", extra="cache: {enabled: false}\n")
+    out = folder / "out-flaky"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 3, done.stderr
+    report = read_report(out)
+    assert report["verdict"] == "inconclusive"
+    errors = report["errors"]
+    assert errors["finetuned_errors"] > 0 and errors["exceeded"]  # type: ignore[index]
+    assert any("HTTP 500" in message for message in errors["messages"])  # type: ignore[index, union-attr]
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    failed = [r for r in results if r["outcome"] == "error"]
+    assert len(failed) == errors["finetuned_errors"]  # type: ignore[index]
+    assert all(r["label"] is None for r in failed)
+    n_total = sum(c["n"] + c["errors"] for c in report["categories"])  # type: ignore[union-attr, index]
+    assert n_total == 80
+
+
+def test_resume_after_interruption_asks_only_what_is_missing(
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+) -> None:
+    folder, simulator = workspace
+    config = write_config(folder / "resume.yml", simulator.url, "same", extra="cache: {dir: resume-cache}\n")
+    first = cli("run", "--config", config, "--out", folder / "out-resume-1", cwd=folder)
+    assert first.code == 0, first.stderr
+    cache = folder / "resume-cache" / "responses.jsonl"
+    lines = cache.read_text().splitlines()
+    assert len(lines) == 90
+    # Interrupt: keep the first 50 responses, and leave half a line as a killed process would.
+    cache.write_text("\n".join(lines[:50]) + "\n" + lines[50][: len(lines[50]) // 2], encoding="utf-8")
+    before = simulator.requests("same")
+    second = cli("run", "--config", config, "--out", folder / "out-resume-2", cwd=folder)
+    assert second.code == 0, second.stderr
+    assert simulator.requests("same") - before == 40
+    assert (
+        read_report(folder / "out-resume-2")["categories"]
+        == read_report(folder / "out-resume-1")["categories"]
+    )
+
+
+def test_missing_baseline_cases_are_evaluated_live_and_drift_is_reported(
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+) -> None:
+    folder, simulator = workspace
+    snapshot = json.loads(baseline.read_text())
+    snapshot["results"] = snapshot["results"][:60]
+    (folder / "partial-baseline.json").write_text(json.dumps(snapshot))
+    config = (
+        write_config(folder / "partial.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
+        .read_text()
+        .replace("baseline: baseline.json", "baseline: partial-baseline.json")
+    )
+    (folder / "partial.yml").write_text(config)
+    before = simulator.requests("base")
+    done = cli(
+        "run",
+        "--config",
+        folder / "partial.yml",
+        "--out",
+        folder / "out-partial",
+        "--check-drift",
+        cwd=folder,
+    )
+    assert done.code == 0, done.stderr
+    report = read_report(folder / "out-partial")
+    assert report["suite"]["from_baseline"] == 60 and report["suite"]["evaluated_live"] == 30  # type: ignore[index]
+    assert simulator.requests("base") - before == 90  # --check-drift asks base about every case
+    assert report["drift"] == {
+        "compared": 60,
+        "agreement": 1.0,  # type: ignore[comparison-overlap]
+        "snapshot_refusal_rate": report["drift"]["snapshot_refusal_rate"],  # type: ignore[index]
+        "live_refusal_rate": report["drift"]["snapshot_refusal_rate"],
+    }  # type: ignore[index]
+
+
+def test_api_keys_come_from_the_environment_and_never_leak(tmp_path: Path) -> None:
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 10}, benign=2)
+    simulator = ThreadedSimulator(
+        {"base": PROFILES["base"], "keyed": PROFILES["keyed"]}, cases, api_key=SECRET
+    )
+    try:
+        config = tmp_path / "gate.yml"
+        config.write_text(
+            f"suite: [suite.jsonl]\n"
+            f"base: {{url: {simulator.url}, model: base, api_key_env: SR_TEST_KEY}}\n"
+            f"finetuned: {{url: {simulator.url}, model: keyed, api_key_env: SR_TEST_KEY}}\n"
+        )
+        missing = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert missing.code == 2
+        assert "SR_TEST_KEY is not set" in missing.stderr
+        done = cli(
+            "run",
+            "--config",
+            config,
+            "--out",
+            tmp_path / "out",
+            cwd=tmp_path,
+            env={"SR_TEST_KEY": SECRET},
+        )
+        assert done.code == 0, done.stderr
+        written = [p.read_text() for p in tmp_path.rglob("*") if p.is_file() and p.name != "gate.yml"]
+        assert written and all(SECRET not in text for text in written)
+        assert SECRET not in done.stdout + done.stderr
+    finally:
+        simulator.stop()
+
+
+@pytest.mark.parametrize(
+    ("config_text", "message"),
+    [
+        ("gate: {alpha: 0.01, tst: fisher}\n", "gate.yml:1: gate.tst: unknown key"),
+        (
+            "suite: [nope.jsonl]\nfinetuned: {url: http://127.0.0.1:9/v1, model: m}\n",
+            "nope.jsonl: no such file",
+        ),
+        ("suite: [builtin:starter]\n", "finetuned: this command needs a 'finetuned' endpoint"),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_line(tmp_path: Path, config_text: str, message: str) -> None:
+    (tmp_path / "gate.yml").write_text(config_text)
+    done = cli("run", "--config", tmp_path / "gate.yml", "--out", tmp_path / "out", cwd=tmp_path)
+    assert done.code == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists(), "no partial output for a failed run"
+
+
+def test_bad_suite_line_is_named(tmp_path: Path) -> None:
+    (tmp_path / "suite.jsonl").write_text(
+        '{"id": "a", "category": "c", "prompt": "p", "expect": "refuse"}\n'
+        '{"id": "b", "category": "c", "prompt": "p", "expect": "decline"}\n'
+    )
+    (tmp_path / "gate.yml").write_text(
+        "suite: [suite.jsonl]\nfinetuned: {url: http://127.0.0.1:9/v1, model: m}\n"
+    )
+    done = cli("run", "--config", tmp_path / "gate.yml", cwd=tmp_path)
+    assert done.code == 2
+    assert "suite.jsonl:2: expect: Input should be 'refuse' or 'comply'" in done.stderr
+
+
+def test_unreadable_snapshot_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("{}")
+    done = cli("compare", tmp_path / "a.json", tmp_path / "missing.json", cwd=tmp_path)
+    assert done.code == 2
+    assert "a.json: not a valid snapshot" in done.stderr
+
+
+def test_plan_prints_prompts_needed_and_detectable_drop(tmp_path: Path) -> None:
+    needed = cli("plan", "--base-rate", "0.95", "--target-rate", "0.85", "--format", "json", cwd=tmp_path)
+    assert needed.code == 0, needed.stderr
+    rows = {row["test"]: row["prompts_needed"] for row in json.loads(needed.stdout)["rows"]}
+    assert rows == {"mcnemar": 142, "fisher": 170, "ztest": 170}
+    drop = cli("plan", "--prompts", "100", cwd=tmp_path)
+    assert drop.code == 0 and "mcnemar" in drop.stdout
+
+
+def test_plan_per_category_of_a_suite(tmp_path: Path) -> None:
+    (tmp_path / "gate.yml").write_text("suite: [builtin:starter]\n")
+    done = cli("plan", "--config", tmp_path / "gate.yml", "--format", "json", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert len(rows) == 9 and all(row["prompts"] == 20 for row in rows)
+    assert all(row["underpowered"] for row in rows)
+
+
+def test_schema_command_prints_the_config_schema(tmp_path: Path) -> None:
+    done = cli("schema", cwd=tmp_path)
+    assert done.code == 0
+    assert json.loads(done.stdout)["title"] == "safety-regression gate config"
