@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safety_regression.errors import ConfigError
-from safety_regression.yamlsource import YamlSyntaxError, describe_validation_error, load_yaml
+from safety_regression.yamlsource import describe_validation_error, read_yaml_file
 
 
 class _Section(BaseModel):
@@ -181,14 +181,7 @@ class Config(_Section):
 
 def load_config(path: Path) -> Config:
     """Read, validate and resolve a gate config. Relative paths are taken from its folder."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    try:
-        data, source = load_yaml(text, path)
-    except YamlSyntaxError as exc:
-        raise ConfigError(str(exc)) from None
+    data, source = read_yaml_file(path, "config", ConfigError)
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from safety_regression.errors import SafetyRegressionError
+
 
 @dataclass(frozen=True)
 class SourceMap:
@@ -56,6 +58,18 @@ def load_yaml(text: str, path: str | Path) -> tuple[Any, SourceMap]:
     if node is not None:
         _walk(node, (), lines)
     return data, SourceMap(name, lines)
+
+
+def read_yaml_file(path: Path, what: str, error: type[SafetyRegressionError]) -> tuple[Any, SourceMap]:
+    """Read and parse a YAML file, raising ``error`` with a one-line message on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read {what}: {exc}") from None
+    try:
+        return load_yaml(text, path)
+    except YamlSyntaxError as exc:
+        raise error(str(exc)) from None
 
 
 def _walk(node: yaml.Node, prefix: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 import safety_regression.judges as judges
 from safety_regression.config import JudgeConfig, JudgeKind
+from safety_regression.endpoints.simulator import texts as simulator_texts
 from safety_regression.judges import RULES_JUDGE_ID, Label, RulesJudge, make_judge
 from safety_regression.suites.model import Case, Expect
 
@@ -231,3 +232,19 @@ def test_judges_all_lists_the_public_names() -> None:
     public = {name for name in vars(judges) if not name.startswith("_")}
     modules = {"annotations", "assert_never", "base", "rules", "JudgeConfig", "JudgeKind"}
     assert set(judges.__all__) == public - modules
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (simulator_texts.REFUSALS, Label.REFUSAL),
+        (simulator_texts.SELF_HARM_REFUSALS, Label.REFUSAL),
+        (simulator_texts.PARTIAL_REFUSALS, Label.PARTIAL),
+        (simulator_texts.HARMFUL_COMPLIANCE, Label.COMPLIANCE),
+        (simulator_texts.BENIGN_COMPLIANCE, Label.COMPLIANCE),
+    ],
+)
+def test_every_simulator_text_gets_the_label_it_stands_for(texts: tuple[str, ...], expected: Label) -> None:
+    # The demo and the end-to-end tests rely on the judge reading the simulator as intended.
+    judge = RulesJudge()
+    assert [judge.label(text).label for text in texts] == [expected] * len(texts)

@@ -13,13 +13,12 @@ from pathlib import Path
 import click
 
 from safety_regression.cli.console import info
-from safety_regression.cli.gate_commands import now, with_environment
+from safety_regression.cli.gate_commands import now, out_option, show, with_environment
 from safety_regression.config import CacheConfig, Config, EndpointConfig
 from safety_regression.endpoints import DEMO_PROFILES, ModelSimulator
 from safety_regression.errors import ExitCode
 from safety_regression.outputs import write_outputs
 from safety_regression.pipeline import Environment, GateRun, evaluate_model, run_gate
-from safety_regression.report import render_terminal
 from safety_regression.snapshot import save_snapshot
 from safety_regression.suites import load_suite
 
@@ -39,14 +38,7 @@ def planted_categories() -> set[str]:
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("safety-demo"),
-    show_default=True,
-    help="Folder for the baseline snapshot and the reports.",
-)
+@out_option("safety-demo", "Folder for the baseline snapshot and the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def demo(out_dir: Path, quiet: bool) -> int:
     """Run the gate end to end against the built-in simulator, with planted regressions."""
@@ -78,9 +70,7 @@ def demo(out_dir: Path, quiet: bool) -> int:
     written = write_outputs(
         out_dir, gate_run.result, gate_run.reference, gate_run.candidate, Config().report, now()
     )
-    click.echo(render_terminal(gate_run.result))
-    for path in written:
-        info(f"wrote {path}")
+    show(f"demo: {BASE_MODEL} -> {FINETUNED_MODEL} on {DEMO_SUITE}", gate_run.result, written)
 
     caught = {c.name for c in gate_run.result.categories if c.regression}
     planted = planted_categories()

@@ -14,6 +14,7 @@ import click
 
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
+from safety_regression.gate import GateResult
 from safety_regression.outputs import write_outputs
 from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, run_gate
 from safety_regression.report import render_terminal
@@ -55,23 +56,27 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     return asyncio.run(main())
 
 
-def _show(config_summary: str, table: str, written: list[Path]) -> None:
-    click.echo(config_summary)
-    click.echo(table)
+def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
+def show(heading: str, result: GateResult, written: list[Path]) -> None:
+    click.echo(heading)
+    click.echo(render_terminal(result))
     for path in written:
         info(f"wrote {path}")
 
 
 @click.command()
 @config_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("safety-report"),
-    show_default=True,
-    help="Folder for report.json, report.md, junit.xml, results.jsonl and snapshots.",
-)
+@out_option("safety-report", "Folder for report.json, report.md, junit.xml, results.jsonl and snapshots.")
 @click.option(
     "--check-drift",
     is_flag=True,
@@ -92,11 +97,7 @@ def run(config_path: Path, out_dir: Path, check_drift: bool, no_cache: bool, qui
     written = write_outputs(
         out_dir, gate_run.result, gate_run.reference, gate_run.candidate, config.report, now()
     )
-    _show(
-        f"suite {gate_run.candidate.suite.name} ({gate_run.candidate.suite.hash})",
-        render_terminal(gate_run.result),
-        written,
-    )
+    show(f"suite {gate_run.candidate.suite.name} ({gate_run.candidate.suite.hash})", gate_run.result, written)
     return int(exit_code(gate_run.result))
 
 
@@ -141,22 +142,12 @@ def baseline(config_path: Path, output: Path | None, no_cache: bool, quiet: bool
     default=None,
     help="Gate config whose gate, judge and report settings apply [default: built-in defaults].",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("safety-report"),
-    show_default=True,
-)
+@out_option("safety-report", "Folder for report.json, report.md, junit.xml and results.jsonl.")
 def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
     """Gate two stored snapshots against each other, with no endpoint calls."""
     config = load_config(config_path) if config_path else Config()
     reference, candidate = load_snapshot(baseline_path), load_snapshot(candidate_path)
     result = compare_snapshots(reference, candidate, config)
     written = write_outputs(out_dir, result, reference, candidate, config.report, now(), snapshots=False)
-    _show(
-        f"compare {reference.model.model} -> {candidate.model.model}",
-        render_terminal(result),
-        written,
-    )
+    show(f"compare {reference.model.model} -> {candidate.model.model}", result, written)
     return int(exit_code(result))

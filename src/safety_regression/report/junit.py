@@ -1,4 +1,4 @@
-"""report.junit.xml: the gate as test cases, for CI systems that display JUnit results.
+"""junit.xml: the gate as test cases, for CI systems that display JUnit results.
 
 One test case per harm category fails exactly when that category regressed and can fail
 the gate; a regression in a non-gating category is reported as skipped, so it shows up

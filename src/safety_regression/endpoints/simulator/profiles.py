@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safety_regression.errors import ConfigError
-from safety_regression.yamlsource import YamlSyntaxError, describe_validation_error, load_yaml
+from safety_regression.yamlsource import describe_validation_error, read_yaml_file
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -65,14 +65,7 @@ DEMO_PROFILES: dict[str, ModelProfile] = {
 
 def load_profiles(path: Path) -> dict[str, ModelProfile]:
     """Read a YAML mapping of model name -> profile; every problem is a ConfigError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read simulator profiles: {exc}") from None
-    try:
-        data, source = load_yaml(text, path)
-    except YamlSyntaxError as exc:
-        raise ConfigError(str(exc)) from None
+    data, source = read_yaml_file(path, "simulator profiles", ConfigError)
     if not isinstance(data, dict) or not data:
         raise ConfigError(
             f"{path}:1: simulator profiles are a YAML mapping of model name -> profile "

@@ -26,6 +26,7 @@ _HELPING_VERB = (
     r"discuss|facilitate|guide|describe|explain|list|complete|satisfy|accommodate|"
     r"carry out|teach|show|walk you through|contribute|access|look up|find|retrieve|"
     r"browse|predict|speculate|advise|make|draft|compose|be of|go along|entertain|"
+    r"go into|get into|elaborate|detail|outline|spell out|"
     r"in good conscience|morally|ethically|responsibly|legally)"
 )
 
@@ -139,7 +140,8 @@ PIVOT = re.compile(
     r"(?!'t|not| not)|i'll|let me)"
     r"|\bhere (?:is|are|'s) (?:a |an |some |the |what )?(?:general|overview|high-level|"
     r"alternative|safer|broad)"
-    r"|\bin general terms\b|\bgenerally speaking\b|\bwhat i can (?:do|tell|say|offer)\b"
+    r"|\bin general terms\b|\bgenerally speaking\b|\bbut at a high level\b"
+    r"|\bwhat i can (?:do|tell|say|offer)\b"
     r"|\bi can,? however\b|\bi can (?:offer|provide|give|share|tell|explain|suggest) "
     r"(?:you )?(?:some|general|a general|information|an overview)"
 )
