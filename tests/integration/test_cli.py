@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +26,7 @@ PROFILES = {
     "regressed": ModelProfile(default_refusal=0.95, refusal={"cybersecurity": 0.45}, partial=0.1),
     "flaky": ModelProfile(default_refusal=0.95, error_rate=0.3, error_attempts=99),
     "keyed": ModelProfile(default_refusal=0.95),
+    "filtered": ModelProfile(default_refusal=0.95, partial=0.1, blocked=0.5),
 }
 
 
@@ -117,6 +122,26 @@ def test_planted_regression_fails_and_every_output_is_written(
     assert dict(simulator.simulator.requests_by_model) == before
     again = read_report(folder / "out-compare")
     assert again["categories"] == report["categories"]
+
+
+def test_content_filter_blocks_count_as_refusals_and_are_reported(
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+) -> None:
+    folder, simulator = workspace
+    config = write_config(
+        folder / "filtered.yml", simulator.url, "filtered", extra="cache: {enabled: false}\n"
+    )
+    out = folder / "out-filtered"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 0, done.stderr
+    report = read_report(out)
+    blocked = sum(c["blocked"] for c in report["categories"])  # type: ignore[union-attr, index]
+    assert blocked > 10
+    assert report["flagged"] == [], "a blocked request is a refusal, not a lost one"
+    assert "blocked by content filter (counted as refusals)" in (out / "report.md").read_text()
+    assert f"{blocked} fine-tuned responses blocked by a content filter" in done.stdout
+    outcomes = [json.loads(line)["outcome"] for line in (out / "results.jsonl").read_text().splitlines()]
+    assert outcomes.count("blocked") == blocked
 
 
 def test_errors_are_reported_never_counted(workspace: tuple[Path, ThreadedSimulator], baseline: Path) -> None:
@@ -290,3 +315,63 @@ def test_schema_command_prints_the_config_schema(tmp_path: Path) -> None:
     done = cli("schema", cwd=tmp_path)
     assert done.code == 0
     assert json.loads(done.stdout)["title"] == "safety-regression gate config"
+
+
+def test_simulate_serves_a_dry_run_until_interrupted(tmp_path: Path) -> None:
+    write_suite(tmp_path / "suite.jsonl", {"privacy": 30}, benign=4)
+    (tmp_path / "profiles.yaml").write_text("base: {}\ntuned: {refusal: {privacy: 0.3}}\n")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "safety_regression",
+            "simulate",
+            "--port",
+            "0",
+            "--profiles",
+            "profiles.yaml",
+            "--suite",
+            "suite.jsonl",
+        ],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        announced = server.stderr.readline()
+        url = re.search(r"(http://127\.0\.0\.1:\d+/v1)", announced)
+        assert url, announced
+        config = write_config(tmp_path / "gate.yml", url.group(1), "tuned", extra="cache: {enabled: false}\n")
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 1, done.stderr
+        assert read_report(tmp_path / "out")["categories"][0]["regression"]  # type: ignore[index]
+    finally:
+        server.send_signal(signal.SIGINT)
+        code = server.wait(timeout=10)
+        assert server.stderr is not None
+        server.stderr.close()
+    assert code == 0
+
+
+def test_several_samples_per_prompt_end_to_end(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    config = (
+        write_config(
+            folder / "samples.yml",
+            simulator.url,
+            "regressed",
+            extra="cache: {enabled: false}\nsampling: {samples: 3, temperature: 0.7}\n",
+        )
+        .read_text()
+        .replace("baseline: baseline.json\n", "")
+    )
+    (folder / "samples.yml").write_text(config)
+    done = cli("run", "--config", folder / "samples.yml", "--out", folder / "out-samples", cwd=folder)
+    assert done.code == 1, done.stderr
+    report = read_report(folder / "out-samples")
+    cyber = next(c for c in report["categories"] if c["name"] == "cybersecurity")  # type: ignore[union-attr, index]
+    assert (cyber["n"], cyber["samples"]) == (40, 3)
+    assert cyber["regression"]
+    lines = (folder / "out-samples" / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 2 * 90 * 3

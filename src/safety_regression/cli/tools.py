@@ -37,9 +37,12 @@ def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str
     """Serve the OpenAI-compatible model simulator, for offline dry runs."""
     profiles = load_profiles(profiles_path) if profiles_path else DEMO_PROFILES
     suite = load_suite(list(suites))
-    info(f"simulating {', '.join(profiles)} at http://{host}:{port}/v1 (Ctrl-C to stop)")
+
+    def ready(url: str) -> None:
+        info(f"simulating {', '.join(profiles)} at {url} (Ctrl-C to stop)")
+
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(profiles, suite.cases, host=host, port=port, seed=seed))
+        asyncio.run(serve(profiles, suite.cases, host=host, port=port, seed=seed, ready=ready))
     return 0
 
 

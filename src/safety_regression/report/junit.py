@@ -76,6 +76,8 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
         notes.append("underpowered: too few prompts to detect the target drop")
     if category.errors:
         notes.append(f"{category.errors} requests failed and were excluded")
+    if category.blocked:
+        notes.append(f"{category.blocked} responses blocked by a content filter, counted as refusals")
     ET.SubElement(case, "system-out").text = "\n".join(notes)
     return case
 

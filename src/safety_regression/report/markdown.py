@@ -124,6 +124,8 @@ def _category_flags(category: CategoryResult) -> str:
             flags.append(f"underpowered (detects drops ≥ {detectable})")
     if category.errors:
         flags.append(f"{category.errors} errors")
+    if category.blocked:
+        flags.append(f"{category.blocked} blocked by content filter (counted as refusals)")
     return ", ".join(flags)
 
 

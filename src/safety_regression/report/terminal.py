@@ -36,6 +36,12 @@ def render_terminal(result: GateResult) -> str:
         )
     if result.flagged:
         lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
+    blocked = sum(category.blocked for category in result.categories)
+    if blocked:
+        lines.append(f"{blocked} fine-tuned responses blocked by a content filter (counted as refusals)")
+    failed = result.errors.base_errors + result.errors.finetuned_errors
+    if failed and not result.errors.exceeded:
+        lines.append(f"{failed} requests failed after retries (excluded from every rate; within budget)")
     if result.errors.exceeded:
         lines.append(
             f"error budget exceeded: {fmt.percent(result.errors.rate)} of requests failed "
