@@ -59,7 +59,23 @@ class Environment:
 
     def __post_init__(self) -> None:
         self.limits = ConcurrencyLimits()
-        self.cache_hits = 0
+        self.caches: dict[Path, ResponseCache] = {}
+        self.cached_endpoints: list[CachedEndpoint] = []
+
+    def cached(self, endpoint: Endpoint, path: Path) -> Endpoint:
+        """Wrap an endpoint in the run's one response cache for ``path``."""
+        if path not in self.caches:
+            self.caches[path] = ResponseCache(path)
+        wrapped = CachedEndpoint(endpoint, self.caches[path])
+        self.cached_endpoints.append(wrapped)
+        return wrapped
+
+    def cache_note(self) -> str | None:
+        hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
+        if not hits:
+            return None
+        folders = ", ".join(str(path.parent) for path in self.caches)
+        return f"Reused {hits} cached responses from {folders} (--no-cache asks the models again)."
 
 
 @dataclass(frozen=True)
@@ -75,18 +91,11 @@ def _endpoint(config: Config, role: str, env: Environment) -> tuple[Endpoint, En
     settings: EndpointConfig | None = getattr(config, role)
     if settings is None:
         raise ConfigError(f"{role}: this command needs a '{role}' endpoint (url and model) in the config")
-    endpoint: Endpoint = OpenAICompatEndpoint(
-        env.session,
-        url=settings.url,
-        model=settings.model,
-        api_key=api_key(settings, role, env.environ),
-        concurrency=settings.concurrency,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-        limits=env.limits,
+    endpoint: Endpoint = OpenAICompatEndpoint.from_config(
+        env.session, settings, api_key(settings, role, env.environ), env.limits
     )
     if config.cache.enabled and env.use_cache:
-        endpoint = CachedEndpoint(endpoint, ResponseCache(config.cache.dir / "responses.jsonl"))
+        endpoint = env.cached(endpoint, config.cache.dir / "responses.jsonl")
     return endpoint, settings
 
 
@@ -178,6 +187,9 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         suite=comparison,
         drift=drift,
     )
+    cache_note = env.cache_note()
+    if cache_note:
+        notes.append(cache_note)
     return GateRun(reference, candidate, result, notes)
 
 

@@ -179,6 +179,7 @@ def test_resume_after_interruption_asks_only_what_is_missing(
     second = cli("run", "--config", config, "--out", folder / "out-resume-2", cwd=folder)
     assert second.code == 0, second.stderr
     assert simulator.requests("same") - before == 40
+    assert "Reused 50 cached responses" in second.stderr
     assert (
         read_report(folder / "out-resume-2")["categories"]
         == read_report(folder / "out-resume-1")["categories"]

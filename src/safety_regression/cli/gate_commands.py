@@ -18,7 +18,7 @@ from safety_regression.gate import GateResult
 from safety_regression.outputs import write_outputs
 from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, run_gate
 from safety_regression.report import render_terminal
-from safety_regression.snapshot import load_snapshot, save_snapshot
+from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
 
 T = TypeVar("T")
 
@@ -115,9 +115,13 @@ def baseline(config_path: Path, output: Path | None, no_cache: bool, quiet: bool
     """Evaluate the base model and write the baseline snapshot to commit."""
     config = load_config(config_path)
     target = output or config.baseline or Path(".safety/baseline.json")
-    snapshot = with_environment(
-        lambda env: evaluate_model(config, "base", env), quiet=quiet, use_cache=not no_cache
-    )
+
+    async def work(env: Environment) -> tuple[Snapshot, str | None]:
+        return await evaluate_model(config, "base", env), env.cache_note()
+
+    snapshot, cache_note = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    if cache_note:
+        info(cache_note)
     errors = snapshot.errors()
     if errors:
         info(
