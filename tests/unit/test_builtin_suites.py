@@ -1,30 +1,32 @@
-"""The built-in starter suite: its shape, its labels and the absence of duplicates.
+"""The built-in suites: tier sizes, balance, nesting, labels and the absence of duplicates.
 
-The suite is data that people edit by hand, so these checks are what keeps an edit
+The suites are data that people edit by hand, so these checks are what keeps an edit
 from silently unbalancing a category or adding a reworded copy of an existing prompt.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 
 from safety_regression.suites import BUILTIN_CATEGORIES, Case, Expect, Suite, load_suite
-from safety_regression.suites.builtin import builtin_path
+from safety_regression.suites.builtin import builtin_names, manifest
 from safety_regression.suites.model import Difficulty
+from safety_regression.suites.transforms import TRANSFORMS
 
-STARTER = "builtin:starter"
-HARMFUL_PER_CATEGORY = 20
-BENIGN_PER_CATEGORY = 6
-HARMFUL_DIFFICULTY_MIX = {Difficulty.DIRECT: 12, Difficulty.SUBTLE: 6, Difficulty.ADVERSARIAL: 2}
-NON_ENGLISH_PER_CATEGORY = 2
+TIERS = ("quick", "standard", "comprehensive", "research")
+TIER_SIZES = {
+    "quick": (130, 170),
+    "standard": (500, 1000),
+    "comprehensive": (1000, 2000),
+    "research": (2000, 10**6),
+}
+MIN_HARMFUL_PER_CATEGORY = {"standard": 60, "comprehensive": 150}
+CATEGORY_IDS = sorted(category.id for category in BUILTIN_CATEGORIES)
 DOMAINS = {"medical", "legal", "financial", "code"}
-CATEGORY_IDS = [category.id for category in BUILTIN_CATEGORIES]
-KEY_ORDER = ["id", "category", "expect", "prompt", "difficulty", "severity", "language", "tags"]
 NEAR_DUPLICATE_JACCARD = 0.6
 SHINGLE_WORDS = 3
 
@@ -41,138 +43,169 @@ ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
 
 
 @pytest.fixture(scope="module")
-def starter() -> Suite:
-    return load_suite([STARTER])
+def tiers() -> dict[str, Suite]:
+    return {name: load_suite([f"builtin:{name}"]) for name in TIERS}
 
 
-def _in_category(suite: Suite, category: str, expect: Expect) -> list[Case]:
-    return [c for c in suite.cases if c.category == category and c.expect is expect]
+@pytest.fixture(scope="module")
+def written(tiers: dict[str, Suite]) -> list[Case]:
+    """Every case written by hand (not made by a transform): the research tier's originals."""
+    return [case for case in tiers["research"].cases if case.source_id is None]
 
 
-def _normalised(text: str) -> str:
-    return " ".join(text.lower().split())
+def harmful(suite: Suite, category: str) -> list[Case]:
+    return [c for c in suite.cases if c.category == category and c.expect is Expect.REFUSE]
 
 
-def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+def shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     if len(words) < SHINGLE_WORDS:
         return frozenset({tuple(words)})
     return frozenset(tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
 
 
-def _jaccard(left: frozenset[tuple[str, ...]], right: frozenset[tuple[str, ...]]) -> float:
-    return len(left & right) / len(left | right)
+def near_duplicates(cases: list[Case]) -> list[tuple[str, str, float]]:
+    """Pairs whose word 3-gram Jaccard similarity reaches the threshold (via an inverted index)."""
+    shingled = {case.id: shingles(case.prompt_text()) for case in cases}
+    holders: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for case_id, grams in shingled.items():
+        for gram in grams:
+            holders[gram].append(case_id)
+    candidates = {pair for ids in holders.values() for pair in itertools.combinations(sorted(ids), 2)}
+    found = []
+    for left, right in sorted(candidates):
+        a, b = shingled[left], shingled[right]
+        similarity = len(a & b) / len(a | b)
+        if similarity >= NEAR_DUPLICATE_JACCARD:
+            found.append((left, right, round(similarity, 2)))
+    return found
 
 
-def _near_duplicates(cases: list[Case]) -> list[tuple[str, str, float]]:
-    shingled = [(case.id, _shingles(case.prompt_text())) for case in cases]
-    return [
-        (left_id, right_id, round(similarity, 2))
-        for (left_id, left), (right_id, right) in itertools.combinations(shingled, 2)
-        if (similarity := _jaccard(left, right)) >= NEAR_DUPLICATE_JACCARD
-    ]
+@pytest.mark.parametrize("tier", TIERS)
+def test_tier_sizes(tiers: dict[str, Suite], tier: str) -> None:
+    low, high = TIER_SIZES[tier]
+    assert low <= len(tiers[tier].cases) <= high
 
 
-def test_every_builtin_category_is_present_and_nothing_else(starter: Suite) -> None:
-    assert starter.categories() == sorted(CATEGORY_IDS)
-    assert len(starter.cases) == len(CATEGORY_IDS) * (HARMFUL_PER_CATEGORY + BENIGN_PER_CATEGORY)
+@pytest.mark.parametrize("tier", TIERS)
+def test_every_category_is_in_every_tier_with_benign_contrast(tiers: dict[str, Suite], tier: str) -> None:
+    suite = tiers[tier]
+    assert suite.categories() == CATEGORY_IDS
+    for category in CATEGORY_IDS:
+        assert any(c.category == category and c.expect is Expect.COMPLY for c in suite.cases)
 
 
-@pytest.mark.parametrize("category", CATEGORY_IDS)
-def test_each_category_has_twenty_harmful_and_six_benign(starter: Suite, category: str) -> None:
-    assert len(_in_category(starter, category, Expect.REFUSE)) == HARMFUL_PER_CATEGORY
-    assert len(_in_category(starter, category, Expect.COMPLY)) == BENIGN_PER_CATEGORY
+@pytest.mark.parametrize(("tier", "minimum"), MIN_HARMFUL_PER_CATEGORY.items())
+def test_gating_categories_have_enough_harmful_cases(
+    tiers: dict[str, Suite], tier: str, minimum: int
+) -> None:
+    counts = {category: len(harmful(tiers[tier], category)) for category in CATEGORY_IDS}
+    assert min(counts.values()) >= minimum, counts
 
 
-def test_ids_are_unique_and_follow_the_scheme(starter: Suite) -> None:
-    ids = [case.id for case in starter.cases]
+def test_tiers_are_nested(tiers: dict[str, Suite]) -> None:
+    for smaller, larger in itertools.pairwise(TIERS):
+        small = {case.id: case.content_hash for case in tiers[smaller].cases}
+        large = {case.id: case.content_hash for case in tiers[larger].cases}
+        assert small.items() <= large.items(), f"{smaller} is not inside {larger}"
+
+
+def test_names_carry_the_version_and_hashes_differ(tiers: dict[str, Suite]) -> None:
+    version = manifest().version
+    assert [suite.name for suite in tiers.values()] == [f"builtin:{tier}@{version}" for tier in TIERS]
+    assert len({suite.hash for suite in tiers.values()}) == len(TIERS)
+    assert load_suite(["builtin:standard"]).hash == tiers["standard"].hash
+    assert set(TIERS) <= set(builtin_names())
+
+
+def test_every_transform_named_in_the_manifest_exists() -> None:
+    for tier in manifest().tiers.values():
+        if tier.variants is not None and tier.variants.transforms != "all":
+            assert set(tier.variants.transforms) <= set(TRANSFORMS)
+
+
+def test_variants_link_to_sources_in_the_same_tier(tiers: dict[str, Suite]) -> None:
+    for suite in tiers.values():
+        for case in suite.cases:
+            if case.source_id is not None:
+                source = suite.by_id[case.source_id]
+                assert (case.category, case.expect) == (source.category, source.expect)
+                assert case.transform and case.difficulty is Difficulty.ADVERSARIAL
+                assert case.chat_messages() != source.chat_messages()
+
+
+def test_research_reads_every_transform(tiers: dict[str, Suite]) -> None:
+    transforms = Counter(case.transform for case in tiers["research"].cases if case.source_id)
+    assert set(transforms) == set(TRANSFORMS)
+
+
+def test_ids_are_unique_and_follow_the_scheme(written: list[Case]) -> None:
+    ids = [case.id for case in written]
     assert len(ids) == len(set(ids))
-    for case in starter.cases:
-        kind = "h" if case.expect is Expect.REFUSE else "b"
-        last = HARMFUL_PER_CATEGORY if kind == "h" else BENIGN_PER_CATEGORY
-        numbers = "|".join(f"{n:02d}" for n in range(1, last + 1))
-        assert re.fullmatch(rf"{re.escape(case.category)}\.{kind}({numbers})", case.id), case.id
+    for case in written:
+        category, local = case.id.split(".")
+        assert category == case.category
+        expected = {Expect.REFUSE: "[hm]", Expect.COMPLY: "b"}[case.expect]
+        assert re.fullmatch(expected + r"\d{3}", local), case.id
 
 
 @pytest.mark.parametrize("category", CATEGORY_IDS)
-def test_harmful_cases_mix_difficulties(starter: Suite, category: str) -> None:
-    harmful = _in_category(starter, category, Expect.REFUSE)
-    assert Counter(case.difficulty for case in harmful) == HARMFUL_DIFFICULTY_MIX
+def test_each_category_mixes_difficulties_and_subcategories(written: list[Case], category: str) -> None:
+    cases = [c for c in written if c.category == category and c.expect is Expect.REFUSE and not c.messages]
+    difficulties = Counter(c.difficulty for c in cases)
+    assert set(difficulties) == set(Difficulty)
+    assert (
+        difficulties[Difficulty.DIRECT]
+        > difficulties[Difficulty.SUBTLE]
+        > difficulties[Difficulty.ADVERSARIAL]
+    )
+    subcategories = Counter(c.subcategory for c in cases)
+    assert None not in subcategories
+    assert 4 <= len(subcategories) <= 8, subcategories
+    assert min(subcategories.values()) >= 5, subcategories
 
 
-def test_harmful_cases_carry_severity_and_benign_cases_do_not(starter: Suite) -> None:
-    for case in starter.cases:
+def test_domain_packs(written: list[Case]) -> None:
+    domain = [c for c in written if c.category == "domain_specific" and c.expect is Expect.REFUSE]
+    assert {c.subcategory for c in domain} == DOMAINS
+
+
+def test_severity_labels(written: list[Case]) -> None:
+    for case in written:
         if case.expect is Expect.REFUSE:
             assert case.severity is not None, case.id
         else:
             assert case.severity is None, case.id
-            assert case.difficulty in {Difficulty.DIRECT, Difficulty.SUBTLE}, case.id
+        if case.category == "sexual_minors" and case.expect is Expect.REFUSE:
+            assert case.severity == 5, case.id
 
 
-def test_sexual_minors_cases_are_all_maximum_severity(starter: Suite) -> None:
-    harmful = _in_category(starter, "sexual_minors", Expect.REFUSE)
-    assert {case.severity for case in harmful} == {5}
-
-
-def test_sexual_minors_prompts_stay_brief(starter: Suite) -> None:
-    # A long prompt in this category is a sign that detail crept in; requests stay abstract.
-    for case in starter.cases:
-        if case.category == "sexual_minors":
+def test_sexual_minors_prompts_stay_brief_and_abstract(written: list[Case]) -> None:
+    for case in written:
+        if case.category == "sexual_minors" and case.expect is Expect.REFUSE and not case.messages:
             assert len(case.prompt_text()) <= 160, case.id
 
 
-def test_languages_are_iso_639_1_codes(starter: Suite) -> None:
-    assert {case.language for case in starter.cases} <= ISO_639_1
+def test_languages_are_iso_639_1_codes(tiers: dict[str, Suite]) -> None:
+    assert {case.language for case in tiers["research"].cases} <= ISO_639_1
 
 
-@pytest.mark.parametrize("category", CATEGORY_IDS)
-def test_each_category_has_two_harmful_prompts_in_other_languages(starter: Suite, category: str) -> None:
-    in_category = [case for case in starter.cases if case.category == category]
-    non_english = [case for case in in_category if case.language != "en"]
-    assert len(non_english) == NON_ENGLISH_PER_CATEGORY
-    assert all(case.expect is Expect.REFUSE for case in non_english)
+def test_multi_turn_escalations_cover_every_category(written: list[Case]) -> None:
+    conversations = Counter(c.category for c in written if c.messages)
+    assert conversations == dict.fromkeys(CATEGORY_IDS, 4)
 
 
-def test_every_case_has_tags_and_domain_cases_name_their_domain(starter: Suite) -> None:
-    for case in starter.cases:
-        assert case.tags, case.id
-    domain_cases = [case for case in starter.cases if case.category == "domain_specific"]
-    for case in domain_cases:
-        assert len(DOMAINS & set(case.tags)) == 1, case.id
-    assert {tag for case in domain_cases for tag in case.tags} >= DOMAINS
+def test_no_two_written_prompts_are_the_same(written: list[Case]) -> None:
+    counts = Counter(" ".join(case.prompt_text().lower().split()) for case in written)
+    assert [text for text, count in counts.items() if count > 1] == []
 
 
-def test_file_lines_keep_the_documented_key_order() -> None:
-    lines = builtin_path("starter").read_text(encoding="utf-8").splitlines()
-    for line in lines:
-        raw = json.loads(line)
-        expected = [key for key in KEY_ORDER if key != "severity" or raw["expect"] == "refuse"]
-        assert list(raw) == expected, raw["id"]
+def test_no_two_written_prompts_are_near_duplicates(written: list[Case]) -> None:
+    assert near_duplicates(written) == []
 
 
-def test_no_two_prompts_are_identical_after_normalising(starter: Suite) -> None:
-    counts = Counter(_normalised(case.prompt_text()) for case in starter.cases)
-    assert [prompt for prompt, count in counts.items() if count > 1] == []
-
-
-def test_no_two_prompts_are_near_duplicates(starter: Suite) -> None:
-    assert _near_duplicates(list(starter.cases)) == []
-
-
-def test_near_duplicate_check_catches_a_reworded_copy(starter: Suite) -> None:
-    original = starter.cases[0]
-    reworded = Case(
-        id="copy",
-        category=original.category,
-        expect=original.expect,
-        prompt=original.prompt_text().upper().replace(".", "!") + " Please.",
-    )
-    assert _near_duplicates([original, reworded]) != []
-
-
-def test_suite_hash_is_stable_across_loads(starter: Suite) -> None:
-    reloaded = load_suite([STARTER])
-    assert reloaded.hash == starter.hash
-    assert re.fullmatch(r"[0-9a-f]{16}", starter.hash)
-    reordered = Suite(name="reordered", cases=tuple(reversed(reloaded.cases)))
-    assert reordered.hash == starter.hash
+def test_near_duplicate_check_catches_a_reworded_copy(written: list[Case]) -> None:
+    original = written[0]
+    copy = original.model_copy(update={"id": "copy.h999", "prompt": original.prompt_text() + " Please."})
+    ((_, _, similarity),) = near_duplicates([original, copy])
+    assert similarity >= 0.8

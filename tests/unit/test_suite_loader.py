@@ -46,7 +46,7 @@ def test_jsonl_and_yaml_suites_merge(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (case(expect="maybe"), "s.jsonl:2: expect: Input should be 'refuse' or 'comply'"),
+        (case(expect="maybe"), "s.jsonl:2: expect: Input should be 'refuse', 'comply' or 'answer'"),
         (
             {"id": "c9", "category": "x", "expect": "refuse"},
             "s.jsonl:2: (top level): Value error, give exactly one",

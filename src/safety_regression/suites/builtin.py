@@ -1,32 +1,141 @@
-"""Where the built-in suites live, installed or in a checkout."""
+"""The built-in suites: tiers and families assembled from the data under ``suites/``.
+
+``suites/builtin.yaml`` says how each suite is put together; this module reads it and
+builds the cases. Tiers are nested, so a smaller tier's cases are all in the larger ones.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safety_regression.errors import SuiteError
+from safety_regression.suites.files import read_case_file
+from safety_regression.suites.location import MANIFEST, suites_dir
+from safety_regression.suites.model import Case, Expect
+from safety_regression.suites.transforms import TRANSFORMS, apply_transform, load_translations
+from safety_regression.yamlsource import describe_validation_error, read_yaml_file
 
-# name -> file under the suites directory. The size tiers of the full suite are not
-# shipped yet; until they are, "quick" and "standard" resolve to the starter suite so
-# the documented example configs run. The suite hash in every snapshot tells them apart.
-BUILTIN_SUITES: dict[str, str] = {
-    "starter": "starter.jsonl",
-    "quick": "starter.jsonl",
-    "standard": "starter.jsonl",
-}
-
-
-def suites_dir() -> Path:
-    """The built-in suites: packaged with a wheel, or ``suites/`` beside ``src/`` in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "_builtin_suites", package.parent.parent / "suites"):
-        if candidate.is_dir():
-            return candidate
-    raise SuiteError("built-in suites are missing from this installation; reinstall the package")
+BUILTIN_PREFIX = "builtin:"
+HARM_FOLDER = "harm"
+MULTI_TURN_FILE = "multiturn/escalation.yaml"
+TRANSLATIONS_FOLDER = "translations"
+VARIANT_SOURCE_POOL = 10
+"""Variant sources are the English ones among each category's first this-many harmful cases."""
 
 
-def builtin_path(name: str) -> Path:
-    if name not in BUILTIN_SUITES:
-        known = ", ".join(f"builtin:{n}" for n in BUILTIN_SUITES)
-        raise SuiteError(f"suite: unknown built-in suite builtin:{name} (known: {known})")
-    return suites_dir() / BUILTIN_SUITES[name]
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VariantSpec(_Spec):
+    sources_per_category: int = Field(ge=1)
+    """Variants are made from the first this-many English harmful cases of each category."""
+    transforms: list[str] | Literal["all"]
+
+
+class TierSpec(_Spec):
+    description: str
+    harmful_per_category: int = Field(ge=1)
+    benign_per_category: int = Field(ge=0)
+    multi_turn: bool = False
+    variants: VariantSpec | None = None
+
+
+class FamilySpec(_Spec):
+    description: str
+    files: list[str] = Field(min_length=1)
+
+
+class Manifest(_Spec):
+    version: str
+    tiers: dict[str, TierSpec]
+    families: dict[str, FamilySpec] = Field(default_factory=dict)
+
+    def description(self, name: str) -> str:
+        spec = self.tiers.get(name) or self.families[name]
+        return spec.description
+
+
+@dataclass(frozen=True)
+class BuiltinSuite:
+    name: str
+    version: str
+    cases: list[tuple[Case, str]]
+    """Cases with where they come from (file:line, or the transform that made them)."""
+
+
+@cache
+def manifest() -> Manifest:
+    path = suites_dir() / MANIFEST
+    data, source = read_yaml_file(path, "built-in suite manifest", SuiteError)
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise SuiteError(describe_validation_error(exc, source)) from None
+
+
+def builtin_names() -> list[str]:
+    spec = manifest()
+    return [*spec.tiers, *spec.families]
+
+
+def load_builtin(name: str) -> BuiltinSuite:
+    spec = manifest()
+    if name in spec.tiers:
+        cases = _tier_cases(spec.tiers[name])
+    elif name in spec.families:
+        cases = [found for file in spec.families[name].files for found in read_case_file(suites_dir() / file)]
+    else:
+        known = ", ".join(BUILTIN_PREFIX + n for n in builtin_names())
+        raise SuiteError(f"suite: unknown built-in suite {BUILTIN_PREFIX}{name} (known: {known})")
+    return BuiltinSuite(name=name, version=spec.version, cases=cases)
+
+
+def _tier_cases(tier: TierSpec) -> list[tuple[Case, str]]:
+    by_category = _harm_cases()
+    chosen: list[tuple[Case, str]] = []
+    for _, cases in sorted(by_category.items()):
+        harmful = [found for found in cases if found[0].expect is Expect.REFUSE]
+        benign = [found for found in cases if found[0].expect is Expect.COMPLY]
+        chosen += harmful[: tier.harmful_per_category] + benign[: tier.benign_per_category]
+    if tier.multi_turn:
+        chosen += list(read_case_file(suites_dir() / MULTI_TURN_FILE))
+    if tier.variants is not None:
+        chosen += _variants(by_category, tier.variants)
+    return chosen
+
+
+@cache
+def _harm_cases() -> dict[str, list[tuple[Case, str]]]:
+    by_category: dict[str, list[tuple[Case, str]]] = defaultdict(list)
+    for path in sorted((suites_dir() / HARM_FOLDER).glob("*.jsonl")):
+        for case, where in read_case_file(path):
+            by_category[case.category].append((case, where))
+    return dict(by_category)
+
+
+def _variants(by_category: dict[str, list[tuple[Case, str]]], spec: VariantSpec) -> list[tuple[Case, str]]:
+    names = list(TRANSFORMS) if spec.transforms == "all" else spec.transforms
+    translations = load_translations(suites_dir() / TRANSLATIONS_FOLDER)
+    variants: list[tuple[Case, str]] = []
+    for _, cases in sorted(by_category.items()):
+        sources = _variant_sources(cases, spec.sources_per_category)
+        for name in names:
+            for source in sources:
+                variant = apply_transform(source, name, translations)
+                variants.append((variant, f"{MANIFEST}: transform {name} of {source.id}"))
+    return variants
+
+
+def _variant_sources(cases: Iterable[tuple[Case, str]], count: int) -> list[Case]:
+    # Variants come from the first harmful cases of a category: those are the ones the
+    # translations cover, and keeping the pool fixed keeps variant ids stable as the
+    # category file grows.
+    harmful = [case for case, _ in cases if case.expect is Expect.REFUSE][:VARIANT_SOURCE_POOL]
+    return [case for case in harmful if case.language == "en"][:count]

@@ -1,0 +1,98 @@
+"""Reading one suite file, JSONL or YAML, into validated cases with their source lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from safety_regression.errors import SuiteError
+from safety_regression.suites.model import Case
+from safety_regression.yamlsource import SourceMap, YamlSyntaxError, describe_validation_error, load_yaml
+
+SUITE_SUFFIXES = (".jsonl", ".yaml", ".yml")
+
+
+def read_case_file(path: Path) -> Iterable[tuple[Case, str]]:
+    """Every case in the file, with "file:line" of where it starts; the first problem raises."""
+    for parsed, where in iter_case_file(path):
+        if isinstance(parsed, SuiteError):
+            raise parsed
+        yield parsed, where
+
+
+def validate_case_files(paths: Iterable[Path]) -> tuple[int, list[str]]:
+    """Every problem in the files, not just the first: (cases read, one message per problem)."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    count = 0
+    for path in paths:
+        try:
+            for parsed, where in iter_case_file(path):
+                if isinstance(parsed, SuiteError):
+                    problems.append(str(parsed))
+                elif parsed.id in seen:
+                    problems.append(
+                        f"{where}: id: duplicate case id {parsed.id!r} (first at {seen[parsed.id]})"
+                    )
+                else:
+                    seen[parsed.id] = where
+                    count += 1
+        except SuiteError as exc:
+            problems.append(str(exc))
+    return count, problems
+
+
+def iter_case_file(path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
+    """Each case, or the problem that kept it from being one, with where it starts.
+
+    A problem with the file as a whole (unreadable, not YAML) raises.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"{path}: cannot read suite file: {exc}") from None
+    if path.suffix == ".jsonl":
+        yield from _jsonl_cases(text, path)
+    else:
+        yield from _yaml_cases(text, path)
+
+
+def _jsonl_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        where = f"{path}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield SuiteError(f"{where}: not valid JSON: {exc.msg}"), where
+            continue
+        yield _parse_case(raw, SourceMap(str(path), {(): number}), ()), where
+
+
+def _yaml_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
+    try:
+        data, source = load_yaml(text, path)
+    except YamlSyntaxError as exc:
+        raise SuiteError(str(exc)) from None
+    offset: tuple[str | int, ...] = ()
+    if isinstance(data, dict) and "cases" in data:
+        data, offset = data["cases"], ("cases",)
+    if not isinstance(data, list):
+        raise SuiteError(f"{path}: a YAML suite is a list of cases, or a mapping with a 'cases' list")
+    for index, raw in enumerate(data):
+        location = (*offset, index)
+        yield _parse_case(raw, source, location), source.where(location)
+
+
+def _parse_case(raw: Any, source: SourceMap, location: tuple[str | int, ...]) -> Case | SuiteError:
+    if not isinstance(raw, dict):
+        return SuiteError(f"{source.where(location)}: a case is a mapping with id, category, prompt, expect")
+    try:
+        return Case.model_validate(raw)
+    except ValidationError as exc:
+        return SuiteError(describe_validation_error(exc, source, location))
