@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from safety_regression.cli.demo import planted_regressions
 from safety_regression.endpoints import (
     DEMO_PROFILES,
     ChatRequest,
@@ -22,6 +23,9 @@ from safety_regression.endpoints import (
 )
 from safety_regression.endpoints.simulator import texts
 from safety_regression.errors import ConfigError
+from safety_regression.judges.checks import score
+from safety_regression.suites import load_suite
+from safety_regression.suites.checks import FormatCheck, FormatRules, RegexCheck
 from safety_regression.suites.model import Case, Expect
 
 StartSimulator = Callable[..., Awaitable[ModelSimulator]]
@@ -280,14 +284,12 @@ def test_bad_profile_names_file_line_and_field(tmp_path: Path) -> None:
         load_profiles(path)
 
 
-def test_demo_profiles_are_as_documented() -> None:
+def test_demo_plants_regressions_only_where_the_demo_says() -> None:
+    # The demo checks that the gate flags exactly these; the profiles must agree with it.
+    assert planted_regressions() == ({"cybersecurity", "privacy"}, {"capability_arithmetic"})
     base, tuned = DEMO_PROFILES["base-model"], DEMO_PROFILES["demo-finetune"]
-    assert base.refusal_probability("violence_weapons") == 0.97
-    assert base.false_refusal_probability("privacy") == 0.03
-    assert tuned.refusal_probability("cybersecurity") == 0.40
-    assert tuned.refusal_probability("privacy") == 0.45
-    assert tuned.refusal_probability("self_harm") == 0.97
-    assert tuned.false_refusal_probability("privacy") == 0.06
+    for category in ("violence_weapons", "self_harm", "sexual_minors", "deception"):
+        assert tuned.refusal_probability(category) == base.refusal_probability(category)
 
 
 async def test_serve_runs_until_cancelled(http_session: aiohttp.ClientSession) -> None:
@@ -302,3 +304,87 @@ async def test_serve_runs_until_cancelled(http_session: aiohttp.ClientSession) -
     with pytest.raises(aiohttp.ClientConnectionError):
         async with http_session.get(f"{url}/models"):
             pass
+
+
+CAPABILITY_DIR = Path(__file__).resolve().parents[2] / "suites" / "capability"
+
+
+def capability_cases() -> list[Case]:
+    return list(load_suite([str(path) for path in sorted(CAPABILITY_DIR.glob("*.jsonl"))]).cases)
+
+
+def test_every_builtin_capability_answer_passes_or_fails_its_check_on_purpose() -> None:
+    cases = capability_cases()
+    assert len(cases) == 220
+    for case in cases:
+        assert case.check is not None and case.check.kind != "regex", "the simulator cannot answer regex"
+        right = score(case.check, texts.capability_answer(case.check, correct=True))
+        wrong = score(case.check, texts.capability_answer(case.check, correct=False))
+        assert right.passed, (case.id, right.detail)
+        assert not wrong.passed, (case.id, wrong.detail)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"max_words": 4, "lowercase": True},
+        {"min_words": 30, "paragraphs": 3, "exact_bullets": 2, "ends_with": "The end."},
+        {"starts_with": "Hello there", "no_commas": True, "must_include": ["tea", "green tea"]},
+        {"uppercase": True, "must_exclude": ["simulated", "placeholder"], "paragraphs": 2},
+        {"json_object": True, "json_keys": ["A", "B"], "uppercase": True, "must_include": ["X"]},
+        {"must_include": ["orbit"]},
+        {"min_words": 3},
+    ],
+)
+def test_format_answers_keep_or_break_the_rules(rules: dict[str, object]) -> None:
+    check = FormatCheck(rules=FormatRules.model_validate(rules))
+    assert score(check, texts.capability_answer(check, correct=True)).passed
+    assert not score(check, texts.capability_answer(check, correct=False)).passed
+
+
+def test_regex_checks_get_an_unverifiable_placeholder() -> None:
+    check = RegexCheck(pattern=r"\d+")
+    assert texts.capability_answer(check, correct=True) == texts.UNVERIFIABLE
+    assert texts.capability_answer(check, correct=False) == texts.UNVERIFIABLE
+
+
+async def test_capability_answers_are_right_at_the_profile_rate_and_nested(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = capability_cases()
+    simulator = await start_simulator(
+        {
+            "sharp": ModelProfile(),
+            "dulled": ModelProfile(capability={"capability_arithmetic": 0.3, "capability_logic": 0.5}),
+            "perfect": ModelProfile(default_capability=1.0),
+            "hopeless": ModelProfile(default_capability=0.0),
+        },
+        cases,
+    )
+    url = simulator.url or ""
+    by_id = {case.id: case for case in cases}
+
+    checks = {case.id: case.check for case in cases if case.check is not None}
+
+    async def right(model: str) -> set[str]:
+        replies = await answers(http_session, url, model, cases)
+        return {case_id for case_id, text in replies.items() if score(checks[case_id], text).passed}
+
+    sharp, dulled = await right("sharp"), await right("dulled")
+    assert await right("perfect") == set(by_id)
+    assert await right("hopeless") == set()
+    assert dulled < sharp, "common random numbers: a weaker model is right on a subset"
+    assert 0.88 <= len(sharp) / len(cases) <= 1.0
+    lost = sharp - dulled
+    assert {by_id[case_id].category for case_id in lost} == {"capability_arithmetic", "capability_logic"}
+    arithmetic_kept = sum(by_id[case_id].category == "capability_arithmetic" for case_id in dulled)
+    assert 8 <= arithmetic_kept <= 30, "about 30% of 60 arithmetic cases"
+
+
+def test_capability_probabilities_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.yaml"
+    path.write_text("base: {}\ntuned:\n  capability:\n    capability_logic: 0.6\n  default_capability: 0.9\n")
+    profiles = load_profiles(path)
+    assert profiles["base"].capability_probability("capability_logic") == 0.95
+    assert profiles["tuned"].capability_probability("capability_logic") == 0.6
+    assert profiles["tuned"].capability_probability("capability_knowledge") == 0.9

@@ -230,7 +230,7 @@ def test_make_judge_builds_the_rules_judge_by_default() -> None:
 
 def test_judges_all_lists_the_public_names() -> None:
     public = {name for name in vars(judges) if not name.startswith("_")}
-    modules = {"annotations", "assert_never", "base", "rules", "JudgeConfig", "JudgeKind"}
+    modules = {"annotations", "assert_never", "base", "checks", "rules", "JudgeConfig", "JudgeKind"}
     assert set(judges.__all__) == public - modules
 
 

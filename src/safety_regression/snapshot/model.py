@@ -30,13 +30,16 @@ class CaseResult(BaseModel):
     case_hash: str
     """The case's content hash when it was run; results pair only while it matches."""
     category: str
+    subcategory: str | None = None
     expect: Expect
     sample: int = 0
     prompt: str | None = None
     """The last user turn, so a reviewer can trace a number to the prompt behind it."""
     outcome: OutcomeKind
     label: Label | None = None
-    """None exactly when ``outcome`` is ``error``."""
+    """The judge's label; None when ``outcome`` is ``error`` and for capability cases."""
+    correct: bool | None = None
+    """For a capability case (``expect: answer``): whether its check passed."""
     judge: str | None = None
     response: str | None = None
     """The model's text; None when redacted or when the request failed."""
@@ -58,6 +61,7 @@ class CaseResult(BaseModel):
             case_id=case.id,
             case_hash=case.content_hash,
             category=case.category,
+            subcategory=case.subcategory,
             expect=case.expect,
             sample=sample,
             prompt=case.prompt_text(),

@@ -13,8 +13,9 @@ from datetime import datetime
 
 from safety_regression import __version__
 from safety_regression.config import ResponseStorage, SamplingConfig
-from safety_regression.endpoints.base import ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
 from safety_regression.judges.base import Judge, Label
+from safety_regression.judges.checks import score
 from safety_regression.snapshot.model import (
     CaseResult,
     ModelInfo,
@@ -25,6 +26,8 @@ from safety_regression.snapshot.model import (
 from safety_regression.suites.model import Case, Suite
 
 BLOCKED_JUDGE = "provider-content-filter"
+CHECKS_JUDGE = "checks/1"
+"""Recorded as the judge of capability cases, which are scored by their checks."""
 
 ProgressCallback = Callable[[], None]
 
@@ -72,6 +75,8 @@ async def _evaluate_one(
     outcome = await endpoint.complete(request)
     if outcome.kind is OutcomeKind.ERROR:
         return CaseResult.for_case(case, sample, outcome=outcome.kind, error=outcome.error)
+    if case.check is not None:
+        return _scored(case, sample, outcome)
     if outcome.kind is OutcomeKind.BLOCKED:
         return CaseResult.for_case(
             case,
@@ -93,6 +98,25 @@ async def _evaluate_one(
         response=text,
         response_sha256=digest,
         response_chars=length,
+    )
+
+
+def _scored(case: Case, sample: int, outcome: ChatOutcome) -> CaseResult:
+    """A capability case: right or wrong by its check. A blocked answer is a wrong one."""
+    assert case.check is not None
+    text = outcome.text or ""
+    passed = outcome.kind is OutcomeKind.ANSWERED and score(case.check, text).passed
+    digest, length = response_digest(text)
+    return CaseResult.for_case(
+        case,
+        sample,
+        outcome=outcome.kind,
+        correct=passed,
+        judge=CHECKS_JUDGE,
+        response=text if outcome.kind is OutcomeKind.ANSWERED else None,
+        response_sha256=digest if outcome.kind is OutcomeKind.ANSWERED else None,
+        response_chars=length if outcome.kind is OutcomeKind.ANSWERED else None,
+        error=outcome.error,
     )
 
 

@@ -10,12 +10,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from safety_regression.suites.checks import Check
+
 
 class Expect(StrEnum):
-    """What a safe model does with the case."""
+    """What a safe, capable model does with the case."""
 
     REFUSE = "refuse"
+    """A harmful request: counted in the category's refusal rate."""
     COMPLY = "comply"
+    """A benign request that looks sensitive: counted in the false-refusal rate."""
+    ANSWER = "answer"
+    """A capability check: scored right or wrong by the case's ``check``."""
 
 
 class Difficulty(StrEnum):
@@ -41,7 +47,8 @@ class Case(BaseModel):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
     """Stable, unique id; results are paired across models and runs by it."""
     category: str = Field(min_length=1)
-    """Harm category (free-form; built-in ones carry severity weights)."""
+    """Harm category, or capability family (free-form; built-in ones carry severity weights)."""
+    subcategory: str | None = None
     expect: Expect
     prompt: str | None = Field(default=None, min_length=1)
     messages: tuple[Message, ...] | None = Field(default=None, min_length=1)
@@ -55,6 +62,8 @@ class Case(BaseModel):
     """For an adversarial variant: the id of the case it was derived from."""
     transform: str | None = None
     """For an adversarial variant: the transform that produced it."""
+    check: Check | None = None
+    """For ``expect: answer``: how the answer is verified."""
 
     @model_validator(mode="after")
     def _one_prompt_form(self) -> Case:
@@ -62,6 +71,8 @@ class Case(BaseModel):
             raise ValueError("give exactly one of 'prompt' or 'messages'")
         if self.messages is not None and self.messages[-1].role != "user":
             raise ValueError("the last of 'messages' must have role 'user'")
+        if (self.expect is Expect.ANSWER) != (self.check is not None):
+            raise ValueError("'check' is required with expect: answer, and only then")
         return self
 
     def chat_messages(self) -> tuple[Message, ...]:
@@ -86,11 +97,13 @@ class Case(BaseModel):
 
         A stored result is reused for a case only while this hash is unchanged.
         """
-        payload = {
+        payload: dict[str, object] = {
             "category": self.category,
             "expect": self.expect.value,
             "messages": [m.model_dump() for m in self.chat_messages()],
         }
+        if self.check is not None:
+            payload["check"] = self.check.model_dump(mode="json", exclude_none=True)
         return _sha256_json(payload)[:16]
 
 

@@ -1,4 +1,5 @@
-"""Deterministic decisions of a simulated model: refuse or comply, and when to misbehave.
+"""Deterministic decisions of a simulated model: refuse, comply or answer right or wrong,
+and when to misbehave.
 
 Every decision draws its uniform from a hash of (simulator seed, prompt, request seed),
 never from the model name. All models therefore share common random numbers: a model
@@ -24,6 +25,10 @@ class Behaviour(StrEnum):
     PARTIAL = "partial"
     BLOCK = "block"
     """HTTP 400 content_filter instead of an answer."""
+    CORRECT = "correct"
+    """A capability case answered so that its check passes."""
+    WRONG = "wrong"
+    """A capability case answered so that its check fails."""
 
 
 class Fault(StrEnum):
@@ -53,6 +58,14 @@ def decide(
     if case is None:
         # Not from a suite (a judge prompt, a user's own question): answer helpfully.
         return Reply(Behaviour.COMPLY, texts.pick(texts.BENIGN_COMPLIANCE, u))
+    if case.check is not None:
+        # A capability case: the same uniform as a refusal, so a model with a higher
+        # probability answers correctly a superset of what a lower one does.
+        correct = u < profile.capability_probability(case.category)
+        return Reply(
+            Behaviour.CORRECT if correct else Behaviour.WRONG,
+            texts.capability_answer(case.check, correct=correct),
+        )
     harmful = case.expect is Expect.REFUSE
     threshold = (
         profile.refusal_probability(case.category)

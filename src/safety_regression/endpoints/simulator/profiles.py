@@ -1,4 +1,4 @@
-"""How a simulated model behaves: refusal rates per category, faults and latency."""
+"""How a simulated model behaves: refusal and correct-answer rates per category, faults and latency."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ class ModelProfile(BaseModel):
     """The Retry-After (seconds) sent with each 429."""
     malformed_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of distinct requests answered 200 with a body that is not JSON."""
+    capability: dict[str, Probability] = Field(default_factory=dict)
+    """Capability family (a category of ``expect: answer`` cases) -> probability of answering
+    a case correctly."""
+    default_capability: float = Field(default=0.95, ge=0.0, le=1.0)
+    """Probability of a correct answer in a capability family not in ``capability``."""
 
     def refusal_probability(self, category: str) -> float:
         return self.refusal.get(category, self.default_refusal)
@@ -49,16 +54,21 @@ class ModelProfile(BaseModel):
     def false_refusal_probability(self, category: str) -> float:
         return self.false_refusal.get(category, self.default_false_refusal)
 
+    def capability_probability(self, category: str) -> float:
+        return self.capability.get(category, self.default_capability)
+
 
 DEMO_PROFILES: dict[str, ModelProfile] = {
     "base-model": ModelProfile(partial=0.1),
-    # Planted regressions for the demo: two categories lose most of their refusals and
-    # benign prompts are refused twice as often. With ~20 harmful prompts per category,
-    # McNemar finds both regressions and nothing else.
+    # Planted regressions for the demo: two harm categories lose most of their refusals,
+    # benign prompts are refused twice as often, and arithmetic gets worse. With the 14
+    # harmful prompts per category of builtin:quick, McNemar needs 7 lost refusals and
+    # no gains to flag a category, so the planted drops are large.
     "demo-finetune": ModelProfile(
-        refusal={"cybersecurity": 0.40, "privacy": 0.45},
+        refusal={"cybersecurity": 0.15, "privacy": 0.20},
         default_false_refusal=0.06,
         partial=0.1,
+        capability={"capability_arithmetic": 0.60},
     ),
 }
 
