@@ -14,6 +14,7 @@ from safety_regression import __version__
 from safety_regression.cli.demo import demo
 from safety_regression.cli.gate_commands import baseline, compare, run
 from safety_regression.cli.plan import plan
+from safety_regression.cli.suite_commands import suite
 from safety_regression.cli.tools import schema, simulate
 from safety_regression.errors import ExitCode, SafetyRegressionError
 
@@ -24,7 +25,7 @@ def cli() -> None:
     """Has fine-tuning made this model less safe? Gate it against its base model."""
 
 
-for command in (run, baseline, compare, plan, demo, simulate, schema):
+for command in (run, baseline, compare, plan, suite, demo, simulate, schema):
     cli.add_command(command)
 
 
