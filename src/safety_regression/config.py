@@ -99,6 +99,13 @@ class FalseRefusalConfig(_Section):
     """Smallest FRR increase that can fail the gate."""
 
 
+class CapabilityGateConfig(_Section):
+    gate: bool = False
+    """Fail the gate when a capability family's accuracy drops significantly."""
+    min_effect: float = Field(default=0.0, ge=0, le=1)
+    """Smallest accuracy drop that can fail the gate."""
+
+
 class GateSettings(_Section):
     """The rules that turn per-category statistics into a verdict."""
 
@@ -117,8 +124,21 @@ class GateSettings(_Section):
     """Largest fraction of requests per model that may end in an error before the
     verdict becomes inconclusive."""
     false_refusal: FalseRefusalConfig = FalseRefusalConfig()
+    capability: CapabilityGateConfig = CapabilityGateConfig()
     category_weights: dict[str, float] = Field(default_factory=dict)
     """Composite-score weights by category, overriding the built-in severity weights."""
+    distribution: dict[str, float] | None = None
+    """Expected share of each harm category among harmful requests in deployment. When
+    set, each category's composite weight is its severity weight times its share, so the
+    composite score reflects expected harm; categories not listed weigh nothing."""
+
+    @field_validator("distribution")
+    @classmethod
+    def _shares(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        if shares is not None and (any(share < 0 for share in shares.values()) or not sum(shares.values())):
+            raise ValueError("shares must be non-negative and not all zero")
+        return shares
+
     default_weight: float = Field(default=1.0, gt=0)
     """Weight of a category that is neither built in nor in category_weights."""
     power: float = Field(default=0.8, gt=0, lt=1)
@@ -158,7 +178,7 @@ class ReportConfig(_Section):
 class Config(_Section):
     """A gate config file."""
 
-    suite: list[str] = Field(default_factory=lambda: ["builtin:starter"])
+    suite: list[str] = Field(default_factory=lambda: ["builtin:standard"])
     """Built-in suite names (``builtin:NAME``) and paths to .jsonl/.yaml suite files."""
     base: EndpointConfig | None = None
     """The base model. Needed for cases the baseline snapshot does not cover."""

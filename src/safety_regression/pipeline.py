@@ -172,10 +172,11 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
     reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env)
 
     candidate = await evaluate_model(config, "finetuned", env)
-    comparison = SuiteComparison(
-        suite_hash=suite.hash,
-        baseline_suite_hash=baseline.suite.hash if baseline else "",
-        cases=len(suite.cases),
+    comparison = suite_comparison(
+        suite.name,
+        suite.hash,
+        {case.id: case.content_hash for case in suite.cases},
+        baseline,
         from_baseline=len({r.case_id for r in reused}),
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
@@ -195,14 +196,40 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
 
 def compare_snapshots(reference: Snapshot, candidate: Snapshot, config: Config) -> GateResult:
     """Re-gate two stored snapshots with no endpoint calls."""
-    comparison = SuiteComparison(
-        suite_hash=candidate.suite.hash,
-        baseline_suite_hash=reference.suite.hash,
-        cases=candidate.suite.cases,
+    comparison = suite_comparison(
+        candidate.suite.name,
+        candidate.suite.hash,
+        {r.case_id: r.case_hash for r in candidate.results},
+        reference,
         from_baseline=len({r.case_id for r in reference.results}),
         evaluated_live=0,
     )
     return evaluate_gate(reference, candidate, config.gate, config.judge.partial_counts_as, suite=comparison)
+
+
+def suite_comparison(
+    name: str,
+    suite_hash: str,
+    case_hashes: Mapping[str, str],
+    baseline: Snapshot | None,
+    *,
+    from_baseline: int,
+    evaluated_live: int,
+) -> SuiteComparison:
+    """How the suite being gated differs from the one the baseline snapshot was taken on."""
+    stored = {r.case_id: r.case_hash for r in baseline.results} if baseline else {}
+    return SuiteComparison(
+        suite=name,
+        suite_hash=suite_hash,
+        baseline_suite=baseline.suite.name if baseline else "",
+        baseline_suite_hash=baseline.suite.hash if baseline else "",
+        cases=len(case_hashes),
+        from_baseline=min(from_baseline, len(case_hashes)),
+        evaluated_live=evaluated_live,
+        added=sum(1 for case_id in case_hashes if baseline and case_id not in stored),
+        changed=sum(1 for case_id, h in case_hashes.items() if case_id in stored and stored[case_id] != h),
+        removed=sum(1 for case_id in stored if case_id not in case_hashes),
+    )
 
 
 def _load_baseline(config: Config, notes: list[str]) -> Snapshot | None:

@@ -261,7 +261,7 @@ def test_api_keys_come_from_the_environment_and_never_leak(tmp_path: Path) -> No
             "suite: [nope.jsonl]\nfinetuned: {url: http://127.0.0.1:9/v1, model: m}\n",
             "nope.jsonl: no such file",
         ),
-        ("suite: [builtin:starter]\n", "finetuned: this command needs a 'finetuned' endpoint"),
+        ("suite: [builtin:quick]\n", "finetuned: this command needs a 'finetuned' endpoint"),
     ],
 )
 def test_user_mistakes_exit_2_with_one_line(tmp_path: Path, config_text: str, message: str) -> None:
@@ -284,7 +284,7 @@ def test_bad_suite_line_is_named(tmp_path: Path) -> None:
     )
     done = cli("run", "--config", tmp_path / "gate.yml", cwd=tmp_path)
     assert done.code == 2
-    assert "suite.jsonl:2: expect: Input should be 'refuse' or 'comply'" in done.stderr
+    assert "suite.jsonl:2: expect: Input should be 'refuse', 'comply' or 'answer'" in done.stderr
 
 
 def test_unreadable_snapshot_exits_2(tmp_path: Path) -> None:
@@ -304,11 +304,11 @@ def test_plan_prints_prompts_needed_and_detectable_drop(tmp_path: Path) -> None:
 
 
 def test_plan_per_category_of_a_suite(tmp_path: Path) -> None:
-    (tmp_path / "gate.yml").write_text("suite: [builtin:starter]\n")
+    (tmp_path / "gate.yml").write_text("suite: [builtin:quick]\n")
     done = cli("plan", "--config", tmp_path / "gate.yml", "--format", "json", cwd=tmp_path)
     assert done.code == 0, done.stderr
     rows = json.loads(done.stdout)["rows"]
-    assert len(rows) == 9 and all(row["prompts"] == 20 for row in rows)
+    assert len(rows) == 9 and all(row["prompts"] == 14 for row in rows)
     assert all(row["underpowered"] for row in rows)
 
 

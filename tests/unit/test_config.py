@@ -42,8 +42,8 @@ def test_documented_shape_is_accepted(tmp_path: Path) -> None:
 
 def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path) -> None:
     (tmp_path / "conf").mkdir()
-    config = load_config(write(tmp_path / "conf", "suite: [mine.jsonl, builtin:starter]\ncache: {dir: c}\n"))
-    assert config.suite == [str(tmp_path / "conf/mine.jsonl"), "builtin:starter"]
+    config = load_config(write(tmp_path / "conf", "suite: [mine.jsonl, builtin:quick]\ncache: {dir: c}\n"))
+    assert config.suite == [str(tmp_path / "conf/mine.jsonl"), "builtin:quick"]
     assert config.cache.dir == tmp_path / "conf/c"
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from safety_regression import stats
 from safety_regression.cli import cli
-from safety_regression.config import Config, EndpointConfig
+from safety_regression.config import Config, EndpointConfig, StatTest
+from safety_regression.suites import Expect, load_suite
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -39,3 +42,19 @@ def test_the_readme_commands_are_the_ones_ci_runs() -> None:
     assert "pip install . && safety-regression demo" in README
     assert "pip install -e '.[dev]' && pytest" in README
     assert "pip install --quiet -e '.[dev]'" in ci and "\npytest\n" in ci
+
+
+def test_the_readme_power_table_is_what_plan_computes() -> None:
+    # The README promises these figures come from `plan`, not from hand.
+    for name in ("quick", "standard", "comprehensive", "research"):
+        suite = load_suite([f"builtin:{name}"])
+        counts = Counter(case.category for case in suite.cases if case.expect is Expect.REFUSE)
+        n = max(counts.values())
+        drops = [
+            stats.detectable_drop(n, 0.95, 0.01, 0.8, test, 0.02)
+            for test in (StatTest.MCNEMAR, StatTest.FISHER)
+        ]
+        row = f"| `builtin:{name}` | {len(suite.cases)} | {n} | " + " | ".join(
+            f"{100 * drop:.1f} pts" for drop in drops if drop is not None
+        )
+        assert row in README, row

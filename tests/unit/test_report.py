@@ -16,6 +16,8 @@ import safety_regression.report as report
 from safety_regression.config import ReportConfig, SamplingConfig, StatTest
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.gate.result import (
+    Breakdown,
+    CapabilityResult,
     CategoryResult,
     CompositeScore,
     Discordance,
@@ -29,6 +31,7 @@ from safety_regression.gate.result import (
     Interval,
     RateIntervals,
     Recommendation,
+    SliceStat,
     SuiteComparison,
     Verdict,
 )
@@ -152,8 +155,12 @@ def make_result(**overrides: Any) -> GateResult:
         "base_model": "llama-base",
         "finetuned_model": "llama-ft",
         "judge": "rules/1",
+        "capability": [],
+        "breakdowns": [],
         "suite": SuiteComparison(
+            suite="builtin:standard@2026.11.0",
             suite_hash="abc123",
+            baseline_suite="builtin:standard@2026.11.0",
             baseline_suite_hash="abc123",
             cases=150,
             from_baseline=140,
@@ -443,5 +450,72 @@ def test_every_stat_test_is_described(test: StatTest) -> None:
 
 def test_all_names_every_public_renderer() -> None:
     public = {name for name in vars(report) if not name.startswith("_")}
-    submodules = {"formatting", "json_report", "junit", "markdown", "redact", "results", "terminal"}
+    submodules = {
+        "formatting",
+        "json_report",
+        "junit",
+        "markdown",
+        "markdown_sections",
+        "redact",
+        "results",
+        "terminal",
+    }
     assert set(report.__all__) == public - submodules
+
+
+# --- Capability and slices ------------------------------------------------------------
+
+
+def _capability(**overrides: Any) -> CapabilityResult:
+    fields: dict[str, Any] = {
+        "name": "capability_arithmetic",
+        "n": 60,
+        "base_accuracy": 0.95,
+        "finetuned_accuracy": 0.7,
+        "delta": -0.25,
+        "ci": _intervals(),
+        "p_value": 0.0001,
+        "regression": True,
+        "gating": False,
+    }
+    return CapabilityResult(**(fields | overrides))
+
+
+def test_capability_and_slices_render_when_present() -> None:
+    breakdown = Breakdown(
+        dimension="transform",
+        rows=[
+            SliceStat(
+                name="base64",
+                n=18,
+                base_refusal_rate=1.0,
+                finetuned_refusal_rate=0.5,
+                delta=-0.5,
+                p_value=0.002,
+            ),
+            SliceStat(
+                name="none",
+                n=576,
+                base_refusal_rate=0.97,
+                finetuned_refusal_rate=0.96,
+                delta=-0.01,
+                p_value=0.3,
+            ),
+        ],
+    )
+    result = make_result(capability=[_capability()], breakdowns=[breakdown])
+    text = render_markdown(result, ReportConfig())
+    assert "### Capability checks (informational, does not fail the gate)" in text
+    assert "capability\\_arithmetic" in text, "names are escaped for Markdown"
+    assert "<details><summary>By adversarial transform</summary>" in text
+    assert "base64" in text
+    junit = ET.fromstring(render_junit(make_result(capability=[_capability(gating=True)])))
+    capability_cases = junit.findall(".//testcase[@classname='safety-regression.capability']")
+    assert len(capability_cases) == 1 and capability_cases[0].find("failure") is not None
+    assert "capability capability_arithmetic: 95.0% -> 70.0%" in render_terminal(result)
+
+
+def test_sections_without_data_are_left_out() -> None:
+    text = render_markdown(make_result(), ReportConfig())
+    assert "Capability checks" not in text
+    assert "by slice" not in text

@@ -22,19 +22,25 @@ from safety_regression.pipeline import Environment, GateRun, evaluate_model, run
 from safety_regression.snapshot import save_snapshot
 from safety_regression.suites import load_suite
 
-DEMO_SUITE = "builtin:starter"
+DEMO_SUITES = ["builtin:quick", "builtin:capability"]
 BASE_MODEL = "base-model"
 FINETUNED_MODEL = "demo-finetune"
 
 
-def planted_categories() -> set[str]:
-    """Categories where the demo's fine-tuned profile refuses less than its base."""
+def planted_regressions() -> tuple[set[str], set[str]]:
+    """Harm categories and capability families where the demo's fine-tune is worse than its base."""
     base, finetuned = DEMO_PROFILES[BASE_MODEL], DEMO_PROFILES[FINETUNED_MODEL]
-    return {
-        category
-        for category, rate in finetuned.refusal.items()
-        if rate < base.refusal.get(category, base.default_refusal)
+    categories = {
+        name
+        for name in finetuned.refusal
+        if finetuned.refusal_probability(name) < base.refusal_probability(name)
     }
+    families = {
+        name
+        for name in finetuned.capability
+        if finetuned.capability_probability(name) < base.capability_probability(name)
+    }
+    return categories, families
 
 
 @click.command()
@@ -42,7 +48,7 @@ def planted_categories() -> set[str]:
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def demo(out_dir: Path, quiet: bool) -> int:
     """Run the gate end to end against the built-in simulator, with planted regressions."""
-    suite = load_suite([DEMO_SUITE])
+    suite = load_suite(DEMO_SUITES)
     baseline_path = out_dir / "baseline.json"
 
     async def work(env: Environment) -> GateRun:
@@ -51,7 +57,7 @@ def demo(out_dir: Path, quiet: bool) -> int:
         try:
             info(f"model simulator listening at {url} ({BASE_MODEL}, {FINETUNED_MODEL})")
             config = Config(
-                suite=[DEMO_SUITE],
+                suite=DEMO_SUITES,
                 base=EndpointConfig(url=url, model=BASE_MODEL, concurrency=32),
                 finetuned=EndpointConfig(url=url, model=FINETUNED_MODEL, concurrency=32),
                 baseline=baseline_path,
@@ -70,15 +76,22 @@ def demo(out_dir: Path, quiet: bool) -> int:
     written = write_outputs(
         out_dir, gate_run.result, gate_run.reference, gate_run.candidate, Config().report, now()
     )
-    show(f"demo: {BASE_MODEL} -> {FINETUNED_MODEL} on {DEMO_SUITE}", gate_run.result, written)
+    show(f"demo: {BASE_MODEL} -> {FINETUNED_MODEL} on {' + '.join(DEMO_SUITES)}", gate_run.result, written)
 
     caught = {c.name for c in gate_run.result.categories if c.regression}
-    planted = planted_categories()
-    if caught == planted:
+    caught_families = {c.name for c in gate_run.result.capability if c.regression}
+    planted, planted_families = planted_regressions()
+    if (caught, caught_families) == (planted, planted_families):
         click.echo(
-            f"\nDemo succeeded: the gate caught the planted regressions in {', '.join(sorted(planted))} "
-            f"and passed every other category. Read {out_dir / 'report.md'}."
+            "\nDemo succeeded: the gate caught the planted safety regressions in "
+            f"{', '.join(sorted(planted))}, "
+            f"reported the planted capability drop in {', '.join(sorted(planted_families))}, "
+            f"and flagged nothing else. Read {out_dir / 'report.md'}."
         )
         return int(ExitCode.PASSED)
-    click.echo(f"\nDemo FAILED: planted {sorted(planted)}, gate flagged {sorted(caught)}.", err=True)
+    click.echo(
+        f"\nDemo FAILED: planted {sorted(planted | planted_families)}, "
+        f"gate flagged {sorted(caught | caught_families)}.",
+        err=True,
+    )
     return int(ExitCode.REGRESSION)

@@ -43,6 +43,12 @@ rate = click.FloatRange(0.0, 1.0)
     help="Use this config's suite and gate settings; prints the detectable drop per category.",
 )
 @click.option(
+    "--suite",
+    "suites",
+    multiple=True,
+    help="Print the detectable drop per category of these suites (repeatable; overrides the config's).",
+)
+@click.option(
     "--alpha",
     type=click.FloatRange(0, 0.5, min_open=True),
     default=None,
@@ -79,6 +85,7 @@ def plan(
     target_rate: float | None,
     prompts: int | None,
     config_path: Path | None,
+    suites: tuple[str, ...],
     alpha: float | None,
     power_target: float | None,
     test: str | None,
@@ -124,7 +131,7 @@ def plan(
                     "prompts_needed": needed,
                 }
             )
-    elif prompts is not None or config_path is None:
+    elif prompts is not None or (config_path is None and not suites):
         n = prompts or 100
         for each in StatTest:
             drop = stats.detectable_drop(
@@ -132,7 +139,7 @@ def plan(
             )
             rows.append({"test": each.value, "prompts": n, "base_rate": base_rate, "detectable_drop": drop})
     else:
-        suite = load_suite(config.suite)
+        suite = load_suite(list(suites) or config.suite)
         for category in suite.categories():
             n = sum(1 for c in suite.cases if c.category == category and c.expect is Expect.REFUSE)
             if not n:

@@ -28,7 +28,7 @@ from safety_regression.suites import load_suite
     "--suite",
     "suites",
     multiple=True,
-    default=["builtin:starter"],
+    default=["builtin:research", "builtin:capability"],
     show_default=True,
     help="Suites whose prompts the simulator recognises (repeatable).",
 )

@@ -116,6 +116,8 @@ class FlagKind(StrEnum):
     """A harmful prompt the base model refused and the fine-tuned model complied with."""
     NEW_FALSE_REFUSAL = "new_false_refusal"
     """A benign prompt the base model answered and the fine-tuned model refused."""
+    LOST_ANSWER = "lost_answer"
+    """A capability check the base model passed and the fine-tuned model failed."""
 
 
 class FlaggedCase(_Frozen):
@@ -123,13 +125,50 @@ class FlaggedCase(_Frozen):
     category: str
     kind: FlagKind
     prompt: str | None
-    base_label: Label
-    finetuned_label: Label
+    base_label: Label | None
+    """The majority label; None for a capability check (see ``kind``)."""
+    finetuned_label: Label | None
     finetuned_response: str | None
     """Full text when the snapshot kept it; reports redact it unless asked not to."""
     response_sha256: str | None
     transform: str | None = None
     source_id: str | None = None
+
+
+class SliceStat(_Frozen):
+    """Refusal rates on the harmful cases that share one value of a dimension."""
+
+    name: str
+    n: int
+    base_refusal_rate: float
+    finetuned_refusal_rate: float
+    delta: float
+    p_value: float
+    """One-sided p-value for "the fine-tuned model refuses less" on this slice (not gating)."""
+
+
+class Breakdown(_Frozen):
+    """Harmful-case refusal rates split by one dimension, for reading results per slice."""
+
+    dimension: str
+    """``transform``, ``difficulty``, ``language`` or ``subcategory``."""
+    rows: list[SliceStat]
+
+
+class CapabilityResult(_Frozen):
+    """Accuracy on one capability family's ``expect: answer`` cases."""
+
+    name: str
+    n: int
+    base_accuracy: float
+    finetuned_accuracy: float
+    delta: float
+    ci: RateIntervals
+    p_value: float
+    """One-sided p-value for "the fine-tuned model answers correctly less often"."""
+    regression: bool
+    """Significant drop of at least ``gate.capability.min_effect``."""
+    gating: bool
 
 
 class ErrorBudget(_Frozen):
@@ -155,13 +194,22 @@ class Drift(_Frozen):
 
 
 class SuiteComparison(_Frozen):
+    suite: str
+    """The suite's name (with its version for built-in suites)."""
     suite_hash: str
+    baseline_suite: str
     baseline_suite_hash: str
     cases: int
     from_baseline: int
-    """Reference results taken from the baseline snapshot."""
+    """Cases whose reference results were taken from the baseline snapshot."""
     evaluated_live: int
-    """Reference results obtained by querying the base model now."""
+    """Cases whose reference results were obtained by querying the base model now."""
+    added: int = 0
+    """Cases in the suite that the baseline snapshot does not hold."""
+    changed: int = 0
+    """Cases whose content differs from the baseline's version of the same id."""
+    removed: int = 0
+    """Cases in the baseline snapshot that the suite no longer holds (not compared)."""
 
 
 class GateResult(_Frozen):
@@ -178,6 +226,9 @@ class GateResult(_Frozen):
     categories: list[CategoryResult]
     false_refusal: FalseRefusal
     composite_score: CompositeScore
+    capability: list[CapabilityResult]
+    """Capability families, when the suite has ``expect: answer`` cases."""
+    breakdowns: list[Breakdown]
     flagged: list[FlaggedCase]
     errors: ErrorBudget
     base_model: str

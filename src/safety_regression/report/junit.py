@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from safety_regression.gate.result import CategoryResult, ErrorBudget, FalseRefusal, GateResult
+from safety_regression.gate.result import (
+    CapabilityResult,
+    CategoryResult,
+    ErrorBudget,
+    FalseRefusal,
+    GateResult,
+)
 from safety_regression.report import formatting as fmt
 from safety_regression.report.redact import plain_text
 
@@ -17,11 +23,13 @@ SUITE_NAME = "safety-regression"
 REFUSAL_CLASS = "safety-regression.refusal"
 FALSE_REFUSAL_CLASS = "safety-regression.false-refusal"
 ERRORS_CLASS = "safety-regression.errors"
+CAPABILITY_CLASS = "safety-regression.capability"
 
 
 def render_junit(result: GateResult) -> str:
     cases = [_category_case(category, result.holm) for category in result.categories]
     cases.append(_false_refusal_case(result.false_refusal))
+    cases += [_capability_case(family) for family in result.capability]
     cases.append(_error_budget_case(result.errors))
 
     suites = ET.Element("testsuites", name=SUITE_NAME)
@@ -79,6 +87,21 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
     if category.blocked:
         notes.append(f"{category.blocked} responses blocked by a content filter, counted as refusals")
     ET.SubElement(case, "system-out").text = "\n".join(notes)
+    return case
+
+
+def _capability_case(family: CapabilityResult) -> ET.Element:
+    case = _testcase(CAPABILITY_CLASS, family.name)
+    summary = (
+        f"accuracy {fmt.percent(family.base_accuracy)} -> {fmt.percent(family.finetuned_accuracy)} "
+        f"({fmt.points(family.delta)}), {fmt.p_clause(family.p_value)}, n = {family.n}"
+    )
+    if family.regression and family.gating:
+        failure = ET.SubElement(case, "failure", message=summary, type="CapabilityRegression")
+        failure.text = f"Capability regressed in {plain_text(family.name)}: {summary}"
+    elif family.regression:
+        ET.SubElement(case, "skipped", message=f"informational (not gating): {summary}")
+    ET.SubElement(case, "system-out").text = summary
     return case
 
 

@@ -20,6 +20,7 @@ from safety_regression.gate.result import (
     GateResult,
 )
 from safety_regression.report import formatting as fmt
+from safety_regression.report.markdown_sections import breakdown_section, capability_section
 from safety_regression.report.redact import fenced_block, inline_markdown, truncate, withheld_note
 
 REPORT_MARKER = "<!-- safety-regression-report -->"
@@ -32,6 +33,7 @@ _ERROR_MESSAGES_LISTED = 5
 _FLAG_KIND_WORDS = {
     FlagKind.LOST_REFUSAL: "lost refusal",
     FlagKind.NEW_FALSE_REFUSAL: "new false refusal",
+    FlagKind.LOST_ANSWER: "capability check now failed",
 }
 
 
@@ -41,10 +43,12 @@ def render_markdown(result: GateResult, options: ReportConfig) -> str:
         _category_section(result),
         _flagged_section(result.flagged, options),
         _false_refusal_section(result.false_refusal),
+        capability_section(result),
+        breakdown_section(result),
         _recommendation_section(result),
         _run_details(result),
     ]
-    return "\n\n".join(sections) + "\n"
+    return "\n\n".join(section for section in sections if section) + "\n"
 
 
 def _summary(result: GateResult) -> str:
@@ -156,7 +160,7 @@ def _flagged_entry(flag: FlaggedCase, options: ReportConfig) -> str:
     variant = f" (transform {inline_markdown(flag.transform)})" if flag.transform else ""
     header = (
         f"**`{flag.case_id}`**{variant} · {inline_markdown(flag.category)} · "
-        f"{_FLAG_KIND_WORDS[flag.kind]} · {flag.base_label.value} -> {flag.finetuned_label.value}"
+        f"{_FLAG_KIND_WORDS[flag.kind]}{_label_change(flag)}"
     )
     prompt = (
         inline_markdown(flag.prompt, limit=PROMPT_CHARS)
@@ -174,6 +178,12 @@ def _flagged_entry(flag: FlaggedCase, options: ReportConfig) -> str:
         excerpt = fenced_block(truncate(response.strip(), options.excerpt_chars))
         lines.append(f"Fine-tuned response:\n\n{excerpt}")
     return "  \n".join(lines)
+
+
+def _label_change(flag: FlaggedCase) -> str:
+    if flag.base_label is None or flag.finetuned_label is None:
+        return ""
+    return f" · {flag.base_label.value} -> {flag.finetuned_label.value}"
 
 
 def _false_refusal_section(false_refusal: FalseRefusal) -> str:
@@ -238,11 +248,14 @@ def _run_details(result: GateResult) -> str:
         suite = result.suite
         baseline_note = (
             ""
-            if suite.suite_hash == suite.baseline_suite_hash
-            else f" (baseline snapshot was taken on suite {suite.baseline_suite_hash})"
+            if suite.suite_hash == suite.baseline_suite_hash or not suite.baseline_suite_hash
+            else f" (baseline snapshot was taken on {inline_markdown(suite.baseline_suite)}, "
+            f"{suite.baseline_suite_hash}: {suite.added} cases added, {suite.changed} changed, "
+            f"{suite.removed} removed since)"
         )
         lines += [
-            f"- Suite: {suite.suite_hash}, {suite.cases} cases{baseline_note}",
+            f"- Suite: {inline_markdown(suite.suite)} ({suite.suite_hash}), "
+            f"{suite.cases} cases{baseline_note}",
             f"- Base results: {suite.from_baseline} from the baseline snapshot, "
             f"{suite.evaluated_live} evaluated live",
         ]

@@ -34,6 +34,13 @@ def render_terminal(result: GateResult) -> str:
             f"false refusals {fmt.percent(overall.base_rate)} -> "
             f"{fmt.percent(overall.finetuned_rate)} ({fmt.points(overall.delta)}, {role})"
         )
+    for family in result.capability:
+        mark = " REGRESSION" if family.regression else ""
+        lines.append(
+            f"capability {plain_text(family.name, 40)}: {fmt.percent(family.base_accuracy)} -> "
+            f"{fmt.percent(family.finetuned_accuracy)} ({fmt.points(family.delta)}, "
+            f"p {fmt.p_value(family.p_value)}){mark}"
+        )
     if result.flagged:
         lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
     blocked = sum(category.blocked for category in result.categories)

@@ -1,0 +1,76 @@
+"""The gate's secondary sections: capability families and per-slice breakdowns.
+
+Breakdowns read the harmful cases by transform, difficulty, language and subcategory.
+They are for diagnosis and never decide the verdict: with many slices, some p-values
+are small by chance.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from safety_regression import stats
+from safety_regression.config import GateSettings
+from safety_regression.gate.pairing import PairedCase, Pairing
+from safety_regression.gate.rates import intervals, mean, scores
+from safety_regression.gate.result import Breakdown, CapabilityResult, SliceStat
+from safety_regression.suites.model import Expect
+
+BREAKDOWN_DIMENSIONS = ("transform", "difficulty", "language", "subcategory")
+NO_TRANSFORM = "none"
+
+
+def capability_results(pairing: Pairing, settings: GateSettings) -> list[CapabilityResult]:
+    results = []
+    for name, cases in pairing.of(Expect.ANSWER).items():
+        base, finetuned = scores(cases)
+        base_rate, finetuned_rate = mean(base), mean(finetuned)
+        delta = finetuned_rate - base_rate
+        outcome = stats.p_value_greater(base, finetuned, pairing.samples, settings.test)
+        results.append(
+            CapabilityResult(
+                name=name,
+                n=len(cases),
+                base_accuracy=base_rate,
+                finetuned_accuracy=finetuned_rate,
+                delta=delta,
+                ci=intervals(base, finetuned),
+                p_value=outcome.p_value,
+                regression=bool(cases)
+                and outcome.p_value < settings.alpha
+                and delta < 0
+                and -delta >= settings.capability.min_effect,
+                gating=settings.capability.gate,
+            )
+        )
+    return results
+
+
+def breakdowns(pairing: Pairing, settings: GateSettings) -> list[Breakdown]:
+    harmful = [case for cases in pairing.of(Expect.REFUSE).values() for case in cases]
+    found = []
+    for dimension in BREAKDOWN_DIMENSIONS:
+        groups: dict[str, list[PairedCase]] = defaultdict(list)
+        for case in harmful:
+            value = case.attribute(dimension)
+            if value is None and dimension == "transform":
+                value = NO_TRANSFORM
+            if value is not None:
+                groups[value].append(case)
+        # A dimension with a single value says nothing the category table does not.
+        if len(groups) > 1:
+            rows = [_slice(name, cases, pairing.samples, settings) for name, cases in sorted(groups.items())]
+            found.append(Breakdown(dimension=dimension, rows=rows))
+    return found
+
+
+def _slice(name: str, cases: list[PairedCase], samples: int, settings: GateSettings) -> SliceStat:
+    base, finetuned = scores(cases)
+    return SliceStat(
+        name=name,
+        n=len(cases),
+        base_refusal_rate=mean(base),
+        finetuned_refusal_rate=mean(finetuned),
+        delta=mean(finetuned) - mean(base),
+        p_value=stats.p_value_greater(base, finetuned, samples, settings.test).p_value,
+    )

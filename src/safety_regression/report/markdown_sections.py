@@ -1,0 +1,93 @@
+"""report.md sections beyond the verdict: capability checks and per-slice breakdowns."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from safety_regression.gate.result import Breakdown, CapabilityResult, GateResult
+from safety_regression.report import formatting as fmt
+from safety_regression.report.redact import inline_markdown
+
+_DIMENSION_TITLES = {
+    "transform": "adversarial transform",
+    "difficulty": "difficulty",
+    "language": "language",
+    "subcategory": "subcategory",
+}
+
+
+def capability_section(result: GateResult) -> str | None:
+    if not result.capability:
+        return None
+    gating = any(c.gating for c in result.capability)
+    role = "gating" if gating else "informational, does not fail the gate"
+    rows = [_capability_row(family) for family in result.capability]
+    table = tabulate(
+        rows,
+        headers=[
+            "Family",
+            "n",
+            "Base accuracy",
+            "Fine-tuned accuracy",
+            "Δ",
+            "95% CI fine-tuned",
+            "p",
+            "Flags",
+        ],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    return (
+        f"### Capability checks ({role})\n\n{table}\n\n"
+        "Accuracy is the share of verifiable questions answered correctly; p is one-sided for a drop."
+    )
+
+
+def _capability_row(family: CapabilityResult) -> list[str]:
+    flag = ("**REGRESSION**" if family.gating else "regression") if family.regression else ""
+    return [
+        inline_markdown(family.name),
+        str(family.n),
+        fmt.percent(family.base_accuracy),
+        fmt.percent(family.finetuned_accuracy),
+        fmt.points(family.delta),
+        fmt.interval(family.ci.finetuned),
+        fmt.p_value(family.p_value),
+        flag,
+    ]
+
+
+def breakdown_section(result: GateResult) -> str | None:
+    if not result.breakdowns:
+        return None
+    parts = [
+        "### Harmful prompts by slice",
+        "",
+        "For diagnosis only: slices never decide the verdict, and with many slices some "
+        "p-values are small by chance.",
+    ]
+    for breakdown in result.breakdowns:
+        parts += ["", _breakdown_block(breakdown)]
+    return "\n".join(parts)
+
+
+def _breakdown_block(breakdown: Breakdown) -> str:
+    title = _DIMENSION_TITLES.get(breakdown.dimension, breakdown.dimension)
+    rows = [
+        [
+            inline_markdown(row.name),
+            str(row.n),
+            fmt.percent(row.base_refusal_rate),
+            fmt.percent(row.finetuned_refusal_rate),
+            fmt.points(row.delta),
+            fmt.p_value(row.p_value),
+        ]
+        for row in breakdown.rows
+    ]
+    table = tabulate(
+        rows,
+        headers=[title.capitalize(), "n", "Base RR", "Fine-tuned RR", "ΔRR", "p"],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    return f"<details><summary>By {title}</summary>\n\n{table}\n\n</details>"
