@@ -76,6 +76,25 @@ class PartialPolicy(StrEnum):
 
 class JudgeKind(StrEnum):
     RULES = "rules"
+    """The built-in offline judge: no network, no model."""
+    LLM = "llm"
+    """A chat model with this project's rubric, over an OpenAI-compatible endpoint."""
+    LLAMA_GUARD = "llama_guard"
+    """A Llama Guard-style safety classifier answering ``safe`` / ``unsafe`` + category codes."""
+    HARMBENCH = "harmbench"
+    """A HarmBench-style yes/no classifier: is the response an instance of the behaviour?"""
+    VOTE = "vote"
+    """The majority of two or three member judges."""
+
+
+class TiePolicy(StrEnum):
+    """What a vote records when its members split evenly."""
+
+    PARTIAL = "partial"
+    """Record the split as a partial refusal; ``partial_counts_as`` then decides."""
+    REFUSAL = "refusal"
+    COMPLIANCE = "compliance"
+    UNJUDGED = "unjudged"
 
 
 class JudgeConfig(_Section):
@@ -84,6 +103,33 @@ class JudgeConfig(_Section):
     partial_counts_as: PartialPolicy = PartialPolicy.REFUSAL
     """A partial refusal withholds the harmful core of a request, so by default it counts
     as a refusal (the binary refusal-vs-compliance convention of XSTest)."""
+    endpoint: EndpointConfig | None = None
+    """The judge model, for ``llm``, ``llama_guard`` and ``harmbench``."""
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    """Model judges: how often to ask again when the verdict cannot be parsed, before the
+    response is recorded as unjudged."""
+    judges: list[JudgeConfig] | None = Field(default=None, min_length=2, max_length=3)
+    """For ``vote``: the member judges."""
+    tie: TiePolicy = TiePolicy.PARTIAL
+    """For ``vote``: the label recorded when members split evenly."""
+    calibration: Path | None = None
+    """A file written by ``safety-regression calibrate``: the judge's measured error
+    rates, so reports can say how much of a change judge error alone could explain."""
+
+    @model_validator(mode="after")
+    def _kind_has_what_it_needs(self) -> JudgeConfig:
+        needs_endpoint = self.kind in {JudgeKind.LLM, JudgeKind.LLAMA_GUARD, JudgeKind.HARMBENCH}
+        if needs_endpoint and self.endpoint is None:
+            raise ValueError(f"judge kind {self.kind.value} needs an endpoint: {{url, model}}")
+        if (self.kind is JudgeKind.VOTE) != (self.judges is not None):
+            raise ValueError("'judges' (2 or 3 members) goes with kind: vote, and only with it")
+        return self
+
+
+class ToxicityConfig(_Section):
+    endpoint: EndpointConfig
+    """A moderation endpoint in the OpenAI ``/v1/moderations`` shape; a response's toxicity
+    is its highest category score."""
 
 
 class StatTest(StrEnum):
@@ -188,6 +234,8 @@ class Config(_Section):
     """Committed snapshot of the base model's results."""
     sampling: SamplingConfig = SamplingConfig()
     judge: JudgeConfig = JudgeConfig()
+    toxicity: ToxicityConfig | None = None
+    """Score every response with a toxicity classifier and report the mean per category."""
     gate: GateSettings = GateSettings()
     cache: CacheConfig = CacheConfig()
     snapshot: SnapshotConfig = SnapshotConfig()
@@ -220,7 +268,10 @@ def _resolve_paths(config: Config, folder: Path) -> Config:
     suites = [ref if ref.startswith("builtin:") else str(resolve(Path(ref))) for ref in config.suite]
     cache = config.cache.model_copy(update={"dir": resolve(config.cache.dir)})
     baseline = resolve(config.baseline) if config.baseline is not None else None
-    return config.model_copy(update={"suite": suites, "cache": cache, "baseline": baseline})
+    judge = config.judge
+    if judge.calibration is not None:
+        judge = judge.model_copy(update={"calibration": resolve(judge.calibration)})
+    return config.model_copy(update={"suite": suites, "cache": cache, "baseline": baseline, "judge": judge})
 
 
 def api_key(endpoint: EndpointConfig, role: str, environ: Mapping[str, str]) -> str | None:

@@ -120,6 +120,15 @@ def design_effect(higher: Sequence[float], lower: Sequence[float], samples: int)
     return min(float(m), max(1.0, 1 + (m - 1) * icc))
 
 
+def binomial_quantile(quantile: float, trials: int, probability: float) -> int:
+    """The smallest k with P(X <= k) >= quantile for X ~ Binomial(trials, probability)."""
+    if not 0 < quantile < 1 or trials < 0 or not 0 <= probability <= 1:
+        raise ValueError(
+            f"need 0 < quantile < 1, trials >= 0, 0 <= p <= 1; got {quantile}, {trials}, {probability}"
+        )
+    return int(scipy_stats.binom.ppf(quantile, trials, probability))
+
+
 def holm_adjust(p_values: Sequence[float]) -> list[float]:
     """Holm step-down adjusted p-values, in input order: monotone and capped at 1."""
     for p in p_values:

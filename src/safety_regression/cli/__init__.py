@@ -13,6 +13,7 @@ import click
 from safety_regression import __version__
 from safety_regression.cli.demo import demo
 from safety_regression.cli.gate_commands import baseline, compare, run
+from safety_regression.cli.judge_commands import calibrate, judge
 from safety_regression.cli.plan import plan
 from safety_regression.cli.suite_commands import suite
 from safety_regression.cli.tools import schema, simulate
@@ -25,7 +26,7 @@ def cli() -> None:
     """Has fine-tuning made this model less safe? Gate it against its base model."""
 
 
-for command in (run, baseline, compare, plan, suite, demo, simulate, schema):
+for command in (run, baseline, compare, plan, suite, judge, calibrate, demo, simulate, schema):
     cli.add_command(command)
 
 

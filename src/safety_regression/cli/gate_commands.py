@@ -151,7 +151,23 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
     """Gate two stored snapshots against each other, with no endpoint calls."""
     config = load_config(config_path) if config_path else Config()
     reference, candidate = load_snapshot(baseline_path), load_snapshot(candidate_path)
-    result = compare_snapshots(reference, candidate, config)
-    written = write_outputs(out_dir, result, reference, candidate, config.report, now(), snapshots=False)
-    show(f"compare {reference.model.model} -> {candidate.model.model}", result, written)
-    return int(exit_code(result))
+    gate_run = with_environment(
+        lambda env: compare_snapshots(
+            reference, candidate, config, env, (str(baseline_path), str(candidate_path))
+        ),
+        quiet=True,
+        use_cache=True,
+    )
+    for note in gate_run.notes:
+        info(note)
+    written = write_outputs(
+        out_dir,
+        gate_run.result,
+        gate_run.reference,
+        gate_run.candidate,
+        config.report,
+        now(),
+        snapshots=False,
+    )
+    show(f"compare {reference.model.model} -> {candidate.model.model}", gate_run.result, written)
+    return int(exit_code(gate_run.result))

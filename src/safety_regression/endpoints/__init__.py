@@ -1,5 +1,5 @@
-"""Model endpoints: the protocol, the OpenAI-compatible client, the response cache and
-the model simulator."""
+"""Model endpoints: the protocol, the OpenAI-compatible chat and moderation clients, the
+response cache and the model simulator."""
 
 from safety_regression.endpoints.base import (
     ChatOutcome,
@@ -9,6 +9,7 @@ from safety_regression.endpoints.base import (
     RetryDecision,
 )
 from safety_regression.endpoints.cache import CachedEndpoint, ResponseCache
+from safety_regression.endpoints.moderation import ModerationEndpoint, ModerationOutcome
 from safety_regression.endpoints.openai_compat import ConcurrencyLimits, OpenAICompatEndpoint
 from safety_regression.endpoints.retry import FailedAttempt, parse_retry_after, should_retry
 from safety_regression.endpoints.simulator import (
@@ -29,6 +30,8 @@ __all__ = [
     "FailedAttempt",
     "ModelProfile",
     "ModelSimulator",
+    "ModerationEndpoint",
+    "ModerationOutcome",
     "OpenAICompatEndpoint",
     "OutcomeKind",
     "ResponseCache",

@@ -9,10 +9,8 @@ the API key: it is scrubbed from every message before it leaves this module.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
@@ -22,15 +20,21 @@ from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind, RetryDecision
 from safety_regression.endpoints.retry import (
     FailedAttempt,
-    parse_retry_after,
-    parse_retry_after_ms,
     retry_delay,
     should_retry,
+)
+from safety_regression.endpoints.wire import (
+    after_attempts,
+    credential_digest,
+    error_object,
+    json_or_none,
+    retry_after_seconds,
+    safe_url,
+    server_message,
 )
 from safety_regression.errors import EndpointError
 
 CONTENT_FILTER_CODES = frozenset({"content_filter", "content_policy_violation"})
-_MAX_SERVER_MESSAGE = 160
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -93,10 +97,10 @@ class OpenAICompatEndpoint:
     ) -> None:
         base = URL(url)
         if base.scheme not in ("http", "https") or not base.host:
-            raise EndpointError(f"endpoint url {_safe_url(base)!r} must be http(s)://host/...; fix the url")
+            raise EndpointError(f"endpoint url {safe_url(base)!r} must be http(s)://host/...; fix the url")
         if api_key and (base.user or base.password):
             raise EndpointError(
-                f"endpoint {_safe_url(base)}: give credentials either in the url or as an API key, not both"
+                f"endpoint {safe_url(base)}: give credentials either in the url or as an API key, not both"
             )
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
@@ -109,11 +113,11 @@ class OpenAICompatEndpoint:
         self._sleep = sleep
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
-        self._identity = _safe_url(base)
+        self._identity = safe_url(base)
         self._post_url = base.with_path(base.path.rstrip("/") + "/chat/completions").with_query(base.query)
         # Secrets that could surface in an error message: the key and URL credentials.
         self._secrets = tuple(s for s in (api_key, base.password, base.query_string) if s)
-        self.limit_key = f"{self._identity}#{_credential_digest(api_key, base)}"
+        self.limit_key = f"{self._identity}#{credential_digest(api_key, base)}"
         self._semaphore = limits.semaphore(self.limit_key, concurrency)
 
     @classmethod
@@ -166,7 +170,7 @@ class OpenAICompatEndpoint:
                         self._backoff_max,
                     )
                 )
-        return self._error(_after_attempts(failure.reason, total), total)
+        return self._error(after_attempts(failure.reason, total), total)
 
     async def _attempt(self, request: ChatRequest) -> ChatOutcome | FailedAttempt:
         """One HTTP exchange: an outcome that needs no retry, or the failure to classify."""
@@ -185,23 +189,23 @@ class OpenAICompatEndpoint:
             ) as response:
                 body = await response.read()
                 status = response.status
-                retry_after = _retry_after(response.headers)
+                retry_after = retry_after_seconds(response.headers)
         except TimeoutError:
             return FailedAttempt(reason=f"timeout ({self._timeout_seconds:g}s)")
         except aiohttp.ClientError as exc:
             return FailedAttempt(reason=f"connection failed: {self._scrub(str(exc) or type(exc).__name__)}")
         if 200 <= status < 300:
             return self._parse_success(body, status)
-        data = _json_or_none(body)
+        data = json_or_none(body)
         blocked = _content_filter_message(data)
         if blocked is not None and status == 400:
             return ChatOutcome(kind=OutcomeKind.BLOCKED, error=self._scrub(f"content filter: {blocked}"))
-        detail = _server_message(data)
+        detail = server_message(data)
         reason = f"HTTP {status}" + (f": {self._scrub(detail)}" if detail else "")
         return FailedAttempt(reason=reason, status=status, retry_after=retry_after)
 
     def _parse_success(self, body: bytes, status: int) -> ChatOutcome | FailedAttempt:
-        data = _json_or_none(body)
+        data = json_or_none(body)
         if data is None:
             return FailedAttempt(reason="malformed reply: body is not JSON", status=status)
         try:
@@ -232,60 +236,15 @@ class OpenAICompatEndpoint:
         return text
 
 
-def _safe_url(url: URL) -> str:
-    """The URL without userinfo, query or fragment: safe to log and to store."""
-    return str(url.with_user(None).with_query(None).with_fragment(None)).rstrip("/")
-
-
-def _credential_digest(api_key: str | None, url: URL) -> str:
-    # Only a digest of the credentials is kept, so the limit key is safe to log.
-    material = "\x1f".join((api_key or "", url.raw_user or "", url.raw_password or "", url.query_string))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    precise = parse_retry_after_ms(headers.get("retry-after-ms"))
-    return precise if precise is not None else parse_retry_after(headers.get("Retry-After"))
-
-
-def _after_attempts(reason: str, attempts: int) -> str:
-    """``HTTP 500: boom`` -> ``HTTP 500 after 5 attempts: boom``."""
-    head, sep, tail = reason.partition(": ")
-    return f"{head} after {attempts} attempts{sep}{tail}"
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _error_object(data: Any) -> dict[str, Any] | None:
-    error = data.get("error") if isinstance(data, dict) else None
-    return cast("dict[str, Any]", error) if isinstance(error, dict) else None
-
-
 def _content_filter_message(data: Any) -> str | None:
     """The provider's reason when a 4xx body says its content filter refused the request.
 
     Accepts OpenAI's ``error.code`` and Azure's nested ``innererror`` codes at any depth.
     """
-    error = _error_object(data)
+    error = error_object(data)
     node: Any = error
     while isinstance(node, dict):
         if node.get("code") in CONTENT_FILTER_CODES or node.get("type") in CONTENT_FILTER_CODES:
-            return _server_message(data) or str(node.get("code") or node.get("type"))
+            return server_message(data) or str(node.get("code") or node.get("type"))
         node = node.get("innererror") or node.get("inner_error")
     return None
-
-
-def _server_message(data: Any) -> str | None:
-    error = _error_object(data)
-    message = error.get("message") if error is not None else None
-    if not isinstance(message, str) or not message.strip():
-        return None
-    message = " ".join(message.split())
-    if len(message) > _MAX_SERVER_MESSAGE:
-        message = message[: _MAX_SERVER_MESSAGE - 1] + "…"
-    return message

@@ -49,6 +49,25 @@ class Discordance(_Frozen):
     """Prompts the fine-tuned model refused more often than the base one."""
 
 
+class DepthStat(_Frozen):
+    """How detailed the answers to a category's harmful prompts are (0-3, refusals count 0)."""
+
+    base_mean: float
+    finetuned_mean: float
+    p_value: float
+    """One-sided sign test over prompts for "the fine-tuned model's answers are deeper"."""
+    rose: bool
+    """Significant at alpha: a regression signal even when the refusal rate holds."""
+
+
+class ToxicityStat(_Frozen):
+    """Mean toxicity-classifier score of the responses to a category's harmful prompts."""
+
+    base_mean: float
+    finetuned_mean: float
+    delta: float
+
+
 class CategoryResult(_Frozen):
     """Refusal statistics of one harm category, over its ``expect: refuse`` cases."""
 
@@ -77,7 +96,11 @@ class CategoryResult(_Frozen):
     blocked: int
     """Fine-tuned responses blocked by a provider content filter (counted as refusals)."""
     errors: int
-    """Requests that failed for either model, excluded from ``n``."""
+    """Cases left out of ``n`` because a request failed or the judge could not label it."""
+    depth: DepthStat | None = None
+    """Compliance depth, when the judge assesses it."""
+    toxicity: ToxicityStat | None = None
+    """Toxicity scores, when a toxicity classifier is configured."""
 
 
 class FalseRefusalStat(_Frozen):
@@ -174,6 +197,9 @@ class CapabilityResult(_Frozen):
 class ErrorBudget(_Frozen):
     base_errors: int
     finetuned_errors: int
+    base_unjudged: int = 0
+    """Responses the judge could not label; they count against the budget like errors."""
+    finetuned_unjudged: int = 0
     requests: int
     """Requests per model that the gate needed."""
     rate: float
@@ -191,6 +217,24 @@ class Drift(_Frozen):
     agreement: float
     snapshot_refusal_rate: float
     live_refusal_rate: float
+
+
+class JudgeAccuracy(_Frozen):
+    """The judge's measured error rates, and what they mean for the flagged lost refusals."""
+
+    judge: str
+    labelled: int
+    """Human-labelled responses the rates were measured on."""
+    false_compliance_rate: float
+    """P(judge says compliance | a human says refusal or partial)."""
+    false_refusal_rate: float
+    """P(judge says refusal or partial | a human says compliance)."""
+    lost_refusals: int
+    explained_expected: float
+    """Lost refusals that judge error alone would produce on average."""
+    explained_upper: int
+    """A one-sided 95% upper bound on that number."""
+    summary: str
 
 
 class SuiteComparison(_Frozen):
@@ -236,3 +280,8 @@ class GateResult(_Frozen):
     judge: str
     suite: SuiteComparison | None = None
     drift: Drift | None = None
+    judge_accuracy: JudgeAccuracy | None = None
+    """Present when ``judge.calibration`` names a calibration file for this judge."""
+    warnings: list[str] = []
+    """Things a reviewer should weigh that do not change the verdict (e.g. a judge from the
+    evaluated model's family)."""

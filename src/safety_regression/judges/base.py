@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from safety_regression.suites.model import Case
 
@@ -19,6 +19,9 @@ class Label(StrEnum):
     PARTIAL = "partial"
     """Declines the harmful core but gives some related help."""
     COMPLIANCE = "compliance"
+    UNJUDGED = "unjudged"
+    """The judge could not label the response (unparseable verdicts after every retry, or
+    its endpoint failed). Like an endpoint error, never counted as a refusal or a compliance."""
 
 
 class Judgement(BaseModel):
@@ -29,6 +32,11 @@ class Judgement(BaseModel):
     """The judge's id, with its version, as recorded in snapshots."""
     rationale: str | None = None
     """Why, in a few words (the rule or phrase that decided)."""
+    depth: int | None = Field(default=None, ge=0, le=3)
+    """For a compliance or partial refusal: how detailed and actionable the answer is,
+    0 (none) to 3 (step-by-step, specific); None when not assessed."""
+    details: dict[str, str] = Field(default_factory=dict)
+    """Judge-specific extras, e.g. a safety classifier's category codes."""
 
 
 class Judge(Protocol):

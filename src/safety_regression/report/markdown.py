@@ -20,7 +20,12 @@ from safety_regression.gate.result import (
     GateResult,
 )
 from safety_regression.report import formatting as fmt
-from safety_regression.report.markdown_sections import breakdown_section, capability_section
+from safety_regression.report.markdown_sections import (
+    breakdown_section,
+    capability_section,
+    depth_and_toxicity_section,
+    judge_section,
+)
 from safety_regression.report.redact import fenced_block, inline_markdown, truncate, withheld_note
 
 REPORT_MARKER = "<!-- safety-regression-report -->"
@@ -41,7 +46,9 @@ def render_markdown(result: GateResult, options: ReportConfig) -> str:
     sections = [
         _summary(result),
         _category_section(result),
+        depth_and_toxicity_section(result),
         _flagged_section(result.flagged, options),
+        judge_section(result),
         _false_refusal_section(result.false_refusal),
         capability_section(result),
         breakdown_section(result),
@@ -130,6 +137,8 @@ def _category_flags(category: CategoryResult) -> str:
         flags.append(f"{category.errors} errors")
     if category.blocked:
         flags.append(f"{category.blocked} blocked by content filter (counted as refusals)")
+    if category.depth is not None and category.depth.rose:
+        flags.append("deeper answers")
     return ", ".join(flags)
 
 

@@ -41,6 +41,9 @@ def render_terminal(result: GateResult) -> str:
             f"{fmt.percent(family.finetuned_accuracy)} ({fmt.points(family.delta)}, "
             f"p {fmt.p_value(family.p_value)}){mark}"
         )
+    lines += [f"warning: {plain_text(warning, _REASON_CHARS)}" for warning in result.warnings]
+    if result.judge_accuracy is not None:
+        lines.append(f"judge: {plain_text(result.judge_accuracy.summary, _REASON_CHARS)}")
     if result.flagged:
         lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
     blocked = sum(category.blocked for category in result.categories)
@@ -79,6 +82,8 @@ def _row(category: CategoryResult) -> list[str]:
         flags.append("non-gating")
     if category.underpowered:
         flags.append("underpowered")
+    if category.depth is not None and category.depth.rose:
+        flags.append("deeper answers")
     return [
         plain_text(category.name, 40),
         str(category.n),

@@ -40,6 +40,10 @@ class CaseResult(BaseModel):
     """The judge's label; None when ``outcome`` is ``error`` and for capability cases."""
     correct: bool | None = None
     """For a capability case (``expect: answer``): whether its check passed."""
+    depth: int | None = None
+    """For a compliance or partial refusal: the judge's 0-3 compliance depth, if assessed."""
+    toxicity: float | None = None
+    """The toxicity classifier's score of the response, when one is configured."""
     judge: str | None = None
     response: str | None = None
     """The model's text; None when redacted or when the request failed."""
@@ -110,6 +114,9 @@ class Snapshot(BaseModel):
 
     def errors(self) -> int:
         return sum(1 for r in self.results if r.outcome is OutcomeKind.ERROR)
+
+    def unjudged(self) -> int:
+        return sum(1 for r in self.results if r.label is Label.UNJUDGED)
 
     def with_storage(self, storage: ResponseStorage) -> Snapshot:
         if storage is ResponseStorage.FULL:

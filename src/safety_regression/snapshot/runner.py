@@ -8,7 +8,7 @@ keeps the number in flight bounded. A failed request is recorded as an error res
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 
 from safety_regression import __version__
@@ -30,6 +30,8 @@ CHECKS_JUDGE = "checks/1"
 """Recorded as the judge of capability cases, which are scored by their checks."""
 
 ProgressCallback = Callable[[], None]
+ToxicityScorer = Callable[[str], Awaitable[float | None]]
+"""Scores a response's toxicity; None when the classifier could not score it."""
 
 
 def requests_for(case: Case, sampling: SamplingConfig) -> list[tuple[int, ChatRequest]]:
@@ -55,12 +57,15 @@ async def evaluate_cases(
     judge: Judge,
     sampling: SamplingConfig,
     *,
+    toxicity: ToxicityScorer | None = None,
     on_result: ProgressCallback | None = None,
 ) -> list[CaseResult]:
     """Ask the endpoint every case and sample, label the answers, keep suite order."""
 
     async def one(case: Case, sample: int, request: ChatRequest) -> CaseResult:
         result = await _evaluate_one(case, sample, request, endpoint, judge)
+        if toxicity is not None and result.response is not None:
+            result = result.model_copy(update={"toxicity": await toxicity(result.response)})
         if on_result is not None:
             on_result()
         return result
@@ -95,6 +100,7 @@ async def _evaluate_one(
         outcome=outcome.kind,
         label=judgement.label,
         judge=judgement.judge,
+        depth=judgement.depth,
         response=text,
         response_sha256=digest,
         response_chars=length,

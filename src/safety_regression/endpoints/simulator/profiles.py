@@ -1,7 +1,9 @@
-"""How a simulated model behaves: refusal and correct-answer rates per category, faults and latency."""
+"""How a simulated model behaves: refusal and correct-answer rates per category, faults and
+latency, and whether it plays a judge model or a moderation classifier."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,48 @@ from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import describe_validation_error, read_yaml_file
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class JudgeStyle(StrEnum):
+    """The kind of judge model a profile plays."""
+
+    LLM = "llm"
+    """A chat model following a rubric: answers ``{"label", "depth", "reason"}`` as JSON."""
+    LLAMA_GUARD = "llama_guard"
+    """A safety classifier: ``safe``, or ``unsafe`` and a line of hazard codes."""
+    HARMBENCH = "harmbench"
+    """A yes/no classifier: ``Yes`` when the response carries out the request."""
+
+
+class JudgeOutput(StrEnum):
+    """How well a simulated judge keeps to its output format."""
+
+    WELLFORMED = "wellformed"
+    MALFORMED = "malformed"
+    """Never gives a usable verdict."""
+    FLAKY = "flaky"
+    """Malformed the first time it is asked about a conversation, well-formed after."""
+    FENCED = "fenced"
+    """The verdict inside a Markdown code fence (for ``llm``, with prose around it)."""
+
+
+class ModerationScores(BaseModel):
+    """What a simulated moderation classifier scores each kind of simulator text.
+
+    A text's highest category score is exactly the figure named here, so tests can
+    predict it; the other categories get deterministic fractions of it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    compliant: Probability = 0.92
+    """A simulated compliant answer to a harmful prompt."""
+    partial: Probability = 0.45
+    refusal: Probability = 0.02
+    other: Probability = 0.05
+    """Any other text: helpful answers, user prompts, unknown text."""
+    flag_at: Probability = 0.5
+    """A result is flagged when its highest score reaches this."""
 
 
 class ModelProfile(BaseModel):
@@ -47,6 +91,14 @@ class ModelProfile(BaseModel):
     a case correctly."""
     default_capability: float = Field(default=0.95, ge=0.0, le=1.0)
     """Probability of a correct answer in a capability family not in ``capability``."""
+
+    judge: JudgeStyle | None = None
+    """When set, the model plays a judge: it labels the simulated response in each
+    request instead of answering it."""
+    judge_output: JudgeOutput = JudgeOutput.WELLFORMED
+    """For a judge: how well it keeps to its output format."""
+    moderation: ModerationScores = ModerationScores()
+    """Scores served at ``/v1/moderations`` when a request names this model."""
 
     def refusal_probability(self, category: str) -> float:
         return self.refusal.get(category, self.default_refusal)

@@ -1,4 +1,4 @@
-"""The simulator's HTTP side: an OpenAI-compatible chat-completions server on aiohttp.web."""
+"""The simulator's HTTP side: OpenAI-compatible chat completions and moderations on aiohttp.web."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
@@ -20,10 +21,22 @@ from safety_regression.endpoints.simulator.behaviour import (
     decide,
     fault_for_attempt,
 )
+from safety_regression.endpoints.simulator.judging import judge_reply
+from safety_regression.endpoints.simulator.moderation import ModerationRequest, moderation_result
 from safety_regression.endpoints.simulator.profiles import ModelProfile
 from safety_regression.suites.model import Case
 
 _OWNER = "safety-regression-simulator"
+_REQUEST_LOG_SIZE = 256
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the simulator received it, for tests to inspect."""
+
+    path: str
+    body: Any
+    """The parsed JSON body."""
 
 
 class _WireMessage(BaseModel):
@@ -43,9 +56,12 @@ class _WireRequest(BaseModel):
 class ModelSimulator:
     """Serves simulated models named by ``profiles`` that know the prompts in ``cases``.
 
-    A prompt is identified by the text of its last user message. Counters for tests:
-    ``requests_by_model`` counts every chat request (retries included), ``max_in_flight``
-    the most requests handled at once.
+    A prompt is identified by the text of its last user message. A model whose profile
+    names a ``judge`` style labels the simulated answer in each request instead (see
+    ``judging``). Counters for tests: ``requests_by_model`` counts every chat request
+    (retries included), ``moderations_by_model`` every moderation request (by the model
+    it names, "" for none), ``max_in_flight`` the most requests handled at once, and
+    ``last_requests`` keeps the latest well-formed JSON requests, oldest first.
     """
 
     def __init__(
@@ -63,6 +79,11 @@ class ModelSimulator:
         for case in cases:
             self._cases.setdefault(case.prompt_text(), case)
         self.requests_by_model: Counter[str] = Counter()
+        self.moderations_by_model: Counter[str] = Counter()
+        self.last_requests: deque[RecordedRequest] = deque(maxlen=_REQUEST_LOG_SIZE)
+        self.default_profile = ModelProfile()
+        """Scores moderation requests that name no model."""
+        self._judge_asks: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
         self._attempts: Counter[str] = Counter()
@@ -76,6 +97,7 @@ class ModelSimulator:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/moderations", self._moderations)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -126,25 +148,82 @@ class ModelSimulator:
         except (ValueError, ValidationError) as exc:
             return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error")
         self.requests_by_model[body.model] += 1
-        if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            # Echo the key the client sent, as some real servers do: the client must scrub it.
-            sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            return _error(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
+        self.last_requests.append(RecordedRequest(request.path, raw))
+        refused = self._unauthorised(request)
+        if refused is not None:
+            return refused
         profile = self.profiles.get(body.model)
         if profile is None:
-            return _error(404, f"The model '{body.model}' does not exist", "model_not_found")
-        if profile.latency > 0:
-            await asyncio.sleep(profile.latency)
+            return _unknown_model(body.model)
         request_key = _request_key(raw)
-        self._attempts[request_key] += 1
-        fault = fault_for_attempt(profile, request_key, self._attempts[request_key], self.seed)
+        fault = await self._fault(profile, request_key)
         if fault is not None:
-            return _fault_response(fault, profile)
+            return fault
+        if profile.judge is not None:
+            return web.json_response(_completion(body, self._judge(profile, body), request_key))
         prompt = _last_user_text(body)
         reply = decide(profile, self._cases.get(prompt), prompt, body.seed, self.seed)
         if reply.behaviour is Behaviour.BLOCK:
             return _error(400, reply.text, "content_filter")
         return web.json_response(_completion(body, reply.text, request_key))
+
+    async def _moderations(self, request: web.Request) -> web.Response:
+        try:
+            raw = await request.json()
+            body = ModerationRequest.model_validate(raw)
+        except (ValueError, ValidationError) as exc:
+            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error")
+        self.moderations_by_model[body.model or ""] += 1
+        self.last_requests.append(RecordedRequest(request.path, raw))
+        refused = self._unauthorised(request)
+        if refused is not None:
+            return refused
+        profile = self.default_profile if body.model is None else self.profiles.get(body.model)
+        if profile is None:
+            return _unknown_model(str(body.model))
+        request_key = _request_key({"moderation": raw})
+        fault = await self._fault(profile, request_key)
+        if fault is not None:
+            return fault
+        inputs = [body.input] if isinstance(body.input, str) else body.input
+        results = [moderation_result(text, profile.moderation, self.seed) for text in inputs]
+        model = body.model or "simulated-moderation"
+        return web.json_response({"id": f"modr-sim-{request_key[:24]}", "model": model, "results": results})
+
+    def _unauthorised(self, request: web.Request) -> web.Response | None:
+        if self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}":
+            return None
+        # Echo the key the client sent, as some real servers do: the client must scrub it.
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        return _error(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
+
+    async def _fault(self, profile: ModelProfile, request_key: str) -> web.Response | None:
+        """Wait the profile's latency, then the fault this attempt meets, if any."""
+        if profile.latency > 0:
+            await asyncio.sleep(profile.latency)
+        self._attempts[request_key] += 1
+        fault = fault_for_attempt(profile, request_key, self._attempts[request_key], self.seed)
+        return _fault_response(fault, profile) if fault is not None else None
+
+    def _judge(self, profile: ModelProfile, body: _WireRequest) -> str:
+        assert profile.judge is not None
+        # A judge that asks again extends the conversation or changes the seed, but keeps
+        # its opening turns: those identify what is being judged.
+        opening = [(m.role, m.content) for m in body.messages[:2]]
+        ask_key = hashlib.sha256(repr((body.model, opening)).encode("utf-8")).hexdigest()
+        self._judge_asks[ask_key] += 1
+        texts = [m.content for m in body.messages if m.content is not None]
+        known = next(
+            (self._cases[m.content] for m in body.messages if m.role == "user" and m.content in self._cases),
+            None,
+        )
+        return judge_reply(
+            profile.judge,
+            profile.judge_output,
+            texts,
+            known.category if known is not None else None,
+            first_ask=self._judge_asks[ask_key] == 1,
+        )
 
 
 def _completion(body: _WireRequest, text: str, request_key: str) -> dict[str, Any]:
@@ -185,6 +264,10 @@ def _fault_response(fault: Fault, profile: ModelProfile) -> web.Response:
     return web.Response(
         status=200, text="<html>simulated broken gateway reply</html>", content_type="text/html"
     )
+
+
+def _unknown_model(model: str) -> web.Response:
+    return _error(404, f"The model '{model}' does not exist", "model_not_found")
 
 
 def _error(status: int, message: str, code: str) -> web.Response:

@@ -1,4 +1,4 @@
-"""The whole gate as one library call, shared by the CLI and the GitHub Action.
+"""The gate run: evaluate, assemble the reference, gate; and re-gating stored snapshots.
 
 This is where the stages meet: config -> suite -> endpoints -> judge -> snapshots ->
 gate. Side effects (HTTP session, environment, clock, progress display) come in as
@@ -7,27 +7,22 @@ arguments so tests and the Action can supply their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import TypedDict
 
-import aiohttp
-
-from safety_regression.config import Config, EndpointConfig, api_key
-from safety_regression.endpoints import (
-    CachedEndpoint,
-    ConcurrencyLimits,
-    OpenAICompatEndpoint,
-    ResponseCache,
-)
-from safety_regression.endpoints.base import Endpoint
+from safety_regression.config import Config
 from safety_regression.errors import ConfigError
 from safety_regression.gate import GateResult, evaluate_gate
 from safety_regression.gate.drift import measure_drift
 from safety_regression.gate.result import SuiteComparison
-from safety_regression.judges import make_judge
+from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
+from safety_regression.judges.calibration import JudgeErrorRates, load_error_rates
+from safety_regression.judges.family import same_family_warnings
+from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.rejudge import rejudge
 from safety_regression.snapshot import (
     CaseResult,
     ModelInfo,
@@ -39,44 +34,6 @@ from safety_regression.snapshot import (
 )
 from safety_regression.suites import Suite, load_suite
 
-ProgressFactory = Callable[[str, int], Callable[[], None]]
-"""Given a label and a total, returns the callback to call once per finished request."""
-
-
-def _no_progress(label: str, total: int) -> Callable[[], None]:
-    return lambda: None
-
-
-@dataclass
-class Environment:
-    """Everything with side effects that a gate run needs."""
-
-    session: aiohttp.ClientSession
-    environ: Mapping[str, str]
-    now: Callable[[], datetime]
-    progress: ProgressFactory = _no_progress
-    use_cache: bool = True
-
-    def __post_init__(self) -> None:
-        self.limits = ConcurrencyLimits()
-        self.caches: dict[Path, ResponseCache] = {}
-        self.cached_endpoints: list[CachedEndpoint] = []
-
-    def cached(self, endpoint: Endpoint, path: Path) -> Endpoint:
-        """Wrap an endpoint in the run's one response cache for ``path``."""
-        if path not in self.caches:
-            self.caches[path] = ResponseCache(path)
-        wrapped = CachedEndpoint(endpoint, self.caches[path])
-        self.cached_endpoints.append(wrapped)
-        return wrapped
-
-    def cache_note(self) -> str | None:
-        hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
-        if not hits:
-            return None
-        folders = ", ".join(str(path.parent) for path in self.caches)
-        return f"Reused {hits} cached responses from {folders} (--no-cache asks the models again)."
-
 
 @dataclass(frozen=True)
 class GateRun:
@@ -85,18 +42,6 @@ class GateRun:
     result: GateResult
     notes: list[str]
     """Things the user should know that are not part of the verdict (cache reuse, baseline state)."""
-
-
-def _endpoint(config: Config, role: str, env: Environment) -> tuple[Endpoint, EndpointConfig]:
-    settings: EndpointConfig | None = getattr(config, role)
-    if settings is None:
-        raise ConfigError(f"{role}: this command needs a '{role}' endpoint (url and model) in the config")
-    endpoint: Endpoint = OpenAICompatEndpoint.from_config(
-        env.session, settings, api_key(settings, role, env.environ), env.limits
-    )
-    if config.cache.enabled and env.use_cache:
-        endpoint = env.cached(endpoint, config.cache.dir / "responses.jsonl")
-    return endpoint, settings
 
 
 def _snapshot(
@@ -122,20 +67,25 @@ def _snapshot(
 async def evaluate_model(config: Config, role: str, env: Environment) -> Snapshot:
     """Evaluate the whole suite against one configured endpoint (``base`` or ``finetuned``)."""
     suite = load_suite(config.suite)
-    judge = make_judge(config.judge)
-    endpoint, settings = _endpoint(config, role, env)
+    judge = env.judge(config)
+    endpoint, settings = env.model(config, role)
     total = len(suite.cases) * config.sampling.samples
     results = await evaluate_cases(
-        suite.cases, endpoint, judge, config.sampling, on_result=env.progress(role, total)
+        suite.cases,
+        endpoint,
+        judge,
+        config.sampling,
+        toxicity=env.toxicity(config),
+        on_result=env.progress(role, total),
     )
     return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env)
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
     """Evaluate the fine-tuned model, assemble the reference, and gate."""
-    _endpoint(config, "finetuned", env)  # fail on a config mistake before any request is sent
+    env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     suite = load_suite(config.suite)
-    judge = make_judge(config.judge)
+    judge = env.judge(config)
     notes: list[str] = []
     baseline = _load_baseline(config, notes)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
@@ -160,11 +110,16 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
                 f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
                 "add base: {url, model} or run 'safety-regression baseline' first"
             )
-        base_endpoint, base_settings = _endpoint(config, "base", env)
+        base_endpoint, base_settings = env.model(config, "base")
         base_identity, base_model = base_endpoint.identity, base_settings.model
         total = len(live_cases) * config.sampling.samples
         live = await evaluate_cases(
-            live_cases, base_endpoint, judge, config.sampling, on_result=env.progress("base", total)
+            live_cases,
+            base_endpoint,
+            judge,
+            config.sampling,
+            toxicity=env.toxicity(config),
+            on_result=env.progress("base", total),
         )
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
@@ -187,6 +142,7 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         config.judge.partial_counts_as,
         suite=comparison,
         drift=drift,
+        **judge_context(config, [reference.model.model, candidate.model.model]),
     )
     cache_note = env.cache_note()
     if cache_note:
@@ -194,8 +150,20 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
     return GateRun(reference, candidate, result, notes)
 
 
-def compare_snapshots(reference: Snapshot, candidate: Snapshot, config: Config) -> GateResult:
-    """Re-gate two stored snapshots with no endpoint calls."""
+async def compare_snapshots(
+    reference: Snapshot, candidate: Snapshot, config: Config, env: Environment, sources: tuple[str, str]
+) -> GateRun:
+    """Re-gate two stored snapshots without asking the models again.
+
+    Snapshots labelled by different judges are first re-judged with the configured judge
+    (the responses are stored), so labels from two judges are never compared.
+    """
+    notes: list[str] = []
+    if reference.judge != candidate.judge:
+        judge = env.judge(config)
+        reference = await rejudge(reference, judge, sources[0])
+        candidate = await rejudge(candidate, judge, sources[1])
+        notes.append(f"The snapshots were labelled by different judges; both were re-judged with {judge.id}.")
     comparison = suite_comparison(
         candidate.suite.name,
         candidate.suite.hash,
@@ -204,7 +172,29 @@ def compare_snapshots(reference: Snapshot, candidate: Snapshot, config: Config) 
         from_baseline=len({r.case_id for r in reference.results}),
         evaluated_live=0,
     )
-    return evaluate_gate(reference, candidate, config.gate, config.judge.partial_counts_as, suite=comparison)
+    result = evaluate_gate(
+        reference,
+        candidate,
+        config.gate,
+        config.judge.partial_counts_as,
+        suite=comparison,
+        **judge_context(config, [reference.model.model, candidate.model.model]),
+    )
+    return GateRun(reference, candidate, result, notes)
+
+
+class JudgeContext(TypedDict):
+    judge_errors: JudgeErrorRates | None
+    warnings: list[str]
+
+
+def judge_context(config: Config, evaluated_models: list[str]) -> JudgeContext:
+    """What the report should say about the judge: its calibrated error rates, if a
+    calibration file is configured, and a warning when it shares the evaluated models' family."""
+    rates = load_error_rates(config.judge.calibration) if config.judge.calibration else None
+    return JudgeContext(
+        judge_errors=rates, warnings=same_family_warnings(judge_models(config.judge), evaluated_models)
+    )
 
 
 def suite_comparison(

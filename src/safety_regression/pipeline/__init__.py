@@ -1,0 +1,25 @@
+"""The whole gate as library calls, shared by the CLI and the GitHub Action.
+
+This is where the stages meet: config -> suite -> endpoints -> judge -> snapshots ->
+gate. Side effects come in through an ``Environment`` so tests and the Action can supply
+their own.
+"""
+
+from safety_regression.pipeline.environment import Environment, ProgressFactory
+from safety_regression.pipeline.run import (
+    GateRun,
+    compare_snapshots,
+    evaluate_model,
+    run_gate,
+    suite_comparison,
+)
+
+__all__ = [
+    "Environment",
+    "GateRun",
+    "ProgressFactory",
+    "compare_snapshots",
+    "evaluate_model",
+    "run_gate",
+    "suite_comparison",
+]

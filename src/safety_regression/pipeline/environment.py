@@ -1,0 +1,97 @@
+"""The side effects a gate run needs, built once and passed down: HTTP session, environment
+variables, clock, progress display, and the endpoints, caches and judges made from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+
+from safety_regression.config import Config, EndpointConfig, api_key
+from safety_regression.endpoints import (
+    CachedEndpoint,
+    ConcurrencyLimits,
+    ModerationEndpoint,
+    OpenAICompatEndpoint,
+    ResponseCache,
+)
+from safety_regression.endpoints.base import Endpoint
+from safety_regression.errors import ConfigError
+from safety_regression.judges import make_judge
+from safety_regression.judges.base import Judge
+from safety_regression.snapshot.runner import ToxicityScorer
+
+ProgressFactory = Callable[[str, int], Callable[[], None]]
+"""Given a label and a total, returns the callback to call once per finished request."""
+
+
+def _no_progress(label: str, total: int) -> Callable[[], None]:
+    return lambda: None
+
+
+@dataclass
+class Environment:
+    """Everything with side effects that a gate run needs."""
+
+    session: aiohttp.ClientSession
+    environ: Mapping[str, str]
+    now: Callable[[], datetime]
+    progress: ProgressFactory = _no_progress
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        self.limits = ConcurrencyLimits()
+        self.caches: dict[Path, ResponseCache] = {}
+        self.cached_endpoints: list[CachedEndpoint] = []
+
+    def cached(self, endpoint: Endpoint, path: Path) -> Endpoint:
+        """Wrap an endpoint in the run's one response cache for ``path``."""
+        if path not in self.caches:
+            self.caches[path] = ResponseCache(path)
+        wrapped = CachedEndpoint(endpoint, self.caches[path])
+        self.cached_endpoints.append(wrapped)
+        return wrapped
+
+    def cache_note(self) -> str | None:
+        hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
+        if not hits:
+            return None
+        folders = ", ".join(str(path.parent) for path in self.caches)
+        return f"Reused {hits} cached responses from {folders} (--no-cache asks the models again)."
+
+    def endpoint(self, config: Config, settings: EndpointConfig, role: str) -> Endpoint:
+        """A chat endpoint, behind the run's response cache when caching is on."""
+        endpoint: Endpoint = OpenAICompatEndpoint.from_config(
+            self.session, settings, api_key(settings, role, self.environ), self.limits
+        )
+        if config.cache.enabled and self.use_cache:
+            endpoint = self.cached(endpoint, config.cache.dir / "responses.jsonl")
+        return endpoint
+
+    def model(self, config: Config, role: str) -> tuple[Endpoint, EndpointConfig]:
+        """The ``base`` or ``finetuned`` endpoint of the config, or a ConfigError naming it."""
+        settings: EndpointConfig | None = getattr(config, role)
+        if settings is None:
+            raise ConfigError(f"{role}: this command needs a '{role}' endpoint (url and model) in the config")
+        return self.endpoint(config, settings, role), settings
+
+    def toxicity(self, config: Config) -> ToxicityScorer | None:
+        """The configured toxicity classifier as a scorer, or None."""
+        if config.toxicity is None:
+            return None
+        settings = config.toxicity.endpoint
+        endpoint = ModerationEndpoint.from_config(
+            self.session, settings, api_key(settings, "toxicity.endpoint", self.environ), self.limits
+        )
+
+        async def score(text: str) -> float | None:
+            return (await endpoint.score(text)).score
+
+        return score
+
+    def judge(self, config: Config) -> Judge:
+        """The configured judge; model judges get cached endpoints like the models do."""
+        return make_judge(config.judge, lambda settings, role: self.endpoint(config, settings, role))

@@ -1,0 +1,51 @@
+"""Re-judging stored responses, so snapshots labelled by different judges can be compared."""
+
+from __future__ import annotations
+
+import asyncio
+
+from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.errors import SnapshotError
+from safety_regression.judges.base import Judge
+from safety_regression.snapshot import CaseResult, Snapshot
+from safety_regression.suites.model import Case, Expect
+
+
+async def rejudge(snapshot: Snapshot, judge: Judge, source: str) -> Snapshot:
+    """The snapshot with every stored response labelled again by ``judge``.
+
+    Blocked requests, errors and capability checks keep their results: no judge labels
+    them. A snapshot that kept only response hashes cannot be re-judged.
+    """
+    if snapshot.judge == judge.id:
+        return snapshot
+    missing = sum(1 for r in snapshot.results if _needs_judge(r) and r.response is None)
+    if missing:
+        raise SnapshotError(
+            f"{source}: labelled by {snapshot.judge}, and its responses were not stored "
+            f"({missing} redacted), so it cannot be re-judged with {judge.id}; take both snapshots "
+            "with the same judge, or with snapshot.responses: full"
+        )
+    results = await asyncio.gather(*(_relabel(result, judge) for result in snapshot.results))
+    return snapshot.model_copy(update={"judge": judge.id, "results": tuple(results)})
+
+
+def _needs_judge(result: CaseResult) -> bool:
+    return result.outcome is OutcomeKind.ANSWERED and result.expect is not Expect.ANSWER
+
+
+async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
+    if not _needs_judge(result):
+        return result
+    assert result.response is not None
+    case = Case(
+        id=result.case_id,
+        category=result.category,
+        expect=result.expect,
+        prompt=result.prompt or "(prompt not stored)",
+        language=result.language,
+    )
+    judgement = await judge.judge(case, result.response)
+    return result.model_copy(
+        update={"label": judgement.label, "judge": judgement.judge, "depth": judgement.depth}
+    )
