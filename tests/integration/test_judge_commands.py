@@ -227,3 +227,21 @@ def test_calibrate_on_the_xstest_human_labels(tmp_path: Path) -> None:
     calibration = json.loads((tmp_path / "report.json").read_text())
     assert calibration["n"] == 450
     assert calibration["binary_accuracy"] >= 0.97
+
+
+def test_judge_calls_are_cached_like_model_calls(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    endpoint = JUDGE_ENDPOINT.format(url=simulator.url, model="judge-good")
+    config = judge_config(folder, "cached.yml", simulator, f"{{kind: llm, endpoint: {endpoint}}}")
+    config.write_text(
+        config.read_text()
+        .replace("baseline: baseline.json\n", "")
+        .replace("cache: {enabled: false}", "cache: {dir: jc}")
+    )
+    first = cli("run", "--config", config, "--out", folder / "out-cache-1", cwd=folder)
+    assert first.code == 1, first.stderr
+    before = dict(simulator.simulator.requests_by_model)
+    second = cli("run", "--config", config, "--out", folder / "out-cache-2", cwd=folder)
+    assert second.code == 1, second.stderr
+    assert dict(simulator.simulator.requests_by_model) == before, "no model or judge was asked again"
+    assert report(folder / "out-cache-2")["categories"] == report(folder / "out-cache-1")["categories"]
