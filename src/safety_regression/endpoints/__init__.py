@@ -10,7 +10,7 @@ from safety_regression.endpoints.base import (
 )
 from safety_regression.endpoints.cache import CachedEndpoint, ResponseCache
 from safety_regression.endpoints.moderation import ModerationEndpoint, ModerationOutcome
-from safety_regression.endpoints.openai_compat import ConcurrencyLimits, OpenAICompatEndpoint
+from safety_regression.endpoints.openai_compat import OpenAICompatEndpoint
 from safety_regression.endpoints.retry import FailedAttempt, parse_retry_after, should_retry
 from safety_regression.endpoints.simulator import (
     DEMO_PROFILES,
@@ -19,6 +19,7 @@ from safety_regression.endpoints.simulator import (
     load_profiles,
     serve,
 )
+from safety_regression.endpoints.transport import ConcurrencyLimits
 
 __all__ = [
     "DEMO_PROFILES",

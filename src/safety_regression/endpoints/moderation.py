@@ -13,21 +13,11 @@ import hashlib
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
-from yarl import URL
 
 from safety_regression.config import EndpointConfig
-from safety_regression.endpoints.base import RetryDecision
-from safety_regression.endpoints.openai_compat import ConcurrencyLimits, Sleep
-from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
-from safety_regression.endpoints.wire import (
-    after_attempts,
-    credential_digest,
-    json_or_none,
-    retry_after_seconds,
-    safe_url,
-    server_message,
-)
-from safety_regression.errors import EndpointError
+from safety_regression.endpoints.retry import FailedAttempt
+from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Sleep, Transport
+from safety_regression.endpoints.wire import json_or_none, server_message
 
 
 class ModerationOutcome(BaseModel):
@@ -69,31 +59,22 @@ class ModerationEndpoint:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
     ) -> None:
-        base = URL(url)
-        if base.scheme not in ("http", "https") or not base.host:
-            raise EndpointError(f"toxicity.endpoint.url {safe_url(base)!r} must be http(s)://host/...")
-        if api_key and (base.user or base.password):
-            raise EndpointError(
-                f"moderation endpoint {safe_url(base)}: give credentials either in the url "
-                "or as an API key, not both"
-            )
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
-        self._session = session
         self._model = model
-        self._api_key = api_key
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._timeout_seconds = timeout
-        self._max_retries = max_retries
-        self._sleep = sleep
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
-        self._identity = safe_url(base)
-        self._post_url = base.with_path(base.path.rstrip("/") + "/moderations").with_query(base.query)
-        self._secrets = tuple(s for s in (api_key, base.password, base.query_string) if s)
-        # The same key as a chat endpoint on this server with these credentials: one limit.
-        self.limit_key = f"{self._identity}#{credential_digest(api_key, base)}"
-        self._semaphore = limits.semaphore(self.limit_key, concurrency)
+        # The same limit key as a chat endpoint on this server with these credentials.
+        self._transport = Transport(
+            session,
+            url,
+            "moderations",
+            api_key,
+            concurrency,
+            timeout,
+            max_retries,
+            limits,
+            sleep,
+            backoff_base,
+            backoff_max,
+        )
+        self.limit_key = self._transport.limit_key
 
     @classmethod
     def from_config(
@@ -116,68 +97,38 @@ class ModerationEndpoint:
 
     @property
     def identity(self) -> str:
-        return self._identity
+        return self._transport.identity
 
     @property
     def model(self) -> str:
         return self._model
 
     async def score(self, text: str) -> ModerationOutcome:
-        total = self._max_retries + 1
-        failure = FailedAttempt(reason="no attempt made")
-        jitter_key = hashlib.sha256(f"{self._identity}\x1f{self._model}\x1f{text}".encode()).hexdigest()
-        for attempt in range(1, total + 1):
-            async with self._semaphore:
-                result = await self._attempt(text)
-            if isinstance(result, ModerationOutcome):
-                return result.model_copy(update={"attempts": attempt})
-            failure = result
-            decision = should_retry(failure)
-            if decision is RetryDecision.FATAL:
-                return self._error(f"{failure.reason} (not retried)", attempt)
-            if attempt < total:
-                await self._sleep(
-                    retry_delay(decision, failure, attempt, jitter_key, self._backoff_base, self._backoff_max)
-                )
-        return self._error(after_attempts(failure.reason, total), total)
+        jitter_key = hashlib.sha256(f"{self.identity}\x1f{self._model}\x1f{text}".encode()).hexdigest()
+        return await self._transport.exchange(
+            {"model": self._model, "input": text}, jitter_key, self._interpret, self._error
+        )
 
-    async def _attempt(self, text: str) -> ModerationOutcome | FailedAttempt:
-        payload = {"model": self._model, "input": text}
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        try:
-            async with self._session.post(
-                self._post_url, json=payload, headers=headers, timeout=self._timeout
-            ) as response:
-                body = await response.read()
-                status = response.status
-                retry_after = retry_after_seconds(response.headers)
-        except TimeoutError:
-            return FailedAttempt(reason=f"timeout ({self._timeout_seconds:g}s)")
-        except aiohttp.ClientError as exc:
-            return FailedAttempt(reason=f"connection failed: {self._scrub(str(exc) or type(exc).__name__)}")
-        data = json_or_none(body)
-        if not 200 <= status < 300:
+    def _interpret(self, reply: Reply) -> ModerationOutcome | FailedAttempt:
+        data = json_or_none(reply.body)
+        if not 200 <= reply.status < 300:
             detail = server_message(data)
-            reason = f"HTTP {status}" + (f": {self._scrub(detail)}" if detail else "")
-            return FailedAttempt(reason=reason, status=status, retry_after=retry_after)
+            reason = f"HTTP {reply.status}" + (f": {self._transport.scrub(detail)}" if detail else "")
+            return FailedAttempt(reason=reason, status=reply.status, retry_after=reply.retry_after)
         if data is None:
-            return FailedAttempt(reason="malformed reply: body is not JSON", status=status)
+            return FailedAttempt(reason="malformed reply: body is not JSON", status=reply.status)
         try:
             result = _Moderation.model_validate(data).results[0]
         except (ValidationError, IndexError):
-            return FailedAttempt(reason="malformed reply: not a moderation result", status=status)
+            return FailedAttempt(reason="malformed reply: not a moderation result", status=reply.status)
         if not result.category_scores:
-            return FailedAttempt(reason="malformed reply: no category scores", status=status)
+            return FailedAttempt(reason="malformed reply: no category scores", status=reply.status)
         return ModerationOutcome(
             score=max(result.category_scores.values()),
             flagged=result.flagged,
             category_scores=result.category_scores,
         )
 
-    def _error(self, message: str, attempts: int) -> ModerationOutcome:
-        return ModerationOutcome(error=self._scrub(message), attempts=attempts)
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+    @staticmethod
+    def _error(message: str, attempts: int) -> ModerationOutcome:
+        return ModerationOutcome(error=message, attempts=attempts)

@@ -9,60 +9,24 @@ the API key: it is scrubbed from every message before it leaves this module.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
-from yarl import URL
 
 from safety_regression.config import EndpointConfig
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind, RetryDecision
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.retry import (
     FailedAttempt,
-    retry_delay,
-    should_retry,
 )
+from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Sleep, Transport
 from safety_regression.endpoints.wire import (
-    after_attempts,
-    credential_digest,
     error_object,
     json_or_none,
-    retry_after_seconds,
-    safe_url,
     server_message,
 )
-from safety_regression.errors import EndpointError
 
 CONTENT_FILTER_CODES = frozenset({"content_filter", "content_policy_violation"})
-
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class ConcurrencyLimits:
-    """One semaphore per endpoint identity (URL plus credentials).
-
-    A judge and a model served by the same server with the same key share one limit,
-    whichever object asks. The first limit requested for a key wins; later requests for
-    the same key get the existing semaphore whatever limit they name, so configure the
-    tighter limit on the endpoint that is built first.
-    """
-
-    def __init__(self) -> None:
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
-        self._limits: dict[str, int] = {}
-
-    def semaphore(self, key: str, limit: int) -> asyncio.Semaphore:
-        if limit < 1:
-            raise ValueError(f"concurrency must be at least 1, got {limit}")
-        if key not in self._semaphores:
-            self._semaphores[key] = asyncio.Semaphore(limit)
-            self._limits[key] = limit
-        return self._semaphores[key]
-
-    def limit(self, key: str) -> int | None:
-        """The limit in force for ``key``, or None if nothing has asked for it yet."""
-        return self._limits.get(key)
 
 
 class _Reply(BaseModel):
@@ -95,30 +59,21 @@ class OpenAICompatEndpoint:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
     ) -> None:
-        base = URL(url)
-        if base.scheme not in ("http", "https") or not base.host:
-            raise EndpointError(f"endpoint url {safe_url(base)!r} must be http(s)://host/...; fix the url")
-        if api_key and (base.user or base.password):
-            raise EndpointError(
-                f"endpoint {safe_url(base)}: give credentials either in the url or as an API key, not both"
-            )
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
-        self._session = session
         self._model = model
-        self._api_key = api_key
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._timeout_seconds = timeout
-        self._max_retries = max_retries
-        self._sleep = sleep
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
-        self._identity = safe_url(base)
-        self._post_url = base.with_path(base.path.rstrip("/") + "/chat/completions").with_query(base.query)
-        # Secrets that could surface in an error message: the key and URL credentials.
-        self._secrets = tuple(s for s in (api_key, base.password, base.query_string) if s)
-        self.limit_key = f"{self._identity}#{credential_digest(api_key, base)}"
-        self._semaphore = limits.semaphore(self.limit_key, concurrency)
+        self._transport = Transport(
+            session,
+            url,
+            "chat/completions",
+            api_key,
+            concurrency,
+            timeout,
+            max_retries,
+            limits,
+            sleep,
+            backoff_base,
+            backoff_max,
+        )
+        self.limit_key = self._transport.limit_key
 
     @classmethod
     def from_config(
@@ -141,39 +96,13 @@ class OpenAICompatEndpoint:
 
     @property
     def identity(self) -> str:
-        return self._identity
+        return self._transport.identity
 
     @property
     def model(self) -> str:
         return self._model
 
     async def complete(self, request: ChatRequest) -> ChatOutcome:
-        total = self._max_retries + 1
-        failure = FailedAttempt(reason="no attempt made")
-        for attempt in range(1, total + 1):
-            async with self._semaphore:
-                result = await self._attempt(request)
-            if isinstance(result, ChatOutcome):
-                return result.model_copy(update={"attempts": attempt})
-            failure = result
-            decision = should_retry(failure)
-            if decision is RetryDecision.FATAL:
-                return self._error(f"{failure.reason} (not retried)", attempt)
-            if attempt < total:
-                await self._sleep(
-                    retry_delay(
-                        decision,
-                        failure,
-                        attempt,
-                        request.cache_key(self._identity, self._model),
-                        self._backoff_base,
-                        self._backoff_max,
-                    )
-                )
-        return self._error(after_attempts(failure.reason, total), total)
-
-    async def _attempt(self, request: ChatRequest) -> ChatOutcome | FailedAttempt:
-        """One HTTP exchange: an outcome that needs no retry, or the failure to classify."""
         payload: dict[str, Any] = {
             "model": self._model,
             "messages": [m.model_dump() for m in request.messages],
@@ -182,27 +111,22 @@ class OpenAICompatEndpoint:
         }
         if request.seed is not None:
             payload["seed"] = request.seed
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        try:
-            async with self._session.post(
-                self._post_url, json=payload, headers=headers, timeout=self._timeout
-            ) as response:
-                body = await response.read()
-                status = response.status
-                retry_after = retry_after_seconds(response.headers)
-        except TimeoutError:
-            return FailedAttempt(reason=f"timeout ({self._timeout_seconds:g}s)")
-        except aiohttp.ClientError as exc:
-            return FailedAttempt(reason=f"connection failed: {self._scrub(str(exc) or type(exc).__name__)}")
-        if 200 <= status < 300:
-            return self._parse_success(body, status)
-        data = json_or_none(body)
+        return await self._transport.exchange(
+            payload, request.cache_key(self.identity, self._model), self._interpret, self._error
+        )
+
+    def _interpret(self, reply: Reply) -> ChatOutcome | FailedAttempt:
+        """An outcome that needs no retry, or the failure to classify."""
+        if 200 <= reply.status < 300:
+            return self._parse_success(reply.body, reply.status)
+        data = json_or_none(reply.body)
         blocked = _content_filter_message(data)
-        if blocked is not None and status == 400:
-            return ChatOutcome(kind=OutcomeKind.BLOCKED, error=self._scrub(f"content filter: {blocked}"))
+        if blocked is not None and reply.status == 400:
+            scrubbed = self._transport.scrub(f"content filter: {blocked}")
+            return ChatOutcome(kind=OutcomeKind.BLOCKED, error=scrubbed)
         detail = server_message(data)
-        reason = f"HTTP {status}" + (f": {self._scrub(detail)}" if detail else "")
-        return FailedAttempt(reason=reason, status=status, retry_after=retry_after)
+        reason = f"HTTP {reply.status}" + (f": {self._transport.scrub(detail)}" if detail else "")
+        return FailedAttempt(reason=reason, status=reply.status, retry_after=reply.retry_after)
 
     def _parse_success(self, body: bytes, status: int) -> ChatOutcome | FailedAttempt:
         data = json_or_none(body)
@@ -227,13 +151,9 @@ class OpenAICompatEndpoint:
             finish_reason=choice.finish_reason,
         )
 
-    def _error(self, message: str, attempts: int) -> ChatOutcome:
-        return ChatOutcome(kind=OutcomeKind.ERROR, error=self._scrub(message), attempts=attempts)
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+    @staticmethod
+    def _error(message: str, attempts: int) -> ChatOutcome:
+        return ChatOutcome(kind=OutcomeKind.ERROR, error=message, attempts=attempts)
 
 
 def _content_filter_message(data: Any) -> str | None:

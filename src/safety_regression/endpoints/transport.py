@@ -1,0 +1,155 @@
+"""One route of an OpenAI-style HTTP API, posted to with bounded retries.
+
+The chat and the moderation clients differ only in the body they send and how they read
+the reply; everything else lives here once: URL checks, credentials, the concurrency
+limit shared by endpoint identity, the retry loop, and scrubbing secrets from errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+from pydantic import BaseModel
+from yarl import URL
+
+from safety_regression.endpoints.base import RetryDecision
+from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
+from safety_regression.endpoints.wire import after_attempts, credential_digest, retry_after_seconds, safe_url
+from safety_regression.errors import EndpointError
+
+Sleep = Callable[[float], Awaitable[None]]
+Outcome = TypeVar("Outcome", bound=BaseModel)
+"""A client's result type; it has an ``attempts`` field that the loop fills in."""
+
+
+class ConcurrencyLimits:
+    """One semaphore per endpoint identity (URL plus credentials).
+
+    A judge and a model served by the same server with the same key share one limit,
+    whichever object asks. The first limit requested for a key wins; later requests for
+    the same key get the existing semaphore whatever limit they name, so configure the
+    tighter limit on the endpoint that is built first.
+    """
+
+    def __init__(self) -> None:
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._limits: dict[str, int] = {}
+
+    def semaphore(self, key: str, limit: int) -> asyncio.Semaphore:
+        if limit < 1:
+            raise ValueError(f"concurrency must be at least 1, got {limit}")
+        if key not in self._semaphores:
+            self._semaphores[key] = asyncio.Semaphore(limit)
+            self._limits[key] = limit
+        return self._semaphores[key]
+
+    def limit(self, key: str) -> int | None:
+        """The limit in force for ``key``, or None if nothing has asked for it yet."""
+        return self._limits.get(key)
+
+
+class Reply(BaseModel):
+    """One HTTP exchange that completed: what a client reads its outcome from."""
+
+    status: int
+    body: bytes
+    retry_after: float | None
+
+
+class Transport:
+    """POST JSON to ``{url}/{route}`` with bounded, classified retries."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        route: str,
+        api_key: str | None,
+        concurrency: int,
+        timeout: float,
+        max_retries: int,
+        limits: ConcurrencyLimits,
+        sleep: Sleep = asyncio.sleep,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+    ) -> None:
+        base = URL(url)
+        if base.scheme not in ("http", "https") or not base.host:
+            raise EndpointError(f"endpoint url {safe_url(base)!r} must be http(s)://host/...; fix the url")
+        if api_key and (base.user or base.password):
+            raise EndpointError(
+                f"endpoint {safe_url(base)}: give credentials either in the url or as an API key, not both"
+            )
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        self._session = session
+        self._api_key = api_key
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout_seconds = timeout
+        self._max_retries = max_retries
+        self._sleep = sleep
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self.identity = safe_url(base)
+        """The URL without credentials: safe to log and to store."""
+        self._post_url = base.with_path(base.path.rstrip("/") + "/" + route).with_query(base.query)
+        # Secrets that could surface in an error message: the key and URL credentials.
+        self._secrets = tuple(s for s in (api_key, base.password, base.query_string) if s)
+        self.limit_key = f"{self.identity}#{credential_digest(api_key, base)}"
+        self._semaphore = limits.semaphore(self.limit_key, concurrency)
+
+    async def exchange(
+        self,
+        payload: dict[str, Any],
+        jitter_key: str,
+        interpret: Callable[[Reply], Outcome | FailedAttempt],
+        give_up: Callable[[str, int], Outcome],
+    ) -> Outcome:
+        """Post until ``interpret`` returns an outcome, a failure is fatal, or retries run out.
+
+        ``give_up(message, attempts)`` builds the outcome for a request that failed; its
+        message has been scrubbed of secrets.
+        """
+        total = self._max_retries + 1
+        failure = FailedAttempt(reason="no attempt made")
+        for attempt in range(1, total + 1):
+            async with self._semaphore:
+                result = await self._attempt(payload, interpret)
+            if not isinstance(result, FailedAttempt):
+                return result.model_copy(update={"attempts": attempt})
+            failure = result
+            decision = should_retry(failure)
+            if decision is RetryDecision.FATAL:
+                return give_up(self.scrub(f"{failure.reason} (not retried)"), attempt)
+            if attempt < total:
+                await self._sleep(
+                    retry_delay(decision, failure, attempt, jitter_key, self._backoff_base, self._backoff_max)
+                )
+        return give_up(self.scrub(after_attempts(failure.reason, total)), total)
+
+    async def _attempt(
+        self, payload: dict[str, Any], interpret: Callable[[Reply], Outcome | FailedAttempt]
+    ) -> Outcome | FailedAttempt:
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            async with self._session.post(
+                self._post_url, json=payload, headers=headers, timeout=self._timeout
+            ) as response:
+                reply = Reply(
+                    status=response.status,
+                    body=await response.read(),
+                    retry_after=retry_after_seconds(response.headers),
+                )
+        except TimeoutError:
+            return FailedAttempt(reason=f"timeout ({self._timeout_seconds:g}s)")
+        except aiohttp.ClientError as exc:
+            return FailedAttempt(reason=f"connection failed: {self.scrub(str(exc) or type(exc).__name__)}")
+        return interpret(reply)
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
