@@ -1,10 +1,34 @@
-"""safety-regression: has fine-tuning made this model less safe?"""
+"""safety-regression: has fine-tuning made this model less safe?
 
-from importlib.metadata import PackageNotFoundError, version
+The small public API for using the gate from Python; the CLI and the GitHub Action are
+thin shells over the same calls::
 
-try:
-    __version__ = version("safety-regression-action")
-except PackageNotFoundError:  # running from a checkout without an install
-    __version__ = "0.0.0"
+    config = load_config(Path(".safety/gate.yml"))
+    result = evaluate_gate(load_snapshot(base_path), load_snapshot(candidate_path), config.gate)
+    print(result.verdict)
+"""
 
-__all__ = ["__version__"]
+from safety_regression._version import __version__
+from safety_regression.config import Config, load_config
+from safety_regression.errors import ExitCode, SafetyRegressionError
+from safety_regression.gate import GateResult, Recommendation, Verdict, evaluate_gate
+from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
+from safety_regression.suites import Case, Suite, load_suite
+
+__all__ = [
+    "Case",
+    "Config",
+    "ExitCode",
+    "GateResult",
+    "Recommendation",
+    "SafetyRegressionError",
+    "Snapshot",
+    "Suite",
+    "Verdict",
+    "__version__",
+    "evaluate_gate",
+    "load_config",
+    "load_snapshot",
+    "load_suite",
+    "save_snapshot",
+]

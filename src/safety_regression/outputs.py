@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from safety_regression import __version__
+from safety_regression._version import __version__
 from safety_regression.config import ReportConfig
 from safety_regression.gate import GateResult
 from safety_regression.report import (

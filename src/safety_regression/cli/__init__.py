@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from safety_regression import __version__
+from safety_regression._version import __version__
 from safety_regression.cli.demo import demo
 from safety_regression.cli.gate_commands import baseline, compare, run
 from safety_regression.cli.judge_commands import calibrate, judge

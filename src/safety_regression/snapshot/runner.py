@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 
-from safety_regression import __version__
+from safety_regression._version import __version__
 from safety_regression.config import ResponseStorage, SamplingConfig
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
 from safety_regression.judges.base import Judge, Label
