@@ -245,3 +245,21 @@ def test_judge_calls_are_cached_like_model_calls(workspace: tuple[Path, Threaded
     assert second.code == 1, second.stderr
     assert dict(simulator.simulator.requests_by_model) == before, "no model or judge was asked again"
     assert report(folder / "out-cache-2")["categories"] == report(folder / "out-cache-1")["categories"]
+
+
+def test_a_baseline_from_another_judge_is_rejudged_not_asked_again(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    endpoint = JUDGE_ENDPOINT.format(url=simulator.url, model="judge-good")
+    llm = judge_config(folder, "llm-base2.yml", simulator, f"{{kind: llm, endpoint: {endpoint}}}")
+    llm.write_text(llm.read_text().replace("baseline.json", "llm-baseline2.json"))
+    assert cli("baseline", "--config", llm, cwd=folder).code == 0
+    rules = judge_config(folder, "rules2.yml", simulator, "{kind: rules}")
+    rules.write_text(rules.read_text().replace("baseline.json", "llm-baseline2.json"))
+    before = simulator.requests("base")
+    done = cli("run", "--config", rules, "--out", folder / "out-rejudged", cwd=folder)
+    assert done.code == 1, done.stderr
+    assert "re-judged with rules/2" in done.stderr
+    assert simulator.requests("base") == before, "the base model was not asked again"
+    assert report(folder / "out-rejudged")["suite"]["from_baseline"] == 70  # type: ignore[index]

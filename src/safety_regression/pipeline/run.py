@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from safety_regression.config import Config
+from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.errors import ConfigError
 from safety_regression.gate import GateResult, evaluate_gate
 from safety_regression.gate.drift import measure_drift
@@ -88,6 +89,12 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
     judge = env.judge(config)
     notes: list[str] = []
     baseline = _load_baseline(config, notes)
+    if baseline is not None and baseline.judge != judge.id and _rejudgeable(baseline, config):
+        baseline = await rejudge(baseline, judge, str(config.baseline))
+        notes.append(
+            "The baseline was labelled by another judge; "
+            f"its stored responses were re-judged with {judge.id}."
+        )
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_keys = {r.key for r in reused}
     missing = [
@@ -97,8 +104,8 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
     ]
     if baseline is not None and missing:
         notes.append(
-            f"The baseline does not cover {len(missing)} of {len(suite.cases)} cases; "
-            "they are evaluated live against base."
+            f"The baseline does not cover {len(missing)} of {len(suite.cases)} cases"
+            f"{_why_not_reused(baseline, judge.id, config)}; they are evaluated live against base."
         )
     live_cases = list(suite.cases) if check_drift else missing
     live: list[CaseResult] = []
@@ -220,6 +227,20 @@ def suite_comparison(
         changed=sum(1 for case_id, h in case_hashes.items() if case_id in stored and stored[case_id] != h),
         removed=sum(1 for case_id in stored if case_id not in case_hashes),
     )
+
+
+def _rejudgeable(baseline: Snapshot, config: Config) -> bool:
+    return baseline.sampling == config.sampling and all(
+        r.response is not None for r in baseline.results if r.outcome is OutcomeKind.ANSWERED
+    )
+
+
+def _why_not_reused(baseline: Snapshot, judge_id: str, config: Config) -> str:
+    if baseline.judge != judge_id:
+        return f" (it was labelled by {baseline.judge}, this run judges with {judge_id})"
+    if baseline.sampling != config.sampling:
+        return " (it was sampled with other settings)"
+    return ""
 
 
 def _load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
