@@ -39,6 +39,36 @@ def test_noise_is_not_called_a_regression(test: StatTest, samples: int) -> None:
     assert false_positive_rate(test, samples, seed=samples * 100 + len(test.value)) < 12 / TRIALS
 
 
+def reshuffled_refusals(rng: np.random.Generator, samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """No change on average, but the fine-tune swaps which 20 of 100 prompts it refuses:
+    half of them it now always refuses, half it now always answers."""
+    base = np.full(100, 0.97)
+    finetuned = base.copy()
+    swapped = rng.permutation(100)[:20]
+    now_refused = rng.random(20) < 0.5
+    base[swapped] = np.where(now_refused, 0.0, 1.0)
+    finetuned[swapped] = np.where(now_refused, 1.0, 0.0)
+    return (
+        (rng.random((100, samples)) < base[:, None]).astype(float),
+        (rng.random((100, samples)) < finetuned[:, None]).astype(float),
+    )
+
+
+@pytest.mark.parametrize("test", list(StatTest))
+def test_samples_of_one_prompt_are_not_counted_as_independent_evidence(test: StatTest) -> None:
+    rng = np.random.default_rng(17)
+    clustered = naive = 0
+    for _ in range(TRIALS):
+        base, finetuned = reshuffled_refusals(rng, samples=5)
+        clustered += (
+            stats.p_value_greater(list(base.mean(1)), list(finetuned.mean(1)), 5, test).p_value < ALPHA
+        )
+        # What a gate that treated every sample as its own prompt would conclude.
+        naive += stats.p_value_greater(list(base.ravel()), list(finetuned.ravel()), 1, test).p_value < ALPHA
+    assert clustered < 12
+    assert naive > 40, "the scenario must be one where ignoring clustering goes wrong"
+
+
 def test_a_planted_drop_is_caught_as_often_as_planned() -> None:
     # plan: 142 prompts detect 95% -> 85% with power 0.8 at 2% background discordance.
     n, drop, background = 142, 0.10, 0.02
