@@ -44,15 +44,16 @@ _FLAG_KIND_WORDS = {
 
 def render_markdown(result: GateResult, options: ReportConfig) -> str:
     sections = [
+        # The five a reviewer reads first, in their order; then the diagnostics.
         _summary(result),
         _category_section(result),
-        depth_and_toxicity_section(result),
         _flagged_section(result.flagged, options),
-        judge_section(result),
         _false_refusal_section(result.false_refusal),
-        capability_section(result),
-        breakdown_section(result),
         _recommendation_section(result),
+        capability_section(result),
+        depth_and_toxicity_section(result),
+        judge_section(result),
+        breakdown_section(result),
         _run_details(result),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
