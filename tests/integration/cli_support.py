@@ -12,37 +12,50 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from safety_regression.endpoints.simulator import ModelProfile, ModelSimulator
 from safety_regression.suites.model import Case
+
+T = TypeVar("T")
+
+
+class BackgroundLoop:
+    """An event loop on its own thread, for servers that a subprocess or ``asyncio.run`` talks to."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
 
 
 class ThreadedSimulator:
     """A ModelSimulator served from a background thread until ``stop``."""
 
     def __init__(
-        self,
-        profiles: Mapping[str, ModelProfile],
-        cases: Iterable[Case],
-        api_key: str | None = None,
-    ):
+        self, profiles: Mapping[str, ModelProfile], cases: Iterable[Case], api_key: str | None = None
+    ) -> None:
         self.simulator = ModelSimulator(profiles, cases, seed=0, api_key=api_key)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self.url: str = asyncio.run_coroutine_threadsafe(self.simulator.start(), self._loop).result(10)
+        self._background = BackgroundLoop()
+        self.url: str = self._background.run(self.simulator.start())
 
     def requests(self, model: str) -> int:
         return self.simulator.requests_by_model[model]
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.simulator.stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
+        self._background.run(self.simulator.stop())
+        self._background.close()
 
 
 @dataclass

@@ -10,17 +10,11 @@ from typing import TextIO
 import click
 
 from safety_regression.errors import ExitCode
-from safety_regression.gate import GateResult, Verdict
-
-VERDICT_EXIT = {
-    Verdict.PASS: ExitCode.PASSED,
-    Verdict.FAIL: ExitCode.REGRESSION,
-    Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
-}
+from safety_regression.gate import GateResult
 
 
 def exit_code(result: GateResult) -> ExitCode:
-    return VERDICT_EXIT[result.verdict]
+    return result.verdict.exit_code
 
 
 def info(message: str) -> None:

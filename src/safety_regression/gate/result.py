@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from safety_regression.config import StatTest
+from safety_regression.errors import ExitCode
 from safety_regression.judges.base import Label
 
 
@@ -18,6 +19,15 @@ class Verdict(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The process exit code of a command that reached this verdict."""
+        return {
+            Verdict.PASS: ExitCode.PASSED,
+            Verdict.FAIL: ExitCode.REGRESSION,
+            Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+        }[self]
 
 
 class Recommendation(StrEnum):

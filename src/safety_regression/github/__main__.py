@@ -1,0 +1,3 @@
+from safety_regression.github.action import main
+
+main()

@@ -1,0 +1,156 @@
+"""The GitHub Action's entrypoint: run the gate, then report it where reviewers look.
+
+A thin shell over the same library as the CLI: the gate runs through ``pipeline``, the
+reports through ``report``; this module adds the job summary, step outputs, the sticky
+pull-request comment and the check run. Exit codes are the CLI's (0 pass, 1 regression,
+2 usage, 3 inconclusive), unless ``fail-on: never``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TextIO
+
+import aiohttp
+
+from safety_regression.config import Config, load_config
+from safety_regression.errors import ExitCode, GitHubError, SafetyRegressionError
+from safety_regression.github.client import GitHubClient
+from safety_regression.github.event import read_event
+from safety_regression.github.inputs import ActionInputs, Command, FailOn, read_inputs
+from safety_regression.github.publish import publish_check, upsert_comment
+from safety_regression.github.workflow import Workflow
+from safety_regression.outputs import REPORT_JSON, REPORT_MD, write_outputs
+from safety_regression.pipeline import Environment, GateRun, compare_snapshots, run_gate
+from safety_regression.report import render_markdown, render_terminal
+from safety_regression.snapshot import load_snapshot
+
+
+def main() -> None:
+    """Console-script entry point: ``safety-regression-action``."""
+    sys.exit(run_action(os.environ, sys.stdout))
+
+
+def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
+    workflow = Workflow(stdout, environ)
+    warnings: list[str] = []
+    try:
+        inputs = read_inputs(environ, warnings)
+        workflow.mask(inputs.github_token)
+        config = _with_overrides(load_config(inputs.config), inputs)
+        _mask_api_keys(config, environ, workflow)
+        for warning in warnings:
+            workflow.warning(warning)
+        code = asyncio.run(_gate_and_publish(inputs, config, environ, workflow))
+    except SafetyRegressionError as exc:
+        workflow.error(str(exc))
+        return int(exc.exit_code)
+    return code
+
+
+def _with_overrides(config: Config, inputs: ActionInputs) -> Config:
+    if inputs.show_responses is None:
+        return config
+    report = config.report.model_copy(update={"show_responses": inputs.show_responses})
+    return config.model_copy(update={"report": report})
+
+
+def _mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
+    endpoints = [config.base, config.finetuned, config.judge.endpoint]
+    endpoints += [member.endpoint for member in config.judge.judges or []]
+    endpoints += [config.toxicity.endpoint] if config.toxicity else []
+    for endpoint in endpoints:
+        if endpoint is not None and endpoint.api_key_env:
+            workflow.mask(environ.get(endpoint.api_key_env, ""))
+
+
+async def _gate_and_publish(
+    inputs: ActionInputs, config: Config, environ: Mapping[str, str], workflow: Workflow
+) -> int:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        env = Environment(session=session, environ=environ, now=_now)
+        workflow.group("Safety regression gate")
+        gate_run = await _gate(inputs, config, env)
+        for note in gate_run.notes:
+            workflow.notice(note)
+        write_outputs(
+            inputs.out, gate_run.result, gate_run.reference, gate_run.candidate, config.report, _now()
+        )
+        workflow.end_group()
+        terminal = render_terminal(gate_run.result)
+        workflow.notice(terminal.splitlines()[0])
+        markdown = render_markdown(gate_run.result, config.report)
+        workflow.add_summary(markdown)
+        workflow.set_outputs(
+            {
+                "verdict": gate_run.result.verdict.value,
+                "recommendation": gate_run.result.recommendation.value,
+                "report-json": str(inputs.out / REPORT_JSON),
+                "report-md": str(inputs.out / REPORT_MD),
+            }
+        )
+        await _publish(inputs, environ, session, gate_run, markdown, workflow)
+    code = gate_run.result.verdict.exit_code
+    return int(ExitCode.PASSED if inputs.fail_on is FailOn.NEVER else code)
+
+
+async def _gate(inputs: ActionInputs, config: Config, env: Environment) -> GateRun:
+    if inputs.command is Command.RUN:
+        return await run_gate(config, env)
+    assert inputs.baseline is not None and inputs.candidate is not None
+    return await compare_snapshots(
+        load_snapshot(inputs.baseline),
+        load_snapshot(inputs.candidate),
+        config,
+        env,
+        (str(inputs.baseline), str(inputs.candidate)),
+    )
+
+
+async def _publish(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    session: aiohttp.ClientSession,
+    gate_run: GateRun,
+    markdown: str,
+    workflow: Workflow,
+) -> None:
+    if not (inputs.comment or inputs.check):
+        return
+    if not inputs.github_token:
+        workflow.warning("no github-token: the report is in the job summary only (no comment, no check run)")
+        return
+    event = read_event(environ)
+    client = GitHubClient(
+        session,
+        environ.get("GITHUB_API_URL", "https://api.github.com"),
+        inputs.github_token,
+        event.repository,
+    )
+    # A token without write access (a pull request from a fork, say) must not hide the
+    # verdict: the job summary and the exit code still carry it.
+    try:
+        if inputs.comment and event.pull_number is not None:
+            comment = await upsert_comment(client, event.pull_number, markdown)
+            workflow.notice(f"report posted to {comment.html_url}")
+        if inputs.check and event.sha:
+            await publish_check(
+                client, event.sha, inputs.check_name, gate_run.result, markdown, _run_url(environ)
+            )
+    except GitHubError as exc:
+        workflow.warning(f"could not publish to the pull request: {exc}")
+
+
+def _run_url(environ: Mapping[str, str]) -> str | None:
+    server, repository, run = (
+        environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

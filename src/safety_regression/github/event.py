@@ -1,0 +1,88 @@
+"""What triggered the workflow: the event payload the runner wrote to ``GITHUB_EVENT_PATH``.
+
+Only the fields the Action needs are parsed, into typed values at the boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from safety_regression.errors import GitHubError
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Ref(_Loose):
+    sha: str
+
+
+class _User(_Loose):
+    login: str
+
+
+class _PullRequest(_Loose):
+    number: int
+    head: _Ref
+    user: _User | None = None
+
+
+class _Issue(_Loose):
+    number: int
+    pull_request: dict[str, object] | None = None
+    """Present when the issue is a pull request."""
+
+
+class _Payload(_Loose):
+    pull_request: _PullRequest | None = None
+    issue: _Issue | None = None
+    number: int | None = None
+
+
+class Event(_Loose):
+    """The workflow's trigger, reduced to what the Action uses."""
+
+    name: str
+    repository: str
+    """``owner/name``."""
+    sha: str
+    """The commit to attach the check run to: the pull request's head, else ``GITHUB_SHA``."""
+    pull_number: int | None = None
+    """The pull request to comment on, when there is one."""
+
+    @property
+    def owner(self) -> str:
+        return self.repository.split("/", 1)[0]
+
+
+def read_event(environ: Mapping[str, str]) -> Event:
+    name = environ.get("GITHUB_EVENT_NAME", "")
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    if "/" not in repository:
+        raise GitHubError("GITHUB_REPOSITORY is not set: run this as a GitHub Action step, or use the CLI")
+    payload = _read_payload(environ.get("GITHUB_EVENT_PATH"))
+    sha = environ.get("GITHUB_SHA", "")
+    pull_number: int | None = None
+    if payload.pull_request is not None:
+        pull_number = payload.pull_request.number
+        sha = payload.pull_request.head.sha
+    elif payload.issue is not None and payload.issue.pull_request is not None:
+        pull_number = payload.issue.number
+    return Event(name=name, repository=repository, sha=sha, pull_number=pull_number)
+
+
+def _read_payload(path: str | None) -> _Payload:
+    if not path:
+        return _Payload()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return _Payload.model_validate(data)
+    except FileNotFoundError:
+        return _Payload()
+    except (OSError, ValueError, ValidationError) as exc:
+        raise GitHubError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload: {exc}") from None

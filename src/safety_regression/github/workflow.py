@@ -1,0 +1,79 @@
+"""Talking to the GitHub Actions runner: workflow commands, step outputs, the job summary.
+
+Everything goes through the files and stdout protocol the runner documents, so it is
+plain text and easy to test: commands are lines on stdout (``::error::``, ``::group::``,
+``::add-mask::``), outputs and the job summary are appended to the files named by
+``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+# GitHub refuses a job summary step larger than 1 MiB.
+MAX_SUMMARY_BYTES = 1024 * 1024
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class Workflow:
+    """The runner's side channel for one step."""
+
+    def __init__(self, stdout: TextIO, environ: Mapping[str, str]) -> None:
+        self._out = stdout
+        self._environ = environ
+
+    def command(self, name: str, message: str = "", **properties: str | int | None) -> None:
+        props = ",".join(
+            f"{key}={_escape_property(str(value))}" for key, value in properties.items() if value
+        )
+        self._out.write(f"::{name}{' ' + props if props else ''}::{_escape_data(message)}\n")
+        self._out.flush()
+
+    def error(self, message: str, file: str | None = None, line: int | None = None) -> None:
+        self.command("error", message, file=file, line=line)
+
+    def warning(self, message: str) -> None:
+        self.command("warning", message)
+
+    def notice(self, message: str) -> None:
+        self.command("notice", message)
+
+    def mask(self, secret: str) -> None:
+        """Ask the runner to hide a value in every later log line."""
+        if secret:
+            self.command("add-mask", secret)
+
+    def group(self, title: str) -> None:
+        self.command("group", title)
+
+    def end_group(self) -> None:
+        self.command("endgroup")
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Append step outputs to ``GITHUB_OUTPUT`` (heredoc form, safe for any text)."""
+        path = self._environ.get("GITHUB_OUTPUT")
+        if not path:
+            return
+        with Path(path).open("a", encoding="utf-8") as file:
+            for name, value in outputs.items():
+                delimiter = f"ghadelimiter_{uuid.uuid4()}"
+                file.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+    def add_summary(self, markdown: str) -> bool:
+        """Append to the job summary; False when there is none or the text is too large."""
+        path = self._environ.get("GITHUB_STEP_SUMMARY")
+        if not path or len(markdown.encode("utf-8")) > MAX_SUMMARY_BYTES:
+            return False
+        with Path(path).open("a", encoding="utf-8") as file:
+            file.write(markdown if markdown.endswith("\n") else markdown + "\n")
+        return True

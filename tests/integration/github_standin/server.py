@@ -1,0 +1,621 @@
+"""A local GitHub REST stand-in, held to GitHub's own OpenAPI description.
+
+``GitHubStandIn`` serves the few REST routes the Action calls, from in-memory state, on
+127.0.0.1. Every request is checked against the operation in the OpenAPI slice (route,
+path and query parameters, JSON body, Accept header) and every answer is validated
+against the operation's response schema *before* it is sent. A broken request or a
+fake object that GitHub would never send is recorded in ``violations`` and answered
+with a 500, so a test fails loudly instead of passing against a wrong picture of GitHub.
+
+The fake objects are complete, as GitHub sends them, because the response schemas
+require nearly every field. Product code never imports this module; the OpenAPI file
+it is built from is read only by the tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from yarl import URL
+
+from .fakes import (
+    basic_error,
+    fake_actions_app,
+    fake_pull,
+    fake_reaction_rollup,
+    fake_repository,
+    fake_user,
+    node_id,
+    now_iso,
+    validation_error,
+)
+from .openapi import _ACCEPTED_MEDIA, JSON, WEB, OpenApiSlice, Operation, _coerce
+
+# ----------------------------------------------------------------- the server
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    """Every header but Authorization."""
+    body: Any
+    route: str | None = None
+    status: int = 0
+
+
+@dataclass
+class InjectedFailure:
+    status: int
+    body: JSON
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_ROLE_PERMISSION = {
+    "admin": "admin",
+    "maintain": "write",
+    "write": "write",
+    "triage": "read",
+    "read": "read",
+    "none": "none",
+}
+
+
+@dataclass
+class RepoState:
+    full_name: str
+    repository: JSON
+    pulls: dict[int, JSON] = field(default_factory=dict)
+    issues: set[int] = field(default_factory=set)
+    comments: dict[int, JSON] = field(default_factory=dict)
+    comment_issue: dict[int, int] = field(default_factory=dict)
+    reactions: dict[int, list[JSON]] = field(default_factory=dict)
+    check_runs: dict[int, JSON] = field(default_factory=dict)
+    statuses: list[JSON] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+class GitHubStandIn:
+    """GitHub's REST API for a few repositories, on 127.0.0.1, checked against the OpenAPI slice."""
+
+    def __init__(
+        self,
+        spec: OpenApiSlice,
+        token: str,
+        repositories: Iterable[str] = ("octo-org/octo-repo",),
+        token_login: str = "github-actions[bot]",
+    ) -> None:
+        self.spec = spec
+        self.token = token
+        self.violations: list[str] = []
+        self.requests: list[RecordedRequest] = []
+        self._user_ids: dict[str, int] = {}
+        self._next_id = 2_000_000_001
+        self._token_user = self.user(token_login)
+        self._failures: dict[tuple[str, str], deque[InjectedFailure]] = {}
+        self._repos: dict[str, RepoState] = {}
+        for full_name in repositories:
+            self.add_repository(full_name)
+        self._handlers = {
+            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): self._list_comments,
+            ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): self._create_comment,
+            ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): self._update_comment,
+            ("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"): self._add_reaction,
+            ("POST", "/repos/{owner}/{repo}/check-runs"): self._create_check_run,
+            ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): self._update_check_run,
+            ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs"): self._list_check_runs,
+            ("POST", "/repos/{owner}/{repo}/statuses/{sha}"): self._create_status,
+            ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"): self._permission,
+            ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): self._get_pull,
+            ("GET", "/rate_limit"): self._rate_limit,
+        }
+        absent = [f"{m} {r}" for m, r in self._handlers if spec.find(m, r) is None]
+        if absent:
+            raise ValueError(f"the OpenAPI slice lacks routes the stand-in serves: {absent}")
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # Lifecycle.
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> GitHubStandIn:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    # Seeding state.
+
+    def user(self, login: str) -> JSON:
+        if login not in self._user_ids:
+            self._user_ids[login] = 41_000_000 + len(self._user_ids)
+        return fake_user(login, self._user_ids[login])
+
+    def add_repository(self, full_name: str) -> RepoState:
+        owner_login, name = full_name.split("/")
+        owner = self.user(owner_login)
+        state = RepoState(full_name, fake_repository(owner, name, self._new_id()))
+        self._repos[full_name.lower()] = state
+        return state
+
+    def repo(self, full_name: str = "octo-org/octo-repo") -> RepoState:
+        return self._repos[full_name.lower()]
+
+    def seed_pull(
+        self,
+        number: int,
+        head_sha: str,
+        author: str = "octocat",
+        repository: str = "octo-org/octo-repo",
+        head_ref: str = "fine-tune",
+        overrides: Mapping[str, Any] | None = None,
+    ) -> JSON:
+        """A pull request (and its issue); ``overrides`` replace top-level fields as given."""
+        state = self.repo(repository)
+        pull = fake_pull(state.repository, number, head_sha, self.user(author), head_ref) | dict(
+            overrides or {}
+        )
+        state.pulls[number] = pull
+        state.issues.add(number)
+        return pull
+
+    def seed_comment(
+        self,
+        issue_number: int,
+        body: str,
+        author: str = "octocat",
+        repository: str = "octo-org/octo-repo",
+        overrides: Mapping[str, Any] | None = None,
+    ) -> JSON:
+        state = self.repo(repository)
+        state.issues.add(issue_number)
+        comment = self._new_comment(state, issue_number, body, self.user(author)) | dict(overrides or {})
+        state.comments[comment["id"]] = comment
+        return comment
+
+    def set_permission(self, username: str, role: str, repository: str = "octo-org/octo-repo") -> None:
+        """Make ``username`` a collaborator: role admin, maintain, write, triage, read or none."""
+        if role not in _ROLE_PERMISSION:
+            raise ValueError(f"unknown role {role!r}")
+        self.repo(repository).roles[username] = role
+
+    # Injecting failures.
+
+    def fail_next(
+        self,
+        method: str,
+        route: str,
+        status: int = 502,
+        times: int = 1,
+        message: str = "Server Error",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """The next ``times`` requests to ``method route`` (an OpenAPI template) get this answer."""
+        if self.spec.find(method, route) is None:
+            raise ValueError(f"{method} {route} is not in the OpenAPI slice")
+        failure = InjectedFailure(status, basic_error(message, status), dict(headers or {}), times)
+        self._failures.setdefault((method, route), deque()).append(failure)
+
+    def secondary_rate_limit_next(
+        self, method: str, route: str, retry_after: int = 60, times: int = 1
+    ) -> None:
+        message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        self.fail_next(method, route, 403, times, message, {"Retry-After": str(retry_after)})
+
+    def primary_rate_limit_next(self, method: str, route: str, reset_in: int = 60, times: int = 1) -> None:
+        headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + reset_in)}
+        self.fail_next(method, route, 403, times, "API rate limit exceeded for installation ID 1.", headers)
+
+    # Reading state.
+
+    def comments(self, issue_number: int, repository: str = "octo-org/octo-repo") -> list[JSON]:
+        state = self.repo(repository)
+        return [c for cid, c in sorted(state.comments.items()) if state.comment_issue[cid] == issue_number]
+
+    def reactions(self, comment_id: int, repository: str = "octo-org/octo-repo") -> list[JSON]:
+        return list(self.repo(repository).reactions.get(comment_id, []))
+
+    def check_runs(self, repository: str = "octo-org/octo-repo") -> list[JSON]:
+        return [run for _, run in sorted(self.repo(repository).check_runs.items())]
+
+    def statuses(self, repository: str = "octo-org/octo-repo") -> list[JSON]:
+        return list(self.repo(repository).statuses)
+
+    def take_violations(self) -> list[str]:
+        """The violations so far, forgotten: for tests that provoke them on purpose."""
+        taken, self.violations = self.violations, []
+        return taken
+
+    # The request pipeline.
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+        record = RecordedRequest(request.method, request.path, dict(request.query), headers, None)
+        self.requests.append(record)
+        answer = self._answer(request, raw, record)
+        record.status = answer.status
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            **self._rate_headers(),
+            **answer.headers,
+        }
+        body = None if answer.body is None else json.dumps(answer.body)
+        return web.Response(status=answer.status, text=body, headers=headers)
+
+    def _answer(self, request: web.Request, raw: bytes, record: RecordedRequest) -> Answer:
+        matched = self.spec.match(request.method, request.raw_path.split("?")[0])
+        if matched is None:
+            return self._violation(f"{request.method} {request.path}: no such operation in the OpenAPI slice")
+        op, path_params = matched
+        record.route = op.route
+        problems = self._request_problems(request, op, path_params, raw, record)
+        if problems:
+            return self._violation(f"{op.method} {op.route}: " + "; ".join(problems))
+        credentials = request.headers.get("Authorization", "")
+        scheme, _, given = credentials.partition(" ")
+        if scheme.lower() not in ("bearer", "token") or given != self.token:
+            message = "Bad credentials" if credentials else "Requires authentication"
+            return self._checked(op, Answer(401, basic_error(message, 401)))
+        pending = self._failures.get((op.method, op.route))
+        if pending:
+            failure = pending[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                pending.popleft()
+            return self._checked(op, Answer(failure.status, failure.body, dict(failure.headers)))
+        state = None
+        if "owner" in path_params:
+            state = self._repos.get(f"{path_params['owner']}/{path_params['repo']}".lower())
+            if state is None:
+                return self._checked(op, Answer(404, basic_error("Not Found", 404)))
+        given_values = {**request.query, **path_params}
+        params = {
+            p["name"]: _coerce(given_values[p["name"]], p["schema"].get("type"))
+            for p in op.parameters
+            if p["name"] in given_values
+        }
+        handler = self._handlers.get((op.method, op.route))
+        if handler is None:
+            return self._violation(f"{op.method} {op.route}: in the slice but not served by the stand-in")
+        return self._checked(op, handler(state, params, record.body, str(request.url)))
+
+    def _request_problems(
+        self,
+        request: web.Request,
+        op: Operation,
+        path_params: dict[str, str],
+        raw: bytes,
+        record: RecordedRequest,
+    ) -> list[str]:
+        problems = self.spec.parameter_errors(op, "path", path_params)
+        problems += self.spec.parameter_errors(op, "query", dict(request.query))
+        accept = request.headers.get("Accept")
+        if accept is not None and accept.split(";")[0].strip() not in _ACCEPTED_MEDIA:
+            problems.append(f"Accept {accept!r} is neither application/vnd.github+json nor application/json")
+        version = request.headers.get("X-GitHub-Api-Version")
+        if version is not None and version != "2022-11-28":
+            problems.append(f"X-GitHub-Api-Version {version!r} is not a supported version")
+        if op.body_pointer is None:
+            if raw:
+                problems.append("a body was sent to an operation that takes none")
+            return problems
+        if request.content_type != "application/json":
+            return [*problems, f"Content-Type {request.content_type!r} is not application/json"]
+        try:
+            record.body = json.loads(raw)
+        except ValueError:
+            return [*problems, "the body is not JSON"]
+        return problems + [f"body {error}" for error in self.spec.errors(op.body_pointer, record.body)]
+
+    def _checked(self, op: Operation, answer: Answer) -> Answer:
+        """The answer if it fits the response schema for its status, else a recorded violation."""
+        status = str(answer.status)
+        if status in op.response_pointers:
+            pointer = op.response_pointers[status]
+        elif answer.status >= 400:
+            # The description lists few error statuses; GitHub sends its basic error for the rest.
+            pointer = "/components/schemas/basic-error"
+        else:
+            return self._violation(f"{op.method} {op.route}: status {status} is not in the description")
+        if pointer is None:
+            problems = [] if answer.body is None else ["a body where the description has none"]
+        else:
+            problems = self.spec.errors(pointer, answer.body)
+        if problems:
+            return self._violation(f"{op.method} {op.route} -> {status}: response " + "; ".join(problems))
+        return answer
+
+    def _violation(self, message: str) -> Answer:
+        self.violations.append(message)
+        return Answer(500, basic_error(f"GitHub stand-in: {message}"[:2000], 500))
+
+    def _rate_headers(self) -> dict[str, str]:
+        used = len(self.requests)
+        return {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": str(max(5000 - used, 0)),
+            "x-ratelimit-used": str(used),
+            "x-ratelimit-reset": str(int(time.time()) + 3600),
+            "x-ratelimit-resource": "core",
+        }
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    # The operations.
+
+    def _list_comments(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        if params["issue_number"] not in state.issues:
+            return Answer(404, basic_error("Not Found", 404))
+        return _paginated(self.comments(params["issue_number"], state.full_name), params, url)
+
+    def _create_comment(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        if params["issue_number"] not in state.issues:
+            return Answer(404, basic_error("Not Found", 404))
+        if len(body["body"]) > 65_536:
+            return Answer(
+                422,
+                validation_error("IssueComment", "body", "body is too long (maximum is 65536 characters)"),
+            )
+        comment = self._new_comment(state, params["issue_number"], body["body"], self._token_user)
+        state.comments[comment["id"]] = comment
+        return Answer(201, comment, {"Location": comment["url"]})
+
+    def _update_comment(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        comment = state.comments.get(params["comment_id"])
+        if comment is None:
+            return Answer(404, basic_error("Not Found", 404))
+        if len(body["body"]) > 65_536:
+            return Answer(
+                422,
+                validation_error("IssueComment", "body", "body is too long (maximum is 65536 characters)"),
+            )
+        comment.update(body=body["body"], updated_at=now_iso())
+        return Answer(200, comment)
+
+    def _add_reaction(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        comment = state.comments.get(params["comment_id"])
+        if comment is None:
+            return Answer(404, basic_error("Not Found", 404))
+        reactions = state.reactions.setdefault(comment["id"], [])
+        login = self._token_user["login"]
+        for reaction in reactions:
+            if reaction["content"] == body["content"] and reaction["user"]["login"] == login:
+                return Answer(200, reaction)
+        reaction_id = self._new_id()
+        reaction = {
+            "id": reaction_id,
+            "node_id": node_id("REA", reaction_id),
+            "user": self._token_user,
+            "content": body["content"],
+            "created_at": now_iso(),
+        }
+        reactions.append(reaction)
+        comment["reactions"] = fake_reaction_rollup(comment["url"], reactions)
+        return Answer(201, reaction)
+
+    def _create_check_run(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        run_id = self._new_id()
+        run = {
+            "id": run_id,
+            "node_id": node_id("CR", run_id),
+            "head_sha": body["head_sha"],
+            "external_id": body.get("external_id", ""),
+            "url": f"{state.repository['url']}/check-runs/{run_id}",
+            "html_url": f"{state.repository['html_url']}/runs/{run_id}",
+            "details_url": body.get("details_url", f"{WEB}/apps/github-actions"),
+            "status": "queued",
+            "conclusion": None,
+            "started_at": body.get("started_at", now_iso()),
+            "completed_at": None,
+            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
+            "name": body["name"],
+            "check_suite": {"id": self._new_id()},
+            "app": fake_actions_app(),
+            "pull_requests": [
+                _minimal_pull(pull)
+                for pull in state.pulls.values()
+                if pull["head"]["sha"] == body["head_sha"]
+            ],
+        }
+        run["output"]["annotations_url"] = f"{run['url']}/annotations"
+        problem = _apply_check_fields(run, body)
+        if problem:
+            return Answer(422, validation_error("CheckRun", "conclusion", problem))
+        state.check_runs[run_id] = run
+        return Answer(201, run)
+
+    def _update_check_run(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        run = state.check_runs.get(params["check_run_id"])
+        if run is None:
+            return Answer(404, basic_error("Not Found", 404))
+        updated = copy.deepcopy(run)
+        problem = _apply_check_fields(updated, body)
+        if problem:
+            return Answer(422, validation_error("CheckRun", "conclusion", problem))
+        state.check_runs[run["id"]] = updated
+        return Answer(200, updated)
+
+    def _list_check_runs(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        runs = [run for run in self.check_runs(state.full_name) if run["head_sha"] == params["ref"]]
+        runs = [run for run in runs if run["name"] == params.get("check_name", run["name"])]
+        runs = [run for run in runs if run["status"] == params.get("status", run["status"])]
+        if params.get("filter", "latest") == "latest":
+            latest = {run["name"]: run for run in runs}
+            runs = sorted(latest.values(), key=lambda run: run["id"])
+        answer = _paginated(runs, params, url)
+        answer.body = {"total_count": len(runs), "check_runs": answer.body}
+        return answer
+
+    def _create_status(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        description = body.get("description")
+        if description is not None and len(description) > 140:
+            message = "description is too long (maximum is 140 characters)"
+            return Answer(422, validation_error("Status", "description", message))
+        status_id = self._new_id()
+        status = {
+            "url": f"{state.repository['url']}/statuses/{params['sha']}",
+            "avatar_url": self._token_user["avatar_url"],
+            "id": status_id,
+            "node_id": node_id("SC", status_id),
+            "state": body["state"],
+            "description": description,
+            "target_url": body.get("target_url"),
+            "context": body.get("context", "default"),
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+            "creator": self._token_user,
+        }
+        state.statuses.append(status)
+        return Answer(201, status, {"Location": status["url"]})
+
+    def _permission(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        role = state.roles.get(params["username"])
+        if role is None:
+            return Answer(404, basic_error("Not Found", 404))
+        permission = _ROLE_PERMISSION[role]
+        flags = {
+            "pull": permission != "none",
+            "triage": role in ("triage", "write", "maintain", "admin"),
+            "push": permission in ("write", "admin"),
+            "maintain": role in ("maintain", "admin"),
+            "admin": role == "admin",
+        }
+        user = self.user(params["username"]) | {"permissions": flags, "role_name": role}
+        return Answer(200, {"permission": permission, "role_name": role, "user": user})
+
+    def _get_pull(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        pull = state.pulls.get(params["pull_number"])
+        return Answer(200, pull) if pull is not None else Answer(404, basic_error("Not Found", 404))
+
+    def _rate_limit(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        used = len(self.requests)
+        core = {
+            "limit": 5000,
+            "used": used,
+            "remaining": max(5000 - used, 0),
+            "reset": int(time.time()) + 3600,
+        }
+        search = {"limit": 30, "used": 0, "remaining": 30, "reset": int(time.time()) + 60}
+        return Answer(200, {"resources": {"core": core, "search": search}, "rate": core})
+
+    def _new_comment(self, state: RepoState, issue_number: int, body: str, author: JSON) -> JSON:
+        comment_id = self._new_id()
+        url = f"{state.repository['url']}/issues/comments/{comment_id}"
+        state.comment_issue[comment_id] = issue_number
+        stamp = now_iso()
+        return {
+            "id": comment_id,
+            "node_id": node_id("IC", comment_id),
+            "url": url,
+            "html_url": f"{state.repository['html_url']}/pull/{issue_number}#issuecomment-{comment_id}",
+            "body": body,
+            "user": author,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "issue_url": f"{state.repository['url']}/issues/{issue_number}",
+            "author_association": "NONE" if author["type"] == "Bot" else "CONTRIBUTOR",
+            "performed_via_github_app": None,
+            "reactions": fake_reaction_rollup(url),
+        }
+
+
+def _apply_check_fields(run: JSON, body: JSON) -> str | None:
+    """Apply a create or update body to a check run as GitHub does; a 422 message if it refuses."""
+    for key in ("name", "details_url", "external_id", "started_at"):
+        if key in body:
+            run[key] = body[key]
+    if "conclusion" in body:
+        run.update(
+            status="completed",
+            conclusion=body["conclusion"],
+            completed_at=body.get("completed_at", now_iso()),
+        )
+    elif "status" in body:
+        if body["status"] == "completed":
+            return "conclusion is required when status is completed"
+        run.update(status=body["status"], conclusion=None, completed_at=None)
+    if "output" in body:
+        for key in ("title", "summary", "text"):
+            if key in body["output"]:
+                run["output"][key] = body["output"][key]
+    return None
+
+
+def _minimal_pull(pull: JSON) -> JSON:
+    def side(ref: JSON) -> JSON:
+        repo = ref["repo"]
+        return {
+            "ref": ref["ref"],
+            "sha": ref["sha"],
+            "repo": {"id": repo["id"], "url": repo["url"], "name": repo["name"]},
+        }
+
+    return {
+        "id": pull["id"],
+        "number": pull["number"],
+        "url": pull["url"],
+        "head": side(pull["head"]),
+        "base": side(pull["base"]),
+    }
+
+
+def _paginated(items: list[JSON], params: JSON, url: str) -> Answer:
+    """One page of ``items`` as GitHub cuts it, with a Link header naming the neighbours."""
+    per_page = min(max(params.get("per_page", 30), 1), 100)
+    page = max(params.get("page", 1), 1)
+    last = max((len(items) + per_page - 1) // per_page, 1)
+    base = URL(url)
+    links = {}
+    if page < last:
+        links["next"], links["last"] = page + 1, last
+    if page > 1:
+        links["first"], links["prev"] = 1, min(page - 1, last)
+    link = ", ".join(
+        f'<{base.update_query(per_page=per_page, page=number)}>; rel="{rel}"' for rel, number in links.items()
+    )
+    return Answer(200, items[(page - 1) * per_page : page * per_page], {"Link": link} if link else {})

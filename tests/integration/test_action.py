@@ -1,0 +1,186 @@
+"""The GitHub Action's entrypoint, run as the runner runs it, against real loopback servers:
+the model simulator, and the GitHub REST stand-in that validates every request and
+response against GitHub's OpenAPI description."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from safety_regression.endpoints.simulator import ModelProfile
+from safety_regression.report import REPORT_MARKER
+
+from .cli_support import BackgroundLoop, ThreadedSimulator, write_config, write_suite
+from .github_standin import GitHubStandIn, OpenApiSlice
+
+SLICE = Path(__file__).resolve().parents[3] / "shared" / "github-rest" / "github-rest-slice.json"
+pytestmark = pytest.mark.skipif(
+    not SLICE.is_file(), reason="the shared GitHub OpenAPI slice is not beside the repo"
+)
+
+REPOSITORY = "octo-org/octo-repo"
+TOKEN = "ghs_test_token_7b1c"
+MODEL_KEY = "sk-model-key-42f0"
+PULL, HEAD_SHA = 7, "a" * 40
+PROFILES = {
+    "base": ModelProfile(default_refusal=0.95),
+    "same": ModelProfile(default_refusal=0.95),
+    "regressed": ModelProfile(default_refusal=0.95, refusal={"privacy": 0.3}),
+}
+
+
+@dataclass
+class Servers:
+    github: GitHubStandIn
+    simulator: ThreadedSimulator
+    background: BackgroundLoop
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    folder = tmp_path_factory.mktemp("action")
+    cases = write_suite(folder / "suite.jsonl", {"privacy": 40})
+    simulator = ThreadedSimulator(PROFILES, cases)
+    background = BackgroundLoop()
+    github = GitHubStandIn(OpenApiSlice.load(SLICE), TOKEN, [REPOSITORY])
+    background.run(github.start())
+    github.seed_pull(PULL, HEAD_SHA, repository=REPOSITORY)
+    yield Servers(github, simulator, background, folder)
+    assert github.violations == []
+    background.run(github.stop())
+    background.close()
+    simulator.stop()
+
+
+@dataclass
+class Step:
+    code: int
+    stdout: str
+    stderr: str
+    outputs: str
+    summary: str
+
+
+def run_step(
+    servers: Servers, finetuned: str, inputs: Mapping[str, str], name: str, token: str = TOKEN
+) -> Step:
+    """Run the entrypoint with the environment a pull_request workflow step gets."""
+    folder = servers.folder / name
+    folder.mkdir()
+    config = write_config(
+        folder / "gate.yml", servers.simulator.url, finetuned, extra="cache: {enabled: false}\n"
+    )
+    config.write_text(
+        config.read_text()
+        .replace("suite: [suite.jsonl]", f"suite: [{servers.folder / 'suite.jsonl'}]")
+        .replace("baseline: baseline.json\n", "")
+        .replace(f"model: {finetuned},", f"model: {finetuned}, api_key_env: MODEL_KEY,")
+    )
+    event = folder / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": PULL, "head": {"sha": HEAD_SHA}}}))
+    environ = {
+        **os.environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_SHA": "b" * 40,
+        "GITHUB_API_URL": servers.github.url,
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_RUN_ID": "99",
+        "GITHUB_OUTPUT": str(folder / "outputs"),
+        "GITHUB_STEP_SUMMARY": str(folder / "summary.md"),
+        "MODEL_KEY": MODEL_KEY,
+        "INPUT_CONFIG": str(config),
+        "INPUT_OUT": str(folder / "out"),
+        "INPUT_GITHUB-TOKEN": token,
+        **{f"INPUT_{key.upper()}": value for key, value in inputs.items()},
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "safety_regression.github"],
+        cwd=folder,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    def read(path: Path) -> str:
+        return path.read_text() if path.exists() else ""
+
+    return Step(
+        done.returncode, done.stdout, done.stderr, read(folder / "outputs"), read(folder / "summary.md")
+    )
+
+
+def report_comments(servers: Servers) -> list[str]:
+    return [c["body"] for c in servers.github.comments(PULL) if c["body"].startswith(REPORT_MARKER)]
+
+
+def test_a_regression_fails_the_step_the_check_and_posts_one_sticky_comment(servers: Servers) -> None:
+    step = run_step(servers, "regressed", {}, "regressed")
+    assert step.code == 1, step.stdout + step.stderr
+    assert "verdict<<" in step.outputs and "\nfail\n" in step.outputs
+    assert "Safety regression report: FAIL" in step.summary
+    (comment,) = report_comments(servers)
+    assert "privacy regressed" in comment
+    run = servers.github.check_runs()[-1]
+    assert (run["head_sha"], run["conclusion"]) == (HEAD_SHA, "failure")
+    assert run["output"]["title"] == "Safety regression in privacy"
+    assert run["details_url"] == "https://github.example/octo-org/octo-repo/actions/runs/99"
+    assert f"::add-mask::{MODEL_KEY}" in step.stdout and f"::add-mask::{TOKEN}" in step.stdout
+
+    again = run_step(servers, "same", {}, "fixed")
+    assert again.code == 0, again.stdout + again.stderr
+    (updated,) = report_comments(servers)
+    assert "Safety regression report: PASS" in updated, "the same comment was updated"
+    assert servers.github.check_runs()[-1]["conclusion"] == "success"
+
+
+def test_fail_on_never_reports_without_failing_the_step(servers: Servers) -> None:
+    step = run_step(servers, "regressed", {"fail-on": "never", "comment": "false"}, "never")
+    assert step.code == 0
+    assert servers.github.check_runs()[-1]["conclusion"] == "failure"
+
+
+def test_a_config_mistake_is_an_annotation_and_exit_2(servers: Servers) -> None:
+    step = run_step(servers, "same", {"config": str(servers.folder / "missing.yml")}, "missing")
+    assert step.code == 2
+    assert "::error::" in step.stdout and "missing.yml" in step.stdout
+    bad = run_step(servers, "same", {"comment": "perhaps"}, "bad-input")
+    assert bad.code == 2 and "action input comment: expected true or false" in bad.stdout
+
+
+def test_a_token_that_cannot_write_warns_but_keeps_the_verdict(servers: Servers) -> None:
+    step = run_step(servers, "regressed", {}, "readonly", token="ghs_wrong_token")
+    assert step.code == 1
+    assert "::warning::could not publish to the pull request: GitHub refused the token (401)" in step.stdout
+    assert "ghs_wrong_token" not in step.stdout.replace("::add-mask::ghs_wrong_token", "")
+    assert "Safety regression report: FAIL" in step.summary
+
+
+def test_compare_regates_stored_snapshots_without_asking_models(servers: Servers) -> None:
+    first = run_step(servers, "regressed", {"comment": "false", "check": "false"}, "to-compare")
+    assert first.code == 1
+    out = servers.folder / "to-compare" / "out"
+    before = dict(servers.simulator.simulator.requests_by_model)
+    inputs = {
+        "command": "compare",
+        "baseline": str(out / "reference.snapshot.json"),
+        "candidate": str(out / "finetuned.snapshot.json"),
+        "comment": "false",
+    }
+    step = run_step(servers, "regressed", inputs, "compare")
+    assert step.code == 1, step.stdout + step.stderr
+    assert dict(servers.simulator.simulator.requests_by_model) == before
+    missing = run_step(servers, "regressed", {"command": "compare"}, "compare-missing")
+    assert missing.code == 2 and "compare needs the baseline and candidate inputs" in missing.stdout
