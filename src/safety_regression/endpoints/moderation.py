@@ -8,15 +8,12 @@ same credentials, and returns an outcome with ``error`` set once its retries are
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
-import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.retry import FailedAttempt
-from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Sleep, Transport
+from safety_regression.endpoints.transport import Reply, RouteClient
 from safety_regression.endpoints.wire import json_or_none, server_message
 
 
@@ -42,66 +39,10 @@ class _Moderation(BaseModel):
     results: list[_Result]
 
 
-class ModerationEndpoint:
+class ModerationEndpoint(RouteClient):
     """A moderation model behind ``POST {url}/moderations``."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        url: str,
-        model: str,
-        api_key: str | None,
-        concurrency: int,
-        timeout: float,
-        max_retries: int,
-        limits: ConcurrencyLimits,
-        sleep: Sleep = asyncio.sleep,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-    ) -> None:
-        self._model = model
-        # The same limit key as a chat endpoint on this server with these credentials.
-        self._transport = Transport(
-            session,
-            url,
-            "moderations",
-            api_key,
-            concurrency,
-            timeout,
-            max_retries,
-            limits,
-            sleep,
-            backoff_base,
-            backoff_max,
-        )
-        self.limit_key = self._transport.limit_key
-
-    @classmethod
-    def from_config(
-        cls,
-        session: aiohttp.ClientSession,
-        config: EndpointConfig,
-        api_key: str | None,
-        limits: ConcurrencyLimits,
-    ) -> ModerationEndpoint:
-        return cls(
-            session,
-            url=config.url,
-            model=config.model,
-            api_key=api_key,
-            concurrency=config.concurrency,
-            timeout=config.timeout,
-            max_retries=config.max_retries,
-            limits=limits,
-        )
-
-    @property
-    def identity(self) -> str:
-        return self._transport.identity
-
-    @property
-    def model(self) -> str:
-        return self._model
+    ROUTE = "moderations"
 
     async def score(self, text: str) -> ModerationOutcome:
         jitter_key = hashlib.sha256(f"{self.identity}\x1f{self._model}\x1f{text}".encode()).hexdigest()

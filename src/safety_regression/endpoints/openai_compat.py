@@ -8,18 +8,15 @@ the API key: it is scrubbed from every message before it leaves this module.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.retry import (
     FailedAttempt,
 )
-from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Sleep, Transport
+from safety_regression.endpoints.transport import Reply, RouteClient
 from safety_regression.endpoints.wire import (
     error_object,
     json_or_none,
@@ -42,65 +39,10 @@ class _Completion(BaseModel):
     choices: list[_Choice]
 
 
-class OpenAICompatEndpoint:
+class OpenAICompatEndpoint(RouteClient):
     """A model behind ``POST {url}/chat/completions``."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        url: str,
-        model: str,
-        api_key: str | None,
-        concurrency: int,
-        timeout: float,
-        max_retries: int,
-        limits: ConcurrencyLimits,
-        sleep: Sleep = asyncio.sleep,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-    ) -> None:
-        self._model = model
-        self._transport = Transport(
-            session,
-            url,
-            "chat/completions",
-            api_key,
-            concurrency,
-            timeout,
-            max_retries,
-            limits,
-            sleep,
-            backoff_base,
-            backoff_max,
-        )
-        self.limit_key = self._transport.limit_key
-
-    @classmethod
-    def from_config(
-        cls,
-        session: aiohttp.ClientSession,
-        config: EndpointConfig,
-        api_key: str | None,
-        limits: ConcurrencyLimits,
-    ) -> OpenAICompatEndpoint:
-        return cls(
-            session,
-            url=config.url,
-            model=config.model,
-            api_key=api_key,
-            concurrency=config.concurrency,
-            timeout=config.timeout,
-            max_retries=config.max_retries,
-            limits=limits,
-        )
-
-    @property
-    def identity(self) -> str:
-        return self._transport.identity
-
-    @property
-    def model(self) -> str:
-        return self._model
+    ROUTE = "chat/completions"
 
     async def complete(self, request: ChatRequest) -> ChatOutcome:
         payload: dict[str, Any] = {

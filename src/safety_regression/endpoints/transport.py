@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import aiohttp
 from pydantic import BaseModel
 from yarl import URL
 
+from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import RetryDecision
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
 from safety_regression.endpoints.wire import after_attempts, credential_digest, retry_after_seconds, safe_url
@@ -153,3 +154,71 @@ class Transport:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+class RouteClient:
+    """A client of one model behind one route of an OpenAI-style API.
+
+    Subclasses name the route and build their requests; construction, ``from_config``,
+    ``identity``, ``model`` and the shared concurrency ``limit_key`` live here once.
+    """
+
+    ROUTE: str
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        model: str,
+        api_key: str | None,
+        concurrency: int,
+        timeout: float,
+        max_retries: int,
+        limits: ConcurrencyLimits,
+        sleep: Sleep = asyncio.sleep,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+    ) -> None:
+        self._model = model
+        self._transport = Transport(
+            session,
+            url,
+            self.ROUTE,
+            api_key,
+            concurrency,
+            timeout,
+            max_retries,
+            limits,
+            sleep,
+            backoff_base,
+            backoff_max,
+        )
+        self.limit_key = self._transport.limit_key
+
+    @classmethod
+    def from_config(
+        cls,
+        session: aiohttp.ClientSession,
+        config: EndpointConfig,
+        api_key: str | None,
+        limits: ConcurrencyLimits,
+    ) -> Self:
+        return cls(
+            session,
+            url=config.url,
+            model=config.model,
+            api_key=api_key,
+            concurrency=config.concurrency,
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+            limits=limits,
+        )
+
+    @property
+    def identity(self) -> str:
+        """The URL without credentials: safe to log and to store."""
+        return self._transport.identity
+
+    @property
+    def model(self) -> str:
+        return self._model
