@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from safety_regression import stats
 from safety_regression.cli import cli
-from safety_regression.config import Config, EndpointConfig, StatTest
+from safety_regression.config import Config, EndpointConfig, StatTest, load_config
 from safety_regression.suites import Expect, load_suite
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
@@ -58,3 +58,10 @@ def test_the_readme_power_table_is_what_plan_computes() -> None:
             f"{100 * drop:.1f} pts" for drop in drops if drop is not None
         )
         assert row in README, row
+
+
+def test_the_example_config_loads() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "gate.yml"
+    config = load_config(example)
+    assert config.finetuned is not None and config.finetuned.api_key_env == "FT_API_KEY"
+    assert load_suite(config.suite).cases
