@@ -7,13 +7,14 @@ arguments so tests and the Action can supply their own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
 from safety_regression.config import Config
-from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.base import Endpoint, OutcomeKind
 from safety_regression.errors import ConfigError
 from safety_regression.gate import GateResult, evaluate_gate
 from safety_regression.gate.drift import measure_drift
@@ -33,7 +34,7 @@ from safety_regression.snapshot import (
     load_snapshot,
     reusable_results,
 )
-from safety_regression.suites import Suite, load_suite
+from safety_regression.suites import Case, Suite, load_suite
 
 
 @dataclass(frozen=True)
@@ -67,19 +68,28 @@ def _snapshot(
 
 async def evaluate_model(config: Config, role: str, env: Environment) -> Snapshot:
     """Evaluate the whole suite against one configured endpoint (``base`` or ``finetuned``)."""
-    suite = load_suite(config.suite)
-    judge = env.judge(config)
+    return await _evaluate_suite(load_suite(config.suite), env.judge(config), config, role, env)
+
+
+async def _evaluate_suite(
+    suite: Suite, judge: Judge, config: Config, role: str, env: Environment
+) -> Snapshot:
     endpoint, settings = env.model(config, role)
-    total = len(suite.cases) * config.sampling.samples
-    results = await evaluate_cases(
-        suite.cases,
+    results = await _evaluate(list(suite.cases), endpoint, judge, config, role, env)
+    return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env)
+
+
+async def _evaluate(
+    cases: list[Case], endpoint: Endpoint, judge: Judge, config: Config, role: str, env: Environment
+) -> list[CaseResult]:
+    return await evaluate_cases(
+        cases,
         endpoint,
         judge,
         config.sampling,
         toxicity=env.toxicity(config),
-        on_result=env.progress(role, total),
+        on_result=env.progress(role, len(cases) * config.sampling.samples),
     )
-    return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env)
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
@@ -108,32 +118,27 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
             f"{_why_not_reused(baseline, judge.id, config)}; they are evaluated live against base."
         )
     live_cases = list(suite.cases) if check_drift else missing
-    live: list[CaseResult] = []
+    if live_cases and config.base is None:
+        raise ConfigError(
+            f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
+            "add base: {url, model} or run 'safety-regression baseline' first"
+        )
     base_identity: str | None = None
     base_model = baseline.model.model if baseline else ""
+    asking_base = None
     if live_cases:
-        if config.base is None:
-            raise ConfigError(
-                f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
-                "add base: {url, model} or run 'safety-regression baseline' first"
-            )
         base_endpoint, base_settings = env.model(config, "base")
         base_identity, base_model = base_endpoint.identity, base_settings.model
-        total = len(live_cases) * config.sampling.samples
-        live = await evaluate_cases(
-            live_cases,
-            base_endpoint,
-            judge,
-            config.sampling,
-            toxicity=env.toxicity(config),
-            on_result=env.progress("base", total),
-        )
+        asking_base = _evaluate(live_cases, base_endpoint, judge, config, "base", env)
+    # Both models are asked at once; each endpoint's own concurrency limit still holds.
+    candidate, live = await asyncio.gather(
+        _evaluate_suite(suite, judge, config, "finetuned", env), asking_base or _nothing()
+    )
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
     reference_results = reused + [r for r in live if r.key not in reused_keys]
     reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env)
 
-    candidate = await evaluate_model(config, "finetuned", env)
     comparison = suite_comparison(
         suite.name,
         suite.hash,
@@ -202,6 +207,10 @@ def judge_context(config: Config, evaluated_models: list[str]) -> JudgeContext:
     return JudgeContext(
         judge_errors=rates, warnings=same_family_warnings(judge_models(config.judge), evaluated_models)
     )
+
+
+async def _nothing() -> list[CaseResult]:
+    return []
 
 
 def suite_comparison(
