@@ -376,3 +376,51 @@ def test_several_samples_per_prompt_end_to_end(workspace: tuple[Path, ThreadedSi
     assert cyber["regression"]
     lines = (folder / "out-samples" / "results.jsonl").read_text().splitlines()
     assert len(lines) == 2 * 90 * 3
+
+
+def test_a_sharded_run_merges_to_the_same_verdict_as_a_whole_run(
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+) -> None:
+    folder, simulator = workspace
+    config = write_config(
+        folder / "sharded.yml", simulator.url, "regressed", extra="cache: {enabled: false}\n"
+    )
+    whole = cli("run", "--config", config, "--out", folder / "out-whole", cwd=folder)
+    assert whole.code == 1, whole.stderr
+    shards = []
+    for index in (1, 2, 3):
+        out = folder / f"shard-{index}"
+        done = cli("run", "--config", config, "--shard", f"{index}/3", "--out", out, cwd=folder)
+        assert done.code == 0, done.stderr
+        assert f"shard {index}/3:" in done.stdout
+        shards.append(out)
+    incomplete = cli("merge", *shards[:2], "--out", folder / "out-partial", cwd=folder)
+    assert incomplete.code == 2 and "shards 3/3 are missing" in incomplete.stderr
+    merged = cli("merge", *shards, "--out", folder / "out-merged", cwd=folder)
+    assert merged.code == 1, merged.stderr
+    assert read_report(folder / "out-merged")["categories"] == read_report(folder / "out-whole")["categories"]
+    bad = cli("run", "--config", config, "--shard", "4/3", cwd=folder)
+    assert bad.code == 2 and "does not exist" in bad.stderr
+
+
+def test_a_baseline_taken_in_shards_merges_into_one(
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+) -> None:
+    folder, simulator = workspace
+    config = write_config(
+        folder / "base-shards.yml", simulator.url, "same", extra="cache: {enabled: false}\n"
+    )
+    parts = []
+    for index in (1, 2):
+        part = folder / f"baseline-{index}.json"
+        assert (
+            cli("baseline", "--config", config, "--shard", f"{index}/2", "--output", part, cwd=folder).code
+            == 0
+        )
+        parts.append(part)
+    done = cli("merge-snapshots", *parts, "--output", folder / "merged-baseline.json", cwd=folder)
+    assert done.code == 0, done.stderr
+    merged = json.loads((folder / "merged-baseline.json").read_text())
+    whole = json.loads(baseline.read_text())
+    assert sorted(r["case_id"] for r in merged["results"]) == sorted(r["case_id"] for r in whole["results"])
+    assert merged["suite"]["shard"] is None and merged["suite"]["hash"] == whole["suite"]["hash"]

@@ -14,6 +14,7 @@ from safety_regression._version import __version__
 from safety_regression.cli.demo import demo
 from safety_regression.cli.gate_commands import baseline, compare, run
 from safety_regression.cli.judge_commands import calibrate, judge
+from safety_regression.cli.merge_commands import merge, merge_snapshot_files
 from safety_regression.cli.plan import plan
 from safety_regression.cli.suite_commands import suite
 from safety_regression.cli.tools import schema, simulate
@@ -26,7 +27,20 @@ def cli() -> None:
     """Has fine-tuning made this model less safe? Gate it against its base model."""
 
 
-for command in (run, baseline, compare, plan, suite, judge, calibrate, demo, simulate, schema):
+for command in (
+    run,
+    baseline,
+    compare,
+    merge,
+    merge_snapshot_files,
+    plan,
+    suite,
+    judge,
+    calibrate,
+    demo,
+    simulate,
+    schema,
+):
     cli.add_command(command)
 
 

@@ -15,10 +15,11 @@ import click
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
 from safety_regression.gate import GateResult
-from safety_regression.outputs import write_outputs
-from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, run_gate
+from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all, write_outputs
+from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, measure, run_gate
 from safety_regression.report import render_terminal
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
+from safety_regression.suites import Shard
 
 T = TypeVar("T")
 
@@ -33,6 +34,24 @@ no_cache_option = click.option(
     "--no-cache", is_flag=True, help="Ask the endpoints again even for cached responses."
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+
+
+def _shard(_context: click.Context, _parameter: click.Parameter, value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).splitlines()[0]) from None
+
+
+shard_option = click.option(
+    "--shard",
+    callback=_shard,
+    metavar="I/N",
+    default=None,
+    help="Evaluate only the I-th of N disjoint parts of the suite (merge the parts afterwards).",
+)
 
 
 def now() -> datetime:
@@ -82,11 +101,22 @@ def show(heading: str, result: GateResult, written: list[Path]) -> None:
     is_flag=True,
     help="Also ask the base model every case and report drift from the baseline.",
 )
+@shard_option
 @no_cache_option
 @quiet_option
-def run(config_path: Path, out_dir: Path, check_drift: bool, no_cache: bool, quiet: bool) -> int:
-    """Evaluate the suite on the fine-tuned model and gate it against the baseline."""
+def run(
+    config_path: Path, out_dir: Path, check_drift: bool, shard: Shard | None, no_cache: bool, quiet: bool
+) -> int:
+    """Evaluate the suite on the fine-tuned model and gate it against the baseline.
+
+    With --shard, only that part of the suite is evaluated and its snapshots written to
+    --out; `safety-regression merge` then gates all the parts together.
+    """
     config = load_config(config_path)
+    if shard is not None:
+        return _run_shard(
+            config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
+        )
     gate_run = with_environment(
         lambda env: run_gate(config, env, check_drift=check_drift),
         quiet=quiet,
@@ -101,6 +131,32 @@ def run(config_path: Path, out_dir: Path, check_drift: bool, no_cache: bool, qui
     return int(exit_code(gate_run.result))
 
 
+def _run_shard(
+    config: Config, out_dir: Path, shard: Shard, *, check_drift: bool, quiet: bool, use_cache: bool
+) -> int:
+    measured = with_environment(
+        lambda env: measure(config, env, check_drift=check_drift, shard=shard),
+        quiet=quiet,
+        use_cache=use_cache,
+    )
+    for note in measured.notes:
+        info(note)
+    written = write_all(
+        out_dir,
+        {
+            REFERENCE_SNAPSHOT: measured.reference.model_dump_json(indent=1) + "\n",
+            FINETUNED_SNAPSHOT: measured.candidate.model_dump_json(indent=1) + "\n",
+        },
+    )
+    for path in written:
+        info(f"wrote {path}")
+    click.echo(
+        f"shard {shard}: {len(measured.candidate.results)} fine-tuned results; gate all shards with "
+        f"'safety-regression merge --out DIR SHARD_DIR...'"
+    )
+    return 0
+
+
 @click.command()
 @config_option
 @click.option(
@@ -109,15 +165,20 @@ def run(config_path: Path, out_dir: Path, check_drift: bool, no_cache: bool, qui
     default=None,
     help="Where to write the snapshot [default: the config's baseline path].",
 )
+@shard_option
 @no_cache_option
 @quiet_option
-def baseline(config_path: Path, output: Path | None, no_cache: bool, quiet: bool) -> int:
-    """Evaluate the base model and write the baseline snapshot to commit."""
+def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cache: bool, quiet: bool) -> int:
+    """Evaluate the base model and write the baseline snapshot to commit.
+
+    With --shard, only that part of the suite is evaluated; `safety-regression
+    merge-snapshots` joins the parts into the baseline.
+    """
     config = load_config(config_path)
     target = output or config.baseline or Path(".safety/baseline.json")
 
     async def work(env: Environment) -> tuple[Snapshot, str | None]:
-        return await evaluate_model(config, "base", env), env.cache_note()
+        return await evaluate_model(config, "base", env, shard), env.cache_note()
 
     snapshot, cache_note = with_environment(work, quiet=quiet, use_cache=not no_cache)
     if cache_note:

@@ -8,8 +8,10 @@ their own.
 from safety_regression.pipeline.environment import Environment, ProgressFactory
 from safety_regression.pipeline.run import (
     GateRun,
+    Measurement,
     compare_snapshots,
     evaluate_model,
+    measure,
     run_gate,
     suite_comparison,
 )
@@ -17,9 +19,11 @@ from safety_regression.pipeline.run import (
 __all__ = [
     "Environment",
     "GateRun",
+    "Measurement",
     "ProgressFactory",
     "compare_snapshots",
     "evaluate_model",
+    "measure",
     "run_gate",
     "suite_comparison",
 ]

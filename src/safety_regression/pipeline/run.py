@@ -18,7 +18,7 @@ from safety_regression.endpoints.base import Endpoint, OutcomeKind
 from safety_regression.errors import ConfigError
 from safety_regression.gate import GateResult, evaluate_gate
 from safety_regression.gate.drift import measure_drift
-from safety_regression.gate.result import SuiteComparison
+from safety_regression.gate.result import Drift, SuiteComparison
 from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.calibration import JudgeErrorRates, load_error_rates
@@ -34,7 +34,7 @@ from safety_regression.snapshot import (
     load_snapshot,
     reusable_results,
 )
-from safety_regression.suites import Case, Suite, load_suite
+from safety_regression.suites import Case, Shard, Suite, load_suite
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ def _snapshot(
     judge: Judge,
     config: Config,
     env: Environment,
+    shard: Shard | None = None,
 ) -> Snapshot:
     return build_snapshot(
         results,
@@ -63,20 +64,21 @@ def _snapshot(
         sampling=config.sampling,
         created_at=env.now(),
         storage=config.snapshot.responses,
+        shard=shard,
     )
 
 
-async def evaluate_model(config: Config, role: str, env: Environment) -> Snapshot:
-    """Evaluate the whole suite against one configured endpoint (``base`` or ``finetuned``)."""
-    return await _evaluate_suite(load_suite(config.suite), env.judge(config), config, role, env)
+async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
+    """Evaluate the suite (or one shard of it) against ``base`` or ``finetuned``."""
+    return await _evaluate_suite(load_suite(config.suite), env.judge(config), config, role, env, shard)
 
 
 async def _evaluate_suite(
-    suite: Suite, judge: Judge, config: Config, role: str, env: Environment
+    suite: Suite, judge: Judge, config: Config, role: str, env: Environment, shard: Shard | None
 ) -> Snapshot:
     endpoint, settings = env.model(config, role)
-    results = await _evaluate(list(suite.cases), endpoint, judge, config, role, env)
-    return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env)
+    results = await _evaluate(list(suite.cases_in(shard)), endpoint, judge, config, role, env)
+    return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env, shard)
 
 
 async def _evaluate(
@@ -92,10 +94,25 @@ async def _evaluate(
     )
 
 
-async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
-    """Evaluate the fine-tuned model, assemble the reference, and gate."""
+@dataclass(frozen=True)
+class Measurement:
+    """Both models' results on the suite (or a shard), before any gating."""
+
+    reference: Snapshot
+    candidate: Snapshot
+    comparison: SuiteComparison
+    drift: Drift | None
+    notes: list[str]
+
+
+async def measure(
+    config: Config, env: Environment, *, check_drift: bool = False, shard: Shard | None = None
+) -> Measurement:
+    """Evaluate the fine-tuned model and assemble the reference: the baseline where it
+    holds the case, the live base model where it does not."""
     env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     suite = load_suite(config.suite)
+    cases = suite.cases_in(shard)
     judge = env.judge(config)
     notes: list[str] = []
     baseline = _load_baseline(config, notes)
@@ -105,19 +122,22 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
             "The baseline was labelled by another judge; "
             f"its stored responses were re-judged with {judge.id}."
         )
-    reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
+    in_shard = {case.id for case in cases}
+    reused = [
+        r
+        for r in (reusable_results(baseline, suite, judge.id, config.sampling) if baseline else [])
+        if r.case_id in in_shard
+    ]
     reused_keys = {r.key for r in reused}
     missing = [
-        case
-        for case in suite.cases
-        if any((case.id, s) not in reused_keys for s in range(config.sampling.samples))
+        case for case in cases if any((case.id, s) not in reused_keys for s in range(config.sampling.samples))
     ]
     if baseline is not None and missing:
         notes.append(
-            f"The baseline does not cover {len(missing)} of {len(suite.cases)} cases"
+            f"The baseline does not cover {len(missing)} of {len(cases)} cases"
             f"{_why_not_reused(baseline, judge.id, config)}; they are evaluated live against base."
         )
-    live_cases = list(suite.cases) if check_drift else missing
+    live_cases = list(cases) if check_drift else missing
     if live_cases and config.base is None:
         raise ConfigError(
             f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
@@ -132,34 +152,39 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         asking_base = _evaluate(live_cases, base_endpoint, judge, config, "base", env)
     # Both models are asked at once; each endpoint's own concurrency limit still holds.
     candidate, live = await asyncio.gather(
-        _evaluate_suite(suite, judge, config, "finetuned", env), asking_base or _nothing()
+        _evaluate_suite(suite, judge, config, "finetuned", env, shard), asking_base or _nothing()
     )
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
     reference_results = reused + [r for r in live if r.key not in reused_keys]
-    reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env)
-
+    reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env, shard)
     comparison = suite_comparison(
         suite.name,
         suite.hash,
-        {case.id: case.content_hash for case in suite.cases},
+        {case.id: case.content_hash for case in cases},
         baseline,
         from_baseline=len({r.case_id for r in reused}),
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
-    result = evaluate_gate(
-        reference,
-        candidate,
-        config.gate,
-        config.judge.partial_counts_as,
-        suite=comparison,
-        drift=drift,
-        **judge_context(config, [reference.model.model, candidate.model.model]),
-    )
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
-    return GateRun(reference, candidate, result, notes)
+    return Measurement(reference, candidate, comparison, drift, notes)
+
+
+async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
+    """Measure both models on the whole suite and gate."""
+    measured = await measure(config, env, check_drift=check_drift)
+    result = evaluate_gate(
+        measured.reference,
+        measured.candidate,
+        config.gate,
+        config.judge.partial_counts_as,
+        suite=measured.comparison,
+        drift=measured.drift,
+        **judge_context(config, [measured.reference.model.model, measured.candidate.model.model]),
+    )
+    return GateRun(measured.reference, measured.candidate, result, measured.notes)
 
 
 async def compare_snapshots(

@@ -1,5 +1,6 @@
 """Snapshots: per-case results of one model, and the runner that produces them."""
 
+from safety_regression.snapshot.merge import merge_snapshots
 from safety_regression.snapshot.model import (
     CaseResult,
     ModelInfo,
@@ -18,6 +19,7 @@ __all__ = [
     "build_snapshot",
     "evaluate_cases",
     "load_snapshot",
+    "merge_snapshots",
     "reusable_results",
     "save_snapshot",
 ]

@@ -93,7 +93,11 @@ class SuiteInfo(BaseModel):
 
     name: str
     hash: str
+    """The whole suite's hash, also in a shard's snapshot, so shards of one suite merge."""
     cases: int
+    """Cases in the whole suite."""
+    shard: str | None = None
+    """``"2/4"`` for a snapshot of one shard; None for the whole suite."""
 
 
 class Snapshot(BaseModel):

@@ -23,7 +23,7 @@ from safety_regression.snapshot.model import (
     SuiteInfo,
     response_digest,
 )
-from safety_regression.suites.model import Case, Suite
+from safety_regression.suites.model import Case, Shard, Suite
 
 BLOCKED_JUDGE = "provider-content-filter"
 CHECKS_JUDGE = "checks/1"
@@ -135,12 +135,15 @@ def build_snapshot(
     sampling: SamplingConfig,
     created_at: datetime,
     storage: ResponseStorage = ResponseStorage.FULL,
+    shard: Shard | None = None,
 ) -> Snapshot:
     snapshot = Snapshot(
         tool_version=__version__,
         created_at=created_at,
         model=model,
-        suite=SuiteInfo(name=suite.name, hash=suite.hash, cases=len(suite.cases)),
+        suite=SuiteInfo(
+            name=suite.name, hash=suite.hash, cases=len(suite.cases), shard=str(shard) if shard else None
+        ),
         judge=judge_id,
         sampling=sampling,
         results=tuple(results),

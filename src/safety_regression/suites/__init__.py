@@ -2,7 +2,7 @@
 
 from safety_regression.suites.categories import BUILTIN_CATEGORIES, builtin_weight
 from safety_regression.suites.loader import load_suite
-from safety_regression.suites.model import Case, Difficulty, Expect, Message, Suite
+from safety_regression.suites.model import Case, Difficulty, Expect, Message, Shard, Suite
 
 __all__ = [
     "BUILTIN_CATEGORIES",
@@ -10,6 +10,7 @@ __all__ = [
     "Difficulty",
     "Expect",
     "Message",
+    "Shard",
     "Suite",
     "builtin_weight",
     "load_suite",

@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from safety_regression.suites.checks import Check
 
@@ -107,6 +107,48 @@ class Case(BaseModel):
         return _sha256_json(payload)[:16]
 
 
+class Shard(BaseModel):
+    """One of ``count`` disjoint parts of a suite, for spreading a run over CI runners.
+
+    A case belongs to the shard its id hashes to, so the split is stable: the same case
+    lands in the same shard on every runner, whatever the suite's order or version.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(ge=1)
+    """1-based."""
+    count: int = Field(ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _index_in_range(self) -> Shard:
+        if self.index > self.count:
+            raise ValueError(f"shard {self.index} of {self.count} does not exist")
+        return self
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"2/4"`` -> the second of four shards."""
+        index, separator, count = text.partition("/")
+        if not separator or not index.isdigit() or not count.isdigit():
+            raise ValueError(f"{text!r} is not I/N (for example 2/4)")
+        try:
+            return cls(index=int(index), count=int(count))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise ValueError(
+                f"{text}: {where + ' ' if where else ''}{problem['msg'].removeprefix('Value error, ')}"
+            ) from None
+
+    def holds(self, case_id: str) -> bool:
+        bucket = int(hashlib.sha256(case_id.encode("utf-8")).hexdigest()[:12], 16) % self.count
+        return bucket == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
 class Suite(BaseModel):
     """An ordered, validated set of cases with a content hash as its version."""
 
@@ -126,6 +168,10 @@ class Suite(BaseModel):
 
     def categories(self) -> list[str]:
         return sorted({case.category for case in self.cases})
+
+    def cases_in(self, shard: Shard | None) -> tuple[Case, ...]:
+        """The cases of one shard, in suite order; all of them without a shard."""
+        return self.cases if shard is None else tuple(case for case in self.cases if shard.holds(case.id))
 
 
 def _sha256_json(value: object) -> str:

@@ -1,0 +1,83 @@
+"""merge and merge-snapshots: put a run spread over CI runners back together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from safety_regression.cli.console import exit_code, info
+from safety_regression.cli.gate_commands import now, out_option, show, with_environment
+from safety_regression.config import Config, load_config
+from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_outputs
+from safety_regression.pipeline import compare_snapshots
+from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots, save_snapshot
+
+
+def _merged(paths: list[Path]) -> Snapshot:
+    return merge_snapshots([(str(path), load_snapshot(path)) for path in paths])
+
+
+@click.command()
+@click.argument(
+    "shard_dirs",
+    metavar="SHARD_DIR...",
+    nargs=-1,
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@out_option("safety-report", "Folder for the merged snapshots and the reports.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Gate config whose gate, judge and report settings apply [default: built-in defaults].",
+)
+def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None) -> int:
+    """Merge the outputs of `run --shard I/N` and gate the whole suite."""
+    config = load_config(config_path) if config_path else Config()
+    reference = _merged([folder / REFERENCE_SNAPSHOT for folder in shard_dirs])
+    candidate = _merged([folder / FINETUNED_SNAPSHOT for folder in shard_dirs])
+    gate_run = with_environment(
+        lambda env: compare_snapshots(
+            reference, candidate, config, env, ("merged reference", "merged candidate")
+        ),
+        quiet=True,
+        use_cache=True,
+    )
+    for note in gate_run.notes:
+        info(note)
+    written = write_outputs(
+        out_dir, gate_run.result, gate_run.reference, gate_run.candidate, config.report, now()
+    )
+    show(
+        f"merged {len(shard_dirs)} shards of {candidate.suite.name} ({candidate.suite.hash})",
+        gate_run.result,
+        written,
+    )
+    return int(exit_code(gate_run.result))
+
+
+@click.command("merge-snapshots")
+@click.argument(
+    "snapshots",
+    metavar="SNAPSHOT...",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the merged snapshot (for example the baseline to commit).",
+)
+def merge_snapshot_files(snapshots: tuple[Path, ...], output: Path) -> int:
+    """Merge shard snapshots of one model (from `baseline --shard I/N`) into one."""
+    merged = _merged(list(snapshots))
+    save_snapshot(merged, output)
+    click.echo(
+        f"merged {len(snapshots)} shards: {len(merged.results)} results for {merged.model.model} -> {output}"
+    )
+    return 0
