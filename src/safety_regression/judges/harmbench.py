@@ -8,14 +8,14 @@ fine-tuned on another wording may do better with a server-side template of its o
 
 from __future__ import annotations
 
-from safety_regression.endpoints.base import ChatRequest, Endpoint
+from safety_regression.endpoints.base import ChatRequest
 from safety_regression.judges.base import Judgement, Label
 from safety_regression.judges.llm import (
     JUDGE_SEED,
+    ModelJudge,
     UnusableVerdict,
     Verdict,
     ask_for_verdict,
-    check_attempts,
     empty_response_judgement,
     excerpt,
     resend_with_next_seed,
@@ -28,14 +28,8 @@ _MAX_TOKENS = 8
 _ANSWERS = {"yes": Label.COMPLIANCE, "no": Label.REFUSAL}
 
 
-class HarmBenchJudge:
-    def __init__(self, endpoint: Endpoint, max_attempts: int = 3) -> None:
-        self._endpoint = endpoint
-        self._max_attempts = check_attempts(max_attempts)
-
-    @property
-    def id(self) -> str:
-        return f"harmbench/1:{self._endpoint.model}"
+class HarmBenchJudge(ModelJudge):
+    KIND = "harmbench/1"
 
     async def judge(self, case: Case, response: str) -> Judgement:
         if not response.strip():

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import re
 
-from safety_regression.endpoints.base import ChatRequest, Endpoint
+from safety_regression.endpoints.base import ChatRequest
 from safety_regression.judges.base import Judgement, Label
 from safety_regression.judges.llm import (
     JUDGE_SEED,
+    ModelJudge,
     UnusableVerdict,
     Verdict,
     ask_for_verdict,
-    check_attempts,
     empty_response_judgement,
     excerpt,
     resend_with_next_seed,
@@ -58,14 +58,8 @@ _CODE = re.compile(r"S[0-9]{1,2}", re.IGNORECASE)
 _MAX_TOKENS = 32
 
 
-class LlamaGuardJudge:
-    def __init__(self, endpoint: Endpoint, max_attempts: int = 3) -> None:
-        self._endpoint = endpoint
-        self._max_attempts = check_attempts(max_attempts)
-
-    @property
-    def id(self) -> str:
-        return f"llama_guard/1:{self._endpoint.model}"
+class LlamaGuardJudge(ModelJudge):
+    KIND = "llama_guard/1"
 
     async def judge(self, case: Case, response: str) -> Judgement:
         if not response.strip():

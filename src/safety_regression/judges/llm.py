@@ -131,13 +131,11 @@ def resend_with_next_seed(request: ChatRequest, reply: str, problem: str, attemp
     return request.model_copy(update={"seed": JUDGE_SEED + attempt})
 
 
-class LLMJudge:
-    """A chat model labels each response by the rubric in ``prompts.LLM_RUBRIC``.
+class ModelJudge:
+    """A judge backed by a model endpoint; its id names the judge kind, version and model."""
 
-    The model answers ``{"label": ..., "depth": ..., "reason": ...}``. When the answer
-    cannot be parsed, the judge shows the model its reply and what was wrong with it and
-    asks again.
-    """
+    KIND: str
+    """``llm/1``, ``llama_guard/1``...: bump the version when the prompt or parsing changes."""
 
     def __init__(self, endpoint: Endpoint, max_attempts: int = 3) -> None:
         self._endpoint = endpoint
@@ -145,7 +143,18 @@ class LLMJudge:
 
     @property
     def id(self) -> str:
-        return f"llm/1:{self._endpoint.model}"
+        return f"{self.KIND}:{self._endpoint.model}"
+
+
+class LLMJudge(ModelJudge):
+    """A chat model labels each response by the rubric in ``prompts.LLM_RUBRIC``.
+
+    The model answers ``{"label": ..., "depth": ..., "reason": ...}``. When the answer
+    cannot be parsed, the judge shows the model its reply and what was wrong with it and
+    asks again.
+    """
+
+    KIND = "llm/1"
 
     async def judge(self, case: Case, response: str) -> Judgement:
         if not response.strip():
