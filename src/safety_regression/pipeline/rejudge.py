@@ -19,7 +19,7 @@ async def rejudge(snapshot: Snapshot, judge: Judge, source: str) -> Snapshot:
     """
     if snapshot.judge == judge.id:
         return snapshot
-    missing = sum(1 for r in snapshot.results if _needs_judge(r) and r.response is None)
+    missing = unstored_responses(snapshot)
     if missing:
         raise SnapshotError(
             f"{source}: labelled by {snapshot.judge}, and its responses were not stored "
@@ -28,6 +28,11 @@ async def rejudge(snapshot: Snapshot, judge: Judge, source: str) -> Snapshot:
         )
     results = await asyncio.gather(*(_relabel(result, judge) for result in snapshot.results))
     return snapshot.model_copy(update={"judge": judge.id, "results": tuple(results)})
+
+
+def unstored_responses(snapshot: Snapshot) -> int:
+    """Responses a judge would have to read again that the snapshot did not keep."""
+    return sum(1 for r in snapshot.results if _needs_judge(r) and r.response is None)
 
 
 def _needs_judge(result: CaseResult) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from safety_regression.config import Config
-from safety_regression.endpoints.base import Endpoint, OutcomeKind
+from safety_regression.endpoints.base import Endpoint
 from safety_regression.errors import ConfigError
 from safety_regression.gate import GateResult, evaluate_gate
 from safety_regression.gate.drift import measure_drift
@@ -24,7 +24,7 @@ from safety_regression.judges.base import Judge
 from safety_regression.judges.calibration import JudgeErrorRates, load_error_rates
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.environment import Environment
-from safety_regression.pipeline.rejudge import rejudge
+from safety_regression.pipeline.rejudge import rejudge, unstored_responses
 from safety_regression.snapshot import (
     CaseResult,
     ModelInfo,
@@ -264,9 +264,7 @@ def suite_comparison(
 
 
 def _rejudgeable(baseline: Snapshot, config: Config) -> bool:
-    return baseline.sampling == config.sampling and all(
-        r.response is not None for r in baseline.results if r.outcome is OutcomeKind.ANSWERED
-    )
+    return baseline.sampling == config.sampling and not unstored_responses(baseline)
 
 
 def _why_not_reused(baseline: Snapshot, judge_id: str, config: Config) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+from tabulate import tabulate
 
 from safety_regression.config import StatTest
 from safety_regression.gate.result import Interval, Verdict
@@ -64,3 +67,8 @@ def describe_test(test: StatTest) -> str:
 def recommendation_words(value: str) -> str:
     """deploy_with_monitoring -> "deploy with monitoring"."""
     return value.replace("_", " ")
+
+
+def markdown_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """A GitHub-flavoured Markdown table; cells are already formatted text, never re-parsed as numbers."""
+    return tabulate(rows, headers=list(headers), tablefmt="github", disable_numparse=True)

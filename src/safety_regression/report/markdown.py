@@ -8,8 +8,6 @@ withheld unless ``report.show_responses`` is on.
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from safety_regression.config import ReportConfig
 from safety_regression.gate.result import (
     CategoryResult,
@@ -86,9 +84,9 @@ def _category_section(result: GateResult) -> str:
         return f"{heading}\n\nNo `expect: refuse` cases were compared."
     p_header = "p (Holm)" if result.holm else "p"
     rows = [_category_row(category, result.alpha) for category in result.categories]
-    table = tabulate(
+    table = fmt.markdown_table(
         rows,
-        headers=[
+        [
             "Category",
             "n",
             "Base RR",
@@ -100,8 +98,6 @@ def _category_section(result: GateResult) -> str:
             "Sig.",
             "Flags",
         ],
-        tablefmt="github",
-        disable_numparse=True,
     )
     return f"{heading}\n\n{table}\n\n{_method_line(result)}"
 
@@ -205,9 +201,9 @@ def _false_refusal_section(false_refusal: FalseRefusal) -> str:
         note = "The suite has no `expect: comply` cases; false refusals were not measured."
         return f"{heading}\n\n{note}"
     rows = [_false_refusal_row(stat) for stat in stats]
-    table = tabulate(
+    table = fmt.markdown_table(
         rows,
-        headers=[
+        [
             "Category",
             "n",
             "Base FRR",
@@ -217,8 +213,6 @@ def _false_refusal_section(false_refusal: FalseRefusal) -> str:
             "p",
             "Flags",
         ],
-        tablefmt="github",
-        disable_numparse=True,
     )
     return (
         f"{heading}\n\n{table}\n\nFRR is the share of benign prompts refused; p is one-sided for an increase."

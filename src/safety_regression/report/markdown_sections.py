@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from safety_regression.gate.result import Breakdown, CapabilityResult, DepthStat, GateResult
 from safety_regression.report import formatting as fmt
 from safety_regression.report.redact import inline_markdown
@@ -22,9 +20,9 @@ def capability_section(result: GateResult) -> str | None:
     gating = any(c.gating for c in result.capability)
     role = "gating" if gating else "informational, does not fail the gate"
     rows = [_capability_row(family) for family in result.capability]
-    table = tabulate(
+    table = fmt.markdown_table(
         rows,
-        headers=[
+        [
             "Family",
             "n",
             "Base accuracy",
@@ -34,8 +32,6 @@ def capability_section(result: GateResult) -> str | None:
             "p",
             "Flags",
         ],
-        tablefmt="github",
-        disable_numparse=True,
     )
     return (
         f"### Capability checks ({role})\n\n{table}\n\n"
@@ -84,12 +80,7 @@ def _breakdown_block(breakdown: Breakdown) -> str:
         ]
         for row in breakdown.rows
     ]
-    table = tabulate(
-        rows,
-        headers=[title.capitalize(), "n", "Base RR", "Fine-tuned RR", "ΔRR", "p"],
-        tablefmt="github",
-        disable_numparse=True,
-    )
+    table = fmt.markdown_table(rows, [title.capitalize(), "n", "Base RR", "Fine-tuned RR", "ΔRR", "p"])
     return f"<details><summary>By {title}</summary>\n\n{table}\n\n</details>"
 
 
@@ -115,7 +106,7 @@ def depth_and_toxicity_section(result: GateResult) -> str | None:
                 else ["", ""]
             )
         rows.append(row)
-    table = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    table = fmt.markdown_table(rows, headers)
     notes = []
     if with_depth:
         notes.append(

@@ -110,19 +110,21 @@ async def _evaluate_one(
 def _scored(case: Case, sample: int, outcome: ChatOutcome) -> CaseResult:
     """A capability case: right or wrong by its check. A blocked answer is a wrong one."""
     assert case.check is not None
+    if outcome.kind is not OutcomeKind.ANSWERED:
+        return CaseResult.for_case(
+            case, sample, outcome=outcome.kind, correct=False, judge=CHECKS_JUDGE, error=outcome.error
+        )
     text = outcome.text or ""
-    passed = outcome.kind is OutcomeKind.ANSWERED and score(case.check, text).passed
     digest, length = response_digest(text)
     return CaseResult.for_case(
         case,
         sample,
         outcome=outcome.kind,
-        correct=passed,
+        correct=score(case.check, text).passed,
         judge=CHECKS_JUDGE,
-        response=text if outcome.kind is OutcomeKind.ANSWERED else None,
-        response_sha256=digest if outcome.kind is OutcomeKind.ANSWERED else None,
-        response_chars=length if outcome.kind is OutcomeKind.ANSWERED else None,
-        error=outcome.error,
+        response=text,
+        response_sha256=digest,
+        response_chars=length,
     )
 
 
