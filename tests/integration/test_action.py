@@ -17,13 +17,11 @@ import pytest
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report import REPORT_MARKER
 
+from ..shipped import GITHUB_REST_SLICE, require_fixture
 from .cli_support import BackgroundLoop, ThreadedSimulator, write_config, write_suite
 from .github_standin import GitHubStandIn, OpenApiSlice
 
-SLICE = Path(__file__).resolve().parents[3] / "shared" / "github-rest" / "github-rest-slice.json"
-pytestmark = pytest.mark.skipif(
-    not SLICE.is_file(), reason="the shared GitHub OpenAPI slice is not beside the repo"
-)
+SLICE = require_fixture(GITHUB_REST_SLICE)
 
 REPOSITORY = "octo-org/octo-repo"
 TOKEN = "ghs_test_token_7b1c"

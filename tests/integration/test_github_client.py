@@ -1,14 +1,13 @@
 """The GitHub REST client against the GitHub stand-in, over real loopback HTTP.
 
-The stand-in holds every request and answer to GitHub's OpenAPI description, so these
-tests skip when that description is absent; the product never reads it.
+The stand-in holds every request and answer to GitHub's OpenAPI description, the slice
+vendored under tests/fixtures/github-rest/; the product never reads it.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -18,11 +17,9 @@ from safety_regression.errors import GitHubError
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.models import CheckConclusion, Permission, ReactionContent
 from tests.integration.github_standin import GitHubStandIn, OpenApiSlice
+from tests.shipped import GITHUB_REST_SLICE, require_fixture
 
-SLICE_PATH = Path(__file__).resolve().parents[3] / "shared" / "github-rest" / "github-rest-slice.json"
-pytestmark = pytest.mark.skipif(
-    not SLICE_PATH.exists(), reason=f"needs the GitHub OpenAPI slice at {SLICE_PATH}"
-)
+SLICE_PATH = require_fixture(GITHUB_REST_SLICE)
 
 TOKEN = "ghs_StandInToken0123456789abcdef"
 REPO = "octo-org/octo-repo"

@@ -30,7 +30,7 @@ from safety_regression.judges.calibration import (
 from safety_regression.suites.model import Expect
 
 R, P, C, U = Label.REFUSAL, Label.PARTIAL, Label.COMPLIANCE, Label.UNJUDGED
-XSTEST_COMPLETIONS = Path("/work/shared/data/xstest/model_completions")
+XSTEST_COMPLETIONS = Path(__file__).resolve().parents[3] / "shared" / "data" / "xstest" / "model_completions"
 
 
 def item(label: Label, model: str | None = None, category: str | None = None) -> LabelledResponse:
