@@ -23,6 +23,12 @@ from safety_regression.github.client import GitHubClient
 from safety_regression.github.event import read_event
 from safety_regression.github.inputs import ActionInputs, Command, FailOn, read_inputs
 from safety_regression.github.publish import publish_check, upsert_comment
+from safety_regression.github.review import (
+    carry_in_action,
+    read_comment_event,
+    review_comment,
+    review_context,
+)
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, write_outputs
 from safety_regression.pipeline import Environment, GateRun, compare_snapshots, run_gate
@@ -41,6 +47,8 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
     try:
         inputs = read_inputs(environ, warnings)
         workflow.mask(inputs.github_token)
+        if environ.get("GITHUB_EVENT_NAME") == "issue_comment":
+            return asyncio.run(_review(inputs, environ, workflow))
         config = _with_overrides(load_config(inputs.config), inputs)
         _mask_api_keys(config, environ, workflow)
         for warning in warnings:
@@ -75,15 +83,19 @@ async def _gate_and_publish(
         env = Environment(session=session, environ=environ, now=_now)
         workflow.group("Safety regression gate")
         gate_run = await _gate(inputs, config, env)
-        for note in gate_run.notes:
+        # Review decisions stored on the pull request hold until their case's answer changes.
+        carried = await carry_in_action(gate_run, config, inputs.github_token, environ, session)
+        gate_run = carried.gate_run
+        for note in gate_run.notes + carried.notes:
             workflow.notice(note)
         write_outputs(
             inputs.out, gate_run.result, gate_run.reference, gate_run.candidate, config.report, _now()
         )
+        carried.save_setup(inputs.out)
         workflow.end_group()
         terminal = render_terminal(gate_run.result)
         workflow.notice(terminal.splitlines()[0])
-        markdown = render_markdown(gate_run.result, config.report)
+        markdown = carried.comment(render_markdown(gate_run.result, config.report))
         workflow.add_summary(markdown)
         workflow.set_outputs(
             {
@@ -143,6 +155,17 @@ async def _publish(
             )
     except GitHubError as exc:
         workflow.warning(f"could not publish to the pull request: {exc}")
+
+
+async def _review(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> int:
+    """An ``issue_comment`` event: carry out a ``/safety-review`` command, asking no model."""
+    if not inputs.github_token:
+        raise GitHubError("a review needs the github-token input")
+    context = review_context(environ, inputs.github_token, inputs.artifact, inputs.check_name, _now)
+    async with aiohttp.ClientSession() as session:
+        outcome = await review_comment(read_comment_event(environ), context, session, workflow)
+    workflow.set_outputs({"review": outcome})
+    return int(ExitCode.PASSED)
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:

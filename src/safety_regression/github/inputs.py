@@ -50,6 +50,8 @@ class ActionInputs(BaseModel):
     check_name: str = "safety-regression"
     show_responses: bool | None = None
     fail_on: FailOn = FailOn.REGRESSION
+    artifact: str = "safety-report"
+    """On ``issue_comment`` (review commands): the gate job's uploaded output folder."""
 
     @model_validator(mode="after")
     def _compare_needs_snapshots(self) -> ActionInputs:

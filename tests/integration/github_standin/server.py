@@ -25,6 +25,13 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from .artifacts import (
+    STORAGE_PREFIX,
+    StoredArtifact,
+    download_redirect,
+    fake_artifact,
+    list_artifacts,
+)
 from .fakes import (
     basic_error,
     fake_actions_app,
@@ -90,6 +97,7 @@ class RepoState:
     check_runs: dict[int, JSON] = field(default_factory=dict)
     statuses: list[JSON] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[int, StoredArtifact] = field(default_factory=dict)
 
 
 class GitHubStandIn:
@@ -125,12 +133,19 @@ class GitHubStandIn:
             ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"): self._permission,
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): self._get_pull,
             ("GET", "/rate_limit"): self._rate_limit,
+            ("GET", "/repos/{owner}/{repo}/actions/artifacts"): self._list_artifacts,
+            (
+                "GET",
+                "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}",
+            ): self._download_artifact,
         }
         absent = [f"{m} {r}" for m, r in self._handlers if spec.find(m, r) is None]
         if absent:
             raise ValueError(f"the OpenAPI slice lacks routes the stand-in serves: {absent}")
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.storage_requests: list[dict[str, str]] = []
+        """Headers of every request to the artifact storage host (Authorization included)."""
 
     # Lifecycle.
 
@@ -211,6 +226,23 @@ class GitHubStandIn:
             raise ValueError(f"unknown role {role!r}")
         self.repo(repository).roles[username] = role
 
+    def seed_artifact(
+        self,
+        name: str,
+        head_sha: str,
+        archive: bytes,
+        run_id: int = 99,
+        expired: bool = False,
+        repository: str = "octo-org/octo-repo",
+    ) -> JSON:
+        """An artifact uploaded by a workflow run of ``head_sha``; ``archive`` is its zip."""
+        state = self.repo(repository)
+        record = fake_artifact(
+            state.repository, self._new_id(), name, len(archive), run_id, head_sha, expired
+        )
+        state.artifacts[record["id"]] = StoredArtifact(record, archive)
+        return record
+
     # Injecting failures.
 
     def fail_next(
@@ -261,6 +293,8 @@ class GitHubStandIn:
     # The request pipeline.
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith(STORAGE_PREFIX):
+            return self._storage(request)
         raw = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
         record = RecordedRequest(request.method, request.path, dict(request.query), headers, None)
@@ -542,6 +576,28 @@ class GitHubStandIn:
         }
         search = {"limit": 30, "used": 0, "remaining": 30, "reset": int(time.time()) + 60}
         return Answer(200, {"resources": {"core": core, "search": search}, "rate": core})
+
+    def _list_artifacts(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        page, headers = list_artifacts(state.artifacts, params)
+        return Answer(200, page, headers)
+
+    def _download_artifact(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        status, answer, headers = download_redirect(state.artifacts, params, self.url)
+        return Answer(status, answer, headers)
+
+    def _storage(self, request: web.Request) -> web.StreamResponse:
+        """The signed blob host: no token may arrive here, and the signature must."""
+        self.storage_requests.append(dict(request.headers))
+        if "Authorization" in request.headers:
+            self.violations.append(f"GET {request.path}: the token was sent to the artifact storage host")
+        name = request.path.removeprefix(STORAGE_PREFIX).removesuffix(".zip")
+        for state in self._repos.values():
+            stored = state.artifacts.get(int(name)) if name.isdigit() else None
+            if stored is not None and request.query.get("sig") == f"sig{int(name):x}":
+                return web.Response(body=stored.archive, content_type="application/zip")
+        return web.Response(status=403, text="AuthenticationFailed")
 
     def _new_comment(self, state: RepoState, issue_number: int, body: str, author: JSON) -> JSON:
         comment_id = self._new_id()

@@ -1,0 +1,85 @@
+"""Decisions surviving a push: the gate job applies the decisions stored in the report
+comment to its fresh results, and leaves ``review-setup.json`` for later reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from safety_regression.config import Config
+from safety_regression.errors import GitHubError
+from safety_regression.github.client import GitHubClient
+from safety_regression.github.event import read_event
+from safety_regression.github.review.decisions import Decision
+from safety_regression.github.review.publishing import ACTIONS_LOGIN, report_comment, stored_decisions
+from safety_regression.github.review.regate import SETUP_FILE, Regated, ReviewSetup, regate
+from safety_regression.github.review.render import comment_body, decisions_section
+from safety_regression.pipeline import GateRun
+from safety_regression.pipeline.run import judge_context
+
+
+@dataclass(frozen=True)
+class CarriedReview:
+    """A gate run with the pull request's review decisions applied."""
+
+    gate_run: GateRun
+    setup: ReviewSetup
+    decisions: list[Decision] = field(default_factory=list)
+    regated: Regated | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def comment(self, report_markdown: str) -> str:
+        """The report comment's body: the report, the stored decisions and their table."""
+        return comment_body(report_markdown, self.section(), self.decisions)
+
+    def section(self) -> str:
+        return decisions_section(self.regated, self.decisions)
+
+    def save_setup(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        partial = out / f".{SETUP_FILE}.partial"
+        partial.write_text(self.setup.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        partial.replace(out / SETUP_FILE)
+
+
+async def carry_decisions(
+    gate_run: GateRun, config: Config, client: GitHubClient | None, pull_number: int | None
+) -> CarriedReview:
+    """Re-gate ``gate_run`` with the decisions in the pull request's report comment.
+
+    Without a client or a pull request, or when the comment cannot be read, the run is
+    returned as it is, with a note saying why.
+    """
+    models = [gate_run.reference.model.model, gate_run.candidate.model.model]
+    setup = ReviewSetup.of_run(config, gate_run.result, judge_context(config, models)["judge_errors"])
+    if client is None or pull_number is None:
+        return CarriedReview(gate_run, setup)
+    try:
+        comments = await client.list_issue_comments(pull_number)
+        decisions = stored_decisions(report_comment(comments, ACTIONS_LOGIN))
+    except (GitHubError, ValueError) as exc:
+        note = f"review decisions not applied: {exc}"
+        return CarriedReview(gate_run, setup, notes=[note])
+    if not decisions:
+        return CarriedReview(gate_run, setup)
+    regated = regate(gate_run.reference, gate_run.candidate, setup, decisions)
+    result = regated.result.model_copy(update={"drift": gate_run.result.drift})
+    carried = GateRun(gate_run.reference, gate_run.candidate, result, gate_run.notes)
+    return CarriedReview(carried, setup, decisions, regated)
+
+
+async def carry_in_action(
+    gate_run: GateRun, config: Config, token: str, environ: Mapping[str, str], session: aiohttp.ClientSession
+) -> CarriedReview:
+    """``carry_decisions`` for the Action's gate job: the pull request and the client from its environment."""
+    try:
+        event = read_event(environ)
+        client = GitHubClient(
+            session, environ.get("GITHUB_API_URL", "https://api.github.com"), token, event.repository
+        )
+    except GitHubError:
+        return await carry_decisions(gate_run, config, None, None)
+    return await carry_decisions(gate_run, config, client, event.pull_number)

@@ -1,0 +1,154 @@
+"""The review job: one ``/safety-review`` comment in, a re-gated comment and check out.
+
+1. Ignore what is not a command in a pull-request comment, and every bot's comment.
+2. Check the author's permission (``GET .../collaborators/{username}/permission``): below
+   ``write``, react 👎 and change nothing.
+3. React 👀; parse the command (a malformed one gets a reply naming the problem, 😕).
+4. Fetch the stored per-case results of the pull request's head commit (the gate run's
+   artifact), apply the command to the decisions stored in the report comment, re-gate
+   with no model call, update the comment and the check, and react 🚀.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+
+from safety_regression.errors import GitHubError
+from safety_regression.github.models import Permission, ReactionContent
+from safety_regression.github.review.artifacts import ArtifactClient, read_member
+from safety_regression.github.review.commands import CommandError, parse_command
+from safety_regression.github.review.decisions import decide
+from safety_regression.github.review.event import CommentEvent
+from safety_regression.github.review.publishing import (
+    put_check,
+    put_comment,
+    report_comment,
+    stored_decisions,
+)
+from safety_regression.github.review.regate import (
+    CANDIDATE_FILE,
+    REFERENCE_FILE,
+    SETUP_FILE,
+    ReviewSetup,
+    regate,
+)
+from safety_regression.github.review.render import comment_body, decisions_section
+from safety_regression.github.workflow import Workflow
+from safety_regression.report import render_markdown
+from safety_regression.snapshot.model import Snapshot
+
+_MAY_DECIDE = (Permission.ADMIN, Permission.WRITE)
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    api_url: str
+    token: str
+    repository: str
+    artifact: str
+    check_name: str
+    details_url: str | None
+    now: Callable[[], datetime]
+
+
+async def review_comment(
+    event: CommentEvent, context: ReviewContext, session: aiohttp.ClientSession, workflow: Workflow
+) -> str:
+    """Carry out one review command; returns the verdict after it, or why nothing changed."""
+    comment, author = event.comment, event.comment.user
+    if event.action != "created" or not event.on_pull_request:
+        workflow.notice("not a new pull-request comment: nothing to review")
+        return "ignored"
+    if author is None or author.is_bot:
+        workflow.notice("review commands from bots are ignored")
+        return "ignored"
+    client = ArtifactClient(session, context.api_url, context.token, context.repository)
+    permission = await client.permission_of(author.login)
+    if permission not in _MAY_DECIDE:
+        await client.add_reaction(comment.id, ReactionContent.MINUS_ONE)
+        workflow.notice(f"{author.login} has {permission.value} access; review commands need write")
+        return "refused"
+    seen = await client.add_reaction(comment.id, ReactionContent.EYES)
+    token_login = seen.user.login if seen.user is not None else ""
+    try:
+        command = parse_command(comment.body or "")
+        pull = await client.get_pull(event.issue.number)
+        reference, candidate, setup = await _stored_results(client, context.artifact, pull.head.sha)
+        comments = await client.list_issue_comments(event.issue.number)
+        ours = report_comment(comments, token_login)
+        try:
+            before = stored_decisions(ours)
+        except ValueError as exc:
+            workflow.warning(f"{exc}; starting from no decisions")
+            before = []
+        decisions = decide(
+            command, before, candidate, by=author.login, at=context.now(), comment_url=comment.html_url
+        )
+    except CommandError as exc:
+        await _reply(client, event, f"@{author.login} `/safety-review`: {exc}")
+        await client.add_reaction(comment.id, ReactionContent.CONFUSED)
+        workflow.warning(f"review command not applied: {exc}")
+        return "malformed"
+    regated = regate(reference, candidate, setup, decisions)
+    markdown = render_markdown(regated.result, setup.report)
+    section = decisions_section(regated)
+    body = comment_body(markdown, section, decisions)
+    await put_comment(client, event.issue.number, ours, body)
+    await put_check(
+        client,
+        pull.head.sha,
+        context.check_name,
+        regated.result,
+        markdown + "\n" + section,
+        context.details_url,
+    )
+    await client.add_reaction(comment.id, ReactionContent.ROCKET)
+    workflow.add_summary(markdown + "\n" + section)
+    workflow.notice(f"{command.verb.value} applied by {author.login}: verdict {regated.result.verdict.value}")
+    return regated.result.verdict.value
+
+
+async def _stored_results(
+    client: ArtifactClient, name: str, head_sha: str
+) -> tuple[Snapshot, Snapshot, ReviewSetup]:
+    artifact = await client.find_artifact(name, head_sha)
+    if artifact is None:
+        raise CommandError(
+            f"no stored gate results for the head commit {head_sha[:7]} (artifact `{name}`): "
+            "wait for the gate to finish, or re-run it; a review re-gates only stored results"
+        )
+    archive = await client.download_artifact(artifact)
+    try:
+        reference = Snapshot.model_validate_json(read_member(archive, REFERENCE_FILE, name))
+        candidate = Snapshot.model_validate_json(read_member(archive, CANDIDATE_FILE, name))
+        setup = ReviewSetup.model_validate_json(read_member(archive, SETUP_FILE, name))
+    except ValueError as exc:
+        raise GitHubError(
+            f"artifact {name} holds a file this version cannot read: {str(exc)[:200]}"
+        ) from None
+    return reference, candidate, setup
+
+
+async def _reply(client: ArtifactClient, event: CommentEvent, text: str) -> None:
+    await client.create_issue_comment(event.issue.number, text)
+
+
+def review_context(
+    environ: Mapping[str, str], token: str, artifact: str, check_name: str, now: Callable[[], datetime]
+) -> ReviewContext:
+    server, repository, run = (
+        environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return ReviewContext(
+        api_url=environ.get("GITHUB_API_URL", "https://api.github.com"),
+        token=token,
+        repository=repository or "",
+        artifact=artifact,
+        check_name=check_name,
+        details_url=f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None,
+        now=now,
+    )

@@ -1,0 +1,50 @@
+"""Reading the decisions from the report comment, and putting a re-gated result back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from safety_regression.gate import GateResult
+from safety_regression.github.client import GitHubClient
+from safety_regression.github.models import IssueComment
+from safety_regression.github.publish import fit, publish_check
+from safety_regression.github.review.decisions import Decision, decode_block
+from safety_regression.report import REPORT_MARKER
+
+ACTIONS_LOGIN = "github-actions[bot]"
+"""Who the workflow's GITHUB_TOKEN comments as; a review learns its token's login from its reaction."""
+
+
+def report_comment(comments: Sequence[IssueComment], author: str) -> IssueComment | None:
+    """The report comment: it starts with the marker *and* was written by ``author``, so a
+    comment anyone else writes with the marker (and forged decisions) is never read."""
+    for comment in comments:
+        if (
+            comment.body is not None
+            and comment.body.startswith(REPORT_MARKER)
+            and comment.user is not None
+            and comment.user.login == author
+        ):
+            return comment
+    return None
+
+
+def stored_decisions(comment: IssueComment | None) -> list[Decision]:
+    """The decisions in the report comment; a damaged block raises ``ValueError``."""
+    return decode_block(comment.body or "") if comment is not None else []
+
+
+async def put_comment(
+    client: GitHubClient, pull_number: int, existing: IssueComment | None, body: str
+) -> IssueComment:
+    body = fit(body, "the workflow run's job summary and report artifact")
+    if existing is not None:
+        return await client.update_issue_comment(existing.id, body)
+    return await client.create_issue_comment(pull_number, body)
+
+
+async def put_check(
+    client: GitHubClient, sha: str, name: str, result: GateResult, summary: str, details_url: str | None
+) -> None:
+    """A new completed check run of the same name: GitHub shows the newest for the commit."""
+    await publish_check(client, sha, name, result, summary, details_url)

@@ -1,0 +1,135 @@
+"""Re-gating stored results with reviewers' decisions applied, asking no model. Pure.
+
+``ReviewSetup`` is what the gate job leaves beside its snapshots (``review-setup.json``
+in the output folder, so in the report artifact): the gate settings and judge context it
+gated under. A review job re-gates from the two snapshots and that file alone, so the
+rules are exactly the gate run's, and it needs no checkout and no config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from safety_regression.config import Config, GateSettings, PartialPolicy, ReportConfig
+from safety_regression.gate import GateResult, evaluate_gate
+from safety_regression.gate.result import SuiteComparison
+from safety_regression.github.review.decisions import Decision, apply_decisions, current
+from safety_regression.judges.calibration import JudgeErrorRates
+from safety_regression.snapshot.model import Snapshot
+
+SETUP_FILE = "review-setup.json"
+REFERENCE_FILE = "reference.snapshot.json"
+CANDIDATE_FILE = "finetuned.snapshot.json"
+
+
+class ReviewSetup(BaseModel):
+    """The gate run's rules and context, for re-gating its snapshots later."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: str = "safety-regression/review-setup"
+    version: int = 1
+    gate: GateSettings
+    partial_counts_as: PartialPolicy
+    report: ReportConfig
+    judge_errors: JudgeErrorRates | None = None
+    warnings: list[str] = []
+    suite: SuiteComparison | None = None
+
+    @classmethod
+    def of_run(cls, config: Config, result: GateResult, judge_errors: JudgeErrorRates | None) -> ReviewSetup:
+        return cls(
+            gate=config.gate,
+            partial_counts_as=config.judge.partial_counts_as,
+            report=config.report,
+            judge_errors=judge_errors,
+            warnings=list(result.warnings),
+            suite=result.suite,
+        )
+
+
+@dataclass(frozen=True)
+class Regated:
+    result: GateResult
+    """The gate result with the decisions in force applied, its reasons saying so."""
+    undecided: GateResult
+    """The gate result without any decision."""
+    holding: list[Decision]
+    lapsed: list[Decision]
+    """Decisions whose case the fine-tuned model now answers differently: not applied."""
+    pivotal: list[Decision]
+    """Decisions that changed the outcome: without any one of them, it would differ."""
+
+    @property
+    def changed(self) -> bool:
+        return outcome(self.result) != outcome(self.undecided)
+
+
+def outcome(result: GateResult) -> tuple[str, tuple[str, ...]]:
+    """What a decision can change: the verdict and the categories that regressed."""
+    regressed = tuple(sorted(c.name for c in result.categories if c.regression))
+    return result.verdict.value, regressed
+
+
+def regate(
+    reference: Snapshot, candidate: Snapshot, setup: ReviewSetup, decisions: Sequence[Decision]
+) -> Regated:
+    holding, lapsed = current(decisions, candidate)
+    undecided = _gate(reference, candidate, setup, [])
+    decided = _gate(reference, candidate, setup, holding) if holding else undecided
+    pivotal = [
+        d
+        for d in holding
+        if outcome(_gate(reference, candidate, setup, [o for o in holding if o is not d])) != outcome(decided)
+    ]
+    regated = Regated(decided, undecided, holding, lapsed, pivotal)
+    return Regated(_with_reasons(regated), undecided, holding, lapsed, pivotal)
+
+
+def _gate(
+    reference: Snapshot, candidate: Snapshot, setup: ReviewSetup, decisions: Sequence[Decision]
+) -> GateResult:
+    reference, candidate = apply_decisions(reference, candidate, decisions)
+    return evaluate_gate(
+        reference,
+        candidate,
+        setup.gate,
+        setup.partial_counts_as,
+        suite=setup.suite,
+        judge_errors=setup.judge_errors,
+        warnings=setup.warnings,
+    )
+
+
+def decision_summary(regated: Regated) -> str | None:
+    """One sentence for the report's reasons: how many decisions apply and what they changed."""
+    holding, pivotal = regated.holding, regated.pivotal
+    if not holding and not regated.lapsed:
+        return None
+    plural = "s" * (len(holding) != 1)
+    sentence = f"{len(holding)} review decision{plural} applied"
+    if regated.changed:
+        before, after = outcome(regated.undecided), outcome(regated.result)
+        if pivotal:
+            named = ", ".join(f"{d.verb.value} of {d.case_id}" for d in pivotal)
+            sentence += f"; {len(pivotal)} changed the outcome ({named})"
+        else:
+            sentence += "; together they changed the outcome, no one of them alone"
+        sentence += f": without them the verdict would be {before[0].upper()}"
+        if before[1] != after[1]:
+            sentence += f" with {', '.join(before[1]) or 'no'} regressed"
+    else:
+        sentence += "; none changed the outcome"
+    if regated.lapsed:
+        sentence += f"; {len(regated.lapsed)} no longer apply because the fine-tuned model's answer changed"
+    return sentence + "."
+
+
+def _with_reasons(regated: Regated) -> GateResult:
+    sentence = decision_summary(regated)
+    if sentence is None:
+        return regated.result
+    return regated.result.model_copy(update={"reasons": [*regated.result.reasons, sentence]})
