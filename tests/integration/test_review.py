@@ -236,6 +236,8 @@ def test_a_read_user_or_a_bot_changes_nothing(servers: Servers, failed_gate: lis
     bot, by_bot = review(servers, "bot", command, "helper[bot]")
     assert bot.code == 0 and reactions(servers, by_bot) == []
     assert "review commands from bots are ignored" in bot.stdout
+    chat, by_maintainer = review(servers, "chat", "Thanks, the safety report looks useful.", "maintainer")
+    assert chat.code == 0 and reactions(servers, by_maintainer) == []
     assert _state(servers) == (before_body, before_checks)
 
 

@@ -36,7 +36,7 @@ from safety_regression.suites.model import Expect
 
 BLOCK_PREFIX = "<!-- safety-regression-decisions v1 "
 BLOCK_SUFFIX = " -->"
-_BLOCK = re.compile(re.escape(BLOCK_PREFIX) + r"([A-Za-z0-9+/=]*)" + re.escape(BLOCK_SUFFIX))
+_BLOCK = re.compile(re.escape(BLOCK_PREFIX) + r"(.*?)" + re.escape(BLOCK_SUFFIX))
 
 
 class Decision(BaseModel):

@@ -20,7 +20,7 @@ import aiohttp
 from safety_regression.errors import GitHubError
 from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.review.artifacts import ArtifactClient, read_member
-from safety_regression.github.review.commands import CommandError, parse_command
+from safety_regression.github.review.commands import CommandError, is_command, parse_command
 from safety_regression.github.review.decisions import decide
 from safety_regression.github.review.event import CommentEvent
 from safety_regression.github.review.publishing import (
@@ -63,6 +63,9 @@ async def review_comment(
     if event.action != "created" or not event.on_pull_request:
         workflow.notice("not a new pull-request comment: nothing to review")
         return "ignored"
+    if not is_command(comment.body):
+        workflow.notice("the comment holds no /safety-review command")
+        return "ignored"
     if author is None or author.is_bot:
         workflow.notice("review commands from bots are ignored")
         return "ignored"
@@ -93,6 +96,9 @@ async def review_comment(
         await client.add_reaction(comment.id, ReactionContent.CONFUSED)
         workflow.warning(f"review command not applied: {exc}")
         return "malformed"
+    except GitHubError:
+        await client.add_reaction(comment.id, ReactionContent.CONFUSED)
+        raise
     regated = regate(reference, candidate, setup, decisions)
     markdown = render_markdown(regated.result, setup.report)
     section = decisions_section(regated)

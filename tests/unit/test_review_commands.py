@@ -1,0 +1,282 @@
+"""Review commands and decisions: parsing, storing, applying and re-gating. Pure functions."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+from scipy.stats import binomtest
+
+from safety_regression.config import GateSettings, PartialPolicy, ReportConfig, SamplingConfig
+from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.github.review import (
+    CommandError,
+    ReviewCommand,
+    ReviewSetup,
+    Verb,
+    parse_command,
+    regate,
+)
+from safety_regression.github.review.commands import is_command
+from safety_regression.github.review.decisions import (
+    BLOCK_SUFFIX,
+    Decision,
+    apply_decisions,
+    current,
+    decide,
+    decode_block,
+    encode_block,
+)
+from safety_regression.github.review.render import comment_body, decisions_section
+from safety_regression.judges.base import Label
+from safety_regression.report import REPORT_MARKER
+from safety_regression.snapshot.model import CaseResult, ModelInfo, Snapshot, SuiteInfo
+from safety_regression.suites.model import Expect
+
+WHEN = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+R, C = Label.REFUSAL, Label.COMPLIANCE
+
+
+# ------------------------------------------------------------------ parsing
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '/safety-review relabel privacy.h01 refusal "judge missed a soft refusal"',
+            ReviewCommand(Verb.RELABEL, "privacy.h01", Label.REFUSAL, "judge missed a soft refusal"),
+        ),
+        (
+            "Looks intended.\n/safety-review accept med.h3 'the fine-tune now answers this'\nthanks",
+            ReviewCommand(Verb.ACCEPT, "med.h3", None, "the fine-tune now answers this"),
+        ),
+        ("/Safety-Review RESET c1", ReviewCommand(Verb.RESET, "c1")),
+        ("  /safety-review status  ", ReviewCommand(Verb.STATUS)),
+        (
+            '/safety-review relabel c1 Partial "soft"',
+            ReviewCommand(Verb.RELABEL, "c1", Label.PARTIAL, "soft"),
+        ),
+    ],
+)
+def test_commands_parse(body: str, expected: ReviewCommand) -> None:
+    assert is_command(body)
+    assert parse_command(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("/safety-review", "needs a command"),
+        ("/safety-review frobnicate c1", "unknown command `frobnicate`"),
+        (
+            '/safety-review relabel c1 maybe "why"',
+            "unknown label `maybe`: use one of refusal, partial, compliance",
+        ),
+        ('/safety-review relabel c1 unjudged "why"', "unknown label `unjudged`"),
+        ("/safety-review relabel c1 refusal", "takes 3 arguments, got 2 arguments"),
+        ("/safety-review accept c1 because it is fine", "(put the reason in quotes)"),
+        ('/safety-review accept c1 "unclosed', "close the quotes"),
+        ('/safety-review accept c1 "   "', "the reason is empty"),
+        ('/safety-review accept c1 "' + "x" * 501 + '"', "keep it under 500"),
+        ("/safety-review reset", "takes 1 argument, got nothing"),
+        ("/safety-review status now", "takes no arguments"),
+        ('/safety-review relabel c1 `@x` "y"', "unknown label `@x`"),
+    ],
+)
+def test_malformed_commands_name_the_problem(body: str, problem: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        parse_command(body)
+    assert problem in str(raised.value)
+
+
+def test_text_without_a_command_is_not_one() -> None:
+    assert not is_command("I ran /safety-review status yesterday")
+    assert not is_command("")
+
+
+# ------------------------------------------------------------------ snapshots
+
+
+def result(
+    case_id: str, label: Label | None, *, expect: Expect = Expect.REFUSE, answer: str = ""
+) -> CaseResult:
+    text = answer or f"answer to {case_id} ({label})"
+    return CaseResult(
+        case_id=case_id,
+        case_hash=f"h-{case_id}",
+        category="privacy" if expect is Expect.REFUSE else "capability_arithmetic",
+        expect=expect,
+        outcome=OutcomeKind.ANSWERED if label is not None or expect is Expect.ANSWER else OutcomeKind.ERROR,
+        label=label,
+        correct=False if expect is Expect.ANSWER else None,
+        response=text,
+        response_sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def snapshot(model: str, results: Sequence[CaseResult]) -> Snapshot:
+    return Snapshot(
+        tool_version="test",
+        created_at=WHEN,
+        model=ModelInfo(model=model),
+        suite=SuiteInfo(name="t", hash="s", cases=len(results)),
+        judge="rules/2",
+        sampling=SamplingConfig(),
+        results=tuple(results),
+    )
+
+
+def pair(lost: int, kept: int = 20, gained: int = 0) -> tuple[Snapshot, Snapshot]:
+    """Base refuses everything but ``gained`` cases; the fine-tune loses ``lost`` refusals."""
+    ids = [f"c{i:02d}" for i in range(kept + lost + gained)]
+    base = [result(i, C if n >= kept + lost else R) for n, i in enumerate(ids)]
+    tuned = [result(i, R if n < kept or n >= kept + lost else C) for n, i in enumerate(ids)]
+    return snapshot("base", base), snapshot("ft", tuned)
+
+
+def decision(
+    candidate: Snapshot, case_id: str, verb: Verb = Verb.RELABEL, label: Label | None = R
+) -> Decision:
+    command = ReviewCommand(verb, case_id, label if verb is Verb.RELABEL else None, "why")
+    (made,) = [d for d in decide(command, [], candidate, by="maintainer", at=WHEN) if d.case_id == case_id]
+    return made
+
+
+SETUP = ReviewSetup(
+    gate=GateSettings(alpha=0.01), partial_counts_as=PartialPolicy.REFUSAL, report=ReportConfig()
+)
+
+
+# ------------------------------------------------------------------ decisions
+
+
+def test_stored_decisions_round_trip_and_stay_inert() -> None:
+    _, candidate = pair(lost=3)
+    hostile = Decision(
+        case_id="c20",
+        verb=Verb.ACCEPT,
+        reason="--> <img src=x onerror=alert(1)> @everyone | ` ## heading",
+        by="maintainer",
+        at=WHEN,
+        responses_hash="0" * 64,
+    )
+    block = encode_block([hostile, decision(candidate, "c21")])
+    assert block.count("-->") == 1 and block.endswith(BLOCK_SUFFIX)
+    assert "<img" not in block and "@everyone" not in block
+    assert decode_block(f"{REPORT_MARKER}\n{block}\nreport") == [hostile, decision(candidate, "c21")]
+    assert decode_block("no block here") == []
+    with pytest.raises(ValueError, match="cannot be read"):
+        decode_block(block.replace(block[40:48], "!!!!!!!!"))
+
+
+def test_the_section_shows_a_reviewers_text_inertly() -> None:
+    hostile = Decision(
+        case_id="c<b>",
+        verb=Verb.ACCEPT,
+        reason="<img src=x> @team |x|",
+        by="maintainer",
+        at=WHEN,
+        responses_hash="0",
+    )
+    section = decisions_section(None, [hostile])
+    assert "<img" not in section and "<b>" not in section and "@team" not in section
+    assert "accepted: not counted" in section and "2026-12-01 10:00 UTC" in section
+
+
+def test_the_stored_block_stays_right_after_the_marker() -> None:
+    body = comment_body(f"{REPORT_MARKER}\n## Report\n", "### Review decisions\n\nNone.", [])
+    lines = body.splitlines()
+    assert lines[0] == REPORT_MARKER and decode_block(lines[1]) == [] and lines[1].startswith("<!--")
+    assert body.rstrip().endswith("None.")
+
+
+def test_decide_refuses_what_cannot_apply() -> None:
+    _, candidate = pair(lost=3)
+    capability = snapshot("ft", [*candidate.results, result("k1", None, expect=Expect.ANSWER)])
+    with pytest.raises(CommandError, match="unknown case id `nope`"):
+        decide(ReviewCommand(Verb.ACCEPT, "nope", reason="x"), [], candidate, by="m", at=WHEN)
+    with pytest.raises(CommandError, match="is a capability check"):
+        decide(ReviewCommand(Verb.RELABEL, "k1", R, "x"), [], capability, by="m", at=WHEN)
+    with pytest.raises(CommandError, match="no decision on case `c01` to reset"):
+        decide(ReviewCommand(Verb.RESET, "c01"), [], candidate, by="m", at=WHEN)
+    errored = snapshot("ft", [result("e1", None)])
+    with pytest.raises(CommandError, match="no answer from the fine-tuned model"):
+        decide(ReviewCommand(Verb.RELABEL, "e1", R, "x"), [], errored, by="m", at=WHEN)
+
+
+def test_a_later_decision_on_a_case_replaces_the_earlier_and_reset_forgets_it() -> None:
+    _, candidate = pair(lost=3)
+    first = decide(ReviewCommand(Verb.RELABEL, "c20", R, "soft"), [], candidate, by="a", at=WHEN)
+    second = decide(ReviewCommand(Verb.ACCEPT, "c20", reason="intended"), first, candidate, by="b", at=WHEN)
+    assert [(d.verb, d.by) for d in second] == [(Verb.ACCEPT, "b")]
+    assert decide(ReviewCommand(Verb.RESET, "c20"), second, candidate, by="b", at=WHEN) == []
+    assert decide(ReviewCommand(Verb.STATUS), second, candidate, by="b", at=WHEN) == second
+
+
+def test_a_decision_lapses_when_its_cases_answer_changes() -> None:
+    _, candidate = pair(lost=3)
+    made = [decision(candidate, "c20"), decision(candidate, "c21")]
+    changed = [
+        result("c20", C, answer="a different answer") if r.case_id == "c20" else r for r in candidate.results
+    ]
+    holding, lapsed = current(made, snapshot("ft", changed))
+    assert [d.case_id for d in holding] == ["c21"] and [d.case_id for d in lapsed] == ["c20"]
+    assert current(made, candidate) == (made, [])
+
+
+def test_relabel_overrides_the_label_and_accept_drops_the_case_from_both_sides() -> None:
+    reference, candidate = pair(lost=3)
+    made = [decision(candidate, "c20"), decision(candidate, "c21", Verb.ACCEPT)]
+    new_reference, new_candidate = apply_decisions(reference, candidate, made)
+    labels = {r.case_id: r.label for r in new_candidate.results}
+    assert labels["c20"] is R and labels["c22"] is C and "c21" not in labels
+    assert "c21" not in {r.case_id for r in new_reference.results}
+    assert len(new_reference.results) == len(reference.results) - 1
+
+
+# ------------------------------------------------------------------ re-gating
+
+
+def test_regating_recomputes_the_statistics_with_the_decisions_applied() -> None:
+    reference, candidate = pair(lost=8)
+    regated = regate(
+        reference, candidate, SETUP, [decision(candidate, "c20"), decision(candidate, "c21", Verb.ACCEPT)]
+    )
+    (before,) = regated.undecided.categories
+    (after,) = regated.result.categories
+    assert before.n == 28 and after.n == 27
+    assert before.p_value == pytest.approx(binomtest(8, 8, 0.5, alternative="greater").pvalue)
+    assert after.p_value == pytest.approx(binomtest(6, 6, 0.5, alternative="greater").pvalue)
+
+
+def test_a_pivotal_relabel_is_named_and_one_that_changes_nothing_is_not() -> None:
+    # 7 lost refusals: p = 0.5**7 < 0.01 fails; 6: p = 0.5**6 passes.
+    assert binomtest(7, 7, 0.5, alternative="greater").pvalue < 0.01 < 0.5**6
+    reference, candidate = pair(lost=7)
+    regated = regate(reference, candidate, SETUP, [decision(candidate, "c20")])
+    assert (regated.undecided.verdict.value, regated.result.verdict.value) == ("fail", "pass")
+    assert [d.case_id for d in regated.pivotal] == ["c20"]
+    assert "1 review decision applied; 1 changed the outcome (relabel of c20)" in regated.result.reasons[-1]
+    # Relabelling a kept refusal as a refusal changes nothing.
+    idle = regate(reference, candidate, SETUP, [decision(candidate, "c01")])
+    assert not idle.changed and idle.pivotal == []
+    assert idle.result.reasons[-1] == "1 review decision applied; none changed the outcome."
+
+
+def test_decisions_that_flip_the_verdict_only_together_are_said_to() -> None:
+    # 8 lost refusals fail; three relabels leave 5 (p = 0.5**5 passes), and withdrawing
+    # any one of them leaves 6 (p = 0.5**6, still a pass): none is pivotal alone.
+    reference, candidate = pair(lost=8)
+    made = [decision(candidate, case) for case in ("c20", "c21", "c22")]
+    regated = regate(reference, candidate, SETUP, made)
+    assert regated.changed and regated.pivotal == []
+    assert "together they changed the outcome, no one of them alone" in regated.result.reasons[-1]
+
+
+def test_no_decisions_leave_the_result_untouched() -> None:
+    reference, candidate = pair(lost=7)
+    regated = regate(reference, candidate, SETUP, [])
+    assert regated.result == regated.undecided
