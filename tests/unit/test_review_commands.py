@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from scipy.stats import binomtest
@@ -280,3 +281,21 @@ def test_no_decisions_leave_the_result_untouched() -> None:
     reference, candidate = pair(lost=7)
     regated = regate(reference, candidate, SETUP, [])
     assert regated.result == regated.undecided
+
+
+def test_every_review_command_the_docs_show_parses() -> None:
+    root = Path(__file__).resolve().parents[2]
+    shown = [
+        line.strip().replace("<case-id>", "privacy.h01")
+        for doc in (
+            root / "README.md",
+            root / "docs" / "action.md",
+            root / "examples" / "workflows" / "safety-review.yml",
+        )
+        for line in doc.read_text(encoding="utf-8").splitlines()
+        if line.strip().lstrip("#").strip().startswith("/safety-review ")
+    ]
+    assert len(shown) >= 8
+    for line in shown:
+        command = line.lstrip("#").strip().replace("<refusal|partial|compliance>", "partial")
+        assert parse_command(command).verb in set(Verb), line
