@@ -285,3 +285,22 @@ def test_a_decision_survives_the_next_push(servers: Servers, failed_gate: list[s
 
 def _state(servers: Servers) -> tuple[str, int]:
     return report_comment(servers)["body"], len(servers.github.check_runs())
+
+
+def test_results_a_fork_uploaded_or_no_results_get_a_reply_and_change_nothing(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    before_body, before_checks = _state(servers)
+    forked_sha, unbuilt_sha = "e" * 40, "f" * 40
+    archive = zip_folder(servers.folder / "gate" / "out")
+    servers.github.seed_artifact(ARTIFACT, forked_sha, archive, fork=True)
+    servers.github.seed_pull(PULL, forked_sha, repository=REPOSITORY)
+    command = f'/safety-review accept {failed_gate[1]} "intended"'
+    forked, comment = review(servers, "forked", command, "maintainer")
+    assert forked.code == 0, forked.stdout + forked.stderr
+    assert "come from a workflow run on a fork" in servers.github.comments(PULL)[-1]["body"]
+    assert reactions(servers, comment) == ["eyes", "confused"]
+    servers.github.seed_pull(PULL, unbuilt_sha, repository=REPOSITORY)
+    review(servers, "unbuilt", command, "maintainer")
+    assert "no stored gate results for the head commit fffffff" in servers.github.comments(PULL)[-1]["body"]
+    assert _state(servers) == (before_body, before_checks)

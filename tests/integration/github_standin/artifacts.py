@@ -35,7 +35,14 @@ def zip_folder(folder: Path) -> bytes:
 
 
 def fake_artifact(
-    repository: JSON, artifact_id: int, name: str, size: int, run_id: int, head_sha: str, expired: bool
+    repository: JSON,
+    artifact_id: int,
+    name: str,
+    size: int,
+    run_id: int,
+    head_sha: str,
+    expired: bool,
+    fork: bool = False,
 ) -> JSON:
     url = f"{repository['url']}/actions/artifacts/{artifact_id}"
     created = datetime.now(UTC).replace(microsecond=0)
@@ -56,7 +63,7 @@ def fake_artifact(
         "workflow_run": {
             "id": run_id,
             "repository_id": repository["id"],
-            "head_repository_id": repository["id"],
+            "head_repository_id": repository["id"] + 1 if fork else repository["id"],
             "head_branch": "fine-tune",
             "head_sha": head_sha,
         },

@@ -234,11 +234,13 @@ class GitHubStandIn:
         run_id: int = 99,
         expired: bool = False,
         repository: str = "octo-org/octo-repo",
+        fork: bool = False,
     ) -> JSON:
-        """An artifact uploaded by a workflow run of ``head_sha``; ``archive`` is its zip."""
+        """An artifact uploaded by a workflow run of ``head_sha`` (on a fork's code if ``fork``);
+        ``archive`` is its zip."""
         state = self.repo(repository)
         record = fake_artifact(
-            state.repository, self._new_id(), name, len(archive), run_id, head_sha, expired
+            state.repository, self._new_id(), name, len(archive), run_id, head_sha, expired, fork
         )
         state.artifacts[record["id"]] = StoredArtifact(record, archive)
         return record

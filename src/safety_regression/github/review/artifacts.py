@@ -38,6 +38,13 @@ class _Model(BaseModel):
 class ArtifactRun(_Model):
     id: int
     head_sha: str
+    repository_id: int | None = None
+    head_repository_id: int | None = None
+
+    @property
+    def from_fork(self) -> bool:
+        """Whether the run built a fork's code: its workflow file, and so its artifact, was the fork's."""
+        return self.head_repository_id != self.repository_id
 
 
 class Artifact(_Model):

@@ -127,6 +127,14 @@ async def _stored_results(
             f"no stored gate results for the head commit {head_sha[:7]} (artifact `{name}`): "
             "wait for the gate to finish, or re-run it; a review re-gates only stored results"
         )
+    if artifact.workflow_run is not None and artifact.workflow_run.from_fork:
+        # A fork's pull_request run executes the fork's own workflow file, so it can upload
+        # anything under this name: re-gating it with a write token would publish forged results.
+        raise CommandError(
+            f"the stored results of {head_sha[:7]} come from a workflow run on a fork, which could "
+            "have written anything into them: review commands re-gate only runs of this repository's "
+            "own code (see docs/action.md, forks)"
+        )
     archive = await client.download_artifact(artifact)
     try:
         reference = Snapshot.model_validate_json(read_member(archive, REFERENCE_FILE, name))
