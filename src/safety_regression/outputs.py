@@ -1,12 +1,26 @@
-"""Writing a gate run's files. All or nothing: files appear only once all are rendered."""
+"""Writing a gate run's files as one set, and checking output paths before a run starts.
+
+Every file is rendered first, then written beside its final name, flushed to disk and
+renamed into place. The set is sealed by a manifest, ``.safety-run.json``, written last:
+it names the run and the SHA-256 of each of its files. The previous manifest is removed
+before the first file is replaced, so a folder whose manifest is missing or disagrees
+with its files is known to be incomplete (``check_complete`` says so), never taken as
+whole. Leftover ``.partial`` files of an interrupted write are removed by the next one.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import uuid
 from datetime import datetime
 from pathlib import Path
 
 from safety_regression._version import __version__
 from safety_regression.config import ReportConfig
+from safety_regression.errors import ConfigError, SnapshotError
 from safety_regression.gate import GateResult
 from safety_regression.report import (
     render_json,
@@ -22,6 +36,7 @@ JUNIT_XML = "junit.xml"
 RESULTS_JSONL = "results.jsonl"
 REFERENCE_SNAPSHOT = "reference.snapshot.json"
 FINETUNED_SNAPSHOT = "finetuned.snapshot.json"
+OUTPUT_FILES = (REPORT_JSON, REPORT_MD, JUNIT_XML, RESULTS_JSONL, REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT)
 
 
 def write_outputs(
@@ -33,6 +48,7 @@ def write_outputs(
     generated_at: datetime,
     *,
     snapshots: bool = True,
+    command: str = "run",
 ) -> list[Path]:
     """Render every report, then move them into place. Returns the paths written."""
     files = {
@@ -44,16 +60,145 @@ def write_outputs(
     if snapshots:
         files[REFERENCE_SNAPSHOT] = reference.model_dump_json(indent=1) + "\n"
         files[FINETUNED_SNAPSHOT] = candidate.model_dump_json(indent=1) + "\n"
-    return write_all(out_dir, files)
+    return write_set(out_dir, files, command)
+
+
+MANIFEST = ".safety-run.json"
+PARTIAL = ".partial"
+
+
+def write_set(out_dir: Path, files: dict[str, str], command: str = "run") -> list[Path]:
+    """Write a run's ``files`` into ``out_dir`` as one set sealed by a manifest.
+
+    ``command`` (``run``, ``run --shard 2/4``, ``compare``...) is recorded so that a later
+    run into the same folder can say whose outputs it replaces.
+    """
+    try:
+        return _write_set(out_dir, files, uuid.uuid4().hex[:12], command)
+    except OSError as exc:
+        raise ConfigError(f"{out_dir}: cannot write the outputs: {exc.strerror or exc}") from None
 
 
 def write_all(out_dir: Path, files: dict[str, str]) -> list[Path]:
+    """Write each file durably (flushed, then renamed into place); no manifest."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            _write_durably(out_dir / name, text)
+    except OSError as exc:
+        raise ConfigError(f"{out_dir}: cannot write {', '.join(files)}: {exc.strerror or exc}") from None
+    return [out_dir / name for name in files]
+
+
+def _write_set(out_dir: Path, files: dict[str, str], run_id: str, command: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    staged = []
+    for stale in out_dir.glob(f".*{PARTIAL}"):
+        stale.unlink(missing_ok=True)
+    previous = out_dir / MANIFEST
+    previous.unlink(missing_ok=True)
+    _fsync_dir(out_dir)
+    digests = {}
     for name, text in files.items():
-        partial = out_dir / f".{name}.partial"
-        partial.write_text(text, encoding="utf-8")
-        staged.append((partial, out_dir / name))
-    for partial, final in staged:
-        partial.replace(final)
-    return [final for _, final in staged]
+        _write_durably(out_dir / name, text)
+        digests[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    manifest = {"run_id": run_id, "command": command, "tool_version": __version__, "files": digests}
+    _write_durably(previous, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    _fsync_dir(out_dir)
+    return [out_dir / name for name in files]
+
+
+def _write_durably(final: Path, text: str) -> None:
+    partial = final.with_name(f".{final.name}{PARTIAL}")
+    with partial.open("w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    partial.replace(final)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def check_complete(out_dir: Path, names: list[str]) -> None:
+    """Refuse a folder whose files ``names`` are not all from one complete write."""
+    manifest_path = out_dir / MANIFEST
+    hint = "the run that wrote it was interrupted or its files were changed; run it again"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        listed = manifest["files"] if isinstance(manifest, dict) else None
+    except FileNotFoundError:
+        raise SnapshotError(f"{out_dir}: no {MANIFEST}: its outputs are not a complete set; {hint}") from None
+    except (OSError, ValueError, KeyError):
+        listed = None
+    if not isinstance(listed, dict):
+        raise SnapshotError(f"{manifest_path}: not a readable output manifest; {hint}")
+    for name in names:
+        path = out_dir / name
+        if name not in listed:
+            raise SnapshotError(f"{path}: not part of the run that last wrote {out_dir}; {hint}")
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            raise SnapshotError(f"{path}: missing from the run that last wrote {out_dir}; {hint}") from None
+        if digest != listed[name]:
+            raise SnapshotError(f"{path}: differs from what its run wrote ({MANIFEST}); {hint}")
+
+
+def check_out_dir(out_dir: Path, what: str = "--out") -> None:
+    """Fail now, before any model is asked, when ``out_dir`` cannot be made or written."""
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise ConfigError(f"{what} {out_dir}: is a file, not a folder; choose another output folder")
+        if not os.access(out_dir, os.W_OK | os.X_OK):
+            raise ConfigError(f"{what} {out_dir}: the folder is not writable; choose another output folder")
+        return
+    _check_creatable(out_dir, what)
+
+
+def check_file_target(path: Path, what: str) -> None:
+    """Fail now when the file ``path`` could not be written (or appended to) later."""
+    if path.is_dir():
+        raise ConfigError(f"{what} {path}: is a folder, not a file")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"{what} {path}: the file is not writable")
+        return
+    _check_creatable(path, what)
+
+
+def _check_creatable(path: Path, what: str) -> None:
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"{what} {path}: {ancestor} is a file, so nothing can be written under it")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"{what} {path}: the folder {ancestor} is not writable")
+
+
+def previous_outputs(out_dir: Path, command: str) -> str | None:
+    """What a write of ``command`` into ``out_dir`` would replace, as a note; None if nothing.
+
+    Raises ``ConfigError`` when it would replace another shard's outputs: shards of one
+    run need a folder each, or ``merge`` would see only the last.
+    """
+    known = [name for name in (*OUTPUT_FILES, MANIFEST) if (out_dir / name).exists()]
+    if not known:
+        return None
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        earlier = str(manifest["command"]), str(manifest["run_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{out_dir} holds outputs of an earlier, incomplete or unknown run; they are replaced"
+    if "--shard" in earlier[0] and "--shard" in command and earlier[0] != command:
+        raise ConfigError(
+            f"--out {out_dir}: holds the outputs of '{earlier[0]}' (run {earlier[1]}); "
+            "give each shard its own --out folder, then merge them"
+        )
+    return f"{out_dir} holds the outputs of an earlier '{earlier[0]}' (run {earlier[1]}); they are replaced"

@@ -1,12 +1,18 @@
-"""YAML parsing that remembers where each value came from.
+"""YAML (and JSON) parsing that remembers where each value came from, within limits.
 
 pydantic reports a bad field as a path such as ``("gate", "alpha")``; users need the
 line in their file. ``load_yaml`` returns the data together with a ``SourceMap`` that
 turns such a path back into a line number.
+
+Every input file goes through here, so the limits live here once: no duplicate keys,
+no nesting deeper than ``MAX_DEPTH``, no alias bombs or self-referencing anchors. A file
+that breaks one gets a one-line error with its line, never a traceback.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,22 +48,146 @@ class YamlSyntaxError(ValueError):
     """The text is not YAML. The message already names the file and line."""
 
 
+MAX_DEPTH = 100
+"""Deepest nesting of lists and mappings accepted in a YAML or JSON input."""
+MAX_ALIASES = 100
+"""Most ``*alias`` references one YAML document may hold."""
+MAX_ALIAS_EXPANSION = 10_000
+"""Most nodes that aliases may add to a document once expanded (a billion-laughs guard)."""
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits: nesting depth, alias count and expansion, and no
+    alias to a node that contains it. Each limit fails fast, before anything expands."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+        self._aliases = 0
+        self._open_anchors: list[str] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _limit(event, f"more than {MAX_ALIASES} aliases (*name); write the values out")
+            if event.anchor in self._open_anchors:
+                raise _limit(event, f"the alias *{event.anchor} refers to a node that contains it")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _limit(event, f"nested deeper than {MAX_DEPTH} levels")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open_anchors.append(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if anchor is not None:
+                self._open_anchors.remove(anchor)
+            self._depth -= 1
+
+
+def _limit(event: yaml.Event, problem: str) -> yaml.MarkedYAMLError:
+    mark: Any = event.start_mark
+    return yaml.MarkedYAMLError(problem=problem, problem_mark=mark)
+
+
 def load_yaml(text: str, path: str | Path) -> tuple[Any, SourceMap]:
-    """Parse one YAML document and map every mapping key and list item to its line."""
+    """Parse one YAML document and map every mapping key and list item to its line.
+
+    Duplicate mapping keys, deep nesting and alias bombs are refused with the line.
+    """
     name = str(path)
+    loader = _GuardedLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            _check_aliases(node)
+            _check_duplicate_keys(node)
+        data = loader.construct_document(node) if node is not None else None
+        _make_inert(data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise YamlSyntaxError(f"{name}{line}: not valid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"{name}: not valid YAML: {exc}") from None
+        raise YamlSyntaxError(f"{name}: not valid YAML: {_one_line(str(exc))}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A scalar PyYAML resolves but cannot build, such as the date 2024-13-40.
+        raise YamlSyntaxError(f"{name}: not valid YAML: {_one_line(str(exc))}") from None
+    finally:
+        loader.dispose()
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _walk(node, (), lines)
     return data, SourceMap(name, lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse a document whose aliases would expand it by more than MAX_ALIAS_EXPANSION nodes."""
+    sizes: dict[int, int] = {}
+    # Post-order without recursion: a node's expanded size is 1 + its children's.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    expansion = 0
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            # Met again: an alias. Expanded, it repeats the whole subtree.
+            expansion += sizes[id(node)]
+            if expansion > MAX_ALIAS_EXPANSION:
+                raise yaml.MarkedYAMLError(
+                    problem=f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; write the values out",
+                    problem_mark=_mark(node),
+                )
+            continue
+        children = _children(node)
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+
+
+def _mark(node: yaml.Node) -> Any:
+    return node.start_mark
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_duplicate_keys(root: yaml.Node) -> None:
+    stack, visited = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = (key_node.tag, key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in first:
+                    raise yaml.MarkedYAMLError(
+                        problem=f"duplicate key {key_node.value!r} (first at line {first[key]}); "
+                        "merge the two into one",
+                        problem_mark=_mark(key_node),
+                    )
+                first[key] = line
+        stack.extend(_children(node))
 
 
 def read_yaml_file(path: Path, what: str, error: type[SafetyRegressionError]) -> tuple[Any, SourceMap]:
@@ -105,3 +235,54 @@ def describe_validation_error(exc: Any, source: SourceMap, offset: Sequence[str 
 def _is_union_tag(part: object) -> bool:
     # pydantic inserts the chosen union member's type name ("str", "function-after[...]").
     return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "list"})
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads`` with a nesting limit, and text made safe to write out.
+
+    Bad or too deeply nested JSON raises ``json.JSONDecodeError`` (a ``ValueError``),
+    never ``RecursionError``. A lone surrogate escape such as ``"\\ud800"`` is valid JSON
+    but cannot be written as UTF-8: it becomes U+FFFD, so one odd reply cannot crash a run.
+    """
+    too_deep = json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", "", 0)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    if not _make_inert(data):
+        raise too_deep
+    return inert_text(data) if isinstance(data, str) else data
+
+
+def _make_inert(data: Any) -> bool:
+    """Replace lone surrogates in every string of ``data``, in place; False when it is
+    nested deeper than ``MAX_DEPTH`` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(value, dict):
+            for key in list(value):
+                item = value[key]
+                if isinstance(item, str):
+                    value[key] = inert_text(item)
+                elif isinstance(item, dict | list):
+                    stack.append((item, depth + 1))
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    value[inert_text(key)] = value.pop(key)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    value[index] = inert_text(item)
+                elif isinstance(item, dict | list):
+                    stack.append((item, depth + 1))
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def inert_text(text: str) -> str:
+    """The text with lone surrogates (unencodable in UTF-8) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text

@@ -14,8 +14,17 @@ import click
 
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
+from safety_regression.errors import SnapshotError
 from safety_regression.gate import GateResult
-from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all, write_outputs
+from safety_regression.outputs import (
+    FINETUNED_SNAPSHOT,
+    REFERENCE_SNAPSHOT,
+    check_file_target,
+    check_out_dir,
+    previous_outputs,
+    write_outputs,
+    write_set,
+)
 from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, measure, run_gate
 from safety_regression.report import render_terminal
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
@@ -54,6 +63,20 @@ shard_option = click.option(
 )
 
 
+DEFAULT_CONFIG = Path(".safety/gate.yml")
+
+
+def default_config(config_path: Path | None) -> Config:
+    """The --config given; else .safety/gate.yml when it exists; else the built-in gate, said aloud."""
+    if config_path is not None:
+        return load_config(config_path)
+    if DEFAULT_CONFIG.is_file():
+        info(f"using the gate config {DEFAULT_CONFIG} (--config picks another)")
+        return load_config(DEFAULT_CONFIG)
+    info(f"no --config and no {DEFAULT_CONFIG}: using the built-in default gate settings")
+    return Config()
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -86,6 +109,14 @@ def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callab
     )
 
 
+def prepare_out(out_dir: Path, command: str) -> None:
+    """Check the output folder before any model is asked, and say what it will replace."""
+    check_out_dir(out_dir)
+    note = previous_outputs(out_dir, command)
+    if note:
+        info(f"note: {note}")
+
+
 def show(heading: str, result: GateResult, written: list[Path]) -> None:
     click.echo(heading)
     click.echo(render_terminal(result))
@@ -113,6 +144,7 @@ def run(
     --out; `safety-regression merge` then gates all the parts together.
     """
     config = load_config(config_path)
+    prepare_out(out_dir, f"run --shard {shard}" if shard else "run")
     if shard is not None:
         return _run_shard(
             config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
@@ -141,12 +173,13 @@ def _run_shard(
     )
     for note in measured.notes:
         info(note)
-    written = write_all(
+    written = write_set(
         out_dir,
         {
             REFERENCE_SNAPSHOT: measured.reference.model_dump_json(indent=1) + "\n",
             FINETUNED_SNAPSHOT: measured.candidate.model_dump_json(indent=1) + "\n",
         },
+        f"run --shard {shard}",
     )
     for path in written:
         info(f"wrote {path}")
@@ -176,6 +209,7 @@ def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cac
     """
     config = load_config(config_path)
     target = output or config.baseline or Path(".safety/baseline.json")
+    check_file_target(target, "--output" if output else "baseline")
 
     async def work(env: Environment) -> tuple[Snapshot, str | None]:
         return await evaluate_model(config, "base", env, shard), env.cache_note()
@@ -205,13 +239,21 @@ def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cac
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Gate config whose gate, judge and report settings apply [default: built-in defaults].",
+    help=f"Gate config whose gate, judge and report settings apply [default: {DEFAULT_CONFIG} if it "
+    "exists, else the built-in defaults].",
 )
 @out_option("safety-report", "Folder for report.json, report.md, junit.xml and results.jsonl.")
 def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
     """Gate two stored snapshots against each other, with no endpoint calls."""
-    config = load_config(config_path) if config_path else Config()
+    config = default_config(config_path)
     reference, candidate = load_snapshot(baseline_path), load_snapshot(candidate_path)
+    for path, snapshot in ((baseline_path, reference), (candidate_path, candidate)):
+        if snapshot.suite.shard is not None:
+            raise SnapshotError(
+                f"{path}: suite.shard: a snapshot of shard {snapshot.suite.shard} only; gate the "
+                "shards together with 'safety-regression merge', or join them with 'merge-snapshots'"
+            )
+    prepare_out(out_dir, "compare")
     gate_run = with_environment(
         lambda env: compare_snapshots(
             reference, candidate, config, env, (str(baseline_path), str(candidate_path))
@@ -229,6 +271,7 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
         config.report,
         now(),
         snapshots=False,
+        command="compare",
     )
     show(f"compare {reference.model.model} -> {candidate.model.model}", gate_run.result, written)
     return int(exit_code(gate_run.result))

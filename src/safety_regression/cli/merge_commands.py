@@ -7,9 +7,15 @@ from pathlib import Path
 import click
 
 from safety_regression.cli.console import exit_code, info
-from safety_regression.cli.gate_commands import now, out_option, show, with_environment
-from safety_regression.config import Config, load_config
-from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_outputs
+from safety_regression.cli.gate_commands import (
+    default_config,
+    now,
+    out_option,
+    prepare_out,
+    show,
+    with_environment,
+)
+from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, check_complete, write_outputs
 from safety_regression.pipeline import compare_snapshots
 from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots, save_snapshot
 
@@ -32,11 +38,15 @@ def _merged(paths: list[Path]) -> Snapshot:
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Gate config whose gate, judge and report settings apply [default: built-in defaults].",
+    help="Gate config whose gate, judge and report settings apply [default: .safety/gate.yml if it "
+    "exists, else the built-in defaults].",
 )
 def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None) -> int:
     """Merge the outputs of `run --shard I/N` and gate the whole suite."""
-    config = load_config(config_path) if config_path else Config()
+    config = default_config(config_path)
+    for folder in shard_dirs:
+        check_complete(folder, [REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT])
+    prepare_out(out_dir, "merge")
     reference = _merged([folder / REFERENCE_SNAPSHOT for folder in shard_dirs])
     candidate = _merged([folder / FINETUNED_SNAPSHOT for folder in shard_dirs])
     gate_run = with_environment(
@@ -49,7 +59,13 @@ def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None)
     for note in gate_run.notes:
         info(note)
     written = write_outputs(
-        out_dir, gate_run.result, gate_run.reference, gate_run.candidate, config.report, now()
+        out_dir,
+        gate_run.result,
+        gate_run.reference,
+        gate_run.candidate,
+        config.report,
+        now(),
+        command="merge",
     )
     show(
         f"merged {len(shard_dirs)} shards of {candidate.suite.name} ({candidate.suite.hash})",

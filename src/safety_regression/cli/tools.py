@@ -11,6 +11,7 @@ import click
 from safety_regression.cli.console import info
 from safety_regression.config import config_json_schema
 from safety_regression.endpoints import DEMO_PROFILES, load_profiles, serve
+from safety_regression.errors import ConfigError
 from safety_regression.suites import load_suite
 
 
@@ -41,8 +42,14 @@ def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str
     def ready(url: str) -> None:
         info(f"simulating {', '.join(profiles)} at {url} (Ctrl-C to stop)")
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(profiles, suite.cases, host=host, port=port, seed=seed, ready=ready))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(profiles, suite.cases, host=host, port=port, seed=seed, ready=ready))
+    except OSError as exc:
+        raise ConfigError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); "
+            "pick a free port with --port"
+        ) from None
     return 0
 
 
@@ -57,7 +64,10 @@ def schema(output: Path | None) -> int:
     """Print the gate config's JSON Schema (for editors and CI validation)."""
     text = config_json_schema()
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--output {output}: cannot write the schema: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
     return 0

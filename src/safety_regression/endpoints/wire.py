@@ -4,13 +4,13 @@ Retry-After headers and error bodies. Used by the chat and the moderation client
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any, cast
 
 from yarl import URL
 
 from safety_regression.endpoints.retry import parse_retry_after, parse_retry_after_ms
+from safety_regression.yamlsource import parse_json
 
 MAX_SERVER_MESSAGE = 160
 
@@ -39,7 +39,7 @@ def after_attempts(reason: str, attempts: int) -> str:
 
 def json_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return parse_json(body)
     except (UnicodeDecodeError, ValueError):
         return None
 

@@ -13,13 +13,14 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 import aiohttp
 
 from safety_regression.config import Config, load_config
-from safety_regression.errors import ExitCode, GitHubError, SafetyRegressionError
-from safety_regression.github.client import GitHubClient
+from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
+from safety_regression.github.client import GitHubClient, api_url_problem
 from safety_regression.github.event import read_event
 from safety_regression.github.inputs import ActionInputs, Command, FailOn, read_inputs
 from safety_regression.github.publish import publish_check, upsert_comment
@@ -30,7 +31,7 @@ from safety_regression.github.review import (
     review_context,
 )
 from safety_regression.github.workflow import Workflow
-from safety_regression.outputs import REPORT_JSON, REPORT_MD, write_outputs
+from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
 from safety_regression.pipeline import Environment, GateRun, compare_snapshots, run_gate
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.snapshot import load_snapshot
@@ -51,6 +52,7 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
             return asyncio.run(_review(inputs, environ, workflow))
         config = _with_overrides(load_config(inputs.config), inputs)
         _mask_api_keys(config, environ, workflow)
+        _check_destinations(inputs, environ)
         for warning in warnings:
             workflow.warning(warning)
         code = asyncio.run(_gate_and_publish(inputs, config, environ, workflow))
@@ -58,6 +60,19 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
         workflow.error(str(exc))
         return int(exc.exit_code)
     return code
+
+
+def _check_destinations(inputs: ActionInputs, environ: Mapping[str, str]) -> None:
+    """Everything the Action writes to or talks to after the gate, checked before it starts."""
+    check_out_dir(inputs.out, "input out:")
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        if environ.get(variable):
+            check_file_target(Path(environ[variable]), variable)
+    if (inputs.comment or inputs.check) and inputs.github_token:
+        api_url = environ.get("GITHUB_API_URL", "https://api.github.com")
+        problem = api_url_problem(api_url)
+        if problem:
+            raise ConfigError(f"GITHUB_API_URL {api_url!r}: {problem}")
 
 
 def _with_overrides(config: Config, inputs: ActionInputs) -> Config:

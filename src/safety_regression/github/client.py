@@ -14,7 +14,6 @@ it, so later runs do not add more.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -45,6 +44,7 @@ from safety_regression.github.models import (
     ReactionContent,
 )
 from safety_regression.github.refusals import Call, Refused, exhausted, refusal, server_message
+from safety_regression.yamlsource import parse_json
 
 API_VERSION = "2022-11-28"
 TEXT_LIMIT = 65_535
@@ -69,6 +69,18 @@ class _Reply:
     next_url: URL | None
 
 
+def api_url_problem(api_url: str) -> str | None:
+    """Why ``api_url`` cannot be the GitHub REST API's base URL; None when it can."""
+    fix = "set GITHUB_API_URL to http(s)://host[/path] without credentials or query"
+    try:
+        base = URL(api_url)
+        usable = base.absolute and base.scheme in ("http", "https") and bool(base.host)
+        usable = usable and not (base.user or base.password or base.query_string)
+    except (ValueError, TypeError):
+        usable = False
+    return None if usable else fix
+
+
 class GitHubClient:
     """Typed calls to the GitHub REST API for one repository."""
 
@@ -85,12 +97,11 @@ class GitHubClient:
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        problem = api_url_problem(api_url)
+        if problem:
+            shown = api_url if "@" not in api_url and "?" not in api_url else "(not shown)"
+            raise GitHubError(f"GitHub API URL {shown!r} is not usable: {problem}")
         base = URL(api_url)
-        if base.scheme not in ("http", "https") or not base.host or base.user or base.query_string:
-            raise GitHubError(
-                f"GitHub API URL {str(base.with_user(None).with_query(None))!r} is not usable: "
-                "set GITHUB_API_URL to http(s)://host[/path] without credentials or query"
-            )
         if not token.strip():
             raise GitHubError("the GitHub token is empty: pass one in the github-token input")
         if not _REPOSITORY.match(repository):
@@ -293,7 +304,7 @@ class GitHubClient:
             failure = FailedAttempt(reason=f"connection failed: {type(exc).__name__}: {exc}")
             return Refused(failure, RetryDecision.TRANSIENT, "")
         try:
-            data = json.loads(body) if body else None
+            data = parse_json(body) if body else None
         except ValueError:
             data = None
             if status < 300:

@@ -5,13 +5,13 @@ Only the fields the Action needs are parsed, into typed values at the boundary.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from safety_regression.errors import GitHubError
+from safety_regression.yamlsource import parse_json
 
 
 class _Loose(BaseModel):
@@ -80,7 +80,7 @@ def _read_payload(path: str | None) -> _Payload:
     if not path:
         return _Payload()
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(Path(path).read_text(encoding="utf-8"))
         return _Payload.model_validate(data)
     except FileNotFoundError:
         return _Payload()

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from safety_regression.errors import GitHubError
+
 # GitHub refuses a job summary step larger than 1 MiB.
 MAX_SUMMARY_BYTES = 1024 * 1024
 
@@ -64,16 +66,26 @@ class Workflow:
         path = self._environ.get("GITHUB_OUTPUT")
         if not path:
             return
-        with Path(path).open("a", encoding="utf-8") as file:
-            for name, value in outputs.items():
-                delimiter = f"ghadelimiter_{uuid.uuid4()}"
-                file.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        try:
+            with Path(path).open("a", encoding="utf-8") as file:
+                for name, value in outputs.items():
+                    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+                    file.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        except OSError as exc:
+            raise GitHubError(
+                f"GITHUB_OUTPUT {path}: cannot write the step outputs: {exc.strerror or exc}"
+            ) from None
 
     def add_summary(self, markdown: str) -> bool:
         """Append to the job summary; False when there is none or the text is too large."""
         path = self._environ.get("GITHUB_STEP_SUMMARY")
         if not path or len(markdown.encode("utf-8")) > MAX_SUMMARY_BYTES:
             return False
-        with Path(path).open("a", encoding="utf-8") as file:
-            file.write(markdown if markdown.endswith("\n") else markdown + "\n")
+        try:
+            with Path(path).open("a", encoding="utf-8") as file:
+                file.write(markdown if markdown.endswith("\n") else markdown + "\n")
+        except OSError as exc:
+            raise GitHubError(
+                f"GITHUB_STEP_SUMMARY {path}: cannot write the job summary: {exc.strerror or exc}"
+            ) from None
         return True

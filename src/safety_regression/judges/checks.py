@@ -7,7 +7,6 @@ compares. A result always says why, e.g. "expected 42, found 41".
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,6 +22,7 @@ from safety_regression.suites.checks import (
     NumberCheck,
     RegexCheck,
 )
+from safety_regression.yamlsource import parse_json
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ def parse_json_object(text: str) -> dict[str, object] | None:
     if fenced:
         body = fenced["body"].strip()
     try:
-        value = json.loads(body)
+        value = parse_json(body)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

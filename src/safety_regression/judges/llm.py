@@ -231,7 +231,7 @@ def _json_object(text: str) -> dict[str, Any]:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as exc:
         raise UnusableVerdict(f"key {exc} appears twice") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise UnusableVerdict("the reply is not exactly one JSON object") from None
     if not isinstance(data, dict):
         raise UnusableVerdict("the reply is JSON but not an object")

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from safety_regression.errors import ConfigError
 from safety_regression.judges.base import Judge
 from safety_regression.suites.model import Case, Expect
+from safety_regression.yamlsource import parse_json
 
 
 def read_responses(path: Path) -> list[tuple[dict[str, Any], Case, str]]:
@@ -28,7 +29,7 @@ def read_responses(path: Path) -> list[tuple[dict[str, Any], Case, str]]:
             continue
         where = f"{path}:{number}"
         try:
-            raw = json.loads(line)
+            raw = parse_json(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{where}: not valid JSON: {exc.msg}") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("response"), str):

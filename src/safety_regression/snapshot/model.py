@@ -7,6 +7,7 @@ and sample, the outcome, the response (or its hash), the label and the judge.
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -135,11 +136,17 @@ def response_digest(text: str) -> tuple[str, int]:
 
 
 def save_snapshot(snapshot: Snapshot, path: Path) -> None:
-    """Write atomically: a reader never sees half a snapshot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically and durably: a reader never sees half a snapshot."""
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(snapshot.model_dump_json(indent=1) + "\n", encoding="utf-8")
-    partial.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("w", encoding="utf-8") as file:
+            file.write(snapshot.model_dump_json(indent=1) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(path)
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot write the snapshot: {exc.strerror or exc}") from None
 
 
 def load_snapshot(path: Path) -> Snapshot:

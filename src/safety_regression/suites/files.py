@@ -11,7 +11,13 @@ from pydantic import ValidationError
 
 from safety_regression.errors import SuiteError
 from safety_regression.suites.model import Case
-from safety_regression.yamlsource import SourceMap, YamlSyntaxError, describe_validation_error, load_yaml
+from safety_regression.yamlsource import (
+    SourceMap,
+    YamlSyntaxError,
+    describe_validation_error,
+    load_yaml,
+    parse_json,
+)
 
 SUITE_SUFFIXES = (".jsonl", ".yaml", ".yml")
 
@@ -67,7 +73,7 @@ def _jsonl_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str
             continue
         where = f"{path}:{number}"
         try:
-            raw = json.loads(line)
+            raw = parse_json(line)
         except json.JSONDecodeError as exc:
             yield SuiteError(f"{where}: not valid JSON: {exc.msg}"), where
             continue

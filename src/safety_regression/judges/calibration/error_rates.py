@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safety_regression import stats
 from safety_regression.errors import ConfigError
 from safety_regression.judges.calibration.metrics import CalibrationReport, ErrorRate
+from safety_regression.yamlsource import parse_json
 
 ERROR_RATES_KIND: Literal["safety-regression/judge-error-rates"] = "safety-regression/judge-error-rates"
 _QUANTILE = 0.95
@@ -107,7 +108,7 @@ def load_error_rates(path: Path) -> JudgeErrorRates:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(f"{path}: cannot read the judge calibration file ({reason}); {rerun}") from None
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path}:{exc.lineno}: the judge calibration file is not JSON ({exc.msg}); {rerun}"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from safety_regression.errors import ConfigError
 from safety_regression.judges.base import Label
 from safety_regression.suites.model import Expect
+from safety_regression.yamlsource import parse_json
 
 _CSV_SUFFIXES = frozenset({".csv"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -166,7 +167,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = parse_json(line)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{line_number}: not valid JSON: {exc.msg}") from None
             if not isinstance(row, dict):

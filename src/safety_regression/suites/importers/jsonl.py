@@ -15,6 +15,7 @@ from pathlib import Path
 from safety_regression.errors import SuiteError
 from safety_regression.suites.importers.common import CaseIds, CategoryTable, build_case, read_text
 from safety_regression.suites.model import Case, Expect
+from safety_regression.yamlsource import parse_json
 
 FIELDS = ("id", "category", "prompt", "expect", "subcategory", "severity", "language", "tags", "system")
 
@@ -57,7 +58,7 @@ def jsonl(path: Path, ids: CaseIds, default_category: str | None, mapping: Mappi
             continue
         where = f"{path}:{line_number}"
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
         if not isinstance(record, dict):
