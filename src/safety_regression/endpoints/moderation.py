@@ -53,8 +53,8 @@ class ModerationEndpoint(RouteClient):
     def _interpret(self, reply: Reply) -> ModerationOutcome | FailedAttempt:
         data = json_or_none(reply.body)
         if not 200 <= reply.status < 300:
-            detail = server_message(data)
-            reason = f"HTTP {reply.status}" + (f": {self._transport.scrub(detail)}" if detail else "")
+            detail = server_message(data, self._transport.scrub)
+            reason = f"HTTP {reply.status}" + (f": {detail}" if detail else "")
             return FailedAttempt(reason=reason, status=reply.status, retry_after=reply.retry_after)
         if data is None:
             return FailedAttempt(reason="malformed reply: body is not JSON", status=reply.status)

@@ -8,6 +8,7 @@ the API key: it is scrubbed from every message before it leaves this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -62,12 +63,12 @@ class OpenAICompatEndpoint(RouteClient):
         if 200 <= reply.status < 300:
             return self._parse_success(reply.body, reply.status)
         data = json_or_none(reply.body)
-        blocked = _content_filter_message(data)
+        scrub = self._transport.scrub
+        blocked = _content_filter_message(data, scrub)
         if blocked is not None and reply.status == 400:
-            scrubbed = self._transport.scrub(f"content filter: {blocked}")
-            return ChatOutcome(kind=OutcomeKind.BLOCKED, error=scrubbed)
-        detail = server_message(data)
-        reason = f"HTTP {reply.status}" + (f": {self._transport.scrub(detail)}" if detail else "")
+            return ChatOutcome(kind=OutcomeKind.BLOCKED, error=scrub(f"content filter: {blocked}"))
+        detail = server_message(data, scrub)
+        reason = f"HTTP {reply.status}" + (f": {detail}" if detail else "")
         return FailedAttempt(reason=reason, status=reply.status, retry_after=reply.retry_after)
 
     def _parse_success(self, body: bytes, status: int) -> ChatOutcome | FailedAttempt:
@@ -98,7 +99,7 @@ class OpenAICompatEndpoint(RouteClient):
         return ChatOutcome(kind=OutcomeKind.ERROR, error=message, attempts=attempts)
 
 
-def _content_filter_message(data: Any) -> str | None:
+def _content_filter_message(data: Any, scrub: Callable[[str], str]) -> str | None:
     """The provider's reason when a 4xx body says its content filter refused the request.
 
     Accepts OpenAI's ``error.code`` and Azure's nested ``innererror`` codes at any depth.
@@ -107,6 +108,6 @@ def _content_filter_message(data: Any) -> str | None:
     node: Any = error
     while isinstance(node, dict):
         if node.get("code") in CONTENT_FILTER_CODES or node.get("type") in CONTENT_FILTER_CODES:
-            return server_message(data) or str(node.get("code") or node.get("type"))
+            return server_message(data, scrub) or scrub(str(node.get("code") or node.get("type")))
         node = node.get("innererror") or node.get("inner_error")
     return None

@@ -4,7 +4,7 @@ Retry-After headers and error bodies. Used by the chat and the moderation client
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from yarl import URL
@@ -49,12 +49,14 @@ def error_object(data: Any) -> dict[str, Any] | None:
     return cast("dict[str, Any]", error) if isinstance(error, dict) else None
 
 
-def server_message(data: Any) -> str | None:
+def server_message(data: Any, scrub: Callable[[str], str] = str) -> str | None:
+    """The server's error message on one line, scrubbed with ``scrub`` *before* it is cut
+    to ``MAX_SERVER_MESSAGE``: a secret straddling the cut must not survive as a prefix."""
     error = error_object(data)
     message = error.get("message") if error is not None else None
     if not isinstance(message, str) or not message.strip():
         return None
-    message = " ".join(message.split())
+    message = " ".join(scrub(message).split())
     if len(message) > MAX_SERVER_MESSAGE:
         message = message[: MAX_SERVER_MESSAGE - 1] + "…"
     return message

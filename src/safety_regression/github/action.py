@@ -36,6 +36,9 @@ from safety_regression.pipeline import Environment, GateRun, compare_snapshots, 
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.snapshot import load_snapshot
 
+INTERRUPTED = 130
+"""The exit code of a step stopped by SIGINT (128 + 2), as shells report it."""
+
 
 def main() -> None:
     """Console-script entry point: ``safety-regression-action``."""
@@ -57,8 +60,14 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
             workflow.warning(warning)
         code = asyncio.run(_gate_and_publish(inputs, config, environ, workflow))
     except SafetyRegressionError as exc:
+        workflow.close_groups()
         workflow.error(str(exc))
         return int(exc.exit_code)
+    except KeyboardInterrupt:
+        # The runner sends SIGINT when a job is cancelled: say so plainly, no traceback.
+        workflow.close_groups()
+        workflow.error("interrupted: the gate did not finish; re-run the job (answers so far are cached)")
+        return INTERRUPTED
     return code
 
 

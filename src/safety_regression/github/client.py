@@ -315,7 +315,7 @@ class GitHubClient:
         return self._classify(status, headers, data)
 
     def _classify(self, status: int, headers: Mapping[str, str], data: Any) -> Refused:
-        message = server_message(data)
+        message = server_message(data, self._scrub)
         reason = f"HTTP {status}: {message}" if message else f"HTTP {status}"
         wait = self._rate_limit_wait(status, headers, message)
         if wait is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,12 @@ class Refused:
     """GitHub's own one-line explanation, or empty."""
 
 
-def server_message(data: Any) -> str:
+def server_message(data: Any, scrub: Callable[[str], str] = str) -> str:
+    """GitHub's message on one line, scrubbed before it is cut (no secret prefix survives)."""
     message = data.get("message") if isinstance(data, dict) else None
     if not isinstance(message, str):
         return ""
-    message = " ".join(message.split())
+    message = " ".join(scrub(message).split())
     return message if len(message) <= MAX_SERVER_MESSAGE else message[: MAX_SERVER_MESSAGE - 1] + "…"
 
 

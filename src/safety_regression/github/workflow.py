@@ -33,6 +33,7 @@ class Workflow:
     def __init__(self, stdout: TextIO, environ: Mapping[str, str]) -> None:
         self._out = stdout
         self._environ = environ
+        self.open_groups = 0
 
     def command(self, name: str, message: str = "", **properties: str | int | None) -> None:
         props = ",".join(
@@ -57,9 +58,17 @@ class Workflow:
 
     def group(self, title: str) -> None:
         self.command("group", title)
+        self.open_groups += 1
 
     def end_group(self) -> None:
-        self.command("endgroup")
+        if self.open_groups:
+            self.command("endgroup")
+            self.open_groups -= 1
+
+    def close_groups(self) -> None:
+        """End every open group, so an error after them is not folded away in the log."""
+        while self.open_groups:
+            self.end_group()
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         """Append step outputs to ``GITHUB_OUTPUT`` (heredoc form, safe for any text)."""

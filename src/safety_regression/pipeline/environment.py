@@ -92,6 +92,15 @@ class Environment:
 
         return score
 
+    def secrets(self, config: Config) -> list[str]:
+        """The secret values this run knows: every configured API key and the GitHub token."""
+        endpoints = [config.base, config.finetuned, config.judge.endpoint]
+        endpoints += [member.endpoint for member in config.judge.judges or []]
+        endpoints += [config.toxicity.endpoint] if config.toxicity else []
+        names = {e.api_key_env for e in endpoints if e is not None and e.api_key_env}
+        names |= {"GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"}
+        return [value for name in sorted(names) if (value := self.environ.get(name, "").strip())]
+
     def judge(self, config: Config) -> Judge:
         """The configured judge; model judges get cached endpoints like the models do."""
         return make_judge(config.judge, lambda settings, role: self.endpoint(config, settings, role))

@@ -56,7 +56,7 @@ def _snapshot(
     env: Environment,
     shard: Shard | None = None,
 ) -> Snapshot:
-    return build_snapshot(
+    snapshot = build_snapshot(
         results,
         model=ModelInfo(model=model, endpoint=endpoint_url),
         suite=suite,
@@ -66,6 +66,8 @@ def _snapshot(
         storage=config.snapshot.responses,
         shard=shard,
     )
+    # Nothing a model said may carry a key into a snapshot, report or comment.
+    return snapshot.scrubbed(env.secrets(config))
 
 
 async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
@@ -196,6 +198,8 @@ async def compare_snapshots(
     (the responses are stored), so labels from two judges are never compared.
     """
     notes: list[str] = []
+    secrets = env.secrets(config)
+    reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
     if reference.judge != candidate.judge:
         judge = env.judge(config)
         reference = await rejudge(reference, judge, sources[0])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from safety_regression.config import ResponseStorage, SamplingConfig
 from safety_regression.endpoints.base import OutcomeKind
@@ -80,6 +82,17 @@ class CaseResult(BaseModel):
     def redacted(self) -> CaseResult:
         return self.model_copy(update={"response": None})
 
+    def scrubbed(self, secrets: Sequence[str]) -> CaseResult:
+        """This result with every secret value in its texts replaced by ``***``."""
+        update: dict[str, object] = {}
+        for name in ("response", "prompt", "error"):
+            text = getattr(self, name)
+            if text is not None and any(secret in text for secret in secrets):
+                update[name] = scrub_text(text, secrets)
+        if "response" in update:
+            update["response_sha256"], update["response_chars"] = response_digest(str(update["response"]))
+        return self.model_copy(update=update) if update else self
+
 
 class ModelInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -105,6 +118,7 @@ class Snapshot(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     schema_version: int = SCHEMA_VERSION
+    """Exactly the integer this tool writes; anything else is refused on load."""
     tool_version: str
     created_at: datetime
     model: ModelInfo
@@ -113,6 +127,20 @@ class Snapshot(BaseModel):
     sampling: SamplingConfig
     responses: ResponseStorage = ResponseStorage.FULL
     results: tuple[CaseResult, ...] = Field(default=())
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _supported_version(cls, value: Any) -> Any:
+        if type(value) is not int:
+            raise ValueError(f"must be the integer {SCHEMA_VERSION}, not {value!r}")
+        if value > SCHEMA_VERSION:
+            raise ValueError(
+                f"snapshot schema {value} is newer than this tool understands ({SCHEMA_VERSION}); "
+                "upgrade safety-regression"
+            )
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"must be {SCHEMA_VERSION}, not {value}")
+        return value
 
     def by_key(self) -> dict[tuple[str, int], CaseResult]:
         return {result.key: result for result in self.results}
@@ -123,12 +151,34 @@ class Snapshot(BaseModel):
     def unjudged(self) -> int:
         return sum(1 for r in self.results if r.label is Label.UNJUDGED)
 
+    def scrubbed(self, secrets: Sequence[str]) -> Snapshot:
+        """The snapshot with known secret values removed from every stored text.
+
+        A model can echo a key it was given or saw; what gets committed or posted must
+        not carry it. The hash of a scrubbed response is the hash of what is stored.
+        """
+        secrets = [secret for secret in secrets if len(secret) >= MIN_SECRET_CHARS]
+        if not secrets:
+            return self
+        return self.model_copy(update={"results": tuple(r.scrubbed(secrets) for r in self.results)})
+
     def with_storage(self, storage: ResponseStorage) -> Snapshot:
         if storage is ResponseStorage.FULL:
             return self
         return self.model_copy(
             update={"responses": storage, "results": tuple(r.redacted() for r in self.results)}
         )
+
+
+MIN_SECRET_CHARS = 8
+"""Shorter values are not scrubbed: replacing a toy key like ``abc`` would garble text."""
+
+
+def scrub_text(text: str, secrets: Sequence[str]) -> str:
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def response_digest(text: str) -> tuple[str, int]:
@@ -162,9 +212,57 @@ def load_snapshot(path: Path) -> Snapshot:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
         raise SnapshotError(f"{path}: not a valid snapshot: {where}: {error['msg']}") from None
-    if snapshot.schema_version > SCHEMA_VERSION:
-        raise SnapshotError(
-            f"{path}: snapshot schema {snapshot.schema_version} is newer than this tool "
-            f"understands ({SCHEMA_VERSION}); upgrade safety-regression"
-        )
+    problem = first_inconsistency(snapshot)
+    if problem is not None:
+        raise SnapshotError(f"{path}: not a valid snapshot: {problem}; take it again or restore it")
     return snapshot
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _hex(value: str, length: int) -> bool:
+    return len(value) == length and set(value) <= _HEX
+
+
+def first_inconsistency(snapshot: Snapshot) -> str | None:
+    """The first field that contradicts the rest of the snapshot, as ``field: problem``.
+
+    A snapshot is a committed file that gates a release: a hand edit or a merge gone
+    wrong must not pass for results. Response hashes must match the stored responses,
+    case and suite hashes must look like this tool's, each (case, sample) appear once,
+    and every labelled result name its judge.
+    """
+    if not snapshot.judge.strip():
+        return "judge: empty; a snapshot names the judge that labelled it"
+    if not _hex(snapshot.suite.hash, 16):
+        return f"suite.hash: {snapshot.suite.hash!r} is not a suite hash (16 hex digits)"
+    seen: dict[tuple[str, int], int] = {}
+    for index, result in enumerate(snapshot.results):
+        where = f"results[{index}]"
+        if result.key in seen:
+            return (
+                f"{where}: case {result.case_id!r} sample {result.sample} is also results[{seen[result.key]}]"
+            )
+        seen[result.key] = index
+        if not _hex(result.case_hash, 16):
+            return f"{where}.case_hash: {result.case_hash!r} is not a case hash (16 hex digits)"
+        if result.label is not None and not (result.judge or "").strip():
+            return f"{where}.judge: a labelled result names its judge"
+        problem = _response_problem(result)
+        if problem is not None:
+            return f"{where}.{problem}"
+    return None
+
+
+def _response_problem(result: CaseResult) -> str | None:
+    if result.response_sha256 is not None and not _hex(result.response_sha256, 64):
+        return "response_sha256: not a SHA-256 (64 hex digits)"
+    if result.response is None:
+        return None
+    digest, length = response_digest(result.response)
+    if result.response_sha256 is not None and result.response_sha256 != digest:
+        return "response_sha256: does not match the stored response"
+    if result.response_chars is not None and result.response_chars != length:
+        return f"response_chars: {result.response_chars}, but the stored response has {length}"
+    return None
