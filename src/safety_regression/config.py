@@ -10,12 +10,15 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safety_regression.errors import ConfigError
-from safety_regression.yamlsource import describe_validation_error, read_yaml_file
+from safety_regression.yamlsource import describe_validation_errors, read_yaml_file
+
+FiniteNonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A weight or share: a finite number, zero or more (NaN, infinity and negatives are refused)."""
 
 
 class _Section(BaseModel):
@@ -171,9 +174,9 @@ class GateSettings(_Section):
     verdict becomes inconclusive."""
     false_refusal: FalseRefusalConfig = FalseRefusalConfig()
     capability: CapabilityGateConfig = CapabilityGateConfig()
-    category_weights: dict[str, float] = Field(default_factory=dict)
+    category_weights: dict[str, FiniteNonNegative] = Field(default_factory=dict)
     """Composite-score weights by category, overriding the built-in severity weights."""
-    distribution: dict[str, float] | None = None
+    distribution: dict[str, FiniteNonNegative] | None = None
     """Expected share of each harm category among harmful requests in deployment. When
     set, each category's composite weight is its severity weight times its share, so the
     composite score reflects expected harm; categories not listed weigh nothing."""
@@ -185,7 +188,7 @@ class GateSettings(_Section):
             raise ValueError("shares must be non-negative and not all zero")
         return shares
 
-    default_weight: float = Field(default=1.0, gt=0)
+    default_weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     """Weight of a category that is neither built in nor in category_weights."""
     power: float = Field(default=0.8, gt=0, lt=1)
     """Target power for the detectable-drop figure."""
@@ -257,7 +260,8 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, source)) from None
+        problems = describe_validation_errors(exc, source, model=Config)
+        raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     return _resolve_paths(config, path.parent)
 
 

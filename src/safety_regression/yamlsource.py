@@ -11,14 +11,17 @@ that breaks one gets a one-line error with its line, never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from safety_regression.errors import SafetyRegressionError
 
@@ -214,22 +217,74 @@ def _walk(node: yaml.Node, prefix: tuple[str | int, ...], lines: dict[tuple[str 
             _walk(item, (*prefix, index), lines)
 
 
-def describe_validation_error(exc: Any, source: SourceMap, offset: Sequence[str | int] = ()) -> str:
+def describe_validation_error(
+    exc: Any, source: SourceMap, offset: Sequence[str | int] = (), model: type[BaseModel] | None = None
+) -> str:
     """One line for the first problem in a pydantic ``ValidationError``: where, field, what.
 
     ``offset`` is prepended to pydantic's location when the validated object sits
-    inside a larger document (one case in a suite file, say).
+    inside a larger document (one case in a suite file, say). With ``model``, an unknown
+    key names the nearest known one.
     """
-    error = exc.errors()[0]
-    location = [part for part in error["loc"] if not _is_union_tag(part)]
-    full = [*offset, *location]
-    field_name = ".".join(str(part) for part in location) or "(top level)"
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling; see the config reference)"
-    elif error["type"] == "missing":
-        message = "required but missing"
-    return f"{source.where(full)}: {field_name}: {message}"
+    return describe_validation_errors(exc, source, offset, model)[0]
+
+
+def describe_validation_errors(
+    exc: Any, source: SourceMap, offset: Sequence[str | int] = (), model: type[BaseModel] | None = None
+) -> list[str]:
+    """One line per problem in a pydantic ``ValidationError``, in file order."""
+    described = []
+    for error in exc.errors():
+        location = [part for part in error["loc"] if not _is_union_tag(part)]
+        full = [*offset, *location]
+        field_name = ".".join(str(part) for part in location) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key" + _nearest_key(model, location)
+        elif error["type"] == "missing":
+            message = "required but missing"
+        described.append((source.line_of(full) or 0, f"{source.where(full)}: {field_name}: {message}"))
+    ordered = [text for _, text in sorted(described, key=lambda item: item[0])]
+    return list(dict.fromkeys(ordered))
+
+
+def _nearest_key(model: type[BaseModel] | None, location: Sequence[str | int]) -> str:
+    fallback = " (check the spelling; see the config reference)"
+    known = _keys_at(model, location[:-1]) if model is not None and location else None
+    if not known:
+        return fallback
+    close = difflib.get_close_matches(str(location[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; known keys here: {', '.join(sorted(known))}"
+
+
+def _keys_at(model: type[BaseModel], location: Sequence[str | int]) -> list[str] | None:
+    """The field names of the sub-model at ``location`` inside ``model``, if it is one."""
+    current: Any = model
+    for part in location:
+        fields = getattr(current, "model_fields", None)
+        if isinstance(part, str) and fields is not None and part in fields:
+            current = _model_in(fields[part].annotation)
+        elif isinstance(part, int | str) and fields is None:
+            continue  # a list index or dict key inside a container of models
+        else:
+            return None
+        if current is None:
+            return None
+    fields = getattr(current, "model_fields", None)
+    return list(fields) if fields is not None else None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds: itself, or inside Optional/list/dict."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _is_union_tag(part: object) -> bool:
