@@ -103,8 +103,9 @@ def load_yaml(text: str, path: str | Path) -> tuple[Any, SourceMap]:
     Duplicate mapping keys, deep nesting and alias bombs are refused with the line.
     """
     name = str(path)
-    loader = _GuardedLoader(text)
+    loader: _GuardedLoader | None = None
     try:
+        loader = _GuardedLoader(text)
         node = loader.get_single_node()
         if node is not None:
             _check_aliases(node)
@@ -121,7 +122,8 @@ def load_yaml(text: str, path: str | Path) -> tuple[Any, SourceMap]:
         # A scalar PyYAML resolves but cannot build, such as the date 2024-13-40.
         raise YamlSyntaxError(f"{name}: not valid YAML: {_one_line(str(exc))}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _walk(node, (), lines)
