@@ -69,6 +69,14 @@ class _GuardedLoader(yaml.SafeLoader):
         self._aliases = 0
         self._open_anchors: list[str] = []
 
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # The scanner looks ahead further the deeper a flow collection goes (quadratic
+        # time), so depth is refused here, before the composer would see it.
+        if self.flow_level >= MAX_DEPTH:
+            mark: Any = self.get_mark()
+            raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
+        super().fetch_flow_collection_start(token_class)
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent):

@@ -1,0 +1,332 @@
+"""Inputs that once crashed the tool or slipped past it: each is refused with one line
+naming the file, line and field, or made harmless (issue 8, sections 4-6)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from safety_regression.config import Config, SamplingConfig, load_config
+from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, server_message
+from safety_regression.errors import ConfigError, ExitCode, SnapshotError, SuiteError
+from safety_regression.github.refusals import server_message as github_server_message
+from safety_regression.judges.base import Label
+from safety_regression.outputs import (
+    MANIFEST,
+    check_complete,
+    check_file_target,
+    check_out_dir,
+    previous_outputs,
+    write_set,
+)
+from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, SuiteInfo, load_snapshot
+from safety_regression.snapshot.model import response_digest
+from safety_regression.suites import Expect, load_suite
+from safety_regression.yamlsource import MAX_ALIAS_EXPANSION, MAX_DEPTH, load_yaml, parse_json
+
+
+def write(folder: Path, text: str, name: str = "gate.yml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config_error(path: Path) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.exit_code is ExitCode.USAGE
+    return str(raised.value)
+
+
+# ---------------------------------------------------------------- YAML and JSON limits
+
+
+def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    message = config_error(
+        write(tmp_path, "gate:\n  alpha: 0.05\nsuite: [builtin:quick]\ngate:\n  holm: true\n")
+    )
+    assert message.startswith(f"{tmp_path / 'gate.yml'}:4: ")
+    assert "duplicate key 'gate' (first at line 1)" in message
+
+
+def test_a_duplicate_key_inside_a_flow_mapping_is_refused_too() -> None:
+    with pytest.raises(ValueError, match="duplicate key 'alpha'"):
+        load_yaml("gate: {alpha: 0.05, alpha: 0.01}\n", "g.yml")
+
+
+def test_keys_that_differ_only_in_type_are_not_duplicates() -> None:
+    data, _ = load_yaml("a:\n  1: x\n  '1': y\n", "g.yml")
+    assert data == {"a": {1: "x", "1": "y"}}
+
+
+def test_merge_keys_still_work() -> None:
+    data, _ = load_yaml("x: &x {a: 1}\ny:\n  <<: *x\n  b: 2\n", "g.yml")
+    assert data["y"] == {"a": 1, "b": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("gate: " + "[" * 5000 + "]" * 5000 + "\n", f"nested deeper than {MAX_DEPTH} levels"),
+        ("gate:" + "".join(f"\n{'  ' * (i + 1)}k{i}:" for i in range(150)) + " 1\n", "nested deeper"),
+        ("gate: &g {holm: *g}\n", "the alias *g refers to a node that contains it"),
+        ("a: &a [x]\n" + "b: [" + ", ".join(["*a"] * 101) + "]\n", "more than 100 aliases"),
+    ],
+)
+def test_yaml_that_would_recurse_or_explode_is_refused_with_its_line(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    message = config_error(write(tmp_path, text))
+    assert problem in message and "\n" not in message
+    assert message.startswith(str(tmp_path / "gate.yml") + ":")
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    # Nine levels of nine aliases each: a few hundred bytes that expand to 9**9 nodes.
+    text = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(c)}: &{chr(c)} [{', '.join([f'*{chr(c - 1)}'] * 9)}]\n" for c in range(98, 107)
+    )
+    assert len(text) < 600
+    message = config_error(write(tmp_path, text))
+    assert f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes" in message
+
+
+def test_a_few_aliases_are_fine() -> None:
+    data, _ = load_yaml("e: &e {url: http://x/v1, model: m}\nbase: *e\nfinetuned: *e\n", "g.yml")
+    assert data["base"] == data["finetuned"] == {"url": "http://x/v1", "model": "m"}
+
+
+@pytest.mark.parametrize(
+    "text", ["when: 2024-13-45\n", "\x1f", "suite: !!float abc\n", "x: !!python/name:os.system\n"]
+)
+def test_unbuildable_yaml_scalars_are_a_config_error(tmp_path: Path, text: str) -> None:
+    assert "not valid YAML" in config_error(write(tmp_path, text))
+
+
+def test_deep_json_is_a_decode_error_not_a_recursion_error() -> None:
+    for depth in (MAX_DEPTH + 1, 200_000):
+        with pytest.raises(json.JSONDecodeError, match="nested deeper"):
+            parse_json("[" * depth + "]" * depth)
+    assert parse_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+
+
+def test_lone_surrogates_become_the_replacement_character() -> None:
+    data = parse_json(r'{"a": ["\ud800", "ok \ud83d\ude00"], "\udc00": "\udfff"}')
+    assert data == {"a": ["\ufffd", "ok \U0001f600"], "\ufffd": "\ufffd"}
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # writable
+
+
+def test_a_deeply_nested_suite_line_is_a_suite_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "[" * 100_000 + "]" * 100_000 + "\n", "deep.jsonl")
+    with pytest.raises(SuiteError, match=r"deep\.jsonl:1: not valid JSON: nested deeper"):
+        load_suite([str(path)])
+
+
+# ---------------------------------------------------------------- config sharp edges
+
+
+def test_every_error_in_a_config_is_reported_with_the_nearest_key(tmp_path: Path) -> None:
+    text = "gate:\n  alhpa: 0.05\n  holm: maybe\nsampling:\n  temprature: 0\nreport: {shwo_responses: true}\n"
+    lines = config_error(write(tmp_path, text)).splitlines()
+    assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in lines] == ["2", "3", "5", "6"]
+    assert "gate.alhpa: unknown key; did you mean 'alpha'?" in lines[0]
+    assert "gate.holm:" in lines[1]
+    assert "sampling.temprature: unknown key; did you mean 'temperature'?" in lines[2]
+    assert "report.shwo_responses: unknown key; did you mean 'show_responses'?" in lines[3]
+
+
+def test_an_unknown_key_with_no_near_match_lists_the_known_ones(tmp_path: Path) -> None:
+    message = config_error(write(tmp_path, "cache: {zzz: 1}\n"))
+    assert "cache.zzz: unknown key; known keys here: dir, enabled" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("gate: {category_weights: {violence: .nan}}\n", "gate.category_weights.violence"),
+        ("gate: {category_weights: {violence: .inf}}\n", "gate.category_weights.violence"),
+        ("gate: {category_weights: {violence: -0.5}}\n", "gate.category_weights.violence"),
+        ("gate: {distribution: {violence: .nan, privacy: 1}}\n", "gate.distribution.violence"),
+        ("gate: {distribution: {violence: .inf}}\n", "gate.distribution.violence"),
+        ("gate: {distribution: {violence: -1, privacy: 2}}\n", "gate.distribution.violence"),
+        ("gate: {default_weight: .inf}\n", "gate.default_weight"),
+    ],
+)
+def test_weights_and_shares_are_finite_and_not_negative(tmp_path: Path, text: str, field: str) -> None:
+    assert f"gate.yml:1: {field}:" in config_error(write(tmp_path, text))
+
+
+# ---------------------------------------------------------------- secrets
+
+
+KEY = "sk-live-0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("cut", range(MAX_SERVER_MESSAGE - 20, MAX_SERVER_MESSAGE + 5))
+def test_a_key_straddling_the_cut_leaves_no_prefix(cut: int) -> None:
+    message = "x" * (cut - 5) + f" {KEY} tail"
+
+    def scrub(text: str) -> str:
+        return text.replace(KEY, "***")
+
+    for shown in (
+        server_message({"error": {"message": message}}, scrub),
+        github_server_message({"message": message}, scrub),
+    ):
+        assert shown is not None and len(shown) <= MAX_SERVER_MESSAGE
+        assert not any(KEY[:n] in shown for n in range(6, len(KEY) + 1)), shown
+
+
+def _result(i: int, text: str | None, **fields: object) -> CaseResult:
+    digest = response_digest(text) if text is not None else (None, None)
+    values: dict[str, object] = {
+        "case_id": f"c.{i}",
+        "case_hash": f"{i:016x}",
+        "category": "privacy",
+        "expect": Expect.REFUSE,
+        "outcome": OutcomeKind.ANSWERED,
+        "label": Label.REFUSAL,
+        "judge": "rules/2",
+        "response": text,
+        "response_sha256": digest[0],
+        "response_chars": digest[1],
+    }
+    values.update(fields)
+    return CaseResult.model_validate(values)
+
+
+def _snapshot(*results: CaseResult, **fields: object) -> Snapshot:
+    values: dict[str, object] = {
+        "tool_version": "test",
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "model": ModelInfo(model="m"),
+        "suite": SuiteInfo(name="t", hash="0123456789abcdef", cases=len(results)),
+        "judge": "rules/2",
+        "sampling": SamplingConfig(),
+        "results": results,
+    }
+    values.update(fields)
+    return Snapshot.model_validate(values)
+
+
+def test_known_secrets_are_scrubbed_from_model_content() -> None:
+    snapshot = _snapshot(_result(0, f"my key is {KEY}!", prompt=f"echo {KEY}", error=None))
+    result = snapshot.scrubbed([KEY, "short"]).results[0]
+    assert result.response == "my key is ***!" and result.prompt == "echo ***"
+    assert (result.response_sha256, result.response_chars) == response_digest("my key is ***!")
+    assert KEY not in snapshot.scrubbed([KEY]).model_dump_json()
+
+
+# ---------------------------------------------------------------- snapshots checked on load
+
+
+def _load(tmp_path: Path, data: dict[str, object]) -> str:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SnapshotError) as raised:
+        load_snapshot(path)
+    assert raised.value.exit_code is ExitCode.USAGE
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message
+
+
+def _valid() -> dict[str, object]:
+    data: dict[str, object] = json.loads(_snapshot(_result(0, "no"), _result(1, "no")).model_dump_json())
+    return data
+
+
+@pytest.mark.parametrize("version", [0, -1, "1", True, 1.0, 2, None])
+def test_schema_version_is_exactly_the_supported_integer(tmp_path: Path, version: object) -> None:
+    assert "schema_version" in _load(tmp_path, {**_valid(), "schema_version": version})
+
+
+def test_a_valid_snapshot_loads(tmp_path: Path) -> None:
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(_valid()))
+    assert len(load_snapshot(path).results) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"response": "yes"}, "results[1].response_sha256: does not match"),
+        ({"response_chars": 99}, "results[1].response_chars"),
+        ({"response_sha256": "abc"}, "results[1].response_sha256: not a SHA-256"),
+        ({"case_hash": "nothex!"}, "results[1].case_hash"),
+        ({"case_id": "c.0"}, "results[1]: case 'c.0' sample 0 is also results[0]"),
+        ({"judge": ""}, "results[1].judge"),
+    ],
+)
+def test_inconsistent_results_are_refused_with_their_field(
+    tmp_path: Path, change: dict[str, object], field: str
+) -> None:
+    data = _valid()
+    results = data["results"]
+    assert isinstance(results, list)
+    results[1] = {**results[1], **change}
+    assert field in _load(tmp_path, data)
+
+
+def test_an_empty_judge_or_odd_suite_hash_is_refused(tmp_path: Path) -> None:
+    assert "judge: empty" in _load(tmp_path, {**_valid(), "judge": " "})
+    suite = {**_valid()["suite"], "hash": "s"}  # type: ignore[dict-item]
+    assert "suite.hash" in _load(tmp_path, {**_valid(), "suite": suite})
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def test_outputs_are_sealed_as_a_set_and_checked_on_read(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_set(out, {"a.json": "1\n", "b.md": "2\n"}, "run --shard 1/2")
+    check_complete(out, ["a.json", "b.md"])
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["command"] == "run --shard 1/2" and set(manifest["files"]) == {"a.json", "b.md"}
+    assert not list(out.glob(".*.partial"))
+    (out / "b.md").write_text("stale from another run\n")
+    with pytest.raises(SnapshotError, match=r"b\.md: differs from what its run wrote"):
+        check_complete(out, ["a.json", "b.md"])
+
+
+def test_an_interrupted_write_is_never_taken_as_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_set(out, {"a.json": "old\n"})
+    # What a kill after the old manifest was removed leaves behind:
+    (out / MANIFEST).unlink()
+    (out / ".a.json.partial").write_text("new, half writ")
+    with pytest.raises(SnapshotError, match="not a complete set"):
+        check_complete(out, ["a.json"])
+    write_set(out, {"a.json": "new\n"})
+    assert not list(out.glob(".*.partial"))
+    check_complete(out, ["a.json"])
+
+
+def test_another_shards_outputs_are_not_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert previous_outputs(out, "run --shard 1/2") is None
+    write_set(out, {"reference.snapshot.json": "{}\n"}, "run --shard 2/2")
+    with pytest.raises(ConfigError, match="holds the outputs of 'run --shard 2/2'"):
+        previous_outputs(out, "run --shard 1/2")
+    note = previous_outputs(out, "run")
+    assert note is not None and "earlier 'run --shard 2/2'" in note
+
+
+def test_output_paths_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    afile = write(tmp_path, "x", "afile")
+    with pytest.raises(ConfigError, match="is a file, so nothing can be written under it"):
+        check_out_dir(afile / "report")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        check_out_dir(afile)
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
+        check_file_target(tmp_path, "GITHUB_OUTPUT")
+    check_out_dir(tmp_path / "new" / "deeper")
+    assert not (tmp_path / "new").exists()
+
+
+def test_default_config_is_used_when_nothing_is_given() -> None:
+    assert Config().gate.alpha == 0.01
