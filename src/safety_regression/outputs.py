@@ -152,6 +152,7 @@ def check_complete(out_dir: Path, names: list[str]) -> None:
 
 def check_out_dir(out_dir: Path, what: str = "--out") -> None:
     """Fail now, before any model is asked, when ``out_dir`` cannot be made or written."""
+    _no_nul(out_dir, what)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise ConfigError(f"{what} {out_dir}: is a file, not a folder; choose another output folder")
@@ -163,6 +164,7 @@ def check_out_dir(out_dir: Path, what: str = "--out") -> None:
 
 def check_file_target(path: Path, what: str) -> None:
     """Fail now when the file ``path`` could not be written (or appended to) later."""
+    _no_nul(path, what)
     if path.is_dir():
         raise ConfigError(f"{what} {path}: is a folder, not a file")
     if path.exists():
@@ -170,6 +172,11 @@ def check_file_target(path: Path, what: str) -> None:
             raise ConfigError(f"{what} {path}: the file is not writable")
         return
     _check_creatable(path, what)
+
+
+def _no_nul(path: Path, what: str) -> None:
+    if "\x00" in str(path):
+        raise ConfigError(f"{what} {str(path)!r}: a path cannot hold a NUL character")
 
 
 def _check_creatable(path: Path, what: str) -> None:

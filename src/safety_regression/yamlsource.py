@@ -207,7 +207,7 @@ def read_yaml_file(path: Path, what: str, error: type[SafetyRegressionError]) ->
     """Read and parse a YAML file, raising ``error`` with a one-line message on any problem."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         raise error(f"{path}: cannot read {what}: {exc}") from None
     try:
         return load_yaml(text, path)

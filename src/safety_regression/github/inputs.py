@@ -68,6 +68,8 @@ def read_inputs(environ: Mapping[str, str], warn: list[str]) -> ActionInputs:
         value = environ.get(f"INPUT_{kebab.upper()}")
         if value is None or value.strip() == "":
             continue
+        if "\x00" in value:
+            raise ConfigError(f"action input {name.replace('_', '-')}: holds a NUL character")
         target = DEPRECATED_INPUTS.get(kebab, kebab)
         if target != kebab:
             warn.append(f"the input '{kebab}' is deprecated: use '{target}'")

@@ -21,7 +21,7 @@ def read_responses(path: Path) -> list[tuple[dict[str, Any], Case, str]]:
     ``expect``), each with the case the judge is shown. Problems name the file and line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         raise ConfigError(f"{path}: cannot read responses: {exc}") from None
     items = []
     for number, line in enumerate(lines, start=1):

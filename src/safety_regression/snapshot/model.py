@@ -204,7 +204,7 @@ def load_snapshot(path: Path) -> Snapshot:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         raise SnapshotError(f"{path}: cannot read snapshot: {exc}") from None
     try:
         snapshot = Snapshot.model_validate_json(text)

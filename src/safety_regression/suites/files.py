@@ -59,7 +59,7 @@ def iter_case_file(path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
     """
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         raise SuiteError(f"{path}: cannot read suite file: {exc}") from None
     if path.suffix == ".jsonl":
         yield from _jsonl_cases(text, path)

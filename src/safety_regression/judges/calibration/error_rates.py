@@ -104,7 +104,7 @@ def load_error_rates(path: Path) -> JudgeErrorRates:
     rerun = "write it with `safety-regression calibrate` or fix judge.calibration"
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(f"{path}: cannot read the judge calibration file ({reason}); {rerun}") from None
     try:
