@@ -11,6 +11,9 @@ from pydantic import BaseModel
 from safety_regression import stats
 from safety_regression.cli import cli
 from safety_regression.config import Config, EndpointConfig, StatTest, load_config
+from safety_regression.endpoints import load_profiles
+from safety_regression.endpoints.simulator import ModelProfile
+from safety_regression.endpoints.simulator.profiles import ModerationScores
 from safety_regression.suites import Expect, load_suite
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
@@ -65,3 +68,17 @@ def test_the_example_config_loads() -> None:
     config = load_config(example)
     assert config.finetuned is not None and config.finetuned.api_key_env == "FT_API_KEY"
     assert load_suite(config.suite).cases
+
+
+def test_the_simulator_profile_format_is_documented_and_the_example_loads() -> None:
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "simulator.md").read_text(encoding="utf-8")
+    missing = [name for name in ModelProfile.model_fields if f"| `{name}` |" not in page]
+    missing += [name for name in ModerationScores.model_fields if f"`{name}`" not in page]
+    assert missing == []
+    profiles = load_profiles(root / "examples" / "profiles.yml")
+    gate = load_config(root / "examples" / "gate.yml")
+    # The example profiles play exactly the models the example gate config names.
+    assert gate.base is not None and gate.finetuned is not None
+    assert set(profiles) == {gate.base.model, gate.finetuned.model}
+    assert "safety-regression simulate --profiles examples/profiles.yml" in page
