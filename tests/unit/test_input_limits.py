@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from safety_regression.cli import gate_commands, main
 from safety_regression.config import Config, SamplingConfig, load_config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, server_message
@@ -330,3 +331,17 @@ def test_output_paths_are_checked_before_anything_runs(tmp_path: Path) -> None:
 
 def test_default_config_is_used_when_nothing_is_given() -> None:
     assert Config().gate.alpha == 0.01
+
+
+def test_a_bug_keeps_its_traceback_but_never_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(_path: Path | None) -> Config:
+        raise RuntimeError("a planted bug")
+
+    monkeypatch.setattr(gate_commands, "default_config", broken)
+    with pytest.raises(SystemExit) as stopped:
+        main(["compare", "a.json", "b.json"])
+    assert stopped.value.code == ExitCode.INCONCLUSIVE
+    err = capsys.readouterr().err
+    assert "RuntimeError: a planted bug" in err and "internal error, a bug in safety-regression" in err

@@ -7,6 +7,7 @@ to exit code 1, and an unmeasurable run to exit code 3. See ``errors.ExitCode``.
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
@@ -57,4 +58,15 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(int(ExitCode.USAGE))
+    except Exception:
+        # A bug. It keeps its traceback, but must never exit 1: CI would read "regression".
+        traceback.print_exc()
+        click.echo(BUG_MESSAGE, err=True)
+        sys.exit(int(ExitCode.INCONCLUSIVE))
     sys.exit(int(code or 0))
+
+
+BUG_MESSAGE = (
+    "error: internal error, a bug in safety-regression (exit 3: nothing was gated); "
+    "please report it with the traceback above"
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +43,14 @@ INTERRUPTED = 130
 
 def main() -> None:
     """Console-script entry point: ``safety-regression-action``."""
-    sys.exit(run_action(os.environ, sys.stdout))
+    try:
+        code = run_action(os.environ, sys.stdout)
+    except Exception:
+        # A bug keeps its traceback, but exits 3, never 1 (which CI reads as "regression").
+        traceback.print_exc()
+        Workflow(sys.stdout, os.environ).error("internal error, a bug in safety-regression: see the log")
+        code = int(ExitCode.INCONCLUSIVE)
+    sys.exit(code)
 
 
 def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
