@@ -13,7 +13,9 @@ from safety_regression.cli import gate_commands, main
 from safety_regression.config import Config, SamplingConfig, load_config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, server_message
-from safety_regression.errors import ConfigError, ExitCode, SnapshotError, SuiteError
+from safety_regression.errors import ConfigError, ExitCode, GitHubError, SnapshotError, SuiteError
+from safety_regression.github.client import api_url_problem
+from safety_regression.github.event import read_event
 from safety_regression.github.refusals import server_message as github_server_message
 from safety_regression.judges.base import Label
 from safety_regression.outputs import (
@@ -345,3 +347,19 @@ def test_a_bug_keeps_its_traceback_but_never_exits_1(
     assert stopped.value.code == ExitCode.INCONCLUSIVE
     err = capsys.readouterr().err
     assert "RuntimeError: a planted bug" in err and "internal error, a bug in safety-regression" in err
+
+
+def test_a_deeply_nested_event_payload_is_a_github_error(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = write(
+        tmp_path, '{"pull_request": {"number": 1, "head": {"sha": "a"}, "x": ' + deep + "}}", "event.json"
+    )
+    with pytest.raises(GitHubError, match="cannot read the event payload: nested deeper"):
+        read_event({"GITHUB_EVENT_PATH": str(path), "GITHUB_REPOSITORY": "o/r"})
+
+
+@pytest.mark.parametrize("url", ["api/v3", "/api", "http://", "ftp://h", "http://[::1", "http://u:p@h/"])
+def test_an_unusable_api_url_is_explained_not_raised(url: str) -> None:
+    problem = api_url_problem(url)
+    assert problem is not None and "GITHUB_API_URL" in problem
+    assert api_url_problem("https://ghe.example.com/api/v3") is None
