@@ -190,9 +190,9 @@ def captured() -> Iterator[io.StringIO]:
         yield err
 
 
-def run_cli(*argv: str | Path) -> tuple[int, str]:
-    """The CLI in-process; anything but a clean exit propagates and fails the test."""
-    with captured() as err, pytest.raises(SystemExit) as stopped:
+def run_cli(*argv: str | Path, cwd: Path) -> tuple[int, str]:
+    """The CLI in-process, in ``cwd``; anything but a clean exit propagates and fails the test."""
+    with captured() as err, pytest.raises(SystemExit) as stopped, contextlib.chdir(cwd):
         main([str(arg) for arg in argv])
     code = stopped.value.code
     assert isinstance(code, int) and code in EXIT_CODES, (code, err.getvalue())
@@ -218,6 +218,7 @@ def test_any_gate_config_gives_a_verdict_or_a_one_line_error(folder: Path, text:
         folder / "fuzz.yml",
         "--out",
         folder / "out-config",
+        cwd=folder,
     )
 
 
@@ -229,7 +230,7 @@ def test_any_gate_config_gives_a_verdict_or_a_one_line_error(folder: Path, text:
 def test_any_suite_file_validates_or_names_its_problems(folder: Path, text: str, suffix: str) -> None:
     path = folder / f"fuzz-suite{suffix}"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    run_cli("suite", "validate", path)
+    run_cli("suite", "validate", path, cwd=folder)
 
 
 @FUZZ
@@ -246,6 +247,7 @@ def test_any_snapshot_gates_or_is_refused_with_its_field(folder: Path, data: st.
         folder / "gate.yml",
         "--out",
         folder / "out-snapshot",
+        cwd=folder,
     )
     if code == 2:
         assert "fuzz.snapshot.json" in message
@@ -274,6 +276,7 @@ def test_any_calibration_file_is_used_or_refused(folder: Path, data: st.DataObje
         folder / "calibrated.yml",
         "--out",
         folder / "out-calibration",
+        cwd=folder,
     )
 
 
@@ -373,7 +376,8 @@ def action_environments(draw: st.DrawFn, folder: Path) -> dict[str, str]:
 def test_any_action_environment_ends_with_an_exit_code(folder: Path, data: st.DataObject) -> None:
     environ = data.draw(action_environments(folder))
     stdout = io.StringIO()
-    with captured():
+    # Fuzzed inputs are relative paths too: they must land in the test's folder.
+    with captured(), contextlib.chdir(folder):
         code = run_action(environ, stdout)
     assert code in EXIT_CODES
     if code == 2:
