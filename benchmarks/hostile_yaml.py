@@ -52,5 +52,6 @@ def main() -> None:
     for name, ms in took.items():
         print(f"{name:<48} {ms:8.2f} {ms / reference:10.2f}")
 
+
 if __name__ == "__main__":
     main()
