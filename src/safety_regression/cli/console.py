@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from safety_regression.errors import ExitCode
-from safety_regression.gate import GateResult
+
+if TYPE_CHECKING:
+    from safety_regression.gate import GateResult
 
 
 def exit_code(result: GateResult) -> ExitCode:
