@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 import click
 
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
-from safety_regression.gate import GateResult
-from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all, write_outputs
 from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, measure, run_gate
-from safety_regression.report import render_terminal
+from safety_regression.pipeline.run import GATE_MODULES
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
 from safety_regression.suites import Shard
+
+if TYPE_CHECKING:
+    from safety_regression.gate import GateResult
+
+# Loaded while the first requests are in flight (see ``with_environment``).
+AFTER_REQUESTS = (*GATE_MODULES, "safety_regression.outputs", "safety_regression.report")
 
 T = TypeVar("T")
 
@@ -58,8 +64,23 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _import_in_background(modules: tuple[str, ...]) -> None:
+    """Import what is needed only after the requests (the gate, scipy, the reports) on a
+    thread, so it overlaps the requests instead of delaying the first one. A later
+    ``import`` of the same module simply waits for it."""
+
+    def load() -> None:
+        for module in modules:
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name="import-gate", daemon=True).start()
+
+
 def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool, use_cache: bool) -> T:
-    async def main() -> T:
+    _import_in_background(AFTER_REQUESTS)
+    returned: list[T] = []
+
+    async def main() -> None:
         # One session for every endpoint: aiohttp pools connections per host within it.
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -70,9 +91,15 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 progress=Progress(quiet=quiet),
                 use_cache=use_cache,
             )
-            return await work(env)
+            try:
+                returned.append(await work(env))
+            finally:
+                env.close()
 
-    return asyncio.run(main())
+    # The result is handed back outside asyncio.run: CPython 3.11 builds the repr of a
+    # coroutine's return value on its Ctrl-C path, and a GateRun's is megabytes long.
+    asyncio.run(main())
+    return returned[0]
 
 
 def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
@@ -87,6 +114,8 @@ def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callab
 
 
 def show(heading: str, result: GateResult, written: list[Path]) -> None:
+    from safety_regression.report import render_terminal
+
     click.echo(heading)
     click.echo(render_terminal(result))
     for path in written:
@@ -112,6 +141,8 @@ def run(
     With --shard, only that part of the suite is evaluated and its snapshots written to
     --out; `safety-regression merge` then gates all the parts together.
     """
+    from safety_regression.outputs import write_outputs
+
     config = load_config(config_path)
     if shard is not None:
         return _run_shard(
@@ -134,6 +165,8 @@ def run(
 def _run_shard(
     config: Config, out_dir: Path, shard: Shard, *, check_drift: bool, quiet: bool, use_cache: bool
 ) -> int:
+    from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
+
     measured = with_environment(
         lambda env: measure(config, env, check_drift=check_drift, shard=shard),
         quiet=quiet,
@@ -210,6 +243,8 @@ def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cac
 @out_option("safety-report", "Folder for report.json, report.md, junit.xml and results.jsonl.")
 def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
     """Gate two stored snapshots against each other, with no endpoint calls."""
+    from safety_regression.outputs import write_outputs
+
     config = load_config(config_path) if config_path else Config()
     reference, candidate = load_snapshot(baseline_path), load_snapshot(candidate_path)
     gate_run = with_environment(

@@ -55,6 +55,11 @@ class Environment:
         self.cached_endpoints.append(wrapped)
         return wrapped
 
+    def close(self) -> None:
+        """Close the response caches' files (the session is closed by its owner)."""
+        for cache in self.caches.values():
+            cache.close()
+
     def cache_note(self) -> str | None:
         hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
         if not hits:
