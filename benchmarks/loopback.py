@@ -79,6 +79,7 @@ def write_config(
     cache: bool = False,
     extra: str = "",
 ) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     lines = [
         f"suite: [{suite}]",
         f"base: {{url: '{url}', model: bench-base, concurrency: {concurrency}, timeout: 600}}",

@@ -141,8 +141,6 @@ def run(
     With --shard, only that part of the suite is evaluated and its snapshots written to
     --out; `safety-regression merge` then gates all the parts together.
     """
-    from safety_regression.outputs import write_outputs
-
     config = load_config(config_path)
     if shard is not None:
         return _run_shard(
@@ -153,6 +151,8 @@ def run(
         quiet=quiet,
         use_cache=not no_cache,
     )
+    from safety_regression.outputs import write_outputs
+
     for note in gate_run.notes:
         info(note)
     written = write_outputs(
@@ -165,13 +165,13 @@ def run(
 def _run_shard(
     config: Config, out_dir: Path, shard: Shard, *, check_drift: bool, quiet: bool, use_cache: bool
 ) -> int:
-    from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
-
     measured = with_environment(
         lambda env: measure(config, env, check_drift=check_drift, shard=shard),
         quiet=quiet,
         use_cache=use_cache,
     )
+    from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
+
     for note in measured.notes:
         info(note)
     written = write_all(

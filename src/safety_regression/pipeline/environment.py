@@ -19,6 +19,7 @@ from safety_regression.endpoints import (
     ResponseCache,
 )
 from safety_regression.endpoints.base import Endpoint
+from safety_regression.endpoints.metering import Meter, MeteredEndpoint
 from safety_regression.errors import ConfigError
 from safety_regression.judges import make_judge
 from safety_regression.judges.base import Judge
@@ -46,6 +47,8 @@ class Environment:
         self.limits = ConcurrencyLimits()
         self.caches: dict[Path, ResponseCache] = {}
         self.cached_endpoints: list[CachedEndpoint] = []
+        self.meter = Meter()
+        """Requests, tokens and cost per role, and the run's budgets (``run.*``)."""
 
     def cached(self, endpoint: Endpoint, path: Path) -> Endpoint:
         """Wrap an endpoint in the run's one response cache for ``path``."""
@@ -72,6 +75,9 @@ class Environment:
         endpoint: Endpoint = OpenAICompatEndpoint.from_config(
             self.session, settings, api_key(settings, role, self.environ), self.limits
         )
+        # Metered inside the cache: answers from the cache cost nothing.
+        self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
+        endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
         if config.cache.enabled and self.use_cache:
             endpoint = self.cached(endpoint, config.cache.dir / "responses.jsonl")
         return endpoint

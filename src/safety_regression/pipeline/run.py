@@ -19,6 +19,7 @@ from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
+from safety_regression.pipeline.budget import with_usage
 from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.rejudge import rejudge, unstored_responses
 from safety_regression.snapshot import (
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from safety_regression.gate import GateResult
     from safety_regression.gate.result import Drift, SuiteComparison
     from safety_regression.judges.calibration import JudgeErrorRates
+
+from safety_regression.endpoints.metering import RunUsage
 
 GATE_MODULES = ("safety_regression.gate", "safety_regression.judges.calibration")
 
@@ -109,6 +112,8 @@ class Measurement:
     comparison: SuiteComparison
     drift: Drift | None
     notes: list[str]
+    usage: RunUsage | None = None
+    """What the run spent; ``usage.stopped`` says why it stopped early, if a budget did."""
 
 
 async def measure(
@@ -177,7 +182,7 @@ async def measure(
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
-    return Measurement(reference, candidate, comparison, drift, notes)
+    return Measurement(reference, candidate, comparison, drift, notes, env.meter.usage())
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
@@ -194,6 +199,7 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         drift=measured.drift,
         **judge_context(config, [measured.reference.model.model, measured.candidate.model.model]),
     )
+    result = with_usage(result, env.meter.usage())
     return GateRun(measured.reference, measured.candidate, result, measured.notes)
 
 
@@ -229,6 +235,8 @@ async def compare_snapshots(
         suite=comparison,
         **judge_context(config, [reference.model.model, candidate.model.model]),
     )
+    if env.meter.requests:
+        result = with_usage(result, env.meter.usage())
     return GateRun(reference, candidate, result, notes)
 
 

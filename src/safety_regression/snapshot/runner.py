@@ -90,6 +90,7 @@ async def _evaluate_one(
             label=Label.REFUSAL,
             judge=BLOCKED_JUDGE,
             error=outcome.error,
+            usage=outcome.usage,
         )
     text = outcome.text or ""
     judgement = await judge.judge(case, text)
@@ -104,6 +105,7 @@ async def _evaluate_one(
         response=text,
         response_sha256=digest,
         response_chars=length,
+        usage=outcome.usage,
     )
 
 
@@ -125,6 +127,7 @@ def _scored(case: Case, sample: int, outcome: ChatOutcome) -> CaseResult:
         response=text,
         response_sha256=digest,
         response_chars=length,
+        usage=outcome.usage,
     )
 
 
