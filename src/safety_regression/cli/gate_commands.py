@@ -16,7 +16,10 @@ import click
 
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
+from safety_regression.endpoints.metering import RunUsage
+from safety_regression.errors import SafetyRegressionError
 from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, measure, run_gate
+from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.run import GATE_MODULES
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
 from safety_regression.suites import Shard
@@ -29,6 +32,11 @@ AFTER_REQUESTS = (*GATE_MODULES, "safety_regression.outputs", "safety_regression
 
 T = TypeVar("T")
 
+
+class BudgetStop(SafetyRegressionError):
+    """A budget stopped the run before it measured everything (exit 3: nothing decided)."""
+
+
 config_option = click.option(
     "--config",
     "config_path",
@@ -40,6 +48,11 @@ no_cache_option = click.option(
     "--no-cache", is_flag=True, help="Ask the endpoints again even for cached responses."
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+dry_run_option = click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Send nothing: print the requests, estimated tokens and cost per model, then exit.",
+)
 
 
 def _shard(_context: click.Context, _parameter: click.Parameter, value: str | None) -> Shard | None:
@@ -58,6 +71,14 @@ shard_option = click.option(
     default=None,
     help="Evaluate only the I-th of N disjoint parts of the suite (merge the parts afterwards).",
 )
+
+
+def _no_cache(config: Config, no_cache: bool) -> Config:
+    return (
+        config.model_copy(update={"cache": config.cache.model_copy(update={"enabled": False})})
+        if no_cache
+        else config
+    )
 
 
 def now() -> datetime:
@@ -133,8 +154,15 @@ def show(heading: str, result: GateResult, written: list[Path]) -> None:
 @shard_option
 @no_cache_option
 @quiet_option
+@dry_run_option
 def run(
-    config_path: Path, out_dir: Path, check_drift: bool, shard: Shard | None, no_cache: bool, quiet: bool
+    config_path: Path,
+    out_dir: Path,
+    check_drift: bool,
+    shard: Shard | None,
+    no_cache: bool,
+    quiet: bool,
+    dry_run: bool,
 ) -> int:
     """Evaluate the suite on the fine-tuned model and gate it against the baseline.
 
@@ -142,6 +170,12 @@ def run(
     --out; `safety-regression merge` then gates all the parts together.
     """
     config = load_config(config_path)
+    if dry_run:
+        from safety_regression.cli.dry_run import show_dry_run
+        from safety_regression.pipeline.dryrun import plan_run
+
+        show_dry_run(plan_run(_no_cache(config, no_cache), check_drift=check_drift, shard=shard), "run")
+        return 0
     if shard is not None:
         return _run_shard(
             config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
@@ -174,6 +208,8 @@ def _run_shard(
 
     for note in measured.notes:
         info(note)
+    if measured.usage is not None and measured.usage.stopped is not None:
+        raise BudgetStop(f"shard {shard} not written: {stopped_message(measured.usage)}")
     written = write_all(
         out_dir,
         {
@@ -201,21 +237,37 @@ def _run_shard(
 @shard_option
 @no_cache_option
 @quiet_option
-def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cache: bool, quiet: bool) -> int:
+@dry_run_option
+def baseline(
+    config_path: Path, output: Path | None, shard: Shard | None, no_cache: bool, quiet: bool, dry_run: bool
+) -> int:
     """Evaluate the base model and write the baseline snapshot to commit.
 
     With --shard, only that part of the suite is evaluated; `safety-regression
     merge-snapshots` joins the parts into the baseline.
     """
     config = load_config(config_path)
+    if dry_run:
+        from safety_regression.cli.dry_run import show_dry_run
+        from safety_regression.pipeline.dryrun import plan_baseline
+
+        show_dry_run(plan_baseline(_no_cache(config, no_cache), shard=shard), "baseline")
+        return 0
     target = output or config.baseline or Path(".safety/baseline.json")
 
-    async def work(env: Environment) -> tuple[Snapshot, str | None]:
-        return await evaluate_model(config, "base", env, shard), env.cache_note()
+    async def work(env: Environment) -> tuple[Snapshot, str | None, RunUsage]:
+        return await evaluate_model(config, "base", env, shard), env.cache_note(), env.meter.usage()
 
-    snapshot, cache_note = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    snapshot, cache_note, usage = with_environment(work, quiet=quiet, use_cache=not no_cache)
     if cache_note:
         info(cache_note)
+    if usage.roles:
+        from safety_regression.report.usage import usage_line
+
+        info(usage_line(usage))
+    if usage.stopped is not None:
+        # A partial baseline would be committed as if whole: write none; the cache keeps the answers.
+        raise BudgetStop(f"baseline not written: {stopped_message(usage)}")
     errors = snapshot.errors()
     if errors:
         info(
