@@ -45,7 +45,8 @@ def main() -> None:
                 )
         floor, wall = statistics.median(floors), statistics.median(ours)
         print(
-            f"requests     {requests} ({args.cases} cases x 2 models), {args.concurrency} in flight, 0 latency"
+            f"requests     {requests} ({args.cases} cases x 2 models), "
+            f"{args.concurrency} in flight, 0 latency"
         )
         print(f"floor        {requests / floor:,.0f} requests/s ({floor:.2f} s, bare aiohttp loop, one core)")
         print(

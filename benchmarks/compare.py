@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loopback import CATEGORIES, CLI, peak_rss_mb
-
 from safety_regression.config import SamplingConfig
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.judges.base import Label

@@ -101,6 +101,8 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     _import_in_background(AFTER_REQUESTS)
     returned: list[T] = []
 
+    progress = Progress(quiet=quiet)
+
     async def main() -> None:
         # One session for every endpoint: aiohttp pools connections per host within it.
         connector = aiohttp.TCPConnector(limit=0)
@@ -109,7 +111,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 session=session,
                 environ=os.environ,
                 now=now,
-                progress=Progress(quiet=quiet),
+                progress=progress,
                 use_cache=use_cache,
             )
             try:
@@ -119,7 +121,10 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
 
     # The result is handed back outside asyncio.run: CPython 3.11 builds the repr of a
     # coroutine's return value on its Ctrl-C path, and a GateRun's is megabytes long.
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        progress.close()
     return returned[0]
 
 

@@ -23,14 +23,18 @@ from safety_regression.endpoints.metering import Meter, MeteredEndpoint
 from safety_regression.errors import ConfigError
 from safety_regression.judges import make_judge
 from safety_regression.judges.base import Judge
-from safety_regression.snapshot.runner import ToxicityScorer
+from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
 
-ProgressFactory = Callable[[str, int], Callable[[], None]]
+ProgressFactory = Callable[[str, int], ProgressCallback]
 """Given a label and a total, returns the callback to call once per finished request."""
 
 
-def _no_progress(label: str, total: int) -> Callable[[], None]:
-    return lambda: None
+def _ignore(failed: bool = False) -> None:
+    return None
+
+
+def _no_progress(label: str, total: int) -> ProgressCallback:
+    return _ignore
 
 
 @dataclass
