@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
@@ -14,6 +12,7 @@ from safety_regression.errors import ExitCode
 
 if TYPE_CHECKING:
     from safety_regression.gate import GateResult
+    from safety_regression.pipeline.progress import ProgressTask
     from safety_regression.snapshot.runner import ProgressCallback
 
 
@@ -23,28 +22,6 @@ def exit_code(result: GateResult) -> ExitCode:
 
 def info(message: str) -> None:
     click.echo(message, err=True)
-
-
-@dataclass
-class _Task:
-    label: str
-    total: int
-    started: float
-    done: int = 0
-    errors: int = 0
-    logged: float = field(default=0.0)
-
-    def line(self, now: float) -> str:
-        elapsed = max(now - self.started, 1e-9)
-        rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
-        eta_text = (
-            "done" if self.done == self.total else "ETA ?" if eta == float("inf") else f"ETA {eta:.0f}s"
-        )
-        return (
-            f"{self.label}: {self.done}/{self.total} responses, {rate:.1f}/s, {eta_text}, "
-            f"{self.errors} error{'s' if self.errors != 1 else ''}"
-        )
 
 
 class Progress:
@@ -69,30 +46,20 @@ class Progress:
         environ = dict(os.environ) if environ is None else environ
         in_action = environ.get("GITHUB_ACTIONS") == "true"
         self.live = not in_action and self.stream.isatty()
+        # Imported here: light commands (schema, suite) use this module but not the pipeline.
+        from safety_regression.pipeline.progress import LogProgress
+
         self._display: Any = None
-        self._tasks: list[_Task] = []
+        self._log = LogProgress(self.stream, log_interval)
 
     def __call__(self, label: str, total: int) -> ProgressCallback:
         if self.quiet or total == 0:
             return _ignore
-        task = _Task(label, total, time.monotonic())
-        task.logged = task.started
-        self._tasks.append(task)
-        if self.live:
-            return self._live_task(task)
+        if not self.live:
+            return self._log(label, total)
+        return self._live_task(self._log.start(label, total))
 
-        def advance(failed: bool = False) -> None:
-            task.done += 1
-            task.errors += failed
-            now = time.monotonic()
-            if task.done == task.total or now - task.logged >= self.log_interval:
-                task.logged = now
-                self.stream.write(task.line(now) + "\n")
-                self.stream.flush()
-
-        return advance
-
-    def _live_task(self, task: _Task) -> ProgressCallback:
+    def _live_task(self, task: ProgressTask) -> ProgressCallback:
         display = self._rich()
         task_id = display.add_task(task.label, total=task.total, errors=0)
 
@@ -100,7 +67,7 @@ class Progress:
             task.done += 1
             task.errors += failed
             display.update(task_id, advance=1, errors=task.errors)
-            if all(t.done == t.total for t in self._tasks):
+            if all(t.done == t.total for t in self._log.tasks):
                 self.close()
 
         return advance

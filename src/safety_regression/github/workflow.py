@@ -32,6 +32,11 @@ class Workflow:
         self._out = stdout
         self._environ = environ
 
+    @property
+    def stream(self) -> TextIO:
+        """The job log, for plain lines such as progress (no model text goes there)."""
+        return self._out
+
     def command(self, name: str, message: str = "", **properties: str | int | None) -> None:
         props = ",".join(
             f"{key}={_escape_property(str(value))}" for key, value in properties.items() if value
