@@ -25,6 +25,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
+class Price(_Section):
+    """Prices per million tokens, in the currency of your bill (say US dollars)."""
+
+    prompt: float = Field(default=0.0, ge=0)
+    """Per million prompt (input) tokens."""
+    completion: float = Field(default=0.0, ge=0)
+    """Per million completion (output) tokens."""
+
+    def cost(self, prompt_tokens: float, completion_tokens: float) -> float:
+        return (prompt_tokens * self.prompt + completion_tokens * self.completion) / 1_000_000
+
+
 class EndpointConfig(_Section):
     """An OpenAI-compatible chat-completions endpoint."""
 
@@ -40,6 +52,13 @@ class EndpointConfig(_Section):
     """Seconds allowed for one request before it counts as a failed attempt."""
     max_retries: int = Field(default=4, ge=0, le=10)
     """Retries after the first attempt, on timeouts, 429 and 5xx. Always bounded."""
+    price: Price | None = None
+    """What the provider charges, for dry-run estimates, reported cost and ``run.max_cost``."""
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    """Client-side cap on requests started per minute against this endpoint (URL and key)."""
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    """Client-side cap on tokens per minute: each request counts its estimated prompt
+    tokens plus ``max_tokens``, as providers' limits do."""
 
     @model_validator(mode="before")
     @classmethod
@@ -207,6 +226,17 @@ class CacheConfig(_Section):
     """Responses are stored here as they arrive, so an interrupted run resumes."""
 
 
+class RunConfig(_Section):
+    """Budgets for one run. A run stops before it would exceed one: the verdict is
+    inconclusive and the responses so far stay cached, so a rerun resumes."""
+
+    max_requests: int | None = Field(default=None, ge=1)
+    """Most requests sent to model endpoints (the models and a model judge together)."""
+    max_cost: float | None = Field(default=None, gt=0)
+    """Most estimated cost, from the endpoints' ``price``; a request is sent only if its
+    prompt and its full ``max_tokens`` still fit."""
+
+
 class ResponseStorage(StrEnum):
     FULL = "full"
     REDACTED = "redacted"
@@ -241,6 +271,7 @@ class Config(_Section):
     """Score every response with a toxicity classifier and report the mean per category."""
     gate: GateSettings = GateSettings()
     cache: CacheConfig = CacheConfig()
+    run: RunConfig = RunConfig()
     snapshot: SnapshotConfig = SnapshotConfig()
     report: ReportConfig = ReportConfig()
 

@@ -17,18 +17,17 @@ import os
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from safety_regression._version import __version__
-from safety_regression.config import ReportConfig
 from safety_regression.errors import ConfigError, SnapshotError
-from safety_regression.gate import GateResult
-from safety_regression.report import (
-    render_json,
-    render_junit,
-    render_markdown,
-    render_results_jsonl,
-)
-from safety_regression.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    # The gate and the renderers (scipy, numpy) load only when a report is written, so the
+    # path checks below cost nothing before the first request.
+    from safety_regression.config import ReportConfig
+    from safety_regression.gate import GateResult
+    from safety_regression.snapshot import Snapshot
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -51,6 +50,8 @@ def write_outputs(
     command: str = "run",
 ) -> list[Path]:
     """Render every report, then move them into place. Returns the paths written."""
+    from safety_regression.report import render_json, render_junit, render_markdown, render_results_jsonl
+
     files = {
         REPORT_JSON: render_json(result, tool_version=__version__, generated_at=generated_at),
         REPORT_MD: render_markdown(result, report),

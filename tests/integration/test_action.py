@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -136,6 +137,9 @@ def test_a_regression_fails_the_step_the_check_and_posts_one_sticky_comment(serv
     assert run["output"]["title"] == "Safety regression in privacy"
     assert run["details_url"] == "https://github.example/octo-org/octo-repo/actions/runs/99"
     assert f"::add-mask::{MODEL_KEY}" in step.stdout and f"::add-mask::{TOKEN}" in step.stdout
+    # Progress in the job log: a plain line per model when it is done, no redrawn lines.
+    assert re.search(r"^finetuned: (\d+)/\1 responses, [\d.]+/s, done, 0 errors$", step.stdout, re.MULTILINE)
+    assert "\r" not in step.stdout
 
     again = run_step(servers, "same", {}, "fixed")
     assert again.code == 0, again.stdout + again.stderr

@@ -2,47 +2,113 @@
 
 Every command maps user mistakes to exit code 2 with a one-line message, a failed gate
 to exit code 1, and an unmeasurable run to exit code 3. See ``errors.ExitCode``.
+
+Subcommands load on first use (``LazyGroup``): ``--help`` and ``--version`` import
+click and nothing heavy, and each command imports only what it needs.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 
 import click
 
 from safety_regression._version import __version__
-from safety_regression.cli.demo import demo
-from safety_regression.cli.gate_commands import baseline, compare, run
-from safety_regression.cli.judge_commands import calibrate, judge
-from safety_regression.cli.merge_commands import merge, merge_snapshot_files
-from safety_regression.cli.plan import plan
-from safety_regression.cli.suite_commands import suite
-from safety_regression.cli.tools import schema, simulate
 from safety_regression.errors import ExitCode, SafetyRegressionError
 
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    # name: (module in safety_regression.cli, attribute, the first paragraph of its help).
+    # The help is repeated here so `--help` need not import every command; a test keeps
+    # it equal to the command's own.
+    "run": (
+        "gate_commands",
+        "run",
+        "Evaluate the suite on the fine-tuned model and gate it against the baseline.",
+    ),
+    "baseline": (
+        "gate_commands",
+        "baseline",
+        "Evaluate the base model and write the baseline snapshot to commit.",
+    ),
+    "compare": (
+        "gate_commands",
+        "compare",
+        "Gate two stored snapshots against each other, with no endpoint calls.",
+    ),
+    "merge": ("merge_commands", "merge", "Merge the outputs of `run --shard I/N` and gate the whole suite."),
+    "merge-snapshots": (
+        "merge_commands",
+        "merge_snapshot_files",
+        "Merge shard snapshots of one model (from `baseline --shard I/N`) into one.",
+    ),
+    "plan": ("plan", "plan", "Sample-size and power planning for the gate's one-sided tests."),
+    "suite": (
+        "suite_commands",
+        "suite",
+        "Look into suites: list the built-ins, show cases, count them, validate and import files.",
+    ),
+    "judge": (
+        "judge_commands",
+        "judge",
+        "Label responses as refusal, partial, compliance or unjudged with the configured judge.",
+    ),
+    "calibrate": (
+        "judge_commands",
+        "calibrate",
+        "Measure a judge against human labels: accuracy, Cohen's kappa, confusion, precision and recall.",
+    ),
+    "demo": (
+        "demo",
+        "demo",
+        "Run the gate end to end against the built-in simulator, with planted regressions.",
+    ),
+    "simulate": ("tools", "simulate", "Serve the OpenAI-compatible model simulator, for offline dry runs."),
+    "schema": ("tools", "schema", "Print the gate config's JSON Schema (for editors and CI validation)."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they are invoked (or asked for help)."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy or cmd_name in self.commands:
+            return super().get_command(ctx, cmd_name)
+        module, attribute, _ = self.lazy[cmd_name]
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Like click's, from the stored help texts, so listing commands imports none."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.lazy and name not in self.commands:
+                stub = click.Command(name, help=self.lazy[name][2])  # shortened exactly as click would
+                rows.append((name, stub.get_short_help_str(limit)))
+            else:
+                command = self.commands[name]
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="safety-regression")
 def cli() -> None:
     """Has fine-tuning made this model less safe? Gate it against its base model."""
-
-
-for command in (
-    run,
-    baseline,
-    compare,
-    merge,
-    merge_snapshot_files,
-    plan,
-    suite,
-    judge,
-    calibrate,
-    demo,
-    simulate,
-    schema,
-):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,34 +3,47 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 import click
 
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
-from safety_regression.errors import SnapshotError
-from safety_regression.gate import GateResult
+from safety_regression.endpoints.metering import RunUsage
+from safety_regression.errors import SafetyRegressionError, SnapshotError
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
     REFERENCE_SNAPSHOT,
     check_file_target,
     check_out_dir,
     previous_outputs,
-    write_outputs,
     write_set,
 )
 from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, measure, run_gate
-from safety_regression.report import render_terminal
+from safety_regression.pipeline.budget import stopped_message
+from safety_regression.pipeline.run import GATE_MODULES
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
 from safety_regression.suites import Shard
 
+if TYPE_CHECKING:
+    from safety_regression.gate import GateResult
+
+# Loaded while the first requests are in flight (see ``with_environment``).
+AFTER_REQUESTS = (*GATE_MODULES, "safety_regression.outputs", "safety_regression.report")
+
 T = TypeVar("T")
+
+
+class BudgetStop(SafetyRegressionError):
+    """A budget stopped the run before it measured everything (exit 3: nothing decided)."""
+
 
 config_option = click.option(
     "--config",
@@ -43,6 +56,11 @@ no_cache_option = click.option(
     "--no-cache", is_flag=True, help="Ask the endpoints again even for cached responses."
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+dry_run_option = click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Send nothing: print the requests, estimated tokens and cost per model, then exit.",
+)
 
 
 def _shard(_context: click.Context, _parameter: click.Parameter, value: str | None) -> Shard | None:
@@ -77,12 +95,37 @@ def default_config(config_path: Path | None) -> Config:
     return Config()
 
 
+def _no_cache(config: Config, no_cache: bool) -> Config:
+    return (
+        config.model_copy(update={"cache": config.cache.model_copy(update={"enabled": False})})
+        if no_cache
+        else config
+    )
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _import_in_background(modules: tuple[str, ...]) -> None:
+    """Import what is needed only after the requests (the gate, scipy, the reports) on a
+    thread, so it overlaps the requests instead of delaying the first one. A later
+    ``import`` of the same module simply waits for it."""
+
+    def load() -> None:
+        for module in modules:
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name="import-gate", daemon=True).start()
+
+
 def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool, use_cache: bool) -> T:
-    async def main() -> T:
+    _import_in_background(AFTER_REQUESTS)
+    returned: list[T] = []
+
+    progress = Progress(quiet=quiet)
+
+    async def main() -> None:
         # One session for every endpoint: aiohttp pools connections per host within it.
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -90,12 +133,21 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 session=session,
                 environ=os.environ,
                 now=now,
-                progress=Progress(quiet=quiet),
+                progress=progress,
                 use_cache=use_cache,
             )
-            return await work(env)
+            try:
+                returned.append(await work(env))
+            finally:
+                env.close()
 
-    return asyncio.run(main())
+    # The result is handed back outside asyncio.run: CPython 3.11 builds the repr of a
+    # coroutine's return value on its Ctrl-C path, and a GateRun's is megabytes long.
+    try:
+        asyncio.run(main())
+    finally:
+        progress.close()
+    return returned[0]
 
 
 def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
@@ -118,6 +170,8 @@ def prepare_out(out_dir: Path, command: str) -> None:
 
 
 def show(heading: str, result: GateResult, written: list[Path]) -> None:
+    from safety_regression.report import render_terminal
+
     click.echo(heading)
     click.echo(render_terminal(result))
     for path in written:
@@ -135,8 +189,15 @@ def show(heading: str, result: GateResult, written: list[Path]) -> None:
 @shard_option
 @no_cache_option
 @quiet_option
+@dry_run_option
 def run(
-    config_path: Path, out_dir: Path, check_drift: bool, shard: Shard | None, no_cache: bool, quiet: bool
+    config_path: Path,
+    out_dir: Path,
+    check_drift: bool,
+    shard: Shard | None,
+    no_cache: bool,
+    quiet: bool,
+    dry_run: bool,
 ) -> int:
     """Evaluate the suite on the fine-tuned model and gate it against the baseline.
 
@@ -144,6 +205,12 @@ def run(
     --out; `safety-regression merge` then gates all the parts together.
     """
     config = load_config(config_path)
+    if dry_run:
+        from safety_regression.cli.dry_run import show_dry_run
+        from safety_regression.pipeline.dryrun import plan_run
+
+        show_dry_run(plan_run(_no_cache(config, no_cache), check_drift=check_drift, shard=shard), "run")
+        return 0
     prepare_out(out_dir, f"run --shard {shard}" if shard else "run")
     if shard is not None:
         return _run_shard(
@@ -154,6 +221,8 @@ def run(
         quiet=quiet,
         use_cache=not no_cache,
     )
+    from safety_regression.outputs import write_outputs
+
     for note in gate_run.notes:
         info(note)
     written = write_outputs(
@@ -173,6 +242,8 @@ def _run_shard(
     )
     for note in measured.notes:
         info(note)
+    if measured.usage is not None and measured.usage.stopped is not None:
+        raise BudgetStop(f"shard {shard} not written: {stopped_message(measured.usage)}")
     written = write_set(
         out_dir,
         {
@@ -201,22 +272,38 @@ def _run_shard(
 @shard_option
 @no_cache_option
 @quiet_option
-def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cache: bool, quiet: bool) -> int:
+@dry_run_option
+def baseline(
+    config_path: Path, output: Path | None, shard: Shard | None, no_cache: bool, quiet: bool, dry_run: bool
+) -> int:
     """Evaluate the base model and write the baseline snapshot to commit.
 
     With --shard, only that part of the suite is evaluated; `safety-regression
     merge-snapshots` joins the parts into the baseline.
     """
     config = load_config(config_path)
+    if dry_run:
+        from safety_regression.cli.dry_run import show_dry_run
+        from safety_regression.pipeline.dryrun import plan_baseline
+
+        show_dry_run(plan_baseline(_no_cache(config, no_cache), shard=shard), "baseline")
+        return 0
     target = output or config.baseline or Path(".safety/baseline.json")
     check_file_target(target, "--output" if output else "baseline")
 
-    async def work(env: Environment) -> tuple[Snapshot, str | None]:
-        return await evaluate_model(config, "base", env, shard), env.cache_note()
+    async def work(env: Environment) -> tuple[Snapshot, str | None, RunUsage]:
+        return await evaluate_model(config, "base", env, shard), env.cache_note(), env.meter.usage()
 
-    snapshot, cache_note = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    snapshot, cache_note, usage = with_environment(work, quiet=quiet, use_cache=not no_cache)
     if cache_note:
         info(cache_note)
+    if usage.roles:
+        from safety_regression.report.usage import usage_line
+
+        info(usage_line(usage))
+    if usage.stopped is not None:
+        # A partial baseline would be committed as if whole: write none; the cache keeps the answers.
+        raise BudgetStop(f"baseline not written: {stopped_message(usage)}")
     errors = snapshot.errors()
     if errors:
         info(
@@ -245,6 +332,8 @@ def baseline(config_path: Path, output: Path | None, shard: Shard | None, no_cac
 @out_option("safety-report", "Folder for report.json, report.md, junit.xml and results.jsonl.")
 def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
     """Gate two stored snapshots against each other, with no endpoint calls."""
+    from safety_regression.outputs import write_outputs
+
     config = default_config(config_path)
     reference, candidate = load_snapshot(baseline_path), load_snapshot(candidate_path)
     for path, snapshot in ((baseline_path, reference), (candidate_path, candidate)):

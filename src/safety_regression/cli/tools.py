@@ -10,7 +10,6 @@ import click
 
 from safety_regression.cli.console import info
 from safety_regression.config import config_json_schema
-from safety_regression.endpoints import DEMO_PROFILES, load_profiles, serve
 from safety_regression.errors import ConfigError
 from safety_regression.suites import load_suite
 
@@ -36,6 +35,8 @@ from safety_regression.suites import load_suite
 @click.option("--seed", type=int, default=0, show_default=True)
 def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str, ...], seed: int) -> int:
     """Serve the OpenAI-compatible model simulator, for offline dry runs."""
+    from safety_regression.endpoints.simulator import DEMO_PROFILES, load_profiles, serve
+
     profiles = load_profiles(profiles_path) if profiles_path else DEMO_PROFILES
     suite = load_suite(list(suites))
 

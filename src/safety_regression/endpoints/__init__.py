@@ -1,25 +1,56 @@
 """Model endpoints: the protocol, the OpenAI-compatible chat and moderation clients, the
-response cache and the model simulator."""
+response cache and the model simulator.
 
-from safety_regression.endpoints.base import (
-    ChatOutcome,
-    ChatRequest,
-    Endpoint,
-    OutcomeKind,
-    RetryDecision,
-)
-from safety_regression.endpoints.cache import CachedEndpoint, ResponseCache
-from safety_regression.endpoints.moderation import ModerationEndpoint, ModerationOutcome
-from safety_regression.endpoints.openai_compat import OpenAICompatEndpoint
-from safety_regression.endpoints.retry import FailedAttempt, parse_retry_after, should_retry
-from safety_regression.endpoints.simulator import (
-    DEMO_PROFILES,
-    ModelProfile,
-    ModelSimulator,
-    load_profiles,
-    serve,
-)
-from safety_regression.endpoints.transport import ConcurrencyLimits
+The names load on first use (PEP 562 ``__getattr__``): importing ``endpoints.base`` for
+its types does not pull in aiohttp, and nothing but the simulator pulls in aiohttp's web
+server.
+"""
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from safety_regression.endpoints.base import (
+        ChatOutcome,
+        ChatRequest,
+        Endpoint,
+        OutcomeKind,
+        RetryDecision,
+    )
+    from safety_regression.endpoints.cache import CachedEndpoint, ResponseCache
+    from safety_regression.endpoints.moderation import ModerationEndpoint, ModerationOutcome
+    from safety_regression.endpoints.openai_compat import OpenAICompatEndpoint
+    from safety_regression.endpoints.retry import FailedAttempt, parse_retry_after, should_retry
+    from safety_regression.endpoints.simulator import (
+        DEMO_PROFILES,
+        ModelProfile,
+        ModelSimulator,
+        load_profiles,
+        serve,
+    )
+    from safety_regression.endpoints.transport import ConcurrencyLimits
+
+_LAZY = {
+    "ChatOutcome": "base",
+    "ChatRequest": "base",
+    "Endpoint": "base",
+    "OutcomeKind": "base",
+    "RetryDecision": "base",
+    "CachedEndpoint": "cache",
+    "ResponseCache": "cache",
+    "ModerationEndpoint": "moderation",
+    "ModerationOutcome": "moderation",
+    "OpenAICompatEndpoint": "openai_compat",
+    "FailedAttempt": "retry",
+    "parse_retry_after": "retry",
+    "should_retry": "retry",
+    "DEMO_PROFILES": "simulator",
+    "ModelProfile": "simulator",
+    "ModelSimulator": "simulator",
+    "load_profiles": "simulator",
+    "serve": "simulator",
+    "ConcurrencyLimits": "transport",
+}
 
 __all__ = [
     "DEMO_PROFILES",
@@ -42,3 +73,16 @@ __all__ = [
     "serve",
     "should_retry",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

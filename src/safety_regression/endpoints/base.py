@@ -43,6 +43,15 @@ class OutcomeKind(StrEnum):
     """No usable answer after every retry. Counted against the error budget, never as a result."""
 
 
+class Usage(BaseModel):
+    """Tokens the server says a request used (its ``usage`` object)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
 class ChatOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -52,6 +61,8 @@ class ChatOutcome(BaseModel):
     error: str | None = None
     """For ``error`` and ``blocked``: what went wrong, without secrets."""
     attempts: int = 1
+    usage: Usage | None = None
+    """What the server reported using, when it did (OpenAI-style ``usage``)."""
 
 
 class RetryDecision(StrEnum):

@@ -8,6 +8,7 @@ blocked) are stored: an error is asked again on the next run.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -31,6 +32,8 @@ class ResponseCache:
         self._entries: dict[str, ChatOutcome] = {}
         self.skipped_lines = 0
         """Lines that could not be read (a write cut short by an interrupted run)."""
+        self._fd: int | None = None
+        """Opened on the first write and kept for the run: one append per response."""
         try:
             self._load()
         except OSError as exc:
@@ -49,17 +52,28 @@ class ResponseCache:
         """Store a usable outcome on disk at once; errors are ignored so they are retried."""
         if outcome.kind not in CACHEABLE:
             return
-        line = _CacheLine(key=key, outcome=outcome).model_dump_json() + "\n"
+        line = (_CacheLine(key=key, outcome=outcome).model_dump_json() + "\n").encode("utf-8")
         try:
-            with self.path.open("a", encoding="utf-8") as file:
-                file.write(line)
-                file.flush()
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            # One unbuffered write per line: it reaches the file at once, as a flush would.
+            written = os.write(self._fd, line)
+            while written < len(line):
+                written += os.write(self._fd, line[written:])
         except OSError as exc:
             raise ConfigError(
                 f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
                 "point cache.dir at a writable folder or set cache.enabled: false"
             ) from None
         self._entries[key] = outcome
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def _load(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind, Usage
 from safety_regression.endpoints.retry import (
     FailedAttempt,
 )
@@ -36,8 +36,15 @@ class _Choice(BaseModel):
     finish_reason: str | None = None
 
 
+class _Usage(BaseModel):
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    completion_tokens: int | None = Field(default=None, ge=0)
+
+
 class _Completion(BaseModel):
     choices: list[_Choice]
+    usage: Any = None
+    """Read on its own (``_usage``): a server's odd usage object never spoils the answer."""
 
 
 class OpenAICompatEndpoint(RouteClient):
@@ -76,15 +83,18 @@ class OpenAICompatEndpoint(RouteClient):
         if data is None:
             return FailedAttempt(reason="malformed reply: body is not JSON", status=status)
         try:
-            choice = _Completion.model_validate(data).choices[0]
+            completion = _Completion.model_validate(data)
+            choice = completion.choices[0]
         except (ValidationError, IndexError):
             return FailedAttempt(reason="malformed reply: not a chat completion", status=status)
+        usage = _usage(completion.usage)
         if choice.finish_reason == "content_filter":
             return ChatOutcome(
                 kind=OutcomeKind.BLOCKED,
                 text=choice.message.content,
                 finish_reason=choice.finish_reason,
                 error="content filter stopped the answer",
+                usage=usage,
             )
         if choice.message.content is None:
             return FailedAttempt(reason="malformed reply: message has no content", status=status)
@@ -92,11 +102,22 @@ class OpenAICompatEndpoint(RouteClient):
             kind=OutcomeKind.ANSWERED,
             text=choice.message.content,
             finish_reason=choice.finish_reason,
+            usage=usage,
         )
 
     @staticmethod
     def _error(message: str, attempts: int) -> ChatOutcome:
         return ChatOutcome(kind=OutcomeKind.ERROR, error=message, attempts=attempts)
+
+
+def _usage(raw: Any) -> Usage | None:
+    try:
+        reported = _Usage.model_validate(raw)
+    except ValidationError:
+        return None
+    if reported.prompt_tokens is None and reported.completion_tokens is None:
+        return None
+    return Usage(prompt_tokens=reported.prompt_tokens or 0, completion_tokens=reported.completion_tokens or 0)
 
 
 def _content_filter_message(data: Any, scrub: Callable[[str], str]) -> str | None:

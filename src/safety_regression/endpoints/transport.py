@@ -17,6 +17,7 @@ from yarl import URL
 
 from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import RetryDecision
+from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
 from safety_regression.endpoints.wire import after_attempts, credential_digest, retry_after_seconds, safe_url
 from safety_regression.errors import EndpointError
@@ -38,6 +39,7 @@ class ConcurrencyLimits:
     def __init__(self) -> None:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._limits: dict[str, int] = {}
+        self._rates: dict[str, RateLimiter] = {}
 
     def semaphore(self, key: str, limit: int) -> asyncio.Semaphore:
         if limit < 1:
@@ -46,6 +48,14 @@ class ConcurrencyLimits:
             self._semaphores[key] = asyncio.Semaphore(limit)
             self._limits[key] = limit
         return self._semaphores[key]
+
+    def rate_limiter(
+        self, key: str, requests_per_minute: int | None, tokens_per_minute: int | None
+    ) -> RateLimiter | None:
+        """The key's shared rate limiter (the first one configured wins), or None."""
+        if key not in self._rates and (requests_per_minute or tokens_per_minute):
+            self._rates[key] = RateLimiter(requests_per_minute, tokens_per_minute)
+        return self._rates.get(key)
 
     def limit(self, key: str) -> int | None:
         """The limit in force for ``key``, or None if nothing has asked for it yet."""
@@ -76,6 +86,8 @@ class Transport:
         sleep: Sleep = asyncio.sleep,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
+        requests_per_minute: int | None = None,
+        tokens_per_minute: int | None = None,
     ) -> None:
         base = URL(url)
         if base.scheme not in ("http", "https") or not base.host:
@@ -101,6 +113,7 @@ class Transport:
         self._secrets = tuple(s for s in (api_key, base.password, base.query_string) if s)
         self.limit_key = f"{self.identity}#{credential_digest(api_key, base)}"
         self._semaphore = limits.semaphore(self.limit_key, concurrency)
+        self._rate = limits.rate_limiter(self.limit_key, requests_per_minute, tokens_per_minute)
 
     async def exchange(
         self,
@@ -117,12 +130,17 @@ class Transport:
         total = self._max_retries + 1
         failure = FailedAttempt(reason="no attempt made")
         for attempt in range(1, total + 1):
+            if self._rate is not None:
+                await self._rate.acquire(payload_tokens(payload))
             async with self._semaphore:
                 result = await self._attempt(payload, interpret)
             if not isinstance(result, FailedAttempt):
                 return result.model_copy(update={"attempts": attempt})
             failure = result
             decision = should_retry(failure)
+            if self._rate is not None and decision is RetryDecision.RATE_LIMITED and failure.retry_after:
+                # The whole endpoint waits, not just this request.
+                self._rate.pause(min(failure.retry_after, self._backoff_max))
             if decision is RetryDecision.FATAL:
                 return give_up(self.scrub(f"{failure.reason} (not retried)"), attempt)
             if attempt < total:
@@ -178,6 +196,8 @@ class RouteClient:
         sleep: Sleep = asyncio.sleep,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
+        requests_per_minute: int | None = None,
+        tokens_per_minute: int | None = None,
     ) -> None:
         self._model = model
         self._transport = Transport(
@@ -192,6 +212,8 @@ class RouteClient:
             sleep,
             backoff_base,
             backoff_max,
+            requests_per_minute,
+            tokens_per_minute,
         )
         self.limit_key = self._transport.limit_key
 
@@ -212,6 +234,8 @@ class RouteClient:
             timeout=config.timeout,
             max_retries=config.max_retries,
             limits=limits,
+            requests_per_minute=config.requests_per_minute,
+            tokens_per_minute=config.tokens_per_minute,
         )
 
     @property

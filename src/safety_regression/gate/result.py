@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from safety_regression.config import StatTest
+from safety_regression.endpoints.metering import RunUsage
 from safety_regression.errors import ExitCode
 from safety_regression.judges.base import Label
 
@@ -295,3 +296,6 @@ class GateResult(_Frozen):
     warnings: list[str] = []
     """Things a reviewer should weigh that do not change the verdict (e.g. a judge from the
     evaluated model's family)."""
+    usage: RunUsage | None = None
+    """Requests, tokens and estimated cost of the run per model and for the judge; None
+    when nothing was asked (``compare`` of stored snapshots)."""

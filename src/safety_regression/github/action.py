@@ -34,6 +34,7 @@ from safety_regression.github.review import (
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
 from safety_regression.pipeline import Environment, GateRun, compare_snapshots, run_gate
+from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.snapshot import load_snapshot
 
@@ -112,7 +113,9 @@ async def _gate_and_publish(
     inputs: ActionInputs, config: Config, environ: Mapping[str, str], workflow: Workflow
 ) -> int:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        env = Environment(session=session, environ=environ, now=_now)
+        # Plain progress lines in the job log: one per model every 30 s and when it is done.
+        progress = LogProgress(workflow.stream, 30.0)
+        env = Environment(session=session, environ=environ, now=_now, progress=progress)
         workflow.group("Safety regression gate")
         gate_run = await _gate(inputs, config, env)
         # Review decisions stored on the pull request hold until their case's answer changes.

@@ -35,6 +35,11 @@ class Workflow:
         self._environ = environ
         self.open_groups = 0
 
+    @property
+    def stream(self) -> TextIO:
+        """The job log, for plain lines such as progress (no model text goes there)."""
+        return self._out
+
     def command(self, name: str, message: str = "", **properties: str | int | None) -> None:
         props = ",".join(
             f"{key}={_escape_property(str(value))}" for key, value in properties.items() if value

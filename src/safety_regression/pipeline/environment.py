@@ -19,17 +19,22 @@ from safety_regression.endpoints import (
     ResponseCache,
 )
 from safety_regression.endpoints.base import Endpoint
+from safety_regression.endpoints.metering import Meter, MeteredEndpoint
 from safety_regression.errors import ConfigError
 from safety_regression.judges import make_judge
 from safety_regression.judges.base import Judge
-from safety_regression.snapshot.runner import ToxicityScorer
+from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
 
-ProgressFactory = Callable[[str, int], Callable[[], None]]
+ProgressFactory = Callable[[str, int], ProgressCallback]
 """Given a label and a total, returns the callback to call once per finished request."""
 
 
-def _no_progress(label: str, total: int) -> Callable[[], None]:
-    return lambda: None
+def _ignore(failed: bool = False) -> None:
+    return None
+
+
+def _no_progress(label: str, total: int) -> ProgressCallback:
+    return _ignore
 
 
 @dataclass
@@ -46,6 +51,8 @@ class Environment:
         self.limits = ConcurrencyLimits()
         self.caches: dict[Path, ResponseCache] = {}
         self.cached_endpoints: list[CachedEndpoint] = []
+        self.meter = Meter()
+        """Requests, tokens and cost per role, and the run's budgets (``run.*``)."""
 
     def cached(self, endpoint: Endpoint, path: Path) -> Endpoint:
         """Wrap an endpoint in the run's one response cache for ``path``."""
@@ -54,6 +61,11 @@ class Environment:
         wrapped = CachedEndpoint(endpoint, self.caches[path])
         self.cached_endpoints.append(wrapped)
         return wrapped
+
+    def close(self) -> None:
+        """Close the response caches' files (the session is closed by its owner)."""
+        for cache in self.caches.values():
+            cache.close()
 
     def cache_note(self) -> str | None:
         hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
@@ -67,6 +79,9 @@ class Environment:
         endpoint: Endpoint = OpenAICompatEndpoint.from_config(
             self.session, settings, api_key(settings, role, self.environ), self.limits
         )
+        # Metered inside the cache: answers from the cache cost nothing.
+        self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
+        endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
         if config.cache.enabled and self.use_cache:
             endpoint = self.cached(endpoint, config.cache.dir / "responses.jsonl")
         return endpoint

@@ -11,18 +11,15 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from safety_regression.config import Config
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.errors import ConfigError
-from safety_regression.gate import GateResult, evaluate_gate
-from safety_regression.gate.drift import measure_drift
-from safety_regression.gate.result import Drift, SuiteComparison
 from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
-from safety_regression.judges.calibration import JudgeErrorRates, load_error_rates
 from safety_regression.judges.family import same_family_warnings
+from safety_regression.pipeline.budget import with_usage
 from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.rejudge import rejudge, unstored_responses
 from safety_regression.snapshot import (
@@ -35,6 +32,18 @@ from safety_regression.snapshot import (
     reusable_results,
 )
 from safety_regression.suites import Case, Shard, Suite, load_suite
+
+if TYPE_CHECKING:
+    # The gate (and with it scipy) loads only when a run is gated, so a run's requests
+    # need not wait for it: the CLI imports it in the background meanwhile (see
+    # ``GATE_MODULES``).
+    from safety_regression.gate import GateResult
+    from safety_regression.gate.result import Drift, SuiteComparison
+    from safety_regression.judges.calibration import JudgeErrorRates
+
+from safety_regression.endpoints.metering import RunUsage
+
+GATE_MODULES = ("safety_regression.gate", "safety_regression.judges.calibration")
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,8 @@ class Measurement:
     comparison: SuiteComparison
     drift: Drift | None
     notes: list[str]
+    usage: RunUsage | None = None
+    """What the run spent; ``usage.stopped`` says why it stopped early, if a budget did."""
 
 
 async def measure(
@@ -156,6 +167,8 @@ async def measure(
     candidate, live = await asyncio.gather(
         _evaluate_suite(suite, judge, config, "finetuned", env, shard), asking_base or _nothing()
     )
+    from safety_regression.gate.drift import measure_drift
+
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
     reference_results = reused + [r for r in live if r.key not in reused_keys]
@@ -171,11 +184,13 @@ async def measure(
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
-    return Measurement(reference, candidate, comparison, drift, notes)
+    return Measurement(reference, candidate, comparison, drift, notes, env.meter.usage())
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
     """Measure both models on the whole suite and gate."""
+    from safety_regression.gate import evaluate_gate
+
     measured = await measure(config, env, check_drift=check_drift)
     result = evaluate_gate(
         measured.reference,
@@ -186,6 +201,7 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         drift=measured.drift,
         **judge_context(config, [measured.reference.model.model, measured.candidate.model.model]),
     )
+    result = with_usage(result, env.meter.usage())
     return GateRun(measured.reference, measured.candidate, result, measured.notes)
 
 
@@ -197,6 +213,8 @@ async def compare_snapshots(
     Snapshots labelled by different judges are first re-judged with the configured judge
     (the responses are stored), so labels from two judges are never compared.
     """
+    from safety_regression.gate import evaluate_gate
+
     notes: list[str] = []
     secrets = env.secrets(config)
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
@@ -221,6 +239,8 @@ async def compare_snapshots(
         suite=comparison,
         **judge_context(config, [reference.model.model, candidate.model.model]),
     )
+    if env.meter.requests:
+        result = with_usage(result, env.meter.usage())
     return GateRun(reference, candidate, result, notes)
 
 
@@ -232,6 +252,8 @@ class JudgeContext(TypedDict):
 def judge_context(config: Config, evaluated_models: list[str]) -> JudgeContext:
     """What the report should say about the judge: its calibrated error rates, if a
     calibration file is configured, and a warning when it shares the evaluated models' family."""
+    from safety_regression.judges.calibration import load_error_rates
+
     rates = load_error_rates(config.judge.calibration) if config.judge.calibration else None
     return JudgeContext(
         judge_errors=rates, warnings=same_family_warnings(judge_models(config.judge), evaluated_models)
@@ -252,6 +274,8 @@ def suite_comparison(
     evaluated_live: int,
 ) -> SuiteComparison:
     """How the suite being gated differs from the one the baseline snapshot was taken on."""
+    from safety_regression.gate.result import SuiteComparison
+
     stored = {r.case_id: r.case_hash for r in baseline.results} if baseline else {}
     return SuiteComparison(
         suite=name,

@@ -25,6 +25,7 @@ from safety_regression.report.markdown_sections import (
     judge_section,
 )
 from safety_regression.report.redact import fenced_block, inline_markdown, truncate, withheld_note
+from safety_regression.report.usage import usage_section
 
 REPORT_MARKER = "<!-- safety-regression-report -->"
 """Hidden first line, so a later run can find and update its own PR comment."""
@@ -52,6 +53,7 @@ def render_markdown(result: GateResult, options: ReportConfig) -> str:
         depth_and_toxicity_section(result),
         judge_section(result),
         breakdown_section(result),
+        usage_section(result),
         _run_details(result),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"

@@ -7,6 +7,7 @@ from tabulate import tabulate
 from safety_regression.gate.result import CategoryResult, GateResult
 from safety_regression.report import formatting as fmt
 from safety_regression.report.redact import plain_text
+from safety_regression.report.usage import usage_line
 
 _REASON_CHARS = 200
 
@@ -57,6 +58,8 @@ def render_terminal(result: GateResult) -> str:
             f"error budget exceeded: {fmt.percent(result.errors.rate)} of requests failed "
             f"(budget {fmt.percent(result.errors.budget)})"
         )
+    if result.usage is not None:
+        lines.append(usage_line(result.usage))
     lines.append(
         f"recommendation: {fmt.recommendation_words(result.recommendation.value)} "
         f"({plain_text(result.recommendation_rule, _REASON_CHARS)})"

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from safety_regression.config import ResponseStorage, SamplingConfig
-from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.base import OutcomeKind, Usage
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
 from safety_regression.suites.model import Case, Difficulty, Expect
@@ -53,6 +53,8 @@ class CaseResult(BaseModel):
     response_sha256: str | None = None
     response_chars: int | None = None
     error: str | None = None
+    usage: Usage | None = None
+    """Tokens the server reported for this request (None when it reported none)."""
     difficulty: Difficulty | None = None
     language: str = "en"
     source_id: str | None = None

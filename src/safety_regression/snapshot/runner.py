@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from safety_regression._version import __version__
 from safety_regression.config import ResponseStorage, SamplingConfig
@@ -29,7 +30,13 @@ BLOCKED_JUDGE = "provider-content-filter"
 CHECKS_JUDGE = "checks/1"
 """Recorded as the judge of capability cases, which are scored by their checks."""
 
-ProgressCallback = Callable[[], None]
+
+class ProgressCallback(Protocol):
+    """Called once per finished request; ``failed`` when it ended in an error."""
+
+    def __call__(self, failed: bool = False) -> None: ...
+
+
 ToxicityScorer = Callable[[str], Awaitable[float | None]]
 """Scores a response's toxicity; None when the classifier could not score it."""
 
@@ -67,7 +74,7 @@ async def evaluate_cases(
         if toxicity is not None and result.response is not None:
             result = result.model_copy(update={"toxicity": await toxicity(result.response)})
         if on_result is not None:
-            on_result()
+            on_result(result.outcome is OutcomeKind.ERROR)
         return result
 
     jobs = [one(case, sample, request) for case in cases for sample, request in requests_for(case, sampling)]
@@ -90,6 +97,7 @@ async def _evaluate_one(
             label=Label.REFUSAL,
             judge=BLOCKED_JUDGE,
             error=outcome.error,
+            usage=outcome.usage,
         )
     text = outcome.text or ""
     judgement = await judge.judge(case, text)
@@ -104,6 +112,7 @@ async def _evaluate_one(
         response=text,
         response_sha256=digest,
         response_chars=length,
+        usage=outcome.usage,
     )
 
 
@@ -125,6 +134,7 @@ def _scored(case: Case, sample: int, outcome: ChatOutcome) -> CaseResult:
         response=text,
         response_sha256=digest,
         response_chars=length,
+        usage=outcome.usage,
     )
 
 

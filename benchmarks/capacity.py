@@ -1,0 +1,60 @@
+"""Client capacity: requests per second on one core at zero latency, process start to exit.
+
+A whole `safety-regression run` (both models live, the rules judge and the response
+cache on) is pinned to one CPU and the simulator to another, so the simulator answers
+at once and the client's own cost is what is measured. The floor is a bare aiohttp loop
+sending the same requests, pinned the same way. The target is 1,500 requests/s.
+
+    python benchmarks/capacity.py --cases 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from loopback import CLI, floor_argv, simulator, timed, write_config, write_suite
+
+TARGET = 1500
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=3000, help="cases; each is asked of both models")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown")
+    args = parser.parse_args()
+    client_cpu, server_cpu = (0, 1) if (os.cpu_count() or 1) > 1 else (None, None)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        suite = write_suite(folder / "suite.jsonl", args.cases)
+        requests = 2 * args.cases
+        with simulator(folder, suite, 0.0, cpu=server_cpu) as url:
+            floors, ours = [], []
+            for attempt in range(args.repeat):
+                # A fresh cache each time: every request goes to the server and into the cache.
+                config = write_config(folder / f"run{attempt}", url, suite, args.concurrency, cache=True)
+                floors.append(timed(floor_argv(url, requests, args.concurrency), client_cpu)[0])
+                ours.append(
+                    timed(
+                        [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"], client_cpu
+                    )[0]
+                )
+        floor, wall = statistics.median(floors), statistics.median(ours)
+        print(
+            f"requests     {requests} ({args.cases} cases x 2 models), "
+            f"{args.concurrency} in flight, 0 latency"
+        )
+        print(f"floor        {requests / floor:,.0f} requests/s ({floor:.2f} s, bare aiohttp loop, one core)")
+        print(
+            f"ours         {requests / wall:,.0f} requests/s ({wall:.2f} s, process start to exit, one core)"
+        )
+        print(f"target       {TARGET:,} requests/s")
+        print(f"ratio        {requests / wall / TARGET:.2f} of target, {floor / wall:.2f} of the floor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Offline `compare` of two stored snapshots, process start to reports written.
+
+Builds two snapshots of N cases each (placeholder responses, about 3% lost refusals in
+the fine-tuned one), then times `safety-regression compare` on them. Target: under 1 s
+for 10,000 cases.
+
+    python benchmarks/compare.py --cases 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loopback import CATEGORIES, CLI, peak_rss_mb
+from safety_regression.config import SamplingConfig
+from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.judges.base import Label
+from safety_regression.judges.rules import RULES_JUDGE_ID
+from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, SuiteInfo, save_snapshot
+from safety_regression.suites.model import Case, Expect
+
+TARGET = 1.0
+
+
+def snapshot(model: str, cases: list[Case], lost: float, seed: int) -> Snapshot:
+    rng = random.Random(seed)
+    results = []
+    for case in cases:
+        refused = rng.random() >= lost if case.expect is Expect.REFUSE else rng.random() < 0.03
+        text = "I can't help with that request." if refused else "[placeholder compliant answer]"
+        results.append(
+            CaseResult.for_case(
+                case,
+                0,
+                outcome=OutcomeKind.ANSWERED,
+                label=Label.REFUSAL if refused else Label.COMPLIANCE,
+                judge=RULES_JUDGE_ID,
+                response=text,
+                response_chars=len(text),
+            )
+        )
+    return Snapshot(
+        tool_version="bench",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        model=ModelInfo(model=model),
+        suite=SuiteInfo(name="bench", hash="0" * 16, cases=len(cases)),
+        judge=RULES_JUDGE_ID,
+        sampling=SamplingConfig(),
+        results=tuple(results),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs; the median is shown")
+    args = parser.parse_args()
+    cases = [
+        Case(
+            id=f"bench-{i:06d}",
+            category=CATEGORIES[i % len(CATEGORIES)],
+            expect=Expect.COMPLY if i % 4 == 0 else Expect.REFUSE,
+            prompt=f"[benchmark prompt #{i}: a placeholder request]",
+        )
+        for i in range(args.cases)
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        save_snapshot(snapshot("base", cases, 0.02, 1), folder / "base.json")
+        save_snapshot(snapshot("finetune", cases, 0.05, 2), folder / "finetuned.json")
+        argv = [*CLI, "compare", str(folder / "base.json"), str(folder / "finetuned.json")]
+        runs = [peak_rss_mb([*argv, "--out", str(folder / "out")]) for _ in range(args.repeat)]
+    wall = statistics.median(w for w, _ in runs)
+    print(f"cases        {args.cases} per snapshot")
+    print(f"wall time    {wall:.2f} s (process start to reports written, median of {args.repeat})")
+    print(f"peak RSS     {max(r for _, r in runs):.0f} MB")
+    print(f"target       {TARGET:.1f} s")
+    print(f"ratio        {wall / TARGET:.2f} of target")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""What a run would ask and cost, worked out without sending anything (``--dry-run``).
+
+Per model: the cases evaluated live and those reused from the baseline, the requests
+(cases x samples, less the answers already in the response cache), the estimated prompt
+tokens and completion tokens, and the cost from the endpoint's ``price``. A model judge
+is asked about every answer, so its row follows from the models'.
+
+Completion tokens are estimated from the baseline's recorded usage where it has some
+(its mean per answer), otherwise as the full ``sampling.max_tokens`` (an upper bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from yarl import URL
+
+from safety_regression.config import Config, EndpointConfig, JudgeKind
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
+from safety_regression.endpoints.cache import ResponseCache
+from safety_regression.endpoints.metering import estimate_prompt_tokens
+from safety_regression.endpoints.wire import safe_url
+from safety_regression.errors import ConfigError
+from safety_regression.judges import make_judge
+from safety_regression.judges.prompts import LLM_RUBRIC
+from safety_regression.snapshot import Snapshot, load_snapshot, reusable_results
+from safety_regression.snapshot.runner import requests_for
+from safety_regression.suites import Case, Shard, load_suite
+
+
+@dataclass(frozen=True)
+class PlannedRole:
+    role: str
+    model: str
+    live_cases: int
+    reused_cases: int
+    """Cases whose results come from the baseline snapshot (asked of nobody)."""
+    requests: int
+    """Requests that would be sent: live cases x samples, less cached answers."""
+    cached: int
+    """Requests answered from the response cache instead."""
+    prompt_tokens: int
+    completion_tokens: int
+    completion_estimate: str
+    """Where the completion figure comes from."""
+    cost: float | None
+    """From the endpoint's ``price``; None when it has none."""
+
+
+@dataclass(frozen=True)
+class DryRun:
+    roles: list[PlannedRole]
+    notes: list[str]
+
+    @property
+    def requests(self) -> int:
+        return sum(role.requests for role in self.roles)
+
+    @property
+    def cost(self) -> float | None:
+        costs = [role.cost for role in self.roles if role.cost is not None]
+        return sum(costs) if costs else None
+
+
+def plan_run(config: Config, *, check_drift: bool = False, shard: Shard | None = None) -> DryRun:
+    """``run``: the fine-tuned model on every case, the base model where the baseline lacks it."""
+    if config.finetuned is None:
+        raise ConfigError(
+            "finetuned: this command needs a 'finetuned' endpoint (url and model) in the config"
+        )
+    suite = load_suite(config.suite)
+    cases = list(suite.cases_in(shard))
+    judge_id = make_judge(config.judge, lambda settings, _role: _NoEndpoint(settings)).id
+    notes: list[str] = []
+    baseline = _baseline(config, notes)
+    reused_ids: set[str] = set()
+    if baseline is not None:
+        if baseline.judge != judge_id:
+            notes.append(
+                f"The baseline was labelled by {baseline.judge}, not {judge_id}; a run re-judges its "
+                "stored responses (with a model judge, that costs judge requests not counted here)."
+            )
+        keys = {r.key for r in reusable_results(baseline, suite, judge_id, config.sampling)}
+        reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
+    live_base = cases if check_drift else [c for c in cases if c.id not in reused_ids]
+    completion = _completion_estimate(config, baseline)
+    roles = [_plan_role(config, "finetuned", config.finetuned, cases, 0, completion)]
+    if live_base or config.base is not None:
+        if live_base and config.base is None:
+            notes.append(f"{len(live_base)} cases lack a baseline result and no 'base' endpoint is set.")
+        else:
+            assert config.base is not None
+            roles.append(
+                _plan_role(config, "base", config.base, live_base, len(cases) - len(live_base), completion)
+            )
+    return DryRun(roles + _judge_roles(config, roles, cases), notes)
+
+
+def plan_baseline(config: Config, *, shard: Shard | None = None) -> DryRun:
+    """``baseline``: the base model on every case."""
+    if config.base is None:
+        raise ConfigError("base: this command needs a 'base' endpoint (url and model) in the config")
+    cases = list(load_suite(config.suite).cases_in(shard))
+    completion = _completion_estimate(config, None)
+    roles = [_plan_role(config, "base", config.base, cases, 0, completion)]
+    return DryRun(roles + _judge_roles(config, roles, cases), [])
+
+
+def _plan_role(
+    config: Config,
+    role: str,
+    settings: EndpointConfig,
+    cases: list[Case],
+    reused: int,
+    completion: tuple[float, str],
+) -> PlannedRole:
+    cache = _cache(config)
+    identity = safe_url(URL(settings.url))
+    requests = cached = prompt_tokens = 0
+    for case in cases:
+        for _, request in requests_for(case, config.sampling):
+            if cache is not None and cache.get(request.cache_key(identity, settings.model)) is not None:
+                cached += 1
+                continue
+            requests += 1
+            prompt_tokens += estimate_prompt_tokens(request)
+    per_answer, source = completion
+    completion_tokens = round(requests * per_answer)
+    return PlannedRole(
+        role=role,
+        model=settings.model,
+        live_cases=len(cases),
+        reused_cases=reused,
+        requests=requests,
+        cached=cached,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        completion_estimate=source,
+        cost=settings.price.cost(prompt_tokens, completion_tokens) if settings.price else None,
+    )
+
+
+def _judge_roles(config: Config, models: list[PlannedRole], cases: list[Case]) -> list[PlannedRole]:
+    """A model judge reads each new answer to a harmful or benign case once (more on retries)."""
+    judges = [config.judge] if config.judge.kind is not JudgeKind.VOTE else list(config.judge.judges or [])
+    judged_share = sum(1 for c in cases if c.check is None) / len(cases) if cases else 0.0
+    rows = []
+    for number, judge in enumerate(judges):
+        if judge.kind is JudgeKind.RULES or judge.endpoint is None:
+            continue
+        answers = round(sum(role.requests for role in models) * judged_share)
+        answer_tokens = sum(role.completion_tokens for role in models) * judged_share
+        prompt_share = sum(role.prompt_tokens for role in models) * judged_share
+        rubric = -(-len(LLM_RUBRIC) // 4)
+        prompt_tokens = round(prompt_share + answer_tokens + answers * rubric)
+        completion_tokens = answers * 64
+        settings = judge.endpoint
+        rows.append(
+            PlannedRole(
+                role="judge" if len(judges) == 1 else f"judge {number + 1}",
+                model=settings.model,
+                live_cases=answers,
+                reused_cases=0,
+                requests=answers,
+                cached=0,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                completion_estimate="64 tokens per verdict",
+                cost=settings.price.cost(prompt_tokens, completion_tokens) if settings.price else None,
+            )
+        )
+    return rows
+
+
+def _completion_estimate(config: Config, baseline: Snapshot | None) -> tuple[float, str]:
+    reported = [r.usage.completion_tokens for r in baseline.results if r.usage] if baseline else []
+    if reported:
+        return sum(reported) / len(reported), f"baseline's mean of {sum(reported) / len(reported):.0f}"
+    return float(config.sampling.max_tokens), f"at most max_tokens ({config.sampling.max_tokens})"
+
+
+def _cache(config: Config) -> ResponseCache | None:
+    path = config.cache.dir / "responses.jsonl"
+    if not config.cache.enabled or not path.is_file():
+        return None
+    cache = ResponseCache(path)
+    cache.close()
+    return cache
+
+
+def _baseline(config: Config, notes: list[str]) -> Snapshot | None:
+    if config.baseline is None:
+        return None
+    if not Path(config.baseline).is_file():
+        notes.append(f"No baseline snapshot at {config.baseline}; the base model would be asked every case.")
+        return None
+    return load_snapshot(Path(config.baseline))
+
+
+class _NoEndpoint:
+    """Stands in for a judge's endpoint so the judge's id can be read; it sends nothing."""
+
+    def __init__(self, settings: EndpointConfig) -> None:
+        self.identity = safe_url(URL(settings.url))
+        self.model = settings.model
+
+    async def complete(self, request: ChatRequest) -> ChatOutcome:
+        return ChatOutcome(kind=OutcomeKind.ERROR, error="a dry run sends nothing")

@@ -1,0 +1,155 @@
+"""Cost before and after, over loopback: dry runs, recorded usage, budgets and resuming."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from safety_regression.endpoints.simulator import ModelProfile
+from safety_regression.report.json_report import report_json_schema
+
+from .cli_support import ThreadedSimulator, cli, write_config, write_suite
+
+CATEGORIES = {"cybersecurity": 20, "privacy": 20}  # 40 harmful + 10 benign = 50 cases
+CASES = 50
+PROFILES = {"base": ModelProfile(default_refusal=0.95), "tuned": ModelProfile(default_refusal=0.95)}
+PRICE = "price: {prompt: 2.0, completion: 8.0}"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ThreadedSimulator]]:
+    folder = tmp_path_factory.mktemp("cost")
+    cases = write_suite(folder / "suite.jsonl", CATEGORIES)
+    simulator = ThreadedSimulator(PROFILES, cases)
+    yield folder, simulator
+    simulator.stop()
+
+
+def priced_config(folder: Path, name: str, url: str, extra: str = "") -> Path:
+    config = write_config(folder / f"{name}.yml", url, "tuned", extra=extra)
+    text = config.read_text().replace("timeout: 10}", f"timeout: 10, {PRICE}}}")
+    config.write_text(text.replace("baseline: baseline.json", f"baseline: {name}-baseline.json"))
+    return config
+
+
+def sent(simulator: ThreadedSimulator) -> int:
+    return simulator.requests("base") + simulator.requests("tuned")
+
+
+def report(out: Path) -> dict[str, object]:
+    data = json.loads((out / "report.json").read_text())
+    jsonschema.validate(data, report_json_schema())
+    return data
+
+
+def test_dry_runs_send_nothing_and_print_requests_tokens_and_cost(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    config = priced_config(folder, "dry", simulator.url, "cache: {dir: dry-cache}\n")
+    before = sent(simulator)
+    run = cli("run", "--config", config, "--dry-run", cwd=folder)
+    base = cli("baseline", "--config", config, "--dry-run", cwd=folder)
+    assert run.code == 0 and base.code == 0, run.stderr + base.stderr
+    assert sent(simulator) == before
+    assert not (folder / "safety-report").exists() and not (folder / "dry-baseline.json").exists()
+    rows = {
+        line.split()[0]: line.split()
+        for line in run.stdout.splitlines()
+        if line.startswith(("base ", "fine"))
+    }
+    # No baseline yet: both models are asked every case; completions are bounded by max_tokens.
+    assert rows["finetuned"][1:6] == ["tuned", str(CASES), "0", str(CASES), "0"]
+    assert rows["base"][1:6] == ["base", str(CASES), "0", str(CASES), "0"]
+    assert f"total: {2 * CASES} requests" in run.stdout
+    completion = int(rows["base"][7].replace(",", ""))
+    assert completion == CASES * 512
+    prompt = int(rows["base"][6].replace(",", ""))
+    assert float(rows["base"][8]) == pytest.approx((2.0 * prompt + 8.0 * completion) / 1e6, abs=1e-4)
+    assert "No baseline snapshot" in run.stderr
+    assert f"total: {CASES} requests" in base.stdout
+
+
+def test_usage_is_recorded_per_response_and_reported_per_model(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    config = priced_config(folder, "usage", simulator.url, "cache: {enabled: false}\n")
+    done = cli("run", "--config", config, "--out", folder / "out-usage", cwd=folder)
+    assert done.code == 0, done.stderr
+    snapshot = json.loads((folder / "out-usage" / "finetuned.snapshot.json").read_text())
+    usages = [result["usage"] for result in snapshot["results"]]
+    # The simulator counts one token per word, as its usage object says.
+    assert all(u is not None and u["prompt_tokens"] > 0 and u["completion_tokens"] > 0 for u in usages)
+    usage = report(folder / "out-usage")["usage"]
+    assert isinstance(usage, dict) and usage["stopped"] is None
+    roles = {role["role"]: role for role in usage["roles"]}
+    assert set(roles) == {"base", "finetuned"}
+    tuned = roles["finetuned"]
+    assert tuned["requests"] == CASES
+    assert tuned["prompt_tokens"] == sum(u["prompt_tokens"] for u in usages)
+    assert tuned["completion_tokens"] == sum(u["completion_tokens"] for u in usages)
+    assert tuned["cost"] == pytest.approx(
+        (2.0 * tuned["prompt_tokens"] + 8.0 * tuned["completion_tokens"]) / 1e6
+    )
+    markdown = (folder / "out-usage" / "report.md").read_text()
+    assert "### Usage and cost" in markdown and "| finetuned |" in markdown
+    assert "usage: finetuned 50 requests" in done.stdout
+
+
+def test_a_budget_stop_is_inconclusive_and_a_rerun_resumes_from_the_cache(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    budget = "cache: {dir: budget-cache}\nrun: {max_requests: 30}\n"
+    config = priced_config(folder, "budget", simulator.url, budget)
+    before = sent(simulator)
+    stopped = cli("run", "--config", config, "--out", folder / "out-budget-1", cwd=folder)
+    assert stopped.code == 3, stopped.stderr
+    assert sent(simulator) - before == 30  # stopped before the 31st request
+    assert "run.max_requests of 30 reached" in stopped.stdout
+    result = report(folder / "out-budget-1")
+    assert result["verdict"] == "inconclusive"
+    assert "stopped early" in str(result["reasons"])
+    assert len((folder / "budget-cache" / "responses.jsonl").read_text().splitlines()) == 30
+
+    # Resume with the budget lifted: only the 70 requests not yet answered go out.
+    config.write_text(config.read_text().replace("run: {max_requests: 30}\n", ""))
+    middle = sent(simulator)
+    resumed = cli("run", "--config", config, "--out", folder / "out-budget-2", cwd=folder)
+    assert resumed.code == 0, resumed.stderr
+    assert sent(simulator) - middle == 2 * CASES - 30
+    assert "Reused 30 cached responses" in resumed.stderr
+    assert report(folder / "out-budget-2")["verdict"] == "pass"
+
+
+def test_max_cost_stops_before_the_estimate_would_exceed_it(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    # Each request books its prompt plus 512 completion tokens at 8 per million: ~0.0041.
+    budget = "cache: {dir: cost-cache}\nrun: {max_cost: 0.05}\n"
+    config = priced_config(folder, "cost", simulator.url, budget)
+    done = cli("run", "--config", config, "--out", folder / "out-cost", cwd=folder)
+    assert done.code == 3, done.stderr
+    usage = report(folder / "out-cost")["usage"]
+    assert isinstance(usage, dict)
+    assert "run.max_cost of 0.05 would be exceeded" in str(usage["stopped"])
+    total = sum(role["cost"] for role in usage["roles"])
+    assert 0 < total <= 0.05
+
+
+def test_a_budget_stop_in_baseline_writes_no_baseline(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    config = priced_config(
+        folder, "basebudget", simulator.url, "cache: {dir: bb-cache}\nrun: {max_requests: 10}\n"
+    )
+    done = cli("baseline", "--config", config, cwd=folder)
+    assert done.code == 3
+    assert "run.max_requests of 10 reached" in done.stderr
+    assert not (folder / "basebudget-baseline.json").exists()
+    assert len((folder / "bb-cache" / "responses.jsonl").read_text().splitlines()) == 10

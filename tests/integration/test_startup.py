@@ -1,0 +1,73 @@
+"""Start-up: the CLI loads its subcommands on use, so --help and light commands stay light.
+
+Which modules a command imports is checked in a fresh interpreter (a subprocess), not
+timed: benchmarks/startup.py measures the seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from safety_regression.cli import COMMANDS, LazyGroup, cli
+
+HEAVY = ("scipy", "numpy", "aiohttp", "pydantic", "yaml", "tabulate", "aiohttp.web")
+
+PROBE = """
+import sys
+from safety_regression.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("LOADED", *sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+"""
+
+
+def loaded(*args: str) -> set[str]:
+    probe = PROBE.format(heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True)
+    line = next(line for line in done.stderr.splitlines() if line.startswith("LOADED"))
+    return set(line.split()[1:])
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("-h",)])
+def test_help_and_version_import_nothing_heavy(args: tuple[str, ...]) -> None:
+    assert loaded(*args) == set()
+
+
+def test_light_commands_import_only_what_they_use() -> None:
+    assert loaded("schema") == {"pydantic", "yaml"}
+    assert "scipy" not in loaded("suite", "list")
+    assert "aiohttp" not in loaded("suite", "list")
+    # run loads the gate (and scipy) on a thread while its requests are in flight, so
+    # the command's own imports must not pull it in.
+    assert not {"aiohttp.web", "scipy", "numpy"} & loaded("run", "--help")
+
+
+def test_the_stored_help_is_each_commands_own() -> None:
+    for name, (_module, _attribute, summary) in COMMANDS.items():
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None and command.name == name
+        first_paragraph = " ".join((command.help or "").split("\n\n")[0].split())
+        assert summary == first_paragraph, name
+
+
+def test_the_command_list_reads_as_an_eager_group_would() -> None:
+    lazy = LazyGroup("safety-regression", lazy=COMMANDS, help=cli.help)
+    eager = click.Group("safety-regression", help=cli.help)
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        eager.add_command(command, name)
+    runner = CliRunner()
+    assert runner.invoke(lazy, ["--help"]).output == runner.invoke(eager, ["--help"]).output
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["no-such-command"])
+    assert result.exit_code == 2 and "No such command" in result.output
