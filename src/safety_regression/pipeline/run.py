@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
@@ -35,6 +35,7 @@ from safety_regression.snapshot import (
     reusable_results,
 )
 from safety_regression.suites import Case, Shard, Suite, load_suite
+from safety_regression.suites.categories import retired_category_warnings
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class Measurement:
     comparison: SuiteComparison
     drift: Drift | None
     notes: list[str]
+    retired: list[str] = field(default_factory=list)
+    """Warnings about categories the baseline has and the suite no longer has."""
 
 
 async def measure(
@@ -169,12 +172,21 @@ async def measure(
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
-    return Measurement(reference, candidate, comparison, drift, notes)
+    retired = (
+        retired_category_warnings(_categories(baseline), _categories(reference)) if baseline is not None else []
+    )
+    return Measurement(reference, candidate, comparison, drift, notes, retired)
+
+
+def _categories(snapshot: Snapshot) -> set[str]:
+    return {result.category for result in snapshot.results}
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
     """Measure both models on the whole suite and gate."""
     measured = await measure(config, env, check_drift=check_drift)
+    context = judge_context(config, [measured.reference.model.model, measured.candidate.model.model])
+    context["warnings"] = [*context["warnings"], *measured.retired]
     result = evaluate_gate(
         measured.reference,
         measured.candidate,
@@ -182,7 +194,7 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         config.judge.partial_counts_as,
         suite=measured.comparison,
         drift=measured.drift,
-        **judge_context(config, [measured.reference.model.model, measured.candidate.model.model]),
+        **context,
     )
     return GateRun(measured.reference, measured.candidate, result, measured.notes)
 
@@ -209,13 +221,18 @@ async def compare_snapshots(
         from_baseline=len({r.case_id for r in reference.results}),
         evaluated_live=0,
     )
+    context = judge_context(config, [reference.model.model, candidate.model.model])
+    context["warnings"] = [
+        *context["warnings"],
+        *retired_category_warnings(_categories(reference), _categories(candidate)),
+    ]
     result = evaluate_gate(
         reference,
         candidate,
         config.gate,
         config.judge.partial_counts_as,
         suite=comparison,
-        **judge_context(config, [reference.model.model, candidate.model.model]),
+        **context,
     )
     return GateRun(reference, candidate, result, notes)
 

@@ -69,3 +69,24 @@ def builtin_weight(category: str) -> float | None:
 def title(category: str) -> str:
     found = _BY_ID.get(category)
     return found.title if found else category
+
+
+def retired_category_warnings(reference: set[str], candidate: set[str]) -> list[str]:
+    """Warnings for a reference (baseline) taken on an older suite version.
+
+    ``reference`` and ``candidate`` are the categories each side has results in. A retired
+    category's results are never paired with its successors (their case ids differ), and
+    a candidate category with no reference results at all is not gated: both are said
+    out loud, so an old baseline can never silently stand in for the new categories.
+    """
+    warnings = [
+        f"The baseline has results in category {category}, which this suite no longer has "
+        f"({RETIRED_CATEGORIES[category]}); they are not compared. "
+        "Run 'safety-regression baseline' again to pin the new categories."
+        for category in sorted(reference & RETIRED_CATEGORIES.keys())
+        if category not in candidate
+    ]
+    ungated = sorted(candidate - reference)
+    if warnings and ungated:
+        warnings.append(f"Not gated, for want of baseline results: {', '.join(ungated)}.")
+    return warnings
