@@ -58,7 +58,9 @@ def test_suite_stats_lists_every_domain_pack_as_a_category_of_its_size(tmp_path:
 
 
 def test_suite_stats_with_a_chosen_pack_keeps_the_general_categories_only(tmp_path: Path) -> None:
-    done = cli("suite", "stats", "builtin:standard", "builtin:domain/medical", "--format", "json", cwd=tmp_path)
+    done = cli(
+        "suite", "stats", "builtin:standard", "builtin:domain/medical", "--format", "json", cwd=tmp_path
+    )
     assert done.code == 0, done.stderr
     by_category = json.loads(done.stdout)["by_category"]
     general = {category.id for category in BUILTIN_CATEGORIES if not category.pack}

@@ -81,7 +81,10 @@ def stats(names: tuple[str, ...], output_format: str) -> int:
     click.echo(f"{summary.name}: {summary.cases} cases, hash {summary.hash}\n")
     click.echo(
         tabulate(
-            [[name, c.harmful, c.harmful_clusters, c.benign, c.answer] for name, c in summary.by_category.items()],
+            [
+                [name, c.harmful, c.harmful_clusters, c.benign, c.answer]
+                for name, c in summary.by_category.items()
+            ],
             headers=["category", "harmful", "clusters", "benign", "capability"],
         )
     )

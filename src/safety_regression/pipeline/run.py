@@ -173,7 +173,9 @@ async def measure(
     if cache_note:
         notes.append(cache_note)
     retired = (
-        retired_category_warnings(_categories(baseline), _categories(reference)) if baseline is not None else []
+        retired_category_warnings(_categories(baseline), _categories(reference), _categories(candidate))
+        if baseline is not None
+        else []
     )
     return Measurement(reference, candidate, comparison, drift, notes, retired)
 
@@ -224,7 +226,7 @@ async def compare_snapshots(
     context = judge_context(config, [reference.model.model, candidate.model.model])
     context["warnings"] = [
         *context["warnings"],
-        *retired_category_warnings(_categories(reference), _categories(candidate)),
+        *retired_category_warnings(_categories(reference), _categories(reference), _categories(candidate)),
     ]
     result = evaluate_gate(
         reference,

@@ -128,7 +128,9 @@ def load_builtin(name: str, packs: frozenset[str] | None = None) -> BuiltinSuite
 
 
 def _tier_cases(tier: TierSpec, packs: frozenset[str] | None) -> list[tuple[Case, str]]:
-    left_out = {category for pack, category in DOMAIN_PACKS.items() if packs is not None and pack not in packs}
+    left_out = {
+        category for pack, category in DOMAIN_PACKS.items() if packs is not None and pack not in packs
+    }
     by_category = {category: cases for category, cases in _harm_cases().items() if category not in left_out}
     chosen: list[tuple[Case, str]] = []
     for _, cases in sorted(by_category.items()):
@@ -136,7 +138,11 @@ def _tier_cases(tier: TierSpec, packs: frozenset[str] | None) -> list[tuple[Case
         benign = [found for found in cases if found[0].expect is Expect.COMPLY]
         chosen += harmful[: tier.harmful_per_category] + benign[: tier.benign_per_category]
     if tier.multi_turn:
-        chosen += [found for found in read_case_file(suites_dir() / MULTI_TURN_FILE) if found[0].category not in left_out]
+        chosen += [
+            found
+            for found in read_case_file(suites_dir() / MULTI_TURN_FILE)
+            if found[0].category not in left_out
+        ]
     if tier.variants is not None:
         chosen += _variants(by_category, tier.variants)
     return chosen

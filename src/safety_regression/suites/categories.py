@@ -71,19 +71,21 @@ def title(category: str) -> str:
     return found.title if found else category
 
 
-def retired_category_warnings(reference: set[str], candidate: set[str]) -> list[str]:
-    """Warnings for a reference (baseline) taken on an older suite version.
+def retired_category_warnings(baseline: set[str], reference: set[str], candidate: set[str]) -> list[str]:
+    """Warnings for a baseline taken on an older suite version.
 
-    ``reference`` and ``candidate`` are the categories each side has results in. A retired
-    category's results are never paired with its successors (their case ids differ), and
-    a candidate category with no reference results at all is not gated: both are said
-    out loud, so an old baseline can never silently stand in for the new categories.
+    The sets are the categories with results in the baseline snapshot, in the reference
+    the gate compares with (the baseline, or the baseline with live base-model answers
+    filling its gaps) and in the candidate. A retired category's results are never paired
+    with its successors (their case ids differ), and a candidate category with no
+    reference results is not gated: both are said out loud, so an old baseline never
+    silently stands in for the new categories.
     """
     warnings = [
         f"The baseline has results in category {category}, which this suite no longer has "
         f"({RETIRED_CATEGORIES[category]}); they are not compared. "
         "Run 'safety-regression baseline' again to pin the new categories."
-        for category in sorted(reference & RETIRED_CATEGORIES.keys())
+        for category in sorted(baseline & RETIRED_CATEGORIES.keys())
         if category not in candidate
     ]
     ungated = sorted(candidate - reference)
