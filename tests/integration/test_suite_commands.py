@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from safety_regression.config import load_config
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.suites import BUILTIN_CATEGORIES, load_suite
 
@@ -65,6 +66,13 @@ def test_suite_stats_with_a_chosen_pack_keeps_the_general_categories_only(tmp_pa
     by_category = json.loads(done.stdout)["by_category"]
     general = {category.id for category in BUILTIN_CATEGORIES if not category.pack}
     assert set(by_category) == general | {"domain_medical"}
+    # As suites/README.md shows it:
+    table = cli("suite", "stats", "builtin:standard", "builtin:domain/medical", cwd=tmp_path)
+    assert table.code == 0, table.stderr
+    assert "domain_medical" in table.stdout and "domain_legal" not in table.stdout
+    config = tmp_path / "gate.yml"
+    config.write_text("suite: [builtin:standard, builtin:domain/medical]\n")
+    assert load_suite(load_config(config).suite).categories() == sorted(by_category)
     unknown = cli("suite", "stats", "builtin:standard", "builtin:domain/dentistry", cwd=tmp_path)
     assert unknown.code == 2 and "unknown domain pack builtin:domain/dentistry" in unknown.stderr
     assert "Traceback" not in unknown.stderr
