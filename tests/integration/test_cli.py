@@ -15,6 +15,7 @@ import pytest
 
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report import report_json_schema
+from safety_regression.suites import BUILTIN_CATEGORIES
 
 from .cli_support import ThreadedSimulator, cli, write_config, write_suite
 
@@ -308,7 +309,7 @@ def test_plan_per_category_of_a_suite(tmp_path: Path) -> None:
     done = cli("plan", "--config", tmp_path / "gate.yml", "--format", "json", cwd=tmp_path)
     assert done.code == 0, done.stderr
     rows = json.loads(done.stdout)["rows"]
-    assert len(rows) == 9 and all(row["prompts"] == 14 for row in rows)
+    assert len(rows) == len(BUILTIN_CATEGORIES) and all(row["prompts"] == 14 for row in rows)
     assert all(row["underpowered"] for row in rows)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from safety_regression.config import load_config
 from safety_regression.endpoints.simulator import ModelProfile
-from safety_regression.suites import load_suite
+from safety_regression.suites import BUILTIN_CATEGORIES, load_suite
 
 from .cli_support import ThreadedSimulator, cli, write_config
 
@@ -39,8 +40,42 @@ def test_suite_stats_json_has_the_documented_keys(tmp_path: Path) -> None:
     }
     assert stats["hash"] == load_suite(["builtin:standard"]).hash
     assert all(counts["harmful"] >= 60 for counts in stats["by_category"].values())
-    assert stats["by_transform"]["base64"] == 18
+    assert stats["by_transform"]["base64"] == 2 * len(BUILTIN_CATEGORIES)
     assert sum(stats["by_expect"].values()) == stats["cases"]
+
+
+PACKS = sorted(category.id for category in BUILTIN_CATEGORIES if category.pack)
+
+
+def test_suite_stats_lists_every_domain_pack_as_a_category_of_its_size(tmp_path: Path) -> None:
+    for tier, harmful, benign in (("standard", 60, 16), ("comprehensive", 150, 30)):
+        done = cli("suite", "stats", f"builtin:{tier}", "--format", "json", cwd=tmp_path)
+        assert done.code == 0, done.stderr
+        by_category = json.loads(done.stdout)["by_category"]
+        assert set(PACKS) <= set(by_category) and "domain_specific" not in by_category
+        for pack in PACKS:
+            assert by_category[pack]["harmful_clusters"] >= harmful, (tier, pack)
+            assert by_category[pack]["benign"] >= benign, (tier, pack)
+
+
+def test_suite_stats_with_a_chosen_pack_keeps_the_general_categories_only(tmp_path: Path) -> None:
+    done = cli(
+        "suite", "stats", "builtin:standard", "builtin:domain/medical", "--format", "json", cwd=tmp_path
+    )
+    assert done.code == 0, done.stderr
+    by_category = json.loads(done.stdout)["by_category"]
+    general = {category.id for category in BUILTIN_CATEGORIES if not category.pack}
+    assert set(by_category) == general | {"domain_medical"}
+    # As suites/README.md shows it:
+    table = cli("suite", "stats", "builtin:standard", "builtin:domain/medical", cwd=tmp_path)
+    assert table.code == 0, table.stderr
+    assert "domain_medical" in table.stdout and "domain_legal" not in table.stdout
+    config = tmp_path / "gate.yml"
+    config.write_text("suite: [builtin:standard, builtin:domain/medical]\n")
+    assert load_suite(load_config(config).suite).categories() == sorted(by_category)
+    unknown = cli("suite", "stats", "builtin:standard", "builtin:domain/dentistry", cwd=tmp_path)
+    assert unknown.code == 2 and "unknown domain pack builtin:domain/dentistry" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
 
 
 def test_suite_show_prints_one_case(tmp_path: Path) -> None:
@@ -100,6 +135,7 @@ def test_plan_prints_the_detectable_drop_of_each_tier(tmp_path: Path) -> None:
 
 def test_a_baseline_from_an_older_suite_is_reused_on_the_cases_both_share(tmp_path: Path) -> None:
     standard = load_suite(["builtin:standard"])
+    quick = len(load_suite(["builtin:quick"]).cases)
     simulator = ThreadedSimulator({"base": ModelProfile(), "tuned": ModelProfile()}, standard.cases)
     try:
         quick_config = write_config(
@@ -116,12 +152,12 @@ def test_a_baseline_from_an_older_suite_is_reused_on_the_cases_both_share(tmp_pa
         assert done.code == 0, done.stderr
         report = json.loads((tmp_path / "out" / "report.json").read_text())
         suite = report["suite"]
-        assert (suite["from_baseline"], suite["evaluated_live"]) == (153, len(standard.cases) - 153)
-        assert (suite["added"], suite["changed"], suite["removed"]) == (len(standard.cases) - 153, 0, 0)
-        assert simulator.requests("base") - before == len(standard.cases) - 153
+        assert (suite["from_baseline"], suite["evaluated_live"]) == (quick, len(standard.cases) - quick)
+        assert (suite["added"], suite["changed"], suite["removed"]) == (len(standard.cases) - quick, 0, 0)
+        assert simulator.requests("base") - before == len(standard.cases) - quick
         assert "builtin:quick@" in suite["baseline_suite"] and "builtin:standard@" in suite["suite"]
         assert (
-            f"{len(standard.cases) - 153} cases added, 0 changed, 0 removed"
+            f"{len(standard.cases) - quick} cases added, 0 changed, 0 removed"
             in (tmp_path / "out" / "report.md").read_text()
         )
         transforms = next(b for b in report["breakdowns"] if b["dimension"] == "transform")

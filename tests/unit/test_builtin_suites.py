@@ -19,14 +19,16 @@ from safety_regression.suites.transforms import TRANSFORMS
 
 TIERS = ("quick", "standard", "comprehensive", "research")
 TIER_SIZES = {
-    "quick": (130, 170),
-    "standard": (500, 1000),
-    "comprehensive": (1000, 2000),
-    "research": (2000, 10**6),
+    "quick": (200, 260),
+    "standard": (1800, 2400),
+    "comprehensive": (2500, 3300),
+    "research": (4000, 10**6),
 }
 MIN_HARMFUL_PER_CATEGORY = {"standard": 60, "comprehensive": 150}
+"""The issue's floor; the tiers are larger, sized for the three-way verdict (README, "Sizing the tiers")."""
+MIN_BENIGN_PER_CATEGORY = {"standard": 16, "comprehensive": 30}
 CATEGORY_IDS = sorted(category.id for category in BUILTIN_CATEGORIES)
-DOMAINS = {"medical", "legal", "financial", "code"}
+PACKS = sorted(category.id for category in BUILTIN_CATEGORIES if category.pack)
 NEAR_DUPLICATE_JACCARD = 0.6
 SHINGLE_WORDS = 3
 
@@ -95,12 +97,22 @@ def test_every_category_is_in_every_tier_with_benign_contrast(tiers: dict[str, S
         assert any(c.category == category and c.expect is Expect.COMPLY for c in suite.cases)
 
 
+def clusters(suite: Suite, category: str) -> int:
+    """Independent harmful prompts: a variant counts with its source, not on its own."""
+    return len({case.source_id or case.id for case in harmful(suite, category)})
+
+
 @pytest.mark.parametrize(("tier", "minimum"), MIN_HARMFUL_PER_CATEGORY.items())
 def test_gating_categories_have_enough_harmful_cases(
     tiers: dict[str, Suite], tier: str, minimum: int
 ) -> None:
-    counts = {category: len(harmful(tiers[tier], category)) for category in CATEGORY_IDS}
+    counts = {category: clusters(tiers[tier], category) for category in CATEGORY_IDS}
     assert min(counts.values()) >= minimum, counts
+    benign = {
+        category: sum(1 for c in tiers[tier].cases if c.category == category and c.expect is Expect.COMPLY)
+        for category in CATEGORY_IDS
+    }
+    assert min(benign.values()) >= MIN_BENIGN_PER_CATEGORY[tier], benign
 
 
 def test_tiers_are_nested(tiers: dict[str, Suite]) -> None:
@@ -165,9 +177,23 @@ def test_each_category_mixes_difficulties_and_subcategories(written: list[Case],
     assert min(subcategories.values()) >= 5, subcategories
 
 
-def test_domain_packs(written: list[Case]) -> None:
-    domain = [c for c in written if c.category == "domain_specific" and c.expect is Expect.REFUSE]
-    assert {c.subcategory for c in domain} == DOMAINS
+def test_at_least_six_domain_packs_each_their_own_category(tiers: dict[str, Suite]) -> None:
+    assert len(PACKS) >= 6
+    assert {"domain_medical", "domain_legal", "domain_financial", "domain_code"} <= set(PACKS)
+    assert "domain_specific" not in {case.category for case in tiers["research"].cases}
+
+
+@pytest.mark.parametrize("category", PACKS)
+def test_each_pack_has_languages_variants_and_benign_contrast(tiers: dict[str, Suite], category: str) -> None:
+    for tier in ("standard", "comprehensive"):
+        cases = [c for c in tiers[tier].cases if c.category == category]
+        written_harmful = [c for c in cases if c.expect is Expect.REFUSE and c.source_id is None]
+        assert len({c.language for c in written_harmful}) >= 4, category
+        variants = [c for c in cases if c.source_id is not None]
+        assert len({c.source_id for c in variants}) == 2
+        assert {c.difficulty for c in written_harmful if not c.messages} == set(Difficulty)
+        assert {c.severity for c in written_harmful} <= {1, 2, 3, 4, 5}
+        assert sum(1 for c in cases if c.expect is Expect.COMPLY and "borderline" in c.tags) >= 5
 
 
 def test_severity_labels(written: list[Case]) -> None:
@@ -192,7 +218,8 @@ def test_languages_are_iso_639_1_codes(tiers: dict[str, Suite]) -> None:
 
 def test_multi_turn_escalations_cover_every_category(written: list[Case]) -> None:
     conversations = Counter(c.category for c in written if c.messages)
-    assert conversations == dict.fromkeys(CATEGORY_IDS, 4)
+    assert set(conversations) == set(CATEGORY_IDS)
+    assert all(conversations[c] == 4 for c in CATEGORY_IDS if c not in PACKS)
 
 
 def test_no_two_written_prompts_are_the_same(written: list[Case]) -> None:

@@ -169,12 +169,12 @@ def test_jsonl_defaults_fields_named_like_ours(tmp_path: Path) -> None:
         "own.jsonl",
         '{"prompt": "Name three fictional rivers.", "severity": 2}\n\n{"prompt": "x"}\n',
     )
-    cases = import_cases(path, ImportFormat.JSONL, default_category="domain_specific")
+    cases = import_cases(path, ImportFormat.JSONL, default_category="domain_legal")
     assert [(case.id, case.expect, case.severity) for case in cases] == [
         ("jsonl.1", Expect.REFUSE, 2),
         ("jsonl.2", Expect.REFUSE, None),
     ]
-    assert {case.category for case in cases} == {"domain_specific"}
+    assert {case.category for case in cases} == {"domain_legal"}
 
 
 @pytest.mark.parametrize(("value", "expect"), [("UNSAFE", "refuse"), (1, "refuse"), (False, "comply")])
@@ -361,7 +361,7 @@ def test_written_suites_survive_unicode_line_separators(tmp_path: Path) -> None:
     "table", [HARMBENCH_CATEGORIES, JAILBREAKBENCH_CATEGORIES, XSTEST_CATEGORIES, STRONGREJECT_CATEGORIES]
 )
 def test_category_tables_map_to_ours_or_a_documented_free_form_one(table: CategoryTable) -> None:
-    free_form = {"copyright", "sexual_content"}
+    free_form = {"copyright", "sexual_content", "expert_advice"}
     assert set(table.source.values()) <= OURS | free_form
 
 

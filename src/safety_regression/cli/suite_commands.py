@@ -81,8 +81,11 @@ def stats(names: tuple[str, ...], output_format: str) -> int:
     click.echo(f"{summary.name}: {summary.cases} cases, hash {summary.hash}\n")
     click.echo(
         tabulate(
-            [[name, c.harmful, c.benign, c.answer] for name, c in summary.by_category.items()],
-            headers=["category", "harmful", "benign", "capability"],
+            [
+                [name, c.harmful, c.harmful_clusters, c.benign, c.answer]
+                for name, c in summary.by_category.items()
+            ],
+            headers=["category", "harmful", "clusters", "benign", "capability"],
         )
     )
     for title, counts in (

@@ -41,7 +41,7 @@ HAZARDS: dict[str, tuple[str, str]] = {
     "S3": ("sex-related crimes", "illegal_activities"),
     "S4": ("child sexual exploitation", "sexual_minors"),
     "S5": ("defamation", "deception"),
-    "S6": ("specialized advice", "domain_specific"),
+    "S6": ("specialized advice", "domain_medical"),  # also legal and financial advice
     "S7": ("privacy", "privacy"),
     "S8": ("intellectual property", "illegal_activities"),
     "S9": ("indiscriminate weapons", "violence_weapons"),

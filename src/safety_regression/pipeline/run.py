@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -32,6 +32,7 @@ from safety_regression.snapshot import (
     reusable_results,
 )
 from safety_regression.suites import Case, Shard, Suite, load_suite
+from safety_regression.suites.categories import retired_category_warnings
 
 if TYPE_CHECKING:
     # The gate (and with it scipy) loads only when a run is gated, so a run's requests
@@ -116,6 +117,8 @@ class Measurement:
     notes: list[str]
     usage: RunUsage | None = None
     """What the run spent; ``usage.stopped`` says why it stopped early, if a budget did."""
+    retired: list[str] = field(default_factory=list)
+    """Warnings about categories the baseline has and the suite no longer has."""
 
 
 async def measure(
@@ -184,7 +187,16 @@ async def measure(
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
-    return Measurement(reference, candidate, comparison, drift, notes, env.meter.usage())
+    retired = (
+        retired_category_warnings(_categories(baseline), _categories(reference), _categories(candidate))
+        if baseline is not None
+        else []
+    )
+    return Measurement(reference, candidate, comparison, drift, notes, env.meter.usage(), retired)
+
+
+def _categories(snapshot: Snapshot) -> set[str]:
+    return {result.category for result in snapshot.results}
 
 
 async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
@@ -192,6 +204,8 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
     from safety_regression.gate import evaluate_gate
 
     measured = await measure(config, env, check_drift=check_drift)
+    context = judge_context(config, [measured.reference.model.model, measured.candidate.model.model])
+    context["warnings"] = [*context["warnings"], *measured.retired]
     result = evaluate_gate(
         measured.reference,
         measured.candidate,
@@ -199,7 +213,7 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         config.judge.partial_counts_as,
         suite=measured.comparison,
         drift=measured.drift,
-        **judge_context(config, [measured.reference.model.model, measured.candidate.model.model]),
+        **context,
     )
     result = with_usage(result, env.meter.usage())
     return GateRun(measured.reference, measured.candidate, result, measured.notes)
@@ -231,13 +245,18 @@ async def compare_snapshots(
         from_baseline=len({r.case_id for r in reference.results}),
         evaluated_live=0,
     )
+    context = judge_context(config, [reference.model.model, candidate.model.model])
+    context["warnings"] = [
+        *context["warnings"],
+        *retired_category_warnings(_categories(reference), _categories(reference), _categories(candidate)),
+    ]
     result = evaluate_gate(
         reference,
         candidate,
         config.gate,
         config.judge.partial_counts_as,
         suite=comparison,
-        **judge_context(config, [reference.model.model, candidate.model.model]),
+        **context,
     )
     if env.meter.requests:
         result = with_usage(result, env.meter.usage())

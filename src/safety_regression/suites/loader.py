@@ -1,5 +1,8 @@
 """Resolving suite references (``builtin:NAME`` or a file path) and merging them into one suite.
 
+``builtin:domain/<pack>`` is not a suite of its own: it chooses the domain packs of the
+built-in tiers listed with it (a tier keeps its general categories and only those packs).
+
 Every problem is reported as ``file:line: field: message`` so a user can jump to it.
 """
 
@@ -9,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from safety_regression.errors import SuiteError
-from safety_regression.suites.builtin import BUILTIN_PREFIX, load_builtin
+from safety_regression.suites.builtin import BUILTIN_PREFIX, load_builtin, manifest, parse_pack
 from safety_regression.suites.files import SUITE_SUFFIXES, read_case_file
 from safety_regression.suites.model import Case, Suite
 
@@ -18,11 +21,19 @@ def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite
     """Load and merge suites named by ``builtin:NAME`` or by path (relative to ``base_dir``)."""
     if not references:
         raise SuiteError("suite: name at least one suite (for example builtin:standard)")
+    chosen = [pack for pack in map(parse_pack, references) if pack is not None]
+    packs = frozenset(chosen) if chosen else None
+    others = [reference for reference in references if parse_pack(reference) is None]
+    if packs is not None and not any(_is_tier(reference) for reference in others):
+        raise SuiteError(
+            f"suite: {BUILTIN_PREFIX}domain/{chosen[0]} chooses a domain pack for a built-in tier; "
+            f"list a tier with it, e.g. suite: [{BUILTIN_PREFIX}standard, {BUILTIN_PREFIX}domain/{chosen[0]}]"
+        )
     cases: list[Case] = []
     seen: dict[str, str] = {}
     names: list[str] = []
-    for reference in references:
-        found, name = _cases_of(reference, base_dir)
+    for reference in others:
+        found, name = _cases_of(reference, base_dir, packs)
         names.append(name)
         for case, where in found:
             if case.id in seen:
@@ -31,12 +42,20 @@ def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite
             cases.append(case)
     if not cases:
         raise SuiteError(f"suite: {', '.join(references)} holds no cases")
+    if packs is not None:
+        names.append(f"{BUILTIN_PREFIX}domain/" + "+".join(sorted(packs)))
     return Suite(name="+".join(names), cases=tuple(cases))
 
 
-def _cases_of(reference: str, base_dir: Path | None) -> tuple[Iterable[tuple[Case, str]], str]:
+def _is_tier(reference: str) -> bool:
+    return reference.startswith(BUILTIN_PREFIX) and reference.removeprefix(BUILTIN_PREFIX) in manifest().tiers
+
+
+def _cases_of(
+    reference: str, base_dir: Path | None, packs: frozenset[str] | None
+) -> tuple[Iterable[tuple[Case, str]], str]:
     if reference.startswith(BUILTIN_PREFIX):
-        built = load_builtin(reference.removeprefix(BUILTIN_PREFIX))
+        built = load_builtin(reference.removeprefix(BUILTIN_PREFIX), packs)
         return built.cases, f"{reference}@{built.version}"
     path = Path(reference)
     if not path.is_absolute() and base_dir is not None:

@@ -18,6 +18,9 @@ class CategoryCounts(BaseModel):
     """Cases with ``expect: comply``."""
     answer: int = 0
     """Capability cases (``expect: answer``)."""
+    harmful_clusters: int = 0
+    """Independent harmful prompts: an adversarial variant counts with its source prompt.
+    The gate's statistics count these, not cases."""
 
 
 class SuiteSummary(BaseModel):
@@ -37,10 +40,15 @@ _FIELD_OF_EXPECT = {Expect.REFUSE: "harmful", Expect.COMPLY: "benign", Expect.AN
 
 def summarize(suite: Suite) -> SuiteSummary:
     categories: dict[str, CategoryCounts] = {}
+    sources: dict[str, set[str]] = {}
     for case in suite.cases:
         counts = categories.setdefault(case.category, CategoryCounts())
         field = _FIELD_OF_EXPECT[case.expect]
         setattr(counts, field, getattr(counts, field) + 1)
+        if case.expect is Expect.REFUSE:
+            sources.setdefault(case.category, set()).add(case.source_id or case.id)
+    for category, ids in sources.items():
+        categories[category].harmful_clusters = len(ids)
 
     def tally(values: list[str | None]) -> dict[str, int]:
         return dict(sorted(Counter(value or NO_VALUE for value in values).items()))

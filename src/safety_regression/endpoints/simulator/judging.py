@@ -27,14 +27,15 @@ HAZARD_CODE_BY_CATEGORY: dict[str, str] = {
     "illegal_activities": "S2",
     "sexual_minors": "S4",
     "deception": "S5",
-    "domain_specific": "S6",
+    "domain_medical": "S6",
     "privacy": "S7",
     "hate_discrimination": "S10",
     "self_harm": "S11",
     "cybersecurity": "S14",
 }
 FALLBACK_HAZARD_CODE = "S2"
-"""For a prompt the simulator does not know, or a category of a user's own."""
+"""For a prompt the simulator does not know, a category of a user's own, or a domain pack
+other than medical (Llama Guard's S6 "specialized advice" maps back to one category only)."""
 
 _DEPTH = {"compliance": 2, "partial": 1}
 

@@ -48,7 +48,8 @@ JAILBREAKBENCH_CATEGORIES = CategoryTable(
         # Mostly adult content, so not our sexual_minors (which carries the maximum weight).
         "Sexual/Adult content": "sexual_content",
         "Privacy": "privacy",
-        "Expert advice": "domain_specific",
+        # Medical, legal and financial advice together, so not one of our domain packs.
+        "Expert advice": "expert_advice",
         "Government decision-making": "illegal_activities",
     }
 )
