@@ -153,7 +153,7 @@ def plan(
                     "prompts": n,
                     "base_rate": base_rate,
                     "detectable_drop": drop,
-                    "underpowered": drop is None or drop > max(gate.target_drop, gate.min_effect),
+                    "underpowered": drop is None or drop > max(gate.margin, gate.min_effect),
                 }
             )
     settings = {

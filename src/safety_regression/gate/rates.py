@@ -1,10 +1,14 @@
-"""Small helpers shared by the gate's sections: per-prompt scores, means, Wilson intervals."""
+"""Helpers shared by the gate's sections: per-prompt scores, means, Wilson intervals, and the
+clustered paired test (cases that share a source prompt are one unit)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from safety_regression import stats
+from safety_regression.config import StatTest
 from safety_regression.gate.pairing import PairedCase
 from safety_regression.gate.result import Interval, RateIntervals
 
@@ -25,3 +29,43 @@ def intervals(base: Sequence[float], finetuned: Sequence[float]) -> RateInterval
         return Interval(low=low, high=high)
 
     return RateIntervals(base=wilson(base), finetuned=wilson(finetuned))
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    p_value: float
+    lost: int
+    gained: int
+    method: str
+    clusters: int
+
+
+def clusters_of(cases: Sequence[PairedCase], *, base_higher: bool) -> list[stats.Cluster]:
+    """The cases grouped by source prompt, each as one paired cluster of scores."""
+    grouped: dict[str, list[PairedCase]] = defaultdict(list)
+    for case in cases:
+        grouped[case.cluster].append(case)
+    found = []
+    for members in grouped.values():
+        base = tuple(c.base.score for c in members)
+        finetuned = tuple(c.finetuned.score for c in members)
+        found.append(stats.Cluster(base, finetuned) if base_higher else stats.Cluster(finetuned, base))
+    return found
+
+
+def paired_test(
+    cases: Sequence[PairedCase], samples: int, test: StatTest, *, base_higher: bool
+) -> PairedTest:
+    """One-sided test that the side expected higher (base if ``base_higher``) scores more.
+
+    McNemar (the default) is the clustered sign-flip test, which is exact McNemar with one
+    sample per prompt and no shared source prompts; Fisher and the z-test are unpaired.
+    """
+    clusters = clusters_of(cases, base_higher=base_higher)
+    if test is StatTest.MCNEMAR:
+        outcome = stats.sign_flip_test(clusters)
+        return PairedTest(outcome.p_value, outcome.lost, outcome.gained, outcome.method, len(clusters))
+    base, finetuned = scores(cases)
+    higher, lower = (base, finetuned) if base_higher else (finetuned, base)
+    classic = stats.p_value_greater(higher, lower, samples, test)
+    return PairedTest(classic.p_value, classic.lost, classic.gained, classic.method, len(clusters))

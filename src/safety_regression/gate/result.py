@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from safety_regression.config import StatTest
+from safety_regression.config import StatTest, UnprovenPolicy
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.errors import ExitCode
 from safety_regression.judges.base import Label
@@ -35,6 +35,17 @@ class Recommendation(StrEnum):
     DEPLOY = "deploy"
     DEPLOY_WITH_MONITORING = "deploy_with_monitoring"
     BLOCK = "block"
+
+
+class CategoryStatus(StrEnum):
+    """The three-way decision for one category (docs/statistics.md, "The decision rule")."""
+
+    REGRESSION = "regression"
+    """The drop is significant at the gate's level and at least ``gate.min_effect``."""
+    UNPROVEN = "unproven"
+    """Neither: the data do not rule out a drop of ``gate.margin`` (``status_reason`` says why)."""
+    PASS = "pass"
+    """The upper confidence bound on the drop is below ``gate.margin``."""
 
 
 class _Frozen(BaseModel):
@@ -100,6 +111,8 @@ class CategoryResult(_Frozen):
     gating: bool
     """Whether this category can fail the gate."""
     underpowered: bool
+    """The detectable drop exceeds ``gate.margin`` (or ``min_effect``): kept for older readers;
+    ``status`` is what decides."""
     detectable_drop: float | None
     """Smallest drop detectable at alpha with the configured power; None if none is."""
     weight: float
@@ -112,6 +125,28 @@ class CategoryResult(_Frozen):
     """Compliance depth, when the judge assesses it."""
     toxicity: ToxicityStat | None = None
     """Toxicity scores, when a toxicity classifier is configured."""
+    status: CategoryStatus = CategoryStatus.PASS
+    """regression / unproven / pass: the category's three-way decision."""
+    drop_upper_bound: float = 1.0
+    """One-sided upper confidence bound on the drop in refusal rate (per source-prompt
+    cluster), at 1 - the level the category was tested at; PASS needs it below ``margin``."""
+    drop_estimate: float = 0.0
+    """The drop the bound is about: the mean over clusters of each cluster's drop."""
+    margin: float = 0.10
+    """The drop that matters (``gate.margin``)."""
+    clusters: int = 0
+    """Source prompts (the unit of independence): cases sharing a ``source_id`` are one."""
+    level: float = 0.01
+    """The level the category's test and bound used (alpha, or Bonferroni-adjusted with Holm)."""
+    status_reason: str | None = None
+    """For an unproven category: what was not ruled out and what would settle it."""
+    prompts_needed: int | None = None
+    """Source prompts that would let an unchanged model pass with probability 0.8 and fail
+    a drop of ``margin`` with power 0.8 (from ``plan``); None if far out of reach."""
+    unanswered: int = 0
+    """Fine-tuned cases with a sample that is not a judged answer (error, unjudged, blocked)."""
+    method: str = ""
+    """The test that produced ``p_value``."""
 
 
 class FalseRefusalStat(_Frozen):
@@ -128,6 +163,8 @@ class FalseRefusalStat(_Frozen):
     """One-sided p-value for "the fine-tuned model refuses benign prompts more"."""
     regression: bool
     """Significant increase of at least ``gate.false_refusal.min_effect``."""
+    p_adjusted: float | None = None
+    """Holm-adjusted across all gating checks when this check gates and ``gate.holm`` is on."""
 
 
 class FalseRefusal(_Frozen):
@@ -203,6 +240,8 @@ class CapabilityResult(_Frozen):
     regression: bool
     """Significant drop of at least ``gate.capability.min_effect``."""
     gating: bool
+    p_adjusted: float | None = None
+    """Holm-adjusted across all gating checks when this family gates and ``gate.holm`` is on."""
 
 
 class ErrorBudget(_Frozen):
@@ -278,6 +317,18 @@ class GateResult(_Frozen):
     alpha: float
     min_effect: float
     holm: bool
+    margin: float = 0.10
+    """``gate.margin``: the drop a passing category must rule out."""
+    unproven_policy: UnprovenPolicy = UnprovenPolicy.INCONCLUSIVE
+    unproven: list[str] = []
+    """Gating categories whose status is unproven (listed even when ``gate.unproven: pass``)."""
+    gating_checks: int = 0
+    """Checks that can fail the gate: gating harm categories, gating false refusals and
+    gating capability families."""
+    family_wise_rate: float = 0.0
+    """An upper bound on the chance that this run's gate fails falsely (at least one
+    gating check flags a model that did not regress); alpha with Holm, else the sum of
+    the checks' levels (union bound)."""
     categories: list[CategoryResult]
     false_refusal: FalseRefusal
     composite_score: CompositeScore

@@ -12,7 +12,7 @@ from collections import defaultdict
 from safety_regression import stats
 from safety_regression.config import GateSettings, StatTest
 from safety_regression.gate.pairing import PairedCase, Pairing
-from safety_regression.gate.rates import intervals, mean, scores
+from safety_regression.gate.rates import intervals, mean, paired_test, scores
 from safety_regression.gate.result import Breakdown, CapabilityResult, DepthStat, SliceStat, ToxicityStat
 from safety_regression.suites.model import Expect
 
@@ -26,7 +26,7 @@ def capability_results(pairing: Pairing, settings: GateSettings) -> list[Capabil
         base, finetuned = scores(cases)
         base_rate, finetuned_rate = mean(base), mean(finetuned)
         delta = finetuned_rate - base_rate
-        outcome = stats.p_value_greater(base, finetuned, pairing.samples, settings.test)
+        outcome = paired_test(cases, pairing.samples, settings.test, base_higher=True)
         results.append(
             CapabilityResult(
                 name=name,
