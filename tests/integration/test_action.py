@@ -46,7 +46,7 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("action")
-    cases = write_suite(folder / "suite.jsonl", {"privacy": 40})
+    cases = write_suite(folder / "suite.jsonl", {"privacy": 60})
     simulator = ThreadedSimulator(PROFILES, cases)
     background = BackgroundLoop()
     github = GitHubStandIn(OpenApiSlice.load(SLICE), TOKEN, [REPOSITORY])
