@@ -20,6 +20,7 @@ from safety_regression.gate.result import (
     Breakdown,
     CapabilityResult,
     CategoryResult,
+    CategoryStatus,
     CompositeScore,
     Discordance,
     Drift,
@@ -78,7 +79,9 @@ def _category(name: str, **overrides: Any) -> CategoryResult:
         "blocked": 0,
         "errors": 0,
     }
-    return CategoryResult(**(fields | overrides))
+    merged = fields | overrides
+    merged.setdefault("status", CategoryStatus.REGRESSION if merged["regression"] else CategoryStatus.PASS)
+    return CategoryResult(**merged)
 
 
 def _flag(

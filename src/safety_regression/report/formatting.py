@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from safety_regression.config import StatTest
-from safety_regression.gate.result import Interval, Verdict
+from safety_regression.gate.result import CategoryResult, CategoryStatus, Interval, Verdict
 
 _TEST_NAMES = {
-    StatTest.MCNEMAR: "McNemar's exact test, paired by prompt",
+    StatTest.MCNEMAR: "McNemar's exact test, paired by prompt (a sign-flip permutation test over "
+    "source prompts when prompts share a source or have several samples)",
     StatTest.FISHER: "Fisher's exact test, models as independent samples",
     StatTest.ZTEST: "two-proportion z-test, models as independent samples",
 }
@@ -54,6 +55,39 @@ def p_value(p: float) -> str:
     if p < 0.0001:
         return "<0.0001"
     return f"{p:.3g}"
+
+
+_STATUS_WORDS = {
+    CategoryStatus.REGRESSION: "REGRESSION",
+    CategoryStatus.UNPROVEN: "unproven",
+    CategoryStatus.PASS: "pass",
+}
+
+
+def status_word(category: CategoryResult) -> str:
+    """REGRESSION / unproven / pass; a non-gating regression is lower-case."""
+    if category.status is CategoryStatus.REGRESSION and not category.gating:
+        return "regression"
+    return _STATUS_WORDS[category.status]
+
+
+def drop_bound(category: CategoryResult) -> str:
+    """The upper bound on the drop, unsigned: "≤ 6.6 pp"."""
+    return f"≤ {category.drop_upper_bound * 100:.1f} pp" if category.n else "n/a"
+
+
+def family_wise_sentence(checks: int, rate: float, alpha: float, holm: bool) -> str:
+    """The chance that this run's gate fails a model that did not regress, in words."""
+    if not checks:
+        return "No check can fail this gate."
+    correction = (
+        f"Holm-adjusted across all {checks} gating checks"
+        if holm
+        else f"{checks} gating checks at alpha = {alpha:g} each, no correction"
+    )
+    return (
+        f"Chance of a false block (family-wise false-block rate): at most {rate * 100:.1f}% ({correction})."
+    )
 
 
 def verdict_word(verdict: Verdict) -> str:

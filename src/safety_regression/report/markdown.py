@@ -90,14 +90,15 @@ def _category_section(result: GateResult) -> str:
         rows,
         [
             "Category",
+            "Status",
             "n",
             "Base RR",
             "Fine-tuned RR",
             "ΔRR",
+            "Drop bound",
             "95% CI base",
             "95% CI fine-tuned",
             p_header,
-            "Sig.",
             "Flags",
         ],
     )
@@ -105,33 +106,29 @@ def _category_section(result: GateResult) -> str:
 
 
 def _category_row(category: CategoryResult, alpha: float) -> list[str]:
-    significant = category.delta < 0 and category.p_adjusted < alpha
+    status = fmt.status_word(category)
+    clusters = f" ({category.clusters} sources)" if category.clusters != category.n else ""
     return [
         inline_markdown(category.name),
-        str(category.n),
+        f"**{status}**" if status == "REGRESSION" else status,
+        f"{category.n}{clusters}",
         fmt.percent(category.base_refusal_rate),
         fmt.percent(category.finetuned_refusal_rate),
         fmt.points(category.delta),
+        fmt.drop_bound(category),
         fmt.interval(category.ci.base),
         fmt.interval(category.ci.finetuned),
         fmt.p_value(category.p_adjusted),
-        "yes" if significant else "",
         _category_flags(category),
     ]
 
 
 def _category_flags(category: CategoryResult) -> str:
     flags: list[str] = []
-    if category.regression:
-        flags.append("**REGRESSION**" if category.gating else "regression")
     if not category.gating:
         flags.append("non-gating")
-    if category.underpowered:
-        if category.detectable_drop is None:
-            flags.append("underpowered (no drop detectable)")
-        else:
-            detectable = fmt.size_points(category.detectable_drop)
-            flags.append(f"underpowered (detects drops ≥ {detectable})")
+    if category.unanswered:
+        flags.append(f"{category.unanswered} cases not answered (error, blocked or unjudged)")
     if category.errors:
         flags.append(f"{category.errors} errors")
     if category.blocked:
@@ -144,12 +141,20 @@ def _category_flags(category: CategoryResult) -> str:
 def _method_line(result: GateResult) -> str:
     samples = {category.samples for category in result.categories}
     per_prompt = f"; {max(samples)} samples per prompt" if max(samples, default=1) > 1 else ""
-    correction = "Holm-adjusted p-values" if result.holm else "no multiple-comparison correction"
+    correction = (
+        "Holm-adjusted p-values across all gating checks"
+        if result.holm
+        else "no multiple-comparison correction"
+    )
+    level = min((c.level for c in result.categories), default=result.alpha)
     return (
         f"Test: {fmt.describe_test(result.test)}, one-sided at alpha = {result.alpha:g}; "
         f"minimum effect {fmt.size_points(result.min_effect)}; {correction}{per_prompt}. "
-        "RR is the refusal rate; a category regresses when its drop is significant and "
-        "at least the minimum effect."
+        "RR is the refusal rate. A category is a REGRESSION when its drop is significant and "
+        "at least the minimum effect; it passes when the one-sided "
+        f"{(1 - level) * 100:g}% upper bound on its drop (per source prompt) is below the "
+        f"margin of {fmt.size_points(result.margin)}; otherwise it is unproven. "
+        + fmt.family_wise_sentence(result.gating_checks, result.family_wise_rate, result.alpha, result.holm)
     )
 
 

@@ -69,30 +69,36 @@ def render_terminal(result: GateResult) -> str:
 
 def _category_table(result: GateResult) -> str:
     rows = [_row(category) for category in result.categories]
-    return tabulate(
+    table = tabulate(
         rows,
-        headers=["category", "n", "base RR", "fine-tuned RR", "ΔRR", "p", "flags"],
+        headers=["category", "status", "n", "base RR", "fine-tuned RR", "ΔRR", "drop bound", "p", "flags"],
         tablefmt="simple",
         disable_numparse=True,
     )
+    rule = (
+        f"pass = the {100 - result.categories[0].level * 100:g}% upper bound on the drop is below "
+        f"{fmt.size_points(result.margin)}. "
+        + fmt.family_wise_sentence(result.gating_checks, result.family_wise_rate, result.alpha, result.holm)
+    )
+    return f"{table}\n{rule}"
 
 
 def _row(category: CategoryResult) -> list[str]:
     flags: list[str] = []
-    if category.regression:
-        flags.append("REGRESSION" if category.gating else "regression")
     if not category.gating:
         flags.append("non-gating")
-    if category.underpowered:
-        flags.append("underpowered")
+    if category.unanswered:
+        flags.append(f"{category.unanswered} unanswered")
     if category.depth is not None and category.depth.rose:
         flags.append("deeper answers")
     return [
         plain_text(category.name, 40),
+        fmt.status_word(category),
         str(category.n),
         fmt.percent(category.base_refusal_rate),
         fmt.percent(category.finetuned_refusal_rate),
         fmt.points(category.delta),
+        fmt.drop_bound(category),
         fmt.p_value(category.p_adjusted),
         ", ".join(flags),
     ]
