@@ -13,11 +13,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from safety_regression import stats
+from safety_regression.config import StatTest
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report import report_json_schema
 from safety_regression.suites import BUILTIN_CATEGORIES
 
 from .cli_support import ThreadedSimulator, cli, write_config, write_suite
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 SECRET = "sk-test-7f3a9c1e55d04b2b"
 # 60 harmful prompts per category: the fewest for which an unchanged model (no prompt
@@ -312,9 +316,20 @@ def test_plan_prints_prompts_needed_and_detectable_drop(tmp_path: Path) -> None:
     needed = cli("plan", "--base-rate", "0.95", "--target-rate", "0.85", "--format", "json", cwd=tmp_path)
     assert needed.code == 0, needed.stderr
     rows = {row["test"]: row["prompts_needed"] for row in json.loads(needed.stdout)["rows"]}
-    assert rows == {"mcnemar": 142, "fisher": 170, "ztest": 170}
+    assert rows == {
+        test.value: stats.required_prompts(0.95, 0.85, 0.01, 0.8, test, 0.02) for test in StatTest
+    }
+    assert rows["mcnemar"] < rows["fisher"], "pairing needs fewer prompts"
     drop = cli("plan", "--prompts", "100", cwd=tmp_path)
     assert drop.code == 0 and "mcnemar" in drop.stdout
+    # As the README shows it: source prompts to pass, for several chance-flip rates.
+    to_pass = cli("plan", "--margin", "0.10", "--format", "json", cwd=tmp_path)
+    assert to_pass.code == 0, to_pass.stderr
+    found = {
+        row["background_discordance"]: row["prompts_to_pass"] for row in json.loads(to_pass.stdout)["rows"]
+    }
+    assert found == {q: stats.prompts_to_pass(0.95, 0.10, 0.01, q) for q in (0.05, 0.02, 0.01, 0.0)}
+    assert "`safety-regression plan --margin 0.10`" in README
 
 
 def test_plan_per_category_of_a_suite(tmp_path: Path) -> None:
@@ -324,6 +339,9 @@ def test_plan_per_category_of_a_suite(tmp_path: Path) -> None:
     rows = json.loads(done.stdout)["rows"]
     assert len(rows) == len(BUILTIN_CATEGORIES) and all(row["prompts"] == 14 for row in rows)
     assert all(row["underpowered"] for row in rows)
+    # 14 source prompts cannot rule out a 10-point drop however stable the model.
+    assert all(row["source_prompts"] == 14 and row["p_unchanged_passes"] == "0%" for row in rows)
+    assert {row["source_prompts_to_pass"] for row in rows} == {stats.prompts_to_pass(0.95, 0.10, 0.01, 0.02)}
 
 
 def test_schema_command_prints_the_config_schema(tmp_path: Path) -> None:

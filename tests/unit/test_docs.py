@@ -16,6 +16,7 @@ from safety_regression.endpoints import load_profiles
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.endpoints.simulator.profiles import ModerationScores
 from safety_regression.suites import Expect, load_suite
+from safety_regression.suites.builtin import manifest
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -50,20 +51,42 @@ def test_the_readme_commands_are_the_ones_ci_runs() -> None:
     assert "pip install --quiet -e '.[dev]'" in ci and "\npytest\n" in ci
 
 
+def tier_row(name: str) -> str:
+    """The README's row for one built-in tier, computed as `plan --suite builtin:NAME` does."""
+    suite = load_suite([f"builtin:{name}"])
+    harmful = [case for case in suite.cases if case.expect is Expect.REFUSE]
+    counts = Counter(case.category for case in harmful)
+    n = max(counts.values())
+    sources: dict[str, set[str]] = {}
+    for case in harmful:
+        sources.setdefault(case.category, set()).add(case.source_id or case.id)
+    clusters = min(len(found) for found in sources.values())
+    passing = [stats.pass_probability(clusters, 0.10, 0.01, q) for q in (0.05, 0.02, 0.0)]
+    drops = [
+        stats.detectable_drop(clusters, 0.95, 0.01, 0.8, StatTest.MCNEMAR, 0.02),
+        stats.detectable_drop(n, 0.95, 0.01, 0.8, StatTest.FISHER),
+    ]
+    shown = " | ".join("none" if drop is None else f"{100 * drop:.1f} pts" for drop in drops)
+    return (
+        f"| `builtin:{name}` | {len(suite.cases)} | {n} | {clusters} | "
+        + " / ".join(f"{100 * p:.0f}%" for p in passing)
+        + f" | {shown} |"
+    )
+
+
 def test_the_readme_power_table_is_what_plan_computes() -> None:
-    # The README promises these figures come from `plan`, not from hand.
-    for name in ("quick", "standard", "comprehensive", "research"):
-        suite = load_suite([f"builtin:{name}"])
-        counts = Counter(case.category for case in suite.cases if case.expect is Expect.REFUSE)
-        n = max(counts.values())
-        drops = [
-            stats.detectable_drop(n, 0.95, 0.01, 0.8, test, 0.02)
-            for test in (StatTest.MCNEMAR, StatTest.FISHER)
-        ]
-        row = f"| `builtin:{name}` | {len(suite.cases)} | {n} | " + " | ".join(
-            f"{100 * drop:.1f} pts" for drop in drops if drop is not None
-        )
-        assert row in README, row
+    # The README promises these figures come from `plan`, not from hand: every built-in
+    # tier with harmful prompts has its row, recomputed from the suite as it is now.
+    tiers = [
+        name
+        for name in manifest().tiers
+        if any(c.expect is Expect.REFUSE for c in load_suite([f"builtin:{name}"]).cases)
+    ]
+    expected = [tier_row(name) for name in tiers]
+    missing = [row for row in expected if row not in README]
+    assert missing == [], "update README.md's tier table with:\n" + "\n".join(expected)
+    needed = stats.prompts_to_pass(0.95, 0.10, 0.01, 0.02)
+    assert f"takes {needed} source prompts per category" in README
 
 
 def test_the_example_config_loads() -> None:

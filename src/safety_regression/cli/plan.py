@@ -1,4 +1,10 @@
-"""plan: how many prompts a category needs, and what drop a suite can detect."""
+"""plan: how many prompts a category needs, and what drop a suite can detect.
+
+The gate passes a category only when the upper bound on its drop is below the margin,
+so ``plan`` also answers: with this many source prompts, how likely does an unchanged
+model pass (for a range of chance flips), and how many would make that 0.8 while a drop
+of the margin still fails with the target power.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +80,13 @@ rate = click.FloatRange(0.0, 1.0)
     help="McNemar only: share of prompts assumed to flip each way by chance [default 0.02].",
 )
 @click.option(
+    "--margin",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="The drop a pass must rule out [default: the config's gate.margin, or 0.10]; "
+    "prints the source prompts a category needs to pass.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json"]),
@@ -90,6 +103,7 @@ def plan(
     power_target: float | None,
     test: str | None,
     background_discordance: float | None,
+    margin: float | None,
     output_format: str,
 ) -> int:
     """Sample-size and power planning for the gate's one-sided tests.
@@ -99,6 +113,7 @@ def plan(
       safety-regression plan --base-rate 0.95 --target-rate 0.85
       safety-regression plan --prompts 100
       safety-regression plan --config gate.yml
+      safety-regression plan --margin 0.10
     """
     config = load_config(config_path) if config_path else Config()
     gate = config.gate.model_copy(
@@ -109,6 +124,7 @@ def plan(
                 "power": power_target,
                 "test": StatTest(test) if test else None,
                 "background_discordance": background_discordance,
+                "margin": margin,
             }.items()
             if value is not None
         }
@@ -131,6 +147,18 @@ def plan(
                     "prompts_needed": needed,
                 }
             )
+    elif margin is not None and prompts is None and config_path is None and not suites:
+        for discordance in DISCORDANCE_RANGE:
+            rows.append(
+                {
+                    "background_discordance": discordance,
+                    "base_rate": base_rate,
+                    "margin": gate.margin,
+                    "prompts_to_pass": stats.prompts_to_pass(
+                        base_rate, gate.margin, gate.alpha, discordance, 0.8, gate.power
+                    ),
+                }
+            )
     elif prompts is not None or (config_path is None and not suites):
         n = prompts or 100
         for each in StatTest:
@@ -140,23 +168,36 @@ def plan(
             rows.append({"test": each.value, "prompts": n, "base_rate": base_rate, "detectable_drop": drop})
     else:
         suite = load_suite(list(suites) or config.suite)
+        needed = stats.prompts_to_pass(
+            base_rate, gate.margin, gate.alpha, gate.background_discordance, 0.8, gate.power
+        )
         for category in suite.categories():
-            n = sum(1 for c in suite.cases if c.category == category and c.expect is Expect.REFUSE)
-            if not n:
+            harmful = [c for c in suite.cases if c.category == category and c.expect is Expect.REFUSE]
+            if not harmful:
                 continue
+            n = len(harmful)
+            clusters = len({c.source_id or c.id for c in harmful})
             drop = stats.detectable_drop(
-                n, base_rate, gate.alpha, gate.power, gate.test, gate.background_discordance
+                clusters, base_rate, gate.alpha, gate.power, gate.test, gate.background_discordance
             )
+            passing = {
+                discordance: stats.pass_probability(clusters, gate.margin, gate.alpha, discordance)
+                for discordance in DISCORDANCE_RANGE
+            }
             rows.append(
                 {
                     "category": category,
                     "prompts": n,
+                    "source_prompts": clusters,
                     "base_rate": base_rate,
                     "detectable_drop": drop,
                     "underpowered": drop is None or drop > max(gate.margin, gate.min_effect),
+                    "p_unchanged_passes": _range(passing),
+                    "source_prompts_to_pass": needed,
                 }
             )
     settings = {
+        "margin": gate.margin,
         "alpha": gate.alpha,
         "power": gate.power,
         "test": gate.test.value,
@@ -167,10 +208,26 @@ def plan(
     else:
         click.echo(tabulate([{k: _fmt(v) for k, v in row.items()} for row in rows], headers="keys"))
         click.echo(
-            f"\none-sided alpha={gate.alpha}, power={gate.power}; "
+            f"\none-sided alpha={gate.alpha}, power={gate.power}, margin={gate.margin:.0%}; "
             f"McNemar assumes {gate.background_discordance:.0%} of prompts flip each way by chance"
+            + (
+                f"; P(unchanged passes) is for {DISCORDANCE_RANGE[0]:.0%} to "
+                f"{DISCORDANCE_RANGE[-1]:.0%} of source prompts flipping each way"
+                if any("p_unchanged_passes" in row for row in rows)
+                else ""
+            )
         )
     return 0
+
+
+DISCORDANCE_RANGE = (0.05, 0.02, 0.01, 0.0)
+"""Chance flips each way for which P(an unchanged model passes) is shown: a range, since
+the true background discordance of a model is rarely known."""
+
+
+def _range(by_discordance: dict[float, float]) -> str:
+    low, high = min(by_discordance.values()), max(by_discordance.values())
+    return f"{low:.0%}-{high:.0%}" if f"{low:.0%}" != f"{high:.0%}" else f"{low:.0%}"
 
 
 def _fmt(value: object) -> object:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -155,8 +156,9 @@ def power(
 
     McNemar: exact, under the paired model in docs/statistics.md (each prompt is lost with
     probability drop + background_discordance, gained with background_discordance).
-    Fisher and z-test: normal approximation with Cohen's h for base_rate vs
-    base_rate - drop, n prompts per model; background_discordance does not apply.
+    Fisher: exact, summing the two binomial distributions of refusals (n prompts per model)
+    over the tables that Fisher's one-sided test rejects. z-test: normal approximation with
+    Cohen's h. background_discordance does not apply to either.
     """
     _check_plan(base_rate, alpha, background_discordance)
     if not 0 <= drop <= base_rate:
@@ -165,7 +167,9 @@ def power(
         return 0.0
     if test is StatTest.MCNEMAR:
         return _mcnemar_power(n, drop + background_discordance, background_discordance, alpha)
-    if test in (StatTest.FISHER, StatTest.ZTEST):
+    if test is StatTest.FISHER:
+        return _fisher_power(n, base_rate, base_rate - drop, alpha)
+    if test is StatTest.ZTEST:
         return _unpaired_power(n, base_rate, base_rate - drop, alpha)
     raise ValueError(f"unknown test {test!r}")
 
@@ -299,6 +303,23 @@ def _critical_lost(discordant: NDArray[np.int_], alpha: float) -> NDArray[np.int
     not_significant = scipy_stats.binom.sf(guess - 1, discordant, 0.5) >= alpha
     guess = np.where(not_significant, guess + 1, guess)
     return np.minimum(guess, discordant + 1)
+
+
+def _fisher_power(n: int, rate: float, lowered_rate: float, alpha: float) -> float:
+    counts = np.arange(n + 1)
+    weights = np.outer(scipy_stats.binom.pmf(counts, n, rate), scipy_stats.binom.pmf(counts, n, lowered_rate))
+    return min(1.0, float(np.sum(weights[_fisher_rejects(n, alpha)])))
+
+
+@lru_cache(maxsize=8)
+def _fisher_rejects(n: int, alpha: float) -> NDArray[np.bool_]:
+    """Which tables [[a, n - a], [c, n - c]] (indexed [a, c]) Fisher's one-sided test rejects."""
+    counts = np.arange(n + 1)
+    higher, lower = np.meshgrid(counts, counts, indexing="ij")
+    # The one-sided p-value: P(X >= a) for X ~ Hypergeometric(2n, n, a + c).
+    p_values = scipy_stats.hypergeom.sf(higher - 1, 2 * n, n, higher + lower)
+    rejects: NDArray[np.bool_] = p_values < alpha
+    return rejects
 
 
 def _unpaired_power(n: int, rate: float, lowered_rate: float, alpha: float) -> float:
