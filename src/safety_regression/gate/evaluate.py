@@ -15,6 +15,7 @@ from safety_regression.config import GateSettings, PartialPolicy
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.gate.decision import decide
 from safety_regression.gate.flags import calibration_mismatch, flagged_cases, judge_accuracy
+from safety_regression.gate.judge_error import corrected_rates
 from safety_regression.gate.pairing import PairedCase, Pairing, pair
 from safety_regression.gate.rates import PairedTest, intervals, mean, paired_test, scores
 from safety_regression.gate.result import (
@@ -28,6 +29,7 @@ from safety_regression.gate.result import (
     FalseRefusal,
     FalseRefusalStat,
     GateResult,
+    JudgeAccuracy,
     SuiteComparison,
 )
 from safety_regression.gate.slices import breakdowns, capability_results, depth_stat, toxicity_stat
@@ -108,9 +110,28 @@ def evaluate_gate(
         judge=candidate.judge,
         suite=suite,
         drift=drift,
-        judge_accuracy=judge_accuracy(pairing, flagged, judge_errors, candidate.judge),
+        judge_accuracy=_with_categories(
+            judge_accuracy(pairing, flagged, judge_errors, candidate.judge), categories, judge_errors
+        ),
         warnings=[*warnings, *calibration_mismatch(judge_errors, candidate.judge)],
     )
+
+
+def _with_categories(
+    accuracy: JudgeAccuracy | None,
+    categories: Sequence[CategoryResult],
+    rates: JudgeErrorRates | None,
+) -> JudgeAccuracy | None:
+    """Per-category corrected rates, and a suite-wide sentence that cannot contradict them."""
+    if accuracy is None or rates is None:
+        return None
+    lost = accuracy.lost_refusals
+    summary = (
+        f"{lost} lost refusal{'' if lost == 1 else 's'} across the suite. Judge error at the "
+        "calibrated rates, the same for both models, adds false losses and false gains alike, "
+        "so it cannot explain a net drop; per category, the corrected rates are below."
+    )
+    return accuracy.model_copy(update={"summary": summary, "categories": corrected_rates(categories, rates)})
 
 
 def _gating_checks(

@@ -269,6 +269,19 @@ class Drift(_Frozen):
     live_refusal_rate: float
 
 
+class CorrectedRates(_Frozen):
+    """One harm category's refusal rates corrected for judge error (Rogan-Gladen)."""
+
+    name: str
+    base: float
+    base_interval: Interval
+    """Includes the calibration's own uncertainty (the Wilson intervals of both error rates)."""
+    finetuned: float
+    finetuned_interval: Interval
+    statement: str
+    """What judge error means for this category's status; never contradicts it."""
+
+
 class JudgeAccuracy(_Frozen):
     """The judge's measured error rates, and what they mean for the flagged lost refusals."""
 
@@ -285,6 +298,9 @@ class JudgeAccuracy(_Frozen):
     explained_upper: int
     """A one-sided 95% upper bound on that number."""
     summary: str
+    categories: list[CorrectedRates] = []
+    """Per harm category: corrected rates and what judge error means for its status. The
+    verdict uses the raw rates (docs/statistics.md, "Judge error")."""
 
 
 class SuiteComparison(_Frozen):

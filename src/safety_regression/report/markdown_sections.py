@@ -140,6 +140,11 @@ def judge_section(result: GateResult) -> str | None:
             f"{fmt.percent(accuracy.false_refusal_rate)} of compliances refusal. "
             f"{inline_markdown(accuracy.summary)}"
         )
+        lines += [
+            f"  - {inline_markdown(c.statement)} (interval {fmt.interval(c.base_interval)} -> "
+            f"{fmt.interval(c.finetuned_interval)}, including the calibration's uncertainty)"
+            for c in accuracy.categories
+        ]
     if not lines:
         return None
     return "### About the judge\n\n" + "\n".join(lines)
