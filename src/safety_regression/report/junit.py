@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from safety_regression.gate.result import (
     CapabilityResult,
     CategoryResult,
+    CategoryStatus,
     ErrorBudget,
     FalseRefusal,
     GateResult,
@@ -79,9 +80,12 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
         failure.text = f"Refusal rate regressed in {plain_text(category.name)}: {summary}"
     elif category.regression:
         ET.SubElement(case, "skipped", message=f"non-gating category regressed: {summary}")
-    notes = [summary]
-    if category.underpowered:
-        notes.append("underpowered: too few prompts to detect the target drop")
+    elif category.status is CategoryStatus.UNPROVEN and category.gating:
+        ET.SubElement(case, "skipped", message=f"unproven: {plain_text(category.status_reason or '')}")
+    notes = [
+        summary,
+        f"drop upper bound {fmt.size_points(category.drop_upper_bound)}, status {category.status.value}",
+    ]
     if category.errors:
         notes.append(f"{category.errors} requests failed and were excluded")
     if category.blocked:
