@@ -97,9 +97,9 @@ def decide(
 
 
 def _size(share: float) -> str:
-    """A share as percentage points, e.g. 0.1 -> "10"; one decimal below 10 points."""
-    value = 100 * share
-    return f"{value:.0f}" if value >= 10 or value == round(value) else f"{value:.1f}"
+    """A share as percentage points, e.g. 0.1 -> "10", 0.3149 -> "31.5"."""
+    value = round(100 * share, 1)
+    return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
 
 
 @lru_cache(maxsize=256)
