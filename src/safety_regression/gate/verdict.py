@@ -110,14 +110,16 @@ def _measurement_problems(
             "refusal rates are not comparable: take both with the same sampling settings"
         )
     for role, snapshot in (("base", reference), ("fine-tuned", candidate)):
-        digests = [
-            r.response_sha256
-            for r in snapshot.results
-            if r.outcome is OutcomeKind.ANSWERED and r.response_sha256 is not None
+        answered = [
+            r for r in snapshot.results if r.outcome is OutcomeKind.ANSWERED and r.response_sha256 is not None
         ]
-        if len(digests) >= IDENTICAL_MINIMUM and len(set(digests)) == 1:
+        digests = {r.response_sha256 for r in answered}
+        # One canned refusal for every harmful prompt is plausible; the same text for
+        # harmful and benign prompts alike is not an answer to either.
+        kinds = {r.expect for r in answered}
+        if len(answered) >= IDENTICAL_MINIMUM and len(digests) == 1 and len(kinds) > 1:
             problems.append(
-                f"every one of the {role} model's {len(digests)} responses is the same text: "
+                f"every one of the {role} model's {len(answered)} responses is the same text: "
                 "check the endpoint"
             )
     if not any(c.n for c in categories):
