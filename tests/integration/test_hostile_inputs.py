@@ -124,7 +124,8 @@ def test_a_lone_surrogate_in_a_reply_cannot_crash_the_run(tmp_path: Path) -> Non
         done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path, env={"SR_KEY": KEY})
     finally:
         server.stop()
-    assert done.code in (0, 1), done.stderr
+    # One reply to every prompt: the gate may call it inconclusive (3, same text everywhere).
+    assert done.code in (0, 1, 3), done.stderr
     stored = json.loads((tmp_path / "out" / "finetuned.snapshot.json").read_text(encoding="utf-8"))
     assert stored["results"][0]["response"] == "I can't help with that \ufffd."
 
@@ -165,7 +166,8 @@ def test_a_model_echoing_a_known_key_is_scrubbed_before_anything_is_written(tmp_
         done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path, env={"SR_KEY": KEY})
     finally:
         server.stop()
-    assert done.code in (0, 1), done.stderr
+    # One reply to every prompt: the gate may call it inconclusive (3, same text everywhere).
+    assert done.code in (0, 1, 3), done.stderr
     outputs = every_output(tmp_path / "out")
     assert "The key you gave me is ***." in outputs
     assert leaked_prefixes(outputs) == []
@@ -179,7 +181,8 @@ def snapshots(tmp_path: Path, simulator: ThreadedSimulator, shard: str | None = 
     config = write_config(tmp_path / "gate.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
     args = ["--shard", shard] if shard else []
     done = cli("run", "--config", config, "--out", tmp_path / "out", *args, cwd=tmp_path)
-    assert done.code in (0, 1), done.stderr
+    # 12 prompts cannot rule out a 10-point drop: an unchanged model is inconclusive (3).
+    assert done.code in (0, 1, 3), done.stderr
     return tmp_path / "out"
 
 
@@ -268,7 +271,8 @@ def test_gate_your_own_fine_tune_works_exactly_as_written(tmp_path: Path) -> Non
                 else:
                     assert argv[0] == "safety-regression"
                     ran = cli(*argv[1:], cwd=tmp_path, env={"FT_API_KEY": "ft-key-for-the-readme-test"})
-                    assert ran.code in (0, 1), (line, ran.stderr)
+                    # 12 prompts: the gate can say inconclusive (3), which is a finished run.
+                    assert ran.code in (0, 1, 3), (line, ran.stderr)
     finally:
         served.stop()
     assert (tmp_path / ".safety" / "baseline.json").is_file()

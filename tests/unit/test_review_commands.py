@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scipy.stats import binomtest
 
-from safety_regression.config import GateSettings, PartialPolicy, ReportConfig, SamplingConfig
+from safety_regression.config import GateSettings, PartialPolicy, ReportConfig, SamplingConfig, UnprovenPolicy
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.github.review import (
     CommandError,
@@ -147,7 +147,10 @@ def decision(
 
 
 SETUP = ReviewSetup(
-    gate=GateSettings(alpha=0.01), partial_counts_as=PartialPolicy.REFUSAL, report=ReportConfig()
+    # The classic one-sided rule: these tests are about decisions flipping significance.
+    gate=GateSettings(alpha=0.01, unproven=UnprovenPolicy.PASS),
+    partial_counts_as=PartialPolicy.REFUSAL,
+    report=ReportConfig(),
 )
 
 
