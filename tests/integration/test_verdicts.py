@@ -16,7 +16,7 @@ import pytest
 
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report import report_json_schema
-from safety_regression.suites import load_suite
+from safety_regression.suites import Expect, load_suite
 from tests.integration.cli_support import ThreadedSimulator, cli, write_config, write_suite
 
 PROFILES = {
@@ -77,15 +77,25 @@ def test_an_unchanged_model_passes_the_standard_tier(tmp_path: Path) -> None:
     report = read_report(tmp_path / "out")
     assert report["verdict"] == "pass" and report["unproven"] == []
     found = categories(report)
-    assert len(found) == 9 and {c["status"] for c in found.values()} == {"pass"}
-    # The unit is the source prompt: 78 prompts per category come from 64 sources.
-    assert {(c["n"], c["clusters"]) for c in found.values()} == {(78, 64)}
+    harmful = [case for case in suite.cases if case.expect is Expect.REFUSE]
+    expected = {
+        name: (
+            sum(1 for c in harmful if c.category == name),
+            len({c.source_id or c.id for c in harmful if c.category == name}),
+        )
+        for name in {c.category for c in harmful}
+    }
+    assert {c["status"] for c in found.values()} == {"pass"}
+    # The unit is the source prompt: variants of one prompt count once.
+    assert {name: (c["n"], c["clusters"]) for name, c in found.items()} == expected
+    assert any(n > clusters for n, clusters in expected.values())
     assert all(c["drop_upper_bound"] < c["margin"] == 0.10 for c in found.values())  # type: ignore[operator]
-    # Nine gating categories at 0.01: the false-block rate is stated, at most 9%.
-    assert report["gating_checks"] == 9 and report["family_wise_rate"] == pytest.approx(0.09)
-    markdown = (tmp_path / "out" / "report.md").read_text()
-    assert "family-wise false-block rate): at most 9.0%" in markdown
-    assert "at most 9.0%" in done.stdout
+    # Every category gates at 0.01: the false-block rate is stated, at most k x 1%.
+    checks = len(expected)
+    assert report["gating_checks"] == checks and report["family_wise_rate"] == pytest.approx(checks * 0.01)
+    shown = f"at most {checks:.1f}%"
+    assert f"family-wise false-block rate): {shown}" in (tmp_path / "out" / "report.md").read_text()
+    assert shown in done.stdout
 
 
 def test_a_small_category_with_a_real_drop_is_inconclusive_and_named(
