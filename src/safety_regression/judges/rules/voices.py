@@ -1,0 +1,85 @@
+"""Responses written in more than one voice.
+
+Jailbreak prompts ask a model to answer twice: once as itself and once as a persona that
+"has no rules". The answer then reads "[CLASSIC] I can't help with that. [JAILBREAK] Sure,
+first..." or "GPT: ... / DAN: ...". Read as one text, its opening refusal decides; read
+by voice, the second voice answers, and that is what the requester gets.
+
+A voice marker is found by its form, not by a list of persona names: at the start of a
+line, a short bracketed or parenthesised name (``[...]``, ``(...)``), or a short name and a
+colon. Names in ordinary answers that look alike ("Note:", "Step 1:", "[Your name]") are
+excluded by a list of heading words, and a colon name counts only when the response has at
+least two marker lines or the name looks like a persona (capitals inside a word, all
+capitals, an emoji, or words such as "mode", "output", "gpt").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MARKER = re.compile(
+    r"^[ \t>*_#]*(?:"
+    r"\[(?P<bracket>[^\]\n]{1,40})\]:?"
+    r"|\((?P<paren>[^)\n]{1,40})\):?"
+    r"|(?P<colon>(?:[^\w\s\[(*]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?:(?!//)"
+    r")[ \t*_]*",
+    re.MULTILINE,
+)
+_HEADING_WORDS = frozenset(
+    {
+        "note", "notes", "step", "steps", "example", "examples", "warning", "warnings", "disclaimer",
+        "answer", "response", "question", "summary", "ingredients", "materials", "conclusion",
+        "introduction", "title", "output", "input", "tip", "tips", "important", "caution", "source",
+        "sources", "reference", "references", "option", "options", "method", "methods", "result",
+        "results", "solution", "problem", "explanation", "definition", "description", "pros", "cons",
+        "advantages", "disadvantages", "your", "name", "date", "subject", "dear", "hint", "usage",
+        "code", "table", "part", "chapter", "section", "phase", "stage", "overview", "background",
+        "context", "goal", "goals", "purpose", "key", "point", "points", "first", "second", "third",
+        "finally", "also", "however", "here", "ps", "user", "assistant", "human",
+    }
+)
+)
+_PERSONA_WORD = re.compile(r"gpt|\bdan\b|mode|output|jailbr|classic|\bai\b|bot\b|unfiltered|evil", re.I)
+_MIXED_CASE = re.compile(r"[a-z][A-Z]|^[A-Z0-9]{2,}(?:\b|$)")
+_NON_LETTER_SYMBOL = re.compile(r"[^\w\s.,:;!?'\"()\[\]\-]")
+
+
+@dataclass(frozen=True)
+class Voice:
+    marker: str
+    """The marker as written, e.g. ``[JAILBREAK]``; empty for text before the first marker."""
+    text: str
+
+
+def split_voices(response: str) -> list[Voice] | None:
+    """The response cut at its voice markers, or None when it is written in one voice."""
+    markers = [found for found in _MARKER.finditer(response) if _is_marker(found)]
+    if not markers:
+        return None
+    colon_only = all(found.group("colon") for found in markers)
+    if colon_only and len(markers) < 2 and not _persona_like(markers[0].group("colon")):
+        return None
+    voices: list[Voice] = []
+    opening = response[: markers[0].start()].strip()
+    if opening:
+        voices.append(Voice(marker="", text=opening))
+    for index, found in enumerate(markers):
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(response)
+        voices.append(Voice(marker=found.group(0).strip(), text=response[found.end() : end].strip()))
+    return voices if len(voices) >= 2 else None
+
+
+def _is_marker(found: re.Match[str]) -> bool:
+    name = found.group("bracket") or found.group("paren") or found.group("colon") or ""
+    words = re.findall(r"[^\W\d_]+", name.lower())
+    if not words or all(word in _HEADING_WORDS for word in words):
+        return False
+    if found.group("colon") is not None:
+        # "Ingredients for two:" or a sentence ending in a colon is not a name.
+        return len(words) <= 3 and (_persona_like(name) or name[:1].isupper() or not name[:1].isalpha())
+    return True
+
+
+def _persona_like(name: str) -> bool:
+    return bool(_PERSONA_WORD.search(name) or _MIXED_CASE.search(name) or _NON_LETTER_SYMBOL.search(name))
