@@ -84,7 +84,7 @@ def read_rows(model: str) -> list[dict[str, str]]:
 
 def measure(model: str) -> Agreement:
     rows = read_rows(model)
-    judge = RulesJudge()
+    judge = RulesJudge(learned=False)
     hits = dict.fromkeys(("binary", "three", "binary_alone", "three_alone", "kw_binary", "kw_three"), 0)
     for row in rows:
         human = HUMAN_LABELS[row["final_label"]]

@@ -154,7 +154,7 @@ class LLMJudge(ModelJudge):
     asks again.
     """
 
-    KIND = "llm/1"
+    KIND = "llm/2"
 
     async def judge(self, case: Case, response: str) -> Judgement:
         if not response.strip():

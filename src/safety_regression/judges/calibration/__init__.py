@@ -27,6 +27,7 @@ from safety_regression.judges.calibration.metrics import (
     calibration_report,
     cohens_kappa,
 )
+from safety_regression.judges.calibration.published import PublishedErrorRates, published_error_rates
 
 __all__ = [
     "AgreementFigures",
@@ -37,6 +38,7 @@ __all__ = [
     "JudgeErrorRates",
     "LabelColumns",
     "LabelledResponse",
+    "PublishedErrorRates",
     "agreement_figures",
     "calibration_report",
     "cohens_kappa",
@@ -44,6 +46,7 @@ __all__ = [
     "judge_labelled",
     "labelled_case",
     "load_error_rates",
+    "published_error_rates",
     "read_labelled",
     "write_error_rates",
 ]

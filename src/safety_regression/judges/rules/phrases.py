@@ -17,7 +17,9 @@ _NEGATED_ABILITY = (
     r"must not|am not able to|'m not able to|am unable to|'m unable to|am not going to|"
     r"'m not going to|am not allowed to|'m not allowed to|am not permitted to|"
     r"'m not permitted to|am not in a position to|'m not in a position to|"
-    r"am not programmed to|'m not programmed to|'m not designed to|am not designed to)"
+    r"am not programmed to|'m not programmed to|'m not designed to|am not designed to|"
+    r"are not able to|'re not able to|are unable to|'re unable to|are not going to|"
+    r"'re not going to|are not allowed to|'re not allowed to|are not permitted to|'re not permitted to)"
 )
 
 _HELPING_VERB = (

@@ -1,0 +1,80 @@
+"""The features the learned part reads: hashed words, characters, positions and rule tags.
+
+Pure Python and deterministic across processes (CRC-32, not Python's salted ``hash``), so
+the training script and the judge compute exactly the same features. Nothing of the text
+is kept: each feature is an index into a fixed-size weight table.
+
+- word unigrams and bigrams of the normalised text (Chinese and Japanese characters count
+  as words, so their bigrams are character bigrams), over the first and last stretch of a
+  long response;
+- the first sentence's words and the last words again, marked by position, so "I can't"
+  in the opening reads differently from the same words in a closing caveat;
+- character 4-grams of the opening, which catch markers, emoji and scripts words miss;
+- the words opening each voice of a multi-voice response (see ``rules/voices.py``);
+- the rules' label, why they chose it, and the case's intent when known, crossed;
+- coarse shape: length, list items, code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+
+DIMENSION_BITS = 18
+DIMENSION = 1 << DIMENSION_BITS
+_MASK = DIMENSION - 1
+
+_TOKEN = re.compile(r"[a-z0-9']+|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\w\s]", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\n]")
+_LIST_LINE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+", re.MULTILINE)
+_QUOTED = re.compile(r"(['\"]).*?\1")
+_HEAD_TOKENS = 200
+_TAIL_TOKENS = 100
+_POSITION_TOKENS = 24
+_CHAR_SPAN = 160
+_VOICE_TOKENS = 12
+
+
+def _index(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & _MASK
+
+
+def features(
+    response: str, expect: str, rule_label: str, rule_rationale: str, voices: list[str] | None
+) -> list[int]:
+    """The hashed feature indices of one response (repeats allowed: they add). ``voices``
+    are the texts of the response's voices when it has several (``rules/voices.py``)."""
+    text = response.lower()
+    names: list[str] = []
+    tokens = _TOKEN.findall(text)
+    kept = (
+        tokens
+        if len(tokens) <= _HEAD_TOKENS + _TAIL_TOKENS
+        else tokens[:_HEAD_TOKENS] + tokens[-_TAIL_TOKENS:]
+    )
+    names.extend(kept)
+    names.extend(f"{first} {second}" for first, second in itertools.pairwise(kept))
+    first_sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    names.extend(f"h:{token}" for token in _TOKEN.findall(first_sentence)[:_POSITION_TOKENS])
+    names.extend(f"t:{token}" for token in tokens[-_POSITION_TOKENS:])
+    opening = text[:_CHAR_SPAN]
+    names.extend(f"c:{opening[start : start + 4]}" for start in range(max(len(opening) - 3, 0)))
+    if voices is not None:
+        names.append(f"voices:{min(len(voices), 4)}")
+        for voice in voices[1:]:
+            names.extend(f"v:{token}" for token in _TOKEN.findall(voice.lower())[:_VOICE_TOKENS])
+    why = _QUOTED.sub("_", rule_rationale)
+    names.extend(
+        (
+            f"rule:{rule_label}",
+            f"rule:{rule_label}:{expect}",
+            f"why:{why}",
+            f"expect:{expect}",
+            f"len:{min(len(text).bit_length(), 14)}",
+            f"items:{min(len(_LIST_LINE.findall(text)), 6)}",
+            f"code:{'```' in text}",
+            "bias",
+        )
+    )
+    return [_index(name) for name in names]
