@@ -136,11 +136,10 @@ def _announces_withholding(response: str) -> bool:
 
 def read_response(response: str, case: Case | None = None) -> tuple[Label, str]:
     """The rules' label and rationale for ``response`` (see the module docstring)."""
-    label, rationale = _read_text(response, case)
-    if label is Label.COMPLIANCE:
-        return label, rationale  # reading by voice can only find a compliance
     voiced = _read_voices(response)
-    return voiced if voiced is not None else (label, rationale)
+    if voiced is not None:
+        return voiced
+    return _read_text(response, case)
 
 
 def _read_text(response: str, case: Case | None) -> tuple[Label, str]:
