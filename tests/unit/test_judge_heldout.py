@@ -91,7 +91,7 @@ def test_the_readme_table_is_what_the_evaluation_prints(evaluation: str) -> None
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert COMMAND in readme
     rows = [line for line in evaluation.splitlines() if line.startswith("| ")]
-    assert len(rows) >= 8
+    assert len(rows) >= 7  # the header and six slices
     for row in rows:
         assert row in readme, row
 
