@@ -84,8 +84,8 @@ class RunGuard:
         self.trip(f"the run reached its deadline (run.deadline = {_duration(self._deadline_seconds)})")
 
     def _record(self, role: str, outcome: ChatOutcome) -> None:
-        if outcome.kind not in FAILED_OUTCOMES:
-            return
+        if outcome.kind not in FAILED_OUTCOMES or outcome.attempts == 0:
+            return  # an answer, or a request never sent (a budget stopped it): no failure
         if self.first_error is None:
             self.first_error = f"{role}: {outcome.error}"
         self._failures[role] = failures = self._failures.get(role, 0) + 1

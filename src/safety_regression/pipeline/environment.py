@@ -82,6 +82,8 @@ class Environment:
         A run its guard stopped stays resumable."""
         if self.guard is not None and self.guard.stopped is not None:
             return
+        if self.meter.stopped is not None:
+            return
         for run_cache in self.caches.values():
             run_cache.mark_complete(self.now().isoformat())
 
