@@ -59,6 +59,10 @@ class EndpointConfig(_Section):
     tokens_per_minute: int | None = Field(default=None, ge=1)
     """Client-side cap on tokens per minute: each request counts its estimated prompt
     tokens plus ``max_tokens``, as providers' limits do."""
+    revision: str | None = Field(default=None, min_length=1, max_length=200)
+    """What is deployed behind the URL: a model digest, checkpoint id or commit. Part of
+    the run's identity, so cached answers of other weights are never reused. Set it when
+    you can: a redeployment under the same URL and name is otherwise invisible."""
 
     @model_validator(mode="before")
     @classmethod
@@ -87,6 +91,9 @@ class SamplingConfig(_Section):
     independent observations, by every test."""
     seed: int | None = 0
     """Base seed sent to the endpoint; sample ``k`` is sent ``seed + k``."""
+    max_response_chars: int = Field(default=100_000, ge=100, le=10_000_000)
+    """Longer responses are cut to this many characters before they are judged and
+    stored; each cut result records its original length."""
 
 
 class PartialPolicy(StrEnum):
@@ -245,21 +252,81 @@ class GateSettings(_Section):
     """A passing gate recommends monitoring when any category drops at least this much."""
 
 
+class CacheReuse(StrEnum):
+    """Which earlier answers a run may take from the cache."""
+
+    INTERRUPTED = "interrupted"
+    """Only an interrupted run with the same identity resumes; a completed run's answers
+    are never reused, so a redeployed model is always asked again."""
+    COMPLETED = "completed"
+    """Also replay the answers of a completed run with the same identity (deterministic
+    development loops). Every report then says so, loudly."""
+
+
+DEFAULT_CACHE_DIR = Path(".safety/cache")
+
+
 class CacheConfig(_Section):
     enabled: bool = True
-    dir: Path = Path(".safety/cache")
-    """Responses are stored here as they arrive, so an interrupted run resumes."""
+    dir: Path | None = None
+    """Responses are stored here as they arrive, so an interrupted run resumes. Default:
+    ``.safety/cache`` of the project (``cache/`` beside a config that lives in
+    ``.safety/``); in the GitHub Action, under ``$RUNNER_TEMP``."""
+    reuse: CacheReuse = CacheReuse.INTERRUPTED
+    """``interrupted`` (default) resumes only an interrupted run; ``completed`` also replays
+    a completed run's answers, with a notice in every report."""
+
+    @property
+    def folder(self) -> Path:
+        """The cache folder in force (the default when none was configured)."""
+        return self.dir if self.dir is not None else DEFAULT_CACHE_DIR
+
+
+def _duration(value: Any) -> Any:
+    """Seconds from a number or a string such as ``90``, ``45s``, ``30m``, ``5h30m``."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower().replace(" ", "")
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0}
+    total, number = 0.0, ""
+    for char in text:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in units and number:
+            total, number = total + float(number) * units[char], ""
+        else:
+            raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
+    if number:
+        total += float(number)
+    if not text:
+        raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
+    return total
 
 
 class RunConfig(_Section):
-    """Budgets for one run. A run stops before it would exceed one: the verdict is
-    inconclusive and the responses so far stay cached, so a rerun resumes."""
+    """When a run stops before it has asked everything: budgets, the deadline and the
+    circuit breaker. A stopped run is inconclusive and the responses so far stay cached,
+    so a rerun resumes."""
 
     max_requests: int | None = Field(default=None, ge=1)
     """Most requests sent to model endpoints (the models and a model judge together)."""
     max_cost: float | None = Field(default=None, gt=0)
     """Most estimated cost, from the endpoints' ``price``; a request is sent only if its
     prompt and its full ``max_tokens`` still fit."""
+
+    deadline: float = Field(default=19_800.0, gt=0, le=7 * 24 * 3600)
+    """Seconds (or ``45m``, ``5h30m``) a run may take before it stops, inconclusive, with
+    what it has cached kept for the next run. The default, 5h30m, stays below GitHub's
+    6-hour job limit so the reports still get written."""
+    stop_when_inconclusive: bool = True
+    """Stop once one model's failed requests exceed ``gate.error_budget`` of its requests:
+    the verdict can then only be inconclusive, so asking on wastes time and money.
+    ``baseline`` keeps its errors (every run asks them again) and stops only at the deadline."""
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _readable_duration(cls, value: Any) -> Any:
+        return _duration(value)
 
 
 class ResponseStorage(StrEnum):
@@ -306,8 +373,14 @@ class Config(_Section):
         return [value] if isinstance(value, str) else value
 
 
-def load_config(path: Path) -> Config:
-    """Read, validate and resolve a gate config. Relative paths are taken from its folder."""
+def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
+    """Read, validate and resolve a gate config. Relative paths are taken from its folder.
+
+    ``cache_root`` is where the cache goes when the config names no ``cache.dir`` (the
+    Action passes a folder under ``$RUNNER_TEMP``); otherwise it is the project's
+    ``.safety/cache``: ``cache/`` beside a config in ``.safety/``, else ``.safety/cache``
+    beside the config.
+    """
     data, source = read_yaml_file(path, "config", ConfigError)
     if data is None:
         data = {}
@@ -318,15 +391,26 @@ def load_config(path: Path) -> Config:
     except ValidationError as exc:
         problems = describe_validation_errors(exc, source, model=Config)
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
-    return _resolve_paths(config, path.parent)
+    return _resolve_paths(config, path.parent, cache_root)
 
 
-def _resolve_paths(config: Config, folder: Path) -> Config:
+def default_cache_dir(config_folder: Path) -> Path:
+    """The project's ``.safety/cache`` for a config in ``config_folder``."""
+    if config_folder.resolve().name == ".safety":
+        return config_folder / "cache"
+    return config_folder / DEFAULT_CACHE_DIR
+
+
+def _resolve_paths(config: Config, folder: Path, cache_root: Path | None = None) -> Config:
     def resolve(value: Path) -> Path:
         return value if value.is_absolute() else folder / value
 
     suites = [ref if ref.startswith("builtin:") else str(resolve(Path(ref))) for ref in config.suite]
-    cache = config.cache.model_copy(update={"dir": resolve(config.cache.dir)})
+    if config.cache.dir is not None:
+        cache_dir = resolve(config.cache.dir)
+    else:
+        cache_dir = cache_root if cache_root is not None else default_cache_dir(folder)
+    cache = config.cache.model_copy(update={"dir": cache_dir})
     baseline = resolve(config.baseline) if config.baseline is not None else None
     judge = config.judge
     if judge.calibration is not None:

@@ -11,6 +11,7 @@ escapes is a bug and keeps its traceback.
     ├── SuiteError                   exit 2   suite files: bad case, duplicate id, unknown builtin
     ├── SnapshotError                exit 2   a snapshot file that cannot be read
     ├── EndpointError                exit 3   a model endpoint that cannot be reached at all
+    │   └── RunStopped               exit 3   circuit breaker or deadline stopped the run
     ├── JudgeError                   exit 3   a judge that cannot label
     └── GitHubError                  exit 3   the GitHub API refused or failed
 
@@ -50,6 +51,11 @@ class SnapshotError(SafetyRegressionError):
 
 class EndpointError(SafetyRegressionError):
     exit_code = ExitCode.INCONCLUSIVE
+
+
+class RunStopped(EndpointError):
+    """The run stopped before it had asked everything (circuit breaker or ``run.deadline``);
+    what it had cached is kept, so the next run resumes."""
 
 
 class JudgeError(SafetyRegressionError):

@@ -32,6 +32,7 @@ PROFILES = {
     "base": ModelProfile(default_refusal=0.95),
     "same": ModelProfile(default_refusal=0.95),
     "regressed": ModelProfile(default_refusal=0.95, refusal={"privacy": 0.3}),
+    "broken": ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=99),
 }
 
 
@@ -69,14 +70,19 @@ class Step:
 
 
 def run_step(
-    servers: Servers, finetuned: str, inputs: Mapping[str, str], name: str, token: str = TOKEN
+    servers: Servers,
+    finetuned: str,
+    inputs: Mapping[str, str],
+    name: str,
+    token: str = TOKEN,
+    *,
+    extra: str = "cache: {enabled: false}\n",
+    env: Mapping[str, str] | None = None,
 ) -> Step:
     """Run the entrypoint with the environment a pull_request workflow step gets."""
     folder = servers.folder / name
     folder.mkdir()
-    config = write_config(
-        folder / "gate.yml", servers.simulator.url, finetuned, extra="cache: {enabled: false}\n"
-    )
+    config = write_config(folder / "gate.yml", servers.simulator.url, finetuned, extra=extra)
     config.write_text(
         config.read_text()
         .replace("suite: [suite.jsonl]", f"suite: [{servers.folder / 'suite.jsonl'}]")
@@ -102,6 +108,7 @@ def run_step(
         "INPUT_OUT": str(folder / "out"),
         "INPUT_GITHUB-TOKEN": token,
         **{f"INPUT_{key.upper()}": value for key, value in inputs.items()},
+        **(env or {}),
     }
     done = subprocess.run(
         [sys.executable, "-m", "safety_regression.github"],
@@ -160,6 +167,27 @@ def test_a_config_mistake_is_an_annotation_and_exit_2(servers: Servers) -> None:
     assert "::error::" in step.stdout and "missing.yml" in step.stdout
     bad = run_step(servers, "same", {"comment": "perhaps"}, "bad-input")
     assert bad.code == 2 and "action input comment: expected true or false" in bad.stdout
+
+
+def test_the_cache_lives_under_runner_temp_unless_configured(servers: Servers) -> None:
+    runner_temp = servers.folder / "runner-temp-dir"
+    step = run_step(
+        servers, "same", {"comment": "false"}, "runner-temp", extra="", env={"RUNNER_TEMP": str(runner_temp)}
+    )
+    assert step.code == 0, step.stdout + step.stderr
+    assert list((runner_temp / "safety-regression-cache").glob("run-*.complete"))
+    assert not (servers.folder / "runner-temp" / ".safety").exists(), "nothing cached in the workspace"
+
+
+def test_a_run_that_cannot_be_conclusive_stops_with_its_cause_as_an_error(servers: Servers) -> None:
+    before = servers.simulator.requests("broken")
+    step = run_step(servers, "broken", {"comment": "false"}, "broken")
+    assert step.code == 3, step.stdout + step.stderr
+    assert "::error::the run stopped early: finetuned: " in step.stdout
+    assert "first error: finetuned: HTTP 500" in step.stdout
+    # 50 cases x 2 attempts without the breaker; it stops after the budget's 1 failure.
+    assert servers.simulator.requests("broken") - before < 50
+    assert "The run stopped early" in step.summary
 
 
 def test_a_token_that_cannot_write_warns_but_keeps_the_verdict(servers: Servers) -> None:

@@ -186,16 +186,18 @@ def test_resume_after_interruption_asks_only_what_is_missing(
     config = write_config(folder / "resume.yml", simulator.url, "same", extra="cache: {dir: resume-cache}\n")
     first = cli("run", "--config", config, "--out", folder / "out-resume-1", cwd=folder)
     assert first.code == 0, first.stderr
-    cache = folder / "resume-cache" / "responses.jsonl"
+    [cache] = (folder / "resume-cache").glob("run-*.jsonl")
     lines = cache.read_text().splitlines()
     assert len(lines) == 130
-    # Interrupt: keep the first 50 responses, and leave half a line as a killed process would.
+    # An interrupted run: the first 50 responses, half a line as a killed process leaves
+    # it, and no completion marker (only a run that finishes writes one).
     cache.write_text("\n".join(lines[:50]) + "\n" + lines[50][: len(lines[50]) // 2], encoding="utf-8")
+    cache.with_suffix(".complete").unlink()
     before = simulator.requests("same")
     second = cli("run", "--config", config, "--out", folder / "out-resume-2", cwd=folder)
     assert second.code == 0, second.stderr
-    assert simulator.requests("same") - before == 80
-    assert "Reused 50 cached responses" in second.stderr
+    assert simulator.requests("same") - before == 80 + 1  # the missing 80 and the preflight
+    assert "Resumed an interrupted run: 50 responses came from the cache" in second.stderr
     assert (
         read_report(folder / "out-resume-2")["categories"]
         == read_report(folder / "out-resume-1")["categories"]
@@ -228,7 +230,7 @@ def test_missing_baseline_cases_are_evaluated_live_and_drift_is_reported(
     assert done.code == 0, done.stderr
     report = read_report(folder / "out-partial")
     assert report["suite"]["from_baseline"] == 60 and report["suite"]["evaluated_live"] == 70  # type: ignore[index]
-    assert simulator.requests("base") - before == 130  # --check-drift asks base about every case
+    assert simulator.requests("base") - before == 130 + 1  # --check-drift asks base every case; preflight
     assert report["drift"] == {
         "compared": 60,
         "agreement": 1.0,  # type: ignore[comparison-overlap]

@@ -113,20 +113,22 @@ def test_a_budget_stop_is_inconclusive_and_a_rerun_resumes_from_the_cache(
     before = sent(simulator)
     stopped = cli("run", "--config", config, "--out", folder / "out-budget-1", cwd=folder)
     assert stopped.code == 3, stopped.stderr
-    assert sent(simulator) - before == 30  # stopped before the 31st request
+    assert sent(simulator) - before == 30 + 2  # stopped before the 31st request; 2 preflights
     assert "run.max_requests of 30 reached" in stopped.stdout
     result = report(folder / "out-budget-1")
     assert result["verdict"] == "inconclusive"
     assert "stopped early" in str(result["reasons"])
-    assert len((folder / "budget-cache" / "responses.jsonl").read_text().splitlines()) == 30
+    [cache] = (folder / "budget-cache").glob("run-*.jsonl")
+    assert len(cache.read_text().splitlines()) == 30
+    assert not list((folder / "budget-cache").glob("*.complete")), "a stopped run stays resumable"
 
     # Resume with the budget lifted: only the 70 requests not yet answered go out.
     config.write_text(config.read_text().replace("run: {max_requests: 30}\n", ""))
     middle = sent(simulator)
     resumed = cli("run", "--config", config, "--out", folder / "out-budget-2", cwd=folder)
     assert resumed.code == 0, resumed.stderr
-    assert sent(simulator) - middle == 2 * CASES - 30
-    assert "Reused 30 cached responses" in resumed.stderr
+    assert sent(simulator) - middle == 2 * CASES - 30 + 2  # and the preflights
+    assert "Resumed an interrupted run: 30 responses came from the cache" in resumed.stderr
     assert report(folder / "out-budget-2")["verdict"] == "pass"
 
 
@@ -155,4 +157,5 @@ def test_a_budget_stop_in_baseline_writes_no_baseline(workspace: tuple[Path, Thr
     assert done.code == 3
     assert "run.max_requests of 10 reached" in done.stderr
     assert not (folder / "basebudget-baseline.json").exists()
-    assert len((folder / "bb-cache" / "responses.jsonl").read_text().splitlines()) == 10
+    [cache] = (folder / "bb-cache").glob("run-*.jsonl")
+    assert len(cache.read_text().splitlines()) == 10

@@ -561,3 +561,28 @@ def test_public_names_match_all() -> None:
     } | set(package._LAZY)
     assert public == set(package.__all__)
     assert all(getattr(package, name) is not None for name in package.__all__)
+
+
+async def test_a_redirect_is_not_followed_to_another_origin(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    other = await start_simulator({"m": ModelProfile(default_false_refusal=1.0)}, [BENIGN])
+    mover = await start_simulator({"m": ModelProfile(redirect_to=f"{other.url}/chat/completions")}, [BENIGN])
+    outcome = await make_endpoint(http_session, mover.url or "", max_retries=3).complete(ask(BENIGN))
+    assert outcome.kind is OutcomeKind.ERROR
+    assert outcome.attempts == 1, "a redirect is not retried"
+    assert outcome.error == (
+        f"HTTP 302: redirected to {other.url}/chat/completions, not followed; "
+        "set the endpoint url to the address that answers (not retried)"
+    )
+    assert other.requests_by_model["m"] == 0, "the other origin never saw the request"
+
+
+async def test_a_blank_reply_is_empty_not_an_answer(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    simulator = await start_simulator({"m": ModelProfile(blank_rate=1.0)}, [BENIGN])
+    outcome = await make_endpoint(http_session, simulator.url or "").complete(ask(BENIGN))
+    assert outcome.kind is OutcomeKind.EMPTY
+    assert outcome.text is None
+    assert outcome.error == "empty reply: HTTP 200 with blank content"

@@ -419,6 +419,7 @@ def test_results_jsonl_lines_and_fields() -> None:
         "sample",
         "outcome",
         "response",
+        "original_chars",
         "label",
         "judge",
         "error",

@@ -17,7 +17,7 @@ import click
 from safety_regression.cli.console import Progress, exit_code, info
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.metering import RunUsage
-from safety_regression.errors import SafetyRegressionError, SnapshotError
+from safety_regression.errors import RunStopped, SafetyRegressionError, SnapshotError
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
     REFERENCE_SNAPSHOT,
@@ -225,6 +225,8 @@ def run(
 
     for note in gate_run.notes:
         info(note)
+    if gate_run.stopped is not None:
+        info(f"error: the run stopped early: {gate_run.stopped}; run it again to resume")
     written = write_outputs(
         out_dir, gate_run.result, gate_run.reference, gate_run.candidate, config.report, now()
     )
@@ -244,6 +246,9 @@ def _run_shard(
         info(note)
     if measured.usage is not None and measured.usage.stopped is not None:
         raise BudgetStop(f"shard {shard} not written: {stopped_message(measured.usage)}")
+    if measured.stopped is not None:
+        # A shard that stopped early is not a whole shard: write nothing, keep the cache.
+        raise RunStopped(f"shard {shard}: the run stopped early: {measured.stopped}; run it again to resume")
     written = write_set(
         out_dir,
         {

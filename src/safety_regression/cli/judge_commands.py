@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from safety_regression.judges.calibration import (
 )
 from safety_regression.outputs import write_all
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.identity import run_identity
 from safety_regression.pipeline.labelling import label_responses, read_responses
 from safety_regression.report.calibration import render_calibration
 
@@ -55,7 +57,10 @@ def judge(input_path: Path, output: Path, config_path: Path | None, quiet: bool)
     items = read_responses(input_path)
 
     async def work(env: Environment) -> list[dict[str, object]]:
-        return await label_responses(items, env.judge(config), env.progress("judge", len(items)))
+        env.begin_run(run_identity(config, command="judge", suite_hash=_digest(input_path)), config)
+        labelled = await label_responses(items, env.judge(config), env.progress("judge", len(items)))
+        env.finish_run()
+        return labelled
 
     labelled = with_environment(work, quiet=quiet, use_cache=True)
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in labelled)
@@ -117,8 +122,10 @@ def calibrate(
     items = read_labelled(labels_path, _columns(columns), model=model)
 
     async def work(env: Environment) -> CalibrationReport:
+        env.begin_run(run_identity(config, command="calibrate", suite_hash=_digest(labels_path)), config)
         judge = env.judge(config)
         pairs = await judge_labelled(judge, items)
+        env.finish_run()
         return calibration_report(pairs, judge.id)
 
     report = with_environment(work, quiet=quiet, use_cache=True)
@@ -145,3 +152,8 @@ def _columns(pairs: tuple[str, ...]) -> LabelColumns | None:
             )
         chosen[field] = (name,)
     return LabelColumns(**chosen)
+
+
+def _digest(path: Path) -> str:
+    """The input file's hash: part of the run identity, so a changed file is a new run."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -41,6 +41,13 @@ class OutcomeKind(StrEnum):
     """The provider's content filter rejected the request or the answer. Counts as a refusal."""
     ERROR = "error"
     """No usable answer after every retry. Counted against the error budget, never as a result."""
+    EMPTY = "empty"
+    """HTTP 200 whose content is empty or only whitespace: no answer, so neither a refusal
+    nor a compliance. Counted against the error budget like an error, and reported."""
+
+
+FAILED_OUTCOMES = frozenset({OutcomeKind.ERROR, OutcomeKind.EMPTY})
+"""Outcomes that are not answers: excluded from every rate, counted against the error budget."""
 
 
 class Usage(BaseModel):

@@ -2,14 +2,20 @@
 
 Each response is appended to a JSONL file the moment it arrives, so a run killed
 halfway loses at most the line being written. Only usable outcomes (answered and
-blocked) are stored: an error is asked again on the next run.
+blocked) are stored: an error is asked again on the next run. Reads and appends hold an
+exclusive lock on the file (POSIX ``flock``), so two runs sharing one cache never
+interleave or cut each other's lines. Which run's file is used, and whether a completed
+run's answers may be replayed, is ``run_cache``'s business.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -56,10 +62,12 @@ class ResponseCache:
         try:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            # One unbuffered write per line: it reaches the file at once, as a flush would.
-            written = os.write(self._fd, line)
-            while written < len(line):
-                written += os.write(self._fd, line[written:])
+            # One unbuffered write per line, under the lock: it reaches the file at once,
+            # and another run sharing the cache never interleaves with it.
+            with locked(self._fd):
+                written = os.write(self._fd, line)
+                while written < len(line):
+                    written += os.write(self._fd, line[written:])
         except OSError as exc:
             raise ConfigError(
                 f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
@@ -79,18 +87,18 @@ class ResponseCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             return
-        data = self.path.read_bytes()
-        complete, _, tail = data.rpartition(b"\n")
-        for raw in complete.split(b"\n") if complete else ():
-            self._read_line(raw)
-        if tail.strip():
-            if self._read_line(tail):
-                # A whole entry that lost only its newline: finish the line before appending.
-                with self.path.open("ab") as file:
+        with self.path.open("r+b") as file, locked(file):
+            data = file.read()
+            complete, _, tail = data.rpartition(b"\n")
+            for raw in complete.split(b"\n") if complete else ():
+                self._read_line(raw)
+            if tail.strip():
+                if self._read_line(tail):
+                    # A whole entry that lost only its newline: finish the line before appending.
+                    file.seek(0, 2)
                     file.write(b"\n")
-            else:
-                # A write cut short: drop it, or the next append would glue onto it.
-                with self.path.open("r+b") as file:
+                else:
+                    # A write cut short: drop it, or the next append would glue onto it.
                     file.truncate(len(data) - len(tail))
 
     def _read_line(self, raw: bytes) -> bool:
@@ -103,6 +111,23 @@ class ResponseCache:
             return False
         self._entries[entry.key] = entry.outcome
         return True
+
+
+@contextmanager
+def locked(file: IO[Any] | int) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``file`` (or a descriptor); a no-op where
+    ``flock`` is missing."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows has no flock
+        yield
+        return
+    fd = file if isinstance(file, int) else file.fileno()
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class CachedEndpoint:

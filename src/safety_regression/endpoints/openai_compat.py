@@ -17,7 +17,7 @@ from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKi
 from safety_regression.endpoints.retry import (
     FailedAttempt,
 )
-from safety_regression.endpoints.transport import Reply, RouteClient
+from safety_regression.endpoints.transport import Reply, RouteClient, redirect_reason
 from safety_regression.endpoints.wire import (
     error_object,
     json_or_none,
@@ -69,6 +69,8 @@ class OpenAICompatEndpoint(RouteClient):
         """An outcome that needs no retry, or the failure to classify."""
         if 200 <= reply.status < 300:
             return self._parse_success(reply.body, reply.status)
+        if 300 <= reply.status < 400:
+            return FailedAttempt(reason=redirect_reason(reply), status=reply.status)
         data = json_or_none(reply.body)
         scrub = self._transport.scrub
         blocked = _content_filter_message(data, scrub)
@@ -98,6 +100,12 @@ class OpenAICompatEndpoint(RouteClient):
             )
         if choice.message.content is None:
             return FailedAttempt(reason="malformed reply: message has no content", status=status)
+        if not choice.message.content.strip():
+            return ChatOutcome(
+                kind=OutcomeKind.EMPTY,
+                finish_reason=choice.finish_reason,
+                error=f"empty reply: HTTP {status} with blank content",
+            )
         return ChatOutcome(
             kind=OutcomeKind.ANSWERED,
             text=choice.message.content,

@@ -37,6 +37,10 @@ class FailedAttempt:
 def should_retry(failure: FailedAttempt) -> RetryDecision:
     """Classify a failed attempt: transient (back off), rate-limited, or fatal."""
     status = failure.status
+    if status is not None and 300 <= status < 400:
+        # A redirect is not followed (a POST must not become a GET or go to another host),
+        # and asking again gets the same redirect.
+        return RetryDecision.FATAL
     if status is None or status < 400:
         # No response at all, or a 2xx whose body was broken: a flaky network or server.
         return RetryDecision.TRANSIENT

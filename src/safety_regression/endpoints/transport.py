@@ -19,7 +19,13 @@ from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import RetryDecision
 from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
-from safety_regression.endpoints.wire import after_attempts, credential_digest, retry_after_seconds, safe_url
+from safety_regression.endpoints.wire import (
+    after_attempts,
+    credential_digest,
+    redirect_target,
+    retry_after_seconds,
+    safe_url,
+)
 from safety_regression.errors import EndpointError
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -68,6 +74,17 @@ class Reply(BaseModel):
     status: int
     body: bytes
     retry_after: float | None
+    location: str | None = None
+    """Where a 3xx pointed (without credentials); redirects are never followed."""
+
+
+def redirect_reason(reply: Reply) -> str:
+    """Why a 3xx reply is an error: the redirect is not followed."""
+    where = reply.location or "(no Location)"
+    return (
+        f"HTTP {reply.status}: redirected to {where}, not followed; "
+        "set the endpoint url to the address that answers"
+    )
 
 
 class Transport:
@@ -154,13 +171,16 @@ class Transport:
     ) -> Outcome | FailedAttempt:
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
+            # A redirected POST is never followed: aiohttp would turn it into a GET, and
+            # another host's answer would be taken as the model's.
             async with self._session.post(
-                self._post_url, json=payload, headers=headers, timeout=self._timeout
+                self._post_url, json=payload, headers=headers, timeout=self._timeout, allow_redirects=False
             ) as response:
                 reply = Reply(
                     status=response.status,
                     body=await response.read(),
                     retry_after=retry_after_seconds(response.headers),
+                    location=redirect_target(response.headers, self._post_url),
                 )
         except TimeoutError:
             return FailedAttempt(reason=f"timeout ({self._timeout_seconds:g}s)")

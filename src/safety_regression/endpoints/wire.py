@@ -31,6 +31,17 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return precise if precise is not None else parse_retry_after(headers.get("Retry-After"))
 
 
+def redirect_target(headers: Mapping[str, str], request_url: URL) -> str | None:
+    """The Location a redirect points to, absolute and without credentials; None if none."""
+    location = headers.get("Location")
+    if not location:
+        return None
+    try:
+        return safe_url(request_url.join(URL(location)))
+    except ValueError:
+        return "(an unreadable Location)"
+
+
 def after_attempts(reason: str, attempts: int) -> str:
     """``HTTP 500: boom`` -> ``HTTP 500 after 5 attempts: boom``."""
     head, sep, tail = reason.partition(": ")

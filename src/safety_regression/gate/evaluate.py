@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from safety_regression import stats
 from safety_regression.config import GateSettings, PartialPolicy
-from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind
 from safety_regression.gate.decision import decide
 from safety_regression.gate.flags import calibration_mismatch, flagged_cases, judge_accuracy
 from safety_regression.gate.judge_error import corrected_rates
@@ -335,9 +335,7 @@ def _error_budget(reference: Snapshot, candidate: Snapshot, settings: GateSettin
         share(finetuned_errors + finetuned_unjudged, requests),
     )
     messages = Counter(
-        r.error
-        for r in (*reference.results, *candidate.results)
-        if r.outcome is OutcomeKind.ERROR and r.error
+        r.error for r in (*reference.results, *candidate.results) if r.outcome in FAILED_OUTCOMES and r.error
     )
     if base_unjudged + finetuned_unjudged:
         messages[f"the judge could not label {base_unjudged + finetuned_unjudged} responses"] += 1
@@ -346,6 +344,8 @@ def _error_budget(reference: Snapshot, candidate: Snapshot, settings: GateSettin
         finetuned_errors=finetuned_errors,
         base_unjudged=base_unjudged,
         finetuned_unjudged=finetuned_unjudged,
+        base_empty=reference.empty(),
+        finetuned_empty=candidate.empty(),
         requests=requests,
         rate=rate,
         budget=settings.error_budget,

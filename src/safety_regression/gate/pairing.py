@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from safety_regression.config import PartialPolicy
-from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind
 from safety_regression.judges.base import Label
 from safety_regression.snapshot.model import CaseResult, Snapshot
 from safety_regression.suites.model import Expect
@@ -170,7 +170,7 @@ def _group(results: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
 
 def usable(result: CaseResult) -> bool:
     """A result that counts: the request succeeded and, unless blocked, the judge labelled it."""
-    return result.outcome is not OutcomeKind.ERROR and result.label is not Label.UNJUDGED
+    return result.outcome not in FAILED_OUTCOMES and result.label is not Label.UNJUDGED
 
 
 def _side(results: Sequence[CaseResult], partial: PartialPolicy, expect: Expect) -> SideScore | None:

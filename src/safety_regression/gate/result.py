@@ -250,6 +250,9 @@ class ErrorBudget(_Frozen):
     base_unjudged: int = 0
     """Responses the judge could not label; they count against the budget like errors."""
     finetuned_unjudged: int = 0
+    base_empty: int = 0
+    """Of the errors: replies that arrived with blank content (HTTP 200, nothing said)."""
+    finetuned_empty: int = 0
     requests: int
     """Requests per model that the gate needed."""
     rate: float
@@ -366,3 +369,6 @@ class GateResult(_Frozen):
     usage: RunUsage | None = None
     """Requests, tokens and estimated cost of the run per model and for the judge; None
     when nothing was asked (``compare`` of stored snapshots)."""
+    notices: list[str] = []
+    """Loud notices about how this run was measured, shown first by every report: answers
+    replayed from a completed earlier run (``cache.reuse: completed``), a run stopped early."""

@@ -62,7 +62,7 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
         workflow.mask(inputs.github_token)
         if environ.get("GITHUB_EVENT_NAME") == "issue_comment":
             return asyncio.run(_review(inputs, environ, workflow))
-        config = _with_overrides(load_config(inputs.config), inputs)
+        config = _with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
         _mask_api_keys(config, environ, workflow)
         _check_destinations(inputs, environ)
         for warning in warnings:
@@ -91,6 +91,13 @@ def _check_destinations(inputs: ActionInputs, environ: Mapping[str, str]) -> Non
         problem = api_url_problem(api_url)
         if problem:
             raise ConfigError(f"GITHUB_API_URL {api_url!r}: {problem}")
+
+
+def _cache_root(environ: Mapping[str, str]) -> Path | None:
+    """In the Action the cache lives under RUNNER_TEMP unless the config names a cache.dir:
+    never in the workspace, where unredacted model responses are easy to commit."""
+    runner_temp = environ.get("RUNNER_TEMP")
+    return Path(runner_temp) / "safety-regression-cache" if runner_temp else None
 
 
 def _with_overrides(config: Config, inputs: ActionInputs) -> Config:
@@ -123,6 +130,8 @@ async def _gate_and_publish(
         gate_run = carried.gate_run
         for note in gate_run.notes + carried.notes:
             workflow.notice(note)
+        if gate_run.stopped is not None:
+            workflow.error(f"the run stopped early: {gate_run.stopped}; run it again to resume")
         write_outputs(
             inputs.out, gate_run.result, gate_run.reference, gate_run.candidate, config.report, _now()
         )

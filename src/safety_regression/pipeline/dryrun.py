@@ -16,7 +16,7 @@ from pathlib import Path
 
 from yarl import URL
 
-from safety_regression.config import Config, EndpointConfig, JudgeKind
+from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKind
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.cache import ResponseCache
 from safety_regression.endpoints.metering import estimate_prompt_tokens
@@ -180,13 +180,29 @@ def _completion_estimate(config: Config, baseline: Snapshot | None) -> tuple[flo
     return float(config.sampling.max_tokens), f"at most max_tokens ({config.sampling.max_tokens})"
 
 
-def _cache(config: Config) -> ResponseCache | None:
-    path = config.cache.dir / "responses.jsonl"
-    if not config.cache.enabled or not path.is_file():
+def _cache(config: Config) -> _Caches | None:
+    """The answers a run could take from the cache: those of interrupted runs (and of
+    completed ones with ``cache.reuse: completed``). Without the run's identity this
+    counts every such run's file, so it is an upper bound."""
+    folder = config.cache.folder
+    if not config.cache.enabled or not folder.is_dir():
         return None
-    cache = ResponseCache(path)
-    cache.close()
-    return cache
+    reuse = config.cache.reuse is CacheReuse.COMPLETED
+    caches = []
+    for path in sorted(folder.glob("run-*.jsonl")):
+        if reuse or not path.with_suffix(".complete").exists():
+            cache = ResponseCache(path)
+            cache.close()
+            caches.append(cache)
+    return _Caches(caches) if caches else None
+
+
+class _Caches:
+    def __init__(self, caches: list[ResponseCache]) -> None:
+        self._caches = caches
+
+    def get(self, key: str) -> object | None:
+        return next((hit for cache in self._caches if (hit := cache.get(key)) is not None), None)
 
 
 def _baseline(config: Config, notes: list[str]) -> Snapshot | None:

@@ -3,6 +3,7 @@ variables, clock, progress display, and the endpoints, caches and judges made fr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,16 +11,18 @@ from pathlib import Path
 
 import aiohttp
 
-from safety_regression.config import Config, EndpointConfig, api_key
+from safety_regression.config import CacheReuse, Config, EndpointConfig, api_key
 from safety_regression.endpoints import (
     CachedEndpoint,
     ConcurrencyLimits,
     ModerationEndpoint,
     OpenAICompatEndpoint,
-    ResponseCache,
 )
 from safety_regression.endpoints.base import Endpoint
+from safety_regression.endpoints.guard import RunGuard
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint
+from safety_regression.endpoints.preflight import preflight
+from safety_regression.endpoints.run_cache import CacheState, RunCache, open_run_cache
 from safety_regression.errors import ConfigError
 from safety_regression.judges import make_judge
 from safety_regression.judges.base import Judge
@@ -27,6 +30,12 @@ from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
 
 ProgressFactory = Callable[[str, int], ProgressCallback]
 """Given a label and a total, returns the callback to call once per finished request."""
+
+
+def _adhoc_identity(config: Config) -> str:
+    """The identity of a command that names no run (judge, calibrate, compare)."""
+    text = config.model_dump_json(exclude={"gate", "report", "cache", "snapshot", "run"})
+    return hashlib.sha256(f"adhoc\x1f{text}".encode()).hexdigest()
 
 
 def _ignore(failed: bool = False) -> None:
@@ -49,30 +58,83 @@ class Environment:
 
     def __post_init__(self) -> None:
         self.limits = ConcurrencyLimits()
-        self.caches: dict[Path, ResponseCache] = {}
+        self.run_identity: str | None = None
+        """Set by ``begin_run``; picks the run's own file in the cache folder."""
+        self.caches: dict[Path, RunCache] = {}
         self.cached_endpoints: list[CachedEndpoint] = []
         self.meter = Meter()
         """Requests, tokens and cost per role, and the run's budgets (``run.*``)."""
+        self.guard: RunGuard | None = None
+        """The run's circuit breaker and deadline, from ``begin_run``."""
+        self.checked: set[tuple[str, str, str]] = set()
+        """Endpoints that passed ``preflight``."""
 
-    def cached(self, endpoint: Endpoint, path: Path) -> Endpoint:
-        """Wrap an endpoint in the run's one response cache for ``path``."""
-        if path not in self.caches:
-            self.caches[path] = ResponseCache(path)
-        wrapped = CachedEndpoint(endpoint, self.caches[path])
+    def begin_run(self, identity: str, config: Config) -> RunGuard:
+        """Name the run (``pipeline.identity``) and start its circuit breaker and deadline,
+        before any endpoint is built."""
+        self.run_identity = identity
+        budget = config.gate.error_budget if config.run.stop_when_inconclusive else None
+        self.guard = RunGuard(deadline=config.run.deadline, error_budget=budget)
+        return self.guard
+
+    def finish_run(self) -> None:
+        """Mark the run's caches complete: a later run with its identity asks again.
+        A run its guard stopped stays resumable."""
+        if self.guard is not None and self.guard.stopped is not None:
+            return
+        if self.meter.stopped is not None:
+            return
+        for run_cache in self.caches.values():
+            run_cache.mark_complete(self.now().isoformat())
+
+    def cached(self, endpoint: Endpoint, config: Config) -> Endpoint:
+        """Wrap an endpoint in the run's one response cache in ``config.cache.folder``."""
+        folder = config.cache.folder
+        if folder not in self.caches:
+            identity = self.run_identity or _adhoc_identity(config)
+            self.caches[folder] = open_run_cache(
+                folder, identity, reuse_completed=config.cache.reuse is CacheReuse.COMPLETED
+            )
+        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache)
         self.cached_endpoints.append(wrapped)
         return wrapped
 
     def close(self) -> None:
         """Close the response caches' files (the session is closed by its owner)."""
-        for cache in self.caches.values():
-            cache.close()
+        for run_cache in self.caches.values():
+            run_cache.cache.close()
 
     def cache_note(self) -> str | None:
+        """What the cache did for this run, for stderr and the Action log."""
+        hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
+        states = {run_cache.state for run_cache in self.caches.values()}
+        folders = ", ".join(str(path) for path in self.caches)
+        if CacheState.REUSED_COMPLETED in states and hits:
+            return self.reuse_notice()
+        if hits:
+            return (
+                f"Resumed an interrupted run: {hits} responses came from the cache in {folders}; "
+                "only the missing ones were asked (--no-cache asks everything again)."
+            )
+        if CacheState.RESTARTED in states:
+            return (
+                f"A completed run with the same identity is in the cache in {folders}; its answers "
+                "were not reused (cache.reuse: completed would replay them), so every case was asked."
+            )
+        return None
+
+    def reuse_notice(self) -> str | None:
+        """The loud notice every report carries when completed answers were replayed."""
+        if not any(run_cache.state is CacheState.REUSED_COMPLETED for run_cache in self.caches.values()):
+            return None
         hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
         if not hits:
             return None
-        folders = ", ".join(str(path.parent) for path in self.caches)
-        return f"Reused {hits} cached responses from {folders} (--no-cache asks the models again)."
+        return (
+            f"CACHED ANSWERS REPLAYED: {hits} responses were taken from a completed earlier run "
+            "(cache.reuse: completed), not asked of the models now. If the model was redeployed, "
+            "this verdict is about the old weights; gate releases without cache.reuse."
+        )
 
     def endpoint(self, config: Config, settings: EndpointConfig, role: str) -> Endpoint:
         """A chat endpoint, behind the run's response cache when caching is on."""
@@ -83,15 +145,26 @@ class Environment:
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
         endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
         if config.cache.enabled and self.use_cache:
-            endpoint = self.cached(endpoint, config.cache.dir / "responses.jsonl")
+            endpoint = self.cached(endpoint, config)
         return endpoint
+
+    async def preflight(self, config: Config, role: str) -> None:
+        """Check the ``base`` or ``finetuned`` endpoint before any case is sent (once each)."""
+        settings: EndpointConfig | None = getattr(config, role)
+        if settings is None or (role, settings.url, settings.model) in self.checked:
+            return
+        await preflight(self.session, settings, role, api_key(settings, role, self.environ), self.limits)
+        self.checked.add((role, settings.url, settings.model))
 
     def model(self, config: Config, role: str) -> tuple[Endpoint, EndpointConfig]:
         """The ``base`` or ``finetuned`` endpoint of the config, or a ConfigError naming it."""
         settings: EndpointConfig | None = getattr(config, role)
         if settings is None:
             raise ConfigError(f"{role}: this command needs a '{role}' endpoint (url and model) in the config")
-        return self.endpoint(config, settings, role), settings
+        endpoint = self.endpoint(config, settings, role)
+        if self.guard is not None:
+            endpoint = self.guard.guard(endpoint, role, settings.concurrency)
+        return endpoint, settings
 
     def toxicity(self, config: Config) -> ToxicityScorer | None:
         """The configured toxicity classifier as a scorer, or None."""

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, TypedDict
 
 from safety_regression.config import Config
 from safety_regression.endpoints.base import Endpoint
-from safety_regression.errors import ConfigError
+from safety_regression.errors import ConfigError, RunStopped
 from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.budget import with_usage
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.identity import run_identity
 from safety_regression.pipeline.rejudge import rejudge, unstored_responses
 from safety_regression.snapshot import (
     CaseResult,
@@ -54,6 +55,8 @@ class GateRun:
     result: GateResult
     notes: list[str]
     """Things the user should know that are not part of the verdict (cache reuse, baseline state)."""
+    stopped: str | None = None
+    """Why the run stopped before it had asked everything; the verdict is then inconclusive."""
 
 
 def _snapshot(
@@ -65,10 +68,11 @@ def _snapshot(
     config: Config,
     env: Environment,
     shard: Shard | None = None,
+    revision: str | None = None,
 ) -> Snapshot:
     snapshot = build_snapshot(
         results,
-        model=ModelInfo(model=model, endpoint=endpoint_url),
+        model=ModelInfo(model=model, endpoint=endpoint_url, revision=revision),
         suite=suite,
         judge_id=judge.id,
         sampling=config.sampling,
@@ -82,7 +86,18 @@ def _snapshot(
 
 async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
     """Evaluate the suite (or one shard of it) against ``base`` or ``finetuned``."""
-    return await _evaluate_suite(load_suite(config.suite), env.judge(config), config, role, env, shard)
+    suite = load_suite(config.suite)
+    identity = run_identity(config, command=f"evaluate {role}", suite_hash=suite.hash, shard=shard)
+    guard = env.begin_run(identity, config)
+    env.model(config, role)  # a config mistake fails before any request is sent
+    await env.preflight(config, role)
+    # No error-budget stop here: the error budget is the gate's, and a baseline keeps its
+    # errors as errors, asked again live by every run. Only run.deadline stops it.
+    snapshot = await _evaluate_suite(suite, env.judge(config), config, role, env, shard)
+    if guard.stopped is not None:
+        raise RunStopped(guard.stopped)
+    env.finish_run()
+    return snapshot
 
 
 async def _evaluate_suite(
@@ -90,7 +105,9 @@ async def _evaluate_suite(
 ) -> Snapshot:
     endpoint, settings = env.model(config, role)
     results = await _evaluate(list(suite.cases_in(shard)), endpoint, judge, config, role, env)
-    return _snapshot(results, endpoint.identity, settings.model, suite, judge, config, env, shard)
+    return _snapshot(
+        results, endpoint.identity, settings.model, suite, judge, config, env, shard, settings.revision
+    )
 
 
 async def _evaluate(
@@ -119,6 +136,10 @@ class Measurement:
     """What the run spent; ``usage.stopped`` says why it stopped early, if a budget did."""
     retired: list[str] = field(default_factory=list)
     """Warnings about categories the baseline has and the suite no longer has."""
+    notices: list[str] = field(default_factory=list)
+    """Loud notices every report must carry (see ``GateResult.notices``)."""
+    stopped: str | None = None
+    """Why the run stopped before it had asked everything (circuit breaker, deadline)."""
 
 
 async def measure(
@@ -126,8 +147,10 @@ async def measure(
 ) -> Measurement:
     """Evaluate the fine-tuned model and assemble the reference: the baseline where it
     holds the case, the live base model where it does not."""
-    env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     suite = load_suite(config.suite)
+    command = "run --check-drift" if check_drift else "run"
+    guard = env.begin_run(run_identity(config, command=command, suite_hash=suite.hash, shard=shard), config)
+    env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     cases = suite.cases_in(shard)
     judge = env.judge(config)
     notes: list[str] = []
@@ -159,12 +182,26 @@ async def measure(
             f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
             "add base: {url, model} or run 'safety-regression baseline' first"
         )
+    # Check each endpoint before the suite is sent: a wrong key, model or URL fails in
+    # seconds with the setting to fix, not after thousands of failed requests.
+    if live_cases:
+        env.model(config, "base")
+    await asyncio.gather(
+        env.preflight(config, "finetuned"), env.preflight(config, "base") if live_cases else _nothing()
+    )
+    guard.plan("finetuned", len(cases) * config.sampling.samples)
+    if not check_drift:
+        # Drift asks base about cases the reference takes from the baseline: its errors
+        # there do not count against the budget, so only the deadline watches them.
+        guard.plan("base", len(cases) * config.sampling.samples)
     base_identity: str | None = None
     base_model = baseline.model.model if baseline else ""
+    base_revision = baseline.model.revision if baseline else None
     asking_base = None
     if live_cases:
         base_endpoint, base_settings = env.model(config, "base")
         base_identity, base_model = base_endpoint.identity, base_settings.model
+        base_revision = base_settings.revision
         asking_base = _evaluate(live_cases, base_endpoint, judge, config, "base", env)
     # Both models are asked at once; each endpoint's own concurrency limit still holds.
     candidate, live = await asyncio.gather(
@@ -175,7 +212,9 @@ async def measure(
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
     reference_results = reused + [r for r in live if r.key not in reused_keys]
-    reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env, shard)
+    reference = _snapshot(
+        reference_results, base_identity, base_model, suite, judge, config, env, shard, base_revision
+    )
     comparison = suite_comparison(
         suite.name,
         suite.hash,
@@ -184,6 +223,7 @@ async def measure(
         from_baseline=len({r.case_id for r in reused}),
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
+    env.finish_run()
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
@@ -192,7 +232,18 @@ async def measure(
         if baseline is not None
         else []
     )
-    return Measurement(reference, candidate, comparison, drift, notes, env.meter.usage(), retired)
+    notice = env.reuse_notice()
+    return Measurement(
+        reference,
+        candidate,
+        comparison,
+        drift,
+        notes,
+        env.meter.usage(),
+        retired,
+        [notice] if notice else [],
+        guard.stopped,
+    )
 
 
 def _categories(snapshot: Snapshot) -> set[str]:
@@ -216,7 +267,26 @@ async def run_gate(config: Config, env: Environment, *, check_drift: bool = Fals
         **context,
     )
     result = with_usage(result, env.meter.usage())
-    return GateRun(measured.reference, measured.candidate, result, measured.notes)
+    if measured.notices:
+        result = result.model_copy(update={"notices": [*measured.notices, *result.notices]})
+    if measured.stopped is not None:
+        result = stopped_result(result, measured.stopped)
+    return GateRun(measured.reference, measured.candidate, result, measured.notes, measured.stopped)
+
+
+def stopped_result(result: GateResult, reason: str) -> GateResult:
+    """A run that stopped early measured only part of the suite: inconclusive, whatever the
+    partial numbers say, with the cause first among the reasons."""
+    from safety_regression.gate.result import Recommendation, Verdict
+
+    return result.model_copy(
+        update={
+            "verdict": Verdict.INCONCLUSIVE,
+            "recommendation": Recommendation.BLOCK,
+            "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
+            "reasons": [f"The run stopped early: {reason}.", *result.reasons],
+        }
+    )
 
 
 async def compare_snapshots(

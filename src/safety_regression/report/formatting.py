@@ -25,6 +25,22 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
+NOT_MEASURED = "—"
+"""Shown where nothing was measured (every case failed): never a 0.0% that looks like data."""
+
+
+def measured(n: int, cells: list[str]) -> list[str]:
+    """``cells`` when ``n`` results back them, else ``NOT_MEASURED`` in each."""
+    return cells if n else [NOT_MEASURED] * len(cells)
+
+
+def composite(base: float, finetuned: float, delta: float, scored: bool) -> tuple[str, str, str]:
+    """The composite score's three figures, or dashes when no category was measured."""
+    if not scored:
+        return NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
+    return percent(base), percent(finetuned), points(delta)
+
+
 def points(delta: float) -> str:
     """A rate difference in percentage points, always signed: -0.072 -> "-7.2 pp"."""
     if math.isnan(delta):

@@ -70,6 +70,11 @@ def _testcase(classname: str, name: str) -> ET.Element:
 def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
     case = _testcase(REFUSAL_CLASS, category.name)
     p_label = "Holm-adjusted p" if holm else "p"
+    if not category.n:
+        message = f"not measured: all {category.errors} cases failed or went unjudged"
+        ET.SubElement(case, "skipped", message=message)
+        ET.SubElement(case, "system-out").text = message
+        return case
     summary = (
         f"refusal rate {fmt.percent(category.base_refusal_rate)} -> "
         f"{fmt.percent(category.finetuned_refusal_rate)} ({fmt.points(category.delta)}), "
@@ -112,6 +117,14 @@ def _capability_case(family: CapabilityResult) -> ET.Element:
 def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
     case = _testcase(FALSE_REFUSAL_CLASS, "overall")
     overall = false_refusal.overall
+    if overall is None and false_refusal.categories:
+        ET.SubElement(
+            case,
+            "skipped",
+            message="false refusals not measured: every benign (expect: comply) case failed "
+            "or went unjudged for at least one model",
+        )
+        return case
     if overall is None:
         ET.SubElement(case, "skipped", message="no expect: comply cases; false refusals not measured")
         return case

@@ -68,15 +68,14 @@ def _summary(result: GateResult) -> str:
         "",
         f"**Verdict: {word}.** Recommendation: **{recommendation}**.",
     ]
+    for notice in result.notices:
+        lines += ["", f"> [!WARNING]\n> **{inline_markdown(notice)}**"]
     if result.reasons:
         lines.append("")
         lines.extend(f"- {inline_markdown(reason)}" for reason in result.reasons)
     score = result.composite_score
-    lines += [
-        "",
-        f"**Composite safety score:** {fmt.percent(score.base)} (base) -> "
-        f"{fmt.percent(score.finetuned)} (fine-tuned), {fmt.points(score.delta)}",
-    ]
+    base, finetuned, delta = fmt.composite(score.base, score.finetuned, score.delta, bool(score.weights))
+    lines += ["", f"**Composite safety score:** {base} (base) -> {finetuned} (fine-tuned), {delta}"]
     return "\n".join(lines)
 
 
@@ -112,13 +111,18 @@ def _category_row(category: CategoryResult, alpha: float) -> list[str]:
         inline_markdown(category.name),
         f"**{status}**" if status == "REGRESSION" else status,
         f"{category.n}{clusters}",
-        fmt.percent(category.base_refusal_rate),
-        fmt.percent(category.finetuned_refusal_rate),
-        fmt.points(category.delta),
-        fmt.drop_bound(category),
-        fmt.interval(category.ci.base),
-        fmt.interval(category.ci.finetuned),
-        fmt.p_value(category.p_adjusted),
+        *fmt.measured(
+            category.n,
+            [
+                fmt.percent(category.base_refusal_rate),
+                fmt.percent(category.finetuned_refusal_rate),
+                fmt.points(category.delta),
+                fmt.drop_bound(category),
+                fmt.interval(category.ci.base),
+                fmt.interval(category.ci.finetuned),
+                fmt.p_value(category.p_adjusted),
+            ],
+        ),
         _category_flags(category),
     ]
 
@@ -231,11 +235,16 @@ def _false_refusal_row(stat: FalseRefusalStat) -> list[str]:
     return [
         name,
         str(stat.n),
-        fmt.percent(stat.base_rate),
-        fmt.percent(stat.finetuned_rate),
-        fmt.points(stat.delta),
-        fmt.interval(stat.ci.finetuned),
-        fmt.p_value(stat.p_value),
+        *fmt.measured(
+            stat.n,
+            [
+                fmt.percent(stat.base_rate),
+                fmt.percent(stat.finetuned_rate),
+                fmt.points(stat.delta),
+                fmt.interval(stat.ci.finetuned),
+                fmt.p_value(stat.p_value),
+            ],
+        ),
         "more refusals" if stat.regression else "",
     ]
 
@@ -290,6 +299,11 @@ def _error_lines(result: GateResult) -> list[str]:
         f"{errors.requests} requests per model ({fmt.percent(errors.rate)}, budget "
         f"{fmt.percent(errors.budget)}, {state})"
     ]
+    if errors.base_empty or errors.finetuned_empty:
+        lines.append(
+            f"  - of these, empty replies (HTTP 200 with blank content, neither refusal nor "
+            f"compliance): base {errors.base_empty}, fine-tuned {errors.finetuned_empty}"
+        )
     lines += [
         f"  - {inline_markdown(message, limit=PROMPT_CHARS)}"
         for message in errors.messages[:_ERROR_MESSAGES_LISTED]

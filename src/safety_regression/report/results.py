@@ -29,6 +29,7 @@ def _line(role: str, snapshot: Snapshot, result: CaseResult) -> str:
         "sample": result.sample,
         "outcome": result.outcome.value,
         "response": result.response,
+        "original_chars": result.original_chars,
         "label": result.label.value if result.label is not None else None,
         "judge": result.judge,
         "error": result.error,

@@ -16,6 +16,7 @@ def render_terminal(result: GateResult) -> str:
     score = result.composite_score
     lines = [
         f"safety-regression: {fmt.verdict_word(result.verdict)}",
+        *(f"NOTICE: {plain_text(notice, 400)}" for notice in result.notices),
         *(f"  - {plain_text(reason, _REASON_CHARS)}" for reason in result.reasons),
         "",
     ]
@@ -23,11 +24,8 @@ def render_terminal(result: GateResult) -> str:
         lines.append(_category_table(result))
     else:
         lines.append("(no expect: refuse cases compared)")
-    lines += [
-        "",
-        f"composite score {fmt.percent(score.base)} -> {fmt.percent(score.finetuned)} "
-        f"({fmt.points(score.delta)})",
-    ]
+    base, finetuned, delta = fmt.composite(score.base, score.finetuned, score.delta, bool(score.weights))
+    lines += ["", f"composite score {base} -> {finetuned} ({delta})"]
     overall = result.false_refusal.overall
     if overall is not None:
         role = "gating" if result.false_refusal.gating else "informational"
@@ -51,6 +49,9 @@ def render_terminal(result: GateResult) -> str:
     if blocked:
         lines.append(f"{blocked} fine-tuned responses blocked by a content filter (counted as refusals)")
     failed = result.errors.base_errors + result.errors.finetuned_errors
+    empty = result.errors.base_empty + result.errors.finetuned_empty
+    if empty:
+        lines.append(f"{empty} empty replies (HTTP 200, blank content) counted as errors, not refusals")
     if failed and not result.errors.exceeded:
         lines.append(f"{failed} requests failed after retries (excluded from every rate; within budget)")
     if result.errors.exceeded:
@@ -95,10 +96,15 @@ def _row(category: CategoryResult) -> list[str]:
         plain_text(category.name, 40),
         fmt.status_word(category),
         str(category.n),
-        fmt.percent(category.base_refusal_rate),
-        fmt.percent(category.finetuned_refusal_rate),
-        fmt.points(category.delta),
-        fmt.drop_bound(category),
-        fmt.p_value(category.p_adjusted),
+        *fmt.measured(
+            category.n,
+            [
+                fmt.percent(category.base_refusal_rate),
+                fmt.percent(category.finetuned_refusal_rate),
+                fmt.points(category.delta),
+                fmt.drop_bound(category),
+                fmt.p_value(category.p_adjusted),
+            ],
+        ),
         ", ".join(flags),
     ]

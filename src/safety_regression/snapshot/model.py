@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from safety_regression.config import ResponseStorage, SamplingConfig
-from safety_regression.endpoints.base import OutcomeKind, Usage
+from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind, Usage
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
 from safety_regression.suites.model import Case, Difficulty, Expect
@@ -52,6 +52,9 @@ class CaseResult(BaseModel):
     """The model's text; None when redacted or when the request failed."""
     response_sha256: str | None = None
     response_chars: int | None = None
+    original_chars: int | None = None
+    """Set when ``sampling.max_response_chars`` cut the response: its length before the
+    cut (``response``, ``response_sha256`` and ``response_chars`` describe the kept part)."""
     error: str | None = None
     usage: Usage | None = None
     """Tokens the server reported for this request (None when it reported none)."""
@@ -102,6 +105,8 @@ class ModelInfo(BaseModel):
     model: str
     endpoint: str | None = None
     """The endpoint URL without credentials; None for a merged or imported snapshot."""
+    revision: str | None = None
+    """The endpoint's configured ``revision`` (model digest, checkpoint id or commit)."""
 
 
 class SuiteInfo(BaseModel):
@@ -148,7 +153,12 @@ class Snapshot(BaseModel):
         return {result.key: result for result in self.results}
 
     def errors(self) -> int:
-        return sum(1 for r in self.results if r.outcome is OutcomeKind.ERROR)
+        """Results that are not answers: errors and empty replies."""
+        return sum(1 for r in self.results if r.outcome in FAILED_OUTCOMES)
+
+    def empty(self) -> int:
+        """Empty replies (HTTP 200, blank content), a part of ``errors()``."""
+        return sum(1 for r in self.results if r.outcome is OutcomeKind.EMPTY)
 
     def unjudged(self) -> int:
         return sum(1 for r in self.results if r.label is Label.UNJUDGED)

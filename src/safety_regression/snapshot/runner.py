@@ -14,7 +14,7 @@ from typing import Protocol
 
 from safety_regression._version import __version__
 from safety_regression.config import ResponseStorage, SamplingConfig
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import FAILED_OUTCOMES, ChatOutcome, ChatRequest, Endpoint, OutcomeKind
 from safety_regression.judges.base import Judge, Label
 from safety_regression.judges.checks import score
 from safety_regression.snapshot.model import (
@@ -70,7 +70,7 @@ async def evaluate_cases(
     """Ask the endpoint every case and sample, label the answers, keep suite order."""
 
     async def one(case: Case, sample: int, request: ChatRequest) -> CaseResult:
-        result = await _evaluate_one(case, sample, request, endpoint, judge)
+        result = await _evaluate_one(case, sample, request, endpoint, judge, sampling.max_response_chars)
         if toxicity is not None and result.response is not None:
             result = result.model_copy(update={"toxicity": await toxicity(result.response)})
         if on_result is not None:
@@ -82,13 +82,18 @@ async def evaluate_cases(
 
 
 async def _evaluate_one(
-    case: Case, sample: int, request: ChatRequest, endpoint: Endpoint, judge: Judge
+    case: Case, sample: int, request: ChatRequest, endpoint: Endpoint, judge: Judge, max_chars: int
 ) -> CaseResult:
     outcome = await endpoint.complete(request)
-    if outcome.kind is OutcomeKind.ERROR:
+    if outcome.kind in FAILED_OUTCOMES:
         return CaseResult.for_case(case, sample, outcome=outcome.kind, error=outcome.error)
+    original = len(outcome.text) if outcome.text is not None else 0
+    cut = {"original_chars": original} if original > max_chars else {}
+    if cut:
+        # A runaway reply is cut before it is judged and stored (recorded in original_chars).
+        outcome = outcome.model_copy(update={"text": (outcome.text or "")[:max_chars]})
     if case.check is not None:
-        return _scored(case, sample, outcome)
+        return _scored(case, sample, outcome, cut)
     if outcome.kind is OutcomeKind.BLOCKED:
         return CaseResult.for_case(
             case,
@@ -113,10 +118,11 @@ async def _evaluate_one(
         response_sha256=digest,
         response_chars=length,
         usage=outcome.usage,
+        **cut,
     )
 
 
-def _scored(case: Case, sample: int, outcome: ChatOutcome) -> CaseResult:
+def _scored(case: Case, sample: int, outcome: ChatOutcome, cut: dict[str, int]) -> CaseResult:
     """A capability case: right or wrong by its check. A blocked answer is a wrong one."""
     assert case.check is not None
     if outcome.kind is not OutcomeKind.ANSWERED:
@@ -135,6 +141,7 @@ def _scored(case: Case, sample: int, outcome: ChatOutcome) -> CaseResult:
         response_sha256=digest,
         response_chars=length,
         usage=outcome.usage,
+        **cut,
     )
 
 
@@ -178,6 +185,6 @@ def reusable_results(
         result
         for result in baseline.results
         if wanted.get(result.case_id) == result.case_hash
-        and result.outcome is not OutcomeKind.ERROR
+        and result.outcome not in FAILED_OUTCOMES
         and result.sample < sampling.samples
     ]

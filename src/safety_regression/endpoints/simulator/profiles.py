@@ -86,6 +86,12 @@ class ModelProfile(BaseModel):
     """The Retry-After (seconds) sent with each 429."""
     malformed_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of distinct requests answered 200 with a body that is not JSON."""
+    blank_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of prompts answered HTTP 200 with blank content (whitespace only)."""
+    reply_padding: int = Field(default=0, ge=0, le=50_000_000)
+    """Characters of filler appended to every answer, to play a model that rambles on."""
+    redirect_to: str | None = None
+    """When set, every chat request is answered ``302 Found`` pointing at this URL."""
     capability: dict[str, Probability] = Field(default_factory=dict)
     """Capability family (a category of ``expect: answer`` cases) -> probability of answering
     a case correctly."""

@@ -20,6 +20,7 @@ from safety_regression.endpoints.simulator.behaviour import (
     Fault,
     decide,
     fault_for_attempt,
+    uniform,
 )
 from safety_regression.endpoints.simulator.judging import judge_reply
 from safety_regression.endpoints.simulator.moderation import ModerationRequest, moderation_result
@@ -130,6 +131,9 @@ class ModelSimulator:
         await self.stop()
 
     async def _models(self, request: web.Request) -> web.Response:
+        refused = self._unauthorised(request)
+        if refused is not None:
+            return refused
         data = [{"id": name, "object": "model", "created": 0, "owned_by": _OWNER} for name in self.profiles]
         return web.json_response({"object": "list", "data": data})
 
@@ -155,6 +159,8 @@ class ModelSimulator:
         profile = self.profiles.get(body.model)
         if profile is None:
             return _unknown_model(body.model)
+        if profile.redirect_to is not None:
+            return web.Response(status=302, headers={"Location": profile.redirect_to})
         request_key = _request_key(raw)
         fault = await self._fault(profile, request_key)
         if fault is not None:
@@ -165,7 +171,13 @@ class ModelSimulator:
         reply = decide(profile, self._cases.get(prompt), prompt, body.seed, self.seed)
         if reply.behaviour is Behaviour.BLOCK:
             return _error(400, reply.text, "content_filter")
-        return web.json_response(_completion(body, reply.text, request_key))
+        if uniform(self.seed, "blank", prompt, body.seed) < profile.blank_rate:
+            return web.json_response(_completion(body, " \n ", request_key))
+        completion = _completion(body, reply.text, request_key)
+        if profile.reply_padding:
+            filler = ("lorem ipsum " * (profile.reply_padding // 12 + 1))[: profile.reply_padding]
+            completion["choices"][0]["message"]["content"] += filler
+        return web.json_response(completion)
 
     async def _moderations(self, request: web.Request) -> web.Response:
         try:

@@ -1,0 +1,150 @@
+"""Stop a run that can no longer be conclusive, or that has run out of time.
+
+One ``RunGuard`` watches every model request of a run. It trips when one model's failed
+requests exceed what the error budget allows for that model (the verdict could then only
+be inconclusive, so asking on wastes time and money), or when the run's deadline
+passes. From then on no request is sent: requests in flight are cancelled and every
+request not yet answered comes back at once as an ``error`` outcome that says why, so
+the gate ends inconclusive and the report is still written. Nothing is cached for those
+requests, so the next run resumes where this one stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+
+from safety_regression.endpoints.base import FAILED_OUTCOMES, ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+
+
+class RunGuard:
+    """The circuit breaker and deadline of one run, shared by all its guarded endpoints."""
+
+    def __init__(
+        self,
+        *,
+        deadline: float | None,
+        error_budget: float | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._deadline_seconds = deadline
+        self._error_budget = error_budget
+        self._clock = clock
+        self._deadline_at = clock() + deadline if deadline is not None else None
+        self._timer: asyncio.TimerHandle | None = None
+        self._running: set[asyncio.Task[object]] = set()
+        self._cancelled: set[asyncio.Task[object]] = set()
+        self._failures: dict[str, int] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._planned: dict[str, int] = {}
+        self.stopped: str | None = None
+        """Why the run stopped, with the first error's cause; None while it runs."""
+        self.first_error: str | None = None
+
+    def plan(self, role: str, requests: int) -> None:
+        """Tell the guard how many requests ``role``'s snapshot will hold."""
+        self._planned[role] = self._planned.get(role, 0) + requests
+
+    def guard(self, endpoint: Endpoint, role: str, concurrency: int) -> GuardedEndpoint:
+        """``endpoint`` behind this guard. At most ``concurrency`` of ``role``'s requests are
+        inside it at once, retries and their backoff included: a retry then waits for a
+        few requests, not behind every first attempt of the suite, so failures surface
+        (and trip the breaker) while most of the suite is still unsent."""
+        if role not in self._slots:
+            self._slots[role] = asyncio.Semaphore(concurrency)
+        return GuardedEndpoint(endpoint, self, role, self._slots[role])
+
+    def trip(self, reason: str) -> None:
+        """Stop the run: cancel what is in flight; later requests are not sent."""
+        if self.stopped is not None:
+            return
+        cause = f"; first error: {self.first_error}" if self.first_error else ""
+        self.stopped = f"{reason}{cause}"
+        if self._timer is not None:
+            self._timer.cancel()
+        for task in list(self._running):
+            self._cancelled.add(task)
+            task.cancel()
+
+    def not_asked(self) -> ChatOutcome:
+        return ChatOutcome(
+            kind=OutcomeKind.ERROR, error=f"not asked: the run stopped ({self.stopped})", attempts=0
+        )
+
+    def _arm(self) -> None:
+        if self._timer is not None or self._deadline_at is None or self.stopped is not None:
+            return
+        remaining = max(self._deadline_at - self._clock(), 0.0)
+        self._timer = asyncio.get_running_loop().call_later(remaining, self._deadline_passed)
+
+    def _deadline_passed(self) -> None:
+        assert self._deadline_seconds is not None
+        self.trip(f"the run reached its deadline (run.deadline = {_duration(self._deadline_seconds)})")
+
+    def _record(self, role: str, outcome: ChatOutcome) -> None:
+        if outcome.kind not in FAILED_OUTCOMES or outcome.attempts == 0:
+            return  # an answer, or a request never sent (a budget stopped it): no failure
+        if self.first_error is None:
+            self.first_error = f"{role}: {outcome.error}"
+        self._failures[role] = failures = self._failures.get(role, 0) + 1
+        planned = self._planned.get(role)
+        if self._error_budget is None or not planned:
+            return
+        allowed = math.floor(self._error_budget * planned)
+        if failures > allowed:
+            self.trip(
+                f"{role}: {failures} of {planned} requests failed, more than the error budget of "
+                f"{self._error_budget:.1%} allows, so the run could no longer be conclusive"
+            )
+
+
+class GuardedEndpoint:
+    """An endpoint whose requests stop when its run's guard trips."""
+
+    def __init__(self, endpoint: Endpoint, guard: RunGuard, role: str, slots: asyncio.Semaphore) -> None:
+        self._endpoint = endpoint
+        self._guard = guard
+        self._role = role
+        self._slots = slots
+
+    @property
+    def identity(self) -> str:
+        return self._endpoint.identity
+
+    @property
+    def model(self) -> str:
+        return self._endpoint.model
+
+    async def complete(self, request: ChatRequest) -> ChatOutcome:
+        guard = self._guard
+        if guard.stopped is not None:
+            return guard.not_asked()
+        guard._arm()
+        task = asyncio.current_task()
+        assert task is not None
+        guard._running.add(task)
+        try:
+            async with self._slots:
+                if guard.stopped is not None:
+                    return guard.not_asked()
+                outcome = await self._endpoint.complete(request)
+        except asyncio.CancelledError:
+            # Our own cancellation (the guard tripped) becomes an answer-less outcome;
+            # anyone else's (Ctrl-C) propagates.
+            if task in guard._cancelled and task.uncancel() == 0:
+                guard._cancelled.discard(task)
+                return guard.not_asked()
+            raise
+        finally:
+            guard._running.discard(task)
+        guard._record(self._role, outcome)
+        return outcome
+
+
+def _duration(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    return "".join(parts) or "0s"

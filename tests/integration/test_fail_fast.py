@@ -1,0 +1,183 @@
+"""Fail fast and say why: preflight, circuit breaker, deadline; and outcomes that are not
+answers (blank replies, runaway replies, redirects). The CLI as a process, the simulator
+over loopback."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from safety_regression.endpoints.simulator import ModelProfile
+
+from .cli_support import ThreadedSimulator, cli, write_config, write_suite
+
+SECRET = "sk-preflight-9d2e41aa07"
+PROFILES = {
+    "base": ModelProfile(default_refusal=0.95),
+    "tuned": ModelProfile(default_refusal=0.95),
+    "broken": ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=99, latency=0.05),
+    "slow": ModelProfile(default_refusal=0.95, latency=0.5),
+    "blank": ModelProfile(default_refusal=0.95, blank_rate=0.6),
+    "rambling": ModelProfile(default_refusal=0.95, reply_padding=250_000),
+}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ThreadedSimulator]]:
+    folder = tmp_path_factory.mktemp("fail-fast")
+    cases = write_suite(folder / "suite.jsonl", {"cybersecurity": 20, "privacy": 20})
+    simulator = ThreadedSimulator(PROFILES, cases)
+    config = write_config(folder / "base.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n")
+    assert cli("baseline", "--config", config, cwd=folder).code == 0
+    yield folder, simulator
+    simulator.stop()
+
+
+def report(out: Path) -> dict[str, object]:
+    return dict(json.loads((out / "report.json").read_text()))
+
+
+def test_a_rejected_key_stops_before_any_case_and_names_the_variable(tmp_path: Path) -> None:
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 10})
+    keyed = ThreadedSimulator({"base": ModelProfile(), "tuned": ModelProfile()}, cases, api_key="sk-right")
+    try:
+        config = write_config(tmp_path / "gate.yml", keyed.url, "tuned", extra="cache: {enabled: false}\n")
+        config.write_text(
+            config.read_text().replace("model: tuned,", "model: tuned, api_key_env: FT_API_KEY,")
+        )
+        done = cli("run", "--config", config, cwd=tmp_path, env={"FT_API_KEY": SECRET})
+        assert done.code == 2, done.stderr
+        assert (
+            done.stderr.strip() == "error: finetuned: the endpoint rejected the key in $FT_API_KEY (HTTP 401)"
+        )
+        assert SECRET not in done.stdout + done.stderr
+        assert SECRET[:8] not in done.stdout + done.stderr
+        assert keyed.requests("tuned") == 0, "no case was sent"
+        assert not (tmp_path / "safety-report").exists()
+    finally:
+        keyed.stop()
+
+
+def test_an_unknown_model_lists_what_the_server_serves(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    config = write_config(folder / "typo.yml", simulator.url, "tunde", extra="cache: {enabled: false}\n")
+    done = cli("run", "--config", config, "--out", folder / "out-typo", cwd=folder)
+    assert done.code == 2, done.stderr
+    line = done.stderr.strip()
+    assert line.startswith(
+        f"error: finetuned.model: {simulator.url} does not serve model 'tunde'; it serves: "
+    )
+    assert "tuned" in line and "base" in line and "\n" not in line
+    assert simulator.requests("tunde") == 0
+
+
+def test_an_unreachable_url_is_named_with_the_docker_hint(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    write_suite(tmp_path / "suite.jsonl", {"privacy": 10})
+    url = f"http://127.0.0.1:{port}/v1"
+    config = write_config(tmp_path / "gate.yml", url, "tuned", extra="cache: {enabled: false}\n")
+    done = cli("run", "--config", config, cwd=tmp_path)
+    assert done.code == 2, done.stderr
+    assert done.stderr.startswith(f"error: finetuned.url: cannot connect to {url} (")
+    assert "Docker container action cannot reach a server on the runner's 127.0.0.1" in done.stderr
+
+
+def test_a_dead_endpoint_trips_the_circuit_breaker(tmp_path: Path) -> None:
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 200})
+    dead = ThreadedSimulator({"base": ModelProfile(), "broken": PROFILES["broken"]}, cases)
+    try:
+        config = write_config(tmp_path / "gate.yml", dead.url, "broken", extra="cache: {dir: cache}\n")
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert "error: the run stopped early: finetuned: " in done.stderr
+        assert "first error: finetuned: HTTP 500" in done.stderr
+        asked = dead.requests("broken")
+        assert asked < 0.25 * 2 * 210, f"stopped early: {asked} of {2 * 210} attempts"
+        result = report(tmp_path / "out")
+        assert result["verdict"] == "inconclusive"
+        assert str(result["reasons"][0]).startswith("The run stopped early: finetuned:")  # type: ignore[index]
+        assert not list((tmp_path / "cache").glob("*.complete")), "a stopped run stays resumable"
+    finally:
+        dead.stop()
+
+
+def test_the_deadline_ends_the_run_inconclusive(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    config = write_config(
+        folder / "slow.yml", simulator.url, "slow", extra="run: {deadline: 2s}\ncache: {dir: slow-cache}\n"
+    )
+    done = cli("run", "--config", config, "--out", folder / "out-slow", cwd=folder)
+    assert done.code == 3, done.stderr
+    assert "the run reached its deadline (run.deadline = 2s)" in done.stderr
+    result = report(folder / "out-slow")
+    assert "deadline" in str(result["reasons"][0])  # type: ignore[index]
+    # 50 cases at 0.5 s, 8 at a time, need 3.5 s and the preflight 0.5 s more.
+    results = [json.loads(line) for line in (folder / "out-slow" / "results.jsonl").read_text().splitlines()]
+    unsent = [r for r in results if r["model"] == "finetuned" and str(r["error"]).startswith("not asked")]
+    assert unsent and all(r["outcome"] == "error" for r in unsent)
+    cached = next((folder / "slow-cache").glob("run-*.jsonl")).read_text().splitlines()
+    assert 0 < len(cached) == 50 - len(unsent), "the answers so far are kept for the next run"
+
+
+def test_blank_replies_are_their_own_outcome_never_refusals(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    config = write_config(
+        folder / "blank.yml",
+        simulator.url,
+        "blank",
+        extra="cache: {enabled: false}\nrun: {stop_when_inconclusive: false}\n",
+    )
+    out = folder / "out-blank"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 3, done.stderr
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    blank = [r for r in results if r["model"] == "finetuned" and r["outcome"] == "empty"]
+    assert 15 <= len(blank) <= 45
+    assert all(r["label"] is None for r in blank), "a blank reply is not judged"
+    errors = report(out)["errors"]
+    assert errors["finetuned_empty"] == len(blank) and errors["finetuned_errors"] >= len(blank)  # type: ignore[index]
+    assert any("empty reply" in m for m in errors["messages"])  # type: ignore[index, union-attr]
+    assert "empty replies (HTTP 200 with blank content" in (out / "report.md").read_text()
+    assert f"{len(blank)} empty replies" in done.stdout
+
+
+def test_runaway_replies_are_cut_and_the_cut_recorded(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    extra = "cache: {enabled: false}\nsampling: {max_response_chars: 2000}\n"
+    config = write_config(folder / "rambling.yml", simulator.url, "rambling", extra=extra)
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    out = folder / "out-rambling"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code in (0, 1), done.stderr
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    rambling = [r for r in results if r["model"] == "finetuned"]
+    assert all(len(r["response"]) == 2000 and r["original_chars"] > 250_000 for r in rambling)
+    snapshot = json.loads((out / "finetuned.snapshot.json").read_text())
+    assert all(r["response_chars"] == 2000 for r in snapshot["results"])
+    assert snapshot["sampling"]["max_response_chars"] == 2000
+    assert all(r["original_chars"] is None for r in results if r["model"] == "base")
+
+
+def test_a_redirect_to_another_origin_is_never_followed(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, _ = workspace
+    cases = write_suite(folder / "other-suite.jsonl", {"privacy": 5})
+    other = ThreadedSimulator({"tuned": ModelProfile(default_refusal=0.0)}, cases)
+    mover = ThreadedSimulator({"tuned": ModelProfile(redirect_to=f"{other.url}/chat/completions")}, cases)
+    try:
+        config = write_config(folder / "moved.yml", mover.url, "tuned", extra="cache: {enabled: false}\n")
+        done = cli("run", "--config", config, "--out", folder / "out-moved", cwd=folder)
+        assert done.code == 2, done.stderr
+        assert done.stderr.startswith("error: finetuned.url: HTTP 302: redirected to ")
+        assert f"{other.url}/chat/completions, not followed" in done.stderr
+        assert other.requests("tuned") == 0, "the other origin was never asked"
+    finally:
+        other.stop()
+        mover.stop()
