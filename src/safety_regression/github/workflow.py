@@ -8,8 +8,10 @@ plain text and easy to test: commands are lines on stdout (``::error::``, ``::gr
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -17,6 +19,10 @@ from safety_regression.errors import GitHubError
 
 # GitHub refuses a job summary step larger than 1 MiB.
 MAX_SUMMARY_BYTES = 1024 * 1024
+PROGRESS_SECONDS = 30.0
+"""At most one progress line per model this often, so a long run is never silent for long."""
+# "path:line: message", the shape of every config and suite error that knows its place.
+_LOCATED = re.compile(r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+): (?P<message>.+)$", re.S)
 
 
 def _escape_data(value: str) -> str:
@@ -49,6 +55,44 @@ class Workflow:
 
     def error(self, message: str, file: str | None = None, line: int | None = None) -> None:
         self.command("error", message, file=file, line=line)
+
+    def located_error(self, message: str) -> None:
+        """An error GitHub pins to the file and line the message starts with, when it names them."""
+        match = _LOCATED.match(message)
+        if match is None:
+            self.error(message)
+        else:
+            self.error(message, file=match["file"], line=int(match["line"]))
+
+    def log(self, line: str) -> None:
+        """A plain line in the step's log."""
+        self._out.write(line.rstrip("\n") + "\n")
+        self._out.flush()
+
+    def progress(
+        self, clock: Callable[[], float] = time.monotonic, every: float = PROGRESS_SECONDS
+    ) -> Callable[[str, int], Callable[[], None]]:
+        """A progress factory for the pipeline: a log line per model every ``every`` seconds,
+        and one when the model is done."""
+
+        def start(label: str, total: int) -> Callable[[], None]:
+            done = 0
+            started = last = clock()
+            self.log(f"safety-regression: {label}: 0/{total} responses")
+
+            def tick() -> None:
+                nonlocal done, last
+                done += 1
+                now = clock()
+                if done == total or now - last >= every:
+                    last = now
+                    share = f" ({done / total:.0%})" if total else ""
+                    elapsed = f"{now - started:.0f}s"
+                    self.log(f"safety-regression: {label}: {done}/{total} responses{share}, {elapsed}")
+
+            return tick
+
+        return start
 
     def warning(self, message: str) -> None:
         self.command("warning", message)
