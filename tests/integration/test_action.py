@@ -83,9 +83,8 @@ def run_step(
     ``environ`` values of None remove a variable (a secret a fork's workflow lacks)."""
     folder = servers.folder / name
     folder.mkdir()
-    config = write_config(
-        folder / "gate.yml", servers.simulator.url, finetuned, extra="cache: {enabled: false}\n" + extra_config
-    )
+    extra = "cache: {enabled: false}\n" + extra_config
+    config = write_config(folder / "gate.yml", servers.simulator.url, finetuned, extra=extra)
     config.write_text(
         config.read_text()
         .replace("suite: [suite.jsonl]", f"suite: [{servers.folder / 'suite.jsonl'}]")

@@ -26,18 +26,16 @@ from ..unit.test_comment import fences_balanced, mermaid_blocks, parse_xychart
 from .test_action import (
     HEAD_SHA,
     MODEL_KEY,
-    SLICE,
     PULL,
     REPOSITORY,
+    SLICE,
     Servers,
     run_step,
     servers,
 )
 
 __all__ = ["servers"]  # the module-scoped fixture, shared with test_action's definition
-pytestmark = pytest.mark.skipif(
-    not SLICE.is_file(), reason="the GitHub OpenAPI slice is not available"
-)
+pytestmark = pytest.mark.skipif(not SLICE.is_file(), reason="the GitHub OpenAPI slice is not available")
 
 FORK_EVENT = {
     "pull_request": {
@@ -76,9 +74,7 @@ def test_a_regression_starts_the_check_in_progress_completes_it_and_annotates(se
     first_request = len(servers.github.requests)
     step = run_step(servers, "regressed", {"header": "annotated"}, "annotated")
     assert step.code == 1, step.stdout + step.stderr
-    check_calls = [
-        r for r in servers.github.requests[first_request:] if r.route and "check-runs" in r.route
-    ]
+    check_calls = [r for r in servers.github.requests[first_request:] if r.route and "check-runs" in r.route]
     assert [(r.method, r.body.get("status")) for r in check_calls] == [
         ("POST", "in_progress"),
         ("PATCH", "completed"),
@@ -217,9 +213,7 @@ def test_a_matrix_of_shards_then_a_merge_gates_the_whole_suite(servers: Servers)
         )
         assert shard.code == 0 and outputs(shard.outputs)["verdict"] == "shard", shard.stdout
     before = dict(servers.simulator.simulator.requests_by_model)
-    merged = run_step(
-        servers, "regressed", quiet | {"merge": str(servers.folder / "part-*")}, "merge-shards"
-    )
+    merged = run_step(servers, "regressed", quiet | {"merge": str(servers.folder / "part-*")}, "merge-shards")
     assert merged.code == 1, merged.stdout
     assert outputs(merged.outputs)["regressed-categories"] == "privacy"
     assert dict(servers.simulator.simulator.requests_by_model) == before, "merging asks no model"
