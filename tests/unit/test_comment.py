@@ -55,7 +55,7 @@ def parse_xychart(block: str) -> dict[str, Any]:
     lines = block.strip().splitlines()
     assert lines[0] == "```mermaid" and lines[-1] == "```", "a closed mermaid fence"
     body = [line.strip() for line in lines[1:-1]]
-    assert body[0] == "xychart-beta"
+    assert body[0] in ("xychart-beta", "xychart-beta horizontal")
     chart: dict[str, Any] = {"bars": []}
     string = r'"[^"\n]*"'
     for line in body[1:]:

@@ -272,7 +272,8 @@ def mermaid_chart(result: GateResult) -> str | None:
     """An ``xychart-beta`` of base and fine-tuned refusal rates, in percent, per category.
 
     Mermaid draws bar series on top of one another: the base bar is drawn first, the
-    fine-tuned bar in front of it, so a drop shows as the base bar standing above.
+    fine-tuned bar in front of it, so a drop shows as the base bar reaching further.
+    Horizontal bars keep long category names readable however many there are.
     """
     categories = [c for c in result.categories if c.n > 0]
     if not categories:
@@ -282,7 +283,7 @@ def mermaid_chart(result: GateResult) -> str | None:
     tuned = ", ".join(_chart_value(c.finetuned_refusal_rate) for c in categories)
     lines = [
         "```mermaid",
-        "xychart-beta",
+        "xychart-beta horizontal",
         '    title "Refusal rate on harmful prompts (%): base behind, fine-tuned in front"',
         f"    x-axis [{labels}]",
         '    y-axis "Refusal rate (%)" 0 --> 100',
