@@ -15,9 +15,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp import web
 
 from safety_regression.report.comment import COMMENT_LIMIT, comment_marker
@@ -89,6 +91,8 @@ def test_a_regression_starts_the_check_in_progress_completes_it_and_annotates(se
     assert note["annotation_level"] == "failure" and note["title"] == "Safety regression: privacy"
     assert note["path"].endswith("gate.yml") and note["start_line"] == 1
     values = outputs(step.outputs)
+    declared = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())["outputs"]
+    assert set(values) == set(declared), "every declared output is set, and only those"
     assert values["regressed-categories"] == "privacy" and values["unproven-categories"] == ""
     assert 0 < float(values["composite-score"]) < 1
     assert values["check-run-url"] == run["html_url"]
@@ -217,6 +221,30 @@ def test_a_matrix_of_shards_then_a_merge_gates_the_whole_suite(servers: Servers)
     assert merged.code == 1, merged.stdout
     assert outputs(merged.outputs)["regressed-categories"] == "privacy"
     assert dict(servers.simulator.simulator.requests_by_model) == before, "merging asks no model"
+
+
+def test_a_workflow_run_stage_posts_on_the_pull_request_it_names(servers: Servers) -> None:
+    first = run_step(servers, "regressed", {"comment": "false", "check": "false"}, "stage-1")
+    out = servers.folder / "stage-1" / "out"
+    stage_two = {
+        "command": "compare",
+        "baseline": str(out / "reference.snapshot.json"),
+        "candidate": str(out / "finetuned.snapshot.json"),
+        "pull-request": str(PULL),
+        "sha": HEAD_SHA,
+        "header": "stage-2",
+    }
+    event = {"workflow_run": {"id": 5, "head_sha": HEAD_SHA, "event": "pull_request"}}
+    assert first.code == 1
+    step = run_step(servers, "regressed", stage_two, "stage-2", event=event)
+    assert step.code == 1, step.stdout
+    (comment,) = ours(servers, "stage-2")
+    assert "FAIL" in comment["body"]
+    assert servers.github.check_runs()[-1]["head_sha"] == HEAD_SHA
+    wrong = run_step(servers, "regressed", stage_two | {"sha": "d" * 40}, "stage-2-wrong", event=event)
+    assert wrong.code == 3
+    assert f"pull request #{PULL} is at {HEAD_SHA[:12]}, not {'d' * 12}" in wrong.stdout
+    assert len(ours(servers, "stage-2")) == 1
 
 
 # ----------------------------------------------------------------- the webhook

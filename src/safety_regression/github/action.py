@@ -113,6 +113,8 @@ class _PullRequest:
             return
         api = self.environ.get("GITHUB_API_URL", "https://api.github.com")
         self.client = GitHubClient(session, api, self.inputs.github_token, self.event.repository)
+        if self.inputs.pull_request is not None and self.inputs.sha is not None:
+            await self._adopt(self.client, self.inputs.pull_request, self.inputs.sha)
         if self.inputs.check and self.event.sha:
             name = self.inputs.check_name + (f" ({self.inputs.header})" if self.inputs.header else "")
             self.check = CheckPublisher(self.client, self.event.sha, name, self.run_url)
@@ -121,6 +123,21 @@ class _PullRequest:
             except GitHubError as exc:
                 self.workflow.warning(f"could not start the check run or a commit status: {exc}")
                 self.check = None
+
+    async def _adopt(self, client: GitHubClient, number: int, sha: str) -> None:
+        """Report on a pull request named by the inputs, once its head is that commit.
+
+        A ``workflow_run`` stage reads the number from an artifact a fork's workflow wrote;
+        checking it against the trusted head SHA keeps a fork from aiming at another PR.
+        """
+        assert self.event is not None
+        pull = await client.get_pull(number)
+        if pull.head.sha != sha:
+            raise GitHubError(
+                f"pull request #{number} is at {pull.head.sha[:12]}, not {sha[:12]}: the pull-request "
+                "input must name the pull request whose head is the sha input"
+            )
+        self.event = self.event.model_copy(update={"pull_number": number, "sha": sha})
 
     async def abandon(self, conclusion: str, title: str, summary: str) -> None:
         if self.check is None:

@@ -84,6 +84,10 @@ class ActionInputs(BaseModel):
     webhook_url: str = ""
     """From a secret: a URL to POST the verdict to when an alert is due."""
     webhook_format: WebhookFormat = WebhookFormat.JSON
+    pull_request: int | None = Field(default=None, ge=1)
+    """The pull request to report on when the event has none (a ``workflow_run`` stage)."""
+    sha: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
+    """Its head commit; with ``pull-request``, the Action checks that the two agree."""
     artifact: str = "safety-report"
     """The name the gate job uploads the output folder under: the comment links to it, and
     on ``issue_comment`` (review commands) the review reads it back."""
@@ -94,6 +98,8 @@ class ActionInputs(BaseModel):
             raise ValueError("command: compare needs the baseline and candidate inputs")
         if self.shard is not None and self.merge is not None:
             raise ValueError("shard and merge exclude each other: matrix jobs shard, the gate job merges")
+        if (self.pull_request is None) != (self.sha is None):
+            raise ValueError("pull-request and sha go together: the pull request and its head commit")
         if self.webhook_url and not self.webhook_url.startswith(("https://", "http://")):
             raise ValueError("webhook-url must be an http(s) URL")
         return self
