@@ -31,9 +31,9 @@ from typing import TextIO
 import aiohttp
 
 from safety_regression.config import Config, load_config
-from safety_regression.errors import ExitCode, GitHubError, SafetyRegressionError
+from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
 from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
-from safety_regression.github.client import TEXT_LIMIT, GitHubClient
+from safety_regression.github.client import TEXT_LIMIT, GitHubClient, api_url_problem
 from safety_regression.github.event import Event, read_event
 from safety_regression.github.gating import ShardRun, gate, missing_secrets, with_overrides
 from safety_regression.github.inputs import ActionInputs, AlertOn, FailOn, read_inputs
@@ -45,8 +45,9 @@ from safety_regression.github.review import (
     review_context,
 )
 from safety_regression.github.workflow import Workflow
-from safety_regression.outputs import REPORT_JSON, REPORT_MD, write_outputs
+from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
 from safety_regression.pipeline import Environment, GateRun
+from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.report.comment import (
     CommentLinks,
@@ -64,9 +65,20 @@ FORK_SKIPPED = (
 )
 
 
+INTERRUPTED = 130
+"""The exit code of a step stopped by SIGINT (128 + 2), as shells report it."""
+
+
 def main() -> None:
     """Console-script entry point: ``safety-regression-action``."""
-    sys.exit(run_action(os.environ, sys.stdout))
+    try:
+        code = run_action(os.environ, sys.stdout)
+    except Exception:
+        # A bug keeps its traceback, but exits 3, never 1 (which CI reads as "regression").
+        traceback.print_exc()
+        Workflow(sys.stdout, os.environ).error("internal error, a bug in safety-regression: see the log")
+        code = int(ExitCode.INCONCLUSIVE)
+    sys.exit(code)
 
 
 def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
@@ -84,10 +96,30 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
     try:
         if environ.get("GITHUB_EVENT_NAME") == "issue_comment":
             return asyncio.run(_review(inputs, environ, workflow))
+        _check_destinations(inputs, environ)
         return asyncio.run(_run(inputs, environ, workflow))
     except SafetyRegressionError as exc:
+        workflow.close_groups()
         workflow.located_error(str(exc))
         return int(exc.exit_code)
+    except KeyboardInterrupt:
+        # The runner sends SIGINT when a job is cancelled: say so plainly, no traceback.
+        workflow.close_groups()
+        workflow.error("interrupted: the gate did not finish; re-run the job (answers so far are cached)")
+        return INTERRUPTED
+
+
+def _check_destinations(inputs: ActionInputs, environ: Mapping[str, str]) -> None:
+    """Everything the Action writes to or talks to after the gate, checked before it starts."""
+    check_out_dir(inputs.out, "input out:")
+    for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        if environ.get(variable):
+            check_file_target(Path(environ[variable]), variable)
+    if (inputs.comment or inputs.check) and inputs.github_token:
+        api_url = environ.get("GITHUB_API_URL", "https://api.github.com")
+        problem = api_url_problem(api_url)
+        if problem:
+            raise ConfigError(f"GITHUB_API_URL {api_url!r}: {problem}")
 
 
 class _PullRequest:
@@ -162,13 +194,15 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
                 session=session,
                 environ=environ,
                 now=_now,
-                progress=workflow.progress(),
+                # Plain progress lines in the job log: one per model every 30 s and when done.
+                progress=LogProgress(workflow.stream, 30.0),
                 use_cache=not inputs.no_cache,
             )
             workflow.group("Safety regression gate")
             outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")))
             workflow.end_group()
         except SafetyRegressionError as exc:
+            workflow.close_groups()
             workflow.located_error(str(exc))
             line = str(exc).splitlines()[0][:500]
             await pull.abandon("failure", "Safety gate could not run", f"The gate stopped: {line}")

@@ -9,9 +9,8 @@ plain text and easy to test: commands are lines on stdout (``::error::``, ``::gr
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -19,8 +18,6 @@ from safety_regression.errors import GitHubError
 
 # GitHub refuses a job summary step larger than 1 MiB.
 MAX_SUMMARY_BYTES = 1024 * 1024
-PROGRESS_SECONDS = 30.0
-"""At most one progress line per model this often, so a long run is never silent for long."""
 # "path:line: message", the shape of every config and suite error that knows its place.
 _LOCATED = re.compile(r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+): (?P<message>.+)$", re.S)
 
@@ -68,31 +65,6 @@ class Workflow:
         """A plain line in the step's log."""
         self._out.write(line.rstrip("\n") + "\n")
         self._out.flush()
-
-    def progress(
-        self, clock: Callable[[], float] = time.monotonic, every: float = PROGRESS_SECONDS
-    ) -> Callable[[str, int], Callable[[], None]]:
-        """A progress factory for the pipeline: a log line per model every ``every`` seconds,
-        and one when the model is done."""
-
-        def start(label: str, total: int) -> Callable[[], None]:
-            done = 0
-            started = last = clock()
-            self.log(f"safety-regression: {label}: 0/{total} responses")
-
-            def tick() -> None:
-                nonlocal done, last
-                done += 1
-                now = clock()
-                if done == total or now - last >= every:
-                    last = now
-                    share = f" ({done / total:.0%})" if total else ""
-                    elapsed = f"{now - started:.0f}s"
-                    self.log(f"safety-regression: {label}: {done}/{total} responses{share}, {elapsed}")
-
-            return tick
-
-        return start
 
     def warning(self, message: str) -> None:
         self.command("warning", message)
