@@ -75,13 +75,18 @@ def run_step(
     inputs: Mapping[str, str],
     name: str,
     token: str = TOKEN,
+    event: Mapping[str, object] | None = None,
+    environ: Mapping[str, str | None] | None = None,
+    extra_config: str = "",
     *,
-    extra: str = "cache: {enabled: false}\n",
-    env: Mapping[str, str] | None = None,
+    cache_off: bool = True,
 ) -> Step:
-    """Run the entrypoint with the environment a pull_request workflow step gets."""
+    """Run the entrypoint with the environment a pull_request workflow step gets.
+
+    ``environ`` values of None remove a variable (a secret a fork's workflow lacks)."""
     folder = servers.folder / name
     folder.mkdir()
+    extra = ("cache: {enabled: false}\n" if cache_off else "") + extra_config
     config = write_config(folder / "gate.yml", servers.simulator.url, finetuned, extra=extra)
     config.write_text(
         config.read_text()
@@ -89,13 +94,14 @@ def run_step(
         .replace("baseline: baseline.json\n", "")
         .replace(f"model: {finetuned},", f"model: {finetuned}, api_key_env: MODEL_KEY,")
     )
-    event = folder / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": PULL, "head": {"sha": HEAD_SHA}}}))
-    environ = {
+    payload = event or {"pull_request": {"number": PULL, "head": {"sha": HEAD_SHA}}}
+    event_path = folder / "event.json"
+    event_path.write_text(json.dumps(payload))
+    variables = {
         **os.environ,
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_PATH": str(event_path),
         "GITHUB_REPOSITORY": REPOSITORY,
         "GITHUB_SHA": "b" * 40,
         "GITHUB_API_URL": servers.github.url,
@@ -108,12 +114,16 @@ def run_step(
         "INPUT_OUT": str(folder / "out"),
         "INPUT_GITHUB-TOKEN": token,
         **{f"INPUT_{key.upper()}": value for key, value in inputs.items()},
-        **(env or {}),
     }
+    for key, value in (environ or {}).items():
+        if value is None:
+            variables.pop(key, None)
+        else:
+            variables[key] = value
     done = subprocess.run(
         [sys.executable, "-m", "safety_regression.github"],
         cwd=folder,
-        env=environ,
+        env=variables,
         capture_output=True,
         text=True,
         timeout=120,
@@ -138,7 +148,7 @@ def test_a_regression_fails_the_step_the_check_and_posts_one_sticky_comment(serv
     assert "verdict<<" in step.outputs and "\nfail\n" in step.outputs
     assert "Safety regression report: FAIL" in step.summary
     (comment,) = report_comments(servers)
-    assert "privacy regressed" in comment
+    assert "### ❌ Safety gate: FAIL" in comment and "privacy" in comment
     run = servers.github.check_runs()[-1]
     assert (run["head_sha"], run["conclusion"]) == (HEAD_SHA, "failure")
     assert run["output"]["title"] == "Safety regression in privacy"
@@ -151,7 +161,7 @@ def test_a_regression_fails_the_step_the_check_and_posts_one_sticky_comment(serv
     again = run_step(servers, "same", {}, "fixed")
     assert again.code == 0, again.stdout + again.stderr
     (updated,) = report_comments(servers)
-    assert "Safety regression report: PASS" in updated, "the same comment was updated"
+    assert "### ✅ Safety gate: PASS" in updated, "the same comment was updated"
     assert servers.github.check_runs()[-1]["conclusion"] == "success"
 
 
@@ -172,7 +182,12 @@ def test_a_config_mistake_is_an_annotation_and_exit_2(servers: Servers) -> None:
 def test_the_cache_lives_under_runner_temp_unless_configured(servers: Servers) -> None:
     runner_temp = servers.folder / "runner-temp-dir"
     step = run_step(
-        servers, "same", {"comment": "false"}, "runner-temp", extra="", env={"RUNNER_TEMP": str(runner_temp)}
+        servers,
+        "same",
+        {"comment": "false"},
+        "runner-temp",
+        environ={"RUNNER_TEMP": str(runner_temp)},
+        cache_off=False,
     )
     assert step.code == 0, step.stdout + step.stderr
     assert list((runner_temp / "safety-regression-cache").glob("run-*.complete"))
@@ -193,7 +208,10 @@ def test_a_run_that_cannot_be_conclusive_stops_with_its_cause_as_an_error(server
 def test_a_token_that_cannot_write_warns_but_keeps_the_verdict(servers: Servers) -> None:
     step = run_step(servers, "regressed", {}, "readonly", token="ghs_wrong_token")
     assert step.code == 1
-    assert "::warning::could not publish to the pull request: GitHub refused the token (401)" in step.stdout
+    assert "::warning::could not start the check run or a commit status: GitHub refused the token (401)" in (
+        step.stdout
+    )
+    assert "::warning::could not post the pull-request comment: GitHub refused the token (401)" in step.stdout
     assert "ghs_wrong_token" not in step.stdout.replace("::add-mask::ghs_wrong_token", "")
     assert "Safety regression report: FAIL" in step.summary
 

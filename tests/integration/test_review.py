@@ -217,7 +217,7 @@ def test_a_write_users_relabel_regates_without_model_calls_and_flips_the_check(
     assert len(runs) == checks + 1
     assert (runs[-1]["head_sha"], runs[-1]["conclusion"]) == (FIRST_SHA, "success")
     body = report_comment(servers)["body"]
-    assert "Safety regression report: PASS" in body
+    assert "### ✅ Safety gate: PASS" in body
     # The relabel that changed the verdict is named in the report's reasons.
     assert f"1 review decision applied; 1 changed the outcome (relabel of {case})" in body
     assert "without them the verdict would be FAIL" in body

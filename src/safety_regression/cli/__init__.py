@@ -136,3 +136,9 @@ BUG_MESSAGE = (
     "error: internal error, a bug in safety-regression (exit 3: nothing was gated); "
     "please report it with the traceback above"
 )
+
+
+def simulator_main() -> None:
+    """Console-script entry point ``safety-regression-simulator``: ``simulate`` on its own,
+    for a container whose entrypoint takes no arguments (a workflow's service container)."""
+    main(["simulate", *sys.argv[1:]])

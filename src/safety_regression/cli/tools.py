@@ -15,8 +15,10 @@ from safety_regression.suites import load_suite
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="SAFETY_SIMULATOR_HOST")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, envvar="SAFETY_SIMULATOR_PORT"
+)
 @click.option(
     "--profiles",
     "profiles_path",

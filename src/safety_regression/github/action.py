@@ -2,8 +2,19 @@
 
 A thin shell over the same library as the CLI: the gate runs through ``pipeline``, the
 reports through ``report``; this module adds the job summary, step outputs, the sticky
-pull-request comment and the check run. Exit codes are the CLI's (0 pass, 1 regression,
-2 usage, 3 inconclusive), unless ``fail-on: never``.
+pull-request comment, the check run (or a commit status) and the alert. Exit codes are
+the CLI's (0 pass, 1 regression, 2 usage, 3 inconclusive), unless ``fail-on: never``.
+
+Order of a run:
+
+1. read the inputs and the event; start the check run ``in_progress``;
+2. read the config (its errors are pinned to file and line with ``::error``);
+3. a fork's pull request without the model's secrets is skipped, saying so;
+4. run the gate, with a progress line in the log every half minute;
+5. write the reports, the job summary and the outputs;
+6. publish the comment and complete the check, each on its own: a token that may
+   write one but not the other still writes that one;
+7. alert (mentions, webhook) when the gate failed; the terminal summary ends the log.
 """
 
 from __future__ import annotations
@@ -21,10 +32,12 @@ import aiohttp
 
 from safety_regression.config import Config, load_config
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
-from safety_regression.github.client import GitHubClient, api_url_problem
-from safety_regression.github.event import read_event
-from safety_regression.github.inputs import ActionInputs, Command, FailOn, read_inputs
-from safety_regression.github.publish import publish_check, upsert_comment
+from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
+from safety_regression.github.client import TEXT_LIMIT, GitHubClient, api_url_problem
+from safety_regression.github.event import Event, read_event
+from safety_regression.github.gating import ShardRun, gate, missing_secrets, with_overrides
+from safety_regression.github.inputs import ActionInputs, AlertOn, FailOn, read_inputs
+from safety_regression.github.publish import CheckPublisher, check_annotations, upsert_comment
 from safety_regression.github.review import (
     carry_in_action,
     read_comment_event,
@@ -33,10 +46,24 @@ from safety_regression.github.review import (
 )
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
-from safety_regression.pipeline import Environment, GateRun, compare_snapshots, run_gate
+from safety_regression.pipeline import Environment, GateRun
 from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
-from safety_regression.snapshot import load_snapshot
+from safety_regression.report.comment import (
+    CommentLinks,
+    CommentOptions,
+    comment_marker,
+    regressed_categories,
+    render_comment,
+    unproven_categories,
+)
+
+FORK_SKIPPED = (
+    "The safety gate was skipped: the model's secrets ({names}) are not available to workflows "
+    "of pull requests from forks. A maintainer can run it with the two-stage pattern "
+    "(docs/action.md, 'Pull requests from forks')."
+)
+
 
 INTERRUPTED = 130
 """The exit code of a step stopped by SIGINT (128 + 2), as shells report it."""
@@ -59,25 +86,27 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
     warnings: list[str] = []
     try:
         inputs = read_inputs(environ, warnings)
-        workflow.mask(inputs.github_token)
+    except SafetyRegressionError as exc:
+        workflow.located_error(str(exc))
+        return int(exc.exit_code)
+    workflow.mask(inputs.github_token)
+    workflow.mask(inputs.webhook_url)
+    for warning in warnings:
+        workflow.warning(warning)
+    try:
         if environ.get("GITHUB_EVENT_NAME") == "issue_comment":
             return asyncio.run(_review(inputs, environ, workflow))
-        config = _with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
-        _mask_api_keys(config, environ, workflow)
         _check_destinations(inputs, environ)
-        for warning in warnings:
-            workflow.warning(warning)
-        code = asyncio.run(_gate_and_publish(inputs, config, environ, workflow))
+        return asyncio.run(_run(inputs, environ, workflow))
     except SafetyRegressionError as exc:
         workflow.close_groups()
-        workflow.error(str(exc))
+        workflow.located_error(str(exc))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         # The runner sends SIGINT when a job is cancelled: say so plainly, no traceback.
         workflow.close_groups()
         workflow.error("interrupted: the gate did not finish; re-run the job (answers so far are cached)")
         return INTERRUPTED
-    return code
 
 
 def _check_destinations(inputs: ActionInputs, environ: Mapping[str, str]) -> None:
@@ -100,105 +129,233 @@ def _cache_root(environ: Mapping[str, str]) -> Path | None:
     return Path(runner_temp) / "safety-regression-cache" if runner_temp else None
 
 
-def _with_overrides(config: Config, inputs: ActionInputs) -> Config:
-    if inputs.show_responses is None:
-        return config
-    report = config.report.model_copy(update={"show_responses": inputs.show_responses})
-    return config.model_copy(update={"report": report})
+class _PullRequest:
+    """Where the gate reports on GitHub, if anywhere: the client, the event and the check."""
+
+    def __init__(self, inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> None:
+        self.inputs, self.environ, self.workflow = inputs, environ, workflow
+        self.client: GitHubClient | None = None
+        self.event: Event | None = None
+        self.check: CheckPublisher | None = None
+        self.run_url = _run_url(environ)
+
+    async def start(self, session: aiohttp.ClientSession, publishing: bool) -> None:
+        if not self.environ.get("GITHUB_REPOSITORY"):
+            return
+        self.event = read_event(self.environ)
+        if not publishing or not (self.inputs.comment or self.inputs.check):
+            return
+        if not self.inputs.github_token:
+            self.workflow.warning(
+                "no github-token: the report is in the job summary only (no comment, no check run)"
+            )
+            return
+        api = self.environ.get("GITHUB_API_URL", "https://api.github.com")
+        self.client = GitHubClient(session, api, self.inputs.github_token, self.event.repository)
+        if self.inputs.pull_request is not None and self.inputs.sha is not None:
+            await self._adopt(self.client, self.inputs.pull_request, self.inputs.sha)
+        if self.inputs.check and self.event.sha:
+            name = self.inputs.check_name + (f" ({self.inputs.header})" if self.inputs.header else "")
+            self.check = CheckPublisher(self.client, self.event.sha, name, self.run_url)
+            try:
+                self.workflow.log(await self.check.start())
+            except GitHubError as exc:
+                self.workflow.warning(f"could not start the check run or a commit status: {exc}")
+                self.check = None
+
+    async def _adopt(self, client: GitHubClient, number: int, sha: str) -> None:
+        """Report on a pull request named by the inputs, once its head is that commit.
+
+        A ``workflow_run`` stage reads the number from an artifact a fork's workflow wrote;
+        checking it against the trusted head SHA keeps a fork from aiming at another PR.
+        """
+        assert self.event is not None
+        pull = await client.get_pull(number)
+        if pull.head.sha != sha:
+            raise GitHubError(
+                f"pull request #{number} is at {pull.head.sha[:12]}, not {sha[:12]}: the pull-request "
+                "input must name the pull request whose head is the sha input"
+            )
+        self.event = self.event.model_copy(update={"pull_number": number, "sha": sha})
+
+    async def abandon(self, conclusion: str, title: str, summary: str) -> None:
+        if self.check is None:
+            return
+        try:
+            await self.check.cancel(conclusion, title, summary)
+        except GitHubError as exc:
+            self.workflow.warning(f"could not complete the check run: {exc}")
 
 
-def _mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
-    endpoints = [config.base, config.finetuned, config.judge.endpoint]
-    endpoints += [member.endpoint for member in config.judge.judges or []]
-    endpoints += [config.toxicity.endpoint] if config.toxicity else []
-    for endpoint in endpoints:
-        if endpoint is not None and endpoint.api_key_env:
-            workflow.mask(environ.get(endpoint.api_key_env, ""))
-
-
-async def _gate_and_publish(
-    inputs: ActionInputs, config: Config, environ: Mapping[str, str], workflow: Workflow
-) -> int:
+async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> int:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        # Plain progress lines in the job log: one per model every 30 s and when it is done.
-        progress = LogProgress(workflow.stream, 30.0)
-        env = Environment(session=session, environ=environ, now=_now, progress=progress)
-        workflow.group("Safety regression gate")
-        gate_run = await _gate(inputs, config, env)
-        # Review decisions stored on the pull request hold until their case's answer changes.
-        carried = await carry_in_action(gate_run, config, inputs.github_token, environ, session)
-        gate_run = carried.gate_run
-        for note in gate_run.notes + carried.notes:
-            workflow.notice(note)
-        if gate_run.stopped is not None:
-            workflow.error(f"the run stopped early: {gate_run.stopped}; run it again to resume")
-        write_outputs(
-            inputs.out, gate_run.result, gate_run.reference, gate_run.candidate, config.report, _now()
-        )
-        carried.save_setup(inputs.out)
-        workflow.end_group()
-        terminal = render_terminal(gate_run.result)
-        workflow.notice(terminal.splitlines()[0])
-        markdown = carried.comment(render_markdown(gate_run.result, config.report))
-        workflow.add_summary(markdown)
-        workflow.set_outputs(
-            {
-                "verdict": gate_run.result.verdict.value,
-                "recommendation": gate_run.result.recommendation.value,
-                "report-json": str(inputs.out / REPORT_JSON),
-                "report-md": str(inputs.out / REPORT_MD),
-            }
-        )
-        await _publish(inputs, environ, session, gate_run, markdown, workflow)
-    code = gate_run.result.verdict.exit_code
+        pull = _PullRequest(inputs, environ, workflow)
+        await pull.start(session, publishing=inputs.shard is None)
+        try:
+            config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
+            _mask_api_keys(config, environ, workflow)
+            missing = missing_secrets(config, environ)
+            if missing and pull.event is not None and pull.event.from_fork:
+                return await _skip_fork(pull, missing, workflow)
+            env = Environment(
+                session=session,
+                environ=environ,
+                now=_now,
+                # Plain progress lines in the job log: one per model every 30 s and when done.
+                progress=LogProgress(workflow.stream, 30.0),
+                use_cache=not inputs.no_cache,
+            )
+            workflow.group("Safety regression gate")
+            outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")))
+            workflow.end_group()
+        except SafetyRegressionError as exc:
+            workflow.close_groups()
+            workflow.located_error(str(exc))
+            line = str(exc).splitlines()[0][:500]
+            await pull.abandon("failure", "Safety gate could not run", f"The gate stopped: {line}")
+            return int(exc.exit_code)
+        if isinstance(outcome, ShardRun):
+            return _shard_done(outcome, workflow)
+        return await _report(inputs, config, pull, session, outcome, workflow)
+
+
+async def _skip_fork(pull: _PullRequest, missing: list[str], workflow: Workflow) -> int:
+    message = FORK_SKIPPED.format(names=", ".join(missing))
+    workflow.notice(message)
+    workflow.add_summary(f"## ⏭️ Safety gate skipped\n\n{message}\n")
+    workflow.set_outputs({"verdict": "skipped"})
+    await pull.abandon("neutral", "Safety gate skipped: fork pull request", message)
+    return int(ExitCode.PASSED)
+
+
+def _shard_done(outcome: ShardRun, workflow: Workflow) -> int:
+    for note in outcome.notes:
+        workflow.notice(note)
+    workflow.notice(
+        f"shard {outcome.shard}: {outcome.results} fine-tuned results written; "
+        "the gate job merges the shards with the merge input"
+    )
+    workflow.set_outputs({"verdict": "shard", "shard": str(outcome.shard)})
+    return int(ExitCode.PASSED)
+
+
+async def _report(
+    inputs: ActionInputs,
+    config: Config,
+    pull: _PullRequest,
+    session: aiohttp.ClientSession,
+    gate_run: GateRun,
+    workflow: Workflow,
+) -> int:
+    # Review decisions stored on the pull request hold until their case's answer changes.
+    carried = await carry_in_action(gate_run, config, inputs.github_token, pull.environ, session)
+    gate_run = carried.gate_run
+    result = gate_run.result
+    for note in gate_run.notes + carried.notes:
+        workflow.notice(note)
+    if gate_run.stopped is not None:
+        workflow.error(f"the run stopped early: {gate_run.stopped}; run it again to resume")
+    write_outputs(inputs.out, result, gate_run.reference, gate_run.candidate, config.report, _now())
+    carried.save_setup(inputs.out)
+    markdown = render_markdown(result, config.report)
+    workflow.add_summary(markdown)
+    links = CommentLinks(
+        run=pull.run_url,
+        artifact=f"{pull.run_url}#artifacts" if pull.run_url else None,
+        artifact_name=inputs.artifact,
+        report=pull.run_url,
+    )
+    options = CommentOptions(
+        header=inputs.header,
+        mentions=inputs.mention_list(),
+        mention_on_inconclusive=inputs.alert_on is AlertOn.FAIL_OR_INCONCLUSIVE,
+        # Room for the review decisions the comment carries after the report.
+        limit=TEXT_LIMIT - len(carried.comment(comment_marker(inputs.header) + "\n")) - 8,
+    )
+    comment = carried.comment(render_comment(result, config.report, links, options))
+    comment_url = await _comment(inputs, pull, comment, workflow)
+    check_url = await _check(inputs, pull, comment, markdown, gate_run, workflow)
+    outputs = {
+        "verdict": result.verdict.value,
+        "recommendation": result.recommendation.value,
+        "report-json": str(inputs.out / REPORT_JSON),
+        "report-md": str(inputs.out / REPORT_MD),
+        "regressed-categories": ",".join(regressed_categories(result)),
+        "unproven-categories": ",".join(unproven_categories(result)),
+        "composite-score": f"{result.composite_score.finetuned:.4f}",
+        "comment-url": comment_url or "",
+        "check-run-url": check_url or "",
+    }
+    workflow.set_outputs(outputs)
+    if inputs.webhook_url and alert_due(result.verdict, inputs.alert_on):
+        await _webhook(inputs, pull, session, gate_run, comment_url, check_url, workflow)
+    workflow.log(render_terminal(result))
+    code = result.verdict.exit_code
     return int(ExitCode.PASSED if inputs.fail_on is FailOn.NEVER else code)
 
 
-async def _gate(inputs: ActionInputs, config: Config, env: Environment) -> GateRun:
-    if inputs.command is Command.RUN:
-        return await run_gate(config, env)
-    assert inputs.baseline is not None and inputs.candidate is not None
-    return await compare_snapshots(
-        load_snapshot(inputs.baseline),
-        load_snapshot(inputs.candidate),
-        config,
-        env,
-        (str(inputs.baseline), str(inputs.candidate)),
-    )
+async def _comment(inputs: ActionInputs, pull: _PullRequest, body: str, workflow: Workflow) -> str | None:
+    if pull.client is None or pull.event is None or not inputs.comment or pull.event.pull_number is None:
+        return None
+    try:
+        posted = await upsert_comment(
+            pull.client,
+            pull.event.pull_number,
+            body,
+            author=inputs.comment_author,
+            header=inputs.header,
+            warn=workflow.warning,
+        )
+    except GitHubError as exc:
+        workflow.warning(f"could not post the pull-request comment: {exc}")
+        return None
+    workflow.notice(f"report posted to {posted.html_url}")
+    return posted.html_url
 
 
-async def _publish(
+async def _check(
     inputs: ActionInputs,
-    environ: Mapping[str, str],
+    pull: _PullRequest,
+    summary: str,
+    markdown: str,
+    gate_run: GateRun,
+    workflow: Workflow,
+) -> str | None:
+    if pull.check is None:
+        return None
+    notes = check_annotations(gate_run.result, _repo_path(inputs.config, pull.environ))
+    try:
+        published = await pull.check.finish(gate_run.result, summary, markdown, notes)
+    except GitHubError as exc:
+        workflow.warning(f"could not complete the check run or a commit status: {exc}")
+        return None
+    url = getattr(published, "html_url", None) or getattr(published, "target_url", None)
+    return url if isinstance(url, str) else None
+
+
+async def _webhook(
+    inputs: ActionInputs,
+    pull: _PullRequest,
     session: aiohttp.ClientSession,
     gate_run: GateRun,
-    markdown: str,
+    comment_url: str | None,
+    check_url: str | None,
     workflow: Workflow,
 ) -> None:
-    if not (inputs.comment or inputs.check):
-        return
-    if not inputs.github_token:
-        workflow.warning("no github-token: the report is in the job summary only (no comment, no check run)")
-        return
-    event = read_event(environ)
-    client = GitHubClient(
-        session,
-        environ.get("GITHUB_API_URL", "https://api.github.com"),
-        inputs.github_token,
-        event.repository,
+    event = pull.event
+    context = AlertContext(
+        repository=event.repository if event else "",
+        pull_number=event.pull_number if event else None,
+        sha=event.sha if event else "",
+        header=inputs.header,
+        links={"run": pull.run_url, "comment": comment_url, "check": check_url},
     )
-    # A token without write access (a pull request from a fork, say) must not hide the
-    # verdict: the job summary and the exit code still carry it.
-    try:
-        if inputs.comment and event.pull_number is not None:
-            comment = await upsert_comment(client, event.pull_number, markdown)
-            workflow.notice(f"report posted to {comment.html_url}")
-        if inputs.check and event.sha:
-            await publish_check(
-                client, event.sha, inputs.check_name, gate_run.result, markdown, _run_url(environ)
-            )
-    except GitHubError as exc:
-        workflow.warning(f"could not publish to the pull request: {exc}")
+    payload = webhook_payload(gate_run.result, context, inputs.webhook_format)
+    problem = await send_webhook(session, inputs.webhook_url, payload)
+    if problem is None:
+        workflow.log("safety-regression: alert sent to the webhook")
+    else:
+        workflow.warning(f"{problem}: the verdict stands; check the webhook-url secret")
 
 
 async def _review(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> int:
@@ -210,6 +367,24 @@ async def _review(inputs: ActionInputs, environ: Mapping[str, str], workflow: Wo
         outcome = await review_comment(read_comment_event(environ), context, session, workflow)
     workflow.set_outputs({"review": outcome})
     return int(ExitCode.PASSED)
+
+
+def _repo_path(config: Path, environ: Mapping[str, str]) -> str:
+    """The config's path relative to the repository, as annotations name files."""
+    workspace = Path(environ.get("GITHUB_WORKSPACE", ".")).resolve()
+    try:
+        return str(config.resolve().relative_to(workspace))
+    except ValueError:
+        return str(config)
+
+
+def _mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
+    endpoints = [config.base, config.finetuned, config.judge.endpoint]
+    endpoints += [member.endpoint for member in config.judge.judges or []]
+    endpoints += [config.toxicity.endpoint] if config.toxicity else []
+    for endpoint in endpoints:
+        if endpoint is not None and endpoint.api_key_env:
+            workflow.mask(environ.get(endpoint.api_key_env, ""))
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:

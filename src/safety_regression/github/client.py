@@ -163,10 +163,11 @@ class GitHubClient:
         summary: str,
         text: str | None = None,
         details_url: str | None = None,
+        annotations: list[dict[str, Any]] | None = None,
     ) -> CheckRun:
         payload: dict[str, Any] = {"head_sha": head_sha, "name": name}
         payload |= _check_state(status, conclusion)
-        payload["output"] = _check_output(title, summary, text)
+        payload["output"] = _check_output(title, summary, text, annotations)
         if details_url is not None:
             payload["details_url"] = details_url
         call = self._call("POST", "/check-runs", "checks: write")
@@ -182,15 +183,19 @@ class GitHubClient:
         summary: str | None = None,
         text: str | None = None,
         details_url: str | None = None,
+        annotations: list[dict[str, Any]] | None = None,
     ) -> CheckRun:
-        """Change only what is given; an output change needs ``summary`` (GitHub's rule)."""
+        """Change only what is given; an output change needs ``summary`` (GitHub's rule).
+
+        Annotations are appended to the run's earlier ones, at most 50 per call.
+        """
         payload: dict[str, Any] = {}
         if status is not None or conclusion is not None:
             payload |= _check_state(status or CheckStatus.COMPLETED, conclusion)
         if summary is not None:
-            payload["output"] = _check_output(title, summary, text)
-        elif title is not None or text is not None:
-            raise ValueError("updating a check run's title or text needs its summary too")
+            payload["output"] = _check_output(title, summary, text, annotations)
+        elif title is not None or text is not None or annotations:
+            raise ValueError("updating a check run's title, text or annotations needs its summary too")
         if details_url is not None:
             payload["details_url"] = details_url
         call = self._call("PATCH", f"/check-runs/{check_run_id}", "checks: write")
@@ -380,10 +385,18 @@ def _check_state(status: str, conclusion: str | None) -> dict[str, str]:
     return {"status": state.value, "conclusion": CheckConclusion(conclusion).value}
 
 
-def _check_output(title: str | None, summary: str, text: str | None) -> dict[str, str]:
-    output = {"summary": summary} if title is None else {"title": title, "summary": summary}
+def _check_output(
+    title: str | None, summary: str, text: str | None, annotations: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    output: dict[str, Any] = {"summary": summary} if title is None else {"title": title, "summary": summary}
     _check_length("check run summary", summary)
     if text is not None:
         _check_length("check run text", text)
         output["text"] = text
+    if annotations:
+        if len(annotations) > 50:
+            raise ValueError(f"{len(annotations)} annotations in one request; GitHub takes 50")
+        if title is None:
+            raise ValueError("a check run's annotations need its output title too")
+        output["annotations"] = annotations
     return output

@@ -18,8 +18,15 @@ class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+class _Repo(_Loose):
+    full_name: str
+    fork: bool = False
+
+
 class _Ref(_Loose):
     sha: str
+    repo: _Repo | None = None
+    """None when the head repository was deleted."""
 
 
 class _User(_Loose):
@@ -54,6 +61,8 @@ class Event(_Loose):
     """The commit to attach the check run to: the pull request's head, else ``GITHUB_SHA``."""
     pull_number: int | None = None
     """The pull request to comment on, when there is one."""
+    from_fork: bool = False
+    """A pull request whose head is another repository: its workflow gets no secrets."""
 
     @property
     def owner(self) -> str:
@@ -68,12 +77,15 @@ def read_event(environ: Mapping[str, str]) -> Event:
     payload = _read_payload(environ.get("GITHUB_EVENT_PATH"))
     sha = environ.get("GITHUB_SHA", "")
     pull_number: int | None = None
+    from_fork = False
     if payload.pull_request is not None:
         pull_number = payload.pull_request.number
         sha = payload.pull_request.head.sha
+        head_repo = payload.pull_request.head.repo
+        from_fork = head_repo is not None and head_repo.full_name.lower() != repository.lower()
     elif payload.issue is not None and payload.issue.pull_request is not None:
         pull_number = payload.issue.number
-    return Event(name=name, repository=repository, sha=sha, pull_number=pull_number)
+    return Event(name=name, repository=repository, sha=sha, pull_number=pull_number, from_fork=from_fork)
 
 
 def _read_payload(path: str | None) -> _Payload:

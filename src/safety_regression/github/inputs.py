@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from safety_regression.errors import ConfigError
 
@@ -36,6 +36,20 @@ class FailOn(StrEnum):
     """Report only: the step succeeds; the check run still shows the verdict."""
 
 
+class AlertOn(StrEnum):
+    FAIL = "fail"
+    """Mention and call the webhook when the gate fails (the default)."""
+    FAIL_OR_INCONCLUSIVE = "fail-or-inconclusive"
+    """Also when the gate could not measure."""
+
+
+class WebhookFormat(StrEnum):
+    JSON = "json"
+    """A generic JSON document (docs/action.md lists its fields)."""
+    SLACK = "slack"
+    """The Slack-compatible incoming-webhook shape: ``text`` plus ``blocks``."""
+
+
 class ActionInputs(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -50,14 +64,48 @@ class ActionInputs(BaseModel):
     check_name: str = "safety-regression"
     show_responses: bool | None = None
     fail_on: FailOn = FailOn.REGRESSION
+    header: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]{0,64}$")
+    """Tells two gates in one pull request apart: each keeps its own comment."""
+    comment_author: str = Field(default="github-actions[bot]", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\[\]-]*$")
+    """The login the Action posts as; only its comments are ever edited."""
+    shard: str | None = Field(default=None, pattern=r"^\d+/\d+$")
+    """``I/N``: evaluate only that part of the suite and write its snapshots (no gate)."""
+    merge: str | None = None
+    """Folders (or glob patterns) of shard outputs: merge them and gate, asking no model."""
+    check_drift: bool = False
+    no_cache: bool = False
+    model: str | None = None
+    """Overrides ``finetuned.model`` (a model id produced by an earlier step, say)."""
+    url: str | None = None
+    """Overrides ``finetuned.url``."""
+    mentions: str = ""
+    """Users or teams to mention in the comment when the gate fails, space or comma separated."""
+    alert_on: AlertOn = AlertOn.FAIL
+    webhook_url: str = ""
+    """From a secret: a URL to POST the verdict to when an alert is due."""
+    webhook_format: WebhookFormat = WebhookFormat.JSON
+    pull_request: int | None = Field(default=None, ge=1)
+    """The pull request to report on when the event has none (a ``workflow_run`` stage)."""
+    sha: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
+    """Its head commit; with ``pull-request``, the Action checks that the two agree."""
     artifact: str = "safety-report"
-    """On ``issue_comment`` (review commands): the gate job's uploaded output folder."""
+    """The name the gate job uploads the output folder under: the comment links to it, and
+    on ``issue_comment`` (review commands) the review reads it back."""
 
     @model_validator(mode="after")
     def _compare_needs_snapshots(self) -> ActionInputs:
         if self.command is Command.COMPARE and (self.baseline is None or self.candidate is None):
             raise ValueError("command: compare needs the baseline and candidate inputs")
+        if self.shard is not None and self.merge is not None:
+            raise ValueError("shard and merge exclude each other: matrix jobs shard, the gate job merges")
+        if (self.pull_request is None) != (self.sha is None):
+            raise ValueError("pull-request and sha go together: the pull request and its head commit")
+        if self.webhook_url and not self.webhook_url.startswith(("https://", "http://")):
+            raise ValueError("webhook-url must be an http(s) URL")
         return self
+
+    def mention_list(self) -> tuple[str, ...]:
+        return tuple(name for name in self.mentions.replace(",", " ").split() if name)
 
 
 def read_inputs(environ: Mapping[str, str], warn: list[str]) -> ActionInputs:

@@ -8,6 +8,7 @@ plain text and easy to test: commands are lines on stdout (``::error::``, ``::gr
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,8 @@ from safety_regression.errors import GitHubError
 
 # GitHub refuses a job summary step larger than 1 MiB.
 MAX_SUMMARY_BYTES = 1024 * 1024
+# "path:line: message", the shape of every config and suite error that knows its place.
+_LOCATED = re.compile(r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+): (?P<message>.+)$", re.S)
 
 
 def _escape_data(value: str) -> str:
@@ -49,6 +52,19 @@ class Workflow:
 
     def error(self, message: str, file: str | None = None, line: int | None = None) -> None:
         self.command("error", message, file=file, line=line)
+
+    def located_error(self, message: str) -> None:
+        """An error GitHub pins to the file and line the message starts with, when it names them."""
+        match = _LOCATED.match(message)
+        if match is None:
+            self.error(message)
+        else:
+            self.error(message, file=match["file"], line=int(match["line"]))
+
+    def log(self, line: str) -> None:
+        """A plain line in the step's log."""
+        self._out.write(line.rstrip("\n") + "\n")
+        self._out.flush()
 
     def warning(self, message: str) -> None:
         self.command("warning", message)

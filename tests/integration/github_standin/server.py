@@ -96,6 +96,8 @@ class RepoState:
     reactions: dict[int, list[JSON]] = field(default_factory=dict)
     check_runs: dict[int, JSON] = field(default_factory=dict)
     statuses: list[JSON] = field(default_factory=list)
+    annotations: dict[int, list[JSON]] = field(default_factory=dict)
+    """Check-run annotations by run id, in the order they were sent."""
     roles: dict[str, str] = field(default_factory=dict)
     artifacts: dict[int, StoredArtifact] = field(default_factory=dict)
 
@@ -283,6 +285,9 @@ class GitHubStandIn:
 
     def check_runs(self, repository: str = "octo-org/octo-repo") -> list[JSON]:
         return [run for _, run in sorted(self.repo(repository).check_runs.items())]
+
+    def annotations(self, run_id: int, repository: str = "octo-org/octo-repo") -> list[JSON]:
+        return list(self.repo(repository).annotations.get(run_id, []))
 
     def statuses(self, repository: str = "octo-org/octo-repo") -> list[JSON]:
         return list(self.repo(repository).statuses)
@@ -498,6 +503,7 @@ class GitHubStandIn:
         if problem:
             return Answer(422, validation_error("CheckRun", "conclusion", problem))
         state.check_runs[run_id] = run
+        _record_annotations(state, run, body)
         return Answer(201, run)
 
     def _update_check_run(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
@@ -510,6 +516,7 @@ class GitHubStandIn:
         if problem:
             return Answer(422, validation_error("CheckRun", "conclusion", problem))
         state.check_runs[run["id"]] = updated
+        _record_annotations(state, updated, body)
         return Answer(200, updated)
 
     def _list_check_runs(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
@@ -642,6 +649,12 @@ def _apply_check_fields(run: JSON, body: JSON) -> str | None:
             if key in body["output"]:
                 run["output"][key] = body["output"][key]
     return None
+
+
+def _record_annotations(state: RepoState, run: JSON, body: JSON) -> None:
+    sent = body.get("output", {}).get("annotations", [])
+    state.annotations.setdefault(run["id"], []).extend(sent)
+    run["output"]["annotations_count"] = len(state.annotations[run["id"]])
 
 
 def _minimal_pull(pull: JSON) -> JSON:

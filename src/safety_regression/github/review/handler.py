@@ -38,7 +38,7 @@ from safety_regression.github.review.regate import (
 )
 from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.github.workflow import Workflow
-from safety_regression.report import render_markdown
+from safety_regression.report.comment import CommentLinks, render_comment
 from safety_regression.snapshot.model import Snapshot
 
 _MAY_DECIDE = (Permission.ADMIN, Permission.WRITE)
@@ -100,7 +100,9 @@ async def review_comment(
         await client.add_reaction(comment.id, ReactionContent.CONFUSED)
         raise
     regated = regate(reference, candidate, setup, decisions)
-    markdown = render_markdown(regated.result, setup.report)
+    # The same short form as the gate job's comment; the artifact is the gate run's.
+    links = CommentLinks(run=context.details_url, artifact_name=context.artifact, report=context.details_url)
+    markdown = render_comment(regated.result, setup.report, links)
     section = decisions_section(regated)
     body = comment_body(markdown, section, decisions)
     await put_comment(client, event.issue.number, ours, body)

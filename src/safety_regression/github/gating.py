@@ -1,0 +1,106 @@
+"""The Action's gate step: run, compare, a shard of a matrix, or the merge of its shards.
+
+The same library calls as the CLI's ``run``, ``compare``, ``run --shard`` and ``merge``;
+this module only maps the Action's inputs onto them.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from safety_regression.config import Config
+from safety_regression.errors import ConfigError
+from safety_regression.github.inputs import ActionInputs, Command
+from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
+from safety_regression.pipeline import Environment, GateRun, compare_snapshots, measure, run_gate
+from safety_regression.snapshot import load_snapshot, merge_snapshots
+from safety_regression.suites import Shard
+
+
+@dataclass(frozen=True)
+class ShardRun:
+    """A matrix job's part: snapshots written, no verdict (the merge job gates)."""
+
+    shard: Shard
+    results: int
+    written: list[Path]
+    notes: list[str]
+
+
+def with_overrides(config: Config, inputs: ActionInputs) -> Config:
+    """The config with the inputs that override it applied: show-responses, model, url."""
+    if inputs.show_responses is not None:
+        report = config.report.model_copy(update={"show_responses": inputs.show_responses})
+        config = config.model_copy(update={"report": report})
+    changes = {key: value for key, value in (("model", inputs.model), ("url", inputs.url)) if value}
+    if changes:
+        if config.finetuned is None:
+            raise ConfigError(
+                f"{inputs.config}: the model and url inputs override finetuned:, which is not set"
+            )
+        if "url" in changes and not changes["url"].startswith(("http://", "https://")):
+            raise ConfigError("action input url: must start with http:// or https://")
+        changes["url"] = changes.get("url", config.finetuned.url).rstrip("/")
+        finetuned = config.finetuned.model_copy(update=changes)
+        config = config.model_copy(update={"finetuned": finetuned})
+    return config
+
+
+def missing_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The API-key variables the config names that the environment does not set."""
+    endpoints = [config.base, config.finetuned, config.judge.endpoint]
+    endpoints += [member.endpoint for member in config.judge.judges or []]
+    endpoints += [config.toxicity.endpoint] if config.toxicity else []
+    names = {e.api_key_env for e in endpoints if e is not None and e.api_key_env}
+    return sorted(name for name in names if not environ.get(name))
+
+
+def shard_folders(patterns: str, workspace: Path) -> list[Path]:
+    """The folders the merge input names, globs expanded, in a stable order."""
+    folders: list[Path] = []
+    for pattern in patterns.replace(",", " ").split():
+        base = pattern if Path(pattern).is_absolute() else str(workspace / pattern)
+        matched = sorted(Path(p) for p in glob.glob(base) if Path(p).is_dir())
+        if not matched:
+            raise ConfigError(f"action input merge: {pattern!r} matches no folder of shard outputs")
+        folders += [m for m in matched if m not in folders]
+    if not folders:
+        raise ConfigError("action input merge: name the folders holding the shards' outputs")
+    return folders
+
+
+async def gate(inputs: ActionInputs, config: Config, env: Environment, workspace: Path) -> GateRun | ShardRun:
+    if inputs.shard is not None:
+        try:
+            shard = Shard.parse(inputs.shard)
+        except ValueError as exc:
+            raise ConfigError(f"action input shard: {str(exc).splitlines()[0]}") from None
+        measured = await measure(config, env, check_drift=inputs.check_drift, shard=shard)
+        written = write_all(
+            inputs.out,
+            {
+                REFERENCE_SNAPSHOT: measured.reference.model_dump_json(indent=1) + "\n",
+                FINETUNED_SNAPSHOT: measured.candidate.model_dump_json(indent=1) + "\n",
+            },
+        )
+        return ShardRun(shard, len(measured.candidate.results), written, list(measured.notes))
+    if inputs.merge is not None:
+        folders = shard_folders(inputs.merge, workspace)
+        reference = merge_snapshots([(str(f), load_snapshot(f / REFERENCE_SNAPSHOT)) for f in folders])
+        candidate = merge_snapshots([(str(f), load_snapshot(f / FINETUNED_SNAPSHOT)) for f in folders])
+        return await compare_snapshots(
+            reference, candidate, config, env, ("merged reference", "merged candidate")
+        )
+    if inputs.command is Command.RUN:
+        return await run_gate(config, env, check_drift=inputs.check_drift)
+    assert inputs.baseline is not None and inputs.candidate is not None
+    return await compare_snapshots(
+        load_snapshot(inputs.baseline),
+        load_snapshot(inputs.candidate),
+        config,
+        env,
+        (str(inputs.baseline), str(inputs.candidate)),
+    )
