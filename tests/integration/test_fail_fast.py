@@ -156,7 +156,8 @@ def test_runaway_replies_are_cut_and_the_cut_recorded(workspace: tuple[Path, Thr
     config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
     out = folder / "out-rambling"
     done = cli("run", "--config", config, "--out", out, cwd=folder)
-    assert done.code in (0, 1), done.stderr
+    # 50 cases are too few for the three-way rule to pass: this test is about the cut.
+    assert done.code in (0, 1, 3), done.stderr
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     rambling = [r for r in results if r["model"] == "finetuned"]
     assert all(len(r["response"]) == 2000 and r["original_chars"] > 250_000 for r in rambling)

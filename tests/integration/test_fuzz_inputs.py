@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -381,5 +382,6 @@ def test_any_action_environment_ends_with_an_exit_code(folder: Path, data: st.Da
         code = run_action(environ, stdout)
     assert code in EXIT_CODES
     if code == 2:
-        assert "::error::" in stdout.getvalue()
+        # A plain ::error:: or one pinned to a file and line (::error file=...,line=...::).
+        assert re.search(r"^::error( file=[^\n]*)?::", stdout.getvalue(), re.M), stdout.getvalue()
     assert stdout.getvalue().count("::group::") == stdout.getvalue().count("::endgroup::")

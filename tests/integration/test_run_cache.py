@@ -18,7 +18,15 @@ from safety_regression.config import load_config
 from safety_regression.endpoints.run_cache import CacheState, open_run_cache
 from safety_regression.endpoints.simulator import ModelProfile
 
-from .cli_support import ThreadedSimulator, cli, write_config, write_suite
+from .cli_support import ThreadedSimulator, cli, write_suite
+from .cli_support import write_config as _write_config
+
+
+def write_config(path: Path, url: str, finetuned: str, *, extra: str = "") -> Path:
+    # These tests are about which answers are asked and reused, on a 50-case suite too
+    # small for the three-way rule to pass: the classic one-sided rule keeps exit 0 / 1.
+    return _write_config(path, url, finetuned, extra="gate: {unproven: pass}\n" + extra)
+
 
 PROFILES = {
     "base": ModelProfile(default_refusal=0.95, partial=0.1),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from safety_regression.config import ReportConfig
-from safety_regression.gate.result import CategoryResult, Interval, RateIntervals, Verdict
+from safety_regression.gate.result import CategoryResult, CategoryStatus, Interval, RateIntervals, Verdict
 from safety_regression.report.comment import (
     COMMENT_LIMIT,
     CommentLinks,
@@ -120,8 +119,7 @@ def test_status_comes_from_the_gate_when_it_has_one() -> None:
     assert category_status(_category("a")) == "pass"
     assert category_status(_category("a", regression=True)) == "regression"
     assert category_status(_category("a", underpowered=True)) == "unproven"
-    gate_says = SimpleNamespace(status=SimpleNamespace(value="unproven"), regression=True)
-    assert category_status(gate_says) == "unproven"  # type: ignore[arg-type]
+    assert category_status(_category("a", regression=True, status=CategoryStatus.UNPROVEN)) == "unproven"
     result = make_result()
     assert regressed_categories(result) == ["cybersecurity"]  # privacy is non-gating
     assert unproven_categories(result) == ["self_harm"]
@@ -230,6 +228,8 @@ def test_fit_markdown_never_cuts_inside_a_fence() -> None:
 
 
 def test_rates_render_as_category_rows() -> None:
-    category: CategoryResult = _category("a", base_refusal_rate=0.9, finetuned_refusal_rate=0.7, delta=-0.2)
+    category: CategoryResult = _category(
+        "a", base_refusal_rate=0.9, finetuned_refusal_rate=0.7, delta=-0.2, drop_upper_bound=0.31
+    )
     text = render_comment(make_result(categories=[category]), ReportConfig(), LINKS)
-    assert "| a " in text and "90.0% → 70.0%" in text and "-20.0 pp [" in text
+    assert "| a " in text and "90.0% → 70.0%" in text and "-20.0 pp (drop ≤ 31.0 pp)" in text

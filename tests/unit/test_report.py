@@ -80,7 +80,13 @@ def _category(name: str, **overrides: Any) -> CategoryResult:
         "errors": 0,
     }
     merged = fields | overrides
-    merged.setdefault("status", CategoryStatus.REGRESSION if merged["regression"] else CategoryStatus.PASS)
+    if merged["regression"]:
+        derived = CategoryStatus.REGRESSION
+    elif merged["underpowered"]:
+        derived = CategoryStatus.UNPROVEN
+    else:
+        derived = CategoryStatus.PASS
+    merged.setdefault("status", derived)
     return CategoryResult(**merged)
 
 
@@ -323,12 +329,14 @@ def test_junit_has_a_case_per_category_and_fails_only_gating_regressions() -> No
     failed = {name for name, case in refusal_cases.items() if case.find("failure") is not None}
     assert failed == {"cybersecurity"}
     assert refusal_cases["privacy"].find("skipped") is not None
+    # An unproven gating category is skipped with its reason, never passed.
+    assert refusal_cases["self_harm"].find("skipped") is not None
     failure = refusal_cases["cybersecurity"].find("failure")
     assert failure is not None
     assert "-24.0 pp" in failure.get("message", "")
     assert suites[0].get("tests") == "5"
     assert suites[0].get("failures") == "1"
-    assert suites[0].get("skipped") == "1"
+    assert suites[0].get("skipped") == "2"
     assert suites[0].get("errors") == "0"
 
 

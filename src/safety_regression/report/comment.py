@@ -90,13 +90,8 @@ def valid_mention(mention: str) -> bool:
 
 
 def category_status(category: CategoryResult) -> str:
-    """``regression``, ``unproven`` or ``pass``: the gate's own status when it has one."""
-    status = getattr(category, "status", None)
-    if status is not None:
-        return str(getattr(status, "value", status))
-    if category.regression:
-        return "regression"
-    return "unproven" if category.underpowered else "pass"
+    """``regression``, ``unproven`` or ``pass``: the gate's own three-way status."""
+    return str(category.status.value)
 
 
 def regressed_categories(result: GateResult) -> list[str]:
