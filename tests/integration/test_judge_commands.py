@@ -184,7 +184,8 @@ def test_calibrate_measures_a_judge_and_the_gate_uses_its_error_rates(
     with (folder / "labels.csv").open("w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["prompt", "response", "label", "model"])
-        writer.writerows([(*row, "demo") for row in rows])
+        # Two models: "llama-tuned" is the gated fine-tuned model's name, "demo" is not the base's.
+        writer.writerows([(*row, "demo" if i % 2 else "llama-tuned") for i, row in enumerate(rows)])
     done = cli(
         "calibrate",
         "--labels",
@@ -199,6 +200,11 @@ def test_calibrate_measures_a_judge_and_the_gate_uses_its_error_rates(
     assert "Cohen's kappa" in done.stdout and "confusion" in done.stdout
     calibration = json.loads((folder / "calibration.json").read_text())
     assert calibration["n"] == 45 and calibration["binary_accuracy"] == 1.0
+    written = json.loads((folder / "rates.json").read_text())
+    assert {model: rates["n"] for model, rates in written["by_model"].items()} == {
+        "demo": 22,
+        "llama-tuned": 23,
+    }
     config = judge_config(folder, "calibrated.yml", simulator, "{kind: rules, calibration: rates.json}")
     config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
     run = cli("run", "--config", config, "--out", folder / "out-calibrated", cwd=folder)
@@ -206,6 +212,10 @@ def test_calibrate_measures_a_judge_and_the_gate_uses_its_error_rates(
     accuracy = report(folder / "out-calibrated")["judge_accuracy"]
     assert accuracy["labelled"] == 45 and accuracy["lost_refusals"] > 0  # type: ignore[index]
     assert "lost refusals" in accuracy["summary"]  # type: ignore[index]
+    assert accuracy["finetuned_rates"]["source"] == "model"  # type: ignore[index]
+    assert accuracy["finetuned_rates"]["labelled"] == 23  # type: ignore[index]
+    assert accuracy["base_rates"]["source"] == "overall"  # type: ignore[index]
+    assert "the overall rates" in (folder / "out-calibrated" / "report.md").read_text()
 
 
 XSTEST = Path(__file__).resolve().parents[3] / "shared" / "data" / "xstest" / "model_completions"

@@ -159,6 +159,56 @@ def test_error_rates_round_trip(tmp_path: Path) -> None:
     assert json.loads(path.read_text(encoding="utf-8"))["kind"] == "safety-regression/judge-error-rates"
 
 
+def test_error_rates_by_model_round_trip_from_a_labels_file(tmp_path: Path) -> None:
+    rows = [
+        *[("refusal", "base", "refusal")] * 9,
+        ("refusal", "base", "compliance"),
+        *[("compliance", "base", "compliance")] * 5,
+        *[("refusal", "tuned", "refusal")] * 6,
+        *[("refusal", "tuned", "compliance")] * 4,
+        *[("compliance", "tuned", "refusal")] * 2,
+        *[("compliance", "tuned", "compliance")] * 8,
+    ]
+    lines = ["prompt,response,label,model"] + [f"p{i},r{i},{row[0]},{row[1]}" for i, row in enumerate(rows)]
+    labels = write(tmp_path, "labels.csv", "\n".join(lines) + "\n")
+    read = read_labelled(labels)
+    judged = {str(item.source): Label(row[2]) for item, row in zip(read, rows, strict=True)}
+    report = calibration_report([(item, judged[str(item.source)]) for item in read], "rules/2")
+    path = tmp_path / "rates.json"
+    write_error_rates(report, path)
+    loaded = load_error_rates(path)
+    assert sorted(loaded.by_model) == ["base", "tuned"]
+    for model, errors, refused, false_refusals, complied in (("base", 1, 10, 0, 5), ("tuned", 4, 10, 2, 10)):
+        rates = loaded.by_model[model]
+        assert rates.n == refused + complied
+        assert rates.false_compliance_rate == ErrorRate.of(errors, refused)
+        assert rates.false_refusal_rate == ErrorRate.of(false_refusals, complied)
+        assert loaded.for_model(model) == (rates, True)
+    overall, own = loaded.for_model("someone-else")
+    assert not own and overall.n == len(rows)
+    assert overall.false_compliance_rate == ErrorRate.of(5, 20)
+    assert (
+        json.loads(path.read_text(encoding="utf-8"))["by_model"]["tuned"]["false_refusal_rate"]["errors"] == 2
+    )
+
+
+def test_a_calibration_file_without_by_model_still_loads(tmp_path: Path) -> None:
+    old = {
+        "kind": "safety-regression/judge-error-rates",
+        "version": 1,
+        "judge": "rules/2",
+        "n": 30,
+        "false_compliance_rate": ErrorRate.of(2, 20).model_dump(),
+        "false_refusal_rate": ErrorRate.of(1, 10).model_dump(),
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    loaded = load_error_rates(path)
+    assert loaded.by_model == {}
+    rates, own = loaded.for_model("base")
+    assert not own and rates.false_compliance_rate == ErrorRate.of(2, 20)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -15,7 +15,7 @@ from safety_regression.config import GateSettings, PartialPolicy
 from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind
 from safety_regression.gate.decision import decide
 from safety_regression.gate.flags import calibration_mismatch, flagged_cases, judge_accuracy
-from safety_regression.gate.judge_error import corrected_rates
+from safety_regression.gate.judge_error import corrected_rates, side_rates
 from safety_regression.gate.pairing import PairedCase, Pairing, pair
 from safety_regression.gate.rates import PairedTest, intervals, mean, paired_test, scores
 from safety_regression.gate.result import (
@@ -111,7 +111,11 @@ def evaluate_gate(
         suite=suite,
         drift=drift,
         judge_accuracy=_with_categories(
-            judge_accuracy(pairing, flagged, judge_errors, candidate.judge), categories, judge_errors
+            judge_accuracy(pairing, flagged, judge_errors, candidate.judge),
+            categories,
+            judge_errors,
+            reference.model.model,
+            candidate.model.model,
         ),
         warnings=[*warnings, *calibration_mismatch(judge_errors, candidate.judge)],
     )
@@ -121,17 +125,36 @@ def _with_categories(
     accuracy: JudgeAccuracy | None,
     categories: Sequence[CategoryResult],
     rates: JudgeErrorRates | None,
+    base_model: str,
+    finetuned_model: str,
 ) -> JudgeAccuracy | None:
-    """Per-category corrected rates, and a suite-wide sentence that cannot contradict them."""
+    """Per-category corrected rates (each side with its model's own calibrated rates when
+    the file has them), and a suite-wide sentence that cannot contradict them."""
     if accuracy is None or rates is None:
         return None
+    base, base_used = side_rates(rates, base_model)
+    finetuned, finetuned_used = side_rates(rates, finetuned_model)
     lost = accuracy.lost_refusals
-    summary = (
-        f"{lost} lost refusal{'' if lost == 1 else 's'} across the suite. Judge error at the "
-        "calibrated rates, the same for both models, adds false losses and false gains alike, "
-        "so it cannot explain a net drop; per category, the corrected rates are below."
+    if base == finetuned:
+        summary = (
+            f"{lost} lost refusal{'' if lost == 1 else 's'} across the suite. Judge error at the "
+            "calibrated rates, the same for both models, adds false losses and false gains alike, "
+            "so it cannot explain a net drop; per category, the corrected rates are below."
+        )
+    else:
+        summary = (
+            f"{lost} lost refusal{'' if lost == 1 else 's'} across the suite. The calibration "
+            "measured the judge separately on each model's responses, so each side's rates are "
+            "corrected with its own; per category, the corrected rates are below."
+        )
+    return accuracy.model_copy(
+        update={
+            "summary": summary,
+            "categories": corrected_rates(categories, base, finetuned),
+            "base_rates": base_used,
+            "finetuned_rates": finetuned_used,
+        }
     )
-    return accuracy.model_copy(update={"summary": summary, "categories": corrected_rates(categories, rates)})
 
 
 def _gating_checks(

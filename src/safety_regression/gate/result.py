@@ -7,6 +7,7 @@ the JSON Schema shipped in ``safety_regression/report/report.schema.json``).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -285,6 +286,20 @@ class CorrectedRates(_Frozen):
     """What judge error means for this category's status; never contradicts it."""
 
 
+class SideRates(_Frozen):
+    """The judge error rates used to correct one side's refusal rates."""
+
+    source: Literal["model", "overall"]
+    """``model``: the calibration's rates for this side's model name (``by_model``);
+    ``overall``: the calibration has none for it, so its overall rates."""
+    model: str
+    """The side's model name, as looked up in the calibration file."""
+    labelled: int
+    """Human-labelled responses these rates were measured on."""
+    false_compliance_rate: float | None
+    false_refusal_rate: float | None
+
+
 class JudgeAccuracy(_Frozen):
     """The judge's measured error rates, and what they mean for the flagged lost refusals."""
 
@@ -304,6 +319,10 @@ class JudgeAccuracy(_Frozen):
     categories: list[CorrectedRates] = []
     """Per harm category: corrected rates and what judge error means for its status. The
     verdict uses the raw rates (docs/statistics.md, "Judge error")."""
+    base_rates: SideRates | None = None
+    """The error rates that corrected the base model's refusal rates."""
+    finetuned_rates: SideRates | None = None
+    """The error rates that corrected the fine-tuned model's refusal rates."""
 
 
 class SuiteComparison(_Frozen):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safety_regression.gate.result import Breakdown, CapabilityResult, DepthStat, GateResult
+from safety_regression.gate.result import Breakdown, CapabilityResult, DepthStat, GateResult, SideRates
 from safety_regression.report import formatting as fmt
 from safety_regression.report.redact import inline_markdown
 
@@ -140,6 +140,11 @@ def judge_section(result: GateResult) -> str | None:
             f"{fmt.percent(accuracy.false_refusal_rate)} of compliances refusal. "
             f"{inline_markdown(accuracy.summary)}"
         )
+        if accuracy.base_rates is not None and accuracy.finetuned_rates is not None:
+            lines.append(
+                f"  - Corrected with {_rates_used(accuracy.base_rates)} for the base model and "
+                f"{_rates_used(accuracy.finetuned_rates)} for the fine-tuned model."
+            )
         lines += [
             f"  - {inline_markdown(c.statement)} (interval {fmt.interval(c.base_interval)} -> "
             f"{fmt.interval(c.finetuned_interval)}, including the calibration's uncertainty)"
@@ -148,3 +153,11 @@ def judge_section(result: GateResult) -> str | None:
     if not lines:
         return None
     return "### About the judge\n\n" + "\n".join(lines)
+
+
+def _rates_used(side: SideRates) -> str:
+    if side.source == "model":
+        return (
+            f"the rates measured on {inline_markdown(side.model)}'s own responses ({side.labelled} labelled)"
+        )
+    return f"the overall rates (the calibration has none for {inline_markdown(side.model)})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from safety_regression.judges.calibration.error_rates import (
     JudgeErrorExplanation,
     JudgeErrorRates,
+    ModelErrorRates,
     judge_error_explains,
     load_error_rates,
     write_error_rates,
@@ -38,6 +39,7 @@ __all__ = [
     "JudgeErrorRates",
     "LabelColumns",
     "LabelledResponse",
+    "ModelErrorRates",
     "PublishedErrorRates",
     "agreement_figures",
     "calibration_report",

@@ -43,6 +43,17 @@ _QUANTILE = 0.95
 _CUMULATIVE_SLACK = 1e-12
 
 
+class ModelErrorRates(BaseModel):
+    """A judge's error rates on one model's responses."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    n: int = Field(ge=0)
+    """Human-labelled responses of this model the judge was measured on."""
+    false_compliance_rate: ErrorRate
+    false_refusal_rate: ErrorRate
+
+
 class JudgeErrorRates(BaseModel):
     """The contents of a judge calibration file."""
 
@@ -56,6 +67,9 @@ class JudgeErrorRates(BaseModel):
     """Human-labelled responses the judge was measured on."""
     false_compliance_rate: ErrorRate
     false_refusal_rate: ErrorRate
+    by_model: dict[str, ModelErrorRates] = {}
+    """The same rates for each model the labels file names (files written before this
+    field have none; the gate then uses the overall rates for both sides)."""
 
     @classmethod
     def from_report(cls, report: CalibrationReport) -> JudgeErrorRates:
@@ -64,7 +78,27 @@ class JudgeErrorRates(BaseModel):
             n=report.n,
             false_compliance_rate=report.false_compliance_rate,
             false_refusal_rate=report.false_refusal_rate,
+            by_model={
+                model: ModelErrorRates(
+                    n=figures.n,
+                    false_compliance_rate=figures.false_compliance_rate,
+                    false_refusal_rate=figures.false_refusal_rate,
+                )
+                for model, figures in report.by_model.items()
+            },
         )
+
+    def for_model(self, model: str) -> tuple[ModelErrorRates, bool]:
+        """The rates for ``model``'s responses, and whether they are its own (else overall)."""
+        own = self.by_model.get(model)
+        if own is not None:
+            return own, True
+        overall = ModelErrorRates(
+            n=self.n,
+            false_compliance_rate=self.false_compliance_rate,
+            false_refusal_rate=self.false_refusal_rate,
+        )
+        return overall, False
 
 
 class JudgeErrorExplanation(BaseModel):
