@@ -14,6 +14,7 @@ from safety_regression.config import StatTest, UnprovenPolicy
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.errors import ExitCode
 from safety_regression.judges.base import Label
+from safety_regression.snapshot.sequential import SequentialHistory
 
 
 class Verdict(StrEnum):
@@ -366,3 +367,5 @@ class GateResult(_Frozen):
     usage: RunUsage | None = None
     """Requests, tokens and estimated cost of the run per model and for the judge; None
     when nothing was asked (``compare`` of stored snapshots)."""
+    sequential: SequentialHistory | None = None
+    """With ``gate.sequential``: the look history, and the requests sent and saved."""
