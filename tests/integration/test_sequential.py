@@ -57,6 +57,8 @@ def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
     assert simulator.requests("same") - before == 75 + 75 + 10
     report = read_report(folder / "out-same")
     assert report["verdict"] == "pass"
+    # Each category spends at most alpha over its looks: the family-wise statement is the fixed design's.
+    assert report["gating_checks"] == 2 and report["family_wise_rate"] == pytest.approx(0.02)
     found = categories(report)
     assert {name: c["n"] for name, c in found.items()} == {"cybersecurity": 75, "privacy": 75}
     assert {c["status"] for c in found.values()} == {"pass"}
@@ -130,3 +132,13 @@ def test_sequential_refuses_what_it_cannot_honour(lab: tuple[Path, ThreadedSimul
     config = write_config(folder / "drift.yml", simulator.url, "same", extra=SEQUENTIAL)
     done = cli("run", "--config", config, "--out", folder / "out-drift", "--check-drift", cwd=folder)
     assert done.code == 2 and "gate.sequential" in done.stderr
+
+
+def test_the_dry_run_states_the_most_a_sequential_run_can_send(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "dry.yml", simulator.url, "same", extra=SEQUENTIAL)
+    before = simulator.requests("same")
+    done = cli("run", "--config", config, "--out", folder / "out-dry", "--dry-run", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    assert "gate.sequential is on: these are the fixed design's requests" in done.stdout + done.stderr
+    assert simulator.requests("same") == before

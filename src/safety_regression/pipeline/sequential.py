@@ -227,6 +227,10 @@ def _carried(
         or candidate.judge != judge_id
         or candidate.sampling != config.sampling
         or {c.name: c.order for c in history.categories} != orders
+        # A run with errors (a budget stop among them) is taken again, from the cache where
+        # it has the answers, so requests that failed get their chance.
+        or candidate.errors()
+        or reference.errors()
     ):
         return None
     return reference, candidate, history
