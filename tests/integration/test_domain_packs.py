@@ -116,7 +116,9 @@ def test_a_baseline_with_domain_specific_results_does_not_gate_the_new_packs(tmp
         live = simulator.requests("base") - live_before
     finally:
         simulator.stop()
-    assert done.code == 0, done.stderr
+    # builtin:quick is too small to rule out a 10-point drop: an unchanged model is
+    # inconclusive (3), never a failure.
+    assert done.code == 3, done.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     packs = sum(1 for case in quick.cases if case.category in PACKS)
     assert live == packs  # the new packs were measured against the base model, not the old results
