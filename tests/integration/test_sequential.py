@@ -142,3 +142,24 @@ def test_the_dry_run_states_the_most_a_sequential_run_can_send(lab: tuple[Path, 
     assert done.code == 0, done.stdout + done.stderr
     assert "gate.sequential is on: these are the fixed design's requests" in done.stdout + done.stderr
     assert simulator.requests("same") == before
+
+
+def test_a_live_base_model_is_asked_only_what_the_fine_tune_is(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "live.yml", simulator.url, "same", extra=SEQUENTIAL)
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    base_before, same_before = simulator.requests("base"), simulator.requests("same")
+    done = cli("run", "--config", config, "--out", folder / "out-live", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    assert simulator.requests("base") - base_before == simulator.requests("same") - same_before == 160
+    history = _history(folder / "out-live")
+    assert (history["requests"], history["fixed_requests"]) == (320, 1220)  # type: ignore[index]
+    # Without a base endpoint the run refuses before asking anything.
+    headless = folder / "headless.yml"
+    headless.write_text(
+        "\n".join(line for line in config.read_text().splitlines() if not line.startswith("base:"))
+    )
+    same_before = simulator.requests("same")
+    done = cli("run", "--config", headless, "--out", folder / "out-headless", cwd=folder)
+    assert done.code == 2 and "base:" in done.stderr and "Traceback" not in done.stderr
+    assert simulator.requests("same") == same_before

@@ -83,7 +83,14 @@ async def measure_sequential(
             "from it, and looks already taken are not taken again. Use a new output folder and a new "
             "gate.sequential.seed to start a new pre-registered run."
         )
-    base_endpoint = None
+    uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
+    if uncovered and config.base is None:
+        # Checked before any request: a later batch may need the base model.
+        raise ConfigError(
+            f"base: {len(uncovered)} cases have no baseline result, so a 'base' endpoint is needed; "
+            "add base: {url, model} or run 'safety-regression baseline' first"
+        )
+    base_endpoint = env.model(config, "base") if uncovered else None
     for look in range(design.looks):
         to_ask = [case for case in always if case.id not in asked] if look == 0 else []
         for name, history in histories.items():
@@ -93,13 +100,6 @@ async def measure_sequential(
                 to_ask += [case for case in harm[name][cluster] if case.id not in asked]
         asked.update(case.id for case in to_ask)
         missing = [case for case in to_ask if not covered(case)]
-        if missing and config.base is None:
-            raise ConfigError(
-                f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
-                "add base: {url, model} or run 'safety-regression baseline' first"
-            )
-        if missing and base_endpoint is None:
-            base_endpoint = env.model(config, "base")
         asking_base = (
             _evaluate(missing, base_endpoint[0], judge, config, "base", env)
             if missing and base_endpoint is not None
