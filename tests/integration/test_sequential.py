@@ -74,6 +74,7 @@ def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
     markdown = (folder / "out-same" / "report.md").read_text()
     assert "160 requests sent where the fixed design sends 610 (450 saved, 74%)" in markdown
     assert "cybersecurity: pass at look 1 of 4 (75 of 300 source prompts)" in markdown
+    assert "the one-sided 99.75% upper bound on its drop" in markdown  # alpha / looks at each look
 
 
 def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(

@@ -282,7 +282,7 @@ def _harm_categories(
                 drop_estimate=decision.bound.estimate,
                 margin=settings.margin,
                 clusters=outcome.clusters,
-                level=level,
+                level=last_look.pass_level if last_look is not None else level,
                 status_reason=decision.reason,
                 prompts_needed=decision.prompts_needed,
                 unanswered=decision.unanswered,
