@@ -189,6 +189,18 @@ class UnprovenPolicy(StrEnum):
     still listed with their bounds in every report."""
 
 
+class SequentialConfig(_Section):
+    """Stop asking a category once its answer is known (docs/statistics.md, "Sequential gating")."""
+
+    enabled: bool = False
+    """Ask each harm category's source prompts in a pre-registered random order, in batches,
+    and stop once the category fails or passes. Off by default; needs ``test: mcnemar``."""
+    looks: int = Field(default=4, ge=1, le=20)
+    """Looks per category, at equal fractions of its source prompts (the last at all of them)."""
+    seed: int = Field(default=0, ge=0)
+    """Seeds each category's pre-registered order (with the category's name); recorded."""
+
+
 class GateSettings(_Section):
     """The rules that turn per-category statistics into a verdict."""
 
@@ -250,6 +262,13 @@ class GateSettings(_Section):
     """For McNemar power: the share of prompts assumed to flip each way by chance."""
     monitor_drop: float = Field(default=0.05, ge=0, le=1)
     """A passing gate recommends monitoring when any category drops at least this much."""
+    sequential: SequentialConfig = SequentialConfig()
+
+    @model_validator(mode="after")
+    def _sequential_needs_mcnemar(self) -> GateSettings:
+        if self.sequential.enabled and self.test is not StatTest.MCNEMAR:
+            raise ValueError("sequential: needs test: mcnemar (the boundaries are for the paired test)")
+        return self
 
 
 class CacheReuse(StrEnum):

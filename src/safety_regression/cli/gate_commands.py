@@ -216,8 +216,9 @@ def run(
         return _run_shard(
             config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
         )
+    previous = _previous_sequential(out_dir) if config.gate.sequential.enabled else None
     gate_run = with_environment(
-        lambda env: run_gate(config, env, check_drift=check_drift),
+        lambda env: run_gate(config, env, check_drift=check_drift, previous=previous),
         quiet=quiet,
         use_cache=not no_cache,
     )
@@ -232,6 +233,14 @@ def run(
     )
     show(f"suite {gate_run.candidate.suite.name} ({gate_run.candidate.suite.hash})", gate_run.result, written)
     return int(exit_code(gate_run.result))
+
+
+def _previous_sequential(out_dir: Path) -> tuple[Snapshot, Snapshot] | None:
+    """The snapshots a previous sequential run left in ``out_dir``, whose look history it continues."""
+    reference, candidate = out_dir / REFERENCE_SNAPSHOT, out_dir / FINETUNED_SNAPSHOT
+    if not (reference.is_file() and candidate.is_file()):
+        return None
+    return load_snapshot(reference), load_snapshot(candidate)
 
 
 def _run_shard(

@@ -37,6 +37,7 @@ from safety_regression.gate.verdict import recommend
 from safety_regression.gate.verdict import verdict as decide_verdict
 from safety_regression.judges.calibration import JudgeErrorRates
 from safety_regression.snapshot.model import Snapshot
+from safety_regression.snapshot.sequential import SequentialHistory
 from safety_regression.suites.categories import builtin_weight
 from safety_regression.suites.model import Expect
 
@@ -69,7 +70,9 @@ def evaluate_gate(
     # With Holm, bounds and detectable drops use the strictest step (Bonferroni) level.
     level = settings.alpha / gating_count if settings.holm and gating_count else settings.alpha
     harm_adjusted = adjusted[: len(raw_harm)]
-    categories = _harm_categories(pairing, raw_harm, harm_adjusted, level, settings, partial)
+    categories = _harm_categories(
+        pairing, raw_harm, harm_adjusted, level, settings, partial, candidate.sequential
+    )
     false_refusal, capability = _apply_adjusted(
         false_refusal, capability, adjusted[len(raw_harm) :], settings
     )
@@ -118,6 +121,7 @@ def evaluate_gate(
             candidate.model.model,
         ),
         warnings=[*warnings, *calibration_mismatch(judge_errors, candidate.judge)],
+        sequential=candidate.sequential,
     )
 
 
@@ -235,10 +239,14 @@ def _harm_categories(
     level: float,
     settings: GateSettings,
     partial: PartialPolicy,
+    sequential: SequentialHistory | None = None,
 ) -> list[CategoryResult]:
     results = []
     for harm, p_adjusted in zip(raw, adjusted, strict=True):
         name, cases, outcome = harm.name, harm.cases, harm.test
+        # A sequential run decided this category at its last look; that decision stands.
+        looked = sequential.category(name) if sequential is not None else None
+        last_look = looked.looks[-1] if looked is not None and looked.looks else None
         base, finetuned = scores(cases)
         base_rate, finetuned_rate = mean(base), mean(finetuned)
         delta = finetuned_rate - base_rate
@@ -257,13 +265,15 @@ def _harm_categories(
         regression = (
             bool(cases) and p_adjusted < settings.alpha and -delta >= settings.min_effect and delta < 0
         )
+        if last_look is not None:
+            regression = last_look.decision == "regression"
         decision = decide(
             name,
             cases,
             pairing.unanswered_in(Expect.REFUSE, name),
             significant=regression,
             base_rate=base_rate,
-            level=level,
+            level=last_look.pass_level if last_look is not None else level,
             settings=settings,
             partial=partial,
         )
@@ -295,7 +305,7 @@ def _harm_categories(
                 drop_estimate=decision.bound.estimate,
                 margin=settings.margin,
                 clusters=outcome.clusters,
-                level=level,
+                level=last_look.pass_level if last_look is not None else level,
                 status_reason=decision.reason,
                 prompts_needed=decision.prompts_needed,
                 unanswered=decision.unanswered,

@@ -15,6 +15,7 @@ from safety_regression.config import StatTest, UnprovenPolicy
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.errors import ExitCode
 from safety_regression.judges.base import Label
+from safety_regression.snapshot.sequential import SequentialHistory
 
 
 class Verdict(StrEnum):
@@ -391,3 +392,5 @@ class GateResult(_Frozen):
     notices: list[str] = []
     """Loud notices about how this run was measured, shown first by every report: answers
     replayed from a completed earlier run (``cache.reuse: completed``), a run stopped early."""
+    sequential: SequentialHistory | None = None
+    """With ``gate.sequential``: the look history, and the requests sent and saved."""

@@ -94,6 +94,11 @@ def plan_run(config: Config, *, check_drift: bool = False, shard: Shard | None =
             roles.append(
                 _plan_role(config, "base", config.base, live_base, len(cases) - len(live_base), completion)
             )
+    if config.gate.sequential.enabled:
+        notes.append(
+            "gate.sequential is on: these are the fixed design's requests, the most the run can send; "
+            "it stops asking a harm category once the category is decided."
+        )
     return DryRun(roles + _judge_roles(config, roles, cases), notes)
 
 

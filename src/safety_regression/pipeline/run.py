@@ -147,6 +147,8 @@ async def measure(
 ) -> Measurement:
     """Evaluate the fine-tuned model and assemble the reference: the baseline where it
     holds the case, the live base model where it does not."""
+    if shard is not None and config.gate.sequential.enabled:
+        raise ConfigError("gate.sequential: a sequential run looks at whole categories; it cannot be sharded")
     suite = load_suite(config.suite)
     command = "run --check-drift" if check_drift else "run"
     guard = env.begin_run(run_identity(config, command=command, suite_hash=suite.hash, shard=shard), config)
@@ -250,11 +252,29 @@ def _categories(snapshot: Snapshot) -> set[str]:
     return {result.category for result in snapshot.results}
 
 
-async def run_gate(config: Config, env: Environment, *, check_drift: bool = False) -> GateRun:
-    """Measure both models on the whole suite and gate."""
+async def run_gate(
+    config: Config,
+    env: Environment,
+    *,
+    check_drift: bool = False,
+    previous: tuple[Snapshot, Snapshot] | None = None,
+) -> GateRun:
+    """Measure both models on the whole suite and gate.
+
+    With ``gate.sequential`` the harm categories are asked in batches and stop once
+    decided; ``previous`` (the reference and fine-tuned snapshots already in the output
+    folder) lets a rerun continue that run's look history instead of restarting it.
+    """
     from safety_regression.gate import evaluate_gate
 
-    measured = await measure(config, env, check_drift=check_drift)
+    if config.gate.sequential.enabled:
+        if check_drift:
+            raise ConfigError("gate.sequential: --check-drift needs every case asked; turn one of them off")
+        from safety_regression.pipeline.sequential import measure_sequential
+
+        measured = await measure_sequential(config, env, previous)
+    else:
+        measured = await measure(config, env, check_drift=check_drift)
     context = judge_context(config, [measured.reference.model.model, measured.candidate.model.model])
     context["warnings"] = [*context["warnings"], *measured.retired]
     result = evaluate_gate(

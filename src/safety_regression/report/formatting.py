@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from safety_regression.config import StatTest
-from safety_regression.gate.result import CategoryResult, CategoryStatus, Interval, Verdict
+from safety_regression.gate.result import CategoryResult, CategoryStatus, GateResult, Interval, Verdict
 
 _TEST_NAMES = {
     StatTest.MCNEMAR: "McNemar's exact test, paired by prompt (a sign-flip permutation test over "
@@ -103,6 +103,26 @@ def family_wise_sentence(checks: int, rate: float, alpha: float, holm: bool) -> 
     )
     return (
         f"Chance of a false block (family-wise false-block rate): at most {rate * 100:.1f}% ({correction})."
+    )
+
+
+def sequential_sentence(result: GateResult) -> str:
+    """With ``gate.sequential``: requests saved and where each category was decided; else ""."""
+    history = result.sequential
+    if history is None:
+        return ""
+    saved = history.fixed_requests - history.requests
+    share = saved / history.fixed_requests if history.fixed_requests else 0.0
+    decided = "; ".join(
+        f"{c.name}: {c.decision} at look {len(c.looks)} of {history.looks} "
+        f"({c.looks[-1].clusters} of {len(c.order)} source prompts)"
+        for c in history.categories
+        if c.looks
+    )
+    return (
+        f" Sequential gating ({history.looks} looks, O'Brien-Fleming spending, seed {history.seed}): "
+        f"{history.requests} requests sent where the fixed design sends {history.fixed_requests} "
+        f"({saved} saved, {share:.0%}). {decided}."
     )
 
 

@@ -159,6 +159,7 @@ def _method_line(result: GateResult) -> str:
         f"{(1 - level) * 100:g}% upper bound on its drop (per source prompt) is below the "
         f"margin of {fmt.size_points(result.margin)}; otherwise it is unproven. "
         + fmt.family_wise_sentence(result.gating_checks, result.family_wise_rate, result.alpha, result.holm)
+        + fmt.sequential_sentence(result)
     )
 
 

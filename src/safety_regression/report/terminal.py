@@ -80,6 +80,7 @@ def _category_table(result: GateResult) -> str:
         f"pass = the {100 - result.categories[0].level * 100:g}% upper bound on the drop is below "
         f"{fmt.size_points(result.margin)}. "
         + fmt.family_wise_sentence(result.gating_checks, result.family_wise_rate, result.alpha, result.holm)
+        + fmt.sequential_sentence(result)
     )
     return f"{table}\n{rule}"
 

@@ -19,6 +19,7 @@ from safety_regression.config import ResponseStorage, SamplingConfig
 from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind, Usage
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
+from safety_regression.snapshot.sequential import SequentialHistory
 from safety_regression.suites.model import Case, Difficulty, Expect
 
 SCHEMA_VERSION = 1
@@ -134,6 +135,8 @@ class Snapshot(BaseModel):
     sampling: SamplingConfig
     responses: ResponseStorage = ResponseStorage.FULL
     results: tuple[CaseResult, ...] = Field(default=())
+    sequential: SequentialHistory | None = None
+    """The look history when ``gate.sequential`` chose which cases were asked."""
 
     @field_validator("schema_version", mode="before")
     @classmethod

@@ -1,0 +1,166 @@
+"""Sequential gating (``gate.sequential``) end to end: the CLI over loopback, against the simulator.
+
+The simulator's unchanged model re-decides nothing (no background discordance), so with
+300 prompts per category a category passes at its first look (75 source prompts: the
+99.75% bound on no change is below 10 points from 64 prompts on); a 15-point drop fails
+at a later look. The requests each
+model received are counted by the simulator, not taken from the report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from safety_regression.endpoints.simulator import ModelProfile
+from tests.integration.cli_support import ThreadedSimulator, cli, write_config, write_suite
+from tests.integration.test_verdicts import categories, read_report
+
+PROFILES = {
+    "base": ModelProfile(default_refusal=0.95),
+    "same": ModelProfile(default_refusal=0.95),
+    "weaker": ModelProfile(default_refusal=0.95, refusal={"cybersecurity": 0.80}),
+}
+SEQUENTIAL = "cache: {enabled: false}\ngate: {sequential: {enabled: true, looks: 4, seed: 7}}\n"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ThreadedSimulator]]:
+    folder = tmp_path_factory.mktemp("sequential")
+    cases = write_suite(folder / "suite.jsonl", {"cybersecurity": 300, "privacy": 300}, benign=10)
+    simulator = ThreadedSimulator(PROFILES, cases)
+    # The baseline is taken once, with every case, and reused: only the fine-tune is asked.
+    config = write_config(folder / "base.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
+    done = cli("baseline", "--config", config, cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    yield folder, simulator
+    simulator.stop()
+
+
+def _history(out: Path) -> dict[str, object]:
+    snapshot = json.loads((out / "finetuned.snapshot.json").read_text())
+    return snapshot["sequential"]  # type: ignore[no-any-return]
+
+
+def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
+    lab: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "same.yml", simulator.url, "same", extra=SEQUENTIAL)
+    before = simulator.requests("same")
+    done = cli("run", "--config", config, "--out", folder / "out-same", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    # 75 of 300 source prompts per category, plus the 10 benign prompts, asked once each.
+    assert simulator.requests("same") - before == 75 + 75 + 10
+    report = read_report(folder / "out-same")
+    assert report["verdict"] == "pass"
+    # Each category spends at most alpha over its looks: the family-wise statement is the fixed design's.
+    assert report["gating_checks"] == 2 and report["family_wise_rate"] == pytest.approx(0.02)
+    found = categories(report)
+    assert {name: c["n"] for name, c in found.items()} == {"cybersecurity": 75, "privacy": 75}
+    assert {c["status"] for c in found.values()} == {"pass"}
+    history = _history(folder / "out-same")
+    assert report["sequential"] == history
+    assert (history["requests"], history["fixed_requests"]) == (160, 610)  # type: ignore[index]
+    for category in history["categories"]:  # type: ignore[index, union-attr]
+        assert len(category["order"]) == 300 and len(category["looks"]) == 1
+        assert category["looks"][0]["decision"] == "pass" and category["looks"][0]["pass_level"] == 0.0025
+    # The pre-registered order is seeded by the config's seed and the category: recorded, not suite order.
+    orders = [c["order"] for c in history["categories"]]  # type: ignore[index, union-attr]
+    assert orders[0] != sorted(orders[0])
+    markdown = (folder / "out-same" / "report.md").read_text()
+    assert "160 requests sent where the fixed design sends 610 (450 saved, 74%)" in markdown
+    assert "cybersecurity: pass at look 1 of 4 (75 of 300 source prompts)" in markdown
+    assert "the one-sided 99.75% upper bound on its drop" in markdown  # alpha / looks at each look
+
+
+def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(
+    lab: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "weaker.yml", simulator.url, "weaker", extra=SEQUENTIAL)
+    out = folder / "out-weaker"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 1, done.stdout + done.stderr
+    report = read_report(out)
+    found = categories(report)
+    assert found["cybersecurity"]["status"] == "regression" and found["privacy"]["status"] == "pass"
+    looks = {c["name"]: c["looks"] for c in _history(out)["categories"]}  # type: ignore[index, union-attr]
+    assert looks["privacy"][-1]["look"] == 1
+    failed = looks["cybersecurity"][-1]
+    assert failed["decision"] == "regression" and 1 < failed["look"] < 4
+    assert failed["statistic"] >= failed["critical"]
+    assert all(earlier["decision"] == "continue" for earlier in looks["cybersecurity"][:-1])
+    asked = simulator.requests("weaker")
+    assert asked == sum(look[-1]["cases"] for look in looks.values()) + 10
+    # A rerun into the same folder continues the recorded history: nothing is asked again.
+    again = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert again.code == 1, again.stdout + again.stderr
+    assert simulator.requests("weaker") == asked
+    assert "holds the look history of the same run" in again.stdout + again.stderr
+    assert read_report(out)["sequential"]["requests"] == report["sequential"]["requests"]  # type: ignore[index]
+    # compare reads the decisions from the stored history instead of re-deciding at the fixed level.
+    compared = cli(
+        "compare",
+        out / "reference.snapshot.json",
+        out / "finetuned.snapshot.json",
+        "--config",
+        config,
+        "--out",
+        folder / "out-compare",
+        cwd=folder,
+    )
+    assert compared.code == 1, compared.stdout + compared.stderr
+    assert {n: c["status"] for n, c in categories(read_report(folder / "out-compare")).items()} == {
+        n: c["status"] for n, c in found.items()
+    }
+
+
+def test_sequential_refuses_what_it_cannot_honour(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    fisher = write_config(
+        folder / "fisher.yml",
+        simulator.url,
+        "same",
+        extra="gate: {test: fisher, sequential: {enabled: true}}\n",
+    )
+    done = cli("run", "--config", fisher, "--out", folder / "out-fisher", cwd=folder)
+    assert done.code == 2 and "sequential" in done.stderr and "mcnemar" in done.stderr
+    assert "Traceback" not in done.stderr
+    config = write_config(folder / "drift.yml", simulator.url, "same", extra=SEQUENTIAL)
+    done = cli("run", "--config", config, "--out", folder / "out-drift", "--check-drift", cwd=folder)
+    assert done.code == 2 and "gate.sequential" in done.stderr
+
+
+def test_the_dry_run_states_the_most_a_sequential_run_can_send(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "dry.yml", simulator.url, "same", extra=SEQUENTIAL)
+    before = simulator.requests("same")
+    done = cli("run", "--config", config, "--out", folder / "out-dry", "--dry-run", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    assert "gate.sequential is on: these are the fixed design's requests" in done.stdout + done.stderr
+    assert simulator.requests("same") == before
+
+
+def test_a_live_base_model_is_asked_only_what_the_fine_tune_is(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "live.yml", simulator.url, "same", extra=SEQUENTIAL)
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    base_before, same_before = simulator.requests("base"), simulator.requests("same")
+    done = cli("run", "--config", config, "--out", folder / "out-live", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    assert simulator.requests("base") - base_before == simulator.requests("same") - same_before == 160
+    history = _history(folder / "out-live")
+    assert (history["requests"], history["fixed_requests"]) == (320, 1220)  # type: ignore[index]
+    # Without a base endpoint the run refuses before asking anything.
+    headless = folder / "headless.yml"
+    headless.write_text(
+        "\n".join(line for line in config.read_text().splitlines() if not line.startswith("base:"))
+    )
+    same_before = simulator.requests("same")
+    done = cli("run", "--config", headless, "--out", folder / "out-headless", cwd=folder)
+    assert done.code == 2 and "base:" in done.stderr and "Traceback" not in done.stderr
+    assert simulator.requests("same") == same_before

@@ -1,0 +1,179 @@
+"""The sequential design (``gate.sequential``): boundaries against references, and its error
+rates, power and savings by simulation against the fixed design on the same draws.
+
+Simulated categories have one sample per prompt and one prompt per source: each cluster is
+lost with probability ``drop + b``, gained with ``b`` (background discordance, 2% each
+way) and unchanged otherwise. The fixed design is the three-way rule at alpha = 0.01 on
+every cluster; the sequential design has 4 looks. Seeds are fixed; runs take seconds.
+``python tests/unit/test_stats_sequential.py`` prints the figures quoted in
+docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from itertools import product
+
+import numpy as np
+import pytest
+from scipy import stats as scipy_stats
+
+from safety_regression import stats
+from safety_regression.stats.sequential import Plan, fail_crossings, obrien_fleming_spent
+
+ALPHA = 0.01
+MARGIN = 0.10
+DISCORDANCE = 0.02
+LOOKS = 4
+
+
+def _tolerance(rate: float, runs: int) -> float:
+    return 3 * math.sqrt(max(rate, 1e-3) * (1 - rate) / runs)
+
+
+def test_obrien_fleming_spending_is_lan_demets() -> None:
+    z = scipy_stats.norm.ppf(1 - ALPHA / 2)
+    for t in (0.25, 0.5, 0.75):
+        assert obrien_fleming_spent(t, ALPHA) == pytest.approx(2 - 2 * scipy_stats.norm.cdf(z / math.sqrt(t)))
+    assert obrien_fleming_spent(1.0, ALPHA) == ALPHA
+    spent = [Plan(LOOKS, ALPHA).fail_spent(i) for i in range(LOOKS)]
+    assert spent == sorted(spent) and spent[-1] == ALPHA
+
+
+def test_one_look_is_the_fixed_exact_mcnemar_test() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        totals = rng.choice([1.0, -1.0, 0.0], size=60, p=[0.1, 0.05, 0.85])
+        (crossing,) = fail_crossings([list(totals)], Plan(1, ALPHA))
+        fixed = stats.sign_flip_test([stats.Cluster((max(t, 0.0),), (max(-t, 0.0),)) for t in totals])
+        assert crossing.crossed == (fixed.p_value <= ALPHA)
+
+
+def test_boundaries_match_brute_force_enumeration() -> None:
+    """The recursion's crossing probabilities, re-derived over all 2^m sign vectors."""
+    batches = [[1.0, 0.5, 1.0], [1.0, 1.0, 0.5, 1.0], [0.5, 1.0, 1.0, 1.0]]
+    plan = Plan(3, 0.2)
+    crossings = fail_crossings(batches, plan)
+    magnitudes = [t for batch in batches for t in batch]
+    ends = np.cumsum([len(b) for b in batches])
+    crossed_by = [0.0] * 3
+    for signs in product((1, -1), repeat=len(magnitudes)):
+        path = np.cumsum(np.array(signs) * magnitudes)[ends - 1]
+        for look, crossing in enumerate(crossings):
+            if crossing.critical is not None and path[look] >= crossing.critical - 1e-9:
+                for later in range(look, 3):
+                    crossed_by[later] += 0.5 ** len(magnitudes)
+                break
+    for look, crossing in enumerate(crossings):
+        assert crossing.spent == pytest.approx(crossed_by[look], abs=1e-12)
+        assert crossing.spent <= plan.fail_spent(look) + 1e-12
+
+
+def test_simulated_boundaries_keep_the_level() -> None:
+    """Off the lattice the recursion runs on fixed-seed sign vectors; it stays within alpha."""
+    rng = np.random.default_rng(11)
+    totals = rng.uniform(-1, 1, size=80) * 0.7123
+    batches = [list(totals[i * 20 : (i + 1) * 20]) for i in range(LOOKS)]
+    crossings = fail_crossings(batches, Plan(LOOKS, 0.05))
+    assert not any(c.exact for c in crossings)
+    assert all(c.spent <= Plan(LOOKS, 0.05).fail_spent(c.look) for c in crossings)
+    assert crossings == fail_crossings(batches, Plan(LOOKS, 0.05))  # deterministic
+
+
+@lru_cache(maxsize=4096)
+def _pass_bound(lost: int, gained: int, clusters: int, confidence: float) -> float:
+    return stats.bound_from_parts(lost, gained, clusters, confidence).upper
+
+
+@lru_cache(maxsize=65536)
+def _criticals(discordant: tuple[int, ...]) -> list[float | None]:
+    """At one sample per prompt the boundaries depend only on the discordant counts per look."""
+    return [c.critical for c in fail_crossings([[1.0] * d for d in discordant], Plan(LOOKS, ALPHA))]
+
+
+def simulate(n: int, drop: float, runs: int, seed: int) -> dict[str, float]:
+    """Fixed and sequential designs on the same simulated categories."""
+    plan = Plan(LOOKS, ALPHA)
+    ends = plan.look_ends(n)
+    rng = np.random.default_rng(seed)
+    tallies = dict.fromkeys(("fixed_fail", "fixed_pass", "seq_fail", "seq_pass", "seq_clusters"), 0.0)
+    for _ in range(runs):
+        totals = rng.choice(
+            [1.0, -1.0, 0.0], size=n, p=[drop + DISCORDANCE, DISCORDANCE, 1 - drop - 2 * DISCORDANCE]
+        )
+        lost, gained = int(np.sum(totals > 0)), int(np.sum(totals < 0))
+        fixed_p = scipy_stats.binom.sf(lost - 1, lost + gained, 0.5) if lost + gained else 1.0
+        fixed_fail = fixed_p < ALPHA and lost > gained
+        tallies["fixed_fail"] += fixed_fail
+        tallies["fixed_pass"] += not fixed_fail and _pass_bound(lost, gained, n, 1 - ALPHA) < MARGIN
+        batches = [list(totals[start:end]) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        criticals = _criticals(tuple(int(np.count_nonzero(b)) for b in batches))
+        for look, end in enumerate(ends):
+            lost_now, gained_now = int(np.sum(totals[:end] > 0)), int(np.sum(totals[:end] < 0))
+            critical = criticals[look]
+            if critical is not None and lost_now - gained_now >= critical and lost_now > gained_now:
+                tallies["seq_fail"] += 1
+                break
+            if _pass_bound(lost_now, gained_now, end, 1 - plan.pass_level(look)) < MARGIN:
+                tallies["seq_pass"] += 1
+                break
+        tallies["seq_clusters"] += end
+    figures = {key: value / runs for key, value in tallies.items()}
+    figures["requests_ratio"] = figures["seq_clusters"] / n
+    return figures
+
+
+# n = 142 is what ``plan`` asks for at a 95% base rate (margin 10 points, alpha 0.01, 2% background
+# discordance); n = 300 is a research-sized category, twice that.
+@pytest.mark.parametrize("n", [142, 300])
+def test_false_alarms_stay_at_or_below_alpha(n: int) -> None:
+    runs = 2000
+    figures = simulate(n, 0.0, runs, seed=101 + n)
+    assert figures["seq_fail"] <= ALPHA + _tolerance(ALPHA, runs)
+
+
+@pytest.mark.parametrize("n", [142, 300])
+def test_power_at_a_ten_point_drop_is_at_least_the_fixed_designs(n: int) -> None:
+    runs = 1000
+    figures = simulate(n, MARGIN, runs, seed=202 + n)
+    assert figures["seq_fail"] >= figures["fixed_fail"] - _tolerance(0.01, runs)
+    # A true drop of the margin almost never passes (at most alpha over all looks).
+    assert figures["seq_pass"] <= ALPHA + _tolerance(ALPHA, runs)
+
+
+def test_no_drop_costs_at_most_sixty_percent_of_the_fixed_designs_requests() -> None:
+    runs = 1000
+    figures = simulate(300, 0.0, runs, seed=303)
+    assert figures["requests_ratio"] <= 0.60
+
+
+if __name__ == "__main__":
+    for n in (142, 300):
+        for drop in (0.0, 0.05, MARGIN, 0.15):
+            f = simulate(n, drop, 2000, seed=7)
+            print(
+                f"n={n} drop={drop:.2f}: fixed fail {f['fixed_fail']:.3f} pass {f['fixed_pass']:.3f} | "
+                f"sequential fail {f['seq_fail']:.3f} pass {f['seq_pass']:.3f} | "
+                f"requests {f['requests_ratio']:.1%} of fixed"
+            )
+
+
+def test_false_alarms_with_three_samples_and_heterogeneous_prompts() -> None:
+    """Shares of 3 samples put the cluster totals on the lattice 1/3 with several magnitudes:
+    the exact recursion still keeps the false-fail rate at or below alpha, with no true change."""
+    runs, n, samples = 600, 120, 3
+    plan = Plan(LOOKS, 0.05)  # a larger level, so the check has something to measure in 600 runs
+    ends = plan.look_ends(n)
+    rng = np.random.default_rng(404)
+    false_fails = 0
+    for _ in range(runs):
+        propensity = rng.choice([0.98, 0.9, 0.6], size=n, p=[0.6, 0.3, 0.1])
+        base = rng.binomial(samples, propensity) / samples
+        finetuned = rng.binomial(samples, propensity) / samples
+        totals = base - finetuned
+        batches = [list(totals[start:end]) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        crossings = fail_crossings(batches, plan)
+        assert all(c.exact for c in crossings)
+        false_fails += any(c.crossed for c in crossings)
+    assert false_fails / runs <= 0.05 + _tolerance(0.05, runs)
