@@ -532,6 +532,16 @@ def test_truncated_final_cache_line_is_ignored(tmp_path: Path) -> None:
     assert [json.loads(line)["key"] for line in lines] == ["a", "b", "d"]
 
 
+def test_a_deeply_nested_cache_line_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "responses.jsonl"
+    answered = ChatOutcome(kind=OutcomeKind.ANSWERED, text="hello")
+    good = json.dumps({"key": "a", "outcome": answered.model_dump(mode="json")})
+    path.write_text(good + "\n" + "[" * 200_000 + "]" * 200_000 + "\n")
+    cache = ResponseCache(path)
+    assert len(cache) == 1 and cache.skipped_lines == 1
+    assert cache.get("a") == answered
+
+
 def test_final_cache_line_missing_its_newline_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "responses.jsonl"
     answered = ChatOutcome(kind=OutcomeKind.ANSWERED, text="hello")

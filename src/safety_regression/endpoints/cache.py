@@ -10,7 +10,6 @@ run's answers may be replayed, is ``run_cache``'s business.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
 from safety_regression.errors import ConfigError
+from safety_regression.yamlsource import parse_json
 
 CACHEABLE = frozenset({OutcomeKind.ANSWERED, OutcomeKind.BLOCKED})
 
@@ -105,7 +105,7 @@ class ResponseCache:
         if not raw.strip():
             return True
         try:
-            entry = _CacheLine.model_validate(json.loads(raw))
+            entry = _CacheLine.model_validate(parse_json(raw))
         except (UnicodeDecodeError, ValueError, ValidationError):
             self.skipped_lines += 1
             return False
