@@ -10,7 +10,7 @@ sequences are paired by index (index ``i`` is the same prompt for both models).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
@@ -231,6 +231,12 @@ def required_prompts(
     def enough(n: int) -> bool:
         return power(n, base_rate, drop, alpha, test, background_discordance) >= power_target
 
+    return smallest_n(enough, max_n)
+
+
+def smallest_n(enough: Callable[[int], bool], max_n: int) -> int | None:
+    """The smallest n <= ``max_n`` for which ``enough(n)`` holds (``enough`` must be
+    monotone in n), by doubling then bisection; None when even ``max_n`` is not enough."""
     too_few, big_enough = 0, 1
     while not enough(big_enough):
         if big_enough >= max_n:

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from safety_regression.config import StatTest
-from safety_regression.stats.classic import power
+from safety_regression.stats.classic import power, smallest_n
 from safety_regression.stats.paired import bound_from_parts, clopper_pearson_upper
 
 _TAIL = 1e-10
@@ -72,18 +72,7 @@ def prompts_to_pass(
             return True
         return power(n, base_rate, drop, alpha, StatTest.MCNEMAR, background_discordance) >= power_target
 
-    too_few, big_enough = 0, 1
-    while not enough(big_enough):
-        if big_enough >= max_n:
-            return None
-        too_few, big_enough = big_enough, min(max_n, big_enough * 2)
-    while big_enough - too_few > 1:
-        middle = (too_few + big_enough) // 2
-        if enough(middle):
-            big_enough = middle
-        else:
-            too_few = middle
-    return big_enough
+    return smallest_n(enough, max_n)
 
 
 def _fewest_gained(lost: int, n: int, margin: float, confidence: float) -> int | None:
