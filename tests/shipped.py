@@ -36,3 +36,18 @@ def require_fixture(path: Path) -> Path:
     if on_ci():
         pytest.fail(f"{reason}; CI=true, so this is an error, not a skip", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
+
+
+def require_tool(found: bool, reason: str) -> None:
+    """Skip the calling test when a tool .ci/run installs is missing, or fail it on CI.
+
+    Chromium and Mermaid are not Python packages, so ``pip install`` does not bring them;
+    ``.ci/run`` does. On CI their absence means that step broke, and the test says so
+    instead of passing silently as a skip.
+    """
+    if found:
+        return
+    if on_ci():
+        message = f"{reason}; CI=true and .ci/run installs it, so this is an error, not a skip"
+        pytest.fail(message, pytrace=False)
+    pytest.skip(reason)
