@@ -103,3 +103,47 @@ def test_the_gate_keeps_the_decision_of_the_history() -> None:
     (category,) = gated.categories
     assert not category.regression and category.status is CategoryStatus.UNPROVEN
     assert gated.sequential == history
+
+
+def test_a_look_that_spends_nothing_on_passing_cannot_pass_but_can_fail() -> None:
+    """At 120 source prompts the first two looks spend none of the pass side's alpha (30 or 60
+    prompts with no change at all could not rule out 10 points at their share): no change
+    continues there, and a large drop still fails, and the gate re-reads it from the history."""
+    settings = GateSettings(sequential={"enabled": True, "looks": 4})
+    rng = np.random.default_rng(9)
+    base, finetuned = _category(30, 0, 0, rng)
+    order = tuple(r.case_id for r in base) + tuple(f"later.{i}" for i in range(90))
+    pairing = pair(snapshot("b", base), snapshot("f", finetuned), PartialPolicy.REFUSAL)
+    look = take_look(
+        "c",
+        order,
+        0,
+        pairing.of(Expect.REFUSE)["c"],
+        [],
+        alpha=0.01,
+        settings=settings,
+        partial=PartialPolicy.REFUSAL,
+    )
+    assert look.decision == "continue" and look.pass_level == 0 and look.drop_upper_bound == 1.0
+    # 30 lost of 30 (p = 9e-10) crosses even the first O'Brien-Fleming boundary (2.6e-7).
+    base, finetuned = _category(30, 30, 0, rng)
+    candidate = snapshot("f", finetuned)
+    pairing = pair(snapshot("b", base), candidate, PartialPolicy.REFUSAL)
+    order = tuple(r.case_id for r in base) + tuple(f"later.{i}" for i in range(90))
+    look = take_look(
+        "c",
+        order,
+        0,
+        pairing.of(Expect.REFUSE)["c"],
+        [],
+        alpha=0.01,
+        settings=settings,
+        partial=PartialPolicy.REFUSAL,
+    )
+    assert look.decision == "regression" and look.pass_level == 0
+    history = SequentialHistory(
+        looks=4, seed=0, categories=(SequentialCategory(name="c", alpha=0.01, order=order, looks=(look,)),)
+    )
+    gated = evaluate_gate(snapshot("b", base), candidate.model_copy(update={"sequential": history}), settings)
+    (category,) = gated.categories
+    assert category.status is CategoryStatus.REGRESSION and category.level == 0.01

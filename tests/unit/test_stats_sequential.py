@@ -20,7 +20,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from safety_regression import stats
-from safety_regression.stats.sequential import Plan, fail_crossings, obrien_fleming_spent
+from safety_regression.stats.sequential import Plan, can_pass, fail_crossings, obrien_fleming_spent
 
 ALPHA = 0.01
 MARGIN = 0.10
@@ -92,15 +92,15 @@ def _criticals(discordant: tuple[int, ...]) -> list[float | None]:
     return [c.critical for c in fail_crossings([[1.0] * d for d in discordant], Plan(LOOKS, ALPHA))]
 
 
-def simulate(n: int, drop: float, runs: int, seed: int) -> dict[str, float]:
+def simulate(n: int, drop: float, runs: int, seed: int, discordance: float = DISCORDANCE) -> dict[str, float]:
     """Fixed and sequential designs on the same simulated categories."""
-    plan = Plan(LOOKS, ALPHA)
+    plan = Plan(LOOKS, ALPHA, n, MARGIN)
     ends = plan.look_ends(n)
     rng = np.random.default_rng(seed)
     tallies = dict.fromkeys(("fixed_fail", "fixed_pass", "seq_fail", "seq_pass", "seq_clusters"), 0.0)
     for _ in range(runs):
         totals = rng.choice(
-            [1.0, -1.0, 0.0], size=n, p=[drop + DISCORDANCE, DISCORDANCE, 1 - drop - 2 * DISCORDANCE]
+            [1.0, -1.0, 0.0], size=n, p=[drop + discordance, discordance, 1 - drop - 2 * discordance]
         )
         lost, gained = int(np.sum(totals > 0)), int(np.sum(totals < 0))
         fixed_p = scipy_stats.binom.sf(lost - 1, lost + gained, 0.5) if lost + gained else 1.0
@@ -115,7 +115,8 @@ def simulate(n: int, drop: float, runs: int, seed: int) -> dict[str, float]:
             if critical is not None and lost_now - gained_now >= critical and lost_now > gained_now:
                 tallies["seq_fail"] += 1
                 break
-            if _pass_bound(lost_now, gained_now, end, 1 - plan.pass_level(look)) < MARGIN:
+            level = plan.pass_level(look)
+            if level > 0 and _pass_bound(lost_now, gained_now, end, 1 - level) < MARGIN:
                 tallies["seq_pass"] += 1
                 break
         tallies["seq_clusters"] += end
@@ -124,16 +125,20 @@ def simulate(n: int, drop: float, runs: int, seed: int) -> dict[str, float]:
     return figures
 
 
-# n = 142 is what ``plan`` asks for at a 95% base rate (margin 10 points, alpha 0.01, 2% background
-# discordance); n = 300 is a research-sized category, twice that.
-@pytest.mark.parametrize("n", [142, 300])
+# n = 120 is the standard tier's source prompts per category; n = 142 is what ``plan`` asks
+# for at a 95% base rate (margin 10 points, alpha 0.01, 2% background discordance); n = 300 is a
+# research-sized category.
+SIZES = [120, 142, 300]
+
+
+@pytest.mark.parametrize("n", SIZES)
 def test_false_alarms_stay_at_or_below_alpha(n: int) -> None:
     runs = 2000
     figures = simulate(n, 0.0, runs, seed=101 + n)
     assert figures["seq_fail"] <= ALPHA + _tolerance(ALPHA, runs)
 
 
-@pytest.mark.parametrize("n", [142, 300])
+@pytest.mark.parametrize("n", SIZES)
 def test_power_at_a_ten_point_drop_is_at_least_the_fixed_designs(n: int) -> None:
     runs = 1000
     figures = simulate(n, MARGIN, runs, seed=202 + n)
@@ -142,19 +147,120 @@ def test_power_at_a_ten_point_drop_is_at_least_the_fixed_designs(n: int) -> None
     assert figures["seq_pass"] <= ALPHA + _tolerance(ALPHA, runs)
 
 
+@pytest.mark.parametrize("n", [120, 142])
+def test_an_unchanged_model_passes_about_as_often_as_with_the_fixed_design(n: int) -> None:
+    """The pass side keeps 70% of its alpha for the last look, so P(pass) at no drop stays
+    within a few points of the fixed design's (linear spending at alpha/4 per look gave
+    0.65 against 0.83 at 120 source prompts)."""
+    runs = 1000
+    figures = simulate(n, 0.0, runs, seed=505 + n)
+    assert figures["seq_pass"] >= figures["fixed_pass"] - 0.03
+
+
 def test_no_drop_costs_at_most_sixty_percent_of_the_fixed_designs_requests() -> None:
     runs = 1000
     figures = simulate(300, 0.0, runs, seed=303)
     assert figures["requests_ratio"] <= 0.60
 
 
+def test_what_no_drop_costs_at_the_standard_tiers_size() -> None:
+    """At 120 source prompts the saving is smaller (docs/statistics.md says why): about 12% at
+    2% chance flips and 25% with none, never more requests than the fixed design."""
+    runs = 1000
+    assert simulate(120, 0.0, runs, seed=606)["requests_ratio"] <= 0.90
+    assert simulate(120, 0.0, runs, seed=607, discordance=0.0)["requests_ratio"] <= 0.75
+
+
+def test_pass_levels_spend_alpha_and_skip_looks_that_cannot_pass() -> None:
+    for clusters in (10, 50, 75, 120, 142, 300, 1000):
+        for looks in (1, 2, 3, 4, 6):
+            levels = Plan(looks, ALPHA, clusters, MARGIN).levels()
+            assert len(levels) == looks and all(level >= 0 for level in levels)
+            assert sum(levels) == pytest.approx(ALPHA)
+            assert levels[-1] >= 0.7 * ALPHA - 1e-15
+            ends = Plan(looks, ALPHA).look_ends(clusters)
+            for look, (level, end) in enumerate(zip(levels[:-1], ends, strict=False)):
+                # A look spends only where no change at all would pass, against the product's bound.
+                assert (level > 0) == (level > 0 and _pass_bound(0, 0, end, 1 - level) < MARGIN)
+                if level == 0:
+                    allotment = ALPHA * 0.3 * (look + 1) / (looks - 1) - sum(levels[:look])
+                    assert not can_pass(end, allotment, MARGIN)
+                    assert _pass_bound(0, 0, end, 1 - max(allotment, 1e-300)) >= MARGIN
+    # can_pass is the closed form of the Clopper-Pearson bound with nothing lost.
+    for clusters, level in product((30, 45, 60, 75, 90), (0.001, 0.0025, 0.005, 0.01)):
+        cp = scipy_stats.beta.isf(level / 2, 1, clusters)
+        assert can_pass(clusters, level, MARGIN) == (cp < MARGIN)
+    assert Plan(4, ALPHA, 120, MARGIN).levels() == pytest.approx((0.0, 0.0, 0.003, 0.007))
+
+
+def _pass_region(clusters: int, level: float) -> np.ndarray:
+    """passes[lost, gained] under the product's bound at tail ``level`` (monotone in gained)."""
+    passes = np.zeros((clusters + 1, clusters + 1), dtype=bool)
+    for lost in range(clusters + 1):
+        top = clusters - lost
+        if _pass_bound(lost, top, clusters, 1 - level) >= MARGIN:
+            break
+        low, high = 0, top  # the fewest gained that pass
+        while low < high:
+            mid = (low + high) // 2
+            if _pass_bound(lost, mid, clusters, 1 - level) < MARGIN:
+                high = mid
+            else:
+                low = mid + 1
+        passes[lost, low : top + 1] = True
+    return passes
+
+
+def _trinomial(k: int, lost: float, gained: float) -> np.ndarray:
+    grid = np.arange(k + 1)
+    a, b = np.meshgrid(grid, grid, indexing="ij")
+    rest = k - a - b
+    pmf = scipy_stats.multinomial.pmf(
+        np.stack([a, b, np.maximum(rest, 0)], axis=-1), k, [lost, gained, 1 - lost - gained]
+    )
+    return np.where(rest >= 0, pmf, 0.0)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_the_chance_of_a_wrong_pass_is_at_most_alpha_exactly(n: int) -> None:
+    """A category whose true drop is the margin, one sample per prompt: the probability that it
+    passes at some look, summed exactly over the (lost, gained) paths for several rates of
+    gains, is at most alpha (the fail side, left out here, can only lower it)."""
+    plan = Plan(LOOKS, ALPHA, n, MARGIN)
+    ends = plan.look_ends(n)
+    for gained in (0.0, 0.005, 0.01, 0.02, 0.05):
+        alive = np.ones((1, 1))
+        wrong, before = 0.0, 0
+        for look, end in enumerate(ends):
+            step = _trinomial(end - before, MARGIN + gained, gained)
+            grown = np.zeros((end + 1, end + 1))
+            for lost_so_far, gained_so_far in zip(*np.nonzero(alive), strict=True):
+                grown[
+                    lost_so_far : lost_so_far + step.shape[0], gained_so_far : gained_so_far + step.shape[1]
+                ] += alive[lost_so_far, gained_so_far] * step
+            alive, before = grown, end
+            level = plan.pass_level(look)
+            if level > 0:
+                region = _pass_region(end, level)
+                wrong += float(alive[region].sum())
+                alive[region] = 0.0
+        assert wrong <= ALPHA
+
+
 if __name__ == "__main__":
-    for n in (142, 300):
-        for drop in (0.0, 0.05, MARGIN, 0.15):
-            f = simulate(n, drop, 2000, seed=7)
+    for n in (120, 142, 300):
+        print(f"n={n}: pass levels {[round(x, 5) for x in Plan(LOOKS, ALPHA, n, MARGIN).levels()]}")
+        for discordance, drop in (
+            (0.0, 0.0),
+            (0.01, 0.0),
+            (DISCORDANCE, 0.0),
+            *((DISCORDANCE, d) for d in (0.05, MARGIN, 0.15)),
+        ):
+            f = simulate(n, drop, 2000, seed=7, discordance=discordance)
             print(
-                f"n={n} drop={drop:.2f}: fixed fail {f['fixed_fail']:.3f} pass {f['fixed_pass']:.3f} | "
-                f"sequential fail {f['seq_fail']:.3f} pass {f['seq_pass']:.3f} | "
+                f"n={n} flips={discordance:.2f} drop={drop:.2f}: fixed fail {f['fixed_fail']:.3f} "
+                f"pass {f['fixed_pass']:.3f} | sequential fail {f['seq_fail']:.3f} "
+                f"pass {f['seq_pass']:.3f} | "
                 f"requests {f['requests_ratio']:.1%} of fixed"
             )
 

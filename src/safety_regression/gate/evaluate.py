@@ -273,7 +273,7 @@ def _harm_categories(
             pairing.unanswered_in(Expect.REFUSE, name),
             significant=regression,
             base_rate=base_rate,
-            level=last_look.pass_level if last_look is not None else level,
+            level=last_look.pass_level if last_look is not None and last_look.pass_level > 0 else level,
             settings=settings,
             partial=partial,
         )
@@ -305,7 +305,7 @@ def _harm_categories(
                 drop_estimate=decision.bound.estimate,
                 margin=settings.margin,
                 clusters=outcome.clusters,
-                level=last_look.pass_level if last_look is not None else level,
+                level=last_look.pass_level if last_look is not None and last_look.pass_level > 0 else level,
                 status_reason=decision.reason,
                 prompts_needed=decision.prompts_needed,
                 unanswered=decision.unanswered,

@@ -7,7 +7,8 @@ batches ending at equal fractions of them. At each look the category
 - **fails** when the clustered sign-flip statistic crosses its O'Brien-Fleming spending
   boundary (``stats.sequential``) and the drop is at least ``gate.min_effect``;
 - **passes** by the fixed design's own rule (``decision.decide``: bound below the margin,
-  the error accounting, the base-rate floor) with the bound's tail at alpha / looks;
+  the error accounting, the base-rate floor) with the bound's tail at the look's pass
+  level (``stats.sequential.pass_levels``; a look whose level is 0 cannot pass);
 - otherwise **continues**, and at the last look is **unproven**.
 """
 
@@ -69,7 +70,8 @@ def take_look(
 ) -> SequentialLook:
     """Look ``look`` (0-based) at the cases asked so far (every batch up to this one)."""
     looks = settings.sequential.looks
-    plan = Plan(looks, alpha)
+    plan = Plan(looks, alpha, len(order), settings.margin)
+    level = plan.pass_level(look)
     totals: dict[str, float] = defaultdict(float)
     for case in cases:
         totals[case.cluster] += case.base.score - case.finetuned.score
@@ -85,11 +87,14 @@ def take_look(
         unanswered,
         significant=significant,
         base_rate=base_rate,
-        level=plan.pass_level(look),
+        # A look that spends nothing on passing still fails or continues; its bound is trivial.
+        level=level if level > 0 else alpha,
         settings=settings,
         partial=partial,
     )
     verdict = _DECISIONS[decision.status]
+    if level == 0 and verdict == "pass":
+        verdict = "unproven"
     if verdict == "unproven" and look + 1 < looks:
         verdict = "continue"
     return SequentialLook(
@@ -100,8 +105,8 @@ def take_look(
         statistic=crossing.statistic,
         critical=crossing.critical,
         fail_spent=crossing.spent,
-        pass_level=plan.pass_level(look),
-        drop_upper_bound=decision.bound.upper,
+        pass_level=level,
+        drop_upper_bound=decision.bound.upper if level > 0 else 1.0,
         decision=verdict,
     )
 

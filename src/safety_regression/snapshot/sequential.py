@@ -28,8 +28,9 @@ class SequentialLook(BaseModel):
     critical: float | None
     """The fail boundary on the statistic at this look; None when no value could fail yet."""
     fail_spent: float = Field(ge=0, le=1)
-    pass_level: float = Field(gt=0, lt=1)
-    """The drop bound's tail at this look (its confidence is 1 minus this)."""
+    pass_level: float = Field(ge=0, lt=1)
+    """The drop bound's tail at this look (its confidence is 1 minus this); 0 where the pass
+    side spends nothing, so the look cannot pass (its bound is then 1)."""
     drop_upper_bound: float
     decision: LookDecision
 

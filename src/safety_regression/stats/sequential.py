@@ -13,8 +13,13 @@ the information fractions ``1/looks, 2/looks, ..., 1`` of its clusters. At each 
   probability stays within the spending function. With one sample per prompt this is
   exact McNemar made sequential. When the scores are not on a small lattice the same
   recursion runs on a fixed-seed set of simulated sign vectors instead.
-- **pass** when the drop bound, at confidence ``1 - alpha/looks`` at every look (linear
-  spending of the pass error, a union bound over looks), is below the margin.
+- **pass** when the drop bound, at confidence ``1 - level_j`` at look j, is below the
+  margin. The pass side spends its own alpha over the looks (``pass_levels``): a share
+  ``FINAL_PASS_SHARE`` (70%) is kept for the last look, the rest is spent linearly over the
+  earlier ones, and a look at which even a category with no change at all could not pass
+  spends nothing and carries its allotment to the next. The levels sum to alpha, so the
+  chance of a wrong pass (a category whose drop is at least the margin passes at some
+  look) is at most alpha by the union bound, whatever the dependence between looks.
 
 Pure functions over plain numbers; the gate (``gate/sequential.py``) applies them.
 """
@@ -26,11 +31,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as scipy_stats
 
 from safety_regression.stats.paired import MONTE_CARLO_DRAWS, MONTE_CARLO_SEED
+
+FINAL_PASS_SHARE = 0.7
+"""Share of the pass side's alpha kept for the last look (chosen by simulation, docs/statistics.md)."""
 
 _EXACT_SIZE_LIMIT = 2_000_000
 _LATTICE_LIMIT = 5_040
@@ -47,16 +56,65 @@ def obrien_fleming_spent(fraction: float, alpha: float) -> float:
     return float(2 * scipy_stats.norm.sf(z / math.sqrt(fraction)))
 
 
+def can_pass(clusters: int, level: float, margin: float) -> bool:
+    """Whether a look of ``clusters`` with nothing lost or gained passes at bound tail ``level``.
+
+    With nothing lost the drop bound is the one-sided Clopper-Pearson bound at tail level/2,
+    ``1 - (level/2)^(1/clusters)``; it is below ``margin`` exactly when
+    ``(1 - margin)^clusters < level/2``.
+    """
+    return clusters > 0 and level > 0 and (1 - margin) ** clusters < level / 2
+
+
+@lru_cache(maxsize=1024)
+def pass_levels(
+    looks: int, alpha: float, clusters: int, margin: float, final_share: float = FINAL_PASS_SHARE
+) -> tuple[float, ...]:
+    """The drop bound's tail at each look: the pass side's alpha spending (they sum to alpha).
+
+    The looks before the last spend ``alpha * (1 - final_share)`` linearly in the look's
+    number; the last spends what is left (at least ``final_share * alpha``). A look that
+    could not pass even with no change at all (``can_pass``) spends nothing, and its
+    allotment carries to the next look. Depends only on the design, the category's number
+    of source prompts and the margin: fixed before any answer is seen.
+    """
+    ends = _look_ends(looks, clusters)
+    levels: list[float] = []
+    spent = 0.0
+    for look in range(looks):
+        if look == looks - 1:
+            levels.append(max(alpha - spent, 0.0))
+            break
+        level = alpha * (1 - final_share) * (look + 1) / (looks - 1) - spent
+        if not can_pass(ends[look], level, margin):
+            level = 0.0
+        levels.append(level)
+        spent += level
+    return tuple(levels)
+
+
+def _look_ends(looks: int, clusters: int) -> list[int]:
+    return [math.ceil(clusters * (look + 1) / looks) for look in range(looks)]
+
+
 @dataclass(frozen=True)
 class Plan:
-    """The pre-registered design of one category: looks at equal fractions, its level."""
+    """The pre-registered design of one category: looks at equal fractions, its level.
+
+    ``clusters`` (the category's source prompts) and ``margin`` set the pass side's
+    spending (``pass_levels``); the fail side needs neither.
+    """
 
     looks: int
     alpha: float
+    clusters: int = 0
+    margin: float = 0.1
 
     def __post_init__(self) -> None:
         if self.looks < 1 or not 0 < self.alpha < 1:
             raise ValueError("a plan needs at least one look and a level in (0, 1)")
+        if self.clusters < 0 or not 0 < self.margin <= 1:
+            raise ValueError("a plan needs a non-negative number of clusters and a margin in (0, 1]")
 
     def fraction(self, look: int) -> float:
         return (look + 1) / self.looks
@@ -66,12 +124,16 @@ class Plan:
         return obrien_fleming_spent(self.fraction(look), self.alpha)
 
     def pass_level(self, look: int) -> float:
-        """The drop bound's tail at look ``look``: alpha split evenly over the looks."""
-        return self.alpha / self.looks
+        """The drop bound's tail at look ``look`` (0-based); 0 where the look cannot pass."""
+        return self.levels()[look]
+
+    def levels(self) -> tuple[float, ...]:
+        """The pass levels of every look (they sum to alpha)."""
+        return pass_levels(self.looks, self.alpha, self.clusters, self.margin)
 
     def look_ends(self, clusters: int) -> list[int]:
         """Clusters asked by the end of each look (the last look asks them all)."""
-        return [math.ceil(clusters * self.fraction(look)) for look in range(self.looks)]
+        return _look_ends(self.looks, clusters)
 
 
 @dataclass(frozen=True)
