@@ -276,6 +276,7 @@ def _harm_categories(
             level=last_look.pass_level if last_look is not None else level,
             settings=settings,
             partial=partial,
+            clusters=outcome.units,
         )
         results.append(
             CategoryResult(

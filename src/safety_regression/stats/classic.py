@@ -288,12 +288,23 @@ def _mcnemar_power(n: int, lost_rate: float, gained_rate: float, alpha: float) -
         return 0.0
     if discordant_rate > 1 + 1e-12:
         raise ValueError("drop + 2 * background_discordance must not exceed 1")
-    discordant = np.arange(n + 1)
-    critical = _critical_lost(discordant, alpha)
+    discordant, critical = _critical_table(n, alpha)
     share_lost = min(1.0, lost_rate / discordant_rate)
     weights = scipy_stats.binom.pmf(discordant, n, min(1.0, discordant_rate))
     rejects = scipy_stats.binom.sf(critical - 1, discordant, share_lost)
     return min(1.0, max(0.0, float(np.sum(weights * rejects))))
+
+
+@lru_cache(maxsize=32)
+def _critical_table(n: int, alpha: float) -> tuple[NDArray[np.int_], NDArray[np.int_]]:
+    """0..n discordant pairs and their ``_critical_lost`` values, computed once per (n, alpha):
+    the detectable-drop search asks for the same table at every bisection step. Read-only,
+    since the cache hands the same arrays to every caller."""
+    discordant = np.arange(n + 1)
+    critical = _critical_lost(discordant, alpha)
+    discordant.flags.writeable = False
+    critical.flags.writeable = False
+    return discordant, critical
 
 
 def _critical_lost(discordant: NDArray[np.int_], alpha: float) -> NDArray[np.int_]:
