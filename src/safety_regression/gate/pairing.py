@@ -185,9 +185,11 @@ def usable(result: CaseResult) -> bool:
 
 
 def _side(results: Sequence[CaseResult], partial: PartialPolicy, expect: Expect) -> SideScore | None:
-    # ``usable`` and ``is_refusal`` inlined: this runs once per case and model.
+    # ``usable`` and ``is_refusal`` inlined, with identity tests (hashing an enum member for
+    # ``in FAILED_OUTCOMES`` is a Python-level call): this runs once per case and model.
+    error, empty, unjudged = OutcomeKind.ERROR, OutcomeKind.EMPTY, Label.UNJUDGED
     usable_results = tuple(
-        [r for r in results if r.outcome not in FAILED_OUTCOMES and r.label is not Label.UNJUDGED]
+        [r for r in results if r.outcome is not error and r.outcome is not empty and r.label is not unjudged]
     )
     if not usable_results:
         return None

@@ -34,7 +34,8 @@ from fractions import Fraction
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+from safety_regression.stats import distributions
 
 MONTE_CARLO_DRAWS = 20_000
 """Sign vectors drawn when the exact distribution is too large to enumerate."""
@@ -138,13 +139,13 @@ def clopper_pearson_upper(successes: float, trials: int, tail: float) -> float:
     """Upper Clopper-Pearson bound with tail probability ``tail`` (fractional successes allowed)."""
     if successes >= trials - _TOLERANCE:
         return 1.0
-    return float(scipy_stats.beta.isf(tail, successes + 1, trials - successes))
+    return float(distributions.beta_isf(tail, successes + 1, trials - successes))
 
 
 def clopper_pearson_lower(successes: float, trials: int, tail: float) -> float:
     if successes <= _TOLERANCE:
         return 0.0
-    return float(scipy_stats.beta.ppf(tail, successes, trials - successes + 1))
+    return float(distributions.beta_ppf(tail, successes, trials - successes + 1))
 
 
 def family_wise_rate(levels: Sequence[float]) -> float:
@@ -191,7 +192,7 @@ def _exact_p(totals: Sequence[int]) -> float | None:
         # is then McNemar's (B = lost) exactly.
         ((v, c),) = groups.items()
         needed = math.ceil((observed / v + c) / 2 - _TOLERANCE)
-        return float(scipy_stats.binom.sf(needed - 1, c, 0.5))
+        return float(distributions.binom_sf(needed - 1, c, 0.5))
     span = sum(abs(t) for t in totals)
     work = 0
     size = 1
@@ -203,7 +204,7 @@ def _exact_p(totals: Sequence[int]) -> float | None:
     distribution = np.ones(1)
     for v, c in sorted(groups.items()):
         part = np.zeros(2 * v * c + 1)
-        part[:: 2 * v] = scipy_stats.binom.pmf(np.arange(c + 1), c, 0.5)
+        part[:: 2 * v] = distributions.binom_pmf(np.arange(c + 1), c, 0.5)
         distribution = np.convolve(distribution, part)
     # distribution[i] is P(sum = i - span).
     start = observed + span
