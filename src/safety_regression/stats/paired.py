@@ -55,11 +55,13 @@ class Cluster:
     lower: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        if len(self.higher) != len(self.lower) or not self.higher:
+        higher, lower = self.higher, self.lower
+        if len(higher) != len(lower) or not higher:
             raise ValueError("a cluster needs the same number (>= 1) of scores on both sides")
-        for score in (*self.higher, *self.lower):
-            if not 0 <= score <= 1:
-                raise ValueError(f"scores are shares in [0, 1], got {score}")
+        for side in (higher, lower):
+            for score in side:
+                if not 0 <= score <= 1:
+                    raise ValueError(f"scores are shares in [0, 1], got {score}")
 
     @property
     def total(self) -> float:
@@ -166,7 +168,7 @@ def _name(clusters: Sequence[Cluster], *, exact: bool) -> str:
 
 
 def _binary(clusters: Sequence[Cluster]) -> bool:
-    return all(s in (0.0, 1.0) for c in clusters for s in (*c.higher, *c.lower))
+    return all(s == 0.0 or s == 1.0 for c in clusters for side in (c.higher, c.lower) for s in side)
 
 
 def _lattice(totals: Sequence[float]) -> list[int] | None:
