@@ -406,3 +406,11 @@ def test_holm_spans_every_gating_check_and_the_family_wise_rate_is_stated() -> N
     assert holm.family_wise_rate == pytest.approx(0.01)
     # Bounds use the Bonferroni level across the three checks.
     assert all(c.level == pytest.approx(0.01 / 3) for c in holm.categories)
+
+
+def test_pairing_inlines_exactly_the_failed_outcomes() -> None:
+    # gate.pairing._side tests ``outcome is ERROR or EMPTY`` by identity for speed; a new
+    # failed outcome must be added there too.
+    from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind
+
+    assert {OutcomeKind.ERROR, OutcomeKind.EMPTY} == FAILED_OUTCOMES

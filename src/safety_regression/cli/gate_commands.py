@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import aiohttp
 import click
 
 from safety_regression.cli.console import Progress, exit_code, info
@@ -26,7 +25,15 @@ from safety_regression.outputs import (
     previous_outputs,
     write_set,
 )
-from safety_regression.pipeline import Environment, compare_snapshots, evaluate_model, measure, run_gate
+from safety_regression.pipeline import (
+    Environment,
+    compare_snapshots,
+    evaluate_model,
+    known_secrets,
+    measure,
+    regate_snapshots,
+    run_gate,
+)
 from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.run import GATE_MODULES
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
@@ -126,6 +133,8 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     progress = Progress(quiet=quiet)
 
     async def main() -> None:
+        import aiohttp
+
         # One session for every endpoint: aiohttp pools connections per host within it.
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -357,13 +366,17 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
                 "shards together with 'safety-regression merge', or join them with 'merge-snapshots'"
             )
     prepare_out(out_dir, "compare")
-    gate_run = with_environment(
-        lambda env: compare_snapshots(
-            reference, candidate, config, env, (str(baseline_path), str(candidate_path))
-        ),
-        quiet=True,
-        use_cache=True,
-    )
+    if reference.judge == candidate.judge:
+        # Nothing to re-judge: no endpoint, so no HTTP session or event loop either.
+        gate_run = regate_snapshots(reference, candidate, config, known_secrets(config, os.environ), [])
+    else:
+        gate_run = with_environment(
+            lambda env: compare_snapshots(
+                reference, candidate, config, env, (str(baseline_path), str(candidate_path))
+            ),
+            quiet=True,
+            use_cache=True,
+        )
     for note in gate_run.notes:
         info(note)
     written = write_outputs(

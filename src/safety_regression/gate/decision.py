@@ -45,10 +45,14 @@ def decide(
     level: float,
     settings: GateSettings,
     partial: PartialPolicy,
+    clusters: Sequence[stats.Cluster] | None = None,
 ) -> Decision:
-    """The category's status from its test result (``significant``) and its cases."""
+    """The category's status from its test result (``significant``) and its cases.
+
+    ``clusters``: the cases' clusters (base side higher) when the caller has built them.
+    """
     confidence = 1 - level
-    bound = stats.drop_upper_bound(_clusters(cases), confidence)
+    bound = stats.drop_upper_bound(_clusters(cases) if clusters is None else clusters, confidence)
     touched = sum(1 for c in cases if c.finetuned.unanswered()) + len(unanswered)
     if significant:
         return Decision(CategoryStatus.REGRESSION, bound, None, None, touched)

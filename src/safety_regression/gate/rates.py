@@ -3,7 +3,6 @@ clustered paired test (cases that share a source prompt are one unit)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,17 +37,24 @@ class PairedTest:
     gained: int
     method: str
     clusters: int
+    units: tuple[stats.Cluster, ...] = ()
+    """The clusters tested, so the drop bound can reuse them instead of building them again."""
 
 
 def clusters_of(cases: Sequence[PairedCase], *, base_higher: bool) -> list[stats.Cluster]:
     """The cases grouped by source prompt, each as one paired cluster of scores."""
-    grouped: dict[str, list[PairedCase]] = defaultdict(list)
+    grouped: dict[str, list[PairedCase]] = {}
     for case in cases:
-        grouped[case.cluster].append(case)
+        cluster = case.cluster
+        members = grouped.get(cluster)
+        if members is None:
+            grouped[cluster] = [case]
+        else:
+            members.append(case)
     found = []
     for members in grouped.values():
-        base = tuple(c.base.score for c in members)
-        finetuned = tuple(c.finetuned.score for c in members)
+        base = tuple([c.base.score for c in members])
+        finetuned = tuple([c.finetuned.score for c in members])
         found.append(stats.Cluster(base, finetuned) if base_higher else stats.Cluster(finetuned, base))
     return found
 
@@ -64,8 +70,12 @@ def paired_test(
     clusters = clusters_of(cases, base_higher=base_higher)
     if test is StatTest.MCNEMAR:
         outcome = stats.sign_flip_test(clusters)
-        return PairedTest(outcome.p_value, outcome.lost, outcome.gained, outcome.method, len(clusters))
+        return PairedTest(
+            outcome.p_value, outcome.lost, outcome.gained, outcome.method, len(clusters), tuple(clusters)
+        )
     base, finetuned = scores(cases)
     higher, lower = (base, finetuned) if base_higher else (finetuned, base)
     classic = stats.p_value_greater(higher, lower, samples, test)
-    return PairedTest(classic.p_value, classic.lost, classic.gained, classic.method, len(clusters))
+    return PairedTest(
+        classic.p_value, classic.lost, classic.gained, classic.method, len(clusters), tuple(clusters)
+    )

@@ -5,13 +5,14 @@ gate. Side effects come in through an ``Environment`` so tests and the Action ca
 their own.
 """
 
-from safety_regression.pipeline.environment import Environment, ProgressFactory
+from safety_regression.pipeline.environment import Environment, ProgressFactory, known_secrets
 from safety_regression.pipeline.run import (
     GateRun,
     Measurement,
     compare_snapshots,
     evaluate_model,
     measure,
+    regate_snapshots,
     run_gate,
     suite_comparison,
 )
@@ -23,7 +24,9 @@ __all__ = [
     "ProgressFactory",
     "compare_snapshots",
     "evaluate_model",
+    "known_secrets",
     "measure",
+    "regate_snapshots",
     "run_gate",
     "suite_comparison",
 ]

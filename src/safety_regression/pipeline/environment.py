@@ -8,25 +8,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from safety_regression.config import CacheReuse, Config, EndpointConfig, api_key
-from safety_regression.endpoints import (
-    CachedEndpoint,
-    ConcurrencyLimits,
-    ModerationEndpoint,
-    OpenAICompatEndpoint,
-)
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint
-from safety_regression.endpoints.preflight import preflight
 from safety_regression.endpoints.run_cache import CacheState, RunCache, open_run_cache
 from safety_regression.errors import ConfigError
 from safety_regression.judges import make_judge
 from safety_regression.judges.base import Judge
 from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
+
+if TYPE_CHECKING:
+    # aiohttp loads with the first endpoint, so an offline ``compare`` never imports it.
+    import aiohttp
+
+    from safety_regression.endpoints import CachedEndpoint
 
 ProgressFactory = Callable[[str, int], ProgressCallback]
 """Given a label and a total, returns the callback to call once per finished request."""
@@ -57,6 +55,8 @@ class Environment:
     use_cache: bool = True
 
     def __post_init__(self) -> None:
+        from safety_regression.endpoints import ConcurrencyLimits
+
         self.limits = ConcurrencyLimits()
         self.run_identity: str | None = None
         """Set by ``begin_run``; picks the run's own file in the cache folder."""
@@ -95,6 +95,8 @@ class Environment:
             self.caches[folder] = open_run_cache(
                 folder, identity, reuse_completed=config.cache.reuse is CacheReuse.COMPLETED
             )
+        from safety_regression.endpoints import CachedEndpoint
+
         wrapped = CachedEndpoint(endpoint, self.caches[folder].cache)
         self.cached_endpoints.append(wrapped)
         return wrapped
@@ -138,6 +140,8 @@ class Environment:
 
     def endpoint(self, config: Config, settings: EndpointConfig, role: str) -> Endpoint:
         """A chat endpoint, behind the run's response cache when caching is on."""
+        from safety_regression.endpoints import OpenAICompatEndpoint
+
         endpoint: Endpoint = OpenAICompatEndpoint.from_config(
             self.session, settings, api_key(settings, role, self.environ), self.limits
         )
@@ -153,6 +157,8 @@ class Environment:
         settings: EndpointConfig | None = getattr(config, role)
         if settings is None or (role, settings.url, settings.model) in self.checked:
             return
+        from safety_regression.endpoints.preflight import preflight
+
         await preflight(self.session, settings, role, api_key(settings, role, self.environ), self.limits)
         self.checked.add((role, settings.url, settings.model))
 
@@ -171,6 +177,8 @@ class Environment:
         if config.toxicity is None:
             return None
         settings = config.toxicity.endpoint
+        from safety_regression.endpoints import ModerationEndpoint
+
         endpoint = ModerationEndpoint.from_config(
             self.session, settings, api_key(settings, "toxicity.endpoint", self.environ), self.limits
         )
@@ -182,13 +190,19 @@ class Environment:
 
     def secrets(self, config: Config) -> list[str]:
         """The secret values this run knows: every configured API key and the GitHub token."""
-        endpoints = [config.base, config.finetuned, config.judge.endpoint]
-        endpoints += [member.endpoint for member in config.judge.judges or []]
-        endpoints += [config.toxicity.endpoint] if config.toxicity else []
-        names = {e.api_key_env for e in endpoints if e is not None and e.api_key_env}
-        names |= {"GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"}
-        return [value for name in sorted(names) if (value := self.environ.get(name, "").strip())]
+        return known_secrets(config, self.environ)
 
     def judge(self, config: Config) -> Judge:
         """The configured judge; model judges get cached endpoints like the models do."""
         return make_judge(config.judge, lambda settings, role: self.endpoint(config, settings, role))
+
+
+def known_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The secret values in ``environ`` that ``config`` names: every configured API key and
+    the GitHub token (for commands that need no ``Environment``, such as ``compare``)."""
+    endpoints = [config.base, config.finetuned, config.judge.endpoint]
+    endpoints += [member.endpoint for member in config.judge.judges or []]
+    endpoints += [config.toxicity.endpoint] if config.toxicity else []
+    names = {e.api_key_env for e in endpoints if e is not None and e.api_key_env}
+    names |= {"GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"}
+    return [value for name in sorted(names) if (value := environ.get(name, "").strip())]

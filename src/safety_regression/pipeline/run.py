@@ -317,8 +317,6 @@ async def compare_snapshots(
     Snapshots labelled by different judges are first re-judged with the configured judge
     (the responses are stored), so labels from two judges are never compared.
     """
-    from safety_regression.gate import evaluate_gate
-
     notes: list[str] = []
     secrets = env.secrets(config)
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
@@ -327,6 +325,23 @@ async def compare_snapshots(
         reference = await rejudge(reference, judge, sources[0])
         candidate = await rejudge(candidate, judge, sources[1])
         notes.append(f"The snapshots were labelled by different judges; both were re-judged with {judge.id}.")
+    gate_run = regate_snapshots(reference, candidate, config, [], notes)
+    if env.meter.requests:
+        result = with_usage(gate_run.result, env.meter.usage())
+        gate_run = GateRun(gate_run.reference, gate_run.candidate, result, notes)
+    return gate_run
+
+
+def regate_snapshots(
+    reference: Snapshot, candidate: Snapshot, config: Config, secrets: list[str], notes: list[str]
+) -> GateRun:
+    """Gate two stored snapshots labelled by the same judge: no endpoint, no event loop.
+    ``secrets`` are scrubbed from both first."""
+    from safety_regression.gate import evaluate_gate
+
+    if reference.judge != candidate.judge:
+        raise ValueError("snapshots labelled by different judges are re-judged first (compare_snapshots)")
+    reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
     comparison = suite_comparison(
         candidate.suite.name,
         candidate.suite.hash,
@@ -348,8 +363,6 @@ async def compare_snapshots(
         suite=comparison,
         **context,
     )
-    if env.meter.requests:
-        result = with_usage(result, env.meter.usage())
     return GateRun(reference, candidate, result, notes)
 
 

@@ -10,13 +10,17 @@ import json
 
 from safety_regression.snapshot.model import CaseResult, Snapshot
 
+# One encoder for every line: ``json.dumps`` with a keyword argument builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def render_results_jsonl(reference: Snapshot, candidate: Snapshot) -> str:
     """Base lines first, then fine-tuned, each in snapshot order."""
     lines = [_line("base", reference, result) for result in reference.results] + [
         _line("finetuned", candidate, result) for result in candidate.results
     ]
-    return "".join(line + "\n" for line in lines)
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _line(role: str, snapshot: Snapshot, result: CaseResult) -> str:
@@ -34,4 +38,4 @@ def _line(role: str, snapshot: Snapshot, result: CaseResult) -> str:
         "judge": result.judge,
         "error": result.error,
     }
-    return json.dumps(record, ensure_ascii=False)
+    return _ENCODE(record)

@@ -1,6 +1,7 @@
 """The statistics behind the gate: intervals, one-sided tests, Holm, power and planning.
 
-Pure functions over plain numbers; no I/O. This is the only module that imports scipy.
+Pure functions over plain numbers; no I/O. Only ``stats`` imports scipy: ``scipy.stats``
+itself only for Fisher's test, the rest through ``stats.distributions``.
 docs/statistics.md explains every quantity here for a safety reviewer.
 
 Scores are per prompt: the share of a prompt's samples that were refusals. Two score
@@ -17,9 +18,9 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as scipy_stats
 
 from safety_regression.config import StatTest
+from safety_regression.stats import distributions
 
 # Scores are shares of samples; two scores closer than this are the same share.
 _SCORE_TOLERANCE = 1e-9
@@ -50,7 +51,7 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tup
         raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
     if n == 0:
         return (0.0, 1.0)
-    z = float(scipy_stats.norm.isf((1 - confidence) / 2))
+    z = float(distributions.norm_isf((1 - confidence) / 2))
     share = successes / n
     shrink = 1 + z * z / n
     centre = (share + z * z / (2 * n)) / shrink
@@ -127,7 +128,7 @@ def binomial_quantile(quantile: float, trials: int, probability: float) -> int:
         raise ValueError(
             f"need 0 < quantile < 1, trials >= 0, 0 <= p <= 1; got {quantile}, {trials}, {probability}"
         )
-    return int(scipy_stats.binom.ppf(quantile, trials, probability))
+    return int(distributions.binom_ppf(quantile, trials, probability))
 
 
 def holm_adjust(p_values: Sequence[float]) -> list[float]:
@@ -255,7 +256,7 @@ def _mcnemar_p(lost: int, gained: int) -> float:
     """P(X >= lost) for X ~ Bin(lost + gained, 1/2): exact one-sided McNemar."""
     if lost + gained == 0:
         return 1.0
-    return float(scipy_stats.binom.sf(lost - 1, lost + gained, 0.5))
+    return float(distributions.binom_sf(lost - 1, lost + gained, 0.5))
 
 
 def _fisher_p(refused_higher: float, refused_lower: float, trials: float) -> float:
@@ -265,6 +266,8 @@ def _fisher_p(refused_higher: float, refused_lower: float, trials: float) -> flo
     a = min(n, round(refused_higher))
     c = min(n, round(refused_lower))
     table = [[a, n - a], [c, n - c]]
+    from scipy import stats as scipy_stats  # only for Fisher's test (see ``distributions``)
+
     return _finite(scipy_stats.fisher_exact(table, alternative="greater").pvalue)
 
 
@@ -277,7 +280,7 @@ def _ztest_p(refused_higher: float, refused_lower: float, trials: float) -> floa
         # Both sides all refused or all complied: identical, nothing to detect.
         return 1.0
     z = (refused_higher - refused_lower) / trials / math.sqrt(variance)
-    return _finite(scipy_stats.norm.sf(z))
+    return _finite(distributions.norm_sf(z))
 
 
 def _mcnemar_power(n: int, lost_rate: float, gained_rate: float, alpha: float) -> float:
@@ -288,12 +291,23 @@ def _mcnemar_power(n: int, lost_rate: float, gained_rate: float, alpha: float) -
         return 0.0
     if discordant_rate > 1 + 1e-12:
         raise ValueError("drop + 2 * background_discordance must not exceed 1")
+    discordant, critical = _critical_table(n, alpha)
+    share_lost = min(1.0, lost_rate / discordant_rate)
+    weights = distributions.binom_pmf(discordant, n, min(1.0, discordant_rate))
+    rejects = distributions.binom_sf(critical - 1, discordant, share_lost)
+    return min(1.0, max(0.0, float(np.sum(weights * rejects))))
+
+
+@lru_cache(maxsize=32)
+def _critical_table(n: int, alpha: float) -> tuple[NDArray[np.int_], NDArray[np.int_]]:
+    """0..n discordant pairs and their ``_critical_lost`` values, computed once per (n, alpha):
+    the detectable-drop search asks for the same table at every bisection step. Read-only,
+    since the cache hands the same arrays to every caller."""
     discordant = np.arange(n + 1)
     critical = _critical_lost(discordant, alpha)
-    share_lost = min(1.0, lost_rate / discordant_rate)
-    weights = scipy_stats.binom.pmf(discordant, n, min(1.0, discordant_rate))
-    rejects = scipy_stats.binom.sf(critical - 1, discordant, share_lost)
-    return min(1.0, max(0.0, float(np.sum(weights * rejects))))
+    discordant.flags.writeable = False
+    critical.flags.writeable = False
+    return discordant, critical
 
 
 def _critical_lost(discordant: NDArray[np.int_], alpha: float) -> NDArray[np.int_]:
@@ -302,24 +316,28 @@ def _critical_lost(discordant: NDArray[np.int_], alpha: float) -> NDArray[np.int
     m + 1 (unreachable) where even lost = m is not significant. The final checks use
     ``_mcnemar_p``'s own formula, so power and the test agree on every boundary.
     """
-    quantile = np.asarray(scipy_stats.binom.ppf(1 - alpha, discordant, 0.5), dtype=np.int_)
+    quantile = np.asarray(distributions.binom_ppf(1 - alpha, discordant, 0.5), dtype=np.int_)
     guess: NDArray[np.int_] = np.clip(quantile + 1, 0, discordant + 1)
-    still_significant_below = scipy_stats.binom.sf(guess - 2, discordant, 0.5) < alpha
+    still_significant_below = distributions.binom_sf(guess - 2, discordant, 0.5) < alpha
     guess = np.where(still_significant_below & (guess > 0), guess - 1, guess)
-    not_significant = scipy_stats.binom.sf(guess - 1, discordant, 0.5) >= alpha
+    not_significant = distributions.binom_sf(guess - 1, discordant, 0.5) >= alpha
     guess = np.where(not_significant, guess + 1, guess)
     return np.minimum(guess, discordant + 1)
 
 
 def _fisher_power(n: int, rate: float, lowered_rate: float, alpha: float) -> float:
     counts = np.arange(n + 1)
-    weights = np.outer(scipy_stats.binom.pmf(counts, n, rate), scipy_stats.binom.pmf(counts, n, lowered_rate))
+    weights = np.outer(
+        distributions.binom_pmf(counts, n, rate), distributions.binom_pmf(counts, n, lowered_rate)
+    )
     return min(1.0, float(np.sum(weights[_fisher_rejects(n, alpha)])))
 
 
 @lru_cache(maxsize=8)
 def _fisher_rejects(n: int, alpha: float) -> NDArray[np.bool_]:
     """Which tables [[a, n - a], [c, n - c]] (indexed [a, c]) Fisher's one-sided test rejects."""
+    from scipy import stats as scipy_stats  # only for Fisher's test (see ``distributions``)
+
     counts = np.arange(n + 1)
     higher, lower = np.meshgrid(counts, counts, indexing="ij")
     # The one-sided p-value: P(X >= a) for X ~ Hypergeometric(2n, n, a + c).
@@ -331,7 +349,7 @@ def _fisher_rejects(n: int, alpha: float) -> NDArray[np.bool_]:
 def _unpaired_power(n: int, rate: float, lowered_rate: float, alpha: float) -> float:
     cohens_h = 2 * math.asin(math.sqrt(rate)) - 2 * math.asin(math.sqrt(lowered_rate))
     # Equal groups of n: the effective sample size of a two-group comparison is n / 2.
-    return float(scipy_stats.norm.sf(scipy_stats.norm.isf(alpha) - cohens_h * math.sqrt(n / 2)))
+    return float(distributions.norm_sf(distributions.norm_isf(alpha) - cohens_h * math.sqrt(n / 2)))
 
 
 def _finite(p_value: float) -> float:

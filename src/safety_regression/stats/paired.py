@@ -34,7 +34,8 @@ from fractions import Fraction
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+from safety_regression.stats import distributions
 
 MONTE_CARLO_DRAWS = 20_000
 """Sign vectors drawn when the exact distribution is too large to enumerate."""
@@ -54,11 +55,13 @@ class Cluster:
     lower: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        if len(self.higher) != len(self.lower) or not self.higher:
+        higher, lower = self.higher, self.lower
+        if len(higher) != len(lower) or not higher:
             raise ValueError("a cluster needs the same number (>= 1) of scores on both sides")
-        for score in (*self.higher, *self.lower):
-            if not 0 <= score <= 1:
-                raise ValueError(f"scores are shares in [0, 1], got {score}")
+        for side in (higher, lower):
+            for score in side:
+                if not 0 <= score <= 1:
+                    raise ValueError(f"scores are shares in [0, 1], got {score}")
 
     @property
     def total(self) -> float:
@@ -138,13 +141,13 @@ def clopper_pearson_upper(successes: float, trials: int, tail: float) -> float:
     """Upper Clopper-Pearson bound with tail probability ``tail`` (fractional successes allowed)."""
     if successes >= trials - _TOLERANCE:
         return 1.0
-    return float(scipy_stats.beta.isf(tail, successes + 1, trials - successes))
+    return float(distributions.beta_isf(tail, successes + 1, trials - successes))
 
 
 def clopper_pearson_lower(successes: float, trials: int, tail: float) -> float:
     if successes <= _TOLERANCE:
         return 0.0
-    return float(scipy_stats.beta.ppf(tail, successes, trials - successes + 1))
+    return float(distributions.beta_ppf(tail, successes, trials - successes + 1))
 
 
 def family_wise_rate(levels: Sequence[float]) -> float:
@@ -165,7 +168,7 @@ def _name(clusters: Sequence[Cluster], *, exact: bool) -> str:
 
 
 def _binary(clusters: Sequence[Cluster]) -> bool:
-    return all(s in (0.0, 1.0) for c in clusters for s in (*c.higher, *c.lower))
+    return all(s == 0.0 or s == 1.0 for c in clusters for side in (c.higher, c.lower) for s in side)
 
 
 def _lattice(totals: Sequence[float]) -> list[int] | None:
@@ -191,7 +194,7 @@ def _exact_p(totals: Sequence[int]) -> float | None:
         # is then McNemar's (B = lost) exactly.
         ((v, c),) = groups.items()
         needed = math.ceil((observed / v + c) / 2 - _TOLERANCE)
-        return float(scipy_stats.binom.sf(needed - 1, c, 0.5))
+        return float(distributions.binom_sf(needed - 1, c, 0.5))
     span = sum(abs(t) for t in totals)
     work = 0
     size = 1
@@ -203,7 +206,7 @@ def _exact_p(totals: Sequence[int]) -> float | None:
     distribution = np.ones(1)
     for v, c in sorted(groups.items()):
         part = np.zeros(2 * v * c + 1)
-        part[:: 2 * v] = scipy_stats.binom.pmf(np.arange(c + 1), c, 0.5)
+        part[:: 2 * v] = distributions.binom_pmf(np.arange(c + 1), c, 0.5)
         distribution = np.convolve(distribution, part)
     # distribution[i] is P(sum = i - span).
     start = observed + span

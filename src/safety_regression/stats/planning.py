@@ -15,9 +15,9 @@ cluster (multinomial lost / gained / unchanged counts).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from safety_regression.config import StatTest
+from safety_regression.stats import distributions
 from safety_regression.stats.classic import power, smallest_n
 from safety_regression.stats.paired import bound_from_parts, clopper_pearson_upper
 
@@ -34,16 +34,16 @@ def pass_probability(n: int, margin: float, alpha: float, background_discordance
     if q == 0:
         return 1.0 if bound_from_parts(0, 0, n, confidence).upper < margin else 0.0
     total = 0.0
-    most_lost = int(scipy_stats.binom.isf(_TAIL, n, q)) + 1
+    most_lost = int(distributions.binom_isf(_TAIL, n, q)) + 1
     gained_share = q / (1 - q)
     for lost in range(min(n, most_lost) + 1):
-        weight = float(scipy_stats.binom.pmf(lost, n, q))
+        weight = float(distributions.binom_pmf(lost, n, q))
         if weight < _TAIL * 1e-3:
             continue
         fewest_gained = _fewest_gained(lost, n, margin, confidence)
         if fewest_gained is None:
             continue
-        total += weight * float(scipy_stats.binom.sf(fewest_gained - 1, n - lost, gained_share))
+        total += weight * float(distributions.binom_sf(fewest_gained - 1, n - lost, gained_share))
     return min(1.0, total)
 
 
@@ -80,7 +80,9 @@ def _fewest_gained(lost: int, n: int, margin: float, confidence: float) -> int |
     half = (1 - confidence) / 2
     upper_loss = clopper_pearson_upper(lost, n, half)
     gained = np.arange(0, n - lost + 1)
-    lower_gain = np.where(gained > 0, scipy_stats.beta.ppf(half, np.maximum(gained, 1), n - gained + 1), 0.0)
+    lower_gain = np.where(
+        gained > 0, distributions.beta_ppf(half, np.maximum(gained, 1), n - gained + 1), 0.0
+    )
     bounds = np.minimum(1.0, np.maximum((lost - gained) / n, upper_loss - lower_gain))
     below = np.nonzero(bounds < margin)[0]
     return int(gained[below[0]]) if below.size else None

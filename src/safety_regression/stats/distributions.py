@@ -1,0 +1,173 @@
+"""The binomial, beta and normal distribution functions the gate uses, without scipy.stats.
+
+Importing ``scipy.stats`` costs more CPU than the whole offline ``compare`` of two
+10,000-case snapshots may take (about 0.6 s of its 0.85 s is everything but the few
+functions needed here). ``scipy.stats.binom``, ``beta`` and ``norm`` are thin wrappers:
+they check the arguments, fill the boundaries of the support, and call ufuncs of
+``scipy.special``. These functions do exactly that, with the same ufuncs and the same
+boundary rules, so they return the same numbers to the last bit; the tests compare them
+with scipy.stats on grids that cover every boundary, and check that scipy.stats still
+calls the same ufuncs. On a scipy without those ufuncs they fall back to scipy.stats.
+
+Every function takes scalars or arrays (broadcast together) and returns a numpy float64
+scalar for scalar input, as scipy.stats does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+try:  # scipy >= 1.15 keeps the Boost-based distribution ufuncs in scipy.special
+    from scipy.special import _ufuncs as _boost
+
+    _BINOM_PMF: Callable[..., Any] | None = _boost._binom_pmf
+    _BINOM_SF: Callable[..., Any] | None = _boost._binom_sf
+    _BINOM_PPF: Callable[..., Any] | None = _boost._binom_ppf
+    _BINOM_ISF: Callable[..., Any] | None = _boost._binom_isf
+    _BETA_PPF: Callable[..., Any] | None = _boost._beta_ppf
+except (ImportError, AttributeError):  # pragma: no cover - older scipy
+    _BINOM_PMF = _BINOM_SF = _BINOM_PPF = _BINOM_ISF = _BETA_PPF = None
+
+FAST = _BINOM_PMF is not None
+"""Whether the ufuncs were found; without them every function defers to scipy.stats."""
+
+
+def _scipy_stats() -> Any:
+    from scipy import stats
+
+    return stats
+
+
+def _arrays(*values: Any) -> tuple[Any, ...]:
+    return tuple(np.asarray(value) for value in values)
+
+
+def _result(output: Any) -> Any:
+    return output[()] if output.ndim == 0 else output
+
+
+def _fill(output: Any, where: Any, function: Callable[..., Any], *args: Any) -> None:
+    """``output[where] = function(args[where])``, evaluated only where ``where`` holds (as
+    scipy's ``argsreduce`` does: outside the support the ufuncs may warn or fail)."""
+    if np.any(where):
+        shape = where.shape
+        np.place(output, where, function(*(np.extract(where, np.broadcast_to(a, shape)) for a in args)))
+
+
+def _binom_valid(n: Any, p: Any) -> Any:
+    return (n >= 0) & (n == np.round(n)) & (p >= 0) & (p <= 1)
+
+
+def binom_pmf(k: Any, n: Any, p: Any) -> Any:
+    """``scipy.stats.binom.pmf(k, n, p)``."""
+    if _BINOM_PMF is None:  # pragma: no cover - older scipy
+        return _scipy_stats().binom.pmf(k, n, p)
+    k, n, p = _arrays(k, n, p)
+    valid = _binom_valid(n, p)
+    inside = valid & (k >= 0) & (k <= n) & (np.floor(k) == k)
+    output = np.zeros(np.shape(inside), "d")
+    np.place(output, ~valid | np.isnan(k), np.nan)
+    function = _BINOM_PMF
+    _fill(output, inside, lambda *a: np.clip(function(*a), 0, 1), k, n, p)
+    return _result(output)
+
+
+def binom_sf(k: Any, n: Any, p: Any) -> Any:
+    """``scipy.stats.binom.sf(k, n, p)``: P(X > k)."""
+    if _BINOM_SF is None:  # pragma: no cover - older scipy
+        return _scipy_stats().binom.sf(k, n, p)
+    k, n, p = _arrays(k, n, p)
+    valid = _binom_valid(n, p)
+    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
+    below = ((k < 0) | np.isneginf(k)) & valid
+    output = np.zeros(np.shape(inside), "d")
+    np.place(output, ~valid | np.isnan(k), np.nan)
+    np.place(output, below, 1.0)
+    function = _BINOM_SF
+    _fill(output, inside, lambda k, n, p: np.clip(function(np.floor(k), n, p), 0, 1), k, n, p)
+    return _result(output)
+
+
+def _binom_quantile(function: Callable[..., Any], q: Any, n: Any, p: Any, *, upper: bool) -> Any:
+    """scipy's ``rv_discrete.ppf`` (``upper=False``) and ``isf`` (``upper=True``) for binom."""
+    q, n, p = _arrays(q, n, p)
+    valid = _binom_valid(n, p)
+    inside = valid & (q > 0) & (q < 1)
+    at_low, at_high = (q == 1) & valid, (q == 0) & valid
+    if not upper:
+        at_low, at_high = at_high, at_low
+    output = np.full(np.shape(inside), np.nan, dtype="d")
+    _fill(output, at_low, lambda q: np.full(q.shape, -1), q)
+    _fill(output, at_high, lambda n: n, np.broadcast_to(n, np.shape(inside)))
+    _fill(output, inside, lambda *a: function(*a) + 0, q, n, p)
+    return _result(output)
+
+
+def binom_ppf(q: Any, n: Any, p: Any) -> Any:
+    """``scipy.stats.binom.ppf(q, n, p)``: the smallest k with P(X <= k) >= q."""
+    if _BINOM_PPF is None:  # pragma: no cover - older scipy
+        return _scipy_stats().binom.ppf(q, n, p)
+    return _binom_quantile(_BINOM_PPF, q, n, p, upper=False)
+
+
+def binom_isf(q: Any, n: Any, p: Any) -> Any:
+    """``scipy.stats.binom.isf(q, n, p)``."""
+    if _BINOM_ISF is None:  # pragma: no cover - older scipy
+        return _scipy_stats().binom.isf(q, n, p)
+    return _binom_quantile(_BINOM_ISF, q, n, p, upper=True)
+
+
+def _beta_quantile(function: Callable[..., Any], q: Any, a: Any, b: Any, *, upper: bool) -> Any:
+    """scipy's ``rv_continuous.ppf`` (``upper=False``) and ``isf`` for beta on [0, 1]."""
+    q, a, b = _arrays(q, a, b)
+    valid = (a > 0) & (b > 0)
+    inside = valid & (q > 0) & (q < 1)
+    at_zero, at_one = valid & (q == 0), valid & (q == 1)
+    if upper:
+        at_zero, at_one = at_one, at_zero
+    output = np.full(np.shape(inside), np.nan)
+    np.place(output, at_zero, 0.0)
+    np.place(output, at_one, 1.0)
+    _fill(output, inside, lambda *x: function(*x) * 1 + 0, q, a, b)
+    return _result(output)
+
+
+def beta_ppf(q: Any, a: Any, b: Any) -> Any:
+    """``scipy.stats.beta.ppf(q, a, b)``."""
+    if _BETA_PPF is None:  # pragma: no cover - older scipy
+        return _scipy_stats().beta.ppf(q, a, b)
+    return _beta_quantile(_BETA_PPF, q, a, b, upper=False)
+
+
+def beta_isf(q: Any, a: Any, b: Any) -> Any:
+    """``scipy.stats.beta.isf(q, a, b)``."""
+    if not FAST:  # pragma: no cover - older scipy
+        return _scipy_stats().beta.isf(q, a, b)
+    return _beta_quantile(lambda q, a, b: special.betainccinv(a, b, q), q, a, b, upper=True)
+
+
+def norm_sf(x: Any) -> Any:
+    """``scipy.stats.norm.sf(x)``."""
+    given = np.asarray(x)
+    x = np.asarray((given - 0) / 1, dtype=np.promote_types(given.dtype, np.float64))
+    inside = (-np.inf < x) & (x < np.inf)
+    output = np.zeros(np.shape(inside), x.dtype)
+    np.place(output, np.isnan(x), np.nan)
+    np.place(output, x <= -np.inf, 1.0)
+    _fill(output, inside, lambda x: special.ndtr(-x), x)
+    return _result(output)
+
+
+def norm_isf(q: Any) -> Any:
+    """``scipy.stats.norm.isf(q)``."""
+    q = np.asarray(q)
+    inside = (q > 0) & (q < 1)
+    output = np.full(np.shape(inside), np.nan)
+    np.place(output, q == 1, -np.inf)
+    np.place(output, q == 0, np.inf)
+    _fill(output, inside, lambda q: -special.ndtri(q) * 1 + 0, q)
+    return _result(output)
