@@ -26,6 +26,9 @@ from .fakes import (
 from .openapi import JSON, WEB
 from .state import ROLE_PERMISSION, Answer, RecordedRequest, RepoState
 
+COMMENT_LIMIT = 65_536
+"""Characters GitHub takes in a comment body."""
+
 
 class Operations:
     """The handlers; the server supplies the state and the helpers named below."""
@@ -41,18 +44,15 @@ class Operations:
     def _list_comments(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         assert state is not None
         if params["issue_number"] not in state.issues:
-            return Answer(404, basic_error("Not Found", 404))
+            return _not_found()
         return _paginated(self.comments(params["issue_number"], state.full_name), params, url)
 
     def _create_comment(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         assert state is not None
         if params["issue_number"] not in state.issues:
-            return Answer(404, basic_error("Not Found", 404))
-        if len(body["body"]) > 65_536:
-            return Answer(
-                422,
-                validation_error("IssueComment", "body", "body is too long (maximum is 65536 characters)"),
-            )
+            return _not_found()
+        if len(body["body"]) > COMMENT_LIMIT:
+            return _body_too_long()
         comment = self._new_comment(state, params["issue_number"], body["body"], self._token_user)
         state.comments[comment["id"]] = comment
         return Answer(201, comment, {"Location": comment["url"]})
@@ -61,12 +61,9 @@ class Operations:
         assert state is not None
         comment = state.comments.get(params["comment_id"])
         if comment is None:
-            return Answer(404, basic_error("Not Found", 404))
-        if len(body["body"]) > 65_536:
-            return Answer(
-                422,
-                validation_error("IssueComment", "body", "body is too long (maximum is 65536 characters)"),
-            )
+            return _not_found()
+        if len(body["body"]) > COMMENT_LIMIT:
+            return _body_too_long()
         comment.update(body=body["body"], updated_at=now_iso())
         return Answer(200, comment)
 
@@ -74,7 +71,7 @@ class Operations:
         assert state is not None
         comment = state.comments.get(params["comment_id"])
         if comment is None:
-            return Answer(404, basic_error("Not Found", 404))
+            return _not_found()
         reactions = state.reactions.setdefault(comment["id"], [])
         login = self._token_user["login"]
         for reaction in reactions:
@@ -129,7 +126,7 @@ class Operations:
         assert state is not None
         run = state.check_runs.get(params["check_run_id"])
         if run is None:
-            return Answer(404, basic_error("Not Found", 404))
+            return _not_found()
         updated = copy.deepcopy(run)
         problem = _apply_check_fields(updated, body)
         if problem:
@@ -177,7 +174,7 @@ class Operations:
         assert state is not None
         role = state.roles.get(params["username"])
         if role is None:
-            return Answer(404, basic_error("Not Found", 404))
+            return _not_found()
         permission = ROLE_PERMISSION[role]
         flags = {
             "pull": permission != "none",
@@ -192,7 +189,7 @@ class Operations:
     def _get_pull(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         assert state is not None
         pull = state.pulls.get(params["pull_number"])
-        return Answer(200, pull) if pull is not None else Answer(404, basic_error("Not Found", 404))
+        return Answer(200, pull) if pull is not None else _not_found()
 
     def _rate_limit(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         used = len(self.requests)
@@ -234,6 +231,15 @@ class Operations:
             "performed_via_github_app": None,
             "reactions": fake_reaction_rollup(url),
         }
+
+
+def _not_found() -> Answer:
+    return Answer(404, basic_error("Not Found", 404))
+
+
+def _body_too_long() -> Answer:
+    message = f"body is too long (maximum is {COMMENT_LIMIT} characters)"
+    return Answer(422, validation_error("IssueComment", "body", message))
 
 
 def _apply_check_fields(run: JSON, body: JSON) -> str | None:
