@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cli_support import BackgroundLoop, write_config
+from safety_regression.endpoints.simulator import ModelProfile
+
+from .cli_support import BackgroundLoop, ThreadedSimulator, write_config, write_suite
 from .github_standin import GitHubStandIn, OpenApiSlice
 
 
@@ -27,6 +29,17 @@ class Step:
     stderr: str
     outputs: str
     summary: str
+
+
+@dataclass
+class ActionServers:
+    """What a module of Action tests shares: the stand-in, the simulator, the stand-in's
+    loop and the module's folder (with the suite in it)."""
+
+    github: GitHubStandIn
+    simulator: ThreadedSimulator
+    background: BackgroundLoop
+    folder: Path
 
 
 @contextmanager
@@ -42,6 +55,24 @@ def github_standin(
     finally:
         background.run(github.stop())
         background.close()
+
+
+@contextmanager
+def action_servers(
+    folder: Path,
+    profiles: Mapping[str, ModelProfile],
+    categories: Mapping[str, int],
+    slice_path: Path,
+    token: str,
+    repository: str,
+) -> Iterator[tuple[ThreadedSimulator, GitHubStandIn, BackgroundLoop]]:
+    """The model simulator on a suite written to ``folder/suite.jsonl``, and the stand-in."""
+    simulator = ThreadedSimulator(profiles, write_suite(folder / "suite.jsonl", categories))
+    try:
+        with github_standin(slice_path, token, repository) as (github, background):
+            yield simulator, github, background
+    finally:
+        simulator.stop()
 
 
 def step_config(folder: Path, suite: Path, url: str, finetuned: str, extra: str = "") -> Path:

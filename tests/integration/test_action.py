@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +13,14 @@ from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report import REPORT_MARKER
 
 from ..shipped import GITHUB_REST_SLICE, require_fixture
-from .action_support import Step, github_standin, run_entrypoint, runner_environment, step_config
-from .cli_support import BackgroundLoop, ThreadedSimulator, write_suite
-from .github_standin import GitHubStandIn
+from .action_support import (
+    ActionServers,
+    Step,
+    action_servers,
+    run_entrypoint,
+    runner_environment,
+    step_config,
+)
 
 SLICE = require_fixture(GITHUB_REST_SLICE)
 
@@ -33,24 +36,17 @@ PROFILES = {
 }
 
 
-@dataclass
-class Servers:
-    github: GitHubStandIn
-    simulator: ThreadedSimulator
-    background: BackgroundLoop
-    folder: Path
+Servers = ActionServers
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("action")
-    cases = write_suite(folder / "suite.jsonl", {"privacy": 60})
-    simulator = ThreadedSimulator(PROFILES, cases)
-    with github_standin(SLICE, TOKEN, REPOSITORY) as (github, background):
+    with action_servers(folder, PROFILES, {"privacy": 60}, SLICE, TOKEN, REPOSITORY) as running:
+        simulator, github, background = running
         github.seed_pull(PULL, HEAD_SHA, repository=REPOSITORY)
         yield Servers(github, simulator, background, folder)
         assert github.violations == []
-    simulator.stop()
 
 
 def run_step(

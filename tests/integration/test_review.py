@@ -22,9 +22,14 @@ from safety_regression.report import REPORT_MARKER
 from safety_regression.snapshot import load_snapshot
 
 from ..shipped import GITHUB_REST_SLICE, require_fixture
-from .action_support import Step, github_standin, run_entrypoint, runner_environment, step_config
-from .cli_support import BackgroundLoop, ThreadedSimulator, write_suite
-from .github_standin import GitHubStandIn
+from .action_support import (
+    ActionServers,
+    Step,
+    action_servers,
+    run_entrypoint,
+    runner_environment,
+    step_config,
+)
 from .github_standin.artifacts import zip_folder
 
 SLICE = require_fixture(GITHUB_REST_SLICE)
@@ -43,27 +48,22 @@ PROFILES = {
 
 
 @dataclass
-class Servers:
-    github: GitHubStandIn
-    simulator: ThreadedSimulator
-    background: BackgroundLoop
-    folder: Path
+class Servers(ActionServers):
     alpha: float = 0.01
+    """The gate's level in these tests."""
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("review")
-    cases = write_suite(folder / "suite.jsonl", {"privacy": 30})
-    simulator = ThreadedSimulator(PROFILES, cases)
-    with github_standin(SLICE, TOKEN, REPOSITORY) as (github, background):
+    with action_servers(folder, PROFILES, {"privacy": 30}, SLICE, TOKEN, REPOSITORY) as running:
+        simulator, github, background = running
         github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)
         github.set_permission("maintainer", "write")
         github.set_permission("reader", "read")
         yield Servers(github, simulator, background, folder)
         assert github.violations == []
         assert github.storage_requests, "the review downloaded the artifact from the storage host"
-    simulator.stop()
 
 
 def environment(
