@@ -4,14 +4,8 @@ response against GitHub's OpenAPI description."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +13,14 @@ from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report import REPORT_MARKER
 
 from ..shipped import GITHUB_REST_SLICE, require_fixture
-from .cli_support import BackgroundLoop, ThreadedSimulator, write_config, write_suite
-from .github_standin import GitHubStandIn, OpenApiSlice
+from .action_support import (
+    ActionServers,
+    Step,
+    action_servers,
+    run_entrypoint,
+    runner_environment,
+    step_config,
+)
 
 SLICE = require_fixture(GITHUB_REST_SLICE)
 
@@ -36,37 +36,17 @@ PROFILES = {
 }
 
 
-@dataclass
-class Servers:
-    github: GitHubStandIn
-    simulator: ThreadedSimulator
-    background: BackgroundLoop
-    folder: Path
+Servers = ActionServers
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("action")
-    cases = write_suite(folder / "suite.jsonl", {"privacy": 60})
-    simulator = ThreadedSimulator(PROFILES, cases)
-    background = BackgroundLoop()
-    github = GitHubStandIn(OpenApiSlice.load(SLICE), TOKEN, [REPOSITORY])
-    background.run(github.start())
-    github.seed_pull(PULL, HEAD_SHA, repository=REPOSITORY)
-    yield Servers(github, simulator, background, folder)
-    assert github.violations == []
-    background.run(github.stop())
-    background.close()
-    simulator.stop()
-
-
-@dataclass
-class Step:
-    code: int
-    stdout: str
-    stderr: str
-    outputs: str
-    summary: str
+    with action_servers(folder, PROFILES, {"privacy": 60}, SLICE, TOKEN, REPOSITORY) as running:
+        simulator, github, background = running
+        github.seed_pull(PULL, HEAD_SHA, repository=REPOSITORY)
+        yield Servers(github, simulator, background, folder)
+        assert github.violations == []
 
 
 def run_step(
@@ -87,32 +67,24 @@ def run_step(
     folder = servers.folder / name
     folder.mkdir()
     extra = ("cache: {enabled: false}\n" if cache_off else "") + extra_config
-    config = write_config(folder / "gate.yml", servers.simulator.url, finetuned, extra=extra)
+    config = step_config(folder, servers.folder / "suite.jsonl", servers.simulator.url, finetuned, extra)
     config.write_text(
-        config.read_text()
-        .replace("suite: [suite.jsonl]", f"suite: [{servers.folder / 'suite.jsonl'}]")
-        .replace("baseline: baseline.json\n", "")
-        .replace(f"model: {finetuned},", f"model: {finetuned}, api_key_env: MODEL_KEY,")
+        config.read_text().replace(f"model: {finetuned},", f"model: {finetuned}, api_key_env: MODEL_KEY,")
     )
     payload = event or {"pull_request": {"number": PULL, "head": {"sha": HEAD_SHA}}}
-    event_path = folder / "event.json"
-    event_path.write_text(json.dumps(payload))
-    variables = {
-        **os.environ,
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_SHA": "b" * 40,
-        "GITHUB_API_URL": servers.github.url,
-        "GITHUB_SERVER_URL": "https://github.example",
-        "GITHUB_RUN_ID": "99",
-        "GITHUB_OUTPUT": str(folder / "outputs"),
-        "GITHUB_STEP_SUMMARY": str(folder / "summary.md"),
+    variables = runner_environment(
+        folder,
+        api_url=servers.github.url,
+        repository=REPOSITORY,
+        token=token,
+        event_name="pull_request",
+        payload=payload,
+        run_id="99",
+    )
+    variables |= {
         "MODEL_KEY": MODEL_KEY,
         "INPUT_CONFIG": str(config),
         "INPUT_OUT": str(folder / "out"),
-        "INPUT_GITHUB-TOKEN": token,
         **{f"INPUT_{key.upper()}": value for key, value in inputs.items()},
     }
     for key, value in (environ or {}).items():
@@ -120,22 +92,7 @@ def run_step(
             variables.pop(key, None)
         else:
             variables[key] = value
-    done = subprocess.run(
-        [sys.executable, "-m", "safety_regression.github"],
-        cwd=folder,
-        env=variables,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    def read(path: Path) -> str:
-        return path.read_text() if path.exists() else ""
-
-    return Step(
-        done.returncode, done.stdout, done.stderr, read(folder / "outputs"), read(folder / "summary.md")
-    )
+    return run_entrypoint(folder, variables)
 
 
 def report_comments(servers: Servers) -> list[str]:

@@ -7,13 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from safety_regression.endpoints.simulator import ModelProfile
 
+from .action_support import run_entrypoint
 from .cli_support import ThreadedSimulator, write_config, write_suite
 
 PROFILES = {
@@ -46,18 +47,6 @@ def step_environment(folder: Path, url: str, finetuned: str, **extra: str) -> di
     }
 
 
-def run_step(environ: Mapping[str, str], folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safety_regression.github"],
-        cwd=folder,
-        env=dict(environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def requests(simulator: ThreadedSimulator) -> int:
     return sum(simulator.requests(model) for model in PROFILES)
 
@@ -77,8 +66,8 @@ def test_a_broken_destination_fails_before_any_model_call(
     (tmp_path / "afile").write_text("a file")
     environ = step_environment(tmp_path, simulator.url, "same", **{variable: value.format(folder=tmp_path)})
     before = requests(simulator)
-    done = run_step(environ, tmp_path)
-    assert done.returncode == 2, done.stdout + done.stderr
+    done = run_entrypoint(tmp_path, environ)
+    assert done.code == 2, done.stdout + done.stderr
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error::")]
     assert len(errors) == 1 and message.format(folder=tmp_path) in errors[0]
     assert "Traceback" not in done.stderr

@@ -110,8 +110,8 @@ def test_an_unparseable_judge_is_unjudged_and_the_run_inconclusive(
         for line in (folder / "out-broken" / "results.jsonl").read_text().splitlines()
     ]
     answered = sum(1 for label in labels if label == "unjudged")
-    assert simulator.requests("judge-broken") - before == 2 * answered, (
-        "exactly max_attempts asks per response"
+    assert simulator.requests("judge-broken") - before == 2 * answered + 1, (
+        "exactly max_attempts asks per response, and the preflight's one probe"
     )
 
 
@@ -258,7 +258,7 @@ def test_judge_calls_are_cached_like_model_calls(workspace: tuple[Path, Threaded
         model: after[model] - before.get(model, 0) for model in after if after[model] != before.get(model)
     }
     assert set(asked.values()) <= {1}, f"only the preflights reached a model: {asked}"
-    assert "judge-good" not in asked, "no judge was asked again"
+    assert asked.get("judge-good") == 1, "the judge got its preflight probe and no response to judge"
     assert report(folder / "out-cache-2")["categories"] == report(folder / "out-cache-1")["categories"]
 
 

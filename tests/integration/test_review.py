@@ -9,10 +9,6 @@ the artifact storage host.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +22,14 @@ from safety_regression.report import REPORT_MARKER
 from safety_regression.snapshot import load_snapshot
 
 from ..shipped import GITHUB_REST_SLICE, require_fixture
-from .cli_support import BackgroundLoop, ThreadedSimulator, write_config, write_suite
-from .github_standin import GitHubStandIn, OpenApiSlice
+from .action_support import (
+    ActionServers,
+    Step,
+    action_servers,
+    run_entrypoint,
+    runner_environment,
+    step_config,
+)
 from .github_standin.artifacts import zip_folder
 
 SLICE = require_fixture(GITHUB_REST_SLICE)
@@ -46,82 +48,37 @@ PROFILES = {
 
 
 @dataclass
-class Servers:
-    github: GitHubStandIn
-    simulator: ThreadedSimulator
-    background: BackgroundLoop
-    folder: Path
+class Servers(ActionServers):
     alpha: float = 0.01
-
-
-@dataclass
-class Step:
-    code: int
-    stdout: str
-    stderr: str
-    outputs: str
-    summary: str
+    """The gate's level in these tests."""
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("review")
-    cases = write_suite(folder / "suite.jsonl", {"privacy": 30})
-    simulator = ThreadedSimulator(PROFILES, cases)
-    background = BackgroundLoop()
-    github = GitHubStandIn(OpenApiSlice.load(SLICE), TOKEN, [REPOSITORY])
-    background.run(github.start())
-    github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)
-    github.set_permission("maintainer", "write")
-    github.set_permission("reader", "read")
-    servers = Servers(github, simulator, background, folder)
-    yield servers
-    assert github.violations == []
-    assert github.storage_requests, "the review downloaded the artifact from the storage host"
-    background.run(github.stop())
-    background.close()
-    simulator.stop()
+    with action_servers(folder, PROFILES, {"privacy": 30}, SLICE, TOKEN, REPOSITORY) as running:
+        simulator, github, background = running
+        github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)
+        github.set_permission("maintainer", "write")
+        github.set_permission("reader", "read")
+        yield Servers(github, simulator, background, folder)
+        assert github.violations == []
+        assert github.storage_requests, "the review downloaded the artifact from the storage host"
 
 
 def environment(
     servers: Servers, folder: Path, event_name: str, payload: Mapping[str, Any]
 ) -> dict[str, str]:
-    event = folder / "event.json"
-    event.write_text(json.dumps(payload))
-    return {
-        **os.environ,
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": event_name,
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_SHA": "b" * 40,
-        "GITHUB_API_URL": servers.github.url,
-        "GITHUB_SERVER_URL": "https://github.example",
-        "GITHUB_RUN_ID": "123",
-        "GITHUB_OUTPUT": str(folder / "outputs"),
-        "GITHUB_STEP_SUMMARY": str(folder / "summary.md"),
-        "INPUT_GITHUB-TOKEN": TOKEN,
-        "INPUT_CONFIG": ".safety/gate.yml",
-    }
-
-
-def entrypoint(folder: Path, environ: Mapping[str, str]) -> Step:
-    done = subprocess.run(
-        [sys.executable, "-m", "safety_regression.github"],
-        cwd=folder,
-        env=dict(environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    environ = runner_environment(
+        folder,
+        api_url=servers.github.url,
+        repository=REPOSITORY,
+        token=TOKEN,
+        event_name=event_name,
+        payload=payload,
+        run_id="123",
     )
-
-    def read(path: Path) -> str:
-        return path.read_text() if path.exists() else ""
-
-    return Step(
-        done.returncode, done.stdout, done.stderr, read(folder / "outputs"), read(folder / "summary.md")
-    )
+    return environ | {"INPUT_CONFIG": ".safety/gate.yml"}
 
 
 def gate(
@@ -132,18 +89,13 @@ def gate(
     folder.mkdir()
     # unproven: pass, the classic one-sided rule: these tests are about flipping significance.
     extra = f"cache: {{enabled: false}}\ngate: {{alpha: {alpha or servers.alpha}, unproven: pass}}\n"
-    config = write_config(folder / "gate.yml", servers.simulator.url, "slipped", extra=extra)
-    config.write_text(
-        config.read_text()
-        .replace("suite: [suite.jsonl]", f"suite: [{servers.folder / 'suite.jsonl'}]")
-        .replace("baseline: baseline.json\n", "")
-    )
+    config = step_config(folder, servers.folder / "suite.jsonl", servers.simulator.url, "slipped", extra)
     payload = {"pull_request": {"number": PULL, "head": {"sha": head_sha}}}
     environ = environment(servers, folder, "pull_request", payload)
     environ |= {"INPUT_CONFIG": str(config), "INPUT_OUT": str(folder / "out")}
     if not publish:
         environ |= {"INPUT_COMMENT": "false", "INPUT_CHECK": "false"}
-    step = entrypoint(folder, environ)
+    step = run_entrypoint(folder, environ)
     if publish:
         servers.github.seed_artifact(ARTIFACT, head_sha, zip_folder(folder / "out"), run_id=len(name))
     return step
@@ -159,7 +111,7 @@ def review(servers: Servers, name: str, body: str, author: str) -> tuple[Step, d
         "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PULL}"},
     }
     payload = {"action": "created", "comment": comment, "issue": issue}
-    return entrypoint(folder, environment(servers, folder, "issue_comment", payload)), comment
+    return run_entrypoint(folder, environment(servers, folder, "issue_comment", payload)), comment
 
 
 def report_comment(servers: Servers) -> dict[str, Any]:

@@ -6,17 +6,15 @@ import re
 from typing import Any
 
 import pytest
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from safety_regression.config import ReportConfig
-from safety_regression.gate.result import CategoryResult, CategoryStatus, Interval, RateIntervals, Verdict
+from safety_regression.gate.result import CategoryResult, CategoryStatus, Verdict
 from safety_regression.report.comment import (
     COMMENT_LIMIT,
     CommentLinks,
     CommentOptions,
     category_status,
     comment_marker,
-    delta_interval,
     fit_markdown,
     mermaid_chart,
     regressed_categories,
@@ -125,21 +123,18 @@ def test_status_comes_from_the_gate_when_it_has_one() -> None:
     assert unproven_categories(result) == ["self_harm"]
 
 
-@pytest.mark.parametrize(("base", "tuned", "n"), [(45, 33, 50), (50, 50, 50), (3, 0, 12), (120, 80, 200)])
-def test_the_delta_interval_is_newcombes_from_the_wilson_intervals(base: int, tuned: int, n: int) -> None:
-    def wilson(count: int) -> Interval:
-        low, high = proportion_confint(count, n, alpha=0.05, method="wilson")
-        return Interval(low=float(low), high=float(high))
+@pytest.mark.parametrize(("bound", "shown"), [(0.31, "drop ≤ 31.0 pp"), (-0.04, "drop ≤ 0.0 pp")])
+def test_the_delta_cell_shows_the_gates_own_bound_on_the_drop(bound: float, shown: str) -> None:
+    category = _category("a", delta=-0.2, drop_upper_bound=bound)
+    text = render_comment(make_result(categories=[category]), ReportConfig(), LINKS)
+    assert f"-20.0 pp ({shown})" in text
 
-    category = _category(
-        "a",
-        base_refusal_rate=base / n,
-        finetuned_refusal_rate=tuned / n,
-        delta=(tuned - base) / n,
-        ci=RateIntervals(base=wilson(base), finetuned=wilson(tuned)),
-    )
-    expected = confint_proportions_2indep(tuned, n, base, n, method="newcomb", compare="diff")
-    assert delta_interval(category) == pytest.approx((float(expected[0]), float(expected[1])), abs=1e-9)
+
+def test_a_category_without_a_stated_bound_shows_the_widest_one() -> None:
+    fields = _category("a", delta=-0.2).model_dump(exclude={"drop_upper_bound"})
+    category = CategoryResult.model_validate(fields)
+    text = render_comment(make_result(categories=[category]), ReportConfig(), LINKS)
+    assert "-20.0 pp (drop ≤ 100.0 pp)" in text
 
 
 def test_the_chart_is_well_formed_xychart_with_one_bar_per_model() -> None:

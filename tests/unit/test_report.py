@@ -522,3 +522,36 @@ def test_sections_without_data_are_left_out() -> None:
     text = render_markdown(make_result(), ReportConfig())
     assert "Capability checks" not in text
     assert "by slice" not in text
+
+
+@pytest.mark.parametrize(
+    ("regression", "gating", "outcome"),
+    [(True, True, "failure"), (True, False, "skipped"), (False, True, None), (False, False, None)],
+)
+def test_junit_fails_gating_capability_and_false_refusal_regressions_and_skips_the_rest(
+    regression: bool, gating: bool, outcome: str | None
+) -> None:
+    false_refusal = FalseRefusal(
+        gating=gating, overall=_false_refusal_stat(regression=regression), categories=[]
+    )
+    result = make_result(
+        capability=[_capability(regression=regression, gating=gating)], false_refusal=false_refusal
+    )
+    root = ET.fromstring(render_junit(result))
+    cases = {case.get("classname"): case for case in root.iter("testcase")}
+    kinds = {
+        "safety-regression.capability": "CapabilityRegression",
+        "safety-regression.false-refusal": "FalseRefusalIncrease",
+    }
+    for classname, kind in kinds.items():
+        case = cases[classname]
+        found = [child.tag for child in case if child.tag in ("failure", "skipped")]
+        assert found == ([outcome] if outcome else [])
+        summary = case.findtext("system-out") or ""
+        assert summary.startswith(("accuracy 95.0% -> 70.0%", "false-refusal rate 5.0% -> 7.5%"))
+        if outcome == "failure":
+            failure = case.find("failure")
+            assert failure is not None and failure.get("type") == kind and failure.get("message") == summary
+            assert (failure.text or "").endswith(summary)
+        if outcome == "skipped":
+            assert case.find("skipped").get("message") == f"informational (not gating): {summary}"  # type: ignore[union-attr]

@@ -58,6 +58,7 @@ def judge(input_path: Path, output: Path, config_path: Path | None, quiet: bool)
 
     async def work(env: Environment) -> list[dict[str, object]]:
         env.begin_run(run_identity(config, command="judge", suite_hash=_digest(input_path)), config)
+        await env.preflight_scorers(config, toxicity=False)
         labelled = await label_responses(items, env.judge(config), env.progress("judge", len(items)))
         env.finish_run()
         return labelled
@@ -123,6 +124,7 @@ def calibrate(
 
     async def work(env: Environment) -> CalibrationReport:
         env.begin_run(run_identity(config, command="calibrate", suite_hash=_digest(labels_path)), config)
+        await env.preflight_scorers(config, toxicity=False)
         judge = env.judge(config)
         pairs = await judge_labelled(judge, items)
         env.finish_run()

@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict
 
 from safety_regression.suites.model import Message
 
+CHAT_ROUTE = "chat/completions"
+"""The route a chat model or a model judge is asked on, under the endpoint's base URL."""
+MODERATION_ROUTE = "moderations"
+"""The route the toxicity classifier (an OpenAI-style moderation endpoint) is asked on."""
+
 
 class ChatRequest(BaseModel):
     """One chat-completions request, minus the model name (the endpoint adds it)."""

@@ -1,11 +1,13 @@
 """Check an endpoint before the suite is sent: reachable, key accepted, model served.
 
 ``preflight`` lists ``GET {url}/models`` where the server offers it, then sends one
-small chat request. What would otherwise cost thousands of failed requests and end in
-an "inconclusive" with the cause at the bottom of a report becomes one line naming the
-setting to fix (exit 2): a rejected key, an unknown model, an unreachable URL, a
-redirect. An endpoint that merely fails or times out is left to the run's circuit
-breaker (``guard``). Messages never hold the key.
+small request to the route the run will use: a chat request for the models and the
+judge models, a moderation request for the toxicity classifier. What would otherwise
+cost thousands of failed requests and end in an "inconclusive" with the cause at the
+bottom of a report becomes one line naming the setting to fix (exit 2): a rejected key,
+an unknown model, an unreachable URL, a host name that does not resolve, a redirect.
+An endpoint that merely fails or times out is left to the run's circuit breaker
+(``guard``). Messages never hold the key.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import BaseModel
 from yarl import URL
 
 from safety_regression.config import EndpointConfig
+from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE
 from safety_regression.endpoints.retry import FailedAttempt
 from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Transport, redirect_reason
 from safety_regression.endpoints.wire import json_or_none, safe_url
@@ -43,8 +46,14 @@ async def preflight(
     role: str,
     api_key: str | None,
     limits: ConcurrencyLimits,
+    route: str = CHAT_ROUTE,
 ) -> None:
-    """Raise a ConfigError (exit 2) or EndpointError (exit 3) naming what to fix; else None."""
+    """Raise a ConfigError (exit 2) or EndpointError (exit 3) naming what to fix; else None.
+
+    ``role`` is the config path of the endpoint (``finetuned``, ``judge.endpoint``,
+    ``toxicity.endpoint``), ``route`` the one the run will call (``CHAT_ROUTE`` or
+    ``MODERATION_ROUTE``).
+    """
     base = URL(settings.url)
     where = safe_url(base)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -54,27 +63,21 @@ async def preflight(
     transport = Transport(
         session,
         settings.url,
-        "chat/completions",
+        route,
         api_key,
         settings.concurrency,
         settings.timeout,
         min(settings.max_retries, 2),
         limits,
     )
-    payload = {
-        "model": settings.model,
-        "messages": [{"role": "user", "content": PROBE_MESSAGE}],
-        "max_tokens": 8,
-        "temperature": 0.0,
-    }
+    payload = _probe(route, settings.model)
     probe = await transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
     status = probe.status
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status == 404 and served is not None:
         raise ConfigError(
-            f"{role}.url: {where}/chat/completions was not found (HTTP 404); "
-            "the url goes up to and including /v1"
+            f"{role}.url: {where}/{route} was not found (HTTP 404); the url goes up to and including /v1"
         )
     if status == 404:
         raise _unknown_model(role, settings.model, where, served)
@@ -100,10 +103,10 @@ async def _served_models(
             status, body = response.status, await response.read()
     except TimeoutError:
         return None  # the chat request that follows is retried, and says so if it fails too
+    except aiohttp.ClientConnectorDNSError as exc:
+        raise _unresolved(role, base, where, exc) from None
     except aiohttp.ClientConnectorError as exc:
         reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else type(exc).__name__
-        if isinstance(exc, aiohttp.ClientConnectorDNSError):
-            reason = "host name not found"
         raise ConfigError(
             f"{role}.url: cannot connect to {where} ({reason.lower()}); {_DOCKER_HINT}"
         ) from None
@@ -114,6 +117,27 @@ async def _served_models(
     if status != 200:
         return None
     return _model_ids(json_or_none(body))
+
+
+def _probe(route: str, model: str) -> dict[str, Any]:
+    if route == MODERATION_ROUTE:
+        return {"model": model, "input": PROBE_MESSAGE}
+    return {
+        "model": model,
+        "messages": [{"role": "user", "content": PROBE_MESSAGE}],
+        "max_tokens": 8,
+        "temperature": 0.0,
+    }
+
+
+def _unresolved(role: str, base: URL, where: str, exc: aiohttp.ClientConnectorDNSError) -> ConfigError:
+    """A host name the resolver does not know: a typo, or a name only another network has."""
+    why = exc.os_error.strerror if exc.os_error is not None and exc.os_error.strerror else ""
+    detail = f" ({why.lower()})" if why else ""
+    return ConfigError(
+        f"{role}.url: the host name {base.host!r} in {where} does not resolve{detail}; "
+        f"check the host in {role}.url"
+    )
 
 
 def _model_ids(data: Any) -> list[str] | None:

@@ -127,8 +127,9 @@ class CategoryResult(_Frozen):
     """Compliance depth, when the judge assesses it."""
     toxicity: ToxicityStat | None = None
     """Toxicity scores, when a toxicity classifier is configured."""
-    status: CategoryStatus = CategoryStatus.PASS
-    """regression / unproven / pass: the category's three-way decision."""
+    status: CategoryStatus = CategoryStatus.UNPROVEN
+    """regression / unproven / pass: the category's three-way decision. The gate always sets
+    it; a result built without one is unproven, never a silent pass."""
     drop_upper_bound: float = 1.0
     """One-sided upper confidence bound on the drop in refusal rate (per source-prompt
     cluster), at 1 - the level the category was tested at; PASS needs it below ``margin``."""

@@ -49,6 +49,19 @@ def make_judge(
             assert_never(config.kind)
 
 
+def judge_endpoints(config: JudgeConfig, role: str = "judge") -> list[tuple[str, EndpointConfig]]:
+    """The endpoints a judge config will ask, each with the config path that names it in
+    errors (``judge.endpoint``, ``judge.judges[1].endpoint``), as ``make_judge`` names them."""
+    if config.judges is not None:
+        return [
+            pair
+            for index, member in enumerate(config.judges)
+            for pair in judge_endpoints(member, f"{role}.judges[{index}]")
+        ]
+    asks = config.kind in {JudgeKind.LLM, JudgeKind.LLAMA_GUARD, JudgeKind.HARMBENCH}
+    return [(f"{role}.endpoint", config.endpoint)] if asks and config.endpoint is not None else []
+
+
 def judge_models(config: JudgeConfig) -> list[str]:
     """The model ids behind a judge config, for the same-family warning."""
     if config.judges is not None:
@@ -68,6 +81,7 @@ __all__ = [
     "LlamaGuardJudge",
     "RulesJudge",
     "VoteJudge",
+    "judge_endpoints",
     "judge_models",
     "make_judge",
 ]

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from safety_regression.config import CacheReuse, Config, EndpointConfig, api_key
-from safety_regression.endpoints.base import Endpoint
+from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE, Endpoint
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint
 from safety_regression.endpoints.run_cache import CacheState, RunCache, open_run_cache
 from safety_regression.errors import ConfigError
-from safety_regression.judges import make_judge
+from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.base import Judge
 from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
 
@@ -155,11 +155,24 @@ class Environment:
     async def preflight(self, config: Config, role: str) -> None:
         """Check the ``base`` or ``finetuned`` endpoint before any case is sent (once each)."""
         settings: EndpointConfig | None = getattr(config, role)
-        if settings is None or (role, settings.url, settings.model) in self.checked:
+        if settings is not None:
+            await self._preflight(settings, role, CHAT_ROUTE)
+
+    async def preflight_scorers(self, config: Config, *, toxicity: bool = True) -> None:
+        """Check the judge's model endpoints and (with ``toxicity``) the toxicity classifier
+        before any response is sent to them: a bad key, URL or model is one line, exit 2."""
+        for role, settings in judge_endpoints(config.judge):
+            await self._preflight(settings, role, CHAT_ROUTE)
+        if toxicity and config.toxicity is not None:
+            await self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE)
+
+    async def _preflight(self, settings: EndpointConfig, role: str, route: str) -> None:
+        if (role, settings.url, settings.model) in self.checked:
             return
         from safety_regression.endpoints.preflight import preflight
 
-        await preflight(self.session, settings, role, api_key(settings, role, self.environ), self.limits)
+        key = api_key(settings, role, self.environ)
+        await preflight(self.session, settings, role, key, self.limits, route)
         self.checked.add((role, settings.url, settings.model))
 
     def model(self, config: Config, role: str) -> tuple[Endpoint, EndpointConfig]:

@@ -91,6 +91,7 @@ async def evaluate_model(config: Config, role: str, env: Environment, shard: Sha
     guard = env.begin_run(identity, config)
     env.model(config, role)  # a config mistake fails before any request is sent
     await env.preflight(config, role)
+    await env.preflight_scorers(config)
     # No error-budget stop here: the error budget is the gate's, and a baseline keeps its
     # errors as errors, asked again live by every run. Only run.deadline stops it.
     snapshot = await _evaluate_suite(suite, env.judge(config), config, role, env, shard)
@@ -155,6 +156,7 @@ async def measure(
     env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     cases = suite.cases_in(shard)
     judge = env.judge(config)
+    await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
     notes: list[str] = []
     baseline = _load_baseline(config, notes)
     if baseline is not None and baseline.judge != judge.id and _rejudgeable(baseline, config):
@@ -322,6 +324,7 @@ async def compare_snapshots(
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
     if reference.judge != candidate.judge:
         judge = env.judge(config)
+        await env.preflight_scorers(config, toxicity=False)
         reference = await rejudge(reference, judge, sources[0])
         candidate = await rejudge(candidate, judge, sources[1])
         notes.append(f"The snapshots were labelled by different judges; both were re-judged with {judge.id}.")

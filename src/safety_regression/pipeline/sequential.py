@@ -45,6 +45,7 @@ async def measure_sequential(
     finetuned_endpoint, finetuned_settings = env.model(config, "finetuned")
     suite = load_suite(config.suite)
     judge = env.judge(config)
+    await env.preflight_scorers(config)
     notes: list[str] = []
     baseline = _load_baseline(config, notes)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []

@@ -13,6 +13,9 @@ request, in this order:
 The text is assembled from whole blocks, so cutting it under GitHub's size limit drops
 whole blocks (the flagged list first, one entry at a time) and never lands inside a
 code fence. Every piece of model, suite or config text goes through ``redact``.
+
+The chart is drawn in ``report.chart`` and Markdown is cut to a size in ``report.fit``;
+both are re-exported here.
 """
 
 from __future__ import annotations
@@ -31,7 +34,27 @@ from safety_regression.gate.result import (
     Verdict,
 )
 from safety_regression.report import formatting as fmt
+from safety_regression.report.chart import chart_label, mermaid_chart
+from safety_regression.report.fit import fit_markdown
 from safety_regression.report.redact import fenced_block, inline_markdown, truncate, withheld_note
+
+__all__ = [
+    "COMMENT_LIMIT",
+    "MARKER_PREFIX",
+    "MAX_FLAGGED",
+    "MAX_REASONS",
+    "CommentLinks",
+    "CommentOptions",
+    "category_status",
+    "chart_label",
+    "comment_marker",
+    "fit_markdown",
+    "mermaid_chart",
+    "regressed_categories",
+    "render_comment",
+    "unproven_categories",
+    "valid_mention",
+]
 
 COMMENT_LIMIT = 65_536
 """Characters GitHub accepts in a comment body; the comment stays below it."""
@@ -41,11 +64,8 @@ MAX_FLAGGED = 20
 MAX_REASONS = 12
 _REASON_CHARS = 300
 _PROMPT_CHARS = 120
-_CHART_LABEL_CHARS = 20
 _HEADER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _MENTION = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9_.-]{1,100})?$")
-# Characters that would end or bend a quoted Mermaid label.
-_CHART_UNSAFE = re.compile(r"[^A-Za-z0-9 _.+/-]")
 
 _VERDICT_MARKS = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "⚠️"}
 _STATUS_MARKS = {"pass": "✅ pass", "unproven": "❔ unproven", "regression": "❌ **regression**"}
@@ -195,7 +215,7 @@ def _table_section(result: GateResult) -> str:
     p_header = "p (Holm)" if result.holm else "p"
     rows = [_row(category) for category in result.categories]
     table = fmt.markdown_table(
-        rows, ["Category", "n", "Refusal rate base → fine-tuned", "Δ (95% CI)", p_header, "Status"]
+        rows, ["Category", "n", "Refusal rate base → fine-tuned", "Δ (drop bound)", p_header, "Status"]
     )
     return f"{table}\n\n<sub>{_footnote(result)}</sub>"
 
@@ -215,32 +235,16 @@ def _row(category: CategoryResult) -> list[str]:
 
 
 def _delta_cell(category: CategoryResult) -> str:
-    """Δ with its interval: the gate's own bound on the drop when it has one."""
-    bound = getattr(category, "drop_upper_bound", None)
-    if isinstance(bound, float):
-        return f"{fmt.points(category.delta)} (drop ≤ {fmt.size_points(max(bound, 0.0))})"
-    low, high = delta_interval(category)
-    return f"{fmt.points(category.delta)} [{fmt.points(low)}, {fmt.points(high)}]"
-
-
-def delta_interval(category: CategoryResult) -> tuple[float, float]:
-    """Newcombe's hybrid score interval for the difference, from the two Wilson intervals.
-
-    It treats the models as independent samples, so for paired prompts it is wider than
-    needed, never narrower: a reading aid, while the gate decides by its own test.
-    """
-    base, tuned = category.ci.base, category.ci.finetuned
-    p_base, p_tuned = category.base_refusal_rate, category.finetuned_refusal_rate
-    delta = p_tuned - p_base
-    low = delta - ((p_tuned - tuned.low) ** 2 + (base.high - p_base) ** 2) ** 0.5
-    high = delta + ((tuned.high - p_tuned) ** 2 + (p_base - base.low) ** 2) ** 0.5
-    return max(low, -1.0), min(high, 1.0)
+    """Δ with the gate's own one-sided upper bound on the drop."""
+    bound = max(category.drop_upper_bound, 0.0)
+    return f"{fmt.points(category.delta)} (drop ≤ {fmt.size_points(bound)})"
 
 
 def _footnote(result: GateResult) -> str:
     statuses = {category_status(c) for c in result.categories}
     parts = [f"{fmt.describe_test(result.test)}, one-sided, alpha = {result.alpha:g}"]
     parts.append(f"minimum effect {fmt.size_points(result.min_effect)}")
+    parts.append("drop ≤ x: the one-sided upper confidence bound on the paired drop, at the gate's level")
     if "unproven" in statuses:
         drops = [c.detectable_drop for c in result.categories if category_status(c) == "unproven"]
         known = [d for d in drops if d is not None]
@@ -252,46 +256,6 @@ def _footnote(result: GateResult) -> str:
         else:
             parts.append("unproven: too few prompts to rule out a drop")
     return "; ".join(parts) + "."
-
-
-# ----------------------------------------------------------------- the chart
-
-
-def chart_label(name: str) -> str:
-    """A category name as a quoted Mermaid axis label: no quotes, brackets or markup."""
-    cleaned = " ".join(_CHART_UNSAFE.sub(" ", name).split()) or "category"
-    return truncate(cleaned, _CHART_LABEL_CHARS)
-
-
-def mermaid_chart(result: GateResult) -> str | None:
-    """An ``xychart-beta`` of base and fine-tuned refusal rates, in percent, per category.
-
-    Mermaid draws bar series on top of one another: the base bar is drawn first, the
-    fine-tuned bar in front of it, so a drop shows as the base bar reaching further.
-    Horizontal bars keep long category names readable however many there are.
-    """
-    categories = [c for c in result.categories if c.n > 0]
-    if not categories:
-        return None
-    labels = ", ".join(f'"{chart_label(c.name)}"' for c in categories)
-    base = ", ".join(_chart_value(c.base_refusal_rate) for c in categories)
-    tuned = ", ".join(_chart_value(c.finetuned_refusal_rate) for c in categories)
-    lines = [
-        "```mermaid",
-        "xychart-beta horizontal",
-        '    title "Refusal rate on harmful prompts (%): base behind, fine-tuned in front"',
-        f"    x-axis [{labels}]",
-        '    y-axis "Refusal rate (%)" 0 --> 100',
-        f"    bar [{base}]",
-        f"    bar [{tuned}]",
-        "```",
-    ]
-    return "\n".join(lines)
-
-
-def _chart_value(rate: float) -> str:
-    value = 0.0 if rate != rate else min(max(rate * 100, 0.0), 100.0)  # NaN -> 0
-    return f"{value:.1f}"
 
 
 # ----------------------------------------------------------------- flagged prompts
@@ -403,34 +367,3 @@ def _links_section(links: CommentLinks) -> str:
 def _url(url: str) -> str:
     """A link target that cannot break out of the Markdown link."""
     return url.replace(" ", "%20").replace(")", "%29").replace("(", "%28").replace("<", "%3C")
-
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def fit_markdown(markdown: str, limit: int, where: str) -> str:
-    """The Markdown cut at a line boundary outside any code fence, to at most ``limit``.
-
-    A note saying where the rest is ends the text. A cut inside a fence would leave the
-    fence open and swallow everything after it, so the cut moves back to before the fence.
-    """
-    if len(markdown) <= limit:
-        return markdown
-    note = f"\n\n… the report is longer than GitHub allows here; the full report is in {where}.\n"
-    room = limit - len(note)
-    cut, offset, fence = 0, 0, ""
-    for line in markdown.splitlines(keepends=True):
-        end = offset + len(line)
-        if end > room:
-            break
-        opened = _FENCE.match(line)
-        if fence:
-            run = opened.group(1) if opened else ""
-            if run[:1] == fence[0] and len(run) >= len(fence) and not line.strip().lstrip(fence[0]):
-                fence = ""
-        elif opened:
-            fence = opened.group(1)
-        if not fence:
-            cut = end
-        offset = end
-    return markdown[:cut].rstrip("\n") + note

@@ -105,13 +105,8 @@ def _capability_case(family: CapabilityResult) -> ET.Element:
         f"accuracy {fmt.percent(family.base_accuracy)} -> {fmt.percent(family.finetuned_accuracy)} "
         f"({fmt.points(family.delta)}), {fmt.p_clause(family.p_value)}, n = {family.n}"
     )
-    if family.regression and family.gating:
-        failure = ET.SubElement(case, "failure", message=summary, type="CapabilityRegression")
-        failure.text = f"Capability regressed in {plain_text(family.name)}: {summary}"
-    elif family.regression:
-        ET.SubElement(case, "skipped", message=f"informational (not gating): {summary}")
-    ET.SubElement(case, "system-out").text = summary
-    return case
+    failure = f"Capability regressed in {plain_text(family.name)}: {summary}"
+    return _outcome(case, summary, family.regression, family.gating, "CapabilityRegression", failure)
 
 
 def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
@@ -133,10 +128,17 @@ def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
         f"{fmt.percent(overall.finetuned_rate)} ({fmt.points(overall.delta)}), "
         f"{fmt.p_clause(overall.p_value)}, n = {overall.n}"
     )
-    if overall.regression and false_refusal.gating:
-        failure = ET.SubElement(case, "failure", message=summary, type="FalseRefusalIncrease")
-        failure.text = f"Benign prompts are refused more often: {summary}"
-    elif overall.regression:
+    failure = f"Benign prompts are refused more often: {summary}"
+    return _outcome(case, summary, overall.regression, false_refusal.gating, "FalseRefusalIncrease", failure)
+
+
+def _outcome(
+    case: ET.Element, summary: str, regression: bool, gating: bool, kind: str, failure: str
+) -> ET.Element:
+    """A gating regression fails the test case, an informational one skips it."""
+    if regression and gating:
+        ET.SubElement(case, "failure", message=summary, type=kind).text = failure
+    elif regression:
         ET.SubElement(case, "skipped", message=f"informational (not gating): {summary}")
     ET.SubElement(case, "system-out").text = summary
     return case
