@@ -30,6 +30,7 @@ from safety_regression.pipeline import Environment, compare_snapshots, evaluate_
 from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.run import GATE_MODULES
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
+from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
 
 if TYPE_CHECKING:
@@ -261,8 +262,8 @@ def _run_shard(
     written = write_set(
         out_dir,
         {
-            REFERENCE_SNAPSHOT: measured.reference.model_dump_json(indent=1) + "\n",
-            FINETUNED_SNAPSHOT: measured.candidate.model_dump_json(indent=1) + "\n",
+            REFERENCE_SNAPSHOT: snapshot_json(measured.reference),
+            FINETUNED_SNAPSHOT: snapshot_json(measured.candidate),
         },
         f"run --shard {shard}",
     )

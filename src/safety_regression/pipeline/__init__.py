@@ -5,6 +5,7 @@ gate. Side effects come in through an ``Environment`` so tests and the Action ca
 their own.
 """
 
+from safety_regression.pipeline.assembly import suite_comparison
 from safety_regression.pipeline.environment import Environment, ProgressFactory
 from safety_regression.pipeline.run import (
     GateRun,
@@ -13,7 +14,6 @@ from safety_regression.pipeline.run import (
     evaluate_model,
     measure,
     run_gate,
-    suite_comparison,
 )
 
 __all__ = [

@@ -87,15 +87,16 @@ class Environment:
         for run_cache in self.caches.values():
             run_cache.mark_complete(self.now().isoformat())
 
-    def cached(self, endpoint: Endpoint, config: Config) -> Endpoint:
-        """Wrap an endpoint in the run's one response cache in ``config.cache.folder``."""
+    def cached(self, endpoint: Endpoint, config: Config, max_chars: int | None = None) -> Endpoint:
+        """Wrap an endpoint in the run's one response cache in ``config.cache.folder``;
+        replies are cut to ``max_chars`` before they are cached."""
         folder = config.cache.folder
         if folder not in self.caches:
             identity = self.run_identity or _adhoc_identity(config)
             self.caches[folder] = open_run_cache(
                 folder, identity, reuse_completed=config.cache.reuse is CacheReuse.COMPLETED
             )
-        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache)
+        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache, max_chars)
         self.cached_endpoints.append(wrapped)
         return wrapped
 
@@ -145,7 +146,11 @@ class Environment:
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
         endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
         if config.cache.enabled and self.use_cache:
-            endpoint = self.cached(endpoint, config)
+            # A model's reply is cached as it is judged: cut to sampling.max_response_chars.
+            model_role = role in ("base", "finetuned")
+            endpoint = self.cached(
+                endpoint, config, config.sampling.max_response_chars if model_role else None
+            )
         return endpoint
 
     async def preflight(self, config: Config, role: str) -> None:
