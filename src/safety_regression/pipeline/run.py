@@ -214,8 +214,6 @@ async def run_gate(
     decided; ``previous`` (the reference and fine-tuned snapshots already in the output
     folder) lets a rerun continue that run's look history instead of restarting it.
     """
-    from safety_regression.gate import evaluate_gate
-
     if config.gate.sequential.enabled:
         if check_drift:
             raise ConfigError("gate.sequential: --check-drift needs every case asked; turn one of them off")
@@ -224,6 +222,10 @@ async def run_gate(
         measured = await measure_sequential(config, env, previous)
     else:
         measured = await measure(config, env, check_drift=check_drift)
+    # Imported only now: the gate (and scipy) loads on a thread while the requests are
+    # under way (``GATE_MODULES``); importing it first would hold back the first request.
+    from safety_regression.gate import evaluate_gate
+
     context = judge_context(config, [measured.reference.model.model, measured.candidate.model.model])
     context["warnings"] = [*context["warnings"], *measured.retired]
     result = evaluate_gate(
