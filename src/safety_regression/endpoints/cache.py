@@ -57,8 +57,11 @@ class ResponseCache:
     def get(self, key: str) -> ChatOutcome | None:
         return self._entries.get(key)
 
-    def put(self, key: str, outcome: ChatOutcome) -> None:
-        """Store a usable outcome on disk at once; errors are ignored so they are retried."""
+    def put(self, key: str, outcome: ChatOutcome, *, remember: bool = True) -> None:
+        """Store a usable outcome on disk at once; errors are ignored so they are retried.
+
+        With ``remember=False`` it is written but not kept in memory: a model's answers are
+        held once, in the run's results, and only a later run reads them back."""
         if outcome.kind not in CACHEABLE:
             return
         # The key is hex: the line needs no encoder beyond the outcome's own (no wrapper model).
@@ -77,7 +80,8 @@ class ResponseCache:
                 f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
                 "point cache.dir at a writable folder or set cache.enabled: false"
             ) from None
-        self._entries[key] = outcome
+        if remember:
+            self._entries[key] = outcome
 
     def close(self) -> None:
         if self._fd is not None:
@@ -138,12 +142,23 @@ class CachedEndpoint(EndpointWrapper):
     """An endpoint that answers from the cache when it can and records what it asks.
 
     With ``max_chars``, a reply is cut to it (``ChatOutcome.capped``) before it is cached
-    and returned, so the cache holds what is judged, not a runaway reply's full text."""
+    and returned, so the cache holds what is judged, not a runaway reply's full text.
+    With ``remember=False`` new answers go to the file only (see ``ResponseCache.put``):
+    right for a model, whose requests in one run are all different; a judge keeps them,
+    since two models often give it the same text to label."""
 
-    def __init__(self, endpoint: Endpoint, cache: ResponseCache, max_chars: int | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        cache: ResponseCache,
+        max_chars: int | None = None,
+        *,
+        remember: bool = True,
+    ) -> None:
         super().__init__(endpoint)
         self._cache = cache
         self._max_chars = max_chars
+        self._remember = remember
         self.hits = 0
         """Requests answered from the cache ("resumed N cached responses")."""
         self.misses = 0
@@ -157,5 +172,5 @@ class CachedEndpoint(EndpointWrapper):
             return cached.capped(self._max_chars)
         self.misses += 1
         outcome = (await self._endpoint.complete(request)).capped(self._max_chars)
-        self._cache.put(key, outcome)
+        self._cache.put(key, outcome, remember=self._remember)
         return outcome

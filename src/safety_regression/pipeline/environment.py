@@ -87,16 +87,19 @@ class Environment:
         for run_cache in self.caches.values():
             run_cache.mark_complete(self.now().isoformat())
 
-    def cached(self, endpoint: Endpoint, config: Config, max_chars: int | None = None) -> Endpoint:
+    def cached(
+        self, endpoint: Endpoint, config: Config, max_chars: int | None = None, *, model: bool = False
+    ) -> Endpoint:
         """Wrap an endpoint in the run's one response cache in ``config.cache.folder``;
-        replies are cut to ``max_chars`` before they are cached."""
+        replies are cut to ``max_chars`` before they are cached. A ``model``'s new answers
+        are not also kept in memory (the run's results hold them)."""
         folder = config.cache.folder
         if folder not in self.caches:
             identity = self.run_identity or _adhoc_identity(config)
             self.caches[folder] = open_run_cache(
                 folder, identity, reuse_completed=config.cache.reuse is CacheReuse.COMPLETED
             )
-        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache, max_chars)
+        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache, max_chars, remember=not model)
         self.cached_endpoints.append(wrapped)
         return wrapped
 
@@ -148,9 +151,8 @@ class Environment:
         if config.cache.enabled and self.use_cache:
             # A model's reply is cached as it is judged: cut to sampling.max_response_chars.
             model_role = role in ("base", "finetuned")
-            endpoint = self.cached(
-                endpoint, config, config.sampling.max_response_chars if model_role else None
-            )
+            max_chars = config.sampling.max_response_chars if model_role else None
+            endpoint = self.cached(endpoint, config, max_chars, model=model_role)
         return endpoint
 
     async def preflight(self, config: Config, role: str) -> None:
