@@ -16,7 +16,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from loopback import CLI, floor_argv, simulator, timed, write_config, write_suite
+from loopback import CLI, children_cpu, floor_argv, simulator, timed, write_config, write_suite
 
 TARGET = 1500
 
@@ -33,16 +33,18 @@ def main() -> None:
         suite = write_suite(folder / "suite.jsonl", args.cases)
         requests = 2 * args.cases
         with simulator(folder, suite, 0.0, cpu=server_cpu) as url:
-            floors, ours = [], []
+            floors, ours, cpus = [], [], []
             for attempt in range(args.repeat):
                 # A fresh cache each time: every request goes to the server and into the cache.
                 config = write_config(folder / f"run{attempt}", url, suite, args.concurrency, cache=True)
                 floors.append(timed(floor_argv(url, requests, args.concurrency), client_cpu)[0])
+                before = children_cpu()
                 ours.append(
                     timed(
                         [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"], client_cpu
                     )[0]
                 )
+                cpus.append(children_cpu() - before)
         floor, wall = statistics.median(floors), statistics.median(ours)
         print(
             f"requests     {requests} ({args.cases} cases x 2 models), "
@@ -51,6 +53,11 @@ def main() -> None:
         print(f"floor        {requests / floor:,.0f} requests/s ({floor:.2f} s, bare aiohttp loop, one core)")
         print(
             f"ours         {requests / wall:,.0f} requests/s ({wall:.2f} s, process start to exit, one core)"
+        )
+        cpu = statistics.median(cpus)
+        print(
+            f"ours, CPU    {1e6 * cpu / requests:,.0f} us per request ({cpu:.2f} s user+sys, process start "
+            f"to exit): {requests / cpu:,.0f} requests per CPU-second"
         )
         print(f"target       {TARGET:,} requests/s")
         print(f"ratio        {requests / wall / TARGET:.2f} of target, {floor / wall:.2f} of the floor")

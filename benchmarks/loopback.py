@@ -98,6 +98,13 @@ def pinned(argv: list[str], cpu: int | None) -> list[str]:
     return argv if cpu is None or not hasattr(os, "sched_setaffinity") else ["taskset", "-c", str(cpu), *argv]
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's finished children: the
+    difference around a command is its CPU time, steadier than wall time on a busy machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv: list[str], cpu: int | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of a command, from process start to exit."""
     started = time.perf_counter()

@@ -15,7 +15,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from loopback import CLI, floor_argv, peak_rss_mb, simulator, timed, write_config, write_suite
+from loopback import CLI, children_cpu, floor_argv, peak_rss_mb, simulator, timed, write_config, write_suite
 
 
 def main() -> None:
@@ -45,10 +45,15 @@ def main() -> None:
                 requests = args.cases * (1 if args.reuse_baseline else 2)
                 ideal = requests * args.latency / concurrency
                 floors = [timed(floor_argv(url, requests, concurrency))[0] for _ in range(args.repeat)]
-                runs = [
-                    peak_rss_mb([*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"])
-                    for _ in range(args.repeat)
-                ]
+                runs, cpus = [], []
+                for _ in range(args.repeat):
+                    before = children_cpu()
+                    runs.append(
+                        peak_rss_mb(
+                            [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"]
+                        )
+                    )
+                    cpus.append(children_cpu() - before)
                 floor = statistics.median(floors)
                 wall = statistics.median(w for w, _ in runs)
                 rss = max(r for _, r in runs)
@@ -61,6 +66,8 @@ def main() -> None:
                     f"{'safety-regression, ' + label:<28}{row}{wall:>8.2f}s{ideal:>7.2f}s{wall / ideal:>7.2f}"
                     f"{rss:>8.0f}MB"
                 )
+                cpu = statistics.median(cpus)
+                print(f"{'  its CPU (user+sys)':<28}{cpu:>8.2f}s = {1e6 * cpu / requests:.0f} us per request")
 
 
 if __name__ == "__main__":

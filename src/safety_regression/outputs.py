@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,25 +51,31 @@ def write_outputs(
     command: str = "run",
 ) -> list[Path]:
     """Render every report, then move them into place. Returns the paths written."""
-    from safety_regression.report import render_json, render_junit, render_markdown, render_results_jsonl
+    from safety_regression.report import render_json, render_junit, render_markdown
+    from safety_regression.report.results import results_jsonl_lines
+    from safety_regression.snapshot.model import snapshot_json
 
-    files = {
+    # Per-case files are streamed (written as they are rendered), never held whole.
+    files: dict[str, FileText] = {
         REPORT_JSON: render_json(result, tool_version=__version__, generated_at=generated_at),
         REPORT_MD: render_markdown(result, report),
         JUNIT_XML: render_junit(result),
-        RESULTS_JSONL: render_results_jsonl(reference, candidate),
+        RESULTS_JSONL: results_jsonl_lines(reference, candidate),
     }
     if snapshots:
-        files[REFERENCE_SNAPSHOT] = reference.model_dump_json(indent=1) + "\n"
-        files[FINETUNED_SNAPSHOT] = candidate.model_dump_json(indent=1) + "\n"
+        files[REFERENCE_SNAPSHOT] = snapshot_json(reference)
+        files[FINETUNED_SNAPSHOT] = snapshot_json(candidate)
     return write_set(out_dir, files, command)
 
 
 MANIFEST = ".safety-run.json"
 PARTIAL = ".partial"
 
+FileText = str | Iterable[str]
+"""A file's text, whole or as pieces written one after another as they are produced."""
 
-def write_set(out_dir: Path, files: dict[str, str], command: str = "run") -> list[Path]:
+
+def write_set(out_dir: Path, files: Mapping[str, FileText], command: str = "run") -> list[Path]:
     """Write a run's ``files`` into ``out_dir`` as one set sealed by a manifest.
 
     ``command`` (``run``, ``run --shard 2/4``, ``compare``...) is recorded so that a later
@@ -80,7 +87,7 @@ def write_set(out_dir: Path, files: dict[str, str], command: str = "run") -> lis
         raise ConfigError(f"{out_dir}: cannot write the outputs: {exc.strerror or exc}") from None
 
 
-def write_all(out_dir: Path, files: dict[str, str]) -> list[Path]:
+def write_all(out_dir: Path, files: Mapping[str, FileText]) -> list[Path]:
     """Write each file durably (flushed, then renamed into place); no manifest."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -91,7 +98,7 @@ def write_all(out_dir: Path, files: dict[str, str]) -> list[Path]:
     return [out_dir / name for name in files]
 
 
-def _write_set(out_dir: Path, files: dict[str, str], run_id: str, command: str) -> list[Path]:
+def _write_set(out_dir: Path, files: Mapping[str, FileText], run_id: str, command: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(f".*{PARTIAL}"):
         stale.unlink(missing_ok=True)
@@ -100,21 +107,26 @@ def _write_set(out_dir: Path, files: dict[str, str], run_id: str, command: str) 
     _fsync_dir(out_dir)
     digests = {}
     for name, text in files.items():
-        _write_durably(out_dir / name, text)
-        digests[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digests[name] = _write_durably(out_dir / name, text)
     manifest = {"run_id": run_id, "command": command, "tool_version": __version__, "files": digests}
     _write_durably(previous, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     _fsync_dir(out_dir)
     return [out_dir / name for name in files]
 
 
-def _write_durably(final: Path, text: str) -> None:
+def _write_durably(final: Path, text: FileText) -> str:
+    """Write ``text`` beside ``final``, flush, rename into place; returns its SHA-256."""
     partial = final.with_name(f".{final.name}{PARTIAL}")
-    with partial.open("w", encoding="utf-8") as file:
-        file.write(text)
+    digest = hashlib.sha256()
+    with partial.open("wb", buffering=1 << 16) as file:
+        for piece in (text,) if isinstance(text, str) else text:
+            data = piece.encode("utf-8")
+            digest.update(data)
+            file.write(data)
         file.flush()
         os.fsync(file.fileno())
     partial.replace(final)
+    return digest.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

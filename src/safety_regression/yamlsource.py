@@ -309,14 +309,18 @@ def parse_json(text: str | bytes) -> Any:
     never ``RecursionError``. A lone surrogate escape such as ``"\\ud800"`` is valid JSON
     but cannot be written as UTF-8: it becomes U+FFFD, so one odd reply cannot crash a run.
     """
-    too_deep = json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", "", 0)
     try:
         data = json.loads(text)
     except RecursionError:
-        raise too_deep from None
+        raise _too_deep() from None
     if not _make_inert(data):
-        raise too_deep
+        raise _too_deep()
     return inert_text(data) if isinstance(data, str) else data
+
+
+def _too_deep() -> json.JSONDecodeError:
+    # Built only when raised: this parser reads every chat reply of a run.
+    return json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", "", 0)
 
 
 def _make_inert(data: Any) -> bool:

@@ -167,6 +167,30 @@ def test_runaway_replies_are_cut_and_the_cut_recorded(workspace: tuple[Path, Thr
     assert all(r["original_chars"] is None for r in results if r["model"] == "base")
 
 
+def test_the_cache_stores_a_runaway_reply_cut_as_it_was_judged(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    extra = "cache: {dir: rambling-cache}\nsampling: {max_response_chars: 2000}\n"
+    config = write_config(folder / "rambling-cached.yml", simulator.url, "rambling", extra=extra)
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    out = folder / "out-rambling-cached"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code in (0, 1, 3), done.stderr
+    [cache] = (folder / "rambling-cache").glob("run-*.jsonl")
+    outcomes = [json.loads(line)["outcome"] for line in cache.read_text().splitlines()]
+    rambling = [o for o in outcomes if o["original_chars"] is not None]
+    assert len(rambling) == 50, "every fine-tuned reply was cut before it was cached"
+    assert all(len(o["text"]) == 2000 and o["original_chars"] > 250_000 for o in rambling)
+    assert cache.stat().st_size < 200 * 2000, "the cache holds the cut text, not 250 KB a reply"
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert all(
+        len(r["response"]) == 2000 and r["original_chars"] > 250_000
+        for r in results
+        if r["model"] == "finetuned"
+    )
+
+
 def test_a_redirect_to_another_origin_is_never_followed(workspace: tuple[Path, ThreadedSimulator]) -> None:
     folder, _ = workspace
     cases = write_suite(folder / "other-suite.jsonl", {"privacy": 5})

@@ -32,9 +32,24 @@ class ChatRequest(BaseModel):
     max_tokens: int = 512
     seed: int | None = None
 
+    def wire_messages(self) -> list[dict[str, str]]:
+        """The messages as the chat API takes them (``model_dump`` of each, built directly:
+        this runs once per request)."""
+        return [{"role": m.role, "content": m.content} for m in self.messages]
+
     def cache_key(self, endpoint_identity: str, model: str) -> str:
-        """Stable key over everything that determines the response; never the API key."""
-        payload = {"endpoint": endpoint_identity, "model": model, **self.model_dump(mode="json")}
+        """Stable key over everything that determines the response; never the API key.
+
+        The same JSON as ``{"endpoint", "model", **model_dump(mode="json")}`` (a test holds
+        them equal, so cache files stay valid), built without pydantic's dump."""
+        payload = {
+            "endpoint": endpoint_identity,
+            "model": model,
+            "messages": self.wire_messages(),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+        }
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -75,6 +90,16 @@ class ChatOutcome(BaseModel):
     attempts: int = 1
     usage: Usage | None = None
     """What the server reported using, when it did (OpenAI-style ``usage``)."""
+    original_chars: int | None = None
+    """Set when ``text`` was cut to ``sampling.max_response_chars`` before it was cached:
+    the reply's length before the cut."""
+
+    def capped(self, max_chars: int | None) -> ChatOutcome:
+        """This outcome with its text cut to ``max_chars`` (its original length recorded);
+        itself when it is short enough or already cut."""
+        if max_chars is None or self.text is None or len(self.text) <= max_chars:
+            return self
+        return self.model_copy(update={"text": self.text[:max_chars], "original_chars": len(self.text)})
 
 
 class RetryDecision(StrEnum):
@@ -98,3 +123,21 @@ class Endpoint(Protocol):
     def model(self) -> str: ...
 
     async def complete(self, request: ChatRequest) -> ChatOutcome: ...
+
+
+class EndpointWrapper:
+    """An endpoint in front of another one (the cache, the meter, the run's guard).
+
+    It answers to the inner endpoint's ``identity`` and ``model``; subclasses define
+    ``complete`` around ``self._endpoint.complete``."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+
+    @property
+    def identity(self) -> str:
+        return self._endpoint.identity
+
+    @property
+    def model(self) -> str:
+        return self._endpoint.model

@@ -1,11 +1,14 @@
 """A response cache that makes an interrupted run resumable.
 
-Each response is appended to a JSONL file the moment it arrives, so a run killed
-halfway loses at most the line being written. Only usable outcomes (answered and
-blocked) are stored: an error is asked again on the next run. Reads and appends hold an
-exclusive lock on the file (POSIX ``flock``), so two runs sharing one cache never
-interleave or cut each other's lines. Which run's file is used, and whether a completed
-run's answers may be replayed, is ``run_cache``'s business.
+Each response is appended to a JSONL file the moment it arrives, through one descriptor
+kept open for the run, so a run killed halfway loses at most the line being written.
+Only usable outcomes (answered and blocked) are stored: an error is asked again on the
+next run. A model's reply is stored as it is judged: cut to
+``sampling.max_response_chars``, its original length recorded. Reads and appends hold
+an exclusive lock on the file (POSIX ``flock``), so two runs sharing one cache never
+interleave or cut each other's lines. Which run's
+file is used, and whether a completed run's answers may be replayed, is ``run_cache``'s
+business.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, EndpointWrapper, OutcomeKind
 from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import parse_json
 
@@ -54,11 +57,15 @@ class ResponseCache:
     def get(self, key: str) -> ChatOutcome | None:
         return self._entries.get(key)
 
-    def put(self, key: str, outcome: ChatOutcome) -> None:
-        """Store a usable outcome on disk at once; errors are ignored so they are retried."""
+    def put(self, key: str, outcome: ChatOutcome, *, remember: bool = True) -> None:
+        """Store a usable outcome on disk at once; errors are ignored so they are retried.
+
+        With ``remember=False`` it is written but not kept in memory: a model's answers are
+        held once, in the run's results, and only a later run reads them back."""
         if outcome.kind not in CACHEABLE:
             return
-        line = (_CacheLine(key=key, outcome=outcome).model_dump_json() + "\n").encode("utf-8")
+        # The key is hex: the line needs no encoder beyond the outcome's own (no wrapper model).
+        line = f'{{"key":"{key}","outcome":{outcome.model_dump_json()}}}\n'.encode()
         try:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -73,7 +80,8 @@ class ResponseCache:
                 f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
                 "point cache.dir at a writable folder or set cache.enabled: false"
             ) from None
-        self._entries[key] = outcome
+        if remember:
+            self._entries[key] = outcome
 
     def close(self) -> None:
         if self._fd is not None:
@@ -130,32 +138,39 @@ def locked(file: IO[Any] | int) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-class CachedEndpoint:
-    """An endpoint that answers from the cache when it can and records what it asks."""
+class CachedEndpoint(EndpointWrapper):
+    """An endpoint that answers from the cache when it can and records what it asks.
 
-    def __init__(self, endpoint: Endpoint, cache: ResponseCache) -> None:
-        self._endpoint = endpoint
+    With ``max_chars``, a reply is cut to it (``ChatOutcome.capped``) before it is cached
+    and returned, so the cache holds what is judged, not a runaway reply's full text.
+    With ``remember=False`` new answers go to the file only (see ``ResponseCache.put``):
+    right for a model, whose requests in one run are all different; a judge keeps them,
+    since two models often give it the same text to label."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        cache: ResponseCache,
+        max_chars: int | None = None,
+        *,
+        remember: bool = True,
+    ) -> None:
+        super().__init__(endpoint)
         self._cache = cache
+        self._max_chars = max_chars
+        self._remember = remember
         self.hits = 0
         """Requests answered from the cache ("resumed N cached responses")."""
         self.misses = 0
         """Requests sent to the endpoint."""
-
-    @property
-    def identity(self) -> str:
-        return self._endpoint.identity
-
-    @property
-    def model(self) -> str:
-        return self._endpoint.model
 
     async def complete(self, request: ChatRequest) -> ChatOutcome:
         key = request.cache_key(self.identity, self.model)
         cached = self._cache.get(key)
         if cached is not None:
             self.hits += 1
-            return cached
+            return cached.capped(self._max_chars)
         self.misses += 1
-        outcome = await self._endpoint.complete(request)
-        self._cache.put(key, outcome)
+        outcome = (await self._endpoint.complete(request)).capped(self._max_chars)
+        self._cache.put(key, outcome, remember=self._remember)
         return outcome

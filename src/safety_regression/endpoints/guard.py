@@ -16,7 +16,14 @@ import math
 import time
 from collections.abc import Callable
 
-from safety_regression.endpoints.base import FAILED_OUTCOMES, ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import (
+    FAILED_OUTCOMES,
+    ChatOutcome,
+    ChatRequest,
+    Endpoint,
+    EndpointWrapper,
+    OutcomeKind,
+)
 
 
 class RunGuard:
@@ -100,22 +107,14 @@ class RunGuard:
             )
 
 
-class GuardedEndpoint:
+class GuardedEndpoint(EndpointWrapper):
     """An endpoint whose requests stop when its run's guard trips."""
 
     def __init__(self, endpoint: Endpoint, guard: RunGuard, role: str, slots: asyncio.Semaphore) -> None:
-        self._endpoint = endpoint
+        super().__init__(endpoint)
         self._guard = guard
         self._role = role
         self._slots = slots
-
-    @property
-    def identity(self) -> str:
-        return self._endpoint.identity
-
-    @property
-    def model(self) -> str:
-        return self._endpoint.model
 
     async def complete(self, request: ChatRequest) -> ChatOutcome:
         guard = self._guard

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from safety_regression.config import Price
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, EndpointWrapper, OutcomeKind
 
 CHARS_PER_TOKEN = 4
 """A rough, tokenizer-free estimate (about right for English with most tokenizers)."""
@@ -157,22 +157,14 @@ def _group(role: str) -> str:
     return "judge" if role.startswith("judge") else role
 
 
-class MeteredEndpoint:
+class MeteredEndpoint(EndpointWrapper):
     """An endpoint that books every request with the run's meter, and sends none past a budget."""
 
     def __init__(self, endpoint: Endpoint, meter: Meter, role: str, price: Price | None) -> None:
-        self._endpoint = endpoint
+        super().__init__(endpoint)
         self._meter = meter
         self._role = role
         meter.register(role, price)
-
-    @property
-    def identity(self) -> str:
-        return self._endpoint.identity
-
-    @property
-    def model(self) -> str:
-        return self._endpoint.model
 
     async def complete(self, request: ChatRequest) -> ChatOutcome:
         booked = self._meter.reserve(self._role, estimate_prompt_tokens(request), request.max_tokens)

@@ -8,6 +8,7 @@ the API key: it is scrubbed from every message before it leaves this module.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,14 +56,15 @@ class OpenAICompatEndpoint(RouteClient):
     async def complete(self, request: ChatRequest) -> ChatOutcome:
         payload: dict[str, Any] = {
             "model": self._model,
-            "messages": [m.model_dump() for m in request.messages],
+            "messages": request.wire_messages(),
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
         }
         if request.seed is not None:
             payload["seed"] = request.seed
+        # The jitter key (the cache key) is worked out only if a retry has to wait.
         return await self._transport.exchange(
-            payload, request.cache_key(self.identity, self._model), self._interpret, self._error
+            payload, lambda: request.cache_key(self.identity, self._model), self._interpret, self._error
         )
 
     def _interpret(self, reply: Reply) -> ChatOutcome | FailedAttempt:
@@ -84,41 +86,63 @@ class OpenAICompatEndpoint(RouteClient):
         data = json_or_none(body)
         if data is None:
             return FailedAttempt(reason="malformed reply: body is not JSON", status=status)
-        try:
-            completion = _Completion.model_validate(data)
-            choice = completion.choices[0]
-        except (ValidationError, IndexError):
-            return FailedAttempt(reason="malformed reply: not a chat completion", status=status)
-        usage = _usage(completion.usage)
-        if choice.finish_reason == "content_filter":
+        read = _plain_choice(data)
+        if read is None:
+            try:
+                completion = _Completion.model_validate(data)
+                choice = completion.choices[0]
+            except (ValidationError, IndexError):
+                return FailedAttempt(reason="malformed reply: not a chat completion", status=status)
+            read = choice.message.content, choice.finish_reason, completion.usage
+        content, finish_reason, raw_usage = read
+        usage = _usage(raw_usage)
+        if finish_reason == "content_filter":
             return ChatOutcome(
                 kind=OutcomeKind.BLOCKED,
-                text=choice.message.content,
-                finish_reason=choice.finish_reason,
+                text=content,
+                finish_reason=finish_reason,
                 error="content filter stopped the answer",
                 usage=usage,
             )
-        if choice.message.content is None:
+        if content is None:
             return FailedAttempt(reason="malformed reply: message has no content", status=status)
-        if not choice.message.content.strip():
+        if not content.strip():
             return ChatOutcome(
                 kind=OutcomeKind.EMPTY,
-                finish_reason=choice.finish_reason,
+                finish_reason=finish_reason,
                 error=f"empty reply: HTTP {status} with blank content",
             )
-        return ChatOutcome(
-            kind=OutcomeKind.ANSWERED,
-            text=choice.message.content,
-            finish_reason=choice.finish_reason,
-            usage=usage,
-        )
+        return ChatOutcome(kind=OutcomeKind.ANSWERED, text=content, finish_reason=finish_reason, usage=usage)
 
     @staticmethod
     def _error(message: str, attempts: int) -> ChatOutcome:
         return ChatOutcome(kind=OutcomeKind.ERROR, error=message, attempts=attempts)
 
 
+def _plain_choice(data: Any) -> tuple[str | None, str | None, Any] | None:
+    """``(content, finish_reason, usage)`` of a completion in the plain shape every server
+    sends (one choice, string fields), read without pydantic; None for anything else,
+    which ``_Completion`` then validates (same results, slower)."""
+    if not isinstance(data, dict):
+        return None
+    choices = data.get("choices")
+    if not isinstance(choices, list) or len(choices) != 1 or not isinstance(choices[0], dict):
+        return None
+    message = choices[0].get("message")
+    finish_reason = choices[0].get("finish_reason")
+    if not isinstance(message, dict) or not (finish_reason is None or isinstance(finish_reason, str)):
+        return None
+    content = message.get("content")
+    if not (content is None or isinstance(content, str)):
+        return None
+    return content, finish_reason, data.get("usage")
+
+
 def _usage(raw: Any) -> Usage | None:
+    if isinstance(raw, dict):
+        prompt, completion = raw.get("prompt_tokens"), raw.get("completion_tokens")
+        if type(prompt) is int and type(completion) is int and prompt >= 0 and completion >= 0:
+            return _shared_usage(prompt, completion)
     try:
         reported = _Usage.model_validate(raw)
     except ValidationError:
@@ -126,6 +150,13 @@ def _usage(raw: Any) -> Usage | None:
     if reported.prompt_tokens is None and reported.completion_tokens is None:
         return None
     return Usage(prompt_tokens=reported.prompt_tokens or 0, completion_tokens=reported.completion_tokens or 0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_usage(prompt_tokens: int, completion_tokens: int) -> Usage:
+    """One frozen ``Usage`` per token count: a run's results share them instead of each
+    holding its own (about 0.5 KB a result)."""
+    return Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
 def _content_filter_message(data: Any, scrub: Callable[[str], str]) -> str | None:

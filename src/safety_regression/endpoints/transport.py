@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 import aiohttp
@@ -68,8 +69,12 @@ class ConcurrencyLimits:
         return self._limits.get(key)
 
 
-class Reply(BaseModel):
-    """One HTTP exchange that completed: what a client reads its outcome from."""
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One HTTP exchange that completed: what a client reads its outcome from.
+
+    A plain slots dataclass, not a pydantic model: one is built per response, and it
+    holds values aiohttp has already typed."""
 
     status: int
     body: bytes
@@ -135,14 +140,15 @@ class Transport:
     async def exchange(
         self,
         payload: dict[str, Any],
-        jitter_key: str,
+        jitter_key: str | Callable[[], str],
         interpret: Callable[[Reply], Outcome | FailedAttempt],
         give_up: Callable[[str, int], Outcome],
     ) -> Outcome:
         """Post until ``interpret`` returns an outcome, a failure is fatal, or retries run out.
 
         ``give_up(message, attempts)`` builds the outcome for a request that failed; its
-        message has been scrubbed of secrets.
+        message has been scrubbed of secrets. ``jitter_key`` (or a function giving it,
+        called only when a retry waits) seeds the backoff jitter.
         """
         total = self._max_retries + 1
         failure = FailedAttempt(reason="no attempt made")
@@ -152,6 +158,9 @@ class Transport:
             async with self._semaphore:
                 result = await self._attempt(payload, interpret)
             if not isinstance(result, FailedAttempt):
+                # Outcomes are built with attempts=1: copied only when a retry was needed.
+                if getattr(result, "attempts", None) == attempt:
+                    return result
                 return result.model_copy(update={"attempts": attempt})
             failure = result
             decision = should_retry(failure)
@@ -161,6 +170,8 @@ class Transport:
             if decision is RetryDecision.FATAL:
                 return give_up(self.scrub(f"{failure.reason} (not retried)"), attempt)
             if attempt < total:
+                if not isinstance(jitter_key, str):
+                    jitter_key = jitter_key()
                 await self._sleep(
                     retry_delay(decision, failure, attempt, jitter_key, self._backoff_base, self._backoff_max)
                 )

@@ -17,6 +17,7 @@ from safety_regression.github.inputs import ActionInputs, Command
 from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
 from safety_regression.pipeline import Environment, GateRun, compare_snapshots, measure, run_gate
 from safety_regression.snapshot import load_snapshot, merge_snapshots
+from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
 
 
@@ -82,8 +83,8 @@ async def gate(inputs: ActionInputs, config: Config, env: Environment, workspace
         written = write_all(
             inputs.out,
             {
-                REFERENCE_SNAPSHOT: measured.reference.model_dump_json(indent=1) + "\n",
-                FINETUNED_SNAPSHOT: measured.candidate.model_dump_json(indent=1) + "\n",
+                REFERENCE_SNAPSHOT: snapshot_json(measured.reference),
+                FINETUNED_SNAPSHOT: snapshot_json(measured.candidate),
             },
         )
         return ShardRun(shard, len(measured.candidate.results), written, list(measured.notes))

@@ -5,6 +5,7 @@ gate. Side effects come in through an ``Environment`` so tests and the Action ca
 their own.
 """
 
+from safety_regression.pipeline.assembly import suite_comparison
 from safety_regression.pipeline.environment import Environment, ProgressFactory, known_secrets
 from safety_regression.pipeline.run import (
     GateRun,
@@ -14,7 +15,6 @@ from safety_regression.pipeline.run import (
     measure,
     regate_snapshots,
     run_gate,
-    suite_comparison,
 )
 
 __all__ = [

@@ -87,8 +87,12 @@ class Environment:
         for run_cache in self.caches.values():
             run_cache.mark_complete(self.now().isoformat())
 
-    def cached(self, endpoint: Endpoint, config: Config) -> Endpoint:
-        """Wrap an endpoint in the run's one response cache in ``config.cache.folder``."""
+    def cached(
+        self, endpoint: Endpoint, config: Config, max_chars: int | None = None, *, model: bool = False
+    ) -> Endpoint:
+        """Wrap an endpoint in the run's one response cache in ``config.cache.folder``;
+        replies are cut to ``max_chars`` before they are cached. A ``model``'s new answers
+        are not also kept in memory (the run's results hold them)."""
         folder = config.cache.folder
         if folder not in self.caches:
             identity = self.run_identity or _adhoc_identity(config)
@@ -97,7 +101,7 @@ class Environment:
             )
         from safety_regression.endpoints import CachedEndpoint
 
-        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache)
+        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache, max_chars, remember=not model)
         self.cached_endpoints.append(wrapped)
         return wrapped
 
@@ -149,7 +153,10 @@ class Environment:
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
         endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
         if config.cache.enabled and self.use_cache:
-            endpoint = self.cached(endpoint, config)
+            # A model's reply is cached as it is judged: cut to sampling.max_response_chars.
+            model_role = role in ("base", "finetuned")
+            max_chars = config.sampling.max_response_chars if model_role else None
+            endpoint = self.cached(endpoint, config, max_chars, model=model_role)
         return endpoint
 
     async def preflight(self, config: Config, role: str) -> None:

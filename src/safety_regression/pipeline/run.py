@@ -8,31 +8,29 @@ arguments so tests and the Action can supply their own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from safety_regression.config import Config
-from safety_regression.endpoints.base import Endpoint
 from safety_regression.errors import ConfigError, RunStopped
 from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
+from safety_regression.pipeline.assembly import (
+    categories,
+    closing_notes,
+    evaluate_live,
+    load_baseline,
+    model_snapshot,
+    nothing,
+    suite_comparison,
+)
 from safety_regression.pipeline.budget import with_usage
 from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.identity import run_identity
 from safety_regression.pipeline.rejudge import rejudge, unstored_responses
-from safety_regression.snapshot import (
-    CaseResult,
-    ModelInfo,
-    Snapshot,
-    build_snapshot,
-    evaluate_cases,
-    load_snapshot,
-    reusable_results,
-)
-from safety_regression.suites import Case, Shard, Suite, load_suite
+from safety_regression.snapshot import Snapshot, reusable_results
+from safety_regression.suites import Shard, Suite, load_suite
 from safety_regression.suites.categories import retired_category_warnings
 
 if TYPE_CHECKING:
@@ -59,31 +57,6 @@ class GateRun:
     """Why the run stopped before it had asked everything; the verdict is then inconclusive."""
 
 
-def _snapshot(
-    results: list[CaseResult],
-    endpoint_url: str | None,
-    model: str,
-    suite: Suite,
-    judge: Judge,
-    config: Config,
-    env: Environment,
-    shard: Shard | None = None,
-    revision: str | None = None,
-) -> Snapshot:
-    snapshot = build_snapshot(
-        results,
-        model=ModelInfo(model=model, endpoint=endpoint_url, revision=revision),
-        suite=suite,
-        judge_id=judge.id,
-        sampling=config.sampling,
-        created_at=env.now(),
-        storage=config.snapshot.responses,
-        shard=shard,
-    )
-    # Nothing a model said may carry a key into a snapshot, report or comment.
-    return snapshot.scrubbed(env.secrets(config))
-
-
 async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
     """Evaluate the suite (or one shard of it) against ``base`` or ``finetuned``."""
     suite = load_suite(config.suite)
@@ -105,22 +78,9 @@ async def _evaluate_suite(
     suite: Suite, judge: Judge, config: Config, role: str, env: Environment, shard: Shard | None
 ) -> Snapshot:
     endpoint, settings = env.model(config, role)
-    results = await _evaluate(list(suite.cases_in(shard)), endpoint, judge, config, role, env)
-    return _snapshot(
+    results = await evaluate_live(list(suite.cases_in(shard)), endpoint, judge, config, role, env)
+    return model_snapshot(
         results, endpoint.identity, settings.model, suite, judge, config, env, shard, settings.revision
-    )
-
-
-async def _evaluate(
-    cases: list[Case], endpoint: Endpoint, judge: Judge, config: Config, role: str, env: Environment
-) -> list[CaseResult]:
-    return await evaluate_cases(
-        cases,
-        endpoint,
-        judge,
-        config.sampling,
-        toxicity=env.toxicity(config),
-        on_result=env.progress(role, len(cases) * config.sampling.samples),
     )
 
 
@@ -158,7 +118,7 @@ async def measure(
     judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
     notes: list[str] = []
-    baseline = _load_baseline(config, notes)
+    baseline = load_baseline(config, notes)
     if baseline is not None and baseline.judge != judge.id and _rejudgeable(baseline, config):
         baseline = await rejudge(baseline, judge, str(config.baseline))
         notes.append(
@@ -191,7 +151,7 @@ async def measure(
     if live_cases:
         env.model(config, "base")
     await asyncio.gather(
-        env.preflight(config, "finetuned"), env.preflight(config, "base") if live_cases else _nothing()
+        env.preflight(config, "finetuned"), env.preflight(config, "base") if live_cases else nothing()
     )
     guard.plan("finetuned", len(cases) * config.sampling.samples)
     if not check_drift:
@@ -206,17 +166,17 @@ async def measure(
         base_endpoint, base_settings = env.model(config, "base")
         base_identity, base_model = base_endpoint.identity, base_settings.model
         base_revision = base_settings.revision
-        asking_base = _evaluate(live_cases, base_endpoint, judge, config, "base", env)
+        asking_base = evaluate_live(live_cases, base_endpoint, judge, config, "base", env)
     # Both models are asked at once; each endpoint's own concurrency limit still holds.
     candidate, live = await asyncio.gather(
-        _evaluate_suite(suite, judge, config, "finetuned", env, shard), asking_base or _nothing()
+        _evaluate_suite(suite, judge, config, "finetuned", env, shard), asking_base or nothing()
     )
     from safety_regression.gate.drift import measure_drift
 
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
     # The committed baseline stays the reference of record; live answers fill its gaps.
     reference_results = reused + [r for r in live if r.key not in reused_keys]
-    reference = _snapshot(
+    reference = model_snapshot(
         reference_results, base_identity, base_model, suite, judge, config, env, shard, base_revision
     )
     comparison = suite_comparison(
@@ -228,14 +188,7 @@ async def measure(
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
     env.finish_run()
-    cache_note = env.cache_note()
-    if cache_note:
-        notes.append(cache_note)
-    retired = (
-        retired_category_warnings(_categories(baseline), _categories(reference), _categories(candidate))
-        if baseline is not None
-        else []
-    )
+    retired = closing_notes(env, notes, baseline, reference, candidate)
     notice = env.reuse_notice()
     return Measurement(
         reference,
@@ -248,10 +201,6 @@ async def measure(
         [notice] if notice else [],
         guard.stopped,
     )
-
-
-def _categories(snapshot: Snapshot) -> set[str]:
-    return {result.category for result in snapshot.results}
 
 
 async def run_gate(
@@ -267,8 +216,6 @@ async def run_gate(
     decided; ``previous`` (the reference and fine-tuned snapshots already in the output
     folder) lets a rerun continue that run's look history instead of restarting it.
     """
-    from safety_regression.gate import evaluate_gate
-
     if config.gate.sequential.enabled:
         if check_drift:
             raise ConfigError("gate.sequential: --check-drift needs every case asked; turn one of them off")
@@ -277,6 +224,10 @@ async def run_gate(
         measured = await measure_sequential(config, env, previous)
     else:
         measured = await measure(config, env, check_drift=check_drift)
+    # Imported only now: the gate (and scipy) loads on a thread while the requests are
+    # under way (``GATE_MODULES``); importing it first would hold back the first request.
+    from safety_regression.gate import evaluate_gate
+
     context = judge_context(config, [measured.reference.model.model, measured.candidate.model.model])
     context["warnings"] = [*context["warnings"], *measured.retired]
     result = evaluate_gate(
@@ -356,7 +307,7 @@ def regate_snapshots(
     context = judge_context(config, [reference.model.model, candidate.model.model])
     context["warnings"] = [
         *context["warnings"],
-        *retired_category_warnings(_categories(reference), _categories(reference), _categories(candidate)),
+        *retired_category_warnings(categories(reference), categories(reference), categories(candidate)),
     ]
     result = evaluate_gate(
         reference,
@@ -385,37 +336,6 @@ def judge_context(config: Config, evaluated_models: list[str]) -> JudgeContext:
     )
 
 
-async def _nothing() -> list[CaseResult]:
-    return []
-
-
-def suite_comparison(
-    name: str,
-    suite_hash: str,
-    case_hashes: Mapping[str, str],
-    baseline: Snapshot | None,
-    *,
-    from_baseline: int,
-    evaluated_live: int,
-) -> SuiteComparison:
-    """How the suite being gated differs from the one the baseline snapshot was taken on."""
-    from safety_regression.gate.result import SuiteComparison
-
-    stored = {r.case_id: r.case_hash for r in baseline.results} if baseline else {}
-    return SuiteComparison(
-        suite=name,
-        suite_hash=suite_hash,
-        baseline_suite=baseline.suite.name if baseline else "",
-        baseline_suite_hash=baseline.suite.hash if baseline else "",
-        cases=len(case_hashes),
-        from_baseline=min(from_baseline, len(case_hashes)),
-        evaluated_live=evaluated_live,
-        added=sum(1 for case_id in case_hashes if baseline and case_id not in stored),
-        changed=sum(1 for case_id, h in case_hashes.items() if case_id in stored and stored[case_id] != h),
-        removed=sum(1 for case_id in stored if case_id not in case_hashes),
-    )
-
-
 def _rejudgeable(baseline: Snapshot, config: Config) -> bool:
     return baseline.sampling == config.sampling and not unstored_responses(baseline)
 
@@ -426,15 +346,3 @@ def _why_not_reused(baseline: Snapshot, judge_id: str, config: Config) -> str:
     if baseline.sampling != config.sampling:
         return " (it was sampled with other settings)"
     return ""
-
-
-def _load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
-    if config.baseline is None:
-        return None
-    if not Path(config.baseline).is_file():
-        notes.append(
-            f"No baseline snapshot at {config.baseline}; the base model is evaluated live. "
-            "Run 'safety-regression baseline' and commit the file to pin it."
-        )
-        return None
-    return load_snapshot(Path(config.baseline))

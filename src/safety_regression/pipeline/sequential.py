@@ -19,19 +19,19 @@ from safety_regression.config import Config
 from safety_regression.errors import ConfigError
 from safety_regression.gate.pairing import pair
 from safety_regression.gate.sequential import batch, category_alpha, preregistered_order, take_look
-from safety_regression.pipeline.environment import Environment
-from safety_regression.pipeline.run import (
-    Measurement,
-    _categories,
-    _evaluate,
-    _load_baseline,
-    _snapshot,
+from safety_regression.pipeline.assembly import (
+    closing_notes,
+    evaluate_live,
+    load_baseline,
+    model_snapshot,
+    nothing,
     suite_comparison,
 )
+from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.run import Measurement
 from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, build_snapshot, reusable_results
 from safety_regression.snapshot.sequential import SequentialCategory, SequentialHistory, SequentialLook
 from safety_regression.suites import Case, Suite, load_suite
-from safety_regression.suites.categories import retired_category_warnings
 from safety_regression.suites.model import Expect
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -47,7 +47,7 @@ async def measure_sequential(
     judge = env.judge(config)
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = _load_baseline(config, notes)
+    baseline = load_baseline(config, notes)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
@@ -102,12 +102,12 @@ async def measure_sequential(
         asked.update(case.id for case in to_ask)
         missing = [case for case in to_ask if not covered(case)]
         asking_base = (
-            _evaluate(missing, base_endpoint[0], judge, config, "base", env)
+            evaluate_live(missing, base_endpoint[0], judge, config, "base", env)
             if missing and base_endpoint is not None
-            else _nothing()
+            else nothing()
         )
         finetuned_batch, base_batch = await asyncio.gather(
-            _evaluate(to_ask, finetuned_endpoint, judge, config, "finetuned", env), asking_base
+            evaluate_live(to_ask, finetuned_endpoint, judge, config, "finetuned", env), asking_base
         )
         finetuned_results += finetuned_batch
         live_base += base_batch
@@ -144,8 +144,8 @@ async def measure_sequential(
     reference_results = in_asked + live_base
     base_identity = base_endpoint[0].identity if base_endpoint else None
     base_model = base_endpoint[1].model if base_endpoint else (baseline.model.model if baseline else "")
-    reference = _snapshot(reference_results, base_identity, base_model, suite, judge, config, env)
-    candidate = _snapshot(
+    reference = model_snapshot(reference_results, base_identity, base_model, suite, judge, config, env)
+    candidate = model_snapshot(
         finetuned_results, finetuned_endpoint.identity, finetuned_settings.model, suite, judge, config, env
     ).model_copy(update={"sequential": record})
     comparison = suite_comparison(
@@ -161,14 +161,7 @@ async def measure_sequential(
         f"gate.sequential: {record.requests} requests sent where the fixed design sends "
         f"{record.fixed_requests} ({saved} saved)."
     )
-    cache_note = env.cache_note()
-    if cache_note:
-        notes.append(cache_note)
-    retired = (
-        retired_category_warnings(_categories(baseline), _categories(reference), _categories(candidate))
-        if baseline is not None
-        else []
-    )
+    retired = closing_notes(env, notes, baseline, reference, candidate)
     return Measurement(reference, candidate, comparison, None, notes, env.meter.usage(), retired)
 
 
@@ -235,7 +228,3 @@ def _carried(
     ):
         return None
     return reference, candidate, history
-
-
-async def _nothing() -> list[CaseResult]:
-    return []

@@ -7,6 +7,7 @@ local artifact, so responses are as complete as the snapshots hold them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from safety_regression.snapshot.model import CaseResult, Snapshot
 
@@ -16,11 +17,14 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 def render_results_jsonl(reference: Snapshot, candidate: Snapshot) -> str:
     """Base lines first, then fine-tuned, each in snapshot order."""
-    lines = [_line("base", reference, result) for result in reference.results] + [
-        _line("finetuned", candidate, result) for result in candidate.results
-    ]
-    lines.append("")
-    return "\n".join(lines)
+    return "".join(results_jsonl_lines(reference, candidate))
+
+
+def results_jsonl_lines(reference: Snapshot, candidate: Snapshot) -> Iterator[str]:
+    """The lines of ``render_results_jsonl`` one at a time, for writing as they come."""
+    for role, snapshot in (("base", reference), ("finetuned", candidate)):
+        for result in snapshot.results:
+            yield _line(role, snapshot, result) + "\n"
 
 
 def _line(role: str, snapshot: Snapshot, result: CaseResult) -> str:

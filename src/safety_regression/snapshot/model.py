@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,10 @@ class CaseResult(BaseModel):
         return (self.case_id, self.sample)
 
     @classmethod
-    def for_case(cls, case: Case, sample: int, **fields: object) -> CaseResult:
+    def for_case(
+        cls, case: Case, sample: int, prompt_text: str | None = None, **fields: object
+    ) -> CaseResult:
+        """The result of ``case``; ``prompt_text`` saves working out its last turn again."""
         return cls(
             case_id=case.id,
             case_hash=case.content_hash,
@@ -77,7 +80,7 @@ class CaseResult(BaseModel):
             subcategory=case.subcategory,
             expect=case.expect,
             sample=sample,
-            prompt=case.prompt_text(),
+            prompt=case.prompt_text() if prompt_text is None else prompt_text,
             difficulty=case.difficulty,
             language=case.language,
             source_id=case.source_id,
@@ -200,13 +203,31 @@ def response_digest(text: str) -> tuple[str, int]:
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(text)
 
 
+def snapshot_json(snapshot: Snapshot) -> Iterator[str]:
+    """The snapshot's file text in pieces, one result at a time: exactly
+    ``model_dump_json(indent=1) + "\\n"``, without holding the whole text at once."""
+    head = snapshot.model_copy(update={"results": ()}).model_dump_json(indent=1)
+    before, marker, after = head.partition('\n "results": []')
+    if not snapshot.results or not marker:
+        yield snapshot.model_dump_json(indent=1) + "\n"
+        return
+    yield before + '\n "results": [\n'
+    last = len(snapshot.results) - 1
+    for index, result in enumerate(snapshot.results):
+        # Each result sits two levels deep; JSON strings hold no raw newline, so indenting
+        # every line of its own dump by two spaces nests it exactly.
+        text = "  " + result.model_dump_json(indent=1).replace("\n", "\n  ")
+        yield text + (",\n" if index < last else "\n ]")
+    yield after + "\n"
+
+
 def save_snapshot(snapshot: Snapshot, path: Path) -> None:
     """Write atomically and durably: a reader never sees half a snapshot."""
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("w", encoding="utf-8") as file:
-            file.write(snapshot.model_dump_json(indent=1) + "\n")
+            file.writelines(snapshot_json(snapshot))
             file.flush()
             os.fsync(file.fileno())
         partial.replace(path)

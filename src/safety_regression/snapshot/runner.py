@@ -1,14 +1,17 @@
 """The async runner: suite x endpoint x judge -> per-case results -> Snapshot.
 
-Requests for all cases are started together; each endpoint's own concurrency limit
-keeps the number in flight bounded. A failed request is recorded as an error result
-(never labelled), so the gate can count it against the error budget.
+A fixed pool of workers (``workers``, about twice the endpoint's concurrency) takes the
+requests in suite order; each endpoint's own concurrency limit keeps the number in
+flight bounded, and a spare worker is always waiting to fill a freed slot. Requests are
+built as the workers reach them, so a run holds a few hundred pending requests, not one
+task per request of the suite. A failed request is recorded as an error result (never
+labelled), so the gate can count it against the error budget.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -24,7 +27,7 @@ from safety_regression.snapshot.model import (
     SuiteInfo,
     response_digest,
 )
-from safety_regression.suites.model import Case, Shard, Suite
+from safety_regression.suites.model import Case, Message, Shard, Suite
 
 BLOCKED_JUDGE = "provider-content-filter"
 CHECKS_JUDGE = "checks/1"
@@ -43,7 +46,10 @@ ToxicityScorer = Callable[[str], Awaitable[float | None]]
 
 def requests_for(case: Case, sampling: SamplingConfig) -> list[tuple[int, ChatRequest]]:
     """One request per sample; sample k carries seed + k so samples differ but replay exactly."""
-    messages = case.chat_messages()
+    return _requests(case.chat_messages(), sampling)
+
+
+def _requests(messages: tuple[Message, ...], sampling: SamplingConfig) -> list[tuple[int, ChatRequest]]:
     return [
         (
             sample,
@@ -66,38 +72,68 @@ async def evaluate_cases(
     *,
     toxicity: ToxicityScorer | None = None,
     on_result: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> list[CaseResult]:
-    """Ask the endpoint every case and sample, label the answers, keep suite order."""
+    """Ask the endpoint every case and sample, label the answers, keep suite order.
 
-    async def one(case: Case, sample: int, request: ChatRequest) -> CaseResult:
-        result = await _evaluate_one(case, sample, request, endpoint, judge, sampling.max_response_chars)
-        if toxicity is not None and result.response is not None:
-            result = result.model_copy(update={"toxicity": await toxicity(result.response)})
-        if on_result is not None:
-            on_result(result.outcome is OutcomeKind.ERROR)
-        return result
+    ``workers`` bounds how many requests are under way at once (sent, waiting for a
+    slot, or being judged); None starts one per request."""
+    cases = list(cases)
+    results: list[CaseResult | None] = [None] * (len(cases) * sampling.samples)
 
-    jobs = [one(case, sample, request) for case in cases for sample, request in requests_for(case, sampling)]
-    return list(await asyncio.gather(*jobs))
+    def jobs() -> Iterator[tuple[int, Case, str, int, ChatRequest]]:
+        index = 0
+        for case in cases:
+            messages = case.chat_messages()
+            for sample, request in _requests(messages, sampling):
+                yield index, case, messages[-1].content, sample, request
+                index += 1
+
+    pending = jobs()
+
+    async def work() -> None:
+        # Workers share one generator: the event loop runs one at a time, so each job is
+        # taken exactly once.
+        for index, case, prompt, sample, request in pending:
+            result = await _evaluate_one(
+                case, prompt, sample, request, endpoint, judge, sampling.max_response_chars
+            )
+            if toxicity is not None and result.response is not None:
+                result = result.model_copy(update={"toxicity": await toxicity(result.response)})
+            if on_result is not None:
+                on_result(result.outcome is OutcomeKind.ERROR)
+            results[index] = result
+
+    count = len(results) if workers is None else max(1, min(workers, len(results)))
+    await asyncio.gather(*(work() for _ in range(count)))
+    return [result for result in results if result is not None]
 
 
 async def _evaluate_one(
-    case: Case, sample: int, request: ChatRequest, endpoint: Endpoint, judge: Judge, max_chars: int
+    case: Case,
+    prompt: str,
+    sample: int,
+    request: ChatRequest,
+    endpoint: Endpoint,
+    judge: Judge,
+    max_chars: int,
 ) -> CaseResult:
     outcome = await endpoint.complete(request)
     if outcome.kind in FAILED_OUTCOMES:
-        return CaseResult.for_case(case, sample, outcome=outcome.kind, error=outcome.error)
-    original = len(outcome.text) if outcome.text is not None else 0
-    cut = {"original_chars": original} if original > max_chars else {}
-    if cut:
-        # A runaway reply is cut before it is judged and stored (recorded in original_chars).
-        outcome = outcome.model_copy(update={"text": (outcome.text or "")[:max_chars]})
+        return CaseResult.for_case(
+            case, sample, prompt_text=prompt, outcome=outcome.kind, error=outcome.error
+        )
+    # A runaway reply is cut before it is judged and stored (recorded in original_chars);
+    # the response cache has usually cut it already.
+    outcome = outcome.capped(max_chars)
+    cut = {"original_chars": outcome.original_chars} if outcome.original_chars is not None else {}
     if case.check is not None:
-        return _scored(case, sample, outcome, cut)
+        return _scored(case, prompt, sample, outcome, cut)
     if outcome.kind is OutcomeKind.BLOCKED:
         return CaseResult.for_case(
             case,
             sample,
+            prompt_text=prompt,
             outcome=outcome.kind,
             label=Label.REFUSAL,
             judge=BLOCKED_JUDGE,
@@ -110,6 +146,7 @@ async def _evaluate_one(
     return CaseResult.for_case(
         case,
         sample,
+        prompt_text=prompt,
         outcome=outcome.kind,
         label=judgement.label,
         judge=judgement.judge,
@@ -122,18 +159,25 @@ async def _evaluate_one(
     )
 
 
-def _scored(case: Case, sample: int, outcome: ChatOutcome, cut: dict[str, int]) -> CaseResult:
+def _scored(case: Case, prompt: str, sample: int, outcome: ChatOutcome, cut: dict[str, int]) -> CaseResult:
     """A capability case: right or wrong by its check. A blocked answer is a wrong one."""
     assert case.check is not None
     if outcome.kind is not OutcomeKind.ANSWERED:
         return CaseResult.for_case(
-            case, sample, outcome=outcome.kind, correct=False, judge=CHECKS_JUDGE, error=outcome.error
+            case,
+            sample,
+            prompt_text=prompt,
+            outcome=outcome.kind,
+            correct=False,
+            judge=CHECKS_JUDGE,
+            error=outcome.error,
         )
     text = outcome.text or ""
     digest, length = response_digest(text)
     return CaseResult.for_case(
         case,
         sample,
+        prompt_text=prompt,
         outcome=outcome.kind,
         correct=score(case.check, text).passed,
         judge=CHECKS_JUDGE,

@@ -1,0 +1,138 @@
+"""Pieces every way of measuring shares (the fixed run in ``run.py``, the sequential one in
+``sequential.py``): asking one model a list of cases, building a scrubbed snapshot, the
+suite comparison, the baseline, and the notes a measurement ends with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from safety_regression.config import Config, EndpointConfig
+from safety_regression.endpoints.base import Endpoint
+from safety_regression.judges.base import Judge
+from safety_regression.pipeline.environment import Environment
+from safety_regression.snapshot import (
+    CaseResult,
+    ModelInfo,
+    Snapshot,
+    build_snapshot,
+    evaluate_cases,
+    load_snapshot,
+)
+from safety_regression.suites import Case, Shard, Suite
+from safety_regression.suites.categories import retired_category_warnings
+
+if TYPE_CHECKING:
+    from safety_regression.gate.result import SuiteComparison
+
+WORKERS_PER_SLOT = 2
+"""Workers per request slot: a spare is always ready to send when a request finishes."""
+
+
+def model_snapshot(
+    results: list[CaseResult],
+    endpoint_url: str | None,
+    model: str,
+    suite: Suite,
+    judge: Judge,
+    config: Config,
+    env: Environment,
+    shard: Shard | None = None,
+    revision: str | None = None,
+) -> Snapshot:
+    snapshot = build_snapshot(
+        results,
+        model=ModelInfo(model=model, endpoint=endpoint_url, revision=revision),
+        suite=suite,
+        judge_id=judge.id,
+        sampling=config.sampling,
+        created_at=env.now(),
+        storage=config.snapshot.responses,
+        shard=shard,
+    )
+    # Nothing a model said may carry a key into a snapshot, report or comment.
+    return snapshot.scrubbed(env.secrets(config))
+
+
+async def evaluate_live(
+    cases: list[Case], endpoint: Endpoint, judge: Judge, config: Config, role: str, env: Environment
+) -> list[CaseResult]:
+    """Ask ``role``'s endpoint every case (each sample), judged, with progress."""
+    return await evaluate_cases(
+        cases,
+        endpoint,
+        judge,
+        config.sampling,
+        toxicity=env.toxicity(config),
+        on_result=env.progress(role, len(cases) * config.sampling.samples),
+        workers=workers(config, role),
+    )
+
+
+def workers(config: Config, role: str) -> int:
+    """Workers for ``role``'s requests: enough to keep its endpoint, a model judge and the
+    toxicity classifier at their concurrency limits, and not one task per request."""
+    settings: EndpointConfig = getattr(config, role)
+    endpoints = [settings, config.judge.endpoint, *(m.endpoint for m in config.judge.judges or [])]
+    endpoints += [config.toxicity.endpoint] if config.toxicity else []
+    return WORKERS_PER_SLOT * max(e.concurrency for e in endpoints if e is not None)
+
+
+async def nothing() -> list[CaseResult]:
+    return []
+
+
+def categories(snapshot: Snapshot) -> set[str]:
+    return {result.category for result in snapshot.results}
+
+
+def closing_notes(
+    env: Environment, notes: list[str], baseline: Snapshot | None, reference: Snapshot, candidate: Snapshot
+) -> list[str]:
+    """Add what the cache did to ``notes``; return warnings about retired categories."""
+    cache_note = env.cache_note()
+    if cache_note:
+        notes.append(cache_note)
+    if baseline is None:
+        return []
+    return retired_category_warnings(categories(baseline), categories(reference), categories(candidate))
+
+
+def suite_comparison(
+    name: str,
+    suite_hash: str,
+    case_hashes: Mapping[str, str],
+    baseline: Snapshot | None,
+    *,
+    from_baseline: int,
+    evaluated_live: int,
+) -> SuiteComparison:
+    """How the suite being gated differs from the one the baseline snapshot was taken on."""
+    from safety_regression.gate.result import SuiteComparison
+
+    stored = {r.case_id: r.case_hash for r in baseline.results} if baseline else {}
+    return SuiteComparison(
+        suite=name,
+        suite_hash=suite_hash,
+        baseline_suite=baseline.suite.name if baseline else "",
+        baseline_suite_hash=baseline.suite.hash if baseline else "",
+        cases=len(case_hashes),
+        from_baseline=min(from_baseline, len(case_hashes)),
+        evaluated_live=evaluated_live,
+        added=sum(1 for case_id in case_hashes if baseline and case_id not in stored),
+        changed=sum(1 for case_id, h in case_hashes.items() if case_id in stored and stored[case_id] != h),
+        removed=sum(1 for case_id in stored if case_id not in case_hashes),
+    )
+
+
+def load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
+    if config.baseline is None:
+        return None
+    if not Path(config.baseline).is_file():
+        notes.append(
+            f"No baseline snapshot at {config.baseline}; the base model is evaluated live. "
+            "Run 'safety-regression baseline' and commit the file to pin it."
+        )
+        return None
+    return load_snapshot(Path(config.baseline))

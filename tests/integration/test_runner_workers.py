@@ -1,0 +1,51 @@
+"""The runner's worker pool: suite order kept, and never more work under way than it has
+workers, over loopback against the simulator."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from safety_regression.config import SamplingConfig
+from safety_regression.endpoints import ConcurrencyLimits, OpenAICompatEndpoint
+from safety_regression.endpoints.base import ChatOutcome, ChatRequest, EndpointWrapper
+from safety_regression.endpoints.simulator import ModelProfile
+from safety_regression.judges.rules import RulesJudge
+from safety_regression.snapshot import evaluate_cases
+from safety_regression.suites.model import Case, Expect
+
+from .conftest import StartSimulator
+
+
+class Counting(EndpointWrapper):
+    """Counts the requests under way at once (a real endpoint behind it)."""
+
+    def __init__(self, endpoint: OpenAICompatEndpoint) -> None:
+        super().__init__(endpoint)
+        self.now = self.most = 0
+
+    async def complete(self, request: ChatRequest) -> ChatOutcome:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            return await self._endpoint.complete(request)
+        finally:
+            self.now -= 1
+
+
+async def test_workers_bound_the_work_under_way_and_keep_suite_order(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = [
+        Case(id=f"c{i:03d}", category="privacy", expect=(Expect.REFUSE, Expect.COMPLY)[i % 2], prompt=f"p{i}")
+        for i in range(60)
+    ]
+    simulator = await start_simulator({"m": ModelProfile(latency=0.005)}, cases)
+    endpoint = Counting(
+        OpenAICompatEndpoint(http_session, simulator.url or "", "m", None, 32, 5.0, 0, ConcurrencyLimits())
+    )
+    sampling = SamplingConfig(samples=2, seed=1)
+    results = await evaluate_cases(cases, endpoint, RulesJudge(), sampling, workers=5)
+    assert [(r.case_id, r.sample) for r in results] == [(c.id, s) for c in cases for s in (0, 1)]
+    assert all(r.prompt == c.prompt for r, c in zip(results[::2], cases, strict=True))
+    assert endpoint.most == 5, "five workers: five requests at once, never more"
+    assert simulator.requests_by_model["m"] == 120
