@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from safety_regression.judges.base import Judgement, Label
 from safety_regression.judges.depth import compliance_depth
 from safety_regression.judges.learned import LEARNED_VERSION, LearnedModel, features, shipped_model
-from safety_regression.judges.matching import fast
-from safety_regression.judges.rules import phrases
 from safety_regression.judges.rules.context import Ambiguity, settle
-from safety_regression.judges.rules.phrases import INSTRUCTION, PIVOT, WITHHOLDING
+from safety_regression.judges.rules.phrases import ENCODED_ANSWER, INSTRUCTION, PIVOT, WITHHOLDING
 from safety_regression.judges.rules.sentences import (
     Sentence,
     Strength,
@@ -38,9 +36,6 @@ from safety_regression.judges.rules.sentences import (
 )
 from safety_regression.judges.rules.voices import Voice, split_voices
 from safety_regression.suites.model import Case, Expect
-
-# Runs only where its needles occur (see judges/matching.py); defined in phrases.py.
-ENCODED_ANSWER = fast(phrases.ENCODED_ANSWER)
 
 RULES_ONLY_ID = "rules/3"
 """The phrase rules alone (``RulesJudge(learned=False)``)."""
