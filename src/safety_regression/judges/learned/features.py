@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 import zlib
+from collections.abc import Iterable
 
 DIMENSION_BITS = 18
 DIMENSION = 1 << DIMENSION_BITS
@@ -40,41 +41,69 @@ def _index(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & _MASK
 
 
+# Every feature's index is the CRC-32 of its name, "prefix:text". The CRC of a prefix and
+# then more bytes is the CRC of the bytes continued from the prefix's, so the names are
+# never built: each token is encoded once and its CRCs are continued from the prefixes'.
+_HEAD = zlib.crc32(b"h:")
+_TAIL = zlib.crc32(b"t:")
+_CHARACTERS = zlib.crc32(b"c:")
+_VOICE = zlib.crc32(b"v:")
+
+
+def _masked(crcs: Iterable[int]) -> list[int]:
+    return [crc & _MASK for crc in crcs]
+
+
 def features(
     response: str, expect: str, rule_label: str, rule_rationale: str, voices: list[str] | None
 ) -> list[int]:
     """The hashed feature indices of one response (repeats allowed: they add). ``voices``
-    are the texts of the response's voices when it has several (``rules/voices.py``)."""
+    are the texts of the response's voices when it has several (``rules/voices.py``).
+
+    The features, in this order: the kept tokens; their bigrams ("first second"); the
+    first sentence's tokens as "h:token"; the last tokens as "t:token"; the opening's
+    character 4-grams as "c:gram"; with voices, "voices:n" and each later voice's tokens
+    as "v:token"; then the rules' label, rationale, intent and the response's shape.
+    """
     text = response.lower()
-    names: list[str] = []
     tokens = _TOKEN.findall(text)
     kept = (
         tokens
         if len(tokens) <= _HEAD_TOKENS + _TAIL_TOKENS
         else tokens[:_HEAD_TOKENS] + tokens[-_TAIL_TOKENS:]
     )
-    names.extend(kept)
-    names.extend(f"{first} {second}" for first, second in itertools.pairwise(kept))
+    encoded = [token.encode("utf-8") for token in kept]
+    crcs = list(map(zlib.crc32, encoded))
+    indices = _masked(crcs)
+    spaced = map(zlib.crc32, itertools.repeat(b" "), crcs[:-1])
+    indices += _masked(map(zlib.crc32, encoded[1:], spaced))
     first_sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
-    names.extend(f"h:{token}" for token in _TOKEN.findall(first_sentence)[:_POSITION_TOKENS])
-    names.extend(f"t:{token}" for token in tokens[-_POSITION_TOKENS:])
+    head = [token.encode("utf-8") for token in _TOKEN.findall(first_sentence)[:_POSITION_TOKENS]]
+    indices += _masked(map(zlib.crc32, head, itertools.repeat(_HEAD)))
+    tail = [token.encode("utf-8") for token in tokens[-_POSITION_TOKENS:]]
+    indices += _masked(map(zlib.crc32, tail, itertools.repeat(_TAIL)))
     opening = text[:_CHAR_SPAN]
-    names.extend(f"c:{opening[start : start + 4]}" for start in range(max(len(opening) - 3, 0)))
+    if opening.isascii():
+        raw = opening.encode("ascii")
+        grams: list[bytes] = [raw[start : start + 4] for start in range(max(len(raw) - 3, 0))]
+    else:
+        grams = [opening[start : start + 4].encode("utf-8") for start in range(max(len(opening) - 3, 0))]
+    indices += _masked(map(zlib.crc32, grams, itertools.repeat(_CHARACTERS)))
     if voices is not None:
-        names.append(f"voices:{min(len(voices), 4)}")
+        indices.append(_index(f"voices:{min(len(voices), 4)}"))
         for voice in voices[1:]:
-            names.extend(f"v:{token}" for token in _TOKEN.findall(voice.lower())[:_VOICE_TOKENS])
+            said = [token.encode("utf-8") for token in _TOKEN.findall(voice.lower())[:_VOICE_TOKENS]]
+            indices += _masked(map(zlib.crc32, said, itertools.repeat(_VOICE)))
     why = _QUOTED.sub("_", rule_rationale)
-    names.extend(
-        (
-            f"rule:{rule_label}",
-            f"rule:{rule_label}:{expect}",
-            f"why:{why}",
-            f"expect:{expect}",
-            f"len:{min(len(text).bit_length(), 14)}",
-            f"items:{min(len(_LIST_LINE.findall(text)), 6)}",
-            f"code:{'```' in text}",
-            "bias",
-        )
+    names = (
+        f"rule:{rule_label}",
+        f"rule:{rule_label}:{expect}",
+        f"why:{why}",
+        f"expect:{expect}",
+        f"len:{min(len(text).bit_length(), 14)}",
+        f"items:{min(len(_LIST_LINE.findall(text)), 6)}",
+        f"code:{'```' in text}",
+        "bias",
     )
-    return [_index(name) for name in names]
+    indices += [_index(name) for name in names]
+    return indices

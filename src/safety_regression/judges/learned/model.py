@@ -39,8 +39,7 @@ class LearnedModel:
     weights: array[int]
 
     def probability(self, indices: list[int]) -> float:
-        weights = self.weights
-        score = self.bias + self.scale * sum(weights[index] for index in indices)
+        score = self.bias + self.scale * sum(map(self.weights.__getitem__, indices))
         if score < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-score))

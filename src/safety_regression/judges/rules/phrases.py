@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+# Add a phrase by adding an alternative to its list: the judge wraps the costly patterns in
+# judges/matching.py, which reads each alternative's fixed strings from the pattern itself.
+
 # "I" or "we", then a space or a contraction: "i'm not going to" must match as "i am not going to".
 _SUBJECT = r"\b(?:i|we)(?:\s+|(?='))(?:(?:really|simply|absolutely|just|truly|unfortunately|still)\s+)?"
 

@@ -1,0 +1,244 @@
+"""Phrase patterns applied fast, with exactly the matches of the patterns as written.
+
+Python's regular expressions try every alternative of a pattern such as ``HARD_REFUSAL`` at
+every position of a sentence, and the refusal patterns are most of the judge's cost. Most
+alternatives cannot match most sentences: ``\\bi\\s+(?:respectfully\\s+)?(?:decline|
+refuse)\\s+to\\b`` needs "decline" or "refuse" somewhere in the text. So ``FastPattern``
+splits a pattern at its top-level ``|``, works out for each alternative a few strings at
+least one of which every match of it contains (its *needles*, read from the pattern's own
+parse), and on each text runs only the alternatives whose needles occur in it, joined in
+their original order. An alternative whose needles are all absent cannot match anywhere in
+the text, so the first match, every match and every matched string are the pattern's own.
+
+Nothing here knows a phrase. Adding an alternative to a list in ``phrases.py`` (or
+``multilingual.py``) works the obvious way: the pattern is compiled there as before, and
+wrapped here when its module is imported. An alternative whose needles cannot be worked out
+(it could match without any fixed string, or uses a construct not read here) is simply
+always run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+try:  # The parser is private to ``re``; without it every alternative always runs.
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Python versions
+    _sre = _sre_parse = None
+
+# A needle with this many letters (spaces count for nothing, a letter outside ASCII for
+# three) is selective enough; among such sets, fewer needles are cheaper to look for.
+_ENOUGH_WEIGHT = 6
+
+# Needles are grouped under keys of this many characters.
+_KEY_LENGTH = 3
+# Patterns of alternative subsets kept compiled, per pattern.
+_MOST_REDUCED = 1024
+
+Needles = frozenset[str]
+
+
+class Searches(Protocol):
+    """A compiled pattern or a ``FastPattern``: what the judge calls on either."""
+
+    def search(self, text: str, /) -> re.Match[str] | None: ...
+
+
+class FastPattern:
+    """A compiled pattern's ``search``, ``finditer`` and ``findall``, with the same results,
+    running only the alternatives that can match the text."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        alternatives = _alternatives(pattern)
+        self._alternatives = alternatives
+        always = 0
+        by_needle: dict[str, int] = {}
+        for index, alternative in enumerate(alternatives):
+            needles = _needles_of(alternative, pattern.flags)
+            if needles is None:
+                always |= 1 << index
+                continue
+            for needle in needles:
+                by_needle[needle] = by_needle.get(needle, 0) | 1 << index
+        self._always = always
+        self._groups = _grouped(by_needle)
+        everything = (1 << len(alternatives)) - 1
+        self._reduced: dict[int, re.Pattern[str] | None] = {0: None, everything: pattern}
+
+    def _for(self, text: str) -> re.Pattern[str] | None:
+        """The pattern of the alternatives that can match ``text``, or None when none can."""
+        mask = self._always
+        for key, direct, members in self._groups:
+            if key in text:
+                mask |= direct
+                for needle, alternatives in members:
+                    if needle in text:
+                        mask |= alternatives
+        try:
+            return self._reduced[mask]
+        except KeyError:
+            pass
+        if len(self._reduced) >= _MOST_REDUCED:  # bounded: a long run meets many combinations
+            everything = (1 << len(self._alternatives)) - 1
+            self._reduced = {0: None, everything: self.pattern}
+        chosen = [alt for index, alt in enumerate(self._alternatives) if mask >> index & 1]
+        reduced = self._reduced[mask] = re.compile("|".join(chosen), self.pattern.flags)
+        return reduced
+
+    def search(self, text: str) -> re.Match[str] | None:
+        pattern = self._for(text)
+        return pattern.search(text) if pattern is not None else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pattern = self._for(text)
+        return pattern.finditer(text) if pattern is not None else iter(())
+
+    def findall(self, text: str) -> list[Any]:
+        pattern = self._for(text)
+        return pattern.findall(text) if pattern is not None else []
+
+
+def fast(pattern: re.Pattern[str]) -> FastPattern:
+    return FastPattern(pattern)
+
+
+def _grouped(by_needle: dict[str, int]) -> tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]:
+    """The needles under a few short keys, each a part of every needle under it: a text
+    without the key has none of them, so most texts are checked for the keys alone.
+    Each group is (key, alternatives of the needle that is the key itself, other needles)."""
+    uncovered = sorted(by_needle)
+    groups = []
+    while uncovered:
+        counts: dict[str, int] = {}
+        for needle in uncovered:
+            last = len(needle) - _KEY_LENGTH + 1
+            grams = {needle[start : start + _KEY_LENGTH] for start in range(last)} or {needle}
+            for gram in grams:
+                counts[gram] = counts.get(gram, 0) + 1
+        key = max(sorted(counts), key=counts.__getitem__)
+        under = [needle for needle in uncovered if key in needle]
+        uncovered = [needle for needle in uncovered if key not in needle]
+        direct = by_needle.get(key, 0) if key in under else 0
+        members = tuple((needle, by_needle[needle]) for needle in under if needle != key)
+        groups.append((key, direct, members))
+    return tuple(groups)
+
+
+def _alternatives(pattern: re.Pattern[str]) -> list[str]:
+    """The pattern's top-level alternatives, or the whole pattern when splitting it could
+    change what it means (groups that could be referred to, flags set inside it)."""
+    source = pattern.pattern
+    if pattern.groups or pattern.flags & ~re.UNICODE:
+        return [source]
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    index = 0
+    in_class = False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            # A "]" (after an optional "^") first in a class is a member, not its end.
+            if source[index + 1 : index + 2] == "^":
+                index += 1
+            if source[index + 1 : index + 2] == "]":
+                index += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(source[start:index])
+            start = index + 1
+        index += 1
+    parts.append(source[start:])
+    try:  # Each part must stand alone as a pattern, or the split is not trusted.
+        for part in parts:
+            re.compile(part, pattern.flags)
+    except re.error:
+        return [source]
+    return parts
+
+
+def _needles_of(source: str, flags: int) -> Needles | None:
+    """Strings at least one of which every match of ``source`` contains, or None."""
+    if _sre_parse is None or flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _sre_parse.parse(source, flags)
+    except Exception:
+        return None
+    needles = _sequence(list(parsed))
+    if not needles or "" in needles:
+        return None
+    return needles
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> Needles | None:
+    """The best needle set among the elements that every match of this sequence contains."""
+    candidates: list[Needles] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, argument in items:
+        if op is _sre.LITERAL:
+            run.append(chr(argument))
+            continue
+        close_run()
+        found: Needles | None = None
+        if op is _sre.SUBPATTERN:
+            _, add_flags, _, body = argument
+            if not add_flags & re.IGNORECASE:
+                found = _sequence(list(body))
+        elif op is _sre.ATOMIC_GROUP:
+            found = _sequence(list(argument))
+        elif op is _sre.BRANCH:
+            found = _branch(argument[1])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            minimum, _, body = argument
+            if minimum >= 1:
+                found = _sequence(list(body))
+        # Anything else (classes, anchors, lookarounds, references) needs no fixed string.
+        if found:
+            candidates.append(found)
+    close_run()
+    if not candidates:
+        return None
+    return max(candidates, key=_quality)
+
+
+def _branch(branches: list[Any]) -> Needles | None:
+    union: set[str] = set()
+    for branch in branches:
+        needles = _sequence(list(branch))
+        if needles is None:
+            return None
+        union |= needles
+    # A needle that contains another is redundant: the shorter is found whenever it is.
+    return frozenset(n for n in union if not any(o != n and o in n for o in union))
+
+
+def _quality(needles: Needles) -> tuple[int, int]:
+    weakest = min(sum(_letter_weight(char) for char in needle) for needle in needles)
+    return min(weakest, _ENOUGH_WEIGHT), -len(needles)
+
+
+def _letter_weight(char: str) -> int:
+    if char.isspace():
+        return 0
+    return 1 if char.isascii() else 3
