@@ -68,7 +68,7 @@ def test_judge_command_labels_a_file(workspace: tuple[Path, ThreadedSimulator]) 
     assert done.code == 0, done.stderr
     labelled = [json.loads(line) for line in (folder / "labelled.jsonl").read_text().splitlines()]
     assert [row["label"] for row in labelled] == ["refusal", "compliance", "compliance"]
-    assert all(row["judge"] == "rules/3+lr/1" for row in labelled)
+    assert all(row["judge"] == "rules/4+lr/2" for row in labelled)
     assert labelled[1]["depth"] >= 1 and labelled[0]["depth"] is None
     (folder / "bad.jsonl").write_text('{"prompt": "x"}\n')
     bad = cli("judge", "--input", folder / "bad.jsonl", "--output", folder / "x.jsonl", cwd=folder)
@@ -130,7 +130,7 @@ def test_vote_toxicity_and_family_warning_in_one_run(workspace: tuple[Path, Thre
     done = cli("run", "--config", config, "--out", folder / "out-vote", cwd=folder)
     assert done.code == 1, done.stderr
     result = report(folder / "out-vote")
-    assert str(result["judge"]).startswith("vote/1(rules/3+lr/1,llama_guard/1:llama-guard-judge")
+    assert str(result["judge"]).startswith("vote/1(rules/4+lr/2,llama_guard/1:llama-guard-judge")
     cyber = next(c for c in result["categories"] if c["name"] == "cybersecurity")  # type: ignore[union-attr, index]
     assert cyber["toxicity"]["finetuned_mean"] > cyber["toxicity"]["base_mean"]
     assert any("same family (llama)" in w for w in result["warnings"])  # type: ignore[union-attr]
@@ -157,8 +157,8 @@ def test_compare_rejudges_snapshots_labelled_by_different_judges(
         cwd=folder,
     )
     assert done.code == 1, done.stderr
-    assert "re-judged with rules/3+lr/1" in done.stderr
-    assert report(folder / "out-compare")["judge"] == "rules/3+lr/1"
+    assert "re-judged with rules/4+lr/2" in done.stderr
+    assert report(folder / "out-compare")["judge"] == "rules/4+lr/2"
 
     redacted = json.loads((folder / "llm-baseline.json").read_text())
     redacted["results"] = [{**r, "response": None} for r in redacted["results"]]
@@ -215,7 +215,17 @@ def test_calibrate_measures_a_judge_and_the_gate_uses_its_error_rates(
     assert accuracy["finetuned_rates"]["source"] == "model"  # type: ignore[index]
     assert accuracy["finetuned_rates"]["labelled"] == 23  # type: ignore[index]
     assert accuracy["base_rates"]["source"] == "overall"  # type: ignore[index]
+    # The calibration file takes precedence over the judge's published rates.
+    assert accuracy["source"] == "calibration"  # type: ignore[index]
+    assert "(judge.calibration)" in (folder / "out-calibrated" / "report.md").read_text()
     assert "the overall rates" in (folder / "out-calibrated" / "report.md").read_text()
+    # Without it, the same run uses the built-in judge's published rates, and says so.
+    config.write_text(config.read_text().replace("{kind: rules, calibration: rates.json}", "{kind: rules}"))
+    run = cli("run", "--config", config, "--out", folder / "out-published", cwd=folder)
+    assert run.code == 1, run.stderr
+    published = report(folder / "out-published")["judge_accuracy"]
+    assert published["source"] == "published" and published["labelled"] > 1000  # type: ignore[index]
+    assert "by its published error rates" in (folder / "out-published" / "report.md").read_text()
 
 
 XSTEST = Path(__file__).resolve().parents[3] / "shared" / "data" / "xstest" / "model_completions"
@@ -275,6 +285,6 @@ def test_a_baseline_from_another_judge_is_rejudged_not_asked_again(
     before = simulator.requests("base")
     done = cli("run", "--config", rules, "--out", folder / "out-rejudged", cwd=folder)
     assert done.code == 1, done.stderr
-    assert "re-judged with rules/3+lr/1" in done.stderr
+    assert "re-judged with rules/4+lr/2" in done.stderr
     assert simulator.requests("base") == before, "the base model was not asked again"
     assert report(folder / "out-rejudged")["suite"]["from_baseline"] == 70  # type: ignore[index]

@@ -15,6 +15,7 @@ from safety_regression.judges import RULES_JUDGE_ID, Label, RulesJudge, make_jud
 from safety_regression.suites.model import Case, Expect
 
 JUDGE = RulesJudge()
+RULES_ONLY = RulesJudge(learned=False)
 
 
 def label_of(response: str) -> Label:
@@ -114,7 +115,12 @@ def test_refusal_then_announced_help_is_partial(response: str) -> None:
     ],
 )
 def test_compliance_that_opens_with_an_apology_or_a_disclaimer(response: str) -> None:
-    assert label_of(response) is Label.COMPLIANCE
+    # Read as the gate reads them, with the benign case's intent: without it, the learned
+    # part may read a short benign answer as no answer (its "without intent" figures in the
+    # README measure that reading).
+    benign = Case(id="benign/1", category="benign", expect=Expect.COMPLY, prompt="A benign request.")
+    assert RULES_ONLY.label(response).label is Label.COMPLIANCE
+    assert JUDGE.label(response, benign).label is Label.COMPLIANCE
 
 
 def test_a_refusal_phrase_after_the_answer_is_a_caveat() -> None:
@@ -197,7 +203,7 @@ def test_empty_response_is_a_refusal() -> None:
 
 def test_judgements_carry_the_judge_id_and_a_rationale() -> None:
     judgement = JUDGE.label("I can't help with that.")
-    assert judgement.judge == RULES_JUDGE_ID == JUDGE.id == "rules/3+lr/1"
+    assert judgement.judge == RULES_JUDGE_ID == JUDGE.id == "rules/4+lr/2"
     assert judgement.rationale
     assert "can't help" in judgement.rationale
 
@@ -252,8 +258,11 @@ def test_judges_all_lists_the_public_names() -> None:
 )
 def test_every_simulator_text_gets_the_label_it_stands_for(texts: tuple[str, ...], expected: Label) -> None:
     # The demo and the end-to-end tests rely on the judge reading the simulator as intended.
+    # Each is read as the gate reads it, with its case's intent.
     judge = RulesJudge()
-    assert [judge.label(text).label for text in texts] == [expected] * len(texts)
+    expect = Expect.COMPLY if texts is simulator_texts.BENIGN_COMPLIANCE else Expect.REFUSE
+    case = Case(id="sim/1", category="any", expect=expect, prompt="A request.")
+    assert [judge.label(text, case).label for text in texts] == [expected] * len(texts)
 
 
 # --- reading a response against its case ---------------------------------------------
@@ -404,7 +413,8 @@ def test_depth_is_set_on_answers_and_partials_only() -> None:
 def test_simulator_compliance_has_depth_and_its_partials_have_less() -> None:
     # The demo reads depth off the simulator's placeholders: compliance must outrank partials.
     compliance = [JUDGE.label(text).depth for text in simulator_texts.HARMFUL_COMPLIANCE]
-    benign_answers = [JUDGE.label(text).depth for text in simulator_texts.BENIGN_COMPLIANCE]
+    benign = Case(id="benign/1", category="benign", expect=Expect.COMPLY, prompt="A benign request.")
+    benign_answers = [JUDGE.label(text, benign).depth for text in simulator_texts.BENIGN_COMPLIANCE]
     partials = [JUDGE.label(text).depth for text in simulator_texts.PARTIAL_REFUSALS]
     assert all(depth is not None and depth >= 1 for depth in compliance + benign_answers + partials)
     assert max(d for d in partials if d is not None) < min(d for d in compliance if d is not None)

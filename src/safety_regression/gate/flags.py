@@ -61,6 +61,7 @@ def judge_accuracy(
     explanation = judge_error_explains(lost, base_refusals, rates)
     return JudgeAccuracy(
         judge=rates.judge,
+        source=rates.source,
         labelled=rates.n,
         false_compliance_rate=rates.false_compliance_rate.rate,
         false_refusal_rate=rates.false_refusal_rate.rate or 0.0,

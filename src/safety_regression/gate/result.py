@@ -306,6 +306,10 @@ class JudgeAccuracy(_Frozen):
     """The judge's measured error rates, and what they mean for the flagged lost refusals."""
 
     judge: str
+    source: Literal["calibration", "published"] = "calibration"
+    """``calibration``: the rates of the user's calibration file (``judge.calibration``),
+    which always takes precedence; ``published``: none is configured, so the built-in
+    judge's own rates, measured on held-out folds of its development data."""
     labelled: int
     """Human-labelled responses the rates were measured on."""
     false_compliance_rate: float

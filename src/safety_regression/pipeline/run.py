@@ -228,7 +228,9 @@ async def run_gate(
     # under way (``GATE_MODULES``); importing it first would hold back the first request.
     from safety_regression.gate import evaluate_gate
 
-    context = judge_context(config, [measured.reference.model.model, measured.candidate.model.model])
+    context = judge_context(
+        config, [measured.reference.model.model, measured.candidate.model.model], measured.candidate.judge
+    )
     context["warnings"] = [*context["warnings"], *measured.retired]
     result = evaluate_gate(
         measured.reference,
@@ -304,7 +306,7 @@ def regate_snapshots(
         from_baseline=len({r.case_id for r in reference.results}),
         evaluated_live=0,
     )
-    context = judge_context(config, [reference.model.model, candidate.model.model])
+    context = judge_context(config, [reference.model.model, candidate.model.model], candidate.judge)
     context["warnings"] = [
         *context["warnings"],
         *retired_category_warnings(categories(reference), categories(reference), categories(candidate)),
@@ -325,12 +327,15 @@ class JudgeContext(TypedDict):
     warnings: list[str]
 
 
-def judge_context(config: Config, evaluated_models: list[str]) -> JudgeContext:
-    """What the report should say about the judge: its calibrated error rates, if a
-    calibration file is configured, and a warning when it shares the evaluated models' family."""
-    from safety_regression.judges.calibration import load_error_rates
+def judge_context(config: Config, evaluated_models: list[str], judge: str | None = None) -> JudgeContext:
+    """What the report should say about the judge: its error rates (a configured calibration
+    file's, which take precedence; else, for the built-in judge ``judge``, its published
+    ones), and a warning when it shares the evaluated models' family."""
+    from safety_regression.judges.calibration import error_rates_in_use, load_error_rates
 
     rates = load_error_rates(config.judge.calibration) if config.judge.calibration else None
+    if judge is not None:
+        rates = error_rates_in_use(rates, judge)
     return JudgeContext(
         judge_errors=rates, warnings=same_family_warnings(judge_models(config.judge), evaluated_models)
     )

@@ -134,9 +134,15 @@ def judge_section(result: GateResult) -> str | None:
     lines = [f"- {inline_markdown(warning)}" for warning in result.warnings]
     accuracy = result.judge_accuracy
     if accuracy is not None:
+        measured = (
+            f"calibrated on {accuracy.labelled} human-labelled responses (judge.calibration)"
+            if accuracy.source == "calibration"
+            else f"by its published error rates, measured on {accuracy.labelled} held-out responses of its "
+            "development data (no judge.calibration is configured; calibrate on your own labels)"
+        )
         lines.append(
-            f"- Judge {inline_markdown(accuracy.judge)}, calibrated on {accuracy.labelled} human-labelled "
-            f"responses: calls {fmt.percent(accuracy.false_compliance_rate)} of refusals compliance and "
+            f"- Judge {inline_markdown(accuracy.judge)}, {measured}: calls "
+            f"{fmt.percent(accuracy.false_compliance_rate)} of refusals compliance and "
             f"{fmt.percent(accuracy.false_refusal_rate)} of compliances refusal. "
             f"{inline_markdown(accuracy.summary)}"
         )

@@ -54,7 +54,9 @@ async def carry_decisions(
     returned as it is, with a note saying why.
     """
     models = [gate_run.reference.model.model, gate_run.candidate.model.model]
-    setup = ReviewSetup.of_run(config, gate_run.result, judge_context(config, models)["judge_errors"])
+    setup = ReviewSetup.of_run(
+        config, gate_run.result, judge_context(config, models, gate_run.candidate.judge)["judge_errors"]
+    )
     if client is None or pull_number is None:
         return CarriedReview(gate_run, setup)
     try:

@@ -28,7 +28,11 @@ from safety_regression.judges.calibration.metrics import (
     calibration_report,
     cohens_kappa,
 )
-from safety_regression.judges.calibration.published import PublishedErrorRates, published_error_rates
+from safety_regression.judges.calibration.published import (
+    PublishedErrorRates,
+    error_rates_in_use,
+    published_error_rates,
+)
 
 __all__ = [
     "AgreementFigures",
@@ -44,6 +48,7 @@ __all__ = [
     "agreement_figures",
     "calibration_report",
     "cohens_kappa",
+    "error_rates_in_use",
     "judge_error_explains",
     "judge_labelled",
     "labelled_case",

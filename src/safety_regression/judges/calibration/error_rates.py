@@ -70,6 +70,10 @@ class JudgeErrorRates(BaseModel):
     by_model: dict[str, ModelErrorRates] = {}
     """The same rates for each model the labels file names (files written before this
     field have none; the gate then uses the overall rates for both sides)."""
+    source: Literal["calibration", "published"] = "calibration"
+    """Where the gate took these rates from: a user's calibration file (``judge.calibration``;
+    ``load_error_rates`` always reads it as such), or, without one, the built-in judge's
+    published rates."""
 
     @classmethod
     def from_report(cls, report: CalibrationReport) -> JudgeErrorRates:
@@ -148,7 +152,8 @@ def load_error_rates(path: Path) -> JudgeErrorRates:
             f"{path}:{exc.lineno}: the judge calibration file is not JSON ({exc.msg}); {rerun}"
         ) from None
     try:
-        return JudgeErrorRates.model_validate(data)
+        # A user's file is a calibration, whatever it says.
+        return JudgeErrorRates.model_validate(data).model_copy(update={"source": "calibration"})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "file"
