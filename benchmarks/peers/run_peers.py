@@ -7,7 +7,7 @@ start to exit, interleaved, the median of ``--repeat`` runs, at each concurrency
 - the floor: a bare aiohttp loop sending the same requests;
 - safety-regression with the baseline reused (one model asked, as the peers ask one);
 - safety-regression with both models live (twice the requests);
-- promptfoo (npm) and inspect_ai (PyPI), when installed (see tools.py; the script prints
+- promptfoo (npm) and inspect_ai (PyPI), when installed (see peer_tools.py; the script prints
   the exact install command for a missing one and skips its row; it installs nothing).
 
 A run counts only when the simulator answered every prompt it was meant to ask; a row
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tools import (
+from peer_tools import (
     DEFAULT_TOOLS,
     INSPECT,
     PEERS,
@@ -83,27 +84,28 @@ class CountingServer:
 def counting_simulator(folder: Path, suite: Path, latency: float) -> Iterator[CountingServer]:
     profiles = write_profiles(folder / "profiles.json", latency)
     argv = [sys.executable, str(HERE / "counting.py"), "--profiles", str(profiles), "--suite", str(suite)]
-    process = subprocess.Popen(
+    with subprocess.Popen(
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stderr is not None
+    ) as process:
+        assert process.stdin is not None and process.stderr is not None
         line = process.stderr.readline()
         match = re.search(r"at (http://\S+)", line)
         if match is None:
             process.kill()
             raise RuntimeError(f"the counting simulator did not start: {line}{process.stderr.read()}")
         # Drain its standard error, so a chatty warning can never fill the pipe and stall it.
-        threading.Thread(target=process.stderr.read, daemon=True).start()
-        yield CountingServer(process, match.group(1))
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
+        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain.start()
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(timeout=10)
+            yield CountingServer(process, match.group(1))
+        finally:
+            process.stdin.close()  # its end of input: it stops
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.terminate()
+                process.wait(timeout=10)
+            drain.join(timeout=10)
 
 
 @dataclass
@@ -117,28 +119,39 @@ class Row:
     env: dict[str, str] = field(default_factory=dict)
     ok_exits: tuple[int, ...] = (0,)
     seconds: list[float] = field(default_factory=list)
+    """Wall seconds of each counted run, process start to exit."""
+    cpu: list[float] = field(default_factory=list)
+    """CPU seconds (user + system) of each counted run's process and the children it waited for."""
     requests: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def cell(self) -> str:
+    def cell(self, cpu: bool = False) -> str:
         if self.problems:
             return self.problems[0]
-        return f"{statistics.median(self.seconds):.1f} s"
+        return f"{statistics.median(self.cpu if cpu else self.seconds):.1f} s"
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def run_once(row: Row, server: CountingServer, cwd: Path, concurrency: int) -> None:
     """Time one run of ``row`` from process start to exit and check what the server answered."""
     server.reset()
+    cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(
         row.argv, env={**os.environ, **row.env}, cwd=cwd, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
     counts = server.counts()
     row.requests.append(counts["requests"])
     print(
-        f"{row.name} at {concurrency}: {seconds:.2f} s, exit {done.returncode}, {counts['requests']:,} "
-        f"requests, {counts['answered']:,} of {row.expected:,} answered, peak {counts['peak']} in flight",
+        f"{row.name} at {concurrency}: {seconds:.2f} s ({cpu:.2f} s CPU), exit {done.returncode}, "
+        f"{counts['requests']:,} requests, {counts['answered']:,} of {row.expected:,} answered, "
+        f"peak {counts['peak']} in flight",
         file=sys.stderr,
         flush=True,
     )
@@ -150,6 +163,7 @@ def run_once(row: Row, server: CountingServer, cwd: Path, concurrency: int) -> N
         row.problems.append(f"incomplete: {counts['answered']:,} of {row.expected:,} answered")
     else:
         row.seconds.append(seconds)
+        row.cpu.append(cpu)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -215,21 +229,27 @@ def rows_at(
     return rows
 
 
-def table(args: argparse.Namespace, rows: dict[int, list[Row]], names: dict[str, str]) -> list[str]:
+def table(
+    args: argparse.Namespace, rows: dict[int, list[Row]], names: dict[str, str], cpu: bool = False
+) -> list[str]:
+    """The wall-clock table (with the ideal), or with ``cpu`` the tools' CPU seconds."""
     levels = list(rows)
     lines = [
         "| tool | requests | " + " | ".join(f"{c} in flight" for c in levels) + " |",
         "|---|---|" + "---|" * len(levels),
-        f"| ideal (requests x latency / concurrency) | {args.cases:,} | "
-        + " | ".join(f"{args.cases * args.latency / c:.1f} s" for c in levels)
-        + " |",
     ]
+    if not cpu:
+        lines.append(
+            f"| ideal (requests x latency / concurrency) | {args.cases:,} | "
+            + " | ".join(f"{args.cases * args.latency / c:.1f} s" for c in levels)
+            + " |"
+        )
     for index, first in enumerate(rows[levels[0]]):
         same = [rows[c][index] for c in levels]
         counted = max(max(row.requests, default=0) for row in same)
         lines.append(
             f"| {names.get(first.name, first.name)} | {counted:,} | "
-            + " | ".join(row.cell() for row in same)
+            + " | ".join(row.cell(cpu) for row in same)
             + " |"
         )
     return lines
@@ -259,7 +279,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                     for row in rows[concurrency]:
                         run_once(row, server, folder, concurrency)
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", file=sys.stderr)
+    print(f"Wall seconds, process start to exit, median of {args.repeat} interleaved runs:\n")
     print("\n".join(table(args, rows, names)))
+    print("\nCPU seconds (user + system) of the same runs, median:\n")
+    print("\n".join(table(args, rows, names, cpu=True)))
 
 
 if __name__ == "__main__":
