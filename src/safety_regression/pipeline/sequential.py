@@ -101,6 +101,13 @@ async def measure_sequential(
                 to_ask += [case for case in harm[name][cluster] if case.id not in asked]
         asked.update(case.id for case in to_ask)
         missing = [case for case in to_ask if not covered(case)]
+        if to_ask:
+            # As in a fixed run, each model is checked before its first case (once: the
+            # environment remembers); a rerun with every category decided sends nothing.
+            await asyncio.gather(
+                env.preflight(config, "finetuned"),
+                env.preflight(config, "base") if missing and base_endpoint is not None else nothing(),
+            )
         asking_base = (
             evaluate_live(missing, base_endpoint[0], judge, config, "base", env)
             if missing and base_endpoint is not None
