@@ -12,6 +12,7 @@ Requests answered from the response cache never reach a meter: they cost nothing
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -63,8 +64,7 @@ class RunUsage(BaseModel):
 
     @property
     def cost(self) -> float | None:
-        costs = [role.cost for role in self.roles if role.cost is not None]
-        return sum(costs) if costs else None
+        return total_cost(role.cost for role in self.roles)
 
 
 @dataclass
@@ -173,3 +173,9 @@ class MeteredEndpoint(EndpointWrapper):
         outcome = await self._endpoint.complete(request)
         self._meter.settle(self._role, booked, request, outcome)
         return outcome
+
+
+def total_cost(costs: Iterable[float | None]) -> float | None:
+    """The sum of the costs that are known; None when none is (no endpoint has a ``price``)."""
+    known = [cost for cost in costs if cost is not None]
+    return sum(known) if known else None

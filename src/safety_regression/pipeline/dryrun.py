@@ -19,7 +19,7 @@ from yarl import URL
 from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKind
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.cache import ResponseCache
-from safety_regression.endpoints.metering import estimate_prompt_tokens
+from safety_regression.endpoints.metering import estimate_prompt_tokens, total_cost
 from safety_regression.endpoints.wire import safe_url
 from safety_regression.errors import ConfigError
 from safety_regression.judges import make_judge
@@ -59,8 +59,7 @@ class DryRun:
 
     @property
     def cost(self) -> float | None:
-        costs = [role.cost for role in self.roles if role.cost is not None]
-        return sum(costs) if costs else None
+        return total_cost(role.cost for role in self.roles)
 
 
 def plan_run(config: Config, *, check_drift: bool = False, shard: Shard | None = None) -> DryRun:
