@@ -12,7 +12,7 @@ import pytest
 from safety_regression.cli import gate_commands, main
 from safety_regression.config import Config, SamplingConfig, load_config
 from safety_regression.endpoints.base import OutcomeKind
-from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, server_message
+from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, json_or_none, server_message
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SnapshotError, SuiteError
 from safety_regression.github.client import api_url_problem
 from safety_regression.github.event import read_event
@@ -121,6 +121,33 @@ def test_lone_surrogates_become_the_replacement_character() -> None:
     data = parse_json(r'{"a": ["\ud800", "ok \ud83d\ude00"], "\udc00": "\udfff"}')
     assert data == {"a": ["\ufffd", "ok \U0001f600"], "\ufffd": "\ufffd"}
     json.dumps(data, ensure_ascii=False).encode("utf-8")  # writable
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"choices": [{"message": {"content": "plain"}}]}',
+        rb'{"a": ["\ud800", "ok \ud83d\ude00"], "\udc00": "\uDFFF"}',
+        rb'{"a": "\u00e9 and \\ud800 (an escaped backslash)"}',
+        '{"a": "caf\u00e9 \ud55c"}'.encode(),  # UTF-8, one character from the 0xED block
+        b'{"a": "\xed\xa0\x80"}',  # an encoded surrogate
+        '{"a": "x"}'.encode("utf-16"),
+        '{"a": "x"}'.encode("utf-8-sig"),
+        b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1),
+        b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1),
+        b"not json",
+        b"\xff\xfe\x00",
+        b"",
+    ],
+)
+def test_a_reply_body_is_read_as_parse_json_reads_it(body: bytes) -> None:
+    """The endpoints' fast path (``json_or_none`` skips the walk when nothing can need
+    it) gives exactly ``parse_json``'s result, or None where that raises."""
+    try:
+        expected = parse_json(body)
+    except (UnicodeDecodeError, ValueError):
+        expected = None
+    assert json_or_none(body) == expected
 
 
 def test_a_deeply_nested_suite_line_is_a_suite_error(tmp_path: Path) -> None:

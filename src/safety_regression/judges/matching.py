@@ -53,12 +53,13 @@ class FastPattern:
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        alternatives = _alternatives(pattern)
+        parsed = _alternatives(pattern)
+        alternatives = [source for source, _ in parsed]
         self._alternatives = alternatives
         always = 0
         by_needle: dict[str, int] = {}
-        for index, alternative in enumerate(alternatives):
-            needles = _needles_of(alternative, pattern.flags)
+        for index, (_, tree) in enumerate(parsed):
+            needles = _needles_of(tree, pattern.flags)
             if needles is None:
                 always |= 1 << index
                 continue
@@ -128,12 +129,13 @@ def _grouped(by_needle: dict[str, int]) -> tuple[tuple[str, int, tuple[tuple[str
     return tuple(groups)
 
 
-def _alternatives(pattern: re.Pattern[str]) -> list[str]:
-    """The pattern's top-level alternatives, or the whole pattern when splitting it could
-    change what it means (groups that could be referred to, flags set inside it)."""
+def _alternatives(pattern: re.Pattern[str]) -> list[tuple[str, Any]]:
+    """The pattern's top-level alternatives, each with its parse (None when it was not
+    parsed), or the whole pattern when splitting it could change what it means (groups
+    that could be referred to, flags set inside it)."""
     source = pattern.pattern
     if pattern.groups or pattern.flags & ~re.UNICODE:
-        return [source]
+        return [(source, _parsed(source, pattern.flags))]
     parts: list[str] = []
     depth = 0
     start = 0
@@ -163,21 +165,31 @@ def _alternatives(pattern: re.Pattern[str]) -> list[str]:
             start = index + 1
         index += 1
     parts.append(source[start:])
-    try:  # Each part must stand alone as a pattern, or the split is not trusted.
-        for part in parts:
-            re.compile(part, pattern.flags)
-    except re.error:
-        return [source]
-    return parts
+    # Each part must stand alone as a pattern, or the split is not trusted. Parsing is
+    # the check (it raises every error a pattern can have here); the parse is kept, for
+    # the needles, so no part is parsed twice or compiled before it is needed.
+    try:
+        if _sre_parse is None:
+            return [(part, re.compile(part, pattern.flags) and None) for part in parts]
+        return [(part, _sre_parse.parse(part, pattern.flags)) for part in parts]
+    except (re.error, RecursionError):
+        return [(source, _parsed(source, pattern.flags))]
 
 
-def _needles_of(source: str, flags: int) -> Needles | None:
-    """Strings at least one of which every match of ``source`` contains, or None."""
-    if _sre_parse is None or flags & re.IGNORECASE:
+def _parsed(source: str, flags: int) -> Any:
+    """The parse of a pattern that compiled, or None if it cannot be had."""
+    if _sre_parse is None:
         return None
     try:
-        parsed = _sre_parse.parse(source, flags)
+        return _sre_parse.parse(source, flags)
     except Exception:
+        return None
+
+
+def _needles_of(parsed: Any, flags: int) -> Needles | None:
+    """Strings at least one of which every match of an alternative contains (``parsed``:
+    its parse), or None."""
+    if parsed is None or flags & re.IGNORECASE:
         return None
     needles = _sequence(list(parsed))
     if not needles or "" in needles:

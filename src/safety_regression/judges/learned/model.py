@@ -15,6 +15,7 @@ from array import array
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import itemgetter
 
 from safety_regression.judges.learned.features import DIMENSION
 
@@ -42,7 +43,12 @@ class LearnedModel:
     surest reading): the learned part overrules it only at this probability or above."""
 
     def probability(self, indices: list[int]) -> float:
-        score = self.bias + self.scale * sum(map(self.weights.__getitem__, indices))
+        # One C call fetches every weight (about twice as fast as a lookup per index); a
+        # single index would make ``itemgetter`` return the weight itself, not a tuple.
+        looked_up = (
+            itemgetter(*indices)(self.weights) if len(indices) > 1 else map(self.weights.__getitem__, indices)
+        )
+        score = self.bias + self.scale * sum(looked_up)
         if score < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-score))
