@@ -10,7 +10,8 @@ fourth GPTFuzz response and all purseclab responses (jailbreak outputs are longe
 harder); otherwise, or with ``--golden``, it is the golden corpus of
 ``tests/judge_golden.py`` (the simulator's texts and the rules tests' responses, alone and
 combined). Each response is labelled with its case, as a run does, and each pass starts
-with the judge's sentence cache empty, so only repeats within the corpus are cached.
+with the judge's caches (sentences, texts' features and depths) empty, so only repeats
+within the corpus are cached.
 
     python benchmarks/judge_throughput.py --rounds 3
 """
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from safety_regression.judges import RulesJudge
-from safety_regression.judges.rules.sentences import clear_cache
+from safety_regression.judges.rules.judge import clear_caches
 from safety_regression.suites.model import Case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,7 @@ def measure(judge: RulesJudge, items: list[Item], rounds: int) -> tuple[float, f
     judge.label("warm-up: load the weights before timing")
     cpu_started, wall_started = time.process_time(), time.perf_counter()
     for _ in range(rounds):
-        clear_cache()  # each pass starts cold: only repeats within the corpus are cached
+        clear_caches()  # each pass starts cold: only repeats within the corpus are cached
         for case, response in items:
             judge.label(response, case)
     cpu, wall = time.process_time() - cpu_started, time.perf_counter() - wall_started

@@ -17,9 +17,11 @@ is kept: each feature is an index into a fixed-size weight table.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import zlib
+from array import array
 from collections.abc import Iterable
 
 DIMENSION_BITS = 18
@@ -65,6 +67,27 @@ def features(
     character 4-grams as "c:gram"; with voices, "voices:n" and each later voice's tokens
     as "v:token"; then the rules' label, rationale, intent and the response's shape.
     """
+    of_text, shape = _of_text(response, None if voices is None else tuple(voices))
+    why = _QUOTED.sub("_", rule_rationale)
+    names = (f"rule:{rule_label}", f"rule:{rule_label}:{expect}", f"why:{why}", f"expect:{expect}")
+    return [*of_text, *[_index(name) for name in names], *shape]
+
+
+# The features of the text alone are kept for the texts seen last: real models repeat a
+# refusal word for word across prompts, and the judge reads every answer of a run.
+# They are kept as 32-bit arrays (about 1.2 KB a text, not the 10 KB of int objects).
+_TEXTS_KEPT = 2048
+
+
+def clear_cache() -> None:
+    """Forget the texts seen so far (a benchmark starts each pass cold with this)."""
+    _of_text.cache_clear()
+
+
+@functools.lru_cache(maxsize=_TEXTS_KEPT)
+def _of_text(response: str, voices: tuple[str, ...] | None) -> tuple[array[int], tuple[int, ...]]:
+    """The features that depend on the text alone: those before the rules' names, and the
+    shape after them (length, list items, code, then the bias)."""
     text = response.lower()
     tokens = _TOKEN.findall(text)
     kept = (
@@ -94,16 +117,10 @@ def features(
         for voice in voices[1:]:
             said = [token.encode("utf-8") for token in _TOKEN.findall(voice.lower())[:_VOICE_TOKENS]]
             indices += _masked(map(zlib.crc32, said, itertools.repeat(_VOICE)))
-    why = _QUOTED.sub("_", rule_rationale)
-    names = (
-        f"rule:{rule_label}",
-        f"rule:{rule_label}:{expect}",
-        f"why:{why}",
-        f"expect:{expect}",
+    shape = (
         f"len:{min(len(text).bit_length(), 14)}",
         f"items:{min(len(_LIST_LINE.findall(text)), 6)}",
         f"code:{'```' in text}",
         "bias",
     )
-    indices += [_index(name) for name in names]
-    return indices
+    return array("i", indices), tuple(_index(name) for name in shape)

@@ -15,11 +15,13 @@ expects. A clear refusal or a clear compliance is never changed by the case.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from safety_regression.judges.base import Judgement, Label
 from safety_regression.judges.depth import compliance_depth
 from safety_regression.judges.learned import LEARNED_VERSION, LearnedModel, features, shipped_model
+from safety_regression.judges.learned.features import clear_cache as clear_features_cache
 from safety_regression.judges.rules.context import Ambiguity, settle
 from safety_regression.judges.rules.phrases import (
     ENCODED_ANSWER,
@@ -39,6 +41,9 @@ from safety_regression.judges.rules.sentences import (
     tag_all,
     tag_one,
     weigh,
+)
+from safety_regression.judges.rules.sentences import (
+    clear_cache as clear_sentences_cache,
 )
 from safety_regression.judges.rules.voices import Voice, split_voices
 from safety_regression.suites.model import Case, Expect
@@ -230,8 +235,19 @@ def _judgement(label: Label, rationale: str, response: str, judge: str) -> Judge
         label=label,
         judge=judge,
         rationale=rationale,
-        depth=compliance_depth(response) if answered else None,
+        depth=_depth(response) if answered else None,
     )
+
+
+# The depth depends on the text alone; kept for the texts seen last, as the features are.
+_depth = functools.lru_cache(maxsize=2048)(compliance_depth)
+
+
+def clear_caches() -> None:
+    """Forget every text and sentence read so far (a benchmark starts each pass cold)."""
+    _depth.cache_clear()
+    clear_features_cache()
+    clear_sentences_cache()
 
 
 def _read(sentences: list[Sentence], tags: list[Tags]) -> _Reading:
