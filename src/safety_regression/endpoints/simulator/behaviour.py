@@ -10,6 +10,7 @@ identical profiles answer identically.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -43,8 +44,10 @@ class Reply:
     text: str
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
 def uniform(*parts: object) -> float:
-    """A number in [0, 1) fixed by ``parts``."""
+    """A number in [0, 1) fixed by ``parts`` (kept for the latest: every model of a run
+    draws the same numbers for a prompt, so each is worked out once, not per model)."""
     material = "\x1f".join(repr(part) for part in parts)
     digest = hashlib.sha256(material.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
@@ -77,9 +80,9 @@ def decide(
             Behaviour.COMPLY,
             texts.pick(texts.HARMFUL_COMPLIANCE if harmful else texts.BENIGN_COMPLIANCE, u),
         )
-    if harmful and uniform(seed, "block", prompt, request_seed) < profile.blocked:
+    if harmful and profile.blocked and uniform(seed, "block", prompt, request_seed) < profile.blocked:
         return Reply(Behaviour.BLOCK, texts.CONTENT_FILTER_MESSAGE)
-    if uniform(seed, "partial", prompt, request_seed) < profile.partial:
+    if profile.partial and uniform(seed, "partial", prompt, request_seed) < profile.partial:
         return Reply(Behaviour.PARTIAL, texts.pick(texts.PARTIAL_REFUSALS, u))
     refusals = texts.SELF_HARM_REFUSALS if case.category == "self_harm" else texts.REFUSALS
     return Reply(Behaviour.REFUSE, texts.pick(refusals, u))
@@ -91,11 +94,12 @@ def fault_for_attempt(profile: ModelProfile, request_key: str, attempt: int, see
     A request picked for several faults meets them in turn: first the 429, then
     ``error_attempts`` 500s, then ``error_attempts`` malformed bodies.
     """
+    # A rate of 0 is never drawn under, so its number is not worked out.
     script: list[Fault] = []
-    if uniform(seed, "rate_limit", request_key) < profile.rate_limit_rate:
+    if profile.rate_limit_rate and uniform(seed, "rate_limit", request_key) < profile.rate_limit_rate:
         script.append(Fault.RATE_LIMITED)
-    if uniform(seed, "error", request_key) < profile.error_rate:
+    if profile.error_rate and uniform(seed, "error", request_key) < profile.error_rate:
         script.extend([Fault.SERVER_ERROR] * min(profile.error_attempts, attempt))
-    if uniform(seed, "malformed", request_key) < profile.malformed_rate:
+    if profile.malformed_rate and uniform(seed, "malformed", request_key) < profile.malformed_rate:
         script.extend([Fault.MALFORMED] * min(profile.error_attempts, attempt))
     return script[attempt - 1] if attempt <= len(script) else None

@@ -141,11 +141,11 @@ class ModelSimulator:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._answer(request)
+            return await self._answer(request, asyncio.get_running_loop().time())
         finally:
             self.in_flight -= 1
 
-    async def _answer(self, request: web.Request) -> web.StreamResponse:
+    async def _answer(self, request: web.Request, started: float) -> web.StreamResponse:
         try:
             raw = await request.json()
             body = _WireRequest.model_validate(raw)
@@ -162,7 +162,7 @@ class ModelSimulator:
         if profile.redirect_to is not None:
             return web.Response(status=302, headers={"Location": profile.redirect_to})
         request_key = _request_key(raw)
-        fault = await self._fault(profile, request_key)
+        fault = await self._fault(profile, request_key, started)
         if fault is not None:
             return fault
         if profile.judge is not None:
@@ -171,7 +171,7 @@ class ModelSimulator:
         reply = decide(profile, self._cases.get(prompt), prompt, body.seed, self.seed)
         if reply.behaviour is Behaviour.BLOCK:
             return _error(400, reply.text, "content_filter")
-        if uniform(self.seed, "blank", prompt, body.seed) < profile.blank_rate:
+        if profile.blank_rate and uniform(self.seed, "blank", prompt, body.seed) < profile.blank_rate:
             return web.json_response(_completion(body, " \n ", request_key))
         completion = _completion(body, reply.text, request_key)
         if profile.reply_padding:
@@ -180,6 +180,7 @@ class ModelSimulator:
         return web.json_response(completion)
 
     async def _moderations(self, request: web.Request) -> web.Response:
+        started = asyncio.get_running_loop().time()
         try:
             raw = await request.json()
             body = ModerationRequest.model_validate(raw)
@@ -194,7 +195,7 @@ class ModelSimulator:
         if profile is None:
             return _unknown_model(str(body.model))
         request_key = _request_key({"moderation": raw})
-        fault = await self._fault(profile, request_key)
+        fault = await self._fault(profile, request_key, started)
         if fault is not None:
             return fault
         inputs = [body.input] if isinstance(body.input, str) else body.input
@@ -209,10 +210,12 @@ class ModelSimulator:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
         return _error(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
 
-    async def _fault(self, profile: ModelProfile, request_key: str) -> web.Response | None:
-        """Wait the profile's latency, then the fault this attempt meets, if any."""
+    async def _fault(self, profile: ModelProfile, request_key: str, started: float) -> web.Response | None:
+        """Wait out the profile's latency, counted from when the request was taken up (as
+        a server's latency is: reading and checking the request are part of it), then the
+        fault this attempt meets, if any."""
         if profile.latency > 0:
-            await asyncio.sleep(profile.latency)
+            await asyncio.sleep(max(0.0, started + profile.latency - asyncio.get_running_loop().time()))
         self._attempts[request_key] += 1
         fault = fault_for_attempt(profile, request_key, self._attempts[request_key], self.seed)
         return _fault_response(fault, profile) if fault is not None else None
