@@ -75,7 +75,7 @@ _GIVEN_ANYWAY_WEIGHT = 300
 # List items or code lines after a disclaimer that make it an answer, not an argument.
 _DISCLAIMED_ANSWER_ITEMS = 3
 # Labels kept per judge for identical (response, case) pairs within a run (see ``judge``).
-MEMO_SIZE = 8192
+MEMO_SIZE = 1024
 
 
 @dataclass(frozen=True)
