@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 AFTER_REQUESTS = (*GATE_MODULES, "safety_regression.outputs", "safety_regression.report")
 IMPORT_SWITCH_INTERVAL = 0.0005
 """Seconds the background import may hold the GIL while the event loop waits for it."""
+IMPORT_START_AFTER = 1.0
+"""Seconds after which the background import starts even if the run has not yet waited."""
 
 T = TypeVar("T")
 
@@ -118,12 +120,16 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _import_in_background(modules: tuple[str, ...]) -> None:
+def _import_in_background(modules: tuple[str, ...], start: threading.Event) -> None:
     """Import what is needed only after the requests (the gate, scipy, the reports) on a
-    thread, so it overlaps the requests instead of delaying the first one. A later
-    ``import`` of the same module simply waits for it."""
+    thread, so it overlaps the requests instead of delaying the first one. It starts when
+    ``start`` is set (the run's first wait on the network: before that, it would halve
+    the main thread's share of the GIL on the way to the first request) or after
+    ``IMPORT_START_AFTER`` seconds. A later ``import`` of the same module simply waits for
+    it, and one made before it starts is made by the main thread itself."""
 
     def load() -> None:
+        start.wait(IMPORT_START_AFTER)
         # The import holds the GIL while it runs: a short switch interval hands it back to
         # the event loop within 0.5 ms (not 5) whenever a response is ready to be read.
         switch = sys.getswitchinterval()
@@ -138,7 +144,8 @@ def _import_in_background(modules: tuple[str, ...]) -> None:
 
 
 def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool, use_cache: bool) -> T:
-    _import_in_background(AFTER_REQUESTS)
+    waiting = threading.Event()
+    _import_in_background(AFTER_REQUESTS, waiting)
     returned: list[T] = []
 
     progress = Progress(quiet=quiet)
@@ -155,6 +162,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 now=now,
                 progress=progress,
                 use_cache=use_cache,
+                waiting=waiting.set,
             )
             try:
                 returned.append(await work(env))

@@ -53,6 +53,9 @@ class Environment:
     now: Callable[[], datetime]
     progress: ProgressFactory = _no_progress
     use_cache: bool = True
+    waiting: Callable[[], None] | None = None
+    """Called when the run first waits on the network (its first endpoint check): from
+    then on the CPU is idle for a while, so the CLI starts importing the gate then."""
 
     def __post_init__(self) -> None:
         from safety_regression.endpoints import ConcurrencyLimits
@@ -174,6 +177,9 @@ class Environment:
             await self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE)
 
     async def _preflight(self, settings: EndpointConfig, role: str, route: str) -> None:
+        if self.waiting is not None:
+            self.waiting()
+            self.waiting = None
         if (role, settings.url, settings.model) in self.checked:
             return
         from safety_regression.endpoints.preflight import preflight
