@@ -166,8 +166,9 @@ def _alternatives(pattern: re.Pattern[str]) -> list[tuple[str, Any]]:
         index += 1
     parts.append(source[start:])
     # Each part must stand alone as a pattern, or the split is not trusted. Parsing is
-    # the check (it raises every error a pattern can have here); the parse is kept, for
-    # the needles, so no part is parsed twice or compiled before it is needed.
+    # the check: compiling adds only the look-behind checks, and a part's look-behinds
+    # (never split, being inside parentheses) are the whole pattern's, which compiled.
+    # The parse is kept for the needles, so no part is parsed twice or compiled early.
     try:
         if _sre_parse is None:
             return [(part, re.compile(part, pattern.flags) and None) for part in parts]
