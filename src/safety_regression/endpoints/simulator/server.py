@@ -141,11 +141,12 @@ class ModelSimulator:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._answer(request, asyncio.get_running_loop().time())
+            return await self._answer(request)
         finally:
             self.in_flight -= 1
 
-    async def _answer(self, request: web.Request, started: float) -> web.StreamResponse:
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        started = asyncio.get_running_loop().time()
         try:
             raw = await request.json()
             body = _WireRequest.model_validate(raw)
