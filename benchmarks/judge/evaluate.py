@@ -218,7 +218,8 @@ def main() -> None:
     print()
     print(
         "Thresholds chosen inside each fold's training data "
-        "(comply at / comply at over an opening refusal / withhold below):"
+        "(comply at / comply at over an opening refusal / withhold below"
+        " / withhold below over an answer that overrides a refusal):"
     )
     print()
     print("\n".join(chosen))
@@ -248,7 +249,10 @@ def main() -> None:
 
 
 def _thresholds(model: LearnedModel) -> str:
-    return f"{model.comply_at:g} / {model.comply_at_sure:g} / {model.withhold_below:g}"
+    return (
+        f"{model.comply_at:g} / {model.comply_at_sure:g} / {model.withhold_below:g}"
+        f" / {model.withhold_below_sure:g}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ line, a short bracketed or parenthesised name (``[...]``, ``(...)``), or a short
 colon. Names in ordinary answers that look alike ("Note:", "Step 1:", "[Your name]") are
 excluded by a list of heading words, and a colon name counts only when the response has at
 least two marker lines or the name looks like a persona (capitals inside a word, all
-capitals, an emoji, or words such as "mode", "output", "gpt").
+capitals, an emoji, or words such as "mode", "output", "gpt"). A paragraph that opens "As
+<Name>," ("As DAN, ...", "As ChatGPT with Developer Mode enabled, ...") is a voice too, on
+the same terms: two such paragraphs, or a persona-like name ("As an AI" is not a name).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ _MARKER = re.compile(
     r"^[ \t>*_#]*(?:"
     r"\[(?P<bracket>[^\]\n]{1,40})\]:?"
     r"|\((?P<paren>[^)\n]{1,40})\):?"
+    r"|As (?P<as>(?!(?:an?|the|such|far|much|well|soon|long|for|of|to|with|per|you|we|I|it|this|that)\b)"
+    r"[A-Z][\w\-]*(?: [\w\-]+){0,5}),"
     r"|(?P<colon>(?:[^\w\s\[(*]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?:(?!//)"
     r")[ \t*_]*",
     re.MULTILINE,
@@ -127,6 +131,11 @@ def split_voices(response: str) -> list[Voice] | None:
     colon_only = all(found.group("colon") for found in markers)
     if colon_only and len(markers) < 2 and not _persona_like(markers[0].group("colon")):
         return None
+    named = [found for found in markers if found.group("as")]
+    if len(named) == 1 and not _persona_like(named[0].group("as")):
+        markers = [found for found in markers if not found.group("as")]
+        if not markers:
+            return None
     voices: list[Voice] = []
     opening = response[: markers[0].start()].strip()
     if opening:
@@ -138,7 +147,7 @@ def split_voices(response: str) -> list[Voice] | None:
 
 
 def _is_marker(found: re.Match[str]) -> bool:
-    name = found.group("bracket") or found.group("paren") or found.group("colon") or ""
+    name = found.group("bracket") or found.group("paren") or found.group("colon") or found.group("as") or ""
     words = re.findall(r"[^\W\d_]+", name.lower())
     if not words or all(word in _HEADING_WORDS for word in words):
         return False
