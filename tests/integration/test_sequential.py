@@ -1,9 +1,9 @@
 """Sequential gating (``gate.sequential``) end to end: the CLI over loopback, against the simulator.
 
 The simulator's unchanged model re-decides nothing (no background discordance), so with
-300 prompts per category a category passes at its first look (75 source prompts: the
-pass side spends 0.001 there, and the 99.9% bound on no change is below 10 points from 73
-prompts on); a 15-point drop fails at a later look. The requests each
+300 prompts per category a category passes at its first look (75 source prompts, nothing
+lost: inside the exact pass region there, whose chance of ever passing a 10-point drop is
+at most alpha); a 15-point drop fails at a later look. The requests each
 model received are counted by the simulator, not taken from the report.
 """
 
@@ -69,14 +69,15 @@ def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
     for category in history["categories"]:  # type: ignore[index, union-attr]
         assert len(category["order"]) == 300 and len(category["looks"]) == 1
         first = category["looks"][0]
-        assert first["decision"] == "pass" and first["pass_level"] == pytest.approx(0.001)
+        assert category["pass_rule"] == "exact" and first["decision"] == "pass"
+        assert (first["lost"], first["gained"]) == (0, 0) and first["most_lost"] >= 0
     # The pre-registered order is seeded by the config's seed and the category: recorded, not suite order.
     orders = [c["order"] for c in history["categories"]]  # type: ignore[index, union-attr]
     assert orders[0] != sorted(orders[0])
     markdown = (folder / "out-same" / "report.md").read_text()
     assert "160 requests sent where the fixed design sends 610 (450 saved, 74%)" in markdown
     assert "cybersecurity: pass at look 1 of 4 (75 of 300 source prompts)" in markdown
-    assert "the one-sided 99.9% upper bound on its drop" in markdown  # the pass side's first level
+    assert history["version"] == 2  # type: ignore[index]
 
 
 def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from safety_regression.config import Config
 from safety_regression.errors import ConfigError
 from safety_regression.gate.pairing import pair
-from safety_regression.gate.sequential import batch, category_alpha, preregistered_order, take_look
+from safety_regression.gate.sequential import batch, category_alpha, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
     closing_notes,
     evaluate_live,
@@ -30,7 +30,12 @@ from safety_regression.pipeline.assembly import (
 from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.run import Measurement
 from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, build_snapshot, reusable_results
-from safety_regression.snapshot.sequential import SequentialCategory, SequentialHistory, SequentialLook
+from safety_regression.snapshot.sequential import (
+    HISTORY_VERSION,
+    SequentialCategory,
+    SequentialHistory,
+    SequentialLook,
+)
 from safety_regression.suites import Case, Suite, load_suite
 from safety_regression.suites.model import Expect
 
@@ -66,14 +71,31 @@ async def measure_sequential(
     gating = _gating_checks(config, harm, always)
     alpha = category_alpha(config.gate, gating)
     orders = {name: preregistered_order(clusters, design.seed, name) for name, clusters in harm.items()}
-    histories = {name: SequentialCategory(name=name, alpha=alpha, order=orders[name]) for name in harm}
+    histories = {
+        name: SequentialCategory(
+            name=name,
+            alpha=alpha,
+            order=orders[name],
+            pass_rule=pass_rule(
+                (len(cases) for cases in harm[name].values()),
+                config.sampling.samples,
+                design.looks,
+                alpha,
+                config.gate.margin,
+            ),
+        )
+        for name in harm
+    }
 
     finetuned_results: list[CaseResult] = []
     live_base: list[CaseResult] = []
     asked: set[str] = set()
     carried = _carried(previous, config, finetuned_settings.model, suite.hash, judge.id, orders)
+    version = HISTORY_VERSION
     if carried is not None:
         prior_reference, prior_candidate, prior_history = carried
+        # A run continues under the rules it was pre-registered with (its version's).
+        version = prior_history.version
         histories = {c.name: c for c in prior_history.categories}
         finetuned_results = list(prior_candidate.results)
         reused_keys = {r.key for r in reused}
@@ -135,12 +157,14 @@ async def measure_sequential(
                 alpha=history.alpha,
                 settings=config.gate,
                 partial=config.judge.partial_counts_as,
+                rule=history.pass_rule,
             )
             histories[name] = history.model_copy(update={"looks": (*history.looks, taken)})
 
     samples = config.sampling.samples
     fixed = len(suite.cases) * samples + sum(samples for case in suite.cases if not covered(case))
     record = SequentialHistory(
+        version=version,
         looks=design.looks,
         seed=design.seed,
         categories=tuple(histories[name] for name in sorted(histories)),

@@ -13,6 +13,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 LookDecision = Literal["continue", "regression", "pass", "unproven"]
+PassRule = Literal["bound", "exact"]
+"""How a category may pass: ``exact``, the exact boundaries on the (lost, gained) lattice
+(one sample per prompt, one case per source prompt); ``bound``, the fixed design's drop
+bound at each look's pass level (the rule of version 1 histories, and the fallback)."""
+
+HISTORY_VERSION = 2
+"""Version 1 (no ``version`` field): every category passes by the bound. Version 2 adds
+``pass_rule`` per category and ``lost``/``gained``/``most_lost`` per look."""
 
 
 class SequentialLook(BaseModel):
@@ -30,9 +38,17 @@ class SequentialLook(BaseModel):
     fail_spent: float = Field(ge=0, le=1)
     pass_level: float = Field(ge=0, lt=1)
     """The drop bound's tail at this look (its confidence is 1 minus this); 0 where the pass
-    side spends nothing, so the look cannot pass (its bound is then 1)."""
+    side spends nothing, so the look cannot pass (its bound is then 1). With the exact pass
+    rule it is the category's alpha: the bound is then shown for information, the region
+    (``most_lost``) decides."""
     drop_upper_bound: float
     decision: LookDecision
+    lost: int | None = None
+    """With the exact pass rule: source prompts counted as lost, errors counted as losses."""
+    gained: int | None = None
+    most_lost: int | None = None
+    """With the exact pass rule: the most lost that pass at this look with ``gained`` gained
+    (-1: none can)."""
 
 
 class SequentialCategory(BaseModel):
@@ -44,6 +60,7 @@ class SequentialCategory(BaseModel):
     order: tuple[str, ...]
     """Source prompts (``source_id``, or the case id) in the pre-registered order asked."""
     looks: tuple[SequentialLook, ...] = ()
+    pass_rule: PassRule = "bound"
 
     @property
     def decision(self) -> LookDecision:
@@ -53,6 +70,8 @@ class SequentialCategory(BaseModel):
 class SequentialHistory(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    version: int = Field(default=1, ge=1)
+    """The history's format (``HISTORY_VERSION``); a history without one is version 1."""
     looks: int = Field(ge=1)
     seed: int = Field(ge=0)
     categories: tuple[SequentialCategory, ...] = ()
