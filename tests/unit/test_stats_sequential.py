@@ -4,7 +4,9 @@ rates, power and savings by simulation against the fixed design on the same draw
 Simulated categories have one sample per prompt and one prompt per source: each cluster is
 lost with probability ``drop + b``, gained with ``b`` (background discordance, 2% each
 way) and unchanged otherwise. The fixed design is the three-way rule at alpha = 0.01 on
-every cluster; the sequential design has 4 looks. Seeds are fixed; runs take seconds.
+every cluster; the sequential design has 4 looks and passes by its exact regions on the
+(lost, gained) lattice (``stats.sequential_pass``); the union-bound pass levels, its fallback
+for shares, are checked too. Seeds are fixed; runs take seconds.
 ``python tests/unit/test_stats_sequential.py`` prints the figures quoted in
 docs/statistics.md.
 """
@@ -17,10 +19,12 @@ from itertools import product
 
 import numpy as np
 import pytest
+from scipy import signal
 from scipy import stats as scipy_stats
 
 from safety_regression import stats
 from safety_regression.stats.sequential import Plan, can_pass, fail_crossings, obrien_fleming_spent
+from safety_regression.stats.sequential_pass import EXACT_CLUSTER_LIMIT, PassBoundaries, pass_boundaries
 
 ALPHA = 0.01
 MARGIN = 0.10
@@ -92,9 +96,18 @@ def _criticals(discordant: tuple[int, ...]) -> list[float | None]:
     return [c.critical for c in fail_crossings([[1.0] * d for d in discordant], Plan(LOOKS, ALPHA))]
 
 
-def simulate(n: int, drop: float, runs: int, seed: int, discordance: float = DISCORDANCE) -> dict[str, float]:
+def _boundaries(n: int) -> PassBoundaries:
+    found = pass_boundaries(n, LOOKS, ALPHA, MARGIN)
+    assert found is not None
+    return found
+
+
+def simulate(
+    n: int, drop: float, runs: int, seed: int, discordance: float = DISCORDANCE, rule: str = "exact"
+) -> dict[str, float]:
     """Fixed and sequential designs on the same simulated categories."""
     plan = Plan(LOOKS, ALPHA, n, MARGIN)
+    exact = _boundaries(n) if rule == "exact" else None
     ends = plan.look_ends(n)
     rng = np.random.default_rng(seed)
     tallies = dict.fromkeys(("fixed_fail", "fixed_pass", "seq_fail", "seq_pass", "seq_clusters"), 0.0)
@@ -115,8 +128,12 @@ def simulate(n: int, drop: float, runs: int, seed: int, discordance: float = DIS
             if critical is not None and lost_now - gained_now >= critical and lost_now > gained_now:
                 tallies["seq_fail"] += 1
                 break
-            level = plan.pass_level(look)
-            if level > 0 and _pass_bound(lost_now, gained_now, end, 1 - level) < MARGIN:
+            if exact is not None:
+                passed = exact.passes(look, lost_now, gained_now)
+            else:
+                level = plan.pass_level(look)
+                passed = level > 0 and _pass_bound(lost_now, gained_now, end, 1 - level) < MARGIN
+            if passed:
                 tallies["seq_pass"] += 1
                 break
         tallies["seq_clusters"] += end
@@ -147,28 +164,126 @@ def test_power_at_a_ten_point_drop_is_at_least_the_fixed_designs(n: int) -> None
     assert figures["seq_pass"] <= ALPHA + _tolerance(ALPHA, runs)
 
 
-@pytest.mark.parametrize("n", [120, 142])
-def test_an_unchanged_model_passes_about_as_often_as_with_the_fixed_design(n: int) -> None:
-    """The pass side keeps 70% of its alpha for the last look, so P(pass) at no drop stays
-    within a few points of the fixed design's (linear spending at alpha/4 per look gave
-    0.65 against 0.83 at 120 source prompts)."""
+@pytest.mark.parametrize("n", SIZES)
+def test_an_unchanged_model_passes_at_least_as_often_as_with_the_fixed_design(n: int) -> None:
+    """The exact regions pass an unchanged model more often than the fixed rule (0.96 against
+    0.83 at 120 source prompts with 2% chance flips); the fallback keeps within 3 points."""
     runs = 1000
     figures = simulate(n, 0.0, runs, seed=505 + n)
-    assert figures["seq_pass"] >= figures["fixed_pass"] - 0.03
+    assert figures["seq_pass"] >= figures["fixed_pass"] - _tolerance(0.05, runs)
+    if n < 300:
+        assert figures["seq_pass"] > figures["fixed_pass"]
+    fallback = simulate(n, 0.0, runs, seed=505 + n, rule="bound")
+    assert fallback["seq_pass"] >= fallback["fixed_pass"] - 0.03
 
 
-def test_no_drop_costs_at_most_sixty_percent_of_the_fixed_designs_requests() -> None:
+def test_no_drop_costs_at_most_sixty_percent_of_the_fixed_designs_requests_at_300() -> None:
     runs = 1000
-    figures = simulate(300, 0.0, runs, seed=303)
-    assert figures["requests_ratio"] <= 0.60
+    assert simulate(300, 0.0, runs, seed=303)["requests_ratio"] <= 0.45
+    assert simulate(300, 0.0, runs, seed=303, rule="bound")["requests_ratio"] <= 0.60
 
 
 def test_what_no_drop_costs_at_the_standard_tiers_size() -> None:
-    """At 120 source prompts the saving is smaller (docs/statistics.md says why): about 12% at
-    2% chance flips and 25% with none, never more requests than the fixed design."""
+    """At 120 source prompts with 2% chance flips the exact regions ask about 65% of the fixed
+    design's prompts (the union-bound rule 88%); 60% is out of reach with four looks
+    (``test_no_four_look_design_reaches_sixty_percent_at_120``)."""
     runs = 1000
-    assert simulate(120, 0.0, runs, seed=606)["requests_ratio"] <= 0.90
-    assert simulate(120, 0.0, runs, seed=607, discordance=0.0)["requests_ratio"] <= 0.75
+    assert simulate(120, 0.0, runs, seed=606)["requests_ratio"] <= 0.68
+    assert simulate(142, 0.0, runs, seed=606)["requests_ratio"] <= 0.68
+    assert simulate(120, 0.0, runs, seed=607, discordance=0.0)["requests_ratio"] <= 0.5 + 1e-12
+    assert simulate(120, 0.0, runs, seed=606, rule="bound")["requests_ratio"] <= 0.90
+
+
+def _kernel(m: int, lost: float, gained: float) -> np.ndarray:
+    """P(a lost, b gained) among m new clusters, from scipy's multinomial."""
+    return _trinomial(m, lost, gained)
+
+
+@lru_cache(maxsize=16)
+def _regions(boundaries: PassBoundaries) -> tuple[np.ndarray, ...]:
+    """Each look's pass region on the full lattice, from ``passes`` point by point."""
+    return tuple(
+        np.array([[boundaries.passes(look, a, b) for b in range(end + 1)] for a in range(end + 1)])
+        for look, end in enumerate(boundaries.ends)
+    )
+
+
+def exact_path_sums(boundaries: PassBoundaries, lost: float, gained: float) -> tuple[float, float]:
+    """(P(ever pass), expected clusters asked / n) summed exactly over the (lost, gained) paths
+    of i.i.d. clusters, the fail side left out (it can only lower both). Full lattice."""
+    alive, before, passed, asked = np.ones((1, 1)), 0, 0.0, 0.0
+    for region, end in zip(_regions(boundaries), boundaries.ends, strict=True):
+        asked += float(alive.sum()) * (end - before)
+        alive = np.maximum(signal.fftconvolve(alive, _kernel(end - before, lost, gained)), 0.0)
+        passed += float(alive[region].sum())
+        alive = np.where(region, 0.0, alive)
+        before = end
+    return passed, asked / boundaries.ends[-1]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_exact_regions_are_monotone_and_in_range(n: int) -> None:
+    """More gained never stops a pass (rows non-decreasing); no region passes more lost than
+    the margin's share; at no change with nothing lost the second look passes."""
+    found = _boundaries(n)
+    assert found.ends == tuple(Plan(LOOKS, ALPHA).look_ends(n))
+    for row, end in zip(found.most_lost, found.ends, strict=True):
+        assert list(row) == sorted(row) and max(row) <= math.ceil(MARGIN * n) and min(row) >= -1
+        assert all(lost <= end for lost in row)
+    assert found.passes(1, 0, 0) and found.passes(0, 0, 0) == (n > 200)  # 0.9^75 < alpha/4
+    assert 0 < found.wrong_pass <= ALPHA
+    assert pass_boundaries(EXACT_CLUSTER_LIMIT + 1, LOOKS, ALPHA, MARGIN) is None
+
+
+GAIN_RATES = (0.0, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2, 0.45)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_the_chance_of_a_wrong_pass_by_the_exact_regions_is_at_most_alpha(n: int) -> None:
+    """A true drop of the margin, one sample per prompt: P(ever pass), summed exactly over the
+    full lattice with scipy's multinomial, is at most alpha at every gain rate of a grid
+    finer than none of the product's (and at points between its grid), and below the bound the
+    product computed on its grid pieces; larger drops pass even less often (monotonicity)."""
+    found = _boundaries(n)
+    rng = np.random.default_rng(n)
+    rates = [*GAIN_RATES, *rng.uniform(0, 0.03, size=4)]
+    wrong = {g: exact_path_sums(found, MARGIN + g, g)[0] for g in rates}
+    assert max(wrong.values()) <= found.wrong_pass + 1e-12 <= ALPHA + 1e-12
+    for g in (0.0, 0.01, 0.02):
+        assert exact_path_sums(found, MARGIN + 0.03 + g, g)[0] <= wrong[g] + 1e-15
+
+
+def test_no_four_look_design_reaches_sixty_percent_at_120() -> None:
+    """A lower bound on the expected share of prompts asked at no change (2% flips each way)
+    by ANY pass rule with looks at 30, 60, 90 and 120 source prompts whose chance of passing
+    a drop of the margin is at most alpha, even at one gain rate (1%): by weak duality, for
+    every lambda, E[N] >= min over rules of (E_no change[N] + lambda P_drop(pass)) - lambda alpha,
+    and the minimum is a backward recursion over the (lost, gained) lattice. Fail stops before
+    the last look (at most the O'Brien-Fleming 0.0029, each saving at most 90 prompts) are
+    subtracted. The bound is 60.7%: 60% is out of reach; the exact regions ask about 65%."""
+    ends, b, g, lam = [30, 60, 90, 120], DISCORDANCE, 0.01, 1260.0
+    steps = np.diff([0, *ends])
+    value = np.zeros((121, 121))  # at the last look nothing more is asked
+    for look in (2, 1, 0):
+        end, kernel = ends[look], _kernel(int(steps[look + 1]), b, b)
+        ahead = signal.correlate(value, kernel, mode="full")[kernel.shape[0] - 1 :, kernel.shape[1] - 1 :]
+        lost, gained = np.arange(end + 1)[:, None], np.arange(end + 1)[None, :]
+        rest = end - lost - gained
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = np.exp(
+                lost * np.log((MARGIN + g) / b)
+                + gained * np.log(g / b)
+                + rest * np.log((1 - MARGIN - 2 * g) / (1 - 2 * b))
+            )
+        stop = np.where(rest >= 0, lam * ratio, np.inf)
+        value = np.where(rest >= 0, np.minimum(stop, steps[look + 1] + ahead[: end + 1, : end + 1]), 0.0)
+        value = np.pad(value, ((0, 120 - end), (0, 120 - end)))
+    first = _kernel(30, b, b)
+    bound = 30 + float(np.sum(first * value[:31, :31])) - lam * ALPHA
+    bound -= Plan(LOOKS, ALPHA).fail_spent(2) * 90
+    assert 0.605 < bound / 120 < 0.615
+    achieved = exact_path_sums(_boundaries(120), b, b)[1]
+    assert bound / 120 <= achieved <= 0.66
 
 
 def test_pass_levels_spend_alpha_and_skip_looks_that_cannot_pass() -> None:
@@ -222,10 +337,11 @@ def _trinomial(k: int, lost: float, gained: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_the_chance_of_a_wrong_pass_is_at_most_alpha_exactly(n: int) -> None:
-    """A category whose true drop is the margin, one sample per prompt: the probability that it
-    passes at some look, summed exactly over the (lost, gained) paths for several rates of
-    gains, is at most alpha (the fail side, left out here, can only lower it)."""
+def test_the_chance_of_a_wrong_pass_by_the_fallback_is_at_most_alpha_exactly(n: int) -> None:
+    """The union-bound rule (the fallback for shares): a category whose true drop is the
+    margin, one sample per prompt, passes at some look with probability, summed exactly over
+    the (lost, gained) paths for several rates of gains, at most alpha (the fail side, left
+    out here, can only lower it)."""
     plan = Plan(LOOKS, ALPHA, n, MARGIN)
     ends = plan.look_ends(n)
     for gained in (0.0, 0.005, 0.01, 0.02, 0.05):
@@ -248,8 +364,23 @@ def test_the_chance_of_a_wrong_pass_is_at_most_alpha_exactly(n: int) -> None:
 
 
 if __name__ == "__main__":
-    for n in (120, 142, 300):
-        print(f"n={n}: pass levels {[round(x, 5) for x in Plan(LOOKS, ALPHA, n, MARGIN).levels()]}")
+    for n in SIZES:
+        found = _boundaries(n)
+        worst = max(exact_path_sums(found, MARGIN + g, g)[0] for g in GAIN_RATES)
+        print(
+            f"n={n}: exact regions, most lost passing with 0/1/2/5 gained per look "
+            f"{[[row[min(k, len(row) - 1)] for k in (0, 1, 2, 5)] for row in found.most_lost]}; "
+            f"wrong pass at a drop of the margin: bound {found.wrong_pass:.4f}, exact max on the "
+            f"grid {worst:.4f}; union-bound pass levels "
+            f"{[round(x, 5) for x in Plan(LOOKS, ALPHA, n, MARGIN).levels()]}"
+        )
+        for discordance in (0.0, 0.01, DISCORDANCE):
+            passed, share = exact_path_sums(found, discordance, discordance)
+            fixed = stats.pass_probability(n, MARGIN, ALPHA, discordance)
+            print(
+                f"n={n} flips={discordance:.2f} no drop, exact sums (fail side left out): "
+                f"pass {passed:.3f} (fixed {fixed:.3f}), requests {share:.1%} of fixed"
+            )
         for discordance, drop in (
             (0.0, 0.0),
             (0.01, 0.0),
@@ -257,11 +388,13 @@ if __name__ == "__main__":
             *((DISCORDANCE, d) for d in (0.05, MARGIN, 0.15)),
         ):
             f = simulate(n, drop, 2000, seed=7, discordance=discordance)
+            u = simulate(n, drop, 2000, seed=7, discordance=discordance, rule="bound")
             print(
                 f"n={n} flips={discordance:.2f} drop={drop:.2f}: fixed fail {f['fixed_fail']:.3f} "
                 f"pass {f['fixed_pass']:.3f} | sequential fail {f['seq_fail']:.3f} "
-                f"pass {f['seq_pass']:.3f} | "
-                f"requests {f['requests_ratio']:.1%} of fixed"
+                f"pass {f['seq_pass']:.3f} | requests {f['requests_ratio']:.1%} of fixed "
+                f"| union-bound rule: fail {u['seq_fail']:.3f} pass {u['seq_pass']:.3f} "
+                f"requests {u['requests_ratio']:.1%}"
             )
 
 
