@@ -13,13 +13,15 @@ the information fractions ``1/looks, 2/looks, ..., 1`` of its clusters. At each 
   probability stays within the spending function. With one sample per prompt this is
   exact McNemar made sequential. When the scores are not on a small lattice the same
   recursion runs on a fixed-seed set of simulated sign vectors instead.
-- **pass** when the drop bound, at confidence ``1 - level_j`` at look j, is below the
-  margin. The pass side spends its own alpha over the looks (``pass_levels``): a share
-  ``FINAL_PASS_SHARE`` (70%) is kept for the last look, the rest is spent linearly over the
-  earlier ones, and a look at which even a category with no change at all could not pass
-  spends nothing and carries its allotment to the next. The levels sum to alpha, so the
-  chance of a wrong pass (a category whose drop is at least the margin passes at some
-  look) is at most alpha by the union bound, whatever the dependence between looks.
+- **pass**, with one sample per prompt and one case per source prompt, by the exact
+  regions of ``stats.sequential_pass``; otherwise (shares) the fallback here: when the drop
+  bound, at confidence ``1 - level_j`` at look j, is below the margin. The pass side
+  spends its own alpha over the looks (``pass_levels``): a share ``FINAL_PASS_SHARE``
+  (70%) is kept for the last look, the rest is spent linearly over the earlier ones, and
+  a look at which even a category with no change at all could not pass spends nothing and
+  carries its allotment to the next. The levels sum to alpha, so the chance of a wrong
+  pass (a category whose drop is at least the margin passes at some look) is at most
+  alpha by the union bound, whatever the dependence between looks.
 
 Pure functions over plain numbers; the gate (``gate/sequential.py``) applies them.
 """
