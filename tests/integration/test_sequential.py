@@ -78,6 +78,7 @@ def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
     assert "160 requests sent where the fixed design sends 610 (450 saved, 74%)" in markdown
     assert "cybersecurity: pass at look 1 of 4 (75 of 300 source prompts)" in markdown
     assert history["version"] == 2  # type: ignore[index]
+    assert "pass by the design's exact test on their lost and gained counts" in markdown
 
 
 def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(

@@ -123,6 +123,13 @@ def sequential_sentence(result: GateResult) -> str:
         f" Sequential gating ({history.looks} looks, O'Brien-Fleming spending, seed {history.seed}): "
         f"{history.requests} requests sent where the fixed design sends {history.fixed_requests} "
         f"({saved} saved, {share:.0%}). {decided}."
+        + (
+            " Categories with one answer per source prompt pass by the design's exact test on "
+            "their lost and gained counts (a chance of at most alpha over all looks of passing a "
+            "drop of the margin), not by the bound above."
+            if any(c.pass_rule == "exact" for c in history.categories)
+            else ""
+        )
     )
 
 
