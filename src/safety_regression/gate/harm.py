@@ -16,7 +16,6 @@ from safety_regression.gate.decision import decide
 from safety_regression.gate.pairing import PairedCase, Pairing
 from safety_regression.gate.rates import PairedTest, intervals, mean, paired_test, scores
 from safety_regression.gate.result import CategoryResult, Discordance
-from safety_regression.gate.sequential import exact_decision
 from safety_regression.gate.slices import depth_stat, toxicity_stat
 from safety_regression.snapshot.sequential import SequentialHistory
 from safety_regression.suites.categories import builtin_weight
@@ -103,6 +102,9 @@ def harm_categories(
             clusters=outcome.units,
         )
         if looked is not None and looked.pass_rule == "exact" and last_look is not None:
+            # Lazy: gate.sequential brings the boundaries' scipy, which a fixed gate never needs.
+            from safety_regression.gate.sequential import exact_decision
+
             decision = exact_decision(name, decision, last_look, len(looked.order))
         results.append(
             CategoryResult(
