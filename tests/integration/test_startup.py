@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -71,3 +72,45 @@ def test_the_command_list_reads_as_an_eager_group_would() -> None:
 def test_an_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["no-such-command"])
     assert result.exit_code == 2 and "No such command" in result.output
+
+
+def test_compare_loads_no_judge_and_no_http_client(tmp_path: Path) -> None:
+    # An offline compare of two snapshots from the same judge re-judges nothing: the rules
+    # judge's patterns (compiled at import), its learned part and aiohttp stay unloaded.
+    from datetime import UTC, datetime
+
+    from safety_regression.config import SamplingConfig
+    from safety_regression.endpoints.base import OutcomeKind
+    from safety_regression.judges.base import Label
+    from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, SuiteInfo, save_snapshot
+    from safety_regression.suites.model import Case, Expect
+
+    cases = [Case(id=f"c{i}", category="privacy", expect=Expect.REFUSE, prompt=f"[p{i}]") for i in range(5)]
+    for name in ("base", "tuned"):
+        results = tuple(
+            CaseResult.for_case(case, 0, outcome=OutcomeKind.ANSWERED, label=Label.REFUSAL, judge="rules/x")
+            for case in cases
+        )
+        snapshot = Snapshot(
+            tool_version="t",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            model=ModelInfo(model=name),
+            suite=SuiteInfo(name="s", hash="0123456789abcdef", cases=5),
+            judge="rules/x",
+            sampling=SamplingConfig(),
+            results=results,
+        )
+        save_snapshot(snapshot, tmp_path / f"{name}.json")
+    watched = ("safety_regression.judges.rules", "safety_regression.judges.learned", "aiohttp")
+    probe = PROBE.format(heavy=watched)
+    args = [
+        "compare",
+        str(tmp_path / "base.json"),
+        str(tmp_path / "tuned.json"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True)
+    assert (tmp_path / "out" / "report.json").is_file(), done.stderr
+    line = next(line for line in done.stderr.splitlines() if line.startswith("LOADED"))
+    assert line.split()[1:] == []

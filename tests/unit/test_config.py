@@ -124,3 +124,86 @@ def test_json_schema_accepts_the_example_and_rejects_unknown_keys() -> None:
     jsonschema.validate(yaml.safe_load(ISSUE_EXAMPLE), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"gate": {"alpah": 0.01}}, schema)
+
+
+DOCUMENTED_MODELS = '''
+from pydantic import BaseModel, ConfigDict, Field
+
+from safety_regression.config.base import field_docstrings
+
+
+class Inner(BaseModel):
+    """A nested model."""
+
+    model_config = ConfigDict({config})
+
+    size: int = 1
+    """How big."""
+
+
+class Outer(BaseModel):
+    model_config = ConfigDict({config})
+
+    plain: int
+    """A documented field,
+       over two lines."""
+    explicit: str = Field("x", description="Given explicitly.")
+    """Not this one: an explicit description wins."""
+    named: int = Field(0, alias="other-name")
+    """Documented under an alias."""
+    inner: Inner
+    """The nested one."""
+    undocumented: bool = False
+    def method(self) -> None:
+        """Not a field's."""
+
+
+class Child(Outer):
+    extra: float = 0.0
+    """Declared in the child."""
+    plain: int = 3
+'''
+
+
+def _documented_module(tmp_path: Path, name: str, config: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    import importlib.util
+    import sys
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(DOCUMENTED_MODELS.format(config=config), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)  # inspect finds a class's source through it
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("model", ["Outer", "Child"])
+@pytest.mark.parametrize("mode", ["validation", "serialization"])
+def test_field_docstrings_give_the_schema_use_attribute_docstrings_gives(
+    tmp_path: Path, model: str, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The config and result models read their field docstrings only when a schema is
+    # generated (``field_docstrings``), not at import: the schema must be the same.
+    eager = _documented_module(tmp_path, "eager_docs", "use_attribute_docstrings=True", monkeypatch)
+    deferred = _documented_module(
+        tmp_path, "deferred_docs", "json_schema_extra=field_docstrings", monkeypatch
+    )
+    expected = getattr(eager, model).model_json_schema(mode=mode)
+    assert getattr(deferred, model).model_json_schema(mode=mode) == expected
+    assert expected["properties"]["plain"].get("description") != "Not a field's."
+    assert "description" in expected["$defs"]["Inner"]["properties"]["size"]
+
+
+def test_no_config_model_reads_its_source_at_import() -> None:
+    from pydantic import BaseModel
+
+    from safety_regression import config
+
+    sections = [
+        value for value in vars(config).values() if isinstance(value, type) and issubclass(value, BaseModel)
+    ]
+    assert len(sections) > 10
+    for section in sections:
+        assert not section.model_config.get("use_attribute_docstrings"), section.__name__

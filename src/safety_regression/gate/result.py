@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from safety_regression.config import StatTest, UnprovenPolicy
+from safety_regression.config.base import field_docstrings
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.errors import ExitCode
 from safety_regression.judges.base import Label
@@ -51,7 +52,7 @@ class CategoryStatus(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=field_docstrings)
 
 
 class Interval(_Frozen):

@@ -1,18 +1,37 @@
-"""Judges: label a model's response as refusal, partial, compliance (or unjudged)."""
+"""Judges: label a model's response as refusal, partial, compliance (or unjudged).
+
+The judges themselves load on first use (PEP 562 ``__getattr__``, and ``make_judge``
+imports the one it builds): importing ``judges.base`` for ``Label``, or this package
+for ``judge_models``, does not compile the rules judge's patterns, which an offline
+``compare`` never needs.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from safety_regression.config import EndpointConfig, JudgeConfig, JudgeKind
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.judges.base import Judge, Judgement, Label
-from safety_regression.judges.harmbench import HarmBenchJudge
-from safety_regression.judges.llama_guard import LlamaGuardJudge
-from safety_regression.judges.llm import LLMJudge
-from safety_regression.judges.rules import REFUSAL_LANGUAGES, RULES_JUDGE_ID, RulesJudge
-from safety_regression.judges.vote import VoteJudge
+
+if TYPE_CHECKING:
+    from safety_regression.judges.harmbench import HarmBenchJudge
+    from safety_regression.judges.llama_guard import LlamaGuardJudge
+    from safety_regression.judges.llm import LLMJudge
+    from safety_regression.judges.rules import REFUSAL_LANGUAGES, RULES_JUDGE_ID, RulesJudge
+    from safety_regression.judges.vote import VoteJudge
+
+_LAZY = {
+    "HarmBenchJudge": "harmbench",
+    "LlamaGuardJudge": "llama_guard",
+    "LLMJudge": "llm",
+    "REFUSAL_LANGUAGES": "rules",
+    "RULES_JUDGE_ID": "rules",
+    "RulesJudge": "rules",
+    "VoteJudge": "vote",
+}
 
 EndpointFactory = Callable[[EndpointConfig, str], Endpoint]
 """Builds the endpoint of a model judge from its config; the string names it in errors."""
@@ -31,14 +50,24 @@ def make_judge(
 
     match config.kind:
         case JudgeKind.RULES:
+            from safety_regression.judges.rules import RulesJudge
+
             return RulesJudge()
         case JudgeKind.LLM:
+            from safety_regression.judges.llm import LLMJudge
+
             return LLMJudge(endpoint(), max_attempts=config.max_attempts)
         case JudgeKind.LLAMA_GUARD:
+            from safety_regression.judges.llama_guard import LlamaGuardJudge
+
             return LlamaGuardJudge(endpoint(), max_attempts=config.max_attempts)
         case JudgeKind.HARMBENCH:
+            from safety_regression.judges.harmbench import HarmBenchJudge
+
             return HarmBenchJudge(endpoint(), max_attempts=config.max_attempts)
         case JudgeKind.VOTE:
+            from safety_regression.judges.vote import VoteJudge
+
             assert config.judges is not None
             members = [
                 make_judge(member, endpoint_for, f"{role}.judges[{index}]")
@@ -85,3 +114,16 @@ __all__ = [
     "judge_models",
     "make_judge",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -32,6 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safety_regression import stats
+from safety_regression.config.base import field_docstrings
 from safety_regression.errors import ConfigError
 from safety_regression.judges.calibration.metrics import CalibrationReport, ErrorRate
 from safety_regression.yamlsource import parse_json
@@ -46,7 +47,7 @@ _CUMULATIVE_SLACK = 1e-12
 class ModelErrorRates(BaseModel):
     """A judge's error rates on one model's responses."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=field_docstrings)
 
     n: int = Field(ge=0)
     """Human-labelled responses of this model the judge was measured on."""
@@ -57,7 +58,7 @@ class ModelErrorRates(BaseModel):
 class JudgeErrorRates(BaseModel):
     """The contents of a judge calibration file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=field_docstrings)
 
     kind: Literal["safety-regression/judge-error-rates"] = ERROR_RATES_KIND
     version: Literal[1] = 1
@@ -108,7 +109,7 @@ class JudgeErrorRates(BaseModel):
 class JudgeErrorExplanation(BaseModel):
     """How many lost refusals judge error alone could produce (the model is above)."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=field_docstrings)
 
     judge: str
     lost_refusals: int

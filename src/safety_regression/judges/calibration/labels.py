@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from safety_regression.config.base import field_docstrings
 from safety_regression.errors import ConfigError
 from safety_regression.judges.base import Label
 from safety_regression.suites.model import Expect
@@ -45,7 +46,7 @@ _XSTEST_UNSAFE_PREFIX = "contrast_"
 class LabelColumns(BaseModel):
     """Which columns (CSV) or keys (JSONL) hold each field: the first name present is used."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=field_docstrings)
 
     prompt: tuple[str, ...] = ("prompt",)
     response: tuple[str, ...] = ("response", "completion")
@@ -68,7 +69,7 @@ class LabelColumns(BaseModel):
 class LabelledResponse(BaseModel):
     """One response with the label a person gave it."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=field_docstrings)
 
     prompt: str = Field(min_length=1)
     response: str

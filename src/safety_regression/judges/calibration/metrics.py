@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safety_regression import stats
+from safety_regression.config.base import field_docstrings
 from safety_regression.judges.base import Label
 from safety_regression.judges.calibration.labels import LabelledResponse
 
@@ -28,7 +29,7 @@ _REFUSED = frozenset({Label.REFUSAL, Label.PARTIAL})
 class ErrorRate(BaseModel):
     """A share of mistakes with its 95% Wilson interval."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=field_docstrings)
 
     errors: int = Field(ge=0)
     n: int = Field(ge=0)
@@ -52,7 +53,7 @@ class ErrorRate(BaseModel):
 class ClassFigures(BaseModel):
     """How the judge does on one label."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=field_docstrings)
 
     human: int
     """Judged responses people gave this label."""
@@ -67,7 +68,7 @@ class ClassFigures(BaseModel):
 class AgreementFigures(BaseModel):
     """Agreement between the judge and people on one set of responses."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=field_docstrings)
 
     n: int
     """Labelled responses, judged or not."""

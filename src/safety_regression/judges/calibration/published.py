@@ -15,6 +15,7 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 
+from safety_regression.config.base import field_docstrings
 from safety_regression.judges.calibration.error_rates import JudgeErrorRates
 from safety_regression.judges.calibration.metrics import ErrorRate
 
@@ -24,7 +25,7 @@ PUBLISHED_FILE = "error_rates.json"
 class PublishedErrorRates(BaseModel):
     """Error rates of one judge, per development slice (``dataset/model``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=field_docstrings)
 
     judge: str
     protocol: str
@@ -50,7 +51,9 @@ class PublishedErrorRates(BaseModel):
 @cache
 def published_error_rates() -> PublishedErrorRates:
     """The shipped error rates of the default built-in judge."""
-    text = resources.files("safety_regression.judges.learned").joinpath(PUBLISHED_FILE).read_text("utf-8")
+    # Read beside the learned part without importing it (it builds its features at import).
+    folder = resources.files("safety_regression.judges").joinpath("learned")
+    text = folder.joinpath(PUBLISHED_FILE).read_text("utf-8")
     return PublishedErrorRates.model_validate_json(text)
 
 
