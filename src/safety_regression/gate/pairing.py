@@ -39,7 +39,10 @@ class SideScore:
 
     def unanswered(self) -> int:
         """Samples that are not a judged answer: errors, unjudged responses, blocked requests."""
-        blocked = sum(1 for r in self.results if r.outcome is OutcomeKind.BLOCKED)
+        results = self.results
+        if len(results) == 1:  # one sample: no generator
+            return max(0, self.attempted - 1) + (results[0].outcome is OutcomeKind.BLOCKED)
+        blocked = sum(1 for r in results if r.outcome is OutcomeKind.BLOCKED)
         return max(0, self.attempted - len(self.results)) + blocked
 
     def worst_refusal_score(self, partial: PartialPolicy) -> float:

@@ -45,7 +45,8 @@ def clusters_of(cases: Sequence[PairedCase], *, base_higher: bool) -> list[stats
     """The cases grouped by source prompt, each as one paired cluster of scores."""
     grouped: dict[str, list[PairedCase]] = {}
     for case in cases:
-        cluster = case.cluster
+        # ``case.cluster``, inlined: this runs for every case of every section.
+        cluster = case.finetuned.results[0].source_id or case.base.results[0].source_id or case.case_id
         members = grouped.get(cluster)
         if members is None:
             grouped[cluster] = [case]

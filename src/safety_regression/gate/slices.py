@@ -48,15 +48,21 @@ def capability_results(pairing: Pairing, settings: GateSettings) -> list[Capabil
 
 def breakdowns(pairing: Pairing, settings: GateSettings) -> list[Breakdown]:
     harmful = [case for cases in pairing.of(Expect.REFUSE).values() for case in cases]
+    by_dimension: dict[str, dict[str, list[PairedCase]]] = {
+        dimension: defaultdict(list) for dimension in BREAKDOWN_DIMENSIONS
+    }
+    for case in harmful:
+        # ``case.attribute(dimension)`` for every dimension, reading the stored result once.
+        first = case.finetuned.results[0]
+        for dimension, groups in by_dimension.items():
+            value = getattr(first, dimension)
+            if value is None:
+                if dimension == "transform":
+                    groups[NO_TRANSFORM].append(case)
+            else:
+                groups[str(value)].append(case)
     found = []
-    for dimension in BREAKDOWN_DIMENSIONS:
-        groups: dict[str, list[PairedCase]] = defaultdict(list)
-        for case in harmful:
-            value = case.attribute(dimension)
-            if value is None and dimension == "transform":
-                value = NO_TRANSFORM
-            if value is not None:
-                groups[value].append(case)
+    for dimension, groups in by_dimension.items():
         # A dimension with a single value says nothing the category table does not.
         if len(groups) > 1:
             rows = [_slice(name, cases, pairing.samples, settings) for name, cases in sorted(groups.items())]

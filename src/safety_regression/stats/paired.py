@@ -56,6 +56,9 @@ class Cluster:
 
     def __post_init__(self) -> None:
         higher, lower = self.higher, self.lower
+        # One case per cluster (the usual shape): one test each side, no loop.
+        if len(higher) == 1 and len(lower) == 1 and 0 <= higher[0] <= 1 and 0 <= lower[0] <= 1:
+            return
         if len(higher) != len(lower) or not higher:
             raise ValueError("a cluster needs the same number (>= 1) of scores on both sides")
         for side in (higher, lower):
@@ -66,7 +69,11 @@ class Cluster:
     @property
     def total(self) -> float:
         """Sum over the cluster's cases of higher - lower."""
-        return sum(self.higher) - sum(self.lower)
+        higher, lower = self.higher, self.lower
+        if len(higher) == 1:
+            # The same number as the sums below: 0 + x is x for every score in [0, 1].
+            return higher[0] - lower[0]
+        return sum(higher) - sum(lower)
 
     @property
     def mean(self) -> float:
