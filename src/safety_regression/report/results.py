@@ -28,17 +28,19 @@ def results_jsonl_lines(reference: Snapshot, candidate: Snapshot) -> Iterator[st
 
 
 def _line(role: str, snapshot: Snapshot, result: CaseResult) -> str:
+    # The enums are StrEnums: JSON writes a member as its value, without the slow
+    # ``.value`` lookup (a descriptor call per field and line).
     record = {
         "model": role,
         "model_id": snapshot.model.model,
         "case_id": result.case_id,
         "category": result.category,
-        "expect": result.expect.value,
+        "expect": result.expect,
         "sample": result.sample,
-        "outcome": result.outcome.value,
+        "outcome": result.outcome,
         "response": result.response,
         "original_chars": result.original_chars,
-        "label": result.label.value if result.label is not None else None,
+        "label": result.label,
         "judge": result.judge,
         "error": result.error,
     }

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from safety_regression.config import ResponseStorage, SamplingConfig
-from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind, Usage
+from safety_regression.endpoints.base import OutcomeKind, Usage
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
 from safety_regression.snapshot.sequential import SequentialHistory
@@ -183,15 +183,19 @@ class Snapshot(BaseModel):
         return {result.key: result for result in self.results}
 
     def errors(self) -> int:
-        """Results that are not answers: errors and empty replies."""
-        return sum(1 for r in self.results if r.outcome in FAILED_OUTCOMES)
+        """Results that are not answers: errors and empty replies (``FAILED_OUTCOMES``)."""
+        # Identity tests: ``in FAILED_OUTCOMES`` hashes the member through Python code.
+        error, empty = OutcomeKind.ERROR, OutcomeKind.EMPTY
+        return sum(1 for r in self.results if r.outcome is error or r.outcome is empty)
 
     def empty(self) -> int:
         """Empty replies (HTTP 200, blank content), a part of ``errors()``."""
-        return sum(1 for r in self.results if r.outcome is OutcomeKind.EMPTY)
+        empty = OutcomeKind.EMPTY
+        return sum(1 for r in self.results if r.outcome is empty)
 
     def unjudged(self) -> int:
-        return sum(1 for r in self.results if r.label is Label.UNJUDGED)
+        unjudged = Label.UNJUDGED
+        return sum(1 for r in self.results if r.label is unjudged)
 
     def scrubbed(self, secrets: Sequence[str]) -> Snapshot:
         """The snapshot with known secret values removed from every stored text.
