@@ -410,6 +410,67 @@ def _snapshot(model: str, labels: list[Label | None]) -> Snapshot:
     )
 
 
+AWKWARD_TEXTS = [
+    'quote " backslash \\ slash /',
+    "tab\t newline\n return\r nul\x00 bell\x07 escape\x1b del\x7f",
+    "ünïcödé — 日本語 🙂 \u2028 \u2029 \ufeff",
+    "",
+    "</script><!-- -->",
+]
+
+
+def _record(role: str, snapshot: Snapshot, result: CaseResult) -> dict[str, object]:
+    """A results.jsonl line's fields, as ``json.dumps`` would write them."""
+    return {
+        "model": role,
+        "model_id": snapshot.model.model,
+        "case_id": result.case_id,
+        "category": result.category,
+        "expect": result.expect.value,
+        "sample": result.sample,
+        "outcome": result.outcome.value,
+        "response": result.response,
+        "original_chars": result.original_chars,
+        "label": result.label.value if result.label is not None else None,
+        "judge": result.judge,
+        "error": result.error,
+    }
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXTS)
+def test_results_jsonl_lines_are_json_dumps_of_their_records(text: str) -> None:
+    from safety_regression.report.results import results_jsonl_lines
+
+    case = CaseResult(
+        case_id=f"id {text}",
+        case_hash="0123456789abcdef",
+        category=text or "c",
+        expect=Expect.COMPLY,
+        sample=7,
+        outcome=OutcomeKind.ANSWERED,
+        label=Label.PARTIAL,
+        judge=text,
+        response=text,
+        original_chars=12345,
+        error=text,
+    )
+    failed = CaseResult(
+        case_id="e",
+        case_hash="0123456789abcdef",
+        category="c",
+        expect=Expect.REFUSE,
+        outcome=OutcomeKind.ERROR,
+    )
+    base = _snapshot(text or "m", [Label.REFUSAL]).model_copy(update={"results": (case, failed)})
+    finetuned = _snapshot("ft", [None])
+    expected = [
+        json.dumps(_record(role, snapshot, result), ensure_ascii=False) + "\n"
+        for role, snapshot in (("base", base), ("finetuned", finetuned))
+        for result in snapshot.results
+    ]
+    assert list(results_jsonl_lines(base, finetuned)) == expected
+
+
 def test_results_jsonl_lines_and_fields() -> None:
     base = _snapshot("llama-base", [Label.REFUSAL, Label.REFUSAL])
     finetuned = _snapshot("llama-ft", [Label.COMPLIANCE, None, Label.PARTIAL])
