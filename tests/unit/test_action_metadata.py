@@ -45,3 +45,10 @@ def test_example_workflows_are_the_ones_the_docs_name() -> None:
     docs = (ROOT / "docs" / "action.md").read_text(encoding="utf-8")
     for example in sorted((ROOT / "examples" / "workflows").glob("*.yml")):
         assert f"examples/workflows/{example.name}" in docs, example.name
+
+
+def test_the_installed_version_is_the_one_written_in_the_package() -> None:
+    # The build reads __version__ from _version.py; an install from an older checkout would differ.
+    from importlib.metadata import version
+
+    assert version("safety-regression-action") == __version__
