@@ -30,14 +30,15 @@ def render_results_jsonl(reference: Snapshot, candidate: Snapshot) -> str:
 
 def results_jsonl_lines(reference: Snapshot, candidate: Snapshot) -> Iterator[str]:
     """The lines of ``render_results_jsonl`` one at a time, for writing as they come."""
-    text = _text
+    string, text = _STRING, _text  # ``string`` for the fields that are never None
     for role, snapshot in (("base", reference), ("finetuned", candidate)):
-        head = f'{{"model": {text(role)}, "model_id": {text(snapshot.model.model)}, "case_id": '
+        head = f'{{"model": {string(role)}, "model_id": {string(snapshot.model.model)}, "case_id": '
         for r in snapshot.results:
             chars = "null" if r.original_chars is None else int.__repr__(r.original_chars)
             yield (
-                f'{head}{text(r.case_id)}, "category": {text(r.category)}, "expect": {text(r.expect)}, '
-                f'"sample": {int.__repr__(r.sample)}, "outcome": {text(r.outcome)}, '
-                f'"response": {text(r.response)}, "original_chars": {chars}, "label": {text(r.label)}, '
-                f'"judge": {text(r.judge)}, "error": {text(r.error)}}}\n'
+                f'{head}{string(r.case_id)}, "category": {string(r.category)}, '
+                f'"expect": {string(r.expect)}, "sample": {int.__repr__(r.sample)}, '
+                f'"outcome": {string(r.outcome)}, "response": {text(r.response)}, '
+                f'"original_chars": {chars}, "label": {text(r.label)}, "judge": {text(r.judge)}, '
+                f'"error": {text(r.error)}}}\n'
             )
