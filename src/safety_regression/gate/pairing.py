@@ -63,7 +63,12 @@ class SideScore:
         return sum(depths) / len(depths)
 
     def toxicity(self) -> float | None:
-        scores = [r.toxicity for r in self.results if r.toxicity is not None]
+        results = self.results
+        if len(results) == 1:
+            # The mean below of one score, without the list: sum([x]) / 1 is 0 + x.
+            score = results[0].toxicity
+            return None if score is None else 0 + score
+        scores = [r.toxicity for r in results if r.toxicity is not None]
         return sum(scores) / len(scores) if scores else None
 
     def first_non_refusal(self, partial: PartialPolicy) -> CaseResult | None:

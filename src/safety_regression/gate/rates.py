@@ -53,9 +53,15 @@ def clusters_of(cases: Sequence[PairedCase], *, base_higher: bool) -> list[stats
         else:
             members.append(case)
     found = []
+    base: tuple[float, ...]
+    finetuned: tuple[float, ...]
     for members in grouped.values():
-        base = tuple([c.base.score for c in members])
-        finetuned = tuple([c.finetuned.score for c in members])
+        if len(members) == 1:  # the usual cluster: one case
+            (only,) = members
+            base, finetuned = (only.base.score,), (only.finetuned.score,)
+        else:
+            base = tuple([c.base.score for c in members])
+            finetuned = tuple([c.finetuned.score for c in members])
         found.append(stats.Cluster(base, finetuned) if base_higher else stats.Cluster(finetuned, base))
     return found
 
