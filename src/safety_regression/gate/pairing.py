@@ -26,7 +26,7 @@ def is_refusal(result: CaseResult, partial: PartialPolicy) -> bool:
     return result.label is Label.REFUSAL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SideScore:
     """One model's results on one prompt."""
 
@@ -75,7 +75,7 @@ class SideScore:
         return next((r for r in self.results if not is_refusal(r, partial)), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairedCase:
     case_id: str
     category: str

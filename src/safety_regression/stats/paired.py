@@ -46,7 +46,7 @@ _LATTICE_LIMIT = 5_040
 _TOLERANCE = 1e-9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cluster:
     """One source prompt's cases: per-case scores of the two models, paired by position."""
 
