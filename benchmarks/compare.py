@@ -10,7 +10,7 @@ on a shared machine the wall time includes waiting for a core, the CPU time much
 The package's bytecode is compiled first, as `pip install` does: with
 PYTHONDONTWRITEBYTECODE set (as on the development machines) an editable checkout would
 otherwise compile every module from source at each start (about 0.06 s of CPU).
-`--source` measures that instead.
+`--source` measures that instead (it removes the package's `__pycache__` folders).
 
     python benchmarks/compare.py --cases 10000
 """
@@ -21,6 +21,7 @@ import argparse
 import compileall
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -88,11 +89,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs; the median is shown")
     parser.add_argument(
-        "--source", action="store_true", help="do not precompile the package's bytecode first"
+        "--source", action="store_true", help="remove the package's bytecode: compile from source"
     )
     args = parser.parse_args()
-    if not args.source:
-        compileall.compile_dir(Path(safety_regression.__file__).parent, quiet=1)
+    package = Path(safety_regression.__file__).parent
+    if args.source:
+        for cache in package.rglob("__pycache__"):
+            shutil.rmtree(cache)
+    else:
+        compileall.compile_dir(package, quiet=1)
     cases = [
         Case(
             id=f"bench-{i:06d}",
