@@ -121,7 +121,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _import_in_background(modules: tuple[str, ...], start: threading.Event) -> None:
+def _import_in_background(modules: tuple[str, ...], start: threading.Event) -> threading.Thread:
     """Import what is needed only after the requests (the gate, scipy, the reports) on a
     thread, so it overlaps the requests instead of delaying the first one. It starts when
     ``start`` is set (the run's first wait on the network: before that, it would halve
@@ -141,12 +141,14 @@ def _import_in_background(modules: tuple[str, ...], start: threading.Event) -> N
         finally:
             sys.setswitchinterval(switch)
 
-    threading.Thread(target=load, name="import-gate", daemon=True).start()
+    thread = threading.Thread(target=load, name="import-gate", daemon=True)
+    thread.start()
+    return thread
 
 
 def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool, use_cache: bool) -> T:
     waiting = threading.Event()
-    _import_in_background(AFTER_REQUESTS, waiting)
+    loader = _import_in_background(AFTER_REQUESTS, waiting)
     returned: list[T] = []
 
     progress = Progress(quiet=quiet)
@@ -176,6 +178,11 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
         asyncio.run(main())
     finally:
         progress.close()
+    # The caller imports reports next (``report.usage``...). Importing a submodule while
+    # the thread still imports its package can deadlock the two imports (each holds the
+    # lock the other waits for), which Python breaks by failing one of them.
+    waiting.set()
+    loader.join()
     return returned[0]
 
 
