@@ -151,6 +151,10 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     loader = _import_in_background(AFTER_REQUESTS, waiting)
     returned: list[T] = []
 
+    def settle() -> None:
+        waiting.set()
+        loader.join()
+
     progress = Progress(quiet=quiet)
 
     async def main() -> None:
@@ -166,6 +170,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 progress=progress,
                 use_cache=use_cache,
                 waiting=waiting.set,
+                imports_settled=settle,
             )
             try:
                 returned.append(await work(env))
@@ -181,8 +186,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     # The caller imports reports next (``report.usage``...). Importing a submodule while
     # the thread still imports its package can deadlock the two imports (each holds the
     # lock the other waits for), which Python breaks by failing one of them.
-    waiting.set()
-    loader.join()
+    settle()
     return returned[0]
 
 

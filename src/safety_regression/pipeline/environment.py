@@ -56,6 +56,11 @@ class Environment:
     waiting: Callable[[], None] | None = None
     """Called when the run first waits on the network (its first endpoint check): from
     then on the CPU is idle for a while, so the CLI starts importing the gate then."""
+    imports_settled: Callable[[], None] | None = None
+    """Returns once the CLI's background import of the gate and the reports is over. The
+    run calls it (``settle_imports``) before importing any of them itself: one module
+    imported by two threads at once can deadlock the two imports, which Python breaks by
+    failing one of them."""
 
     def __post_init__(self) -> None:
         from safety_regression.endpoints import ConcurrencyLimits
@@ -167,6 +172,12 @@ class Environment:
         settings: EndpointConfig | None = getattr(config, role)
         if settings is not None:
             await self._preflight(settings, role, CHAT_ROUTE)
+
+    def settle_imports(self) -> None:
+        """Wait for the background import (``imports_settled``), once."""
+        settled, self.imports_settled = self.imports_settled, None
+        if settled is not None:
+            settled()
 
     async def preflight_scorers(self, config: Config, *, toxicity: bool = True) -> None:
         """Check the judge's model endpoints and (with ``toxicity``) the toxicity classifier

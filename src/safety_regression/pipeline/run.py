@@ -171,6 +171,7 @@ async def measure(
     candidate, live = await asyncio.gather(
         _evaluate_suite(suite, judge, config, "finetuned", env, shard), asking_base or nothing()
     )
+    env.settle_imports()
     from safety_regression.gate.drift import measure_drift
 
     drift = measure_drift(reused, live, config.judge.partial_counts_as) if check_drift and reused else None
@@ -219,6 +220,7 @@ async def run_gate(
     if config.gate.sequential.enabled:
         if check_drift:
             raise ConfigError("gate.sequential: --check-drift needs every case asked; turn one of them off")
+        env.settle_imports()
         from safety_regression.pipeline.sequential import measure_sequential
 
         measured = await measure_sequential(config, env, previous)
@@ -226,6 +228,7 @@ async def run_gate(
         measured = await measure(config, env, check_drift=check_drift)
     # Imported only now: the gate (and scipy) loads on a thread while the requests are
     # under way (``GATE_MODULES``); importing it first would hold back the first request.
+    env.settle_imports()
     from safety_regression.gate import evaluate_gate
 
     context = judge_context(
@@ -281,6 +284,7 @@ async def compare_snapshots(
         reference = await rejudge(reference, judge, sources[0])
         candidate = await rejudge(candidate, judge, sources[1])
         notes.append(f"The snapshots were labelled by different judges; both were re-judged with {judge.id}.")
+    env.settle_imports()
     gate_run = regate_snapshots(reference, candidate, config, [], notes)
     if env.meter.requests:
         result = with_usage(gate_run.result, env.meter.usage())
