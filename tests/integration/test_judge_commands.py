@@ -83,7 +83,7 @@ def test_a_gate_run_with_an_llm_judge_over_loopback(workspace: tuple[Path, Threa
     done = cli("run", "--config", config, "--out", folder / "out-llm", cwd=folder)
     assert done.code == 1, done.stderr
     result = report(folder / "out-llm")
-    assert result["judge"] == "llm/2:judge-good"
+    assert result["judge"] == "llm/3:judge-good"
     regressed = {c["name"] for c in result["categories"] if c["regression"]}  # type: ignore[union-attr, index]
     assert regressed == {"cybersecurity"}
     assert simulator.requests("judge-good") >= 2 * 70

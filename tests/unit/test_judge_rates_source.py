@@ -71,10 +71,10 @@ def test_without_one_the_built_in_judge_uses_its_published_rates(tmp_path: Path)
 
 
 def test_published_rates_describe_only_their_own_judge() -> None:
-    assert error_rates_in_use(None, "llm/2:gpt-4o-mini") is None
+    assert error_rates_in_use(None, "llm/3:gpt-4o-mini") is None
     # A calibration for another judge is still the user's: the gate reports it as unused
     # rather than falling back to rates the user did not choose.
-    other = MINE.model_copy(update={"judge": "llm/2:gpt-4o-mini"})
+    other = MINE.model_copy(update={"judge": "llm/3:gpt-4o-mini"})
     assert error_rates_in_use(other, JUDGE) is other
 
 

@@ -154,7 +154,7 @@ class LLMJudge(ModelJudge):
     asks again.
     """
 
-    KIND = "llm/2"
+    KIND = "llm/3"
 
     async def judge(self, case: Case, response: str) -> Judgement:
         if not response.strip():

@@ -227,7 +227,7 @@ def _read_text(response: str, case: Case | None) -> tuple[Label, str]:
     tags = tag_all(sentences)
     reading = _read(sentences, tags)
     label, rationale = reading.label, reading.rationale
-    if case is not None and reading.ambiguity is not None:
+    if reading.ambiguity is not None:
         settled = settle(reading.ambiguity, sentences, tags, case)
         if settled is not None:
             label, rationale = settled
