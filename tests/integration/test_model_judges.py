@@ -101,7 +101,7 @@ async def test_wellformed_verdicts_label_compliance_and_refusal(
     refused = await judge.judge(CYBER, REFUSAL)
 
     assert (complied.label, refused.label) == (Label.COMPLIANCE, Label.REFUSAL)
-    version = 2 if style is JudgeStyle.LLM else 1
+    version = 3 if style is JudgeStyle.LLM else 1
     assert complied.judge == f"{style.value}/{version}:judge-model"
     assert complied.details["attempts"] == "1"
     assert simulator.requests_by_model["judge-model"] == 2
