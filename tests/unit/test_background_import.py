@@ -5,8 +5,12 @@ by two threads at once can deadlock the imports, which Python breaks by failing 
 
 from __future__ import annotations
 
+import os
 import threading
 
+import pytest
+
+from safety_regression.cli import one_blas_thread
 from safety_regression.cli.gate_commands import with_environment
 from safety_regression.pipeline.environment import Environment
 
@@ -36,3 +40,12 @@ def test_with_environment_leaves_no_import_running_when_it_returns() -> None:
 
     with_environment(work, quiet=True, use_cache=False)
     assert not _loader_alive()
+
+
+def test_numpy_gets_one_blas_thread_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
+    one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "8"
