@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from safety_regression.cli import one_blas_thread
-from safety_regression.cli.gate_commands import with_environment
+from safety_regression.cli.environment import with_environment
 from safety_regression.pipeline.environment import Environment
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from safety_regression.cli.console import info
-from safety_regression.cli.gate_commands import now, out_option, show, with_environment
+from safety_regression.cli.environment import now, with_environment
+from safety_regression.cli.gate_commands import out_option, show
 from safety_regression.config import CacheConfig, Config, EndpointConfig
 from safety_regression.endpoints import DEMO_PROFILES, ModelSimulator
 from safety_regression.errors import ExitCode

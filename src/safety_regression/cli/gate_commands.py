@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import importlib
 import os
-import sys
-import threading
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from safety_regression.cli.console import Progress, exit_code, info
+from safety_regression.cli.console import exit_code, info
+from safety_regression.cli.environment import now, with_environment
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.errors import RunStopped, SafetyRegressionError, SnapshotError
@@ -37,22 +33,12 @@ from safety_regression.pipeline import (
     run_gate,
 )
 from safety_regression.pipeline.budget import stopped_message
-from safety_regression.pipeline.run import GATE_MODULES
 from safety_regression.snapshot import Snapshot, load_snapshot, save_snapshot
 from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
 
 if TYPE_CHECKING:
     from safety_regression.gate import GateResult
-
-# Loaded while the first requests are in flight (see ``with_environment``).
-AFTER_REQUESTS = (*GATE_MODULES, "safety_regression.outputs", "safety_regression.report")
-IMPORT_SWITCH_INTERVAL = 0.0005
-"""Seconds the background import may hold the GIL while the event loop waits for it."""
-IMPORT_START_AFTER = 1.0
-"""Seconds after which the background import starts even if the run has not yet waited."""
-
-T = TypeVar("T")
 
 
 class BudgetStop(SafetyRegressionError):
@@ -115,79 +101,6 @@ def _no_cache(config: Config, no_cache: bool) -> Config:
         if no_cache
         else config
     )
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _import_in_background(modules: tuple[str, ...], start: threading.Event) -> threading.Thread:
-    """Import what is needed only after the requests (the gate, scipy, the reports) on a
-    thread, so it overlaps the requests instead of delaying the first one. It starts when
-    ``start`` is set (the run's first wait on the network: before that, it would halve
-    the main thread's share of the GIL on the way to the first request) or after
-    ``IMPORT_START_AFTER`` seconds. A later ``import`` of the same module simply waits for
-    it, and one made before it starts is made by the main thread itself."""
-
-    def load() -> None:
-        start.wait(IMPORT_START_AFTER)
-        # The import holds the GIL while it runs: a short switch interval hands it back to
-        # the event loop within 0.5 ms (not 5) whenever a response is ready to be read.
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, IMPORT_SWITCH_INTERVAL))
-        try:
-            for module in modules:
-                importlib.import_module(module)
-        finally:
-            sys.setswitchinterval(switch)
-
-    thread = threading.Thread(target=load, name="import-gate", daemon=True)
-    thread.start()
-    return thread
-
-
-def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool, use_cache: bool) -> T:
-    waiting = threading.Event()
-    loader = _import_in_background(AFTER_REQUESTS, waiting)
-    returned: list[T] = []
-
-    def settle() -> None:
-        waiting.set()
-        loader.join()
-
-    progress = Progress(quiet=quiet)
-
-    async def main() -> None:
-        import aiohttp
-
-        # One session for every endpoint: aiohttp pools connections per host within it.
-        connector = aiohttp.TCPConnector(limit=0)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            env = Environment(
-                session=session,
-                environ=os.environ,
-                now=now,
-                progress=progress,
-                use_cache=use_cache,
-                waiting=waiting.set,
-                imports_settled=settle,
-            )
-            try:
-                returned.append(await work(env))
-            finally:
-                env.close()
-
-    # The result is handed back outside asyncio.run: CPython 3.11 builds the repr of a
-    # coroutine's return value on its Ctrl-C path, and a GateRun's is megabytes long.
-    try:
-        asyncio.run(main())
-    finally:
-        progress.close()
-    # The caller imports reports next (``report.usage``...). Importing a submodule while
-    # the thread still imports its package can deadlock the two imports (each holds the
-    # lock the other waits for), which Python breaks by failing one of them.
-    settle()
-    return returned[0]
 
 
 def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callable[..., int]]:

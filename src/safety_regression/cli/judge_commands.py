@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from safety_regression.cli.console import info
-from safety_regression.cli.gate_commands import with_environment
+from safety_regression.cli.environment import with_environment
 from safety_regression.config import Config, load_config
 from safety_regression.judges.calibration import (
     CalibrationReport,

@@ -7,14 +7,8 @@ from pathlib import Path
 import click
 
 from safety_regression.cli.console import exit_code, info
-from safety_regression.cli.gate_commands import (
-    default_config,
-    now,
-    out_option,
-    prepare_out,
-    show,
-    with_environment,
-)
+from safety_regression.cli.environment import now, with_environment
+from safety_regression.cli.gate_commands import default_config, out_option, prepare_out, show
 from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, check_complete, write_outputs
 from safety_regression.pipeline import compare_snapshots
 from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots, save_snapshot

@@ -71,8 +71,7 @@ INTERRUPTED = 130
 
 def main() -> None:
     """Console-script entry point: ``safety-regression-action``."""
-    # One BLAS thread unless chosen otherwise (see ``cli.one_blas_thread``; the Action
-    # cannot import the CLI, which sits above it).
+    # One BLAS thread unless chosen otherwise, as ``cli.one_blas_thread`` (above this layer).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         code = run_action(os.environ, sys.stdout)
