@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the BLAS thread count is set before numpy is imported)
 """Train the learned part of the built-in judge and write its shipped weights file.
 
     python benchmarks/judge/train.py            # writes src/.../judges/learned/weights.bin
@@ -29,11 +30,18 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+# One BLAS thread, whatever the machine: L-BFGS's sums come out differently with a
+# different number of threads, so the weights reproduce byte for byte only with the same
+# count everywhere (a CI run whose process had set one thread got another file). Before numpy.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
 import numpy as np
 from scipy import sparse
