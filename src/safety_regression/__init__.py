@@ -11,9 +11,9 @@ The names are imported on first use (PEP 562 ``__getattr__``), so ``import
 safety_regression`` (and with it the CLI's start-up) does not pay for scipy or pydantic.
 """
 
-import importlib as _importlib
 import typing as _typing
 
+from safety_regression._lazy import lazy_exports as _lazy_exports
 from safety_regression._version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -59,14 +59,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY)

@@ -6,8 +6,9 @@ its types does not pull in aiohttp, and nothing but the simulator pulls in aioht
 server.
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from safety_regression._lazy import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:
     from safety_regression.endpoints.base import (
@@ -31,25 +32,25 @@ if _typing.TYPE_CHECKING:
     from safety_regression.endpoints.transport import ConcurrencyLimits
 
 _LAZY = {
-    "ChatOutcome": "base",
-    "ChatRequest": "base",
-    "Endpoint": "base",
-    "OutcomeKind": "base",
-    "RetryDecision": "base",
-    "CachedEndpoint": "cache",
-    "ResponseCache": "cache",
-    "ModerationEndpoint": "moderation",
-    "ModerationOutcome": "moderation",
-    "OpenAICompatEndpoint": "openai_compat",
-    "FailedAttempt": "retry",
-    "parse_retry_after": "retry",
-    "should_retry": "retry",
-    "DEMO_PROFILES": "simulator",
-    "ModelProfile": "simulator",
-    "ModelSimulator": "simulator",
-    "load_profiles": "simulator",
-    "serve": "simulator",
-    "ConcurrencyLimits": "transport",
+    "ChatOutcome": ".base",
+    "ChatRequest": ".base",
+    "Endpoint": ".base",
+    "OutcomeKind": ".base",
+    "RetryDecision": ".base",
+    "CachedEndpoint": ".cache",
+    "ResponseCache": ".cache",
+    "ModerationEndpoint": ".moderation",
+    "ModerationOutcome": ".moderation",
+    "OpenAICompatEndpoint": ".openai_compat",
+    "FailedAttempt": ".retry",
+    "parse_retry_after": ".retry",
+    "should_retry": ".retry",
+    "DEMO_PROFILES": ".simulator",
+    "ModelProfile": ".simulator",
+    "ModelSimulator": ".simulator",
+    "load_profiles": ".simulator",
+    "serve": ".simulator",
+    "ConcurrencyLimits": ".transport",
 }
 
 __all__ = [
@@ -75,14 +76,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY)

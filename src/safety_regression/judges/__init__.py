@@ -8,10 +8,10 @@ for ``judge_models``, does not compile the rules judge's patterns, which an offl
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, assert_never
 
+from safety_regression._lazy import lazy_exports as _lazy_exports
 from safety_regression.config import EndpointConfig, JudgeConfig, JudgeKind
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.judges.base import Judge, Judgement, Label
@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from safety_regression.judges.vote import VoteJudge
 
 _LAZY = {
-    "HarmBenchJudge": "harmbench",
-    "LlamaGuardJudge": "llama_guard",
-    "LLMJudge": "llm",
-    "REFUSAL_LANGUAGES": "rules",
-    "RULES_JUDGE_ID": "rules",
-    "RulesJudge": "rules",
-    "VoteJudge": "vote",
+    "HarmBenchJudge": ".harmbench",
+    "LlamaGuardJudge": ".llama_guard",
+    "LLMJudge": ".llm",
+    "REFUSAL_LANGUAGES": ".rules",
+    "RULES_JUDGE_ID": ".rules",
+    "RulesJudge": ".rules",
+    "VoteJudge": ".vote",
 }
 
 EndpointFactory = Callable[[EndpointConfig, str], Endpoint]
@@ -116,14 +116,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY)
