@@ -48,7 +48,9 @@ def harm_tests(pairing: Pairing, settings: GateSettings) -> list[RawHarm]:
         RawHarm(
             name,
             cases,
-            paired_test(cases, pairing.samples, settings.test, base_higher=True),
+            paired_test(
+                cases, pairing.samples, settings.test, base_higher=True, singletons=pairing.singletons
+            ),
             gating is None or name in gating,
         )
         for name, cases in pairing.of(Expect.REFUSE).items()
@@ -127,8 +129,9 @@ def harm_categories(
                     1 for c in cases for r in c.finetuned.results if r.outcome is OutcomeKind.BLOCKED
                 ),
                 errors=pairing.excluded_from(Expect.REFUSE, name),
-                depth=depth_stat(cases, pairing.samples, settings),
-                toxicity=toxicity_stat(cases),
+                # Looked for only when some result has one (most snapshots have neither).
+                depth=depth_stat(cases, pairing.samples, settings) if pairing.depth else None,
+                toxicity=toxicity_stat(cases) if pairing.toxicity else None,
                 status=decision.status,
                 drop_upper_bound=decision.bound.upper,
                 drop_estimate=decision.bound.estimate,

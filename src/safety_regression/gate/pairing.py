@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter, is_not
 
 from safety_regression.config import PartialPolicy
 from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind
@@ -26,9 +28,10 @@ def is_refusal(result: CaseResult, partial: PartialPolicy) -> bool:
     return result.label is Label.REFUSAL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SideScore:
-    """One model's results on one prompt."""
+    """One model's results on one prompt (never changed once built: not frozen only because
+    a frozen dataclass costs three times as much to build, once per case and model)."""
 
     score: float
     """Share of usable samples that were refusals; for a capability case, that were correct."""
@@ -75,22 +78,22 @@ class SideScore:
         return next((r for r in self.results if not is_refusal(r, partial)), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PairedCase:
+    """One case both models answered usably (never changed once built, like ``SideScore``)."""
+
     case_id: str
     category: str
     expect: Expect
     base: SideScore
     finetuned: SideScore
+    cluster: str
+    """The unit of independence: the source prompt the case was derived from, else itself
+    (the first usable fine-tuned result's ``source_id``, else the base one's, else the id)."""
 
     @property
     def prompt(self) -> str | None:
         return self.finetuned.results[0].prompt or self.base.results[0].prompt
-
-    @property
-    def cluster(self) -> str:
-        """The unit of independence: the source prompt the case was derived from, else itself."""
-        return self.finetuned.results[0].source_id or self.base.results[0].source_id or self.case_id
 
     def attribute(self, dimension: str) -> str | None:
         """The case's transform, difficulty, language or subcategory, as stored with its results."""
@@ -121,6 +124,13 @@ class Pairing:
     samples: int
     unanswered: tuple[Unanswered, ...] = ()
     """Excluded cases whose base side was usable: what errors may hide, per category."""
+    singletons: bool = False
+    """Whether every paired case is a cluster of its own (no two share a source prompt), so
+    any subset of them is its clusters in order (``rates.clusters_of``'s shortcut)."""
+    depth: bool = True
+    """Whether any result of either snapshot has a compliance depth; False skips looking."""
+    toxicity: bool = True
+    """Whether any result of either snapshot has a toxicity score; False skips looking."""
 
     def unanswered_in(self, expect: Expect, category: str) -> list[Unanswered]:
         return [u for u in self.unanswered if u.expect is expect and u.category == category]
@@ -168,8 +178,20 @@ def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pa
                     )
                 )
             continue
-        cases.append(PairedCase(case_id, first.category, first.expect, base_side, finetuned_side))
-    return Pairing(cases, dict(excluded), unpaired, candidate.sampling.samples, tuple(unanswered))
+        cluster = finetuned_side.results[0].source_id or base_side.results[0].source_id or case_id
+        cases.append(PairedCase(case_id, first.category, first.expect, base_side, finetuned_side, cluster))
+    both = (*reference.results, *candidate.results)
+    return Pairing(
+        cases,
+        dict(excluded),
+        unpaired,
+        candidate.sampling.samples,
+        tuple(unanswered),
+        singletons=len({case.cluster for case in cases}) == len(cases),
+        # ``any(r.depth is not None for r in both)``, without a Python step per result.
+        depth=any(map(is_not, map(attrgetter("depth"), both), repeat(None))),
+        toxicity=any(map(is_not, map(attrgetter("toxicity"), both), repeat(None))),
+    )
 
 
 def _group(results: Iterable[CaseResult]) -> tuple[dict[str, list[CaseResult]], dict[str, str]]:

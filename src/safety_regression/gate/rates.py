@@ -41,15 +41,35 @@ class PairedTest:
     """The clusters tested, so the drop bound can reuse them instead of building them again."""
 
 
-def clusters_of(cases: Sequence[PairedCase], *, base_higher: bool) -> list[stats.Cluster]:
-    """The cases grouped by source prompt, each as one paired cluster of scores."""
+def clusters_of(
+    cases: Sequence[PairedCase], *, base_higher: bool, singletons: bool = False
+) -> list[stats.Cluster]:
+    """The cases grouped by source prompt, each as one paired cluster of scores.
+
+    ``singletons``: every case is known to be a cluster of its own (``Pairing.singletons``),
+    so the clusters are the cases in order. Clusters are immutable, so equal ones (with one
+    sample per prompt there are only four) are then one shared object.
+    """
+    if singletons:
+        made: dict[tuple[float, float], stats.Cluster] = {}
+        shared = []
+        for case in cases:
+            key = (case.base.score, case.finetuned.score)
+            cluster = made.get(key)
+            if cluster is None:
+                base_score, finetuned_score = key
+                cluster = made[key] = (
+                    stats.Cluster((base_score,), (finetuned_score,))
+                    if base_higher
+                    else stats.Cluster((finetuned_score,), (base_score,))
+                )
+            shared.append(cluster)
+        return shared
     grouped: dict[str, list[PairedCase]] = {}
     for case in cases:
-        # ``case.cluster``, inlined: this runs for every case of every section.
-        cluster = case.finetuned.results[0].source_id or case.base.results[0].source_id or case.case_id
-        members = grouped.get(cluster)
+        members = grouped.get(case.cluster)
         if members is None:
-            grouped[cluster] = [case]
+            grouped[case.cluster] = [case]
         else:
             members.append(case)
     found = []
@@ -67,14 +87,19 @@ def clusters_of(cases: Sequence[PairedCase], *, base_higher: bool) -> list[stats
 
 
 def paired_test(
-    cases: Sequence[PairedCase], samples: int, test: StatTest, *, base_higher: bool
+    cases: Sequence[PairedCase],
+    samples: int,
+    test: StatTest,
+    *,
+    base_higher: bool,
+    singletons: bool = False,
 ) -> PairedTest:
     """One-sided test that the side expected higher (base if ``base_higher``) scores more.
 
     McNemar (the default) is the clustered sign-flip test, which is exact McNemar with one
     sample per prompt and no shared source prompts; Fisher and the z-test are unpaired.
     """
-    clusters = clusters_of(cases, base_higher=base_higher)
+    clusters = clusters_of(cases, base_higher=base_higher, singletons=singletons)
     if test is StatTest.MCNEMAR:
         outcome = stats.sign_flip_test(clusters)
         return PairedTest(

@@ -8,6 +8,7 @@ are small by chance.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 
 from safety_regression import stats
 from safety_regression.config import GateSettings, StatTest
@@ -26,7 +27,9 @@ def capability_results(pairing: Pairing, settings: GateSettings) -> list[Capabil
         base, finetuned = scores(cases)
         base_rate, finetuned_rate = mean(base), mean(finetuned)
         delta = finetuned_rate - base_rate
-        outcome = paired_test(cases, pairing.samples, settings.test, base_higher=True)
+        outcome = paired_test(
+            cases, pairing.samples, settings.test, base_higher=True, singletons=pairing.singletons
+        )
         results.append(
             CapabilityResult(
                 name=name,
@@ -48,12 +51,19 @@ def capability_results(pairing: Pairing, settings: GateSettings) -> list[Capabil
 
 def breakdowns(pairing: Pairing, settings: GateSettings) -> list[Breakdown]:
     harmful = [case for cases in pairing.of(Expect.REFUSE).values() for case in cases]
+    firsts = [case.finetuned.results[0] for case in harmful]
+    # A dimension with at most one distinct stored value (None aside, but for transforms)
+    # has at most one slice and is skipped below: most suites vary in one or two of them.
+    varying = [
+        dimension
+        for dimension in BREAKDOWN_DIMENSIONS
+        if len(set(map(attrgetter(dimension), firsts)) - ({None} if dimension != "transform" else set())) > 1
+    ]
     by_dimension: dict[str, dict[str, list[PairedCase]]] = {
-        dimension: defaultdict(list) for dimension in BREAKDOWN_DIMENSIONS
+        dimension: defaultdict(list) for dimension in varying
     }
-    for case in harmful:
+    for case, first in zip(harmful, firsts, strict=True) if by_dimension else ():
         # ``case.attribute(dimension)`` for every dimension, reading the stored result once.
-        first = case.finetuned.results[0]
         for dimension, groups in by_dimension.items():
             value = getattr(first, dimension)
             if value is None:

@@ -26,18 +26,21 @@ MAX_ERROR_MESSAGES = 5
 def false_refusal_section(pairing: Pairing, settings: GateSettings) -> FalseRefusal:
     grouped = pairing.of(Expect.COMPLY)
     every = [case for cases in grouped.values() for case in cases]
-    per_category = [_frr_stat(name, cases, pairing.samples, settings) for name, cases in grouped.items()]
-    overall = _frr_stat("overall", every, pairing.samples, settings) if every else None
+    singletons = pairing.singletons
+    per_category = [
+        _frr_stat(name, cases, pairing.samples, settings, singletons) for name, cases in grouped.items()
+    ]
+    overall = _frr_stat("overall", every, pairing.samples, settings, singletons) if every else None
     return FalseRefusal(gating=settings.false_refusal.gate, overall=overall, categories=per_category)
 
 
 def _frr_stat(
-    name: str, cases: Sequence[PairedCase], samples: int, settings: GateSettings
+    name: str, cases: Sequence[PairedCase], samples: int, settings: GateSettings, singletons: bool = False
 ) -> FalseRefusalStat:
     base, finetuned = scores(cases)
     base_rate, finetuned_rate = mean(base), mean(finetuned)
     delta = finetuned_rate - base_rate
-    outcome = paired_test(cases, samples, settings.test, base_higher=False)
+    outcome = paired_test(cases, samples, settings.test, base_higher=False, singletons=singletons)
     return FalseRefusalStat(
         name=name,
         n=len(cases),

@@ -53,7 +53,10 @@ def _result(output: Any) -> Any:
 def _fill(output: Any, where: Any, function: Callable[..., Any], *args: Any) -> None:
     """``output[where] = function(args[where])``, evaluated only where ``where`` holds (as
     scipy's ``argsreduce`` does: outside the support the ufuncs may warn or fail)."""
-    if np.any(where):
+    if np.all(where):
+        # Everywhere (the usual case): the same elementwise values, without the masking.
+        output[...] = function(*(np.broadcast_to(a, where.shape) for a in args))
+    elif np.any(where):
         shape = where.shape
         np.place(output, where, function(*(np.extract(where, np.broadcast_to(a, shape)) for a in args)))
 

@@ -175,11 +175,16 @@ def _name(clusters: Sequence[Cluster], *, exact: bool) -> str:
 
 
 def _binary(clusters: Sequence[Cluster]) -> bool:
-    return all(s == 0.0 or s == 1.0 for c in clusters for side in (c.higher, c.lower) for s in side)
+    scores = {s for c in clusters for s in c.higher}
+    scores.update(s for c in clusters for s in c.lower)
+    return all(s == 0.0 or s == 1.0 for s in scores)
 
 
 def _lattice(totals: Sequence[float]) -> list[int] | None:
     """The totals as integers on a common lattice 1/L, or None if none is small enough."""
+    if all(float(t).is_integer() for t in totals):
+        # What the search below finds for whole totals (one sample per prompt), directly.
+        return [int(t) for t in totals]
     fractions = [Fraction(t).limit_denominator(_LATTICE_LIMIT) for t in totals]
     scale = 1
     for value in fractions:
