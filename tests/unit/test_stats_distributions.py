@@ -122,3 +122,24 @@ def test_the_gate_does_not_import_scipy_stats() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_scipy_special_is_imported_without_numpy_test_helpers_and_numpy_is_left_as_it_was() -> None:
+    # scipy's array-API layer copies numpy's namespace with ``import *``, which would load
+    # numpy.testing, f2py, ma, polynomial and random (~0.07 s of CPU); the import leaves
+    # them out, then restores numpy's ``__all__`` and ``dir()`` exactly.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy\n"
+        "before = (list(numpy.__all__), sorted(dir(numpy)))\n"
+        "from safety_regression.stats import distributions\n"
+        "assert (list(numpy.__all__), sorted(dir(numpy))) == before\n"
+        "assert 'scipy.special' in sys.modules\n"
+        "print(sorted(m for m in distributions.UNUSED_NUMPY_SUBMODULES if 'numpy.' + m in sys.modules))\n"
+        "import numpy.testing, scipy.stats\n"
+        "print(float(distributions.binom_sf(3, 10, 0.5)) == float(scipy.stats.binom.sf(3, 10, 0.5)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
