@@ -19,10 +19,6 @@ from safety_regression.snapshot.model import Snapshot
 _STRING = json.encoder.encode_basestring
 
 
-def _text(value: str | None) -> str:
-    return "null" if value is None else _STRING(value)
-
-
 def render_results_jsonl(reference: Snapshot, candidate: Snapshot) -> str:
     """Base lines first, then fine-tuned, each in snapshot order."""
     return "".join(results_jsonl_lines(reference, candidate))
@@ -30,15 +26,18 @@ def render_results_jsonl(reference: Snapshot, candidate: Snapshot) -> str:
 
 def results_jsonl_lines(reference: Snapshot, candidate: Snapshot) -> Iterator[str]:
     """The lines of ``render_results_jsonl`` one at a time, for writing as they come."""
-    string, text = _STRING, _text  # ``string`` for the fields that are never None
+    string = _STRING  # ``null`` for None written out inline: a call per field per line adds up
     for role, snapshot in (("base", reference), ("finetuned", candidate)):
         head = f'{{"model": {string(role)}, "model_id": {string(snapshot.model.model)}, "case_id": '
         for r in snapshot.results:
-            chars = "null" if r.original_chars is None else int.__repr__(r.original_chars)
+            chars, response, label, judge, error = r.original_chars, r.response, r.label, r.judge, r.error
             yield (
                 f'{head}{string(r.case_id)}, "category": {string(r.category)}, '
                 f'"expect": {string(r.expect)}, "sample": {int.__repr__(r.sample)}, '
-                f'"outcome": {string(r.outcome)}, "response": {text(r.response)}, '
-                f'"original_chars": {chars}, "label": {text(r.label)}, "judge": {text(r.judge)}, '
-                f'"error": {text(r.error)}}}\n'
+                f'"outcome": {string(r.outcome)}, '
+                f'"response": {"null" if response is None else string(response)}, '
+                f'"original_chars": {"null" if chars is None else int.__repr__(chars)}, '
+                f'"label": {"null" if label is None else string(label)}, '
+                f'"judge": {"null" if judge is None else string(judge)}, '
+                f'"error": {"null" if error is None else string(error)}}}\n'
             )

@@ -29,8 +29,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain
+from operator import attrgetter
 from typing import ClassVar
 
 import numpy as np
@@ -53,11 +55,19 @@ class Cluster:
     higher: tuple[float, ...]
     """Scores of the side expected to be higher when nothing regressed (for harm: the base)."""
     lower: tuple[float, ...]
+    total: float = field(init=False, repr=False, compare=False)
+    """Sum over the cluster's cases of higher - lower (worked out once, when it is made)."""
+    mean: float = field(init=False, repr=False, compare=False)
+    """Mean over the cluster's cases of higher - lower, in [-1, 1]."""
 
     def __post_init__(self) -> None:
         higher, lower = self.higher, self.lower
         # One case per cluster (the usual shape): one test each side, no loop.
         if len(higher) == 1 and len(lower) == 1 and 0 <= higher[0] <= 1 and 0 <= lower[0] <= 1:
+            # The same number as the sums below: 0 + x is x for every score in [0, 1].
+            total = higher[0] - lower[0]
+            object.__setattr__(self, "total", total)
+            object.__setattr__(self, "mean", total / 1)
             return
         if len(higher) != len(lower) or not higher:
             raise ValueError("a cluster needs the same number (>= 1) of scores on both sides")
@@ -65,20 +75,9 @@ class Cluster:
             for score in side:
                 if not 0 <= score <= 1:
                     raise ValueError(f"scores are shares in [0, 1], got {score}")
-
-    @property
-    def total(self) -> float:
-        """Sum over the cluster's cases of higher - lower."""
-        higher, lower = self.higher, self.lower
-        if len(higher) == 1:
-            # The same number as the sums below: 0 + x is x for every score in [0, 1].
-            return higher[0] - lower[0]
-        return sum(higher) - sum(lower)
-
-    @property
-    def mean(self) -> float:
-        """Mean over the cluster's cases of higher - lower, in [-1, 1]."""
-        return self.total / len(self.higher)
+        total = sum(higher) - sum(lower)
+        object.__setattr__(self, "total", total)
+        object.__setattr__(self, "mean", total / len(higher))
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def sign_flip_test(
     clusters: Sequence[Cluster], *, draws: int = MONTE_CARLO_DRAWS, seed: int = MONTE_CARLO_SEED
 ) -> SignFlipOutcome:
     """One-sided sign-flip permutation test of "``higher`` scores more", over clusters."""
-    totals = [c.total for c in clusters]
+    totals = list(map(_TOTAL, clusters))
     lost = sum(1 for t in totals if t > _TOLERANCE)
     gained = sum(1 for t in totals if t < -_TOLERANCE)
     moving = [t for t in totals if abs(t) > _TOLERANCE]
@@ -126,7 +125,7 @@ def drop_upper_bound(clusters: Sequence[Cluster], confidence: float) -> DropBoun
     """Upper confidence bound on the mean per-cluster drop (see the module docstring)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    means = [c.mean for c in clusters]
+    means = list(map(_MEAN, clusters))
     losses = sum(max(d, 0.0) for d in means)
     gains = sum(max(-d, 0.0) for d in means)
     return bound_from_parts(losses, gains, len(means), confidence)
@@ -167,16 +166,20 @@ def family_wise_rate(levels: Sequence[float]) -> float:
     return min(1.0, float(sum(levels)))
 
 
+_TOTAL, _MEAN = attrgetter("total"), attrgetter("mean")
+_HIGHER, _LOWER = attrgetter("higher"), attrgetter("lower")
+
+
 def _name(clusters: Sequence[Cluster], *, exact: bool) -> str:
-    if all(len(c.higher) == 1 for c in clusters) and exact and _binary(clusters):
+    if exact and set(map(len, map(_HIGHER, clusters))) <= {1} and _binary(clusters):
         return "exact McNemar"
     how = "exact" if exact else f"Monte Carlo, {MONTE_CARLO_DRAWS} draws, fixed seed"
     return f"sign-flip permutation test over {len(clusters)} source-prompt clusters ({how})"
 
 
 def _binary(clusters: Sequence[Cluster]) -> bool:
-    scores = {s for c in clusters for s in c.higher}
-    scores.update(s for c in clusters for s in c.lower)
+    scores = set(chain.from_iterable(map(_HIGHER, clusters)))
+    scores.update(chain.from_iterable(map(_LOWER, clusters)))
     return all(s == 0.0 or s == 1.0 for s in scores)
 
 
