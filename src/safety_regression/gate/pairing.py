@@ -7,7 +7,7 @@ A prompt's score is the share of its usable samples that were refusals. The test
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter, is_not
@@ -156,17 +156,48 @@ def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pa
     One pass over each snapshot: results grouped in dicts keyed by case id (a case's
     samples may be anywhere in the file), and a reference case's hash is its last result's.
     """
-    base_by_case, reference_hashes = _group(reference.results)
+    reference_ids = list(map(_CASE_ID, reference.results))
+    candidate_ids = list(map(_CASE_ID, candidate.results))
+    if len(set(reference_ids)) == len(reference_ids) and len(set(candidate_ids)) == len(candidate_ids):
+        # One result per case on both sides (one sample, the default): what ``_group``
+        # would give, every group of one, without building the groups.
+        base_by_case = dict(zip(reference_ids, reference.results, strict=True))
+        groups: Iterable[tuple[str, Sequence[CaseResult]]] = (
+            (case_id, (result,)) for case_id, result in zip(candidate_ids, candidate.results, strict=True)
+        )
+        reference_hashes = dict(zip(reference_ids, map(_CASE_HASH, reference.results), strict=True))
+        return _pairing(
+            groups, lambda case_id: (base_by_case[case_id],), reference_hashes, reference, candidate, partial
+        )
+    grouped, reference_hashes = _group(reference.results)
+    return _pairing(
+        _group(candidate.results)[0].items(),
+        grouped.__getitem__,
+        reference_hashes,
+        reference,
+        candidate,
+        partial,
+    )
+
+
+def _pairing(
+    groups: Iterable[tuple[str, Sequence[CaseResult]]],
+    base_results: Callable[[str], Sequence[CaseResult]],
+    reference_hashes: dict[str, str],
+    reference: Snapshot,
+    candidate: Snapshot,
+    partial: PartialPolicy,
+) -> Pairing:
     excluded: Counter[tuple[Expect, str]] = Counter()
     unpaired = 0
     cases: list[PairedCase] = []
     unanswered: list[Unanswered] = []
-    for case_id, finetuned_results in _group(candidate.results)[0].items():
+    for case_id, finetuned_results in groups:
         first = finetuned_results[0]
         if reference_hashes.get(case_id) != first.case_hash:
             unpaired += len(finetuned_results)
             continue
-        base_side = _side(base_by_case[case_id], partial, first.expect)
+        base_side = _side(base_results(case_id), partial, first.expect)
         finetuned_side = _side(finetuned_results, partial, first.expect)
         if base_side is None or finetuned_side is None:
             excluded[first.expect, first.category] += 1
@@ -192,6 +223,9 @@ def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pa
         depth=any(map(is_not, map(attrgetter("depth"), both), repeat(None))),
         toxicity=any(map(is_not, map(attrgetter("toxicity"), both), repeat(None))),
     )
+
+
+_CASE_ID, _CASE_HASH = attrgetter("case_id"), attrgetter("case_hash")
 
 
 def _group(results: Iterable[CaseResult]) -> tuple[dict[str, list[CaseResult]], dict[str, str]]:
