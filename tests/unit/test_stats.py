@@ -328,6 +328,28 @@ def test_mcnemar_power_is_exact(n: int, drop: float, background: float, alpha: f
     assert got == pytest.approx(expected, abs=1e-10)
 
 
+@pytest.mark.parametrize("n", [1, 7, 120, 834, 2500])
+@pytest.mark.parametrize("alpha", [0.001, 0.01, 0.05])
+def test_mcnemar_power_skipping_zero_weights_is_the_full_sum_to_the_bit(n: int, alpha: float) -> None:
+    # The power leaves out the rejection chance where a count's weight underflows to 0:
+    # the same products, so the same sum, as weighting every count (the search's
+    # detectable drops in report.json depend on that).
+    from safety_regression.stats import classic, distributions
+
+    discordant, critical = classic._critical_table(n, alpha)
+    for lost in np.linspace(0.0, 0.98, 30):
+        for background in (0.0, 0.01):
+            lost_rate = lost + background
+            rate = lost_rate + background
+            if rate < 1e-12:
+                continue
+            weights = distributions.binom_pmf(discordant, n, min(1.0, rate))
+            rejects = distributions.binom_sf(critical - 1, discordant, min(1.0, lost_rate / rate))
+            full = min(1.0, max(0.0, float(np.sum(weights * rejects))))
+            assert classic._mcnemar_power(n, lost_rate, background, alpha) == full
+    assert (distributions.binom_pmf(discordant, n, 0.03) == 0).any() or n < 500
+
+
 @pytest.mark.parametrize(
     ("n", "base_rate", "drop", "alpha"),
     [(30, 0.95, 0.3, 0.01), (25, 0.8, 0.2, 0.05), (12, 0.5, 0.0, 0.05)],

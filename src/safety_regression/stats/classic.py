@@ -294,7 +294,12 @@ def _mcnemar_power(n: int, lost_rate: float, gained_rate: float, alpha: float) -
     discordant, critical = _critical_table(n, alpha)
     share_lost = min(1.0, lost_rate / discordant_rate)
     weights = distributions.binom_pmf(discordant, n, min(1.0, discordant_rate))
-    rejects = distributions.binom_sf(critical - 1, discordant, share_lost)
+    # The rejection chance only where the weight is not exactly zero (often half the counts
+    # underflow): elsewhere 0, and 0 * 0 is the 0 * x it replaces (x is a probability), so
+    # every product, and hence the sum, is the same to the last bit.
+    weighted = weights != 0
+    rejects = np.zeros(weights.shape)
+    rejects[weighted] = distributions.binom_sf(critical[weighted] - 1, discordant[weighted], share_lost)
     return min(1.0, max(0.0, float(np.sum(weights * rejects))))
 
 
