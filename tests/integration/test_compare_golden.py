@@ -4,8 +4,9 @@ the code before it was made fast, and every later change must reproduce them.
 
 The snapshots are built here from a seeded generator and cover what the gate reads:
 several categories, benign and capability cases, errors, empty and blocked replies,
-unjudged and partial labels, depth and toxicity, clusters of variants, and (in the second
-pair) three samples per prompt with Fisher's test and Holm.
+unjudged and partial labels, depth and toxicity, clusters of variants, (in the second
+pair) three samples per prompt with Fisher's test and Holm, and (in the third, added with
+golden files from the code before the third round of speed work) no variants at all.
 
 To rewrite the golden files after an intended change of results, run
 ``GOLDEN_UPDATE=1 pytest tests/integration/test_compare_golden.py`` and review the diff.
@@ -35,7 +36,7 @@ CATEGORIES = ["violence_weapons", "self_harm", "privacy", "cybersecurity", "dece
 FILES = ("report.json", "report.md", "junit.xml", "results.jsonl")
 
 
-def _cases(count: int) -> list[Case]:
+def _cases(count: int, variants: bool = True) -> list[Case]:
     cases = []
     for i in range(count):
         kind = i % 10
@@ -50,7 +51,7 @@ def _cases(count: int) -> list[Case]:
                 )
             )
             continue
-        variant = kind in (6, 7) and i > 20
+        variant = variants and kind in (6, 7) and i > 20
         cases.append(
             Case(
                 id=f"golden-{i:04d}",
@@ -114,15 +115,22 @@ def _snapshot(model: str, cases: list[Case], samples: int, lost: float, seed: in
 
 
 SCENARIOS = {
-    "single": (400, 1, "gate:\n  error_budget: 0.08\n"),
-    "samples": (150, 3, "gate:\n  error_budget: 0.08\n  test: fisher\n  holm: true\n  min_effect: 0.02\n"),
+    "single": (400, 1, "gate:\n  error_budget: 0.08\n", True),
+    "samples": (
+        150,
+        3,
+        "gate:\n  error_budget: 0.08\n  test: fisher\n  holm: true\n  min_effect: 0.02\n",
+        True,
+    ),
+    # No variants: every case is its own cluster (the gate's shortcuts for that shape).
+    "no-variants": (400, 1, "gate:\n  error_budget: 0.08\n", False),
 }
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_compare_reports_are_unchanged(name: str, tmp_path: Path) -> None:
-    count, samples, gate = SCENARIOS[name]
-    cases = _cases(count)
+    count, samples, gate, variants = SCENARIOS[name]
+    cases = _cases(count, variants)
     save_snapshot(_snapshot("base-model", cases, samples, 0.03, seed=11), tmp_path / "base.json")
     save_snapshot(_snapshot("tuned-model", cases, samples, 0.12, seed=12), tmp_path / "tuned.json")
     config = tmp_path / "gate.yml"
