@@ -333,7 +333,7 @@ def first_inconsistency(snapshot: Snapshot) -> str | None:
 
 
 def _all_hex(values: list[str], length: int) -> bool:
-    return all(len(value) == length for value in values) and set("".join(values)) <= _HEX
+    return set(map(len, values)) <= {length} and set("".join(values)) <= _HEX
 
 
 def _consistent(results: Sequence[CaseResult]) -> bool:
