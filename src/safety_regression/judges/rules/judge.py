@@ -51,7 +51,7 @@ from safety_regression.judges.rules.sentences import (
 from safety_regression.judges.rules.voices import Voice, split_voices
 from safety_regression.suites.model import Case, Expect
 
-RULES_ONLY_ID = "rules/6"
+RULES_ONLY_ID = "rules/7"
 """The phrase rules alone (``RulesJudge(learned=False)``)."""
 RULES_JUDGE_ID = f"{RULES_ONLY_ID}+{LEARNED_VERSION}"
 """The default built-in judge: the rules combined with the learned part."""
