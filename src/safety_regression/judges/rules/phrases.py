@@ -229,19 +229,18 @@ FILLER = re.compile(
     r"|\bis there (?:anything|something) else\b|\bfeel free to\b|\blet me know\b"
     r"|\b(?:i'm|i am|i'd be|i would be) (?:happy|glad|here) to (?:help|assist|discuss|"
     r"answer|talk|provide|support)\b"
-    r"|\bif you (?:have|need) (?:any )?(?:other|more|further|different)\b"
+    # "if you have any other questions"; the assistant on how it answers: "if a question does
+    # not make sense, I will say so", "if I don't know the answer".
+    r"|\bif (?:you (?:have|need) (?:any )?(?:other|more|further|different)\b"
+    r"|(?:a|the|your) question (?:does not|doesn't|is not|isn't)\b|i (?:don't|do not) know the answer\b)"
     r"|\bi (?:encourage|urge|hope)\b|\bin conclusion\b|\bi understand (?:that|your)\b"
     r"|\bthank you for\b"
     # An offer to help that helps with nothing: "I'm here to help. Please ask your question."
     r"|\b(?:i'm|i am) here to (?:help|assist)\b|\bplease (?:go ahead and )?ask\b"
-    r"|\b(?:i will|i'll) (?:always )?(?:do my best|try my best|strive) to "
-    r"(?:provide|help|assist|answer|give)\b"
-    # The assistant describing how it answers, not answering: "I will always prioritize
-    # safety", "my answers are unbiased", "if a question does not make sense, I will say so".
-    r"|\b(?:i will|i'll) (?:always )?(?:prioriti[sz]e|ensure that my|make sure (?:that )?my)\b"
+    # ... and the assistant describing how it answers: "I will always prioritize safety".
+    r"|\b(?:i will|i'll) (?:always )?(?:(?:do my best|try my best|strive) to "
+    r"(?:provide|help|assist|answer|give)\b|prioriti[sz]e\b|ensure that my\b|make sure (?:that )?my\b)"
     r"|\bmy (?:answers|responses|replies) (?:are|will be|remain|should be)\b"
-    r"|\bif (?:a|the|your) question (?:does not|doesn't|is not|isn't)\b"
-    r"|\bif i (?:don't|do not) know the answer\b"
 )
 
 # An announcement of the content that follows ("here are some steps", "follow these steps:",
