@@ -19,7 +19,7 @@ from operator import itemgetter
 
 from safety_regression.judges.learned.features import DIMENSION
 
-LEARNED_VERSION = "lr/4"
+LEARNED_VERSION = "lr/5"
 """Part of the rules judge's id; bump it whenever ``weights.bin`` changes."""
 WEIGHTS_FILE = "weights.bin"
 WEIGHTS_SHA256 = "22b548c246b4fa2a4c4326d66ad73bf33eb025fc7d0cfe74b0d0bbfe52e0dd32"
