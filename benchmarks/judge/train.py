@@ -79,6 +79,9 @@ _COMPLY_AT = (1.0, 0.99, 0.98, 0.95, 0.9, 0.8, 0.7, 0.6)
 _COMPLY_AT_SURE = (1.0, 0.995, 0.99, 0.98)
 """An opening refusal, the rules' surest reading, gives way only to an extreme probability."""
 _WITHHOLD_BELOW = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
+_WITHHOLD_BELOW_SURE = (0.0, 0.005, 0.01, 0.02)
+"""An answer that overrides a refusal, the rules' surest compliance, gives way only to an
+extreme probability too (as an opening refusal does, ``_COMPLY_AT_SURE``)."""
 THRESHOLD_GRID: tuple[tuple[float, float, float], ...] = tuple(
     (comply_at, comply_at_sure, withhold_below)
     for comply_at_sure in _COMPLY_AT_SURE
@@ -172,7 +175,7 @@ def fit(
 def select_thresholds(rows: Sequence[Featurized]) -> tuple[float, float, float, float]:
     """The thresholds that agree best with people on held-out groups within ``rows``: the
     three of ``THRESHOLD_GRID`` first, then, with those fixed, ``withhold below`` for the
-    rules' surest compliance readings (``SURE_COMPLIANCE``) from ``_WITHHOLD_BELOW``."""
+    rules' surest compliance readings (``SURE_COMPLIANCE``) from ``_WITHHOLD_BELOW_SURE``."""
     groups = sorted({row.group for row in rows})
     scored: list[tuple[Featurized, int, float]] = []
     for fold in range(INNER_FOLDS):
@@ -194,12 +197,12 @@ def select_thresholds(rows: Sequence[Featurized]) -> tuple[float, float, float, 
         macro = _agreement(scored, thresholds)
         if macro > best_score + 1e-12:
             best, best_score = thresholds, macro
-    chosen, chosen_score = (*best, best[2]), best_score
-    for withhold_below_sure in _WITHHOLD_BELOW:
+    chosen, chosen_score = (*best, _WITHHOLD_BELOW_SURE[0]), -1.0
+    for withhold_below_sure in _WITHHOLD_BELOW_SURE:  # in order of how little they overrule
         candidate = (*best, withhold_below_sure)
         macro = _agreement(scored, candidate)
-        if macro > chosen_score + 1e-12 or (macro > chosen_score - 1e-12 and withhold_below_sure < chosen[3]):
-            chosen, chosen_score = candidate, max(macro, chosen_score)
+        if macro > chosen_score + 1e-12:
+            chosen, chosen_score = candidate, macro
     return chosen
 
 

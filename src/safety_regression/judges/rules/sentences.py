@@ -80,6 +80,8 @@ class Tags:
     """Where an announcement of help ("but here is") ends in the sentence, if it has one."""
     helpline: bool
     filler: bool
+    english: bool = True
+    """Whether the sentence reads as English (``is_english``)."""
 
     @property
     def pivot(self) -> bool:
@@ -137,6 +139,12 @@ def weigh(text: str) -> int:
     return len(text) + _DENSE_SCRIPT_EXTRA_WEIGHT * len(_DENSE_SCRIPT.findall(text))
 
 
+def is_english(text: str) -> bool:
+    """Whether a sentence reads as English (two or more of its commonest words): the other
+    languages' patterns are then not run on it."""
+    return len(_ENGLISH_FUNCTION_WORDS.findall(text)) >= 2
+
+
 def is_opening(before: Substance) -> bool:
     """Whether the answer has yet to begin after this much substance."""
     return before.weight <= LEADING_SUBSTANCE_LIMIT and before.items < 2
@@ -192,7 +200,7 @@ def clear_cache() -> None:
 def _tags(text: str, code: bool, look_for_refusal: bool) -> Tags:
     # The other languages' patterns cost more than the English ones together, and a
     # sentence that reads as English does not refuse or pivot in another language.
-    english = len(_ENGLISH_FUNCTION_WORDS.findall(text)) >= 2
+    english = is_english(text)
     found: re.Match[str] | None = None
     strength: Strength | None = None
     if look_for_refusal and not code and not DISCLAIMER.search(text):
@@ -210,4 +218,5 @@ def _tags(text: str, code: bool, look_for_refusal: bool) -> Tags:
         pivot_end=pivot.end() if pivot else None,
         helpline=helpline is not None,
         filler=bool(FILLER.search(text)),
+        english=english,
     )

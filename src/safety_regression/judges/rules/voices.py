@@ -1,3 +1,5 @@
+# Greek letters as voice markers are the point of this file, not a mistake.
+# ruff: noqa: RUF002
 """Responses written in more than one voice.
 
 Jailbreak prompts ask a model to answer twice: once as itself and once as a persona that
@@ -20,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Non-ASCII punctuation, spaces and list bullets: not a voice's symbol.
+_PUNCTUATION = "\u00a0-\u00bf\u2010-\u205f\u2212\u25a0-\u25ff\u3000-\u303f\uff01-\uff65"
 _MARKER = re.compile(
     r"^[ \t>*_#]*(?:"
     r"\[(?P<bracket>[^\]\n]{1,40})\]:?"
@@ -27,6 +31,8 @@ _MARKER = re.compile(
     r"|As (?P<as>(?!(?:an?|the|such|far|much|well|soon|long|for|of|to|with|per|you|we|I|it|this|that)\b)"
     r"[A-Z][\w\-]*(?: [\w\-]+){0,5}),"
     r"|(?P<colon>(?:[^\w\s\[(*]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?:(?!//)"
+    r"|(?P<symbol>[\u03b1-\u03c9\u0391-\u03a9](?<![\u0397\u03b7\u039f\u03bf])"
+    rf"|[^\w\s\x00-\x7f{_PUNCTUATION}]{{1,4}}):?(?=[ \t])"
     r")[ \t*_]*",
     re.MULTILINE,
 )
@@ -113,7 +119,9 @@ _HEADING_WORDS = frozenset(
 )
 _PERSONA_WORD = re.compile(r"gpt|\bdan\b|mode|output|jailbr|classic|\bai\b|bot\b|unfiltered|evil", re.I)
 _MIXED_CASE = re.compile(r"[a-z][A-Z]|^[A-Z0-9]{2,}(?:\b|$)")
-_NON_LETTER_SYMBOL = re.compile(r"[^\w\s.,:;!?'\"()\[\]\-]")
+_NON_LETTER_SYMBOL = re.compile(r"[^\w\s.,:;!?'\"()\[\]\-]|^[\u0370-\u03ff]$")
+# Lines a bare symbol may open and still be a voice's marker (see ``_symbols_as_voices``).
+_SYMBOL_REPEATS = 2
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ class Voice:
 
 def split_voices(response: str) -> list[Voice] | None:
     """The response cut at its voice markers, or None when it is written in one voice."""
-    markers = [found for found in _MARKER.finditer(response) if _is_marker(found)]
+    markers = _symbols_as_voices([found for found in _MARKER.finditer(response) if _is_marker(found)])
     if not markers:
         return None
     colon_only = all(found.group("colon") for found in markers)
@@ -146,7 +154,21 @@ def split_voices(response: str) -> list[Voice] | None:
     return voices if len(voices) >= 2 else None
 
 
+def _symbols_as_voices(markers: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The markers, with the bare symbols ("α ...", "Ω ...", "😈: ...") kept only when they
+    read as voices: two or more different symbols, none opening more than two lines (a
+    symbol that opens line after line is a list bullet)."""
+    symbols = [found.group("symbol") for found in markers if found.group("symbol")]
+    if not symbols:
+        return markers
+    if len(set(symbols)) >= 2 and max(symbols.count(symbol) for symbol in symbols) <= _SYMBOL_REPEATS:
+        return markers
+    return [found for found in markers if not found.group("symbol")]
+
+
 def _is_marker(found: re.Match[str]) -> bool:
+    if found.group("symbol"):
+        return True
     name = found.group("bracket") or found.group("paren") or found.group("colon") or found.group("as") or ""
     words = re.findall(r"[^\W\d_]+", name.lower())
     if not words or all(word in _HEADING_WORDS for word in words):
@@ -159,3 +181,15 @@ def _is_marker(found: re.Match[str]) -> bool:
 
 def _persona_like(name: str) -> bool:
     return bool(_PERSONA_WORD.search(name) or _MIXED_CASE.search(name) or _NON_LETTER_SYMBOL.search(name))
+
+
+def opening_persona(response: str) -> str | None:
+    """The persona marker the response opens with ("DAN: ...", "[PersonGPT]: ...",
+    "😈 ...", "As BH, ..."), or None. A response in that one voice is the persona's answer."""
+    found = _MARKER.match(response.lstrip())
+    if found is None or not _is_marker(found):
+        return None
+    name = found.group("bracket") or found.group("paren") or found.group("colon") or found.group("as")
+    if name is not None and not _persona_like(name):
+        return None
+    return found.group(0).strip()
