@@ -6,6 +6,11 @@ the floor (a bare aiohttp loop sending the same requests from its own process).
 
     python benchmarks/whole_run.py --cases 2000 --latency 0.1 --concurrency 64
     python benchmarks/whole_run.py --cases 1000 --latency 0.05 --concurrency 64 --reuse-baseline
+    python benchmarks/whole_run.py --cases 650 --latency 0.1 --timeline
+
+``--timeline`` adds one traced run per concurrency and prints its phases (see
+``timeline.py``): process start, imports, config and suite read, endpoint checks, first
+request, last response, gate, outputs, exit, with the CPU seconds used by then.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from loopback import CLI, children_cpu, floor_argv, peak_rss_mb, simulator, timed, write_config, write_suite
+from timeline import print_timeline, traced
 
 
 def main() -> None:
@@ -26,6 +32,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is shown")
     parser.add_argument(
         "--reuse-baseline", action="store_true", help="take the base model's results from a baseline"
+    )
+    parser.add_argument(
+        "--timeline", action="store_true", help="also trace one run and print its phase timeline"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -68,6 +77,11 @@ def main() -> None:
                 )
                 cpu = statistics.median(cpus)
                 print(f"{'  its CPU (user+sys)':<28}{cpu:>8.2f}s = {1e6 * cpu / requests:.0f} us per request")
+                if args.timeline:
+                    argv = ["run", "--config", str(config), "--out", str(folder / "out"), "-q"]
+                    began, ended, marks = traced(argv, folder / "marks.json")
+                    print(f"  timeline of one traced run ({ended - began:.2f} s; the ideal is {ideal:.2f} s):")
+                    print_timeline(began, ended, marks)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@ click and nothing heavy, and each command imports only what it needs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 import click
 
@@ -113,25 +115,46 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point; ``argv`` None means the process's own command line."""
+    code = _main(argv)
+    if argv is None:
+        exit_now(code)
+    sys.exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     one_blas_thread()
     try:
         code = cli.main(args=argv, prog_name="safety-regression", standalone_mode=False)
     except SafetyRegressionError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        return 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except Exception:
         # A bug. It keeps its traceback, but must never exit 1: CI would read "regression".
         traceback.print_exc()
         click.echo(BUG_MESSAGE, err=True)
-        sys.exit(int(ExitCode.INCONCLUSIVE))
-    sys.exit(int(code or 0))
+        return int(ExitCode.INCONCLUSIVE)
+    return int(code or 0)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process once its command is done, without the interpreter's teardown.
+
+    Every output is written, flushed to disk and closed by then (reports, snapshots,
+    the response cache), so what teardown would do is free every object and module one
+    by one: 0.2-0.45 s of wall time after a run (0.2 s of CPU) with numpy, scipy, pydantic
+    and the judge loaded. The standard streams are flushed first; nothing registers an
+    ``atexit`` handler that a command needs."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def one_blas_thread() -> None:

@@ -75,8 +75,8 @@ class ModelProfile(BaseModel):
     """Share of refused harmful prompts rejected as HTTP 400 ``content_filter`` instead of
     a refusal text. Blocking counts as refusing, so ``refusal`` stays the refusal rate."""
     latency: float = Field(default=0.0, ge=0.0, le=600.0)
-    """Seconds every request takes, counted from when the simulator takes it up (reading
-    and checking it are part of them)."""
+    """Seconds every request takes, counted from when its first bytes arrive (reading and
+    checking it, and answering it, are part of them)."""
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of distinct requests answering HTTP 500 on their first ``error_attempts`` attempts."""
     error_attempts: int = Field(default=1, ge=1)

@@ -1,4 +1,12 @@
-"""The simulator's HTTP side: OpenAI-compatible chat completions and moderations on aiohttp.web."""
+"""The simulator's HTTP side: OpenAI-compatible chat completions and moderations on aiohttp.web.
+
+A simulated model's latency is its only cost, as a real server's is: the clock starts when
+a request's first bytes arrive (not when its handler gets round to it behind the others
+of a burst), the answer is worked out and serialised before the wait, and after it only
+the write is left. The server is aiohttp's low-level ``web.Server`` with a three-route
+table, without the application, router and middleware layers, since the simulator
+shares the cores with the client it serves in every benchmark and test.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,13 @@ import hashlib
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safety_regression.endpoints.simulator.behaviour import (
@@ -29,6 +38,35 @@ from safety_regression.suites.model import Case
 
 _OWNER = "safety-regression-simulator"
 _REQUEST_LOG_SIZE = 256
+_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class _ArrivalProtocol(RequestHandler):
+    """aiohttp's connection handler, noting when a request's first bytes arrive."""
+
+    arrived: float | None = None
+    """Loop time of the first bytes of the request being read (None between requests)."""
+
+    def data_received(self, data: bytes) -> None:
+        if self.arrived is None:
+            self.arrived = self._loop.time()
+        super().data_received(data)
+
+
+class _Server(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _ArrivalProtocol(self, loop=self._loop, **self._kwargs)
+
+
+def _arrival(request: web.BaseRequest) -> float:
+    """When ``request`` arrived; call once its body is read (the connection's next request
+    is then stamped afresh). Falls back to now for a request sent before the previous
+    answer (pipelining), whose bytes came with another's."""
+    protocol = request.protocol
+    arrived = getattr(protocol, "arrived", None)
+    if isinstance(protocol, _ArrivalProtocol):
+        protocol.arrived = None
+    return arrived if arrived is not None else asyncio.get_running_loop().time()
 
 
 @dataclass(frozen=True)
@@ -88,18 +126,19 @@ class ModelSimulator:
         self.in_flight = 0
         self.max_in_flight = 0
         self._attempts: Counter[str] = Counter()
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self.url: str | None = None
+        self._routes: dict[str, tuple[str, Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]]] = {
+            "/v1/chat/completions": ("POST", self._chat),
+            "/v1/models": ("GET", self._models),
+            "/v1/moderations": ("POST", self._moderations),
+        }
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Start listening; returns the base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_get("/v1/models", self._models)
-        app.router.add_post("/v1/moderations", self._moderations)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.ServerRunner(_Server(self._route, access_log=None))
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
@@ -130,93 +169,117 @@ class ModelSimulator:
     ) -> None:
         await self.stop()
 
-    async def _models(self, request: web.Request) -> web.Response:
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+        route = self._routes.get(request.path)
+        if route is None:
+            return web.Response(status=404, text="404: Not Found")
+        method, handler = route
+        if request.method != method:
+            return web.Response(status=405, text="405: Method Not Allowed", headers={"Allow": method})
+        return await handler(request)
+
+    async def _models(self, request: web.BaseRequest) -> web.StreamResponse:
         refused = self._unauthorised(request)
         if refused is not None:
             return refused
         data = [{"id": name, "object": "model", "created": 0, "owned_by": _OWNER} for name in self.profiles]
-        return web.json_response({"object": "list", "data": data})
+        return _json(200, {"object": "list", "data": data})
 
-    async def _chat(self, request: web.Request) -> web.StreamResponse:
+    async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._answer(request)
+            content = await request.read()
+            arrived = _arrival(request)
+            response, latency = self._answer(request, content)
+            await _wait_until(arrived + latency)
+            return response
         finally:
             self.in_flight -= 1
 
-    async def _answer(self, request: web.Request) -> web.StreamResponse:
-        started = asyncio.get_running_loop().time()
+    def _answer(self, request: web.BaseRequest, content: bytes) -> tuple[web.Response, float]:
+        """The answer to a chat request, and the latency to wait before sending it (none
+        for a request refused before a model would see it)."""
         try:
-            raw = await request.json()
+            raw = json.loads(content)
             body = _WireRequest.model_validate(raw)
         except (ValueError, ValidationError) as exc:
-            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error")
+            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"), 0.0
         self.requests_by_model[body.model] += 1
         self.last_requests.append(RecordedRequest(request.path, raw))
         refused = self._unauthorised(request)
         if refused is not None:
-            return refused
+            return refused, 0.0
         profile = self.profiles.get(body.model)
         if profile is None:
-            return _unknown_model(body.model)
+            return _unknown_model(body.model), 0.0
         if profile.redirect_to is not None:
-            return web.Response(status=302, headers={"Location": profile.redirect_to})
+            return web.Response(status=302, headers={"Location": profile.redirect_to}), 0.0
+        if not _may_fail(profile):
+            # No fault to draw: the body's own digest names the completion, and no
+            # attempt needs counting (canonical JSON of every request is ~10 us).
+            return self._reply(profile, body, hashlib.sha256(content).hexdigest()), profile.latency
         request_key = _request_key(raw)
-        fault = await self._fault(profile, request_key, started)
+        fault = self._fault(profile, request_key)
         if fault is not None:
-            return fault
+            return fault, profile.latency
+        return self._reply(profile, body, request_key), profile.latency
+
+    def _reply(self, profile: ModelProfile, body: _WireRequest, request_key: str) -> web.Response:
         if profile.judge is not None:
-            return web.json_response(_completion(body, self._judge(profile, body), request_key))
+            return _json(200, _completion(body, self._judge(profile, body), request_key))
         prompt = _last_user_text(body)
         reply = decide(profile, self._cases.get(prompt), prompt, body.seed, self.seed)
         if reply.behaviour is Behaviour.BLOCK:
             return _error(400, reply.text, "content_filter")
         if profile.blank_rate and uniform(self.seed, "blank", prompt, body.seed) < profile.blank_rate:
-            return web.json_response(_completion(body, " \n ", request_key))
+            return _json(200, _completion(body, " \n ", request_key))
         completion = _completion(body, reply.text, request_key)
         if profile.reply_padding:
             filler = ("lorem ipsum " * (profile.reply_padding // 12 + 1))[: profile.reply_padding]
             completion["choices"][0]["message"]["content"] += filler
-        return web.json_response(completion)
+        return _json(200, completion)
 
-    async def _moderations(self, request: web.Request) -> web.Response:
-        started = asyncio.get_running_loop().time()
+    async def _moderations(self, request: web.BaseRequest) -> web.StreamResponse:
+        content = await request.read()
+        arrived = _arrival(request)
+        response, latency = self._moderation(request, content)
+        await _wait_until(arrived + latency)
+        return response
+
+    def _moderation(self, request: web.BaseRequest, content: bytes) -> tuple[web.Response, float]:
         try:
-            raw = await request.json()
+            raw = json.loads(content)
             body = ModerationRequest.model_validate(raw)
         except (ValueError, ValidationError) as exc:
-            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error")
+            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"), 0.0
         self.moderations_by_model[body.model or ""] += 1
         self.last_requests.append(RecordedRequest(request.path, raw))
         refused = self._unauthorised(request)
         if refused is not None:
-            return refused
+            return refused, 0.0
         profile = self.default_profile if body.model is None else self.profiles.get(body.model)
         if profile is None:
-            return _unknown_model(str(body.model))
+            return _unknown_model(str(body.model)), 0.0
         request_key = _request_key({"moderation": raw})
-        fault = await self._fault(profile, request_key, started)
+        fault = self._fault(profile, request_key)
         if fault is not None:
-            return fault
+            return fault, profile.latency
         inputs = [body.input] if isinstance(body.input, str) else body.input
         results = [moderation_result(text, profile.moderation, self.seed) for text in inputs]
         model = body.model or "simulated-moderation"
-        return web.json_response({"id": f"modr-sim-{request_key[:24]}", "model": model, "results": results})
+        body_out = {"id": f"modr-sim-{request_key[:24]}", "model": model, "results": results}
+        return _json(200, body_out), profile.latency
 
-    def _unauthorised(self, request: web.Request) -> web.Response | None:
+    def _unauthorised(self, request: web.BaseRequest) -> web.Response | None:
         if self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}":
             return None
         # Echo the key the client sent, as some real servers do: the client must scrub it.
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
         return _error(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
 
-    async def _fault(self, profile: ModelProfile, request_key: str, started: float) -> web.Response | None:
-        """Wait out the profile's latency, counted from when the request was taken up (as
-        a server's latency is: reading and checking the request are part of it), then the
-        fault this attempt meets, if any."""
-        if profile.latency > 0:
-            await asyncio.sleep(max(0.0, started + profile.latency - asyncio.get_running_loop().time()))
+    def _fault(self, profile: ModelProfile, request_key: str) -> web.Response | None:
+        """The fault this attempt of the request meets, if any (sent after the latency)."""
         self._attempts[request_key] += 1
         fault = fault_for_attempt(profile, request_key, self._attempts[request_key], self.seed)
         return _fault_response(fault, profile) if fault is not None else None
@@ -270,6 +333,11 @@ def _completion(body: _WireRequest, text: str, request_key: str) -> dict[str, An
     }
 
 
+def _may_fail(profile: ModelProfile) -> bool:
+    """Whether some attempt of a request can meet a fault (see ``fault_for_attempt``)."""
+    return bool(profile.rate_limit_rate or profile.error_rate or profile.malformed_rate)
+
+
 def _fault_response(fault: Fault, profile: ModelProfile) -> web.Response:
     if fault is Fault.RATE_LIMITED:
         response = _error(429, "Rate limit reached (simulated).", "rate_limit_exceeded")
@@ -288,8 +356,19 @@ def _unknown_model(model: str) -> web.Response:
 
 def _error(status: int, message: str, code: str) -> web.Response:
     kind = "server_error" if status >= 500 else "invalid_request_error"
-    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
-    return web.json_response(body, status=status)
+    return _json(status, {"error": {"message": message, "type": kind, "param": None, "code": code}})
+
+
+def _json(status: int, data: Any) -> web.Response:
+    """A JSON response, serialised now (before any latency is waited out)."""
+    return web.Response(status=status, body=_JSON(data).encode("utf-8"), content_type="application/json")
+
+
+async def _wait_until(deadline: float) -> None:
+    """Sleep until the loop time ``deadline`` (not at all when it has passed)."""
+    delay = deadline - asyncio.get_running_loop().time()
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 def _last_user_text(body: _WireRequest) -> str:
