@@ -130,7 +130,7 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 def _write_marks() -> None:
-    out = os.environ.get("TIMELINE_OUT")  # noqa: SIM112
+    out = os.environ.get("TIMELINE_OUT")
     if out:
         marks = {"started": STARTED, "exit": time.time(), "exit_cpu": time.process_time(), "spans": spans}
         os.environ.pop("TIMELINE_OUT")  # once
@@ -182,7 +182,8 @@ def phases(began: float, ended: float, marks: dict[str, Any]) -> list[tuple[str,
     cases = [s for s in spans if s[0] == "evaluate_cases"]
     if cases:
         start = min(s[1] for s in cases)
-        exchanges = sorted((s for s in spans if s[0] == "Transport._attempt" and s[1] >= start), key=lambda s: s[1])
+        asked = (s for s in spans if s[0] == "Transport._attempt" and s[1] >= start)
+        exchanges = sorted(asked, key=lambda s: s[1])
         if exchanges:
             rows.append(("first request sent", exchanges[0][1] - began, exchanges[0][3]))
             end = max(s[2] for s in exchanges)

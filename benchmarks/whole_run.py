@@ -80,7 +80,7 @@ def main() -> None:
                 if args.timeline:
                     argv = ["run", "--config", str(config), "--out", str(folder / "out"), "-q"]
                     began, ended, marks = traced(argv, folder / "marks.json")
-                    print(f"  timeline of one traced run ({ended - began:.2f} s; the ideal is {ideal:.2f} s):")
+                    print(f"  timeline of one traced run ({ended - began:.2f} s; ideal {ideal:.2f} s):")
                     print_timeline(began, ended, marks)
 
 
