@@ -188,6 +188,15 @@ def phases(began: float, ended: float, marks: dict[str, Any]) -> list[tuple[str,
             rows.append(("first request sent", exchanges[0][1] - began, exchanges[0][3]))
             end = max(s[2] for s in exchanges)
             busy = sum(s[2] - s[1] for s in exchanges)
+            gap = slot_gap(exchanges)
+            if gap is not None:
+                rows.append(
+                    (
+                        f"(a freed slot waited {1000 * gap:.2f} ms on average for its next request)",
+                        end - began,
+                        None,
+                    )
+                )
             rows.append(
                 (
                     f"last response read ({len(exchanges)} exchanges, {1000 * busy / len(exchanges):.1f} ms "
@@ -204,6 +213,19 @@ def phases(began: float, ended: float, marks: dict[str, Any]) -> list[tuple[str,
     rows.append(("atexit", marks["exit"] - began, marks["exit_cpu"]))
     rows.append(("process ended", ended - began, None))
     return sorted(rows, key=lambda row: row[1])
+
+
+def slot_gap(exchanges: list[Any]) -> float | None:
+    """The mean time from a request's answer to the start of the request that takes its
+    slot: the k-th answer frees the slot the (concurrency + k)-th request takes."""
+    starts = sorted(s[1] for s in exchanges)
+    ends = sorted(s[2] for s in exchanges)
+    # The concurrency: the most exchanges under way at once, counted at each start.
+    concurrency = max(
+        sum(1 for e in ends if e > start) - sum(1 for t in starts if t > start) for start in starts[:256]
+    )
+    gaps = [starts[concurrency + k] - ends[k] for k in range(len(starts) - concurrency)]
+    return sum(gaps) / len(gaps) if gaps else None
 
 
 def print_timeline(began: float, ended: float, marks: dict[str, Any]) -> None:

@@ -388,3 +388,53 @@ def test_capability_probabilities_from_yaml(tmp_path: Path) -> None:
     assert profiles["base"].capability_probability("capability_logic") == 0.95
     assert profiles["tuned"].capability_probability("capability_logic") == 0.6
     assert profiles["tuned"].capability_probability("capability_knowledge") == 0.9
+
+
+async def _post_in_two_parts(url: str, body: bytes, pause: float) -> tuple[bytes, float]:
+    """POST ``body`` with its headers first and the body ``pause`` seconds later; returns
+    the status line and the seconds from the first bytes sent to the answer's last byte."""
+    host, port = url.removeprefix("http://").split("/")[0].rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = (
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: sim\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    writer.write(head)
+    await writer.drain()
+    await asyncio.sleep(pause)
+    writer.write(body)
+    await writer.drain()
+    answer = await reader.read()
+    took = loop.time() - started
+    writer.close()
+    return answer.split(b"\r\n", 1)[0], took
+
+
+async def test_latency_counts_from_the_first_bytes_of_a_request(start_simulator: StartSimulator) -> None:
+    # A real server's latency starts when the request arrives, not when its handler gets
+    # round to it: a request whose body trails its headers by a second is answered a
+    # latency after its first bytes (about 1 s), not a latency after the body (2 s).
+    simulator = await start_simulator({"m": ModelProfile(latency=1.0)})
+    assert simulator.url is not None
+    body = b'{"model": "m", "messages": [{"role": "user", "content": "hello"}]}'
+    status, took = await _post_in_two_parts(simulator.url, body, pause=1.0)
+    assert status == b"HTTP/1.1 200 OK"
+    assert 1.0 <= took < 1.8
+
+
+async def test_unknown_routes_and_methods(start_simulator: StartSimulator) -> None:
+    simulator = await start_simulator({"m": ModelProfile()})
+    assert simulator.url is not None
+    async with aiohttp.ClientSession() as session:
+        async with session.get(simulator.url + "/chat/completions") as response:
+            assert response.status == 405
+            assert response.headers["Allow"] == "POST"
+        async with session.post(simulator.url + "/models") as response:
+            assert response.status == 405
+        async with session.post(simulator.url.removesuffix("/v1") + "/chat/completions", json={}) as response:
+            assert response.status == 404
+        async with session.get(simulator.url + "/models") as response:
+            assert response.status == 200
+            assert [row["id"] for row in (await response.json())["data"]] == ["m"]

@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
-from safety_regression.config import Config
+from safety_regression.config import Config, JudgeKind
 from safety_regression.errors import ConfigError, RunStopped
 from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
@@ -115,7 +115,14 @@ async def measure(
     guard = env.begin_run(run_identity(config, command=command, suite_hash=suite.hash, shard=shard), config)
     env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     cases = suite.cases_in(shard)
-    judge = env.judge(config)
+    if cases and config.base is not None and (check_drift or config.baseline is None) and _built_in(config):
+        # Both models will be asked: check the scorers, then both endpoints, now, and load
+        # the built-in judge while the checks wait on the network (all done before any
+        # case is sent; a rejected scorer still stops the run before any model is asked).
+        env.model(config, "base")
+        judge = await env.judge_while_checking(config, [_check_all(config, env)])
+    else:
+        judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
     notes: list[str] = []
     baseline = load_baseline(config, notes)
@@ -343,6 +350,16 @@ def judge_context(config: Config, evaluated_models: list[str], judge: str | None
     return JudgeContext(
         judge_errors=rates, warnings=same_family_warnings(judge_models(config.judge), evaluated_models)
     )
+
+
+async def _check_all(config: Config, env: Environment) -> None:
+    await env.preflight_scorers(config)
+    await asyncio.gather(env.preflight(config, "finetuned"), env.preflight(config, "base"))
+
+
+def _built_in(config: Config) -> bool:
+    """The built-in judge: it asks no endpoint, so nothing about it needs checking first."""
+    return config.judge.kind is JudgeKind.RULES
 
 
 def _rejudgeable(baseline: Snapshot, config: Config) -> bool:

@@ -119,6 +119,11 @@ async def _evaluate_one(
     max_chars: int,
 ) -> CaseResult:
     outcome = await endpoint.complete(request)
+    # The request's slot is free, and the spare worker it woke is queued behind the other
+    # answers of the burst: two turns of the loop let every woken worker send its request
+    # before this one judges, so judging never holds a freed slot idle.
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
     if outcome.kind in FAILED_OUTCOMES:
         return CaseResult.for_case(
             case, sample, prompt_text=prompt, outcome=outcome.kind, error=outcome.error
