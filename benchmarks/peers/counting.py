@@ -44,10 +44,10 @@ class CountingSimulator(ModelSimulator):
         self.prompts = {case.prompt_text() for case in cases}
         self.answered: set[tuple[str, str]] = set()
 
-    async def _answer(self, request: web.Request) -> web.StreamResponse:
-        response = await super()._answer(request)
+    async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
+        response = await super()._chat(request)
         if response.status == 200:
-            body = await request.json()  # aiohttp keeps the body read above
+            body = json.loads(await request.read())  # aiohttp keeps the body read above
             users = [m.get("content") for m in body["messages"] if m.get("role") == "user"]
             if users and users[-1] in self.prompts:
                 self.answered.add((str(body["model"]), users[-1]))
