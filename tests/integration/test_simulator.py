@@ -438,3 +438,25 @@ async def test_unknown_routes_and_methods(start_simulator: StartSimulator) -> No
         async with session.get(simulator.url + "/models") as response:
             assert response.status == 200
             assert [row["id"] for row in (await response.json())["data"]] == ["m"]
+
+
+async def test_a_request_after_another_on_the_same_connection_waits_its_own_latency(
+    start_simulator: StartSimulator,
+) -> None:
+    # The clock of a kept-alive connection's second request starts at that request's
+    # bytes, not at the first one's (a models list, then a chat request, as preflight does).
+    simulator = await start_simulator({"m": ModelProfile(latency=0.5)})
+    assert simulator.url is not None
+    loop = asyncio.get_running_loop()
+    connector = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(simulator.url + "/models") as response:
+            assert response.status == 200
+            await response.read()
+        await asyncio.sleep(0.6)
+        body = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+        started = loop.time()
+        async with session.post(simulator.url + "/chat/completions", json=body) as response:
+            assert response.status == 200
+            await response.read()
+        assert loop.time() - started >= 0.5

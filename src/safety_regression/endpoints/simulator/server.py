@@ -170,13 +170,19 @@ class ModelSimulator:
         await self.stop()
 
     async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
-        route = self._routes.get(request.path)
-        if route is None:
-            return web.Response(status=404, text="404: Not Found")
-        method, handler = route
-        if request.method != method:
-            return web.Response(status=405, text="405: Method Not Allowed", headers={"Allow": method})
-        return await handler(request)
+        try:
+            route = self._routes.get(request.path)
+            if route is None:
+                return web.Response(status=404, text="404: Not Found")
+            method, handler = route
+            if request.method != method:
+                return web.Response(status=405, text="405: Method Not Allowed", headers={"Allow": method})
+            return await handler(request)
+        finally:
+            # Whatever the route, the connection's next request is stamped afresh: it
+            # cannot arrive before this answer (aiohttp's client does not pipeline).
+            if isinstance(request.protocol, _ArrivalProtocol):
+                request.protocol.arrived = None
 
     async def _models(self, request: web.BaseRequest) -> web.StreamResponse:
         refused = self._unauthorised(request)
