@@ -3,6 +3,9 @@ workers, over loopback against the simulator."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+
 import aiohttp
 
 from safety_regression.config import SamplingConfig
@@ -11,6 +14,7 @@ from safety_regression.endpoints.base import ChatOutcome, ChatRequest, EndpointW
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.judges.rules import RulesJudge
 from safety_regression.snapshot import evaluate_cases
+from safety_regression.snapshot.runner import YOUNG_COLLECTION_THRESHOLD, _relaxed
 from safety_regression.suites.model import Case, Expect
 
 from .conftest import StartSimulator
@@ -49,3 +53,38 @@ async def test_workers_bound_the_work_under_way_and_keep_suite_order(
     assert all(r.prompt == c.prompt for r, c in zip(results[::2], cases, strict=True))
     assert endpoint.most == 5, "five workers: five requests at once, never more"
     assert simulator.requests_by_model["m"] == 120
+
+
+class Watching(EndpointWrapper):
+    """Records the collector's youngest threshold at every request."""
+
+    def __init__(self, endpoint: OpenAICompatEndpoint) -> None:
+        super().__init__(endpoint)
+        self.thresholds: set[int] = set()
+
+    async def complete(self, request: ChatRequest) -> ChatOutcome:
+        self.thresholds.add(gc.get_threshold()[0])
+        return await self._endpoint.complete(request)
+
+
+async def test_young_collections_are_rarer_while_asking_and_restored_after(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    cases = [Case(id=f"c{i}", category="privacy", expect=Expect.REFUSE, prompt=f"p{i}") for i in range(30)]
+    simulator = await start_simulator(
+        {"a": ModelProfile(latency=0.001), "b": ModelProfile(latency=0.02)}, cases
+    )
+    before = gc.get_threshold()
+    url = simulator.url or ""
+    endpoints = [
+        Watching(OpenAICompatEndpoint(http_session, url, m, None, 4, 5.0, 0, ConcurrencyLimits()))
+        for m in ("a", "b")
+    ]
+    sampling = SamplingConfig()
+    # Two models asked at once, the faster one done first: the thresholds stay raised
+    # until the slower one is done too, then are the caller's again.
+    await asyncio.gather(*(evaluate_cases(cases, e, RulesJudge(), sampling, workers=4) for e in endpoints))
+    assert gc.get_threshold() == before
+    for endpoint in endpoints:
+        assert endpoint.thresholds == {max(before[0], YOUNG_COLLECTION_THRESHOLD)}
+    assert not _relaxed

@@ -11,7 +11,9 @@ labelled), so the gate can count it against the error budget.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
@@ -32,6 +34,9 @@ from safety_regression.suites.model import Case, Message, Shard, Suite
 BLOCKED_JUDGE = "provider-content-filter"
 CHECKS_JUDGE = "checks/1"
 """Recorded as the judge of capability cases, which are scored by their checks."""
+YOUNG_COLLECTION_THRESHOLD = 10_000
+"""Container allocations between two collections of the youngest generation while
+requests are under way (Python's default is 700); see ``fewer_collections``."""
 
 
 class ProgressCallback(Protocol):
@@ -105,8 +110,39 @@ async def evaluate_cases(
             results[index] = result
 
     count = len(results) if workers is None else max(1, min(workers, len(results)))
-    await asyncio.gather(*(work() for _ in range(count)))
+    with fewer_collections():
+        await asyncio.gather(*(work() for _ in range(count)))
     return [result for result in results if result is not None]
+
+
+_relaxed: list[tuple[int, int, int]] = []
+"""One entry per ``fewer_collections`` block under way (the two models are asked at
+once); the first holds the thresholds to restore when the last block ends."""
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect the cyclic garbage collector's young generation every
+    ``YOUNG_COLLECTION_THRESHOLD`` allocations instead of every 700 while requests are
+    under way; the thresholds are restored when the last such block ends.
+
+    Every request in flight holds dozens of container objects (aiohttp's request and
+    response, futures, timer handles, the outcome and the result), so at the default a
+    collection ran every few requests and walked them all: 10-15% of the client's CPU at
+    zero latency. Reference counting still frees nearly everything at once; only garbage
+    cycles wait a little longer to be collected."""
+    if not _relaxed:
+        before = gc.get_threshold()
+        gc.set_threshold(max(before[0], YOUNG_COLLECTION_THRESHOLD), before[1], before[2])
+        _relaxed.append(before)
+    else:
+        _relaxed.append(_relaxed[0])
+    try:
+        yield
+    finally:
+        restored = _relaxed.pop()
+        if not _relaxed:
+            gc.set_threshold(*restored)
 
 
 async def _evaluate_one(
