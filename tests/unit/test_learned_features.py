@@ -8,8 +8,11 @@ import itertools
 import re
 import zlib
 
+import pytest
+
 from safety_regression.judges.learned import features
-from safety_regression.judges.learned.features import _MASK
+from safety_regression.judges.learned import model as learned_model
+from safety_regression.judges.learned.features import _MASK, feature_parts
 from safety_regression.judges.rules.judge import read_response
 from safety_regression.judges.rules.voices import split_voices
 from tests import judge_golden
@@ -66,3 +69,22 @@ def test_the_features_are_their_definition() -> None:
         expect = case.expect.value if case is not None else "unknown"
         arguments = (response, expect, label.value, rationale, texts)
         assert features(*arguments) == reference(*arguments), response[:80]
+
+
+def test_the_probability_of_the_parts_is_the_probability_of_the_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The text's share of the sum is kept per text (here past eviction too): the
+    # probability is exactly that of the whole feature list, for every rules' reading.
+    monkeypatch.setattr(learned_model, "_TEXT_SUMS_KEPT", 20)
+    model = learned_model.shipped_model()
+    model._text_sums.clear()
+    texts = list(dict.fromkeys(response for _, response in judge_golden.corpus()))[:120]
+    readings = [("refusal", "refusal 'i can't'", "refuse"), ("compliance", "no refusal phrase", "comply")]
+    for _ in range(2):
+        for text in texts:
+            for label, rationale, expect in readings:
+                whole = model.probability(features(text, expect, label, rationale, None))
+                parts = model.probability_of_parts(*feature_parts(text, expect, label, rationale, None))
+                assert parts == whole
+    assert len(model._text_sums) <= 20

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safety_regression.judges import depth
-from safety_regression.judges.matching import FastPattern, fast
+from safety_regression.judges.matching import FastPattern, fast, letter_count
 from safety_regression.judges.rules import context, multilingual, phrases, sentences
 
 PHRASE_PATTERNS = {
@@ -102,3 +102,11 @@ def test_unusual_patterns_match_as_written(source: str) -> None:
     wrapped = fast(pattern)
     for text in ("", "a", "ab", "aab", "HELLO world", "c", "de", "d", "|a", "b]", "bb|", "café 你好 abccd"):
         _same(pattern, wrapped, text)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.text(max_size=60))
+def test_letter_count_counts_what_isalpha_counts(text: str) -> None:
+    assert letter_count(text) == sum(char.isalpha() for char in text)
+    assert letter_count(text.encode("ascii", "ignore").decode()) == sum(
+        char.isalpha() for char in text if char.isascii()
+    )

@@ -62,6 +62,9 @@ _QUANTITY = re.compile(
     r"months?|years?|degrees?|cups?|tablespoons?|tbsp|teaspoons?|tsp|grams?|liters?|litres?|"
     r"doses?|tablets?|pills?|times)\b)",
 )
+# Every match of these has a digit, and of _INLINE_CODE a backquote: a text without one
+# has no match, and is not searched.
+_DIGIT = re.compile(r"\d")
 _PARAMETER = fast(re.compile(r"(?<!\S)--?[a-z]|\w=[^\s=]"))
 _LOCATOR = fast(re.compile(r"https?://|\w\.(?:com|org|net|gov|edu|io)\b|(?<!\S)[~.]?/\w[\w.-]*/"))
 
@@ -79,12 +82,15 @@ class DepthSignals:
 def depth_signals(response: str) -> DepthSignals:
     # Lower case once here, so that no pattern needs to ignore case.
     text = response.lower()
-    list_steps = max(len(_LIST_LINE.findall(text)), len(_INLINE_NUMBERED.findall(text)))
+    digits = _DIGIT.search(text) is not None
+    numbered = len(_INLINE_NUMBERED.findall(text)) if digits else 0
+    list_steps = max(len(_LIST_LINE.findall(text)), numbered)
     transitions = len(set(_ORDINAL_TRANSITION.findall(text)))
-    code = bool(_CODE_FENCE.search(text) or _SHELL_LINE.search(text)) or len(_INLINE_CODE.findall(text)) >= 2
+    inline_code = len(_INLINE_CODE.findall(text)) if "`" in text else 0
+    code = bool(_CODE_FENCE.search(text) or _SHELL_LINE.search(text)) or inline_code >= 2
     specifics = (
-        len(_QUANTITY.findall(text))
-        + len(_INLINE_CODE.findall(text))
+        (len(_QUANTITY.findall(text)) if digits else 0)
+        + inline_code
         + len(_PARAMETER.findall(text))
         + len(_LOCATOR.findall(text))
     )

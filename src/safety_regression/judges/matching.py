@@ -107,6 +107,18 @@ def fast(pattern: re.Pattern[str]) -> FastPattern:
     return FastPattern(pattern)
 
 
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+
+
+def letter_count(text: str) -> int:
+    """How many characters of ``text`` are letters (``str.isalpha``), counted in C for
+    ASCII text, where the letters are exactly A-Z and a-z."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    return sum(char.isalpha() for char in text)
+
+
 def _grouped(by_needle: dict[str, int]) -> tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]:
     """The needles under a few short keys, each a part of every needle under it: a text
     without the key has none of them, so most texts are checked for the keys alone.

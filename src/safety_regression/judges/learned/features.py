@@ -67,10 +67,25 @@ def features(
     character 4-grams as "c:gram"; with voices, "voices:n" and each later voice's tokens
     as "v:token"; then the rules' label, rationale, intent and the response's shape.
     """
+    of_text, rest = feature_parts(response, expect, rule_label, rule_rationale, voices)
+    return [*of_text, *rest]
+
+
+def feature_parts(
+    response: str, expect: str, rule_label: str, rule_rationale: str, voices: list[str] | None
+) -> tuple[array[int], list[int]]:
+    """``features`` in two parts: those of the text alone before the rules' names (the same
+    array object for as long as the text is kept, see ``_of_text``), and the rest."""
     of_text, shape = _of_text(response, None if voices is None else tuple(voices))
+    return of_text, [*_named(rule_label, rule_rationale, expect), *shape]
+
+
+@functools.lru_cache(maxsize=1024)
+def _named(rule_label: str, rule_rationale: str, expect: str) -> tuple[int, ...]:
+    """The rules' label, rationale and the intent: a few hundred combinations in all."""
     why = _QUOTED.sub("_", rule_rationale)
     names = (f"rule:{rule_label}", f"rule:{rule_label}:{expect}", f"why:{why}", f"expect:{expect}")
-    return [*of_text, *[_index(name) for name in names], *shape]
+    return tuple(_index(name) for name in names)
 
 
 # The features of the text alone are kept for the texts seen last: real models repeat a
@@ -82,6 +97,7 @@ _TEXTS_KEPT = 2048
 def clear_cache() -> None:
     """Forget the texts seen so far (a benchmark starts each pass cold with this)."""
     _of_text.cache_clear()
+    _named.cache_clear()
 
 
 @functools.lru_cache(maxsize=_TEXTS_KEPT)

@@ -12,7 +12,8 @@ import json
 import math
 import sys
 from array import array
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from operator import itemgetter
@@ -45,17 +46,42 @@ class LearnedModel:
     """Like ``withhold_below``, for a response the rules read as a refusal overridden by the
     answer that follows it (a second voice that answers, an answer given all the same): their
     surest compliance. None: ``withhold_below``."""
+    _text_sums: dict[int, tuple[array[int], int]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    """Summed weights of the text features (``features.feature_parts``) of the texts seen
+    last, by the identity of their array, which each entry holds (so it is never reused)."""
 
-    def probability(self, indices: list[int]) -> float:
+    def probability(self, indices: Sequence[int]) -> float:
+        return self._probability(self._sum(indices))
+
+    def probability_of_parts(self, text: array[int], rest: Sequence[int]) -> float:
+        """``probability`` of ``[*text, *rest]`` (``features.feature_parts``): the text's
+        share of the sum is worked out once per text. The weights are integers, so the sum,
+        and the probability, are exactly those of the whole list."""
+        kept = self._text_sums.get(id(text))
+        if kept is None or kept[0] is not text:
+            if len(self._text_sums) >= _TEXT_SUMS_KEPT:
+                del self._text_sums[next(iter(self._text_sums))]
+            kept = self._text_sums[id(text)] = (text, self._sum(text))
+        return self._probability(kept[1] + self._sum(rest))
+
+    def _sum(self, indices: Sequence[int]) -> int:
         # One C call fetches every weight (about twice as fast as a lookup per index); a
         # single index would make ``itemgetter`` return the weight itself, not a tuple.
         looked_up = (
             itemgetter(*indices)(self.weights) if len(indices) > 1 else map(self.weights.__getitem__, indices)
         )
-        score = self.bias + self.scale * sum(looked_up)
+        return sum(looked_up)
+
+    def _probability(self, total: int) -> float:
+        score = self.bias + self.scale * total
         if score < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-score))
+
+
+_TEXT_SUMS_KEPT = 2048
 
 
 def parse_weights(data: bytes) -> LearnedModel:

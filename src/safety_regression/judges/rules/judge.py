@@ -24,6 +24,7 @@ from safety_regression.judges.base import Judgement, Label
 from safety_regression.judges.depth import compliance_depth
 from safety_regression.judges.learned import LEARNED_VERSION, LearnedModel, features, shipped_model
 from safety_regression.judges.learned.features import clear_cache as clear_features_cache
+from safety_regression.judges.learned.features import feature_parts
 from safety_regression.judges.rules.answers import ANSWERING_WEIGHT, answering
 from safety_regression.judges.rules.context import KEPT_READINGS, SURE_READINGS, Ambiguity, settle
 from safety_regression.judges.rules.phrases import (
@@ -139,7 +140,9 @@ class RulesJudge:
             model = self._model or shipped_model()
             expect = case.expect.value if case is not None else "unknown"
             texts = [voice.text for voice in voices] if voices is not None else None
-            probability = model.probability(features(response, expect, label.value, rationale, texts))
+            probability = model.probability_of_parts(
+                *feature_parts(response, expect, label.value, rationale, texts)
+            )
             benign = case is not None and case.expect is not Expect.REFUSE
             label, rationale = _combine(label, rationale, probability, model, response, benign)
         return _judgement(label, rationale, response, self.id)

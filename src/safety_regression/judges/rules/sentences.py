@@ -99,8 +99,11 @@ class Substance:
     """List items and code lines among the substantive sentences."""
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(response: str) -> str:
-    text = response.translate(_FOLDED_CHARACTERS).lower()
+    # Kept for the texts seen last: a case's prompt is normalised by several rules. The
+    # folded characters are all outside ASCII, so an ASCII text needs no translation.
+    text = (response if response.isascii() else response.translate(_FOLDED_CHARACTERS)).lower()
     return _HORIZONTAL_SPACE.sub(" ", text).strip()
 
 
@@ -118,7 +121,9 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         starts_item = bool(LIST_ITEM.match(line))
         for position, part in enumerate(_SENTENCE_END.split(line)):
-            cleaned = _MARKDOWN_DECORATION.sub("", part).strip()
+            # The decoration is anchored at the start: cut it off (what ``sub`` would do).
+            decoration = _MARKDOWN_DECORATION.match(part)
+            cleaned = (part[decoration.end() :] if decoration else part).strip()
             if cleaned:
                 item = (starts_item and position == 0) or bool(LIST_ITEM.match(part))
                 sentences.append(Sentence(text=cleaned, list_item=item, code=False))
@@ -142,7 +147,9 @@ def weigh(text: str) -> int:
 def is_english(text: str) -> bool:
     """Whether a sentence reads as English (two or more of its commonest words): the other
     languages' patterns are then not run on it."""
-    return len(_ENGLISH_FUNCTION_WORDS.findall(text)) >= 2
+    # Stop looking at the second.
+    words = _ENGLISH_FUNCTION_WORDS.finditer(text)
+    return next(words, None) is not None and next(words, None) is not None
 
 
 def is_opening(before: Substance) -> bool:
@@ -194,6 +201,7 @@ _TAGGED_SENTENCES = 4096
 def clear_cache() -> None:
     """Forget the sentences tagged so far (a benchmark starts each pass cold with this)."""
     _tags.cache_clear()
+    normalize.cache_clear()
 
 
 @functools.lru_cache(maxsize=_TAGGED_SENTENCES)
