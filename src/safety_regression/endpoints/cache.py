@@ -14,7 +14,7 @@ business.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +26,14 @@ from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import parse_json
 
 CACHEABLE = frozenset({OutcomeKind.ANSWERED, OutcomeKind.BLOCKED})
+
+_flock: Callable[[int, int], None] | None
+try:
+    import fcntl
+
+    _flock, _LOCK_EX, _LOCK_UN = fcntl.flock, fcntl.LOCK_EX, fcntl.LOCK_UN
+except ImportError:  # pragma: no cover - Windows has no flock
+    _flock, _LOCK_EX, _LOCK_UN = None, 0, 0
 
 
 class _CacheLine(BaseModel):
@@ -70,11 +78,17 @@ class ResponseCache:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             # One unbuffered write per line, under the lock: it reaches the file at once,
-            # and another run sharing the cache never interleaves with it.
-            with locked(self._fd):
+            # and another run sharing the cache never interleaves with it. (``locked``'s
+            # calls, inline: this runs once per response.)
+            if _flock is not None:
+                _flock(self._fd, _LOCK_EX)
+            try:
                 written = os.write(self._fd, line)
                 while written < len(line):
                     written += os.write(self._fd, line[written:])
+            finally:
+                if _flock is not None:
+                    _flock(self._fd, _LOCK_UN)
         except OSError as exc:
             raise ConfigError(
                 f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
