@@ -21,11 +21,12 @@ import compileall
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 from pathlib import Path
 
 import safety_regression
-from loopback import CLI, children_cpu, floor_argv, simulator, timed, write_config, write_suite
+from loopback import CLI, children_cpu, floor_argv, pinned, simulator, timed, write_config, write_suite
 
 TARGET = 1500
 
@@ -59,7 +60,10 @@ def main() -> None:
                     folder / f"small{attempt}", url, small_suite, args.concurrency, cache=True
                 )
                 before = children_cpu()
-                timed([*CLI, "run", "--config", str(small), "--out", str(folder / "out"), "-q"], client_cpu)
+                argv = [*CLI, "run", "--config", str(small), "--out", str(folder / "out"), "-q"]
+                done = subprocess.run(pinned(argv, client_cpu), capture_output=True, text=True, check=False)
+                if done.returncode not in (0, 1, 3):  # few cases: the verdict may be inconclusive (3)
+                    raise RuntimeError(f"the small run exited {done.returncode}: {done.stderr[-500:]}")
                 smalls.append(children_cpu() - before)
                 # A fresh cache each time: every request goes to the server and into the cache.
                 config = write_config(folder / f"run{attempt}", url, suite, args.concurrency, cache=True)
