@@ -110,3 +110,9 @@ def test_letter_count_counts_what_isalpha_counts(text: str) -> None:
     assert letter_count(text.encode("ascii", "ignore").decode()) == sum(
         char.isalpha() for char in text if char.isascii()
     )
+
+
+@given(st.text(alphabet="ab1. !?؟।\u3002\uff01\uff1f\t\u00a0\u2003\nx9", max_size=30))
+@settings(max_examples=2000)
+def test_lines_split_where_the_sentence_end_pattern_splits_them(line: str) -> None:
+    assert sentences._split_line(line) == sentences._SENTENCE_END.split(line)

@@ -45,6 +45,13 @@ _FOLDED_CHARACTERS = str.maketrans(
 _HORIZONTAL_SPACE = re.compile(r"[ \t\r\f\v]+")
 # A digit and a full stop is a list number ("1. First step"), not the end of a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?؟।])(?<!\d\.)\s+|(?<=[\u3002\uff01\uff1f])")
+# The same split points, found sooner: a pattern opening with a look-behind is tried at
+# every position, one opening with whitespace only where there is whitespace (the
+# look-behinds then look one character further back). Lines with the CJK enders, whose
+# split points are empty, are split by the pattern itself (``_split_line``). A change to
+# _SENTENCE_END needs the same here: tests/unit/test_matching.py compares the two.
+_LATIN_SENTENCE_END = re.compile(r"\s(?<=[.!?؟।]\s)(?<!\d\.\s)\s*")
+_CJK_ENDER = re.compile(r"[\u3002\uff01\uff1f]")
 _MARKDOWN_DECORATION = re.compile(r"^[\s>*_#`\"'(\[]+")
 # Characters of scripts without word spaces carry more meaning each than a Latin letter.
 _DENSE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -120,7 +127,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 sentences.append(Sentence(text=line.strip(), list_item=False, code=True))
             continue
         starts_item = bool(LIST_ITEM.match(line))
-        for position, part in enumerate(_SENTENCE_END.split(line)):
+        for position, part in enumerate(_split_line(line)):
             # The decoration is anchored at the start: cut it off (what ``sub`` would do).
             decoration = _MARKDOWN_DECORATION.match(part)
             cleaned = (part[decoration.end() :] if decoration else part).strip()
@@ -128,6 +135,13 @@ def split_sentences(text: str) -> list[Sentence]:
                 item = (starts_item and position == 0) or bool(LIST_ITEM.match(part))
                 sentences.append(Sentence(text=cleaned, list_item=item, code=False))
     return sentences
+
+
+def _split_line(line: str) -> list[str]:
+    """``_SENTENCE_END.split(line)``."""
+    if _CJK_ENDER.search(line):
+        return _SENTENCE_END.split(line)
+    return _LATIN_SENTENCE_END.split(line)
 
 
 def substance(sentences: Sequence[Sentence], tags: Sequence[Tags]) -> Substance:
