@@ -255,7 +255,7 @@ PROTECTIVE_PURPOSE = re.compile(
     r"\bto (?:avoid (?:falling (?:victim|prey)|being (?:scammed|targeted|defrauded|a victim)"
     r"|becoming a victim|getting scammed)"
     r"|protect (?:yourself|your \w+|them|others|users|victims) (?:from|against)"
-    r"|prevent (?:it|this|them|such|fraud|scams?|identity theft|cyber\w*|attacks?)"
+    r"|prevent (?:it|this|them|such|fraud|scams?|identity theft|cyber\w*|attacks?)(?! from\b)"
     r"|report (?:it|this|them|the|any|a|an|identity|fraud|scams?|suspicious)"
     r"|(?:detect|identify) and (?:remove|prevent|report|stop|block)|defend (?:against|yourself)"
     r"|guard against|stay safe|(?:improve|strengthen|harden) (?:the|its|their|your) (?:[\w']+ )?security)\b"

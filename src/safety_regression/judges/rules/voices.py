@@ -183,6 +183,13 @@ def _persona_like(name: str) -> bool:
     return bool(_PERSONA_WORD.search(name) or _MIXED_CASE.search(name) or _NON_LETTER_SYMBOL.search(name))
 
 
+def is_symbol_marker(marker: str) -> bool:
+    """Whether a marker is a symbol alone ("😈", "α:", "✅"): the weakest sign of a persona,
+    since chat models open ordinary answers and refusals with emoji too."""
+    found = _MARKER.match(f"{marker} ")  # as it opened the response, before its text
+    return found is not None and found.group("symbol") is not None
+
+
 def opening_persona(response: str) -> str | None:
     """The persona marker the response opens with ("DAN: ...", "[PersonGPT]: ...",
     "😈 ...", "As BH, ..."), or None. A response in that one voice is the persona's answer."""
