@@ -13,20 +13,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
+from safety_regression.endpoints.simulator import wire
 from safety_regression.endpoints.simulator.behaviour import (
     Behaviour,
-    Fault,
     decide,
     fault_for_attempt,
     uniform,
@@ -34,11 +33,11 @@ from safety_regression.endpoints.simulator.behaviour import (
 from safety_regression.endpoints.simulator.judging import judge_reply
 from safety_regression.endpoints.simulator.moderation import ModerationRequest, moderation_result
 from safety_regression.endpoints.simulator.profiles import ModelProfile
+from safety_regression.endpoints.simulator.wire import WireRequest
 from safety_regression.suites.model import Case
 
 _OWNER = "safety-regression-simulator"
 _REQUEST_LOG_SIZE = 256
-_JSON = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class _ArrivalProtocol(RequestHandler):
@@ -76,20 +75,6 @@ class RecordedRequest:
     path: str
     body: Any
     """The parsed JSON body."""
-
-
-class _WireMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | None = None
-
-
-class _WireRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    model: str
-    messages: list[_WireMessage] = Field(min_length=1)
-    max_tokens: int | None = Field(default=None, ge=1)
-    seed: int | None = None
 
 
 class ModelSimulator:
@@ -189,7 +174,7 @@ class ModelSimulator:
         if refused is not None:
             return refused
         data = [{"id": name, "object": "model", "created": 0, "owned_by": _OWNER} for name in self.profiles]
-        return _json(200, {"object": "list", "data": data})
+        return wire.json_response(200, {"object": "list", "data": data})
 
     async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
         self.in_flight += 1
@@ -208,9 +193,11 @@ class ModelSimulator:
         for a request refused before a model would see it)."""
         try:
             raw = json.loads(content)
-            body = _WireRequest.model_validate(raw)
+            body = WireRequest.model_validate(raw)
         except (ValueError, ValidationError) as exc:
-            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"), 0.0
+            return wire.error_response(
+                400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"
+            ), 0.0
         self.requests_by_model[body.model] += 1
         self.last_requests.append(RecordedRequest(request.path, raw))
         refused = self._unauthorised(request)
@@ -218,33 +205,33 @@ class ModelSimulator:
             return refused, 0.0
         profile = self.profiles.get(body.model)
         if profile is None:
-            return _unknown_model(body.model), 0.0
+            return wire.unknown_model(body.model), 0.0
         if profile.redirect_to is not None:
             return web.Response(status=302, headers={"Location": profile.redirect_to}), 0.0
         if not _may_fail(profile):
             # No fault to draw: the body's own digest names the completion, and no
             # attempt needs counting (canonical JSON of every request is ~10 us).
             return self._reply(profile, body, hashlib.sha256(content).hexdigest()), profile.latency
-        request_key = _request_key(raw)
+        request_key = wire.request_key(raw)
         fault = self._fault(profile, request_key)
         if fault is not None:
             return fault, profile.latency
         return self._reply(profile, body, request_key), profile.latency
 
-    def _reply(self, profile: ModelProfile, body: _WireRequest, request_key: str) -> web.Response:
+    def _reply(self, profile: ModelProfile, body: WireRequest, request_key: str) -> web.Response:
         if profile.judge is not None:
-            return _json(200, _completion(body, self._judge(profile, body), request_key))
-        prompt = _last_user_text(body)
+            return wire.json_response(200, wire.completion(body, self._judge(profile, body), request_key))
+        prompt = wire.last_user_text(body)
         reply = decide(profile, self._cases.get(prompt), prompt, body.seed, self.seed)
         if reply.behaviour is Behaviour.BLOCK:
-            return _error(400, reply.text, "content_filter")
+            return wire.error_response(400, reply.text, "content_filter")
         if profile.blank_rate and uniform(self.seed, "blank", prompt, body.seed) < profile.blank_rate:
-            return _json(200, _completion(body, " \n ", request_key))
-        completion = _completion(body, reply.text, request_key)
+            return wire.json_response(200, wire.completion(body, " \n ", request_key))
+        completion = wire.completion(body, reply.text, request_key)
         if profile.reply_padding:
             filler = ("lorem ipsum " * (profile.reply_padding // 12 + 1))[: profile.reply_padding]
             completion["choices"][0]["message"]["content"] += filler
-        return _json(200, completion)
+        return wire.json_response(200, completion)
 
     async def _moderations(self, request: web.BaseRequest) -> web.StreamResponse:
         content = await request.read()
@@ -258,7 +245,9 @@ class ModelSimulator:
             raw = json.loads(content)
             body = ModerationRequest.model_validate(raw)
         except (ValueError, ValidationError) as exc:
-            return _error(400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"), 0.0
+            return wire.error_response(
+                400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"
+            ), 0.0
         self.moderations_by_model[body.model or ""] += 1
         self.last_requests.append(RecordedRequest(request.path, raw))
         refused = self._unauthorised(request)
@@ -266,8 +255,8 @@ class ModelSimulator:
             return refused, 0.0
         profile = self.default_profile if body.model is None else self.profiles.get(body.model)
         if profile is None:
-            return _unknown_model(str(body.model)), 0.0
-        request_key = _request_key({"moderation": raw})
+            return wire.unknown_model(str(body.model)), 0.0
+        request_key = wire.request_key({"moderation": raw})
         fault = self._fault(profile, request_key)
         if fault is not None:
             return fault, profile.latency
@@ -275,22 +264,22 @@ class ModelSimulator:
         results = [moderation_result(text, profile.moderation, self.seed) for text in inputs]
         model = body.model or "simulated-moderation"
         body_out = {"id": f"modr-sim-{request_key[:24]}", "model": model, "results": results}
-        return _json(200, body_out), profile.latency
+        return wire.json_response(200, body_out), profile.latency
 
     def _unauthorised(self, request: web.BaseRequest) -> web.Response | None:
         if self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}":
             return None
         # Echo the key the client sent, as some real servers do: the client must scrub it.
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        return _error(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
+        return wire.error_response(401, f"Incorrect API key provided: {sent or '(none)'}", "invalid_api_key")
 
     def _fault(self, profile: ModelProfile, request_key: str) -> web.Response | None:
         """The fault this attempt of the request meets, if any (sent after the latency)."""
         self._attempts[request_key] += 1
         fault = fault_for_attempt(profile, request_key, self._attempts[request_key], self.seed)
-        return _fault_response(fault, profile) if fault is not None else None
+        return wire.fault_response(fault, profile) if fault is not None else None
 
-    def _judge(self, profile: ModelProfile, body: _WireRequest) -> str:
+    def _judge(self, profile: ModelProfile, body: WireRequest) -> str:
         assert profile.judge is not None
         # A judge that asks again extends the conversation or changes the seed, but keeps
         # its opening turns: those identify what is being judged.
@@ -311,63 +300,9 @@ class ModelSimulator:
         )
 
 
-def _completion(body: _WireRequest, text: str, request_key: str) -> dict[str, Any]:
-    words = text.split(" ")
-    finish_reason = "stop"
-    if body.max_tokens is not None and len(words) > body.max_tokens:
-        # One word stands in for one token: close enough for a simulator.
-        text, finish_reason = " ".join(words[: body.max_tokens]), "length"
-    prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
-    completion_tokens = len(text.split())
-    return {
-        "id": f"chatcmpl-sim-{request_key[:24]}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": body.model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": finish_reason,
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
-
-
 def _may_fail(profile: ModelProfile) -> bool:
     """Whether some attempt of a request can meet a fault (see ``fault_for_attempt``)."""
     return bool(profile.rate_limit_rate or profile.error_rate or profile.malformed_rate)
-
-
-def _fault_response(fault: Fault, profile: ModelProfile) -> web.Response:
-    if fault is Fault.RATE_LIMITED:
-        response = _error(429, "Rate limit reached (simulated).", "rate_limit_exceeded")
-        response.headers["Retry-After"] = f"{profile.retry_after:g}"
-        return response
-    if fault is Fault.SERVER_ERROR:
-        return _error(500, "The server had an error (simulated).", "server_error")
-    return web.Response(
-        status=200, text="<html>simulated broken gateway reply</html>", content_type="text/html"
-    )
-
-
-def _unknown_model(model: str) -> web.Response:
-    return _error(404, f"The model '{model}' does not exist", "model_not_found")
-
-
-def _error(status: int, message: str, code: str) -> web.Response:
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    return _json(status, {"error": {"message": message, "type": kind, "param": None, "code": code}})
-
-
-def _json(status: int, data: Any) -> web.Response:
-    """A JSON response, serialised now (before any latency is waited out)."""
-    return web.Response(status=status, body=_JSON(data).encode("utf-8"), content_type="application/json")
 
 
 async def _wait_until(deadline: float) -> None:
@@ -375,19 +310,6 @@ async def _wait_until(deadline: float) -> None:
     delay = deadline - asyncio.get_running_loop().time()
     if delay > 0:
         await asyncio.sleep(delay)
-
-
-def _last_user_text(body: _WireRequest) -> str:
-    for message in reversed(body.messages):
-        if message.role == "user" and message.content is not None:
-            return message.content
-    return ""
-
-
-def _request_key(raw: Any) -> str:
-    """Identifies a distinct request, so retries of it are counted as further attempts."""
-    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _first_line(exc: Exception) -> str:
