@@ -239,6 +239,32 @@ def test_missing_baseline_cases_are_evaluated_live_and_drift_is_reported(
     }  # type: ignore[index]
 
 
+def test_a_corrupt_baseline_stops_a_drift_check_before_any_request(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    (folder / "corrupt-baseline.json").write_text("{not json", encoding="utf-8")
+    config = (
+        write_config(folder / "corrupt.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
+        .read_text()
+        .replace("baseline: baseline.json", "baseline: corrupt-baseline.json")
+    )
+    (folder / "corrupt.yml").write_text(config)
+    before = simulator.requests("base"), simulator.requests("same")
+    done = cli(
+        "run",
+        "--config",
+        folder / "corrupt.yml",
+        "--out",
+        folder / "out-corrupt",
+        "--check-drift",
+        cwd=folder,
+    )
+    assert done.code == 2, done.stderr
+    assert "corrupt-baseline.json" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (simulator.requests("base"), simulator.requests("same")) == before  # not even a check
+
+
 def test_api_keys_come_from_the_environment_and_never_leak(tmp_path: Path) -> None:
     cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 10}, benign=2)
     simulator = ThreadedSimulator(

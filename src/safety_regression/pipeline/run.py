@@ -115,6 +115,8 @@ async def measure(
     guard = env.begin_run(run_identity(config, command=command, suite_hash=suite.hash, shard=shard), config)
     env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     cases = suite.cases_in(shard)
+    notes: list[str] = []
+    baseline = load_baseline(config, notes)  # a bad baseline file stops the run before any request
     if cases and config.base is not None and (check_drift or config.baseline is None) and _built_in(config):
         # Both models will be asked: check the scorers, then both endpoints, now, and load
         # the built-in judge while the checks wait on the network (all done before any
@@ -124,8 +126,6 @@ async def measure(
     else:
         judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
-    notes: list[str] = []
-    baseline = load_baseline(config, notes)
     if baseline is not None and baseline.judge != judge.id and _rejudgeable(baseline, config):
         baseline = await rejudge(baseline, judge, str(config.baseline))
         notes.append(
