@@ -5,14 +5,17 @@ by two threads at once can deadlock the imports, which Python breaks by failing 
 
 from __future__ import annotations
 
+import builtins
 import os
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from safety_regression.cli import one_blas_thread
 from safety_regression.cli.environment import with_environment
-from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.environment import IMPORT_SWITCH_INTERVAL, Environment, import_yielding
 
 
 def _loader_alive() -> bool:
@@ -49,3 +52,32 @@ def test_numpy_gets_one_blas_thread_unless_the_user_chose(monkeypatch: pytest.Mo
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
     one_blas_thread()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "8"
+
+
+def test_overlapping_imports_on_threads_restore_the_switch_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The judge's import and the gate's may overlap; whichever ends last puts it back.
+    events = {name: (threading.Event(), threading.Event()) for name in ("first", "second")}
+    monkeypatch.setattr(builtins, "_switch_test_events", events, raising=False)
+    for name in events:
+        (tmp_path / f"switch_test_{name}.py").write_text(
+            f"import builtins\nentered, leave = builtins._switch_test_events[{name!r}]\n"
+            "entered.set()\nleave.wait(10)\n",
+            encoding="utf-8",
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = sys.getswitchinterval()
+    threads = {
+        name: threading.Thread(target=import_yielding, args=(f"switch_test_{name}",)) for name in events
+    }
+    for name, thread in threads.items():
+        thread.start()
+        assert events[name][0].wait(10)
+    assert sys.getswitchinterval() == IMPORT_SWITCH_INTERVAL
+    events["first"][1].set()  # the first ends while the second still runs
+    threads["first"].join(10)
+    assert sys.getswitchinterval() == IMPORT_SWITCH_INTERVAL
+    events["second"][1].set()
+    threads["second"].join(10)
+    assert sys.getswitchinterval() == before

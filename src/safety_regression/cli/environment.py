@@ -5,9 +5,7 @@ are in flight."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,12 +13,11 @@ from typing import TypeVar
 
 from safety_regression.cli.console import Progress
 from safety_regression.pipeline import Environment
+from safety_regression.pipeline.environment import import_yielding
 from safety_regression.pipeline.run import GATE_MODULES
 
 # Loaded while the first requests are in flight (see ``with_environment``).
 AFTER_REQUESTS = (*GATE_MODULES, "safety_regression.outputs", "safety_regression.report")
-IMPORT_SWITCH_INTERVAL = 0.0005
-"""Seconds the background import may hold the GIL while the event loop waits for it."""
 IMPORT_START_AFTER = 1.0
 """Seconds after which the background import starts even if the run has not yet waited."""
 
@@ -41,15 +38,7 @@ def _import_in_background(modules: tuple[str, ...], start: threading.Event) -> t
 
     def load() -> None:
         start.wait(IMPORT_START_AFTER)
-        # The import holds the GIL while it runs: a short switch interval hands it back to
-        # the event loop within 0.5 ms (not 5) whenever a response is ready to be read.
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, IMPORT_SWITCH_INTERVAL))
-        try:
-            for module in modules:
-                importlib.import_module(module)
-        finally:
-            sys.setswitchinterval(switch)
+        import_yielding(*modules)
 
     thread = threading.Thread(target=load, name="import-gate", daemon=True)
     thread.start()

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import importlib
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -251,7 +252,7 @@ class Environment:
         checking = asyncio.gather(*checks)
         try:
             if config.judge.kind is JudgeKind.RULES:
-                await asyncio.to_thread(_import_yielding, "safety_regression.judges.rules")
+                await asyncio.to_thread(import_yielding, "safety_regression.judges.rules")
         except BaseException:
             checking.cancel()
             checking.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -263,14 +264,39 @@ class Environment:
         return self.judge(config)
 
 
-def _import_yielding(module: str) -> None:
-    """Import ``module``, handing the GIL back to the event loop every 0.5 ms (not 5)."""
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, IMPORT_SWITCH_INTERVAL))
-    try:
-        importlib.import_module(module)
-    finally:
-        sys.setswitchinterval(switch)
+class _SwitchInterval:
+    """The interpreter's switch interval, shortened while any import on a thread runs and
+    restored when the last one ends (two such imports may overlap: the built-in judge's
+    and the CLI's background import of the gate)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._imports = 0
+        self._before = 0.0
+
+    def import_yielding(self, modules: Sequence[str]) -> None:
+        with self._lock:
+            if not self._imports:
+                self._before = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._before, IMPORT_SWITCH_INTERVAL))
+            self._imports += 1
+        try:
+            for module in modules:
+                importlib.import_module(module)
+        finally:
+            with self._lock:
+                self._imports -= 1
+                if not self._imports:
+                    sys.setswitchinterval(self._before)
+
+
+_SWITCH_INTERVAL = _SwitchInterval()
+
+
+def import_yielding(*modules: str) -> None:
+    """Import ``modules`` on this (non-main) thread, handing the GIL back to the event loop
+    every 0.5 ms (not 5) whenever a response is ready to be read."""
+    _SWITCH_INTERVAL.import_yielding(modules)
 
 
 def known_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
