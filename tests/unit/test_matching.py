@@ -104,6 +104,24 @@ def test_unusual_patterns_match_as_written(source: str) -> None:
         _same(pattern, wrapped, text)
 
 
+@pytest.mark.parametrize(
+    ("source", "text", "span"),
+    [
+        (r"b|ab|a|zzz", "xab", (1, 3)),  # leftmost start wins over the earlier alternative
+        (r"a|ab|zzz", "xab", (1, 2)),  # on the same start, the earlier alternative wins
+        (r"ab|a|zzz", "xab", (1, 3)),
+        (r"zzz|q(?=u)|qu", "aqu", (1, 2)),
+    ],
+)
+def test_the_first_match_of_some_alternatives_is_the_patterns(
+    source: str, text: str, span: tuple[int, int]
+) -> None:
+    pattern = re.compile(source)
+    found = fast(pattern).search(text)
+    assert found is not None and found.span() == span
+    _same(pattern, fast(pattern), text)
+
+
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.text(max_size=60))
 def test_letter_count_counts_what_isalpha_counts(text: str) -> None:
     assert letter_count(text) == sum(char.isalpha() for char in text)

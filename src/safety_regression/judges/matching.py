@@ -67,11 +67,12 @@ class FastPattern:
                 by_needle[needle] = by_needle.get(needle, 0) | 1 << index
         self._always = always
         self._groups = _grouped(by_needle)
-        everything = (1 << len(alternatives)) - 1
+        everything = self._everything = (1 << len(alternatives)) - 1
         self._reduced: dict[int, re.Pattern[str] | None] = {0: None, everything: pattern}
+        self._single: list[re.Pattern[str] | None] = [None] * len(alternatives)
 
-    def _for(self, text: str) -> re.Pattern[str] | None:
-        """The pattern of the alternatives that can match ``text``, or None when none can."""
+    def _mask(self, text: str) -> int:
+        """The alternatives that can match ``text``, one bit each."""
         mask = self._always
         for key, direct, members in self._groups:
             if key in text:
@@ -79,6 +80,11 @@ class FastPattern:
                 for needle, alternatives in members:
                     if needle in text:
                         mask |= alternatives
+        return mask
+
+    def _for(self, text: str) -> re.Pattern[str] | None:
+        """The pattern of the alternatives that can match ``text``, or None when none can."""
+        mask = self._mask(text)
         try:
             return self._reduced[mask]
         except KeyError:
@@ -91,8 +97,31 @@ class FastPattern:
         return reduced
 
     def search(self, text: str) -> re.Match[str] | None:
-        pattern = self._for(text)
-        return pattern.search(text) if pattern is not None else None
+        """The first match: each alternative that can match is searched for on its own
+        (compiled once, not once per combination of alternatives), and the match that
+        starts first wins, the earlier alternative on a tie. That is the whole pattern's
+        match: at the first position where any alternative matches, the pattern tries its
+        alternatives in order and keeps the first that matches (nothing follows a
+        top-level alternative, and no group is numbered, see ``_alternatives``)."""
+        mask = self._mask(text)
+        if not mask:
+            return None
+        if mask == self._everything:
+            return self.pattern.search(text)
+        single = self._single
+        best: re.Match[str] | None = None
+        index = 0
+        while mask:
+            if mask & 1:
+                pattern = single[index]
+                if pattern is None:
+                    pattern = single[index] = re.compile(self._alternatives[index], self.pattern.flags)
+                found = pattern.search(text)
+                if found is not None and (best is None or found.start() < best.start()):
+                    best = found
+            mask >>= 1
+            index += 1
+        return best
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         pattern = self._for(text)
