@@ -155,6 +155,8 @@ def substance(sentences: Sequence[Sentence], tags: Sequence[Tags]) -> Substance:
 
 
 def weigh(text: str) -> int:
+    if text.isascii():  # the dense scripts are all outside ASCII
+        return len(text)
     return len(text) + _DENSE_SCRIPT_EXTRA_WEIGHT * len(_DENSE_SCRIPT.findall(text))
 
 
