@@ -17,16 +17,23 @@ start); ``--source`` measures that start instead.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
-import shutil
 import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 
-import safety_regression
-from loopback import CLI, children_cpu, floor_argv, pinned, simulator, timed, write_config, write_suite
+from loopback import (
+    CLI,
+    children_cpu,
+    floor_argv,
+    pinned,
+    prepare_bytecode,
+    simulator,
+    timed,
+    write_config,
+    write_suite,
+)
 
 TARGET = 1500
 
@@ -41,12 +48,7 @@ def main() -> None:
         "--source", action="store_true", help="remove the package's bytecode: compile from source"
     )
     args = parser.parse_args()
-    package = Path(safety_regression.__file__).parent
-    if args.source:
-        for cache in package.rglob("__pycache__"):
-            shutil.rmtree(cache)
-    else:
-        compileall.compile_dir(package, quiet=1)
+    prepare_bytecode(source=args.source)
     client_cpu, server_cpu = (0, 1) if (os.cpu_count() or 1) > 1 else (None, None)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)

@@ -18,10 +18,8 @@ otherwise compile every module from source at each start (about 0.06 s of CPU).
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -29,8 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import safety_regression
-from loopback import CATEGORIES, CLI
+from loopback import CATEGORIES, CLI, prepare_bytecode
 from safety_regression.config import SamplingConfig
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.judges.base import Label
@@ -92,12 +89,7 @@ def main() -> None:
         "--source", action="store_true", help="remove the package's bytecode: compile from source"
     )
     args = parser.parse_args()
-    package = Path(safety_regression.__file__).parent
-    if args.source:
-        for cache in package.rglob("__pycache__"):
-            shutil.rmtree(cache)
-    else:
-        compileall.compile_dir(package, quiet=1)
+    prepare_bytecode(source=args.source)
     cases = [
         Case(
             id=f"bench-{i:06d}",

@@ -6,10 +6,12 @@ Not a benchmark itself; the scripts beside it import it.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -151,3 +153,17 @@ asyncio.run(main())
 def floor_argv(url: str, requests: int, concurrency: int) -> list[str]:
     """A bare aiohttp loop sending the same requests: what any client needs at least."""
     return [sys.executable, "-c", FLOOR, url, str(requests), str(concurrency)]
+
+
+def prepare_bytecode(*, source: bool) -> None:
+    """Compile the package's bytecode first, as ``pip install`` does (with
+    PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise compile every module
+    at each start); ``source`` removes it instead, to measure a plain checkout's start."""
+    import safety_regression
+
+    package = Path(safety_regression.__file__).parent
+    if source:
+        for cache in package.rglob("__pycache__"):
+            shutil.rmtree(cache)
+    else:
+        compileall.compile_dir(package, quiet=1)
