@@ -204,6 +204,14 @@ def test_resume_after_interruption_asks_only_what_is_missing(
     )
 
 
+def drift_config(folder: Path, simulator: ThreadedSimulator, name: str) -> Path:
+    """``<name>.yml``: the usual config, uncached, against the baseline ``<name>-baseline.json``."""
+    path = folder / f"{name}.yml"
+    config = write_config(path, simulator.url, "same", extra="cache: {enabled: false}\n").read_text()
+    path.write_text(config.replace("baseline: baseline.json", f"baseline: {name}-baseline.json"))
+    return path
+
+
 def test_missing_baseline_cases_are_evaluated_live_and_drift_is_reported(
     workspace: tuple[Path, ThreadedSimulator], baseline: Path
 ) -> None:
@@ -211,12 +219,7 @@ def test_missing_baseline_cases_are_evaluated_live_and_drift_is_reported(
     snapshot = json.loads(baseline.read_text())
     snapshot["results"] = snapshot["results"][:60]
     (folder / "partial-baseline.json").write_text(json.dumps(snapshot))
-    config = (
-        write_config(folder / "partial.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
-        .read_text()
-        .replace("baseline: baseline.json", "baseline: partial-baseline.json")
-    )
-    (folder / "partial.yml").write_text(config)
+    drift_config(folder, simulator, "partial")
     before = simulator.requests("base")
     done = cli(
         "run",
@@ -244,12 +247,7 @@ def test_a_corrupt_baseline_stops_a_drift_check_before_any_request(
 ) -> None:
     folder, simulator = workspace
     (folder / "corrupt-baseline.json").write_text("{not json", encoding="utf-8")
-    config = (
-        write_config(folder / "corrupt.yml", simulator.url, "same", extra="cache: {enabled: false}\n")
-        .read_text()
-        .replace("baseline: baseline.json", "baseline: corrupt-baseline.json")
-    )
-    (folder / "corrupt.yml").write_text(config)
+    drift_config(folder, simulator, "corrupt")
     before = simulator.requests("base"), simulator.requests("same")
     done = cli(
         "run",
