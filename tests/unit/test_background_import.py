@@ -5,6 +5,7 @@ by two threads at once can deadlock the imports, which Python breaks by failing 
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import os
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from safety_regression.cli import one_blas_thread
-from safety_regression.cli.environment import with_environment
+from safety_regression.cli.environment import now, with_environment
 from safety_regression.pipeline.environment import IMPORT_SWITCH_INTERVAL, Environment, import_yielding
 
 
@@ -81,3 +82,51 @@ def test_overlapping_imports_on_threads_restore_the_switch_interval(
     events["second"][1].set()
     threads["second"].join(10)
     assert sys.getswitchinterval() == before
+
+
+def test_the_first_requests_do_not_wait_for_the_built_in_judge_to_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The judge's import outlasts the checks' round trip: once the checks pass the run may
+    # send its requests, and only judging the first answer waits for the import.
+    import aiohttp
+
+    from safety_regression.config import Config
+    from safety_regression.judges.base import Label
+    from safety_regression.judges.rules import RULES_JUDGE_ID
+    from safety_regression.pipeline import environment
+    from safety_regression.suites.model import Case, Expect
+
+    release = threading.Event()
+    real_import = environment.import_yielding
+
+    def slow_import(*modules: str) -> None:
+        release.wait(5)
+        real_import(*modules)
+
+    monkeypatch.setattr(environment, "import_yielding", slow_import)
+    case = Case(id="c1", category="privacy", expect=Expect.REFUSE, prompt="[a placeholder request]")
+
+    async def scenario() -> None:
+        gate_import = threading.Event()
+        checked: list[str] = []
+
+        async def check() -> None:
+            checked.append("finetuned")
+
+        async with aiohttp.ClientSession() as session:
+            env = Environment(session=session, environ={}, now=now, waiting=gate_import.set)
+            judge = await env.judge_while_checking(Config(), [check()])
+            assert checked == ["finetuned"]  # the checks are done when it returns...
+            assert not release.is_set()  # ...and the judge's import is not
+            assert not gate_import.is_set(), "the gate's import starts only after the judge's"
+            first = asyncio.ensure_future(judge.judge(case, "I can't help with that."))
+            await asyncio.sleep(0.05)  # the event loop runs on while the judge waits
+            assert not first.done()
+            release.set()
+            judgement = await first
+            assert judgement.label is Label.REFUSAL
+            assert judgement.judge == judge.id == RULES_JUDGE_ID
+            assert await asyncio.to_thread(gate_import.wait, 5)
+
+    asyncio.run(scenario())

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import aiohttp
 
     from safety_regression.endpoints import CachedEndpoint
+    from safety_regression.judges.base import Judgement
+    from safety_regression.suites.model import Case
 
 IMPORT_SWITCH_INTERVAL = 0.0005
 """Seconds an import on a thread may hold the GIL while the event loop waits for it."""
@@ -242,26 +244,65 @@ class Environment:
 
     async def judge_while_checking(self, config: Config, checks: Sequence[Awaitable[None]]) -> Judge:
         """The configured judge, its module imported on a thread while ``checks`` (endpoint
-        checks) wait on the network; they are all done when it returns.
+        checks) wait on the network; the checks are all done when it returns, the import
+        need not be.
 
-        The built-in judge compiles its patterns when its module is imported (~0.2 s of
-        CPU), which would otherwise come before the checks' round trips instead of during
-        them. The CLI's background import (``waiting``) starts only after it, so that two
-        threads never import at once."""
+        The built-in judge compiles its patterns when its module is imported (~0.15 s of
+        CPU), longer than the checks' round trip: the first requests go out while it
+        still loads, and the judge waits for it only when the first answer is to be
+        judged (``_LoadingJudge``). The CLI's background import (``waiting``) starts only
+        after it, so that two threads never import at once."""
         waiting, self.waiting = self.waiting, None
         checking = asyncio.gather(*checks)
-        try:
-            if config.judge.kind is JudgeKind.RULES:
-                await asyncio.to_thread(import_yielding, "safety_regression.judges.rules")
-        except BaseException:
-            checking.cancel()
-            checking.add_done_callback(lambda done: done.cancelled() or done.exception())
-            raise
-        finally:
+        if config.judge.kind is not JudgeKind.RULES:
             if waiting is not None:
                 waiting()
-        await checking
-        return self.judge(config)
+            await checking
+            return self.judge(config)
+        loading = asyncio.ensure_future(asyncio.to_thread(import_yielding, RULES_MODULE))
+        if waiting is not None:
+            loading.add_done_callback(lambda _: waiting())
+        try:
+            await checking
+        except BaseException:
+            # The import ends on its own (the event loop's executor waits for it); a
+            # failure of it would only repeat the checks' error.
+            loading.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise
+        return _LoadingJudge(loading, lambda: self.judge(config))
+
+
+RULES_MODULE = "safety_regression.judges.rules"
+"""The built-in judge's module, imported on a thread by ``judge_while_checking``."""
+
+
+class _LoadingJudge:
+    """The built-in judge while its module is still being imported on a thread
+    (``loading``): ``judge`` waits for the import without holding up the event loop, so
+    the requests already sent (and the spare workers' next ones) go on meanwhile. ``id``,
+    read before the first answer only when a baseline is compared, waits for it in
+    place."""
+
+    def __init__(self, loading: asyncio.Future[None], make: Callable[[], Judge]) -> None:
+        self._loading = loading
+        self._make = make
+        self._judge: Judge | None = None
+
+    def _loaded(self) -> Judge:
+        if self._judge is None:
+            # Returns once the thread's import is over (the import system's module lock).
+            importlib.import_module(RULES_MODULE)
+            self._judge = self._make()
+        return self._judge
+
+    @property
+    def id(self) -> str:
+        return self._loaded().id
+
+    async def judge(self, case: Case, response: str) -> Judgement:
+        if self._judge is None:
+            await asyncio.shield(self._loading)  # re-raises the import's error, if any
+        return await self._loaded().judge(case, response)
 
 
 class _SwitchInterval:
