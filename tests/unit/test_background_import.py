@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import builtins
 import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from safety_regression.cli import one_blas_thread
+from safety_regression.cli import no_pydantic_plugins, one_blas_thread
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.pipeline.environment import IMPORT_SWITCH_INTERVAL, Environment, import_yielding
 
@@ -53,6 +54,34 @@ def test_numpy_gets_one_blas_thread_unless_the_user_chose(monkeypatch: pytest.Mo
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
     one_blas_thread()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "8"
+
+
+def test_pydantic_loads_no_plugins_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic.plugin._loader import get_plugins
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    no_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    assert tuple(get_plugins()) == ()  # pydantic reads it as "load none"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # empty: load them all
+    no_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
+
+
+def test_the_cli_sets_its_process_defaults_before_any_command_runs() -> None:
+    probe = (
+        "import os, sys\n"
+        "from safety_regression.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'), os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[-2:] == ["__all__", "1"]
 
 
 def test_overlapping_imports_on_threads_restore_the_switch_interval(
