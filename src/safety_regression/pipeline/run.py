@@ -123,6 +123,11 @@ async def measure(
         # case is sent; a rejected scorer still stops the run before any model is asked).
         env.model(config, "base")
         judge = await env.judge_while_checking(config, [_check_all(config, env)])
+    elif cases and config.base is not None and _built_in(config):
+        # The judge's id decides which baseline results are reused, and so whether base is
+        # asked at all: check the scorers and the fine-tuned endpoint while the built-in
+        # judge loads (base is checked below if any of its cases is asked).
+        judge = await env.judge_while_checking(config, [_check_all(config, env, ("finetuned",))])
     else:
         judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
@@ -352,9 +357,11 @@ def judge_context(config: Config, evaluated_models: list[str], judge: str | None
     )
 
 
-async def _check_all(config: Config, env: Environment) -> None:
+async def _check_all(
+    config: Config, env: Environment, roles: tuple[str, ...] = ("finetuned", "base")
+) -> None:
     await env.preflight_scorers(config)
-    await asyncio.gather(env.preflight(config, "finetuned"), env.preflight(config, "base"))
+    await asyncio.gather(*(env.preflight(config, role) for role in roles))
 
 
 def _built_in(config: Config) -> bool:
