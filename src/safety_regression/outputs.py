@@ -16,10 +16,11 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from safety_regression._version import __version__
 from safety_regression.errors import ConfigError, SnapshotError
@@ -107,8 +108,16 @@ def _write_set(out_dir: Path, files: Mapping[str, FileText], run_id: str, comman
     previous.unlink(missing_ok=True)
     _fsync_dir(out_dir)
     digests = {}
-    for name, text in files.items():
-        digests[name] = _write_durably(out_dir / name, text)
+    # Each file is flushed to disk and renamed into place on a thread while the next one
+    # is rendered and written: the disk's flushes overlap (and the file system commits
+    # them together) instead of taking their turns. The manifest waits for all of them.
+    with ThreadPoolExecutor(max_workers=max(1, len(files)), thread_name_prefix="outputs") as sealing:
+        sealed = []
+        for name, text in files.items():
+            file, digests[name] = _write_partial(out_dir / name, text)
+            sealed.append(sealing.submit(_seal, file, out_dir / name))
+        for done in sealed:
+            done.result()  # an OSError of any of them stops the write before the manifest
     manifest = {"run_id": run_id, "command": command, "tool_version": __version__, "files": digests}
     _write_durably(previous, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     _fsync_dir(out_dir)
@@ -117,9 +126,17 @@ def _write_set(out_dir: Path, files: Mapping[str, FileText], run_id: str, comman
 
 def _write_durably(final: Path, text: FileText) -> str:
     """Write ``text`` beside ``final``, flush, rename into place; returns its SHA-256."""
+    file, digest = _write_partial(final, text)
+    _seal(file, final)
+    return digest
+
+
+def _write_partial(final: Path, text: FileText) -> tuple[BinaryIO, str]:
+    """``text`` written to a file beside ``final`` (left open, for ``_seal``) and its SHA-256."""
     partial = final.with_name(f".{final.name}{PARTIAL}")
     digest = hashlib.sha256()
-    with partial.open("wb", buffering=1 << 16) as file:
+    file = partial.open("wb", buffering=1 << 16)
+    try:
         # Streamed pieces (one per result) are joined a few hundred at a time: one encode,
         # hash update and write per batch instead of per line.
         for batch in ((text,),) if isinstance(text, str) else batched(text, 256):
@@ -127,9 +144,17 @@ def _write_durably(final: Path, text: FileText) -> str:
             digest.update(data)
             file.write(data)
         file.flush()
+    except BaseException:
+        file.close()
+        raise
+    return file, digest.hexdigest()
+
+
+def _seal(file: BinaryIO, final: Path) -> None:
+    """Flush ``file`` (written beside ``final``) to disk, close it, rename it into place."""
+    with file:
         os.fsync(file.fileno())
-    partial.replace(final)
-    return digest.hexdigest()
+    Path(file.name).replace(final)
 
 
 def batched(pieces: Iterable[str], size: int) -> Iterator[tuple[str, ...]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,6 +96,39 @@ def test_a_streamed_file_is_sealed_with_the_digest_of_what_was_written(tmp_path:
     assert manifest["files"]["a.snapshot.json"] == hashlib.sha256(text.encode()).hexdigest()
     check_complete(tmp_path, ["a.snapshot.json", "b.txt"])
     assert written == [tmp_path / "a.snapshot.json", tmp_path / "b.txt"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names open files through /proc")
+def test_each_file_reaches_the_disk_before_its_name_and_the_manifest_after_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The files are flushed on threads while the next is written; the guarantee stays:
+    # a file is on disk before it takes its final name, and the manifest comes last.
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    real_fsync, real_replace = os.fsync, Path.replace
+
+    def fsync(descriptor: int) -> None:
+        real_fsync(descriptor)
+        with lock:
+            events.append(("on disk", Path(os.readlink(f"/proc/self/fd/{descriptor}")).name))
+
+    def replace(self: Path, target: str | os.PathLike[str]) -> Path:
+        with lock:
+            events.append(("renamed", Path(target).name))
+        return real_replace(self, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Path, "replace", replace)
+    names = [f"part{index}.snapshot.json" for index in range(5)]
+    write_set(tmp_path, {name: snapshot_json(_snapshot(40)) for name in names})
+    renamed = [name for event, name in events if event == "renamed"]
+    assert renamed[-1] == MANIFEST and sorted(renamed[:-1]) == names
+    for name in [*names, MANIFEST]:
+        assert events.index(("on disk", f".{name}.partial")) < events.index(("renamed", name)), name
+    last_file = max(events.index(("renamed", name)) for name in names)
+    assert events.index(("on disk", f".{MANIFEST}.partial")) > last_file
+    check_complete(tmp_path, names)
 
 
 @pytest.mark.parametrize(
