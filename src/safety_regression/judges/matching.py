@@ -14,7 +14,8 @@ Nothing here knows a phrase. Adding an alternative to a list in ``phrases.py`` (
 ``multilingual.py``) works the obvious way: the pattern is compiled there as before, and
 wrapped here when its module is imported. An alternative whose needles cannot be worked out
 (it could match without any fixed string, or uses a construct not read here) is simply
-always run.
+always run. On an ASCII text, the alternatives run as their ASCII twins (``twins.py``): the
+same matches again, without a Unicode look-up for every ``\\b``, ``\\w`` and ``\\s``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any, Protocol
+
+from safety_regression.judges.twins import twin, twin_of
 
 try:  # The parser is private to ``re``; without it every alternative always runs.
     from re import _constants as _sre  # type: ignore[attr-defined]
@@ -67,9 +70,14 @@ class FastPattern:
                 by_needle[needle] = by_needle.get(needle, 0) | 1 << index
         self._always = always
         self._groups = _grouped(by_needle)
-        everything = self._everything = (1 << len(alternatives)) - 1
-        self._reduced: dict[int, re.Pattern[str] | None] = {0: None, everything: pattern}
-        self._single: list[re.Pattern[str] | None] = [None] * len(alternatives)
+        self._everything = (1 << len(alternatives)) - 1
+        # Each compiled form twice: as written, and its ASCII twin for ASCII text (twins.py).
+        self._whole_ascii: re.Pattern[str] | None = None  # compiled when first needed
+        self._reduced: dict[tuple[int, bool], re.Pattern[str]] = {}
+        self._single: tuple[list[re.Pattern[str] | None], ...] = (
+            [None] * len(alternatives),
+            [None] * len(alternatives),
+        )
 
     def _mask(self, text: str) -> int:
         """The alternatives that can match ``text``, one bit each."""
@@ -83,18 +91,35 @@ class FastPattern:
         return mask
 
     def _for(self, text: str) -> re.Pattern[str] | None:
-        """The pattern of the alternatives that can match ``text``, or None when none can."""
+        """The pattern of the alternatives that can match ``text``, or None when none can
+        (the ASCII twin of that pattern when ``text`` is ASCII)."""
         mask = self._mask(text)
+        if not mask:
+            return None
+        ascii_text = text.isascii()
+        if mask == self._everything:
+            return self._whole(ascii_text)
+        key = (mask, ascii_text)
         try:
-            return self._reduced[mask]
+            return self._reduced[key]
         except KeyError:
             pass
         if len(self._reduced) >= _MOST_REDUCED:  # bounded: a long run meets many combinations
-            everything = (1 << len(self._alternatives)) - 1
-            self._reduced = {0: None, everything: self.pattern}
-        chosen = [alt for index, alt in enumerate(self._alternatives) if mask >> index & 1]
-        reduced = self._reduced[mask] = re.compile("|".join(chosen), self.pattern.flags)
+            self._reduced = {}
+        chosen = "|".join(alt for index, alt in enumerate(self._alternatives) if mask >> index & 1)
+        reduced = self._reduced[key] = self._compiled(chosen, ascii_text)
         return reduced
+
+    def _whole(self, ascii_text: bool) -> re.Pattern[str]:
+        if not ascii_text:
+            return self.pattern
+        if self._whole_ascii is None:
+            self._whole_ascii = twin(self.pattern)
+        return self._whole_ascii
+
+    def _compiled(self, source: str, ascii_text: bool) -> re.Pattern[str]:
+        flags = self.pattern.flags
+        return (twin_of(source, flags) if ascii_text else None) or re.compile(source, flags)
 
     def search(self, text: str) -> re.Match[str] | None:
         """The first match: each alternative that can match is searched for on its own
@@ -106,16 +131,17 @@ class FastPattern:
         mask = self._mask(text)
         if not mask:
             return None
+        ascii_text = text.isascii()
         if mask == self._everything:
-            return self.pattern.search(text)
-        single = self._single
+            return self._whole(ascii_text).search(text)
+        single = self._single[ascii_text]
         best: re.Match[str] | None = None
         index = 0
         while mask:
             if mask & 1:
                 pattern = single[index]
                 if pattern is None:
-                    pattern = single[index] = re.compile(self._alternatives[index], self.pattern.flags)
+                    pattern = single[index] = self._compiled(self._alternatives[index], ascii_text)
                 found = pattern.search(text)
                 if found is not None and (best is None or found.start() < best.start()):
                     best = found

@@ -22,19 +22,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from safety_regression.judges.twins import dual
+
 # Non-ASCII punctuation, spaces and list bullets: not a voice's symbol.
 _PUNCTUATION = "\u00a0-\u00bf\u2010-\u205f\u2212\u25a0-\u25ff\u3000-\u303f\uff01-\uff65"
-_MARKER = re.compile(
-    r"^[ \t>*_#]*(?:"
-    r"\[(?P<bracket>[^\]\n]{1,40})\]:?"
-    r"|\((?P<paren>[^)\n]{1,40})\):?"
-    r"|As (?P<as>(?!(?:an?|the|such|far|much|well|soon|long|for|of|to|with|per|you|we|I|it|this|that)\b)"
-    r"[A-Z][\w\-]*(?: [\w\-]+){0,5}),"
-    r"|(?P<colon>(?:[^\w\s\[(*]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?:(?!//)"
-    r"|(?P<symbol>[\u03b1-\u03c9\u0391-\u03a9](?<![\u0397\u03b7\u039f\u03bf])"
-    rf"|[^\w\s\x00-\x7f{_PUNCTUATION}]{{1,4}}):?(?=[ \t])"
-    r")[ \t*_]*",
-    re.MULTILINE,
+# Run as its ASCII twin on ASCII text (see judges/twins.py): the same markers, found sooner.
+_MARKER = dual(
+    re.compile(
+        r"^[ \t>*_#]*(?:"
+        r"\[(?P<bracket>[^\]\n]{1,40})\]:?"
+        r"|\((?P<paren>[^)\n]{1,40})\):?"
+        r"|As (?P<as>(?!(?:an?|the|such|far|much|well|soon|long|for|of|to|with|per|you|we|I|it|this|that)\b)"
+        r"[A-Z][\w\-]*(?: [\w\-]+){0,5}),"
+        r"|(?P<colon>(?:[^\w\s\[(*]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?:(?!//)"
+        r"|(?P<symbol>[\u03b1-\u03c9\u0391-\u03a9](?<![\u0397\u03b7\u039f\u03bf])"
+        rf"|[^\w\s\x00-\x7f{_PUNCTUATION}]{{1,4}}):?(?=[ \t])"
+        r")[ \t*_]*",
+        re.MULTILINE,
+    )
 )
 _HEADING_WORDS = frozenset(
     {
