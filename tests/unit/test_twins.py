@@ -96,3 +96,23 @@ def test_dual_reads_other_text_with_the_pattern_itself() -> None:
     wrapped = dual(re.compile(r"\b\w+\b"))
     assert wrapped.findall("caf\u00e9 ok") == ["caf\u00e9", "ok"]
     assert wrapped.findall("cafe ok") == ["cafe", "ok"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\b(?:ab|b|a|abc)",  # the same first character in two places: each group keeps its order
+        r"(?:a|ba|ab)c?",
+        r"\b(?:a(?:b|c)|b|ac)\b",
+        r"(?:x|y)(?:a|b)+",
+        r"\b(?:a|[ab])",  # an alternative opening with a class is not regrouped
+        r"(?:(a)|b)c",  # nor is a pattern with a group
+    ],
+)
+def test_a_regrouped_opening_branch_matches_as_written(source: str) -> None:
+    pattern, twinned = re.compile(source), twin(re.compile(source))
+    texts = [""]
+    for _ in range(4):
+        texts += [text + char for text in texts[-4**3 :] for char in "abc x"]
+    for text in texts:
+        assert _results(pattern, text) == _results(twinned, text), (source, text)

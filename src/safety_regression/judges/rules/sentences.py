@@ -141,7 +141,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 sentences.append(Sentence(text=line.strip(), list_item=False, code=True))
             continue
         ascii_line = line.isascii()  # an ASCII line is read with the ASCII twins
-        list_item, decorations, sentence_end = _LINE_READERS[ascii_line]
+        list_item, decorations, sentence_end = _line_twins() if ascii_line else _LINE_PATTERNS
         starts_item = bool(list_item.match(line))
         # No CJK sentence ender is ASCII: an ASCII line splits at the Latin ends alone.
         parts = sentence_end.split(line) if ascii_line else _split_line(line)
@@ -156,7 +156,12 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 _LINE_PATTERNS = (LIST_ITEM, _MARKDOWN_DECORATION, _LATIN_SENTENCE_END)
-_LINE_READERS = (_LINE_PATTERNS, tuple(map(twin, _LINE_PATTERNS)))
+
+
+@functools.cache
+def _line_twins() -> tuple[re.Pattern[str], ...]:
+    """The twins of ``_LINE_PATTERNS``, compiled when first needed."""
+    return tuple(map(twin, _LINE_PATTERNS))
 
 
 def _split_line(line: str) -> list[str]:
@@ -208,13 +213,22 @@ _ALL_REFUSAL_PATTERNS: tuple[tuple[Searches, Strength], ...] = (
     (MULTILINGUAL_REFUSAL, Strength.HARD),
     *_ENGLISH_REFUSAL_PATTERNS[1:],
 )
-_REFUSAL_LISTS = {
-    english: (patterns, tuple((twin(p) if isinstance(p, re.Pattern) else p, s) for p, s in patterns))
-    for english, patterns in ((True, _ENGLISH_REFUSAL_PATTERNS), (False, _ALL_REFUSAL_PATTERNS))
-}
 # What every sentence is read for: disclaimer, pivot, help line, filler, English words.
 _SENTENCE_PATTERNS = (DISCLAIMER, PIVOT, HELPLINE, FILLER, _ENGLISH_FUNCTION_WORDS)
-_SENTENCE_READERS = (_SENTENCE_PATTERNS, tuple(map(twin, _SENTENCE_PATTERNS)))
+
+
+@functools.cache
+def _ascii_readers() -> tuple[tuple[re.Pattern[str], ...], dict[bool, tuple[tuple[Searches, Strength], ...]]]:
+    """The twins of the sentence patterns and of the refusal lists' plain patterns, compiled
+    when first needed, not on import."""
+    refusals = {
+        english: tuple((twin(p) if isinstance(p, re.Pattern) else p, s) for p, s in patterns)
+        for english, patterns in ((True, _ENGLISH_REFUSAL_PATTERNS), (False, _ALL_REFUSAL_PATTERNS))
+    }
+    return tuple(map(twin, _SENTENCE_PATTERNS)), refusals
+
+
+_REFUSAL_LISTS = {True: _ENGLISH_REFUSAL_PATTERNS, False: _ALL_REFUSAL_PATTERNS}
 
 
 def tag_all(sentences: list[Sentence]) -> list[Tags]:
@@ -252,7 +266,8 @@ def clear_cache() -> None:
 @functools.lru_cache(maxsize=_TAGGED_SENTENCES)
 def _tags(text: str, code: bool, look_for_refusal: bool) -> Tags:
     ascii_text = text.isascii()
-    disclaimer, pivots, helplines, filler, function_words = _SENTENCE_READERS[ascii_text]
+    readers, refusals = _ascii_readers() if ascii_text else (_SENTENCE_PATTERNS, _REFUSAL_LISTS)
+    disclaimer, pivots, helplines, filler, function_words = readers
     # The other languages' patterns cost more than the English ones together, and a
     # sentence that reads as English does not refuse or pivot in another language.
     words = function_words.finditer(text)  # is_english: stop looking at the second
@@ -260,7 +275,7 @@ def _tags(text: str, code: bool, look_for_refusal: bool) -> Tags:
     found: re.Match[str] | None = None
     strength: Strength | None = None
     if look_for_refusal and not code and not disclaimer.search(text):
-        for pattern, candidate in _REFUSAL_LISTS[english][ascii_text]:
+        for pattern, candidate in refusals[english]:
             found = pattern.search(text)
             if found:
                 strength = candidate
