@@ -24,13 +24,16 @@ import zlib
 from array import array
 from collections.abc import Iterable
 
+from safety_regression.judges.twins import dual
+
 DIMENSION_BITS = 18
 DIMENSION = 1 << DIMENSION_BITS
 _MASK = DIMENSION - 1
 
-_TOKEN = re.compile(r"[a-z0-9']+|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\w\s]", re.UNICODE)
+# Run as their ASCII twins on ASCII text (see judges/twins.py): the same tokens, found sooner.
+_TOKEN = dual(re.compile(r"[a-z0-9']+|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\w\s]", re.UNICODE))
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\n]")
-_LIST_LINE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+", re.MULTILINE)
+_LIST_LINE = dual(re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+", re.MULTILINE))
 _QUOTED = re.compile(r"(['\"]).*?\1")
 _HEAD_TOKENS = 200
 _TAIL_TOKENS = 100
