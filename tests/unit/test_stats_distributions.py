@@ -143,3 +143,24 @@ def test_scipy_special_is_imported_without_numpy_test_helpers_and_numpy_is_left_
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_scipy_special_is_imported_without_rewriting_its_docstrings_and_scipy_is_left_as_it_was() -> None:
+    # scipy's array-API decorator parses and re-renders the docstring of every
+    # scipy.special function on import (~0.05 s of CPU); the import skips only that: the
+    # decorator's capability table is filled as usual and its parser is put back after.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from safety_regression.stats import distributions\n"
+        "from scipy._lib import _array_api, _docscrape\n"
+        "import scipy.special as special\n"
+        "print(_array_api.FunctionDoc is _docscrape.FunctionDoc)\n"
+        "print(special.ndtr in _array_api.xp_capabilities_table)\n"
+        "print('Array API Standard Support' in (special.ndtr.__doc__ or ''))\n"
+        "print(float(distributions.norm_sf(1.5)) == float(special.ndtr(-1.5)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "False", "True"]
