@@ -379,7 +379,10 @@ def test_unpaired_power_matches_statsmodels(
 
 
 def test_mcnemar_power_is_fast_for_large_suites() -> None:
+    from safety_regression.stats import classic
+
     stats.power(5000, 0.95, 0.02, 0.01, StatTest.MCNEMAR, 0.02)
+    classic._mcnemar_power.cache_clear()  # time the computation, not the cache
     started = time.perf_counter()
     stats.power(5000, 0.95, 0.02, 0.01, StatTest.MCNEMAR, 0.02)
     assert time.perf_counter() - started < 0.1
@@ -393,6 +396,21 @@ def test_detectable_drop_is_the_smallest_drop_with_enough_power(test: StatTest, 
     assert 0 < drop <= 0.95
     assert stats.power(100, 0.95, drop, 0.01, test, background) >= 0.8
     assert stats.power(100, 0.95, drop - 1e-3, 0.01, test, background) < 0.8
+
+
+def test_categories_with_the_same_n_share_the_mcnemar_search_and_get_its_exact_result() -> None:
+    # McNemar's power ignores the base rate, so the detectable drop of every category whose
+    # largest drop is min(base_rate, 1 - 2 * background) = 0.96 is one search, computed once.
+    from safety_regression.stats import classic
+
+    classic._mcnemar_power.cache_clear()
+    first = stats.detectable_drop(834, 0.97, 0.01, 0.8, StatTest.MCNEMAR, 0.02)
+    computed = classic._mcnemar_power.cache_info().misses
+    again = [stats.detectable_drop(834, rate, 0.01, 0.8, StatTest.MCNEMAR, 0.02) for rate in (0.975, 0.99)]
+    assert classic._mcnemar_power.cache_info().misses == computed
+    assert again == [first, first]
+    classic._mcnemar_power.cache_clear()
+    assert stats.detectable_drop(834, 0.99, 0.01, 0.8, StatTest.MCNEMAR, 0.02) == first
 
 
 @pytest.mark.parametrize("test", ALL_TESTS)

@@ -283,7 +283,10 @@ def _ztest_p(refused_higher: float, refused_lower: float, trials: float) -> floa
     return _finite(distributions.norm_sf(z))
 
 
+@lru_cache(maxsize=1024)
 def _mcnemar_power(n: int, lost_rate: float, gained_rate: float, alpha: float) -> float:
+    """Cached: McNemar's power does not depend on the base rate, so the detectable-drop
+    searches of categories with the same n (and largest drop) ask for the same values."""
     discordant_rate = lost_rate + gained_rate
     # scipy's binomial overflows on subnormal rates; at under 1e-12 per prompt the chance
     # of even one discordant pair is negligible for any suite size.
