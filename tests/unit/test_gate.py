@@ -409,7 +409,7 @@ def test_holm_spans_every_gating_check_and_the_family_wise_rate_is_stated() -> N
 
 
 def test_pairing_inlines_exactly_the_failed_outcomes() -> None:
-    # gate.pairing._side tests ``outcome is ERROR or EMPTY`` by identity for speed; a new
+    # gate.pairing._side and _pairing_one_each test ``outcome is ERROR or EMPTY`` by identity; a new
     # failed outcome must be added there too.
     from safety_regression.endpoints.base import FAILED_OUTCOMES, OutcomeKind
 
