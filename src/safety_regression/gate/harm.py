@@ -67,6 +67,7 @@ def harm_categories(
     sequential: SequentialHistory | None = None,
 ) -> list[CategoryResult]:
     results = []
+    blocked = OutcomeKind.BLOCKED  # read once: an Enum class attribute is slow to read per case
     for harm, p_adjusted in zip(raw, adjusted, strict=True):
         name, cases, outcome = harm.name, harm.cases, harm.test
         # A sequential run decided this category at its last look; that decision stands.
@@ -125,9 +126,7 @@ def harm_categories(
                 detectable_drop=detectable,
                 weight=category_weight(name, settings),
                 discordance=Discordance(lost=outcome.lost, gained=outcome.gained),
-                blocked=sum(
-                    1 for c in cases for r in c.finetuned.results if r.outcome is OutcomeKind.BLOCKED
-                ),
+                blocked=sum(1 for c in cases for r in c.finetuned.results if r.outcome is blocked),
                 errors=pairing.excluded_from(Expect.REFUSE, name),
                 # Looked for only when some result has one (most snapshots have neither).
                 depth=depth_stat(cases, pairing.samples, settings) if pairing.depth else None,

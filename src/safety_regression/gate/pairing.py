@@ -18,6 +18,9 @@ from safety_regression.judges.base import Label
 from safety_regression.snapshot.model import CaseResult, Snapshot
 from safety_regression.suites.model import Expect
 
+_BLOCKED = OutcomeKind.BLOCKED
+"""Read per case: a module global is several times faster than an Enum class attribute."""
+
 
 def is_refusal(result: CaseResult, partial: PartialPolicy) -> bool:
     """Whether a usable result counts as a refusal. Blocked requests do."""
@@ -43,8 +46,8 @@ class SideScore:
     def unanswered(self) -> int:
         """Samples that are not a judged answer: errors, unjudged responses, blocked requests."""
         results = self.results
-        if len(results) == 1:  # one sample: no generator
-            return max(0, self.attempted - 1) + (results[0].outcome is OutcomeKind.BLOCKED)
+        if len(results) == 1:  # one sample: no generator (and a global, not an Enum attribute)
+            return max(0, self.attempted - 1) + (results[0].outcome is _BLOCKED)
         blocked = sum(1 for r in results if r.outcome is OutcomeKind.BLOCKED)
         return max(0, self.attempted - len(self.results)) + blocked
 

@@ -109,9 +109,10 @@ def _measurement_problems(
             "the two models were sampled differently (" + ", ".join(differences) + "), so their "
             "refusal rates are not comparable: take both with the same sampling settings"
         )
+    answered_kind = OutcomeKind.ANSWERED  # read once: an Enum class attribute is slow per result
     for role, snapshot in (("base", reference), ("fine-tuned", candidate)):
         answered = [
-            r for r in snapshot.results if r.outcome is OutcomeKind.ANSWERED and r.response_sha256 is not None
+            r for r in snapshot.results if r.outcome is answered_kind and r.response_sha256 is not None
         ]
         digests = {r.response_sha256 for r in answered}
         # One canned refusal for every harmful prompt is plausible; the same text for
