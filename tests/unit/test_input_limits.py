@@ -275,6 +275,15 @@ def test_schema_version_is_exactly_the_supported_integer(tmp_path: Path, version
     assert "schema_version" in _load(tmp_path, {**_valid(), "schema_version": version})
 
 
+def test_a_snapshot_that_is_not_utf8_is_refused_as_unreadable(tmp_path: Path) -> None:
+    # Read as bytes (pydantic decodes): a file that is not UTF-8 still says so, in one line.
+    path = tmp_path / "s.json"
+    text = json.dumps(_valid())
+    path.write_bytes(text.replace('"no"', '"n\xff"', 1).encode("latin-1"))
+    with pytest.raises(SnapshotError, match="cannot read snapshot: 'utf-8' codec can't decode byte 0xff"):
+        load_snapshot(path)
+
+
 def test_a_valid_snapshot_loads(tmp_path: Path) -> None:
     path = tmp_path / "ok.json"
     path.write_text(json.dumps(_valid()))
@@ -293,6 +302,7 @@ def test_a_valid_snapshot_loads(tmp_path: Path) -> None:
         ({"response_sha256": "g" * 64}, "results[1].response_sha256: not a SHA-256"),
         ({"case_id": "c.0"}, "results[1]: case 'c.0' sample 0 is also results[0]"),
         ({"judge": ""}, "results[1].judge"),
+        ({"judge": None}, "results[1].judge"),
     ],
 )
 def test_inconsistent_results_are_refused_with_their_field(
@@ -303,6 +313,22 @@ def test_inconsistent_results_are_refused_with_their_field(
     assert isinstance(results, list)
     results[1] = {**results[1], **change}
     assert field in _load(tmp_path, data)
+
+
+def test_samples_of_one_case_and_an_unlabelled_result_without_a_judge_load(tmp_path: Path) -> None:
+    # The load's checks over every result take shortcuts for the usual file (distinct case
+    # ids, every result naming its judge); these are the files the shortcuts do not cover.
+    data = _valid()
+    results = data["results"]
+    assert isinstance(results, list)
+    results[1] = {**results[1], "case_id": results[0]["case_id"], "sample": 1}
+    results[0] = {**results[0], "label": None, "judge": None}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert [r.key for r in load_snapshot(path).results] == [
+        (results[0]["case_id"], 0),
+        (results[0]["case_id"], 1),
+    ]
 
 
 def test_an_empty_judge_or_odd_suite_hash_is_refused(tmp_path: Path) -> None:

@@ -266,14 +266,20 @@ def save_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 def load_snapshot(path: Path) -> Snapshot:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes: pydantic parses UTF-8 itself (and refuses invalid UTF-8), faster than from
+        # a decoded str (about 8 ms of 45 for 10,000 results).
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot file") from None
-    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise SnapshotError(f"{path}: cannot read snapshot: {exc}") from None
     try:
-        snapshot = Snapshot.model_validate_json(text)
+        snapshot = Snapshot.model_validate_json(data)
     except ValidationError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as undecodable:
+            raise SnapshotError(f"{path}: cannot read snapshot: {undecodable}") from None
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
         raise SnapshotError(f"{path}: not a valid snapshot: {where}: {error['msg']}") from None
@@ -340,13 +346,19 @@ def _consistent(results: Sequence[CaseResult]) -> bool:
     """Whether ``first_inconsistency``'s per-result loop would find nothing, checked a field
     at a time over every result, mostly through C-level ``map``s and sets (a small part of
     the loop's time on a sound file)."""
-    if len(set(zip(map(_CASE_ID, results), map(_SAMPLE, results), strict=True))) != len(results):
+    # Distinct case ids (one sample each, the default) are distinct (case, sample) keys.
+    if len(set(map(_CASE_ID, results))) != len(results) and len(
+        set(zip(map(_CASE_ID, results), map(_SAMPLE, results), strict=True))
+    ) != len(results):
         return False
     if not _all_hex(list(map(_CASE_HASH, results)), 16):
         return False
-    judges = {r.judge for r in results if r.label is not None}
-    if not all((judge or "").strip() for judge in judges):
-        return False
+    # Every result naming a judge (the usual file) is every labelled one naming one.
+    judges = set(map(_JUDGE, results))
+    if None in judges or not all(judge.strip() for judge in judges):
+        judges = {r.judge for r in results if r.label is not None}
+        if not all((judge or "").strip() for judge in judges):
+            return False
     hashes = list(map(_RESPONSE_SHA256, results))
     if not _all_hex([h for h in hashes if h is not None], 64):
         return False
@@ -367,7 +379,7 @@ def _consistent(results: Sequence[CaseResult]) -> bool:
 
 _CASE_ID, _SAMPLE, _CASE_HASH = attrgetter("case_id"), attrgetter("sample"), attrgetter("case_hash")
 _RESPONSE, _RESPONSE_SHA256 = attrgetter("response"), attrgetter("response_sha256")
-_RESPONSE_CHARS = attrgetter("response_chars")
+_RESPONSE_CHARS, _JUDGE = attrgetter("response_chars"), attrgetter("judge")
 
 
 def _response_problem(result: CaseResult) -> str | None:
