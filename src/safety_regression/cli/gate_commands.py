@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -304,6 +305,22 @@ def _load_long_lived(*paths: Path) -> list[Snapshot]:
     return snapshots
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for the block: gating frozen snapshots and
+    writing the reports leave little cyclic garbage, and their ~130 collections cost
+    about 0.015 s of CPU at 10,000 cases (with no event loop; a re-judge keeps it on).
+    What the block made is frozen too, or the first collection after it walks it all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 @click.command()
 @click.argument("baseline_path", metavar="BASELINE", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("candidate_path", metavar="CANDIDATE", type=click.Path(dir_okay=False, path_type=Path))
@@ -329,28 +346,30 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
                 "shards together with 'safety-regression merge', or join them with 'merge-snapshots'"
             )
     prepare_out(out_dir, "compare")
-    if reference.judge == candidate.judge:
-        # Nothing to re-judge: no endpoint, so no HTTP session or event loop either.
-        gate_run = regate_snapshots(reference, candidate, config, known_secrets(config, os.environ), [])
-    else:
-        gate_run = with_environment(
-            lambda env: compare_snapshots(
-                reference, candidate, config, env, (str(baseline_path), str(candidate_path))
-            ),
-            quiet=True,
-            use_cache=True,
+    same_judge = reference.judge == candidate.judge
+    with _collector_paused() if same_judge else contextlib.nullcontext():
+        if same_judge:
+            # Nothing to re-judge: no endpoint, so no HTTP session or event loop either.
+            gate_run = regate_snapshots(reference, candidate, config, known_secrets(config, os.environ), [])
+        else:
+            gate_run = with_environment(
+                lambda env: compare_snapshots(
+                    reference, candidate, config, env, (str(baseline_path), str(candidate_path))
+                ),
+                quiet=True,
+                use_cache=True,
+            )
+        for note in gate_run.notes:
+            info(note)
+        written = write_outputs(
+            out_dir,
+            gate_run.result,
+            gate_run.reference,
+            gate_run.candidate,
+            config.report,
+            now(),
+            snapshots=False,
+            command="compare",
         )
-    for note in gate_run.notes:
-        info(note)
-    written = write_outputs(
-        out_dir,
-        gate_run.result,
-        gate_run.reference,
-        gate_run.candidate,
-        config.report,
-        now(),
-        snapshots=False,
-        command="compare",
-    )
     show(f"compare {reference.model.model} -> {candidate.model.model}", gate_run.result, written)
     return int(exit_code(gate_run.result))
