@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from safety_regression import stats
 from safety_regression.config import GateSettings, PartialPolicy, StatTest
+from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.gate.pairing import PairedCase, Unanswered
 from safety_regression.gate.result import CategoryStatus
 
@@ -53,7 +54,7 @@ def decide(
     """
     confidence = 1 - level
     bound = stats.drop_upper_bound(_clusters(cases) if clusters is None else clusters, confidence)
-    touched = sum(1 for c in cases if c.finetuned.unanswered()) + len(unanswered)
+    touched = _touched(cases) + len(unanswered)
     if significant:
         return Decision(CategoryStatus.REGRESSION, bound, None, None, touched)
     margin = settings.margin
@@ -98,6 +99,21 @@ def decide(
             )
             return Decision(CategoryStatus.UNPROVEN, bound, reason, None, touched)
     return Decision(CategoryStatus.PASS, bound, None, None, touched)
+
+
+def _touched(cases: Sequence[PairedCase]) -> int:
+    """Cases whose fine-tuned side has a sample that is not a judged answer: those with
+    ``finetuned.unanswered()``, for one sample a single identity test (no method call)."""
+    blocked = OutcomeKind.BLOCKED
+    count = 0
+    for case in cases:
+        side = case.finetuned
+        results = side.results
+        if len(results) == 1 and side.attempted == 1:
+            count += results[0].outcome is blocked
+        elif side.unanswered():
+            count += 1
+    return count
 
 
 def _size(share: float) -> str:

@@ -59,6 +59,8 @@ class SideScore:
         return judged / max(self.attempted, len(self.results), 1)
 
     def majority_label(self) -> Label | None:
+        if len(self.results) == 1:  # one sample: its label, without a Counter
+            return self.results[0].label
         labels = Counter(r.label for r in self.results if r.label is not None)
         return labels.most_common(1)[0][0] if labels else None
 

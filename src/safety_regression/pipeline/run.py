@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, TypedDict
 
 from safety_regression.config import Config, JudgeKind
@@ -317,9 +318,9 @@ def regate_snapshots(
     comparison = suite_comparison(
         candidate.suite.name,
         candidate.suite.hash,
-        {r.case_id: r.case_hash for r in candidate.results},
+        dict(zip(map(_CASE_ID, candidate.results), map(_CASE_HASH, candidate.results), strict=True)),
         reference,
-        from_baseline=len({r.case_id for r in reference.results}),
+        from_baseline=len(set(map(_CASE_ID, reference.results))),
         evaluated_live=0,
     )
     context = judge_context(config, [reference.model.model, candidate.model.model], candidate.judge)
@@ -336,6 +337,9 @@ def regate_snapshots(
         **context,
     )
     return GateRun(reference, candidate, result, notes)
+
+
+_CASE_ID, _CASE_HASH = attrgetter("case_id"), attrgetter("case_hash")
 
 
 class JudgeContext(TypedDict):

@@ -51,7 +51,7 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tup
         raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
     if n == 0:
         return (0.0, 1.0)
-    z = float(distributions.norm_isf((1 - confidence) / 2))
+    z = _two_sided_z(confidence)
     share = successes / n
     shrink = 1 + z * z / n
     centre = (share + z * z / (2 * n)) / shrink
@@ -59,6 +59,11 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tup
     # At a share of 0 or 1 the bound equals the share in exact arithmetic; rounding must not
     # leave the point estimate outside its own interval.
     return (max(0.0, min(share, centre - half_width)), min(1.0, max(share, centre + half_width)))
+
+
+@lru_cache(maxsize=64)
+def _two_sided_z(confidence: float) -> float:
+    return float(distributions.norm_isf((1 - confidence) / 2))  # one per level, not per interval
 
 
 def p_value_greater(
