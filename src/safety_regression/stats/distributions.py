@@ -85,15 +85,21 @@ def _scipy_docstrings_left_as_they_are() -> Iterator[None]:
     from scipy._lib import _array_api
 
     parser = getattr(_array_api, "FunctionDoc", None)
-    if parser is None:  # pragma: no cover - another scipy's layout: import as it is
+    note = getattr(_array_api, "_make_capabilities_note", None)
+    if parser is None or note is None:  # pragma: no cover - another scipy's layout: import as it is
         yield
         return
     with _SCIPY_DOCSTRINGS:
-        _array_api.FunctionDoc = _DocumentationLeftAsItIs
+        # The note (text the stand-in drops) is not written either.
+        _array_api.FunctionDoc, _array_api._make_capabilities_note = _DocumentationLeftAsItIs, _no_note
         try:
             yield
         finally:
-            _array_api.FunctionDoc = parser
+            _array_api.FunctionDoc, _array_api._make_capabilities_note = parser, note
+
+
+def _no_note(*_args: Any, **_kwargs: Any) -> str:
+    return ""
 
 
 if "scipy.special" in sys.modules:
