@@ -13,11 +13,16 @@ otherwise compile every module from source at each start (about 0.06 s of CPU).
 `--source` measures that instead (it removes the package's `__pycache__` folders).
 
     python benchmarks/compare.py --cases 10000
+
+`--against SRC` times the same command with ``PYTHONPATH=SRC`` too (the ``src`` folder of
+another checkout, e.g. ``git worktree add ../before main``), alternating the two runs, so
+that a loaded machine's minutes fall on both alike: the before/after figures of a change.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import random
 import statistics
@@ -66,10 +71,12 @@ def snapshot(model: str, cases: list[Case], lost: float, seed: int) -> Snapshot:
     )
 
 
-def measured(argv: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS in MB of one run of ``argv``."""
+def measured(argv: list[str], source: str | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS in MB of one run of ``argv``
+    (with the package imported from ``source`` when given)."""
+    env = {**os.environ, "PYTHONPATH": source} if source else None
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     assert process.stderr is not None
@@ -88,8 +95,13 @@ def main() -> None:
     parser.add_argument(
         "--source", action="store_true", help="remove the package's bytecode: compile from source"
     )
+    parser.add_argument(
+        "--against", metavar="SRC", help="also time another checkout's src folder, runs alternating"
+    )
     args = parser.parse_args()
     prepare_bytecode(source=args.source)
+    if args.against and not args.source:
+        compileall.compile_dir(args.against, quiet=1)
     cases = [
         Case(
             id=f"bench-{i:06d}",
@@ -104,7 +116,16 @@ def main() -> None:
         save_snapshot(snapshot("base", cases, 0.02, 1), folder / "base.json")
         save_snapshot(snapshot("finetune", cases, 0.05, 2), folder / "finetuned.json")
         argv = [*CLI, "compare", str(folder / "base.json"), str(folder / "finetuned.json")]
-        runs = [measured([*argv, "--out", str(folder / "out")]) for _ in range(args.repeat)]
+        runs, other = [], []
+        for _ in range(args.repeat):
+            runs.append(measured([*argv, "--out", str(folder / "out")]))
+            if args.against:
+                other.append(measured([*argv, "--out", str(folder / "other")], args.against))
+    if other:
+        print(f"against      {args.against}")
+        print(f"  wall time  {statistics.median(w for w, _, _ in other):.2f} s (median of {args.repeat})")
+        print(f"  CPU time   {statistics.median(c for _, c, _ in other):.2f} s (median of {args.repeat})")
+        print(f"  peak RSS   {max(r for _, _, r in other):.0f} MB")
     wall = statistics.median(w for w, _, _ in runs)
     cpu = statistics.median(c for _, c, _ in runs)
     print(f"cases        {args.cases} per snapshot")
