@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 # Each family's names as they appear in ids. A name must not be glued to letters on either
 # side ("phi" is not in "dolphin", "llama" is not in "ollama"); digits may follow
@@ -53,9 +54,14 @@ def _family_alternative(index: int, names: Sequence[str]) -> str:
     return f"(?P<f{index}>(?<![a-z])(?:{spelled})(?![a-z]))"
 
 
-_FAMILY_PATTERN = re.compile(
-    "|".join(_family_alternative(index, names) for index, (_, names) in enumerate(_FAMILY_NAMES))
-)
+@cache
+def _family_pattern() -> re.Pattern[str]:
+    """Compiled on first use (a few ms): with no judge model, nothing asks for it."""
+    return re.compile(
+        "|".join(_family_alternative(index, names) for index, (_, names) in enumerate(_FAMILY_NAMES))
+    )
+
+
 # OpenAI's reasoning models are named by a bare "o" and a digit: o1, o3-mini, o4-mini-high.
 _OPENAI_O_SERIES = re.compile(r"^o[1-9](?![a-z0-9])")
 
@@ -77,6 +83,8 @@ def model_family(model_id: str) -> str | None:
 
 def same_family_warnings(judge_models: Sequence[str], evaluated_models: Sequence[str]) -> list[str]:
     """One warning sentence for each family shared by a judge model and an evaluated model."""
+    if not judge_models:  # the built-in judge: no model, no family to share
+        return []
     judges_by_family = _group_by_family(judge_models)
     evaluated_by_family = _group_by_family(evaluated_models)
     warnings: list[str] = []
@@ -96,7 +104,7 @@ def same_family_warnings(judge_models: Sequence[str], evaluated_models: Sequence
 
 
 def _first_family(text: str) -> str | None:
-    match = _FAMILY_PATTERN.search(text)
+    match = _family_pattern().search(text)
     if match is None or match.lastgroup is None:
         return None
     return _FAMILY_NAMES[int(match.lastgroup.removeprefix("f"))][0]
