@@ -37,11 +37,12 @@ def test_with_a_baseline_the_judge_loads_while_the_fine_tuned_endpoint_is_checke
 
         def import_once_checked(*modules: str) -> None:
             # The import waits for the fine-tuned endpoint's probe to arrive: had the run
-            # waited for the judge before checking, the probe would never come.
+            # waited for the judge before checking, the probe would never come. (Once it has
+            # come, the first cases may follow before this thread looks again: ">= 1".)
             deadline = time.monotonic() + 10
             while simulator.requests("same") == 0 and time.monotonic() < deadline:
                 time.sleep(0.005)
-            imports.append((modules, simulator.requests("same") == 1))
+            imports.append((modules, simulator.requests("same") >= 1))
             real_import(*modules)
 
         monkeypatch.setattr(environment, "import_yielding", import_once_checked)
