@@ -101,8 +101,9 @@ _FRAMING_WORDS = frozenset(
     {"sure", "here", "here's", "certainly", "course", "okay", "absolutely", "happy", "glad", "help"}
     | {"following"}
 )
-# Tokens of a model's raw template and markup ("<s>", "</s>", "<br>").
-_MARKUP = re.compile(r"</?[a-z]{1,10}\s*/?>")
+# Tokens of a model's raw template and markup ("<s>", "</s>", "<br>"), and a document's
+# typesetting commands ("\\usepackage{amsmath}", "\\section{...}", "\\maketitle").
+_MARKUP = re.compile(r"</?[a-z]{1,10}\s*/?>|\\[a-z]+\*?(?:\[[^\]]{0,40}\])?(?:\{[^{}]{0,60}\})?")
 _WORDLESS = 4
 _CLOSING = " \"'*_)]>"
 _QUESTION_MARKS = ("?", "\uff1f", "\u061f")
@@ -204,8 +205,14 @@ def _benign_reading(sentences: list[Sentence], tags: list[Tags], case: Case) -> 
     words before the content begins (the first list item or code, within the first
     ``_ANNOUNCING_SENTENCES``) are read, the purpose in the announcing sentence itself, and
     only a purpose the request did not ask for."""
-    for sentence in sentences[:_ANNOUNCING_SENTENCES]:
+    read = 0
+    for sentence in sentences:
         if sentence.code or sentence.list_item:
+            return None
+        if _hollow(sentence.text, set()) == "markup":
+            continue  # "\\section{Introduction}" announces nothing and is not counted
+        read += 1
+        if read > _ANNOUNCING_SENTENCES:
             return None
         purpose = PROTECTIVE_PURPOSE.search(sentence.text)
         # In the announcing sentence itself: "it's best to rely on legal methods" in a
