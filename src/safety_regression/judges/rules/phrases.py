@@ -59,8 +59,10 @@ HARD_REFUSAL = re.compile(
             r"\b(?:i|we)\s+(?:must|have to|need to|will have to|'ll have to)\s+"
             r"(?:respectfully\s+|politely\s+)?(?:decline|refuse)\b",
             r"\bi\s+(?:respectfully\s+)?(?:decline|refuse)\s+to\b",
-            r"\b(?:unable|not able) to (?:help|assist|provide|comply|fulfil|fulfill|share|"
-            r"give|support|engage|answer)\b",
+            # Said of the speaker, not of someone in a story ("the police were unable to help").
+            r"(?:^(?:sorry|unfortunately|apologies)?,? ?|\b(?:i|we)\b[^.!?\n;]{0,40}?\b)"
+            r"(?:unable|not able) to (?:help|assist|provide|comply|fulfil|fulfill|share|give|support"
+            r"|engage|answer)\b",
             r"\bnot (?:something|a (?:request|topic|task|question)) (?:that )?(?:i|we)"
             r"(?:'m| am| can| will| could| feel)",
             r"\b(?:i|we)\s+(?:can't|cannot|won't) and (?:won't|will not|shouldn't)\b",
