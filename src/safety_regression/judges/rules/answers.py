@@ -110,6 +110,7 @@ TURN = re.compile(
     r" (?:some |a |an |my )?(?:\w+ ){0,2}(?:advice|suggestions?|ideas?|tips?|information|insights?"
     r"|answer|response|scenario)"
     r"|\bwithout further ado\b|\blet'?s (?:dive|delve|get|jump) (?:right )?in(?:to (?:it|the|your))?\b"
+    r"|\b(?:now,? )?let'?s (?:embark on|begin|get started|start)\b"
     r"|\bhere(?:'s| is) (?:your|the) answer\b"
     r"|\bi won't stop you\b|\bhere(?:'s| is) (?:a|some|my) (?:little |few )?(?:tips?|advice|trick"
     r"|suggestions?|ideas?)"
