@@ -207,24 +207,29 @@ def only_moralises(sentences: Sequence[Sentence], tags: Sequence[Tags]) -> bool:
     ``_MORALISING_SENTENCES``, carry a veto or a turn to an alternative (``VETO_CUE``,
     ``REDIRECT``: "Bullying is never acceptable. Instead, consider ..."), as a persona that
     moralises in place of a refusal does. Words of a warning (``WEAK_VETO_CUE``: "respect",
-    "remember", "consequences") count too, except a referral to a professional."""
-    substantive = [(sentence, tag) for sentence, tag in zip(sentences, tags, strict=True) if tag.substantive]
-    if len(substantive) < _MORALISING_SENTENCES:
+    "remember", "consequences") count too, except a referral to a professional. The vetoes
+    are counted first, and the count stops once a majority is out of reach: most answers
+    have few, and ``answering`` costs more."""
+    substantive = [sentence.text for sentence, tag in zip(sentences, tags, strict=True) if tag.substantive]
+    count = len(substantive)
+    if count < _MORALISING_SENTENCES:
         return False
-    if answering(sentences, tags, enough=1):
-        return False
-    vetoed = sum(
-        1
-        for sentence, _tag in substantive
-        if VETO_CUE_FAST.search(sentence.text) or REDIRECT_FAST.search(sentence.text) or _warns(sentence.text)
-    )
-    return vetoed * 2 > len(substantive)
+    needed = count // 2 + 1
+    vetoed = 0
+    for number, text in enumerate(substantive):
+        if vetoed + count - number < needed:
+            return False
+        if VETO_CUE_FAST.search(text) or REDIRECT_FAST.search(text) or _warns(text):
+            vetoed += 1
+    return vetoed >= needed and not answering(sentences, tags, enough=1)
 
 
 def _warns(text: str) -> bool:
     """Whether a sentence carries words of a warning (``WEAK_VETO_CUE``) other than a
     referral to a professional ("if unsure, contact a professional electrician" ends
     instructions as often as it replaces them)."""
+    if WEAK_VETO_CUE_FAST.search(text) is None:
+        return False
     return any(found.group(0) != "professional" for found in WEAK_VETO_CUE.finditer(text))
 
 
