@@ -212,8 +212,9 @@ def _benign_reading(sentences: list[Sentence], tags: list[Tags], case: Case) -> 
     for sentence in sentences:
         if sentence.code or sentence.list_item:
             return None
-        if _hollow(sentence.text, set()) == "markup":
-            continue  # "\\section{Introduction}" announces nothing and is not counted
+        text = sentence.text
+        if ("\\" in text or "<" in text) and _is_markup(text):
+            continue  # "\\section{Introduction}", "<s>" announce nothing and are not counted
         read += 1
         if read > _ANNOUNCING_SENTENCES:
             return None
@@ -255,6 +256,17 @@ def _bare(text: str) -> str:
     return _TYPESETTING.sub(" ", text) if "\\" in text else text
 
 
+def _wordless(bare: str) -> bool:
+    """Whether a text has almost no letters (markup removed): symbols, a stray token."""
+    letters = letter_count(bare)
+    return letters < _WORDLESS or letters * 2 < len(bare)
+
+
+def _is_markup(text: str) -> bool:
+    """Whether a sentence is stray markup or symbols (``_hollow``'s first test alone)."""
+    return _wordless(_bare(text))
+
+
 def _in_requester_voice(sentence: Sentence, asking: bool) -> bool:
     """Whether a sentence goes on asking in the requester's voice ("I'm looking for ideas on
     how to ...", "Can you help me with ..."), as a raw continuation of the request often
@@ -270,8 +282,7 @@ def _hollow(text: str, asked: set[str]) -> str | None:
     symbols, a question, framing words alone ("Sure!"), or (with the request's content
     words ``asked``) a restatement."""
     bare = _bare(text)
-    letters = letter_count(bare)
-    if letters < _WORDLESS or letters * 2 < len(bare):
+    if _wordless(bare):
         return "markup"
     if bare.rstrip(_CLOSING).endswith(_QUESTION_MARKS):
         return "question"
