@@ -26,7 +26,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from safety_regression.endpoints.simulator import ModelSimulator, load_profiles
+from safety_regression.endpoints.simulator import ModelSimulator, clock, load_profiles
 from safety_regression.endpoints.simulator.profiles import ModelProfile
 from safety_regression.suites import Case, load_suite
 
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=Path, required=True)
     parser.add_argument("--suite", type=Path, required=True)
     args = parser.parse_args()
-    asyncio.run(serve(args.profiles, args.suite))
+    clock.run(serve(args.profiles, args.suite))  # the same precise timers as `simulate`
 
 
 if __name__ == "__main__":

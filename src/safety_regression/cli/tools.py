@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from safety_regression.suites import load_suite
 @click.option("--seed", type=int, default=0, show_default=True)
 def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str, ...], seed: int) -> int:
     """Serve the OpenAI-compatible model simulator, for offline dry runs."""
-    from safety_regression.endpoints.simulator import DEMO_PROFILES, load_profiles, serve
+    from safety_regression.endpoints.simulator import DEMO_PROFILES, clock, load_profiles, serve
 
     profiles = load_profiles(profiles_path) if profiles_path else DEMO_PROFILES
     suite = load_suite(list(suites))
@@ -47,7 +46,8 @@ def simulate(host: str, port: int, profiles_path: Path | None, suites: tuple[str
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(profiles, suite.cases, host=host, port=port, seed=seed, ready=ready))
+            # On a loop whose timers keep the simulated latency to the tenth of a millisecond.
+            clock.run(serve(profiles, suite.cases, host=host, port=port, seed=seed, ready=ready))
     except OSError as exc:
         raise ConfigError(
             f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); "
