@@ -27,6 +27,7 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
+from statistics import median  # noqa: E402
 from typing import Any  # noqa: E402
 
 # module -> attributes to time (``Class.method`` for a method); each call is one span.
@@ -188,6 +189,19 @@ def phases(began: float, ended: float, marks: dict[str, Any]) -> list[tuple[str,
             rows.append(("first request sent", exchanges[0][1] - began, exchanges[0][3]))
             end = max(s[2] for s in exchanges)
             busy = sum(s[2] - s[1] for s in exchanges)
+            width = in_flight(exchanges)
+            if width > 1:
+                # The first wave opens its connections; a slow one shows here.
+                filled = exchanges[width - 1][1]
+                rows.append(
+                    (
+                        f"first {width} requests under way ({1000 * (filled - exchanges[0][1]):.0f} ms "
+                        f"after the first; the first {width} answers took "
+                        f"{1000 * median(s[2] - s[1] for s in exchanges[:width]):.1f} ms, median)",
+                        filled - began,
+                        None,
+                    )
+                )
             gap = slot_gap(exchanges)
             if gap is not None:
                 rows.append(
@@ -200,7 +214,8 @@ def phases(began: float, ended: float, marks: dict[str, Any]) -> list[tuple[str,
             rows.append(
                 (
                     f"last response read ({len(exchanges)} exchanges, {1000 * busy / len(exchanges):.1f} ms "
-                    f"each, {busy / (end - exchanges[0][1]):.1f} in flight on average)",
+                    f"each, median {1000 * median(s[2] - s[1] for s in exchanges):.1f}, "
+                    f"{busy / (end - exchanges[0][1]):.1f} in flight on average)",
                     end - began,
                     None,
                 )
@@ -215,15 +230,21 @@ def phases(began: float, ended: float, marks: dict[str, Any]) -> list[tuple[str,
     return sorted(rows, key=lambda row: row[1])
 
 
+def in_flight(exchanges: list[Any]) -> int:
+    """The concurrency: the most exchanges under way at once, counted at each start."""
+    starts = sorted(s[1] for s in exchanges)
+    ends = sorted(s[2] for s in exchanges)
+    return max(
+        sum(1 for e in ends if e > start) - sum(1 for t in starts if t > start) for start in starts[:256]
+    )
+
+
 def slot_gap(exchanges: list[Any]) -> float | None:
     """The mean time from a request's answer to the start of the request that takes its
     slot: the k-th answer frees the slot the (concurrency + k)-th request takes."""
     starts = sorted(s[1] for s in exchanges)
     ends = sorted(s[2] for s in exchanges)
-    # The concurrency: the most exchanges under way at once, counted at each start.
-    concurrency = max(
-        sum(1 for e in ends if e > start) - sum(1 for t in starts if t > start) for start in starts[:256]
-    )
+    concurrency = in_flight(exchanges)
     gaps = [starts[concurrency + k] - ends[k] for k in range(len(starts) - concurrency)]
     return sum(gaps) / len(gaps) if gaps else None
 
