@@ -7,6 +7,8 @@ import selectors
 import socket
 import sys
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -55,3 +57,24 @@ def test_run_returns_the_coroutines_result() -> None:
         return 42
 
     assert clock.run(answer()) == 42
+
+
+def test_simulate_serves_on_the_precise_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safety_regression.cli import main
+
+    served: list[str] = []
+
+    def run(main_coroutine: Coroutine[Any, Any, Any]) -> None:
+        served.append(main_coroutine.cr_code.co_name)
+        main_coroutine.close()
+
+    def plain_run(main_coroutine: Coroutine[Any, Any, Any], **options: Any) -> None:
+        served.append("asyncio.run")  # a loop with epoll's rounded-up milliseconds
+        main_coroutine.close()
+
+    monkeypatch.setattr(clock, "run", run)
+    monkeypatch.setattr(asyncio, "run", plain_run)
+    with pytest.raises(SystemExit) as exited:
+        main(["simulate", "--port", "0"])
+    assert exited.value.code == 0
+    assert served == ["serve"]
