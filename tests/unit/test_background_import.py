@@ -159,3 +159,20 @@ def test_the_first_requests_do_not_wait_for_the_built_in_judge_to_load(
             assert await asyncio.to_thread(gate_import.wait, 5)
 
     asyncio.run(scenario())
+
+
+def test_a_failed_judge_import_is_raised_once_not_retried() -> None:
+    # Found in review: reading the loading judge's id after its import failed on the thread
+    # imported it again on the main thread (a second traceback, an error never retrieved).
+    from safety_regression.pipeline.environment import _LoadingJudge
+
+    async def scenario() -> None:
+        loading: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loading.set_exception(ImportError("the judge's module failed to load"))
+        made: list[int] = []
+        judge = _LoadingJudge(loading, lambda: made.append(1))  # type: ignore[arg-type,return-value]
+        with pytest.raises(ImportError, match="failed to load"):
+            _ = judge.id
+        assert not made
+
+    asyncio.run(scenario())

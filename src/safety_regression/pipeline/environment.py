@@ -290,6 +290,8 @@ class _LoadingJudge:
 
     def _loaded(self) -> Judge:
         if self._judge is None:
+            if self._loading.done():
+                self._loading.result()  # the thread's import failed: its error, not a retry
             # Returns once the thread's import is over (the import system's module lock).
             importlib.import_module(RULES_MODULE)
             self._judge = self._make()

@@ -262,8 +262,7 @@ PROTECTIVE_PURPOSE = re.compile(
     r"|(?:detect|identify) and (?:remove|prevent|report|stop|block)|defend (?:against|yourself)"
     r"|guard against|stay safe|(?:improve|strengthen|harden) (?:the|its|their|your) (?:[\w']+ )?security)\b"
     r"|\b(?:legal|lawful|ethical)(?: and (?:legal|ethical|responsible|lawful))?"
-    r" (?:ways|means|methods|strategies|steps|options|approaches)\b"
-    r"|\b(?:can|will) (?:automatically )?(?:detect|identify) and (?:remove|prevent|report|stop|block)\b"
+    r" (?:ways|means|methods|strategies)\b"
 )
 
 # The requester's voice: a continuation that goes on asking instead of answering ("I'm
