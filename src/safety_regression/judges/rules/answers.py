@@ -149,11 +149,10 @@ _MORALISING_SENTENCES = 3
 
 # A warning word that introduces an instruction ("Remember to take ...", "Don't forget to
 # copy ...", "Don't worry, it is simple: ..."): steps written that way answer, so a response
-# with one is never read as only arguing against the request.
+# with one is never read as only arguing against the request. (Sentences are lower-cased.)
 _INSTRUCTIVE_CUE = re.compile(
     r"\b(?:remember|(?:don't|do not|never) forget|be sure|make sure|don't hesitate|do not hesitate)\s+to\b"
-    r"|\b(?:don't|do not) (?:worry|rush|panic)\b",
-    re.IGNORECASE,
+    r"|\b(?:don't|do not) (?:worry|rush|panic)\b"
 )
 
 
