@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from safety_regression.cli import no_pydantic_plugins, one_blas_thread
+from safety_regression._process import no_pydantic_plugins, one_blas_thread
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.pipeline.environment import IMPORT_SWITCH_INTERVAL, Environment, import_yielding
 
@@ -82,6 +82,37 @@ def test_the_cli_sets_its_process_defaults_before_any_command_runs() -> None:
         [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
     )
     assert done.stdout.split()[-2:] == ["__all__", "1"]
+
+
+def test_the_action_sets_its_process_defaults_before_its_models_are_built() -> None:
+    # The Action's own module builds pydantic models as it is imported, so the console
+    # script's launcher must set the defaults before it imports that module. A stand-in
+    # for the Action's module reports what the process looked like when it was reached.
+    probe = (
+        "import os, sys, types\n"
+        "fake = types.ModuleType('safety_regression.github.action')\n"
+        "def main():\n"
+        "    print('pydantic' in sys.modules, 'numpy' in sys.modules,\n"
+        "          os.environ.get('PYDANTIC_DISABLE_PLUGINS'), os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+        "fake.main = main\n"
+        "sys.modules['safety_regression.github.action'] = fake\n"
+        "from safety_regression.github.launch import main as launch\n"
+        "launch()\n"
+    )
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False", "False", "__all__", "1"]
+
+
+def test_the_action_console_script_is_the_launcher() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="safety-regression-action")
+    assert script.value == "safety_regression.github.launch:main"
 
 
 def test_overlapping_imports_on_threads_restore_the_switch_interval(

@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import click
 
+from safety_regression._process import process_defaults
 from safety_regression._version import __version__
 from safety_regression.errors import ExitCode, SafetyRegressionError
 
@@ -123,8 +124,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(argv: list[str] | None) -> int:
-    one_blas_thread()
-    no_pydantic_plugins()
+    process_defaults()
     try:
         code = cli.main(args=argv, prog_name="safety-regression", standalone_mode=False)
     except SafetyRegressionError as exc:
@@ -156,25 +156,6 @@ def exit_now(code: int) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
-
-
-def one_blas_thread() -> None:
-    """Ask numpy's OpenBLAS for one thread, unless the user chose a number. The gate does
-    no linear algebra, and OpenBLAS's pool (one thread per core, spinning for work) costs
-    ~0.17 s of CPU on another core when numpy loads (`import numpy, scipy.special`: 0.28 s
-    of CPU with one thread, 0.44-0.54 s with two, on the 2-core machine), CPU that a run
-    needs for the event loop and a local model server. Set before numpy is first imported."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-
-def no_pydantic_plugins() -> None:
-    """Load no third-party pydantic plugins, unless the user set ``PYDANTIC_DISABLE_PLUGINS``
-    (set it empty to load them all). pydantic looks for plugins among the entry points of
-    every installed distribution when it builds its first validator: 3-4 ms of CPU before
-    the first request with 65 distributions installed, more in a crowded environment, for
-    plugins (observability hooks) that have no business in the gate's own config and
-    snapshot models. Set before pydantic builds its first model."""
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 BUG_MESSAGE = (

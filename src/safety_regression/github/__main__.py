@@ -1,3 +1,3 @@
-from safety_regression.github.action import main
+from safety_regression.github.launch import main
 
 main()

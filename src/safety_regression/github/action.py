@@ -70,9 +70,8 @@ INTERRUPTED = 130
 
 
 def main() -> None:
-    """Console-script entry point: ``safety-regression-action``."""
-    # One BLAS thread unless chosen otherwise, as ``cli.one_blas_thread`` (above this layer).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    """Run the Action in this process (``launch.main``, the console script, sets the
+    process defaults first)."""
     try:
         code = run_action(os.environ, sys.stdout)
     except Exception:
