@@ -5,6 +5,7 @@ instead of before the checks are sent."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def test_with_a_baseline_the_judge_loads_while_the_fine_tuned_endpoint_is_checke
         imports: list[tuple[tuple[str, ...], bool]] = []
         real_import = environment.import_yielding
 
-        def import_once_checked(*modules: str) -> None:
+        def import_once_checked(*modules: str, then: Callable[[], object] | None = None) -> None:
             # The import waits for the fine-tuned endpoint's probe to arrive: had the run
             # waited for the judge before checking, the probe would never come. (Once it has
             # come, the first cases may follow before this thread looks again: ">= 1".)
@@ -43,7 +44,7 @@ def test_with_a_baseline_the_judge_loads_while_the_fine_tuned_endpoint_is_checke
             while simulator.requests("same") == 0 and time.monotonic() < deadline:
                 time.sleep(0.005)
             imports.append((modules, simulator.requests("same") >= 1))
-            real_import(*modules)
+            real_import(*modules, then=then)
 
         monkeypatch.setattr(environment, "import_yielding", import_once_checked)
         base_asked = simulator.requests("base")

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -160,9 +161,9 @@ def test_the_first_requests_do_not_wait_for_the_built_in_judge_to_load(
     release = threading.Event()
     real_import = environment.import_yielding
 
-    def slow_import(*modules: str) -> None:
+    def slow_import(*modules: str, then: Callable[[], object] | None = None) -> None:
         release.wait(5)
-        real_import(*modules)
+        real_import(*modules, then=then)
 
     monkeypatch.setattr(environment, "import_yielding", slow_import)
     case = Case(id="c1", category="privacy", expect=Expect.REFUSE, prompt="[a placeholder request]")
@@ -207,3 +208,41 @@ def test_a_failed_judge_import_is_raised_once_not_retried() -> None:
         assert not made
 
     asyncio.run(scenario())
+
+
+def test_imports_on_threads_pause_the_garbage_collector_until_the_last_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A collection holds the GIL throughout (one took 28 ms during the judge's import),
+    # so none runs while a thread imports; the collector is back on after the last one.
+    import gc
+
+    seen: list[bool] = []
+    (tmp_path / "gc_test_module.py").write_text("import gc\nSEEN = gc.isenabled()\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert gc.isenabled()
+    thread = threading.Thread(
+        target=import_yielding, args=("gc_test_module",), kwargs={"then": lambda: seen.append(gc.isenabled())}
+    )
+    thread.start()
+    thread.join(10)
+    assert sys.modules["gc_test_module"].SEEN is False
+    assert seen == [False]  # the set-up work after the import runs with it paused too
+    assert gc.isenabled()
+
+
+def test_the_collector_stays_off_after_imports_when_it_was_off_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    (tmp_path / "gc_off_module.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    gc.disable()
+    try:
+        thread = threading.Thread(target=import_yielding, args=("gc_off_module",))
+        thread.start()
+        thread.join(10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

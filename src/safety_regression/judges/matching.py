@@ -20,6 +20,7 @@ same matches again, without a Unicode look-up for every ``\\b``, ``\\w`` and ``\
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -56,33 +57,47 @@ class FastPattern:
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        parsed = _alternatives(pattern)
+        # The analysis (the alternatives, their needles) is worked out when the pattern is
+        # first searched, not on import: the other languages' patterns, for one, are run
+        # only on sentences that do not read as English, and many runs have none.
+        self._groups: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] | None = None
+        self._alternatives: list[str] = []
+        self._always = 0
+        self._everything = 0
+        # Each compiled form twice: as written, and its ASCII twin for ASCII text (twins.py).
+        self._whole_ascii: re.Pattern[str] | None = None  # compiled when first needed
+        self._reduced: dict[tuple[int, bool], re.Pattern[str]] = {}
+        self._single: tuple[list[re.Pattern[str] | None], ...] = ([], [])
+
+    def _analysed(self) -> tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]:
+        """The needle groups, worked out once (two threads may both work them out: the same
+        result, set as a whole)."""
+        groups = self._groups
+        if groups is not None:
+            return groups
+        parsed = _alternatives(self.pattern)
         alternatives = [source for source, _ in parsed]
-        self._alternatives = alternatives
         always = 0
         by_needle: dict[str, int] = {}
         for index, (_, tree) in enumerate(parsed):
-            needles = _needles_of(tree, pattern.flags)
+            needles = _needles_of(tree, self.pattern.flags)
             if needles is None:
                 always |= 1 << index
                 continue
             for needle in needles:
                 by_needle[needle] = by_needle.get(needle, 0) | 1 << index
-        self._always = always
-        self._groups = _grouped(by_needle)
+        groups = _grouped(by_needle)
+        self._alternatives, self._always = alternatives, always
         self._everything = (1 << len(alternatives)) - 1
-        # Each compiled form twice: as written, and its ASCII twin for ASCII text (twins.py).
-        self._whole_ascii: re.Pattern[str] | None = None  # compiled when first needed
-        self._reduced: dict[tuple[int, bool], re.Pattern[str]] = {}
-        self._single: tuple[list[re.Pattern[str] | None], ...] = (
-            [None] * len(alternatives),
-            [None] * len(alternatives),
-        )
+        self._single = ([None] * len(alternatives), [None] * len(alternatives))
+        self._groups = groups
+        return groups
 
     def _mask(self, text: str) -> int:
         """The alternatives that can match ``text``, one bit each."""
+        groups = self._analysed()
         mask = self._always
-        for key, direct, members in self._groups:
+        for key, direct, members in groups:
             if key in text:
                 mask |= direct
                 for needle, alternatives in members:
@@ -177,19 +192,32 @@ def letter_count(text: str) -> int:
 def _grouped(by_needle: dict[str, int]) -> tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]:
     """The needles under a few short keys, each a part of every needle under it: a text
     without the key has none of them, so most texts are checked for the keys alone.
-    Each group is (key, alternatives of the needle that is the key itself, other needles)."""
+    Each group is (key, alternatives of the needle that is the key itself, other needles).
+
+    Each round takes the key that the most needles not yet under a key have among their
+    grams (the least such key, on a tie), and puts under it every such needle that holds
+    it. The counts are kept from round to round, less the needles put under a key."""
     uncovered = sorted(by_needle)
+    grams_of: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for needle in uncovered:
+        last = len(needle) - _KEY_LENGTH + 1
+        grams = grams_of[needle] = {needle[start : start + _KEY_LENGTH] for start in range(last)} or {needle}
+        for gram in grams:
+            counts[gram] = counts.get(gram, 0) + 1
     groups = []
     while uncovered:
-        counts: dict[str, int] = {}
-        for needle in uncovered:
-            last = len(needle) - _KEY_LENGTH + 1
-            grams = {needle[start : start + _KEY_LENGTH] for start in range(last)} or {needle}
-            for gram in grams:
-                counts[gram] = counts.get(gram, 0) + 1
-        key = max(sorted(counts), key=counts.__getitem__)
+        most = max(counts.values())
+        key = min(gram for gram, count in counts.items() if count == most)
         under = [needle for needle in uncovered if key in needle]
         uncovered = [needle for needle in uncovered if key not in needle]
+        for needle in under:
+            for gram in grams_of[needle]:
+                left = counts[gram] - 1
+                if left:
+                    counts[gram] = left
+                else:
+                    del counts[gram]
         direct = by_needle.get(key, 0) if key in under else 0
         members = tuple((needle, by_needle[needle]) for needle in under if needle != key)
         groups.append((key, direct, members))
@@ -314,8 +342,14 @@ def _branch(branches: list[Any]) -> Needles | None:
 
 
 def _quality(needles: Needles) -> tuple[int, int]:
-    weakest = min(sum(_letter_weight(char) for char in needle) for needle in needles)
+    weakest = min(map(_weight, needles))
     return min(weakest, _ENOUGH_WEIGHT), -len(needles)
+
+
+@functools.lru_cache(maxsize=4096)
+def _weight(needle: str) -> int:
+    """The needle's letters: spaces count for nothing, a letter outside ASCII for three."""
+    return sum(_letter_weight(char) for char in needle)
 
 
 def _letter_weight(char: str) -> int:

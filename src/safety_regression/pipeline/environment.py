@@ -4,6 +4,7 @@ variables, clock, progress display, and the endpoints, caches and judges made fr
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import importlib
 import sys
@@ -247,11 +248,12 @@ class Environment:
         checks) wait on the network; the checks are all done when it returns, the import
         need not be.
 
-        The built-in judge compiles its patterns when its module is imported (~0.15 s of
-        CPU), longer than the checks' round trip: the first requests go out while it
-        still loads, and the judge waits for it only when the first answer is to be
-        judged (``_LoadingJudge``). The CLI's background import (``waiting``) starts only
-        after it, so that two threads never import at once."""
+        The built-in judge compiles its patterns when its module is imported, and the
+        forms it runs on a text when first needed; the thread does both (the import, then
+        ``judges/rules/warm.py``: ~0.1 s of CPU), longer than the checks' round trip: the
+        first requests go out while it still loads, and the judge waits for it only when
+        the first answer is to be judged (``_LoadingJudge``). The CLI's background import
+        (``waiting``) starts only after it, so that two threads never import at once."""
         waiting, self.waiting = self.waiting, None
         checking = asyncio.gather(*checks)
         if config.judge.kind is not JudgeKind.RULES:
@@ -259,7 +261,7 @@ class Environment:
                 waiting()
             await checking
             return self.judge(config)
-        loading = asyncio.ensure_future(asyncio.to_thread(import_yielding, RULES_MODULE))
+        loading = asyncio.ensure_future(asyncio.to_thread(import_yielding, RULES_MODULE, then=_warm_up_rules))
         if waiting is not None:
             loading.add_done_callback(lambda _: waiting())
         try:
@@ -274,6 +276,14 @@ class Environment:
 
 RULES_MODULE = "safety_regression.judges.rules"
 """The built-in judge's module, imported on a thread by ``judge_while_checking``."""
+
+
+def _warm_up_rules() -> None:
+    """The built-in judge's one-off compiling (``judges/rules/warm.py``), on the thread that
+    imported it, so the first answers are not labelled with it on the event loop."""
+    from safety_regression.judges.rules.warm import warm_up
+
+    warm_up()
 
 
 class _LoadingJudge:
@@ -308,38 +318,52 @@ class _LoadingJudge:
 
 
 class _SwitchInterval:
-    """The interpreter's switch interval, shortened while any import on a thread runs and
-    restored when the last one ends (two such imports may overlap: the built-in judge's
-    and the CLI's background import of the gate)."""
+    """The interpreter's switch interval, shortened while any import on a thread runs, and
+    the cyclic garbage collector paused meanwhile; both restored when the last one ends
+    (two such imports may overlap: the built-in judge's and the CLI's background import of
+    the gate).
+
+    A collection holds the GIL from start to end: one full collection during the judge's
+    import (the heap holds aiohttp, pydantic and the config by then) took 28 ms, during
+    which no response was read. Imports leave little cyclic garbage; what there is waits
+    for the next collection after them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._imports = 0
         self._before = 0.0
+        self._collecting = False
 
-    def import_yielding(self, modules: Sequence[str]) -> None:
+    def import_yielding(self, modules: Sequence[str], then: Callable[[], object] | None = None) -> None:
         with self._lock:
             if not self._imports:
                 self._before = sys.getswitchinterval()
                 sys.setswitchinterval(min(self._before, IMPORT_SWITCH_INTERVAL))
+                self._collecting = gc.isenabled()
+                gc.disable()
             self._imports += 1
         try:
             for module in modules:
                 importlib.import_module(module)
+            if then is not None:
+                then()
         finally:
             with self._lock:
                 self._imports -= 1
                 if not self._imports:
                     sys.setswitchinterval(self._before)
+                    if self._collecting:
+                        gc.enable()
 
 
 _SWITCH_INTERVAL = _SwitchInterval()
 
 
-def import_yielding(*modules: str) -> None:
+def import_yielding(*modules: str, then: Callable[[], object] | None = None) -> None:
     """Import ``modules`` on this (non-main) thread, handing the GIL back to the event loop
-    every 0.5 ms (not 5) whenever a response is ready to be read."""
-    _SWITCH_INTERVAL.import_yielding(modules)
+    every 0.5 ms (not 5) whenever a response is ready to be read, with the garbage
+    collector paused; then call ``then`` (more set-up work) the same way."""
+    _SWITCH_INTERVAL.import_yielding(modules, then)
 
 
 def known_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
