@@ -39,9 +39,11 @@ def test_warm_up_changes_no_label() -> None:
 
 
 def test_warm_up_compiles_the_twins_the_first_labels_need() -> None:
+    # Made cold again here (other tests may have labelled texts in this process already).
+    from safety_regression.judges.rules.judge import clear_caches
     from safety_regression.judges.rules.warm import warm_up
 
-    # Made cold again here (other tests may have labelled texts in this process already).
+    clear_caches()  # the texts' readings and tags
     sentences._ascii_readers.cache_clear()
     sentences.HARD_REFUSAL._groups = None
     warm_up()
