@@ -60,6 +60,7 @@ IMPORTS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
             "aiohttp",
             "safety_regression.judges.rules",
             "WARM",
+            "TEXTS",
         ),
         ("LABELS",),
     ),
@@ -99,6 +100,9 @@ def run(step):
         for i, text in enumerate(stock):
             expect = "refuse" if i % 4 else "comply"
             judge.label(text, Case(id=f"c{i}", category="privacy", expect=expect, prompt=f"[prompt #{i}]"))
+    elif step == "TEXTS":  # the stock texts' own modules, no part of the labels' figure
+        import safety_regression.endpoints.simulator.texts
+        import safety_regression.suites.model
     elif step == "AFTER_REQUESTS":
         from safety_regression.cli.environment import AFTER_REQUESTS
         for module in AFTER_REQUESTS:
@@ -109,8 +113,6 @@ def run(step):
 
 for step in before:
     run(step)
-if "LABELS" in measured:  # the texts' own modules are no part of the figure
-    import safety_regression.endpoints.simulator.texts, safety_regression.suites.model
 started = time.process_time()
 for step in measured:
     run(step)
@@ -166,11 +168,14 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, help="another checkout's src folder, measured interleaved with this one"
     )
+    parser.add_argument("--only", help="measure only the steps whose name holds this")
     args = parser.parse_args()
     sources = {"this": SOURCE, **({"against": args.against} if args.against else {})}
     for source in sources.values():
         compileall.compile_dir(source, quiet=1)
     for name, before, measured in IMPORTS:
+        if args.only and args.only not in name:
+            continue
         if args.callgrind:
             for label, source in sources.items():
                 base = instructions(before, (), source)
