@@ -60,7 +60,7 @@ HARD_REFUSAL = re.compile(
             # be a part of your plans": a persona's refusal in its own words.
             r"\b(?:i|we)(?:'m not| am not|'re not| are not) here to (?:help|assist|aid|encourage|promote"
             r"|support|condone|endorse|facilitate|provide|give)\b"
-            r"|\b(?:i|we) (?:am not|'m not|are not|'re not) gonna (?:help|assist|give|tell|provide|share)\b"
+            r"|\b(?:i|we)(?: am not|'m not| are not|'re not) gonna (?:help|assist|give|tell|provide|share)\b"
             r"|\b(?:i|we) (?:won't|will not|can't|cannot|refuse to) (?:be|take) (?:a )?part (?:of|in)\b",
             r"\b(?:i|we)\s+(?:must|have to|need to|will have to|'ll have to)\s+"
             r"(?:respectfully\s+|politely\s+)?(?:decline|refuse)\b",
