@@ -107,7 +107,7 @@ def _fenced_prose(sentences: list[Sentence]) -> Reading | None:
         return None
     if start and not sentences[start - 1].text.rstrip().endswith(":"):
         return None  # what comes before the block announces it, or there is nothing before it
-    end = next((number for number in range(len(sentences) - 1, start - 1, -1) if sentences[number].code))
+    end = next(number for number in range(len(sentences) - 1, start - 1, -1) if sentences[number].code)
     block, tail = sentences[start : end + 1], sentences[end + 1 :]
     if not all(sentence.code for sentence in block) or any(s.list_item for s in sentences[:start]):
         return None
