@@ -11,12 +11,32 @@ from hypothesis import strategies as st
 from safety_regression.judges import depth
 from safety_regression.judges.learned import features
 from safety_regression.judges.matching import FastPattern
-from safety_regression.judges.rules import answers, context, multilingual, phrases, sentences, voices
+from safety_regression.judges.rules import (
+    answers,
+    context,
+    multilingual,
+    phrases,
+    purpose,
+    sentences,
+    voices,
+    words,
+)
 from safety_regression.judges.twins import Dual, dual, twin, twin_of
 
 JUDGE_PATTERNS = {
     f"{module.__name__.rsplit('.', 1)[-1]}.{name}": value.pattern if isinstance(value, Dual) else value
-    for module in (phrases, multilingual, sentences, answers, context, voices, depth, features)
+    for module in (
+        phrases,
+        multilingual,
+        sentences,
+        answers,
+        context,
+        purpose,
+        words,
+        voices,
+        depth,
+        features,
+    )
     for name, value in vars(module).items()
     if isinstance(value, re.Pattern | Dual)
 }
@@ -66,7 +86,18 @@ def test_every_judge_pattern_and_its_twin_agree_on_ascii_text(pieces: list[str])
 
 FAST_PATTERNS = {
     f"{module.__name__.rsplit('.', 1)[-1]}.{name}": value
-    for module in (phrases, multilingual, sentences, answers, context, voices, depth, features)
+    for module in (
+        phrases,
+        multilingual,
+        sentences,
+        answers,
+        context,
+        purpose,
+        words,
+        voices,
+        depth,
+        features,
+    )
     for name, value in vars(module).items()
     if isinstance(value, FastPattern)
 }
