@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
+import gc
 import os
 import subprocess
 import sys
@@ -246,3 +248,50 @@ def test_the_collector_stays_off_after_imports_when_it_was_off_before(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_imports_on_threads_freeze_once_per_process_and_not_after_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that runs the gate again and again must not keep each run's garbage
+    # frozen for good: only the first successful import batch freezes.
+    from safety_regression.pipeline.environment import _SwitchInterval
+
+    (tmp_path / "freeze_test_ok.py").write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def on_thread(switch: _SwitchInterval, module: str) -> None:
+        def target() -> None:
+            with contextlib.suppress(ImportError):
+                switch.import_yielding([module])
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+
+    def cycles() -> list[object]:
+        made: list[object] = []
+        for _ in range(2000):
+            node: list[object] = []
+            node.append(node)
+            made.append(node)
+        return made
+
+    gc.unfreeze()
+    try:
+        failing = _SwitchInterval()
+        held = cycles()
+        on_thread(failing, "freeze_test_no_such_module")
+        assert gc.get_freeze_count() == 0  # a failed import freezes nothing
+        assert gc.isenabled()
+
+        switch = _SwitchInterval()
+        on_thread(switch, "freeze_test_ok")
+        first = gc.get_freeze_count()
+        assert first >= len(held)  # the first batch froze what was tracked then
+        held += cycles()
+        on_thread(switch, "freeze_test_ok")
+        assert gc.get_freeze_count() == first  # the second froze nothing more
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

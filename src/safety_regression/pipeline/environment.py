@@ -329,13 +329,18 @@ class _SwitchInterval:
     for the next collection after them. When the last import ends, every object then
     tracked is frozen (``gc.freeze``): the imports' tens of thousands, which would
     otherwise make the next young collection a 15-20 ms one on the event loop, and the
-    few of the requests then in flight, which reference counting still frees."""
+    few of the requests then in flight, which reference counting still frees.
+
+    The freeze is done once per process, after imports that succeeded: a process that runs
+    the gate again and again (the library, ``demo`` in a loop) imports nothing new the
+    second time, and freezing again would only keep that run's cyclic garbage for good."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._imports = 0
         self._before = 0.0
         self._collecting = False
+        self._frozen = False
 
     def import_yielding(self, modules: Sequence[str], then: Callable[[], object] | None = None) -> None:
         with self._lock:
@@ -345,20 +350,25 @@ class _SwitchInterval:
                 self._collecting = gc.isenabled()
                 gc.disable()
             self._imports += 1
+        imported = False
         try:
             for module in modules:
                 importlib.import_module(module)
             if then is not None:
                 then()
+            imported = True
         finally:
             with self._lock:
                 self._imports -= 1
                 if not self._imports:
                     sys.setswitchinterval(self._before)
-                    # What the imports made (modules, classes, patterns) lives as long as
-                    # the process: frozen, no collection walks it again, and the first one
-                    # after the imports (on the event loop) does not find it all young.
-                    gc.freeze()
+                    if imported and not self._frozen:
+                        # What the imports made (modules, classes, patterns) lives as long
+                        # as the process: frozen, no collection walks it again, and the
+                        # first one after the imports (on the event loop) does not find it
+                        # all young.
+                        gc.freeze()
+                        self._frozen = True
                     if self._collecting:
                         gc.enable()
 
