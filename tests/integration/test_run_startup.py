@@ -37,9 +37,10 @@ def test_with_a_baseline_the_judge_loads_while_the_fine_tuned_endpoint_is_checke
         real_import = environment.import_yielding
 
         def import_once_checked(*modules: str, then: Callable[[], object] | None = None) -> None:
-            # The import waits for the fine-tuned endpoint's probe to arrive: had the run
-            # waited for the judge before checking, the probe would never come. (Once it has
-            # come, the first cases may follow before this thread looks again: ">= 1".)
+            # The import waits for the fine-tuned endpoint's first chat request (a case: the
+            # server lists the model, so the check sends no probe): had the run waited for
+            # the judge before checking and sending, it would never come. (The next cases
+            # may follow before this thread looks again: ">= 1".)
             deadline = time.monotonic() + 10
             while simulator.requests("same") == 0 and time.monotonic() < deadline:
                 time.sleep(0.005)

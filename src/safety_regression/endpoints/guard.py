@@ -7,6 +7,11 @@ passes. From then on no request is sent: requests in flight are cancelled and ev
 request not yet answered comes back at once as an ``error`` outcome that says why, so
 the gate ends inconclusive and the report is still written. Nothing is cached for those
 requests, so the next run resumes where this one stopped.
+
+A configuration mistake that a reply reveals (a ``ConfigError`` out of an endpoint: the
+route check on the first replies, see ``preflight.RouteWatch``) stops the run the same
+way, except that nothing is measured: every guarded request in flight or asked later
+raises that error, so the run ends with it (exit 2) and writes no output.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from safety_regression.endpoints.base import (
     EndpointWrapper,
     OutcomeKind,
 )
+from safety_regression.errors import ConfigError
 
 
 class RunGuard:
@@ -49,6 +55,8 @@ class RunGuard:
         self.stopped: str | None = None
         """Why the run stopped, with the first error's cause; None while it runs."""
         self.first_error: str | None = None
+        self.rejected: ConfigError | None = None
+        """The configuration mistake a reply revealed (``reject``); None while it runs."""
 
     def plan(self, role: str, requests: int) -> None:
         """Tell the guard how many requests ``role``'s snapshot will hold."""
@@ -75,7 +83,16 @@ class RunGuard:
             self._cancelled.add(task)
             task.cancel()
 
+    def reject(self, error: ConfigError) -> None:
+        """Stop the run for a configuration mistake: ``trip``, and every guarded request
+        in flight or asked later raises ``error``."""
+        if self.rejected is None:
+            self.rejected = error
+        self.trip(str(error))
+
     def not_asked(self) -> ChatOutcome:
+        if self.rejected is not None:
+            raise ConfigError(str(self.rejected))
         return ChatOutcome(
             kind=OutcomeKind.ERROR, error=f"not asked: the run stopped ({self.stopped})", attempts=0
         )
@@ -129,6 +146,10 @@ class GuardedEndpoint(EndpointWrapper):
                 if guard.stopped is not None:
                     return guard.not_asked()
                 outcome = await self._endpoint.complete(request)
+        except ConfigError as exc:
+            guard._running.discard(task)  # this task ends with the error: not cancelled too
+            guard.reject(exc)
+            raise
         except asyncio.CancelledError:
             # Our own cancellation (the guard tripped) becomes an answer-less outcome;
             # anyone else's (Ctrl-C) propagates.

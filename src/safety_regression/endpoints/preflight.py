@@ -1,13 +1,27 @@
 """Check an endpoint before the suite is sent: reachable, key accepted, model served.
 
-``preflight`` lists ``GET {url}/models`` where the server offers it, then sends one
-small request to the route the run will use: a chat request for the models and the
-judge models, a moderation request for the toxicity classifier. What would otherwise
+``preflight`` lists ``GET {url}/models`` where the server offers it. What would otherwise
 cost thousands of failed requests and end in an "inconclusive" with the cause at the
 bottom of a report becomes one line naming the setting to fix (exit 2): a rejected key,
 an unknown model, an unreachable URL, a host name that does not resolve, a redirect.
 An endpoint that merely fails or times out is left to the run's circuit breaker
 (``guard``). Messages never hold the key.
+
+Where the list answers 200 and names the configured model, the key is accepted and the
+model served: all that is left to learn is that the chat route exists and does not
+redirect. A model endpoint (``base``, ``finetuned``; ``watch`` given) learns that from
+the run's first replies instead of from a probe every case would wait for (a real
+server's time to the first token, 0.2-1 s, on every run): ``RouteWatch`` reads them, and
+a 401/403/404/3xx before any other answer raises the same one-line ConfigError the probe
+would have. The run's guard then cancels what is in flight and sends nothing more; no
+output is written, and nothing is cached for the rejected requests (a server bills none
+of them: it refused them before a model ran). What may be spent before that verdict are
+the other model's first requests, at most its ``concurrency``, and only for a key the
+server lets list the model but not ask it; every other mistake is still caught before
+any model call. Where the list is absent, unreadable or does not name models, and for
+the judge models and the toxicity classifier (whose first requests come only after the
+models' answers were paid for), one small request to the route the run will use (a
+chat request, or a moderation request) is still sent first.
 """
 
 from __future__ import annotations
@@ -47,12 +61,15 @@ async def preflight(
     api_key: str | None,
     limits: ConcurrencyLimits,
     route: str = CHAT_ROUTE,
+    watch: RouteWatch | None = None,
 ) -> None:
     """Raise a ConfigError (exit 2) or EndpointError (exit 3) naming what to fix; else None.
 
     ``role`` is the config path of the endpoint (``finetuned``, ``judge.endpoint``,
     ``toxicity.endpoint``), ``route`` the one the run will call (``CHAT_ROUTE`` or
-    ``MODERATION_ROUTE``).
+    ``MODERATION_ROUTE``). With ``watch`` (the one the run's endpoint reports its replies
+    to), a model the server lists is not probed: ``watch`` checks the route on the run's
+    first replies.
     """
     base = URL(settings.url)
     where = safe_url(base)
@@ -70,15 +87,16 @@ async def preflight(
         min(settings.max_retries, 2),
         limits,
     )
+    if watch is not None and served is not None:
+        watch.arm(role, settings, where, route)
+        return
     payload = _probe(route, settings.model)
     probe = await transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
     status = probe.status
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status == 404 and served is not None:
-        raise ConfigError(
-            f"{role}.url: {where}/{route} was not found (HTTP 404); the url goes up to and including /v1"
-        )
+        raise _route_missing(role, where, route)
     if status == 404:
         raise _unknown_model(role, settings.model, where, served)
     if status is not None and 300 <= status < 400:
@@ -182,3 +200,52 @@ def _unknown_model(role: str, model: str, where: str, served: list[str] | None) 
         listed = ", ".join(served[:MAX_LISTED_MODELS]) + (", ..." if len(served) > MAX_LISTED_MODELS else "")
         return ConfigError(f"{role}.model: {where} does not serve model {model!r}; it serves: {listed}")
     return ConfigError(f"{role}.model: {where} does not serve model {model!r} (HTTP 404)")
+
+
+_UNDECIDED = frozenset({408, 409, 425, 429})
+"""Statuses that say "try again": they tell nothing about the key or the route."""
+
+
+class RouteWatch:
+    """The route check of one model endpoint, read from the run's first replies.
+
+    Until ``arm`` it watches nothing. Armed, the first reply that is neither a "try
+    again" (408, 409, 425, 429, 5xx) nor a refusal settles it: a 2xx or another 4xx (a
+    content filter's 400, say) shows the route answers. A 401/403/404/3xx first instead
+    raises the ConfigError the probe would have raised, and so does every reply after it
+    (the other requests of the first wave). Transport errors are not replies: it waits on.
+    """
+
+    def __init__(self) -> None:
+        self._armed: tuple[str, EndpointConfig, str, str] | None = None
+        self.error: ConfigError | None = None
+
+    def arm(self, role: str, settings: EndpointConfig, where: str, route: str) -> None:
+        self._armed = (role, settings, where, route)
+
+    def __call__(self, reply: Reply) -> None:
+        """Read one reply of the watched route; raise if it shows a configuration mistake."""
+        if self.error is not None:
+            raise ConfigError(str(self.error))
+        if self._armed is None:
+            return
+        status = reply.status
+        if status in _UNDECIDED or status >= 500:
+            return
+        role, settings, where, route = self._armed
+        if status in (401, 403):
+            self.error = _rejected(role, settings, status)
+        elif status == 404:
+            self.error = _route_missing(role, where, route)
+        elif 300 <= status < 400:
+            self.error = ConfigError(f"{role}.url: {redirect_reason(reply)}")
+        else:
+            self._armed = None  # the route answers: nothing more to watch
+            return
+        raise ConfigError(str(self.error))
+
+
+def _route_missing(role: str, where: str, route: str) -> ConfigError:
+    return ConfigError(
+        f"{role}.url: {where}/{route} was not found (HTTP 404); the url goes up to and including /v1"
+    )

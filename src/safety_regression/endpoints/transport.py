@@ -136,6 +136,9 @@ class Transport:
         self.limit_key = f"{self.identity}#{credential_digest(api_key, base)}"
         self._semaphore = limits.semaphore(self.limit_key, concurrency)
         self._rate = limits.rate_limiter(self.limit_key, requests_per_minute, tokens_per_minute)
+        self.watch: Callable[[Reply], None] | None = None
+        """Shown every reply before it is read; it may raise to stop the run (a
+        ``preflight.RouteWatch`` checking the route on the first replies)."""
 
     async def exchange(
         self,
@@ -197,6 +200,8 @@ class Transport:
             return FailedAttempt(reason=f"timeout ({self._timeout_seconds:g}s)")
         except aiohttp.ClientError as exc:
             return FailedAttempt(reason=f"connection failed: {self.scrub(str(exc) or type(exc).__name__)}")
+        if self.watch is not None:
+            self.watch(reply)
         return interpret(reply)
 
     def scrub(self, text: str) -> str:
@@ -247,6 +252,10 @@ class RouteClient:
             tokens_per_minute,
         )
         self.limit_key = self._transport.limit_key
+
+    def watch(self, watch: Callable[[Reply], None]) -> None:
+        """Show ``watch`` every reply before it is read (see ``Transport.watch``)."""
+        self._transport.watch = watch
 
     @classmethod
     def from_config(

@@ -30,11 +30,15 @@ if TYPE_CHECKING:
     import aiohttp
 
     from safety_regression.endpoints import CachedEndpoint
+    from safety_regression.endpoints.preflight import RouteWatch
     from safety_regression.judges.base import Judgement
     from safety_regression.suites.model import Case
 
 IMPORT_SWITCH_INTERVAL = 0.0005
 """Seconds an import on a thread may hold the GIL while the event loop waits for it."""
+
+MODEL_ROLES = ("base", "finetuned")
+"""The roles whose chat route is checked on the run's first replies (``preflight``)."""
 
 ProgressFactory = Callable[[str, int], ProgressCallback]
 """Given a label and a total, returns the callback to call once per finished request."""
@@ -86,6 +90,9 @@ class Environment:
         """The run's circuit breaker and deadline, from ``begin_run``."""
         self.checked: set[tuple[str, str, str]] = set()
         """Endpoints that passed ``preflight``."""
+        self.watches: dict[tuple[str, str, str], RouteWatch] = {}
+        """Per model endpoint: the check of its chat route on the run's first replies,
+        armed by ``preflight`` when the server lists the model (no probe is sent then)."""
 
     def begin_run(self, identity: str, config: Config) -> RunGuard:
         """Name the run (``pipeline.identity``) and start its circuit breaker and deadline,
@@ -164,9 +171,12 @@ class Environment:
         """A chat endpoint, behind the run's response cache when caching is on."""
         from safety_regression.endpoints import OpenAICompatEndpoint
 
-        endpoint: Endpoint = OpenAICompatEndpoint.from_config(
+        chat = OpenAICompatEndpoint.from_config(
             self.session, settings, api_key(settings, role, self.environ), self.limits
         )
+        if role in MODEL_ROLES:
+            chat.watch(self._watch(settings, role))
+        endpoint: Endpoint = chat
         # Metered inside the cache: answers from the cache cost nothing.
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
         endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
@@ -181,7 +191,13 @@ class Environment:
         """Check the ``base`` or ``finetuned`` endpoint before any case is sent (once each)."""
         settings: EndpointConfig | None = getattr(config, role)
         if settings is not None:
-            await self._preflight(settings, role, CHAT_ROUTE)
+            await self._preflight(settings, role, CHAT_ROUTE, self._watch(settings, role))
+
+    def _watch(self, settings: EndpointConfig, role: str) -> RouteWatch:
+        """The route check shared by ``role``'s endpoints and its ``preflight``."""
+        from safety_regression.endpoints.preflight import RouteWatch
+
+        return self.watches.setdefault((role, settings.url, settings.model), RouteWatch())
 
     def settle_imports(self) -> None:
         """Wait for the background import (``imports_settled``), once."""
@@ -197,7 +213,9 @@ class Environment:
         if toxicity and config.toxicity is not None:
             await self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE)
 
-    async def _preflight(self, settings: EndpointConfig, role: str, route: str) -> None:
+    async def _preflight(
+        self, settings: EndpointConfig, role: str, route: str, watch: RouteWatch | None = None
+    ) -> None:
         if self.waiting is not None:
             self.waiting()
             self.waiting = None
@@ -206,7 +224,7 @@ class Environment:
         from safety_regression.endpoints.preflight import preflight
 
         key = api_key(settings, role, self.environ)
-        await preflight(self.session, settings, role, key, self.limits, route)
+        await preflight(self.session, settings, role, key, self.limits, route, watch)
         self.checked.add((role, settings.url, settings.model))
 
     def model(self, config: Config, role: str) -> tuple[Endpoint, EndpointConfig]:

@@ -93,6 +93,10 @@ class ModelProfile(BaseModel):
     """Characters of filler appended to every answer, to play a model that rambles on."""
     redirect_to: str | None = None
     """When set, every chat request is answered ``302 Found`` pointing at this URL."""
+    chat_status: int | None = Field(default=None, ge=400, le=499)
+    """When set, every chat request is refused with this status at once, while
+    ``/v1/models`` still lists the model: 401/403 play a key that may list models but not
+    ask them, 404 a server without the chat route."""
     capability: dict[str, Probability] = Field(default_factory=dict)
     """Capability family (a category of ``expect: answer`` cases) -> probability of answering
     a case correctly."""

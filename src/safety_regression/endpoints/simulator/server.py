@@ -208,6 +208,9 @@ class ModelSimulator:
             return wire.unknown_model(body.model), 0.0
         if profile.redirect_to is not None:
             return web.Response(status=302, headers={"Location": profile.redirect_to}), 0.0
+        if profile.chat_status is not None:
+            message = f"chat requests are refused here (HTTP {profile.chat_status})"
+            return wire.error_response(profile.chat_status, message, "simulated_refusal"), 0.0
         if not _may_fail(profile):
             # No fault to draw: the body's own digest names the completion, and no
             # attempt needs counting (canonical JSON of every request is ~10 us).

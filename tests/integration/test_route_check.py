@@ -1,0 +1,249 @@
+"""The chat route's check when the server lists the model: learned from the run's first
+replies, not from a probe every case waits for (``endpoints/preflight.py``). A route that
+refuses (401, 403, 404, a redirect) still ends the run with the probe's one line, exit 2,
+no output, nothing wrong cached, after few requests; a server without ``/models`` is still
+probed first. The CLI as a process, the simulator (and a bare stand-in) over loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from safety_regression.endpoints.preflight import RouteWatch
+from safety_regression.endpoints.simulator import ModelProfile
+from safety_regression.endpoints.transport import Reply
+
+from .cli_support import BackgroundLoop, ThreadedSimulator, cli, write_suite
+
+SECRET = "sk-route-check-5c0e7d21ab"
+CONCURRENCY = 8
+MOVED_TO = "http://127.0.0.1:9/v1/chat/completions"
+# The base model answers only after 5 s: had the run not cancelled its first requests on
+# the verdict, their answers would reach the cache (and the test would wait for them).
+SLOW_BASE = ModelProfile(default_refusal=0.95, latency=5.0)
+
+
+@dataclass
+class Servers:
+    folder: Path
+    base: ThreadedSimulator
+    listed: ThreadedSimulator
+    """Lists every model at /v1/models; the fine-tuned profiles refuse chat requests."""
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    folder = tmp_path_factory.mktemp("route-check")
+    cases = write_suite(folder / "suite.jsonl", {"cybersecurity": 20, "privacy": 20})
+    base = ThreadedSimulator({"base": SLOW_BASE}, cases)
+    listed = ThreadedSimulator(
+        {
+            "good": ModelProfile(default_refusal=0.95),
+            "key-401": ModelProfile(chat_status=401),
+            "key-403": ModelProfile(chat_status=403),
+            "no-route": ModelProfile(chat_status=404),
+            "moved": ModelProfile(redirect_to=MOVED_TO),
+        },
+        cases,
+    )
+    yield Servers(folder, base, listed)
+    base.stop()
+    listed.stop()
+
+
+def gate_config(
+    folder: Path, name: str, base: tuple[str, str], finetuned: tuple[str, str], keyed: str = "finetuned"
+) -> Path:
+    """A config of ``(url, model)`` per role; ``keyed``'s key is in $MODEL_API_KEY."""
+    lines = ["suite: [suite.jsonl]"]
+    for role, (url, model) in (("base", base), ("finetuned", finetuned)):
+        key = ", api_key_env: MODEL_API_KEY" if role == keyed else ""
+        lines.append(
+            f"{role}: {{url: {url}, model: {model}, concurrency: {CONCURRENCY}, max_retries: 1, "
+            f"timeout: 10{key}}}"
+        )
+    lines.append(f"cache: {{dir: cache-{name}}}")
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def expected(role: str, model: str, url: str) -> str:
+    """The line the probe gave for each refusal (``preflight``), before this check existed."""
+    if model.startswith("key-"):
+        return f"error: {role}: the endpoint rejected the key in $MODEL_API_KEY (HTTP {model[4:]})"
+    if model == "no-route":
+        return (
+            f"error: {role}.url: {url}/chat/completions was not found (HTTP 404); "
+            "the url goes up to and including /v1"
+        )
+    return (
+        f"error: {role}.url: HTTP 302: redirected to {MOVED_TO}, not followed; "
+        "set the endpoint url to the address that answers"
+    )
+
+
+def cached_lines(folder: Path) -> list[str]:
+    return [line for path in folder.glob("run-*.jsonl") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("command", ["run", "baseline"])
+@pytest.mark.parametrize("model", ["key-401", "key-403", "no-route", "moved"])
+def test_a_listed_model_whose_chat_route_refuses_stops_the_run_on_its_first_replies(
+    servers: Servers, model: str, command: str
+) -> None:
+    name = f"{command}-{model}.yml"
+    slow, refusing = (servers.base.url, "base"), (servers.listed.url, model)
+    if command == "run":
+        path = gate_config(servers.folder, name, base=slow, finetuned=refusing)
+        role, out, argv = (
+            "finetuned",
+            servers.folder / f"out-{name}",
+            ["--out", servers.folder / f"out-{name}"],
+        )
+    else:
+        # ``baseline`` asks the base model only: the refusing route is base's here.
+        path = gate_config(servers.folder, name, base=refusing, finetuned=slow, keyed="base")
+        role, out = "base", servers.folder / f"baseline-{name}.json"
+        argv = ["--output", out]
+    asked, slow_asked = servers.listed.requests(model), servers.base.requests("base")
+    done = cli(command, "--config", path, *argv, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
+    assert done.code == 2, done.stderr
+    assert done.stderr.strip() == expected(role, model, servers.listed.url), "the probe's one line"
+    assert "Traceback" not in done.stderr and SECRET[:8] not in done.stdout + done.stderr
+    # At most the first wave: one request per slot, none after the first refusal.
+    assert 1 <= servers.listed.requests(model) - asked <= CONCURRENCY
+    assert servers.base.requests("base") - slow_asked <= CONCURRENCY
+    assert not out.exists(), "no output is written as if whole"
+    assert cached_lines(servers.folder / f"cache-{name}") == [], "nothing cached: refused or cancelled"
+
+
+def test_a_listed_model_that_answers_gets_no_probe(servers: Servers) -> None:
+    fast = ThreadedSimulator({"base": ModelProfile(default_refusal=0.95)}, [])
+    try:
+        path = gate_config(
+            servers.folder, "good.yml", (fast.url, "base"), (servers.listed.url, "good"), keyed=""
+        )
+        path.write_text(path.read_text().replace("cache: {dir: cache-good.yml}", "cache: {enabled: false}"))
+        asked = servers.listed.requests("good")
+        done = cli("run", "--config", path, "--out", servers.folder / "out-good", cwd=servers.folder)
+        assert done.code in (0, 1, 3), done.stderr  # 50 cases may be too few to decide
+        results = (servers.folder / "out-good" / "results.jsonl").read_text().splitlines()
+        finetuned = [json.loads(r) for r in results if json.loads(r)["model"] == "finetuned"]
+        assert len(finetuned) == 50
+        assert servers.listed.requests("good") - asked == 50, "one request per case, no probe"
+        assert fast.requests("base") == 50
+    finally:
+        fast.stop()
+
+
+# ------------------------------------------------ a server without /models: the probe
+
+
+class Unlisted:
+    """A chat route answering every request with one status, and no ``/v1/models``."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.requests = 0
+        self._background = BackgroundLoop()
+        self._runner: web.AppRunner | None = None
+        self.url: str = self._background.run(self._start())
+
+    async def _start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.requests += 1
+        if self.status == 302:
+            return web.Response(status=302, headers={"Location": MOVED_TO})
+        return web.json_response({"error": {"message": "refused"}}, status=self.status)
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            self._background.run(self._runner.cleanup())
+        self._background.close()
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 302])
+def test_without_a_model_list_the_route_is_probed_before_any_case(servers: Servers, status: int) -> None:
+    unlisted = Unlisted(status)
+    try:
+        name = f"unlisted-{status}.yml"
+        path = gate_config(servers.folder, name, (servers.base.url, "base"), (unlisted.url, "tuned"))
+        base_asked = servers.base.requests("base")
+        out = servers.folder / f"out-{name}"
+        done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
+        assert done.code == 2, done.stderr
+        if status == 404:
+            # Without a list, a 404 cannot tell a model the server lacks from a wrong URL.
+            line = f"error: finetuned.model: {unlisted.url} does not serve model 'tuned' (HTTP 404)"
+        else:
+            line = expected("finetuned", f"key-{status}" if status != 302 else "moved", unlisted.url)
+        assert done.stderr.strip() == line
+        assert unlisted.requests == 1, "the probe, and no case"
+        assert servers.base.requests("base") == base_asked, "no model was asked a case"
+        assert not out.exists()
+    finally:
+        unlisted.stop()
+
+
+# ------------------------------------------------------------- the watch itself
+
+
+def reply(status: int) -> Reply:
+    return Reply(status=status, body=b"{}", retry_after=None, location="http://elsewhere/v1")
+
+
+def armed() -> RouteWatch:
+    from safety_regression.config import EndpointConfig
+
+    watch = RouteWatch()
+    settings = EndpointConfig(url="http://127.0.0.1:1/v1", model="m", api_key_env="KEY")
+    watch.arm("finetuned", settings, "http://127.0.0.1:1/v1", "chat/completions")
+    return watch
+
+
+def test_an_unarmed_watch_lets_every_reply_through() -> None:
+    watch = RouteWatch()
+    for status in (401, 403, 404, 302, 200):
+        watch(reply(status))
+
+
+@pytest.mark.parametrize("first", [200, 400, 422])
+def test_the_first_answer_settles_the_route_and_later_refusals_are_case_errors(first: int) -> None:
+    watch = armed()
+    for status in (429, 500, 503, 408, first, 401, 404, 302):
+        watch(reply(status))  # "try again" decides nothing; after an answer, nothing is watched
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (401, "finetuned: the endpoint rejected the key in $KEY (HTTP 401)"),
+        (403, "finetuned: the endpoint rejected the key in $KEY (HTTP 403)"),
+        (404, "finetuned.url: http://127.0.0.1:1/v1/chat/completions was not found (HTTP 404)"),
+        (307, "finetuned.url: HTTP 307: redirected to http://elsewhere/v1, not followed"),
+    ],
+)
+def test_a_refusal_before_any_answer_raises_and_keeps_raising(status: int, message: str) -> None:
+    from safety_regression.errors import ConfigError
+
+    watch = armed()
+    watch(reply(500))
+    for later in (status, 200, 200):
+        with pytest.raises(ConfigError) as raised:
+            watch(reply(later))
+        assert str(raised.value).startswith(message)
