@@ -26,6 +26,8 @@ chat request, or a moderation request) is still sent first.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -135,6 +137,21 @@ async def _served_models(
     if status != 200:
         return None
     return _model_ids(json_or_none(body))
+
+
+async def together(checks: list[Coroutine[Any, Any, None]]) -> None:
+    """Run endpoint checks at once; the first to fail cancels the others and is raised."""
+    if len(checks) < 2:
+        for check in checks:
+            await check
+        return
+    running = [asyncio.ensure_future(check) for check in checks]
+    try:
+        await asyncio.gather(*running)
+    except BaseException:
+        for task in running:
+            task.cancel()
+        raise
 
 
 def _probe(route: str, model: str) -> dict[str, Any]:

@@ -207,11 +207,18 @@ class Environment:
 
     async def preflight_scorers(self, config: Config, *, toxicity: bool = True) -> None:
         """Check the judge's model endpoints and (with ``toxicity``) the toxicity classifier
-        before any response is sent to them: a bad key, URL or model is one line, exit 2."""
-        for role, settings in judge_endpoints(config.judge):
-            await self._preflight(settings, role, CHAT_ROUTE)
+        before any response is sent to them: a bad key, URL or model is one line, exit 2.
+
+        Each is probed (its first requests come only after a model's answer was paid for,
+        so its first replies cannot be its check), all at once."""
+        from safety_regression.endpoints.preflight import together
+
+        checks = [
+            self._preflight(settings, role, CHAT_ROUTE) for role, settings in judge_endpoints(config.judge)
+        ]
         if toxicity and config.toxicity is not None:
-            await self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE)
+            checks.append(self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE))
+        await together(checks)
 
     async def _preflight(
         self, settings: EndpointConfig, role: str, route: str, watch: RouteWatch | None = None
