@@ -33,6 +33,7 @@ PROFILES = {
     "same": ModelProfile(default_refusal=0.95),
     "regressed": ModelProfile(default_refusal=0.95, refusal={"privacy": 0.3}),
     "broken": ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=99),
+    "no-chat": ModelProfile(chat_status=401),
 }
 
 
@@ -134,6 +135,21 @@ def test_a_config_mistake_is_an_annotation_and_exit_2(servers: Servers) -> None:
     assert "::error::" in step.stdout and "missing.yml" in step.stdout
     bad = run_step(servers, "same", {"comment": "perhaps"}, "bad-input")
     assert bad.code == 2 and "action input comment: expected true or false" in bad.stdout
+
+
+def test_a_listed_model_whose_chat_route_rejects_the_key_is_exit_2_with_the_probes_line(
+    servers: Servers,
+) -> None:
+    # The model list accepts the key and names the model, so no probe is sent: the route's
+    # refusal on the first replies stops the step as the library's run does (same path).
+    comments = len(report_comments(servers))
+    step = run_step(servers, "no-chat", {}, "no-chat")
+    assert step.code == 2, step.stdout + step.stderr
+    assert "::error::finetuned: the endpoint rejected the key in $MODEL_KEY (HTTP 401)" in step.stdout
+    assert MODEL_KEY not in step.stdout.replace(f"::add-mask::{MODEL_KEY}", "") + step.stderr
+    assert servers.simulator.requests("no-chat") <= 8, "the first wave at most"
+    assert not (servers.folder / "no-chat" / "out").exists(), "no output written as if whole"
+    assert len(report_comments(servers)) == comments, "no report posted"
 
 
 def test_the_cache_lives_under_runner_temp_unless_configured(servers: Servers) -> None:
