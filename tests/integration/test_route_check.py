@@ -123,6 +123,20 @@ def test_a_listed_model_whose_chat_route_refuses_stops_the_run_on_its_first_repl
     assert cached_lines(servers.folder / f"cache-{name}") == [], "nothing cached: refused or cancelled"
 
 
+def test_a_sequential_run_stops_the_same_way(servers: Servers) -> None:
+    path = gate_config(
+        servers.folder, "sequential.yml", (servers.base.url, "base"), (servers.listed.url, "key-401")
+    )
+    path.write_text(path.read_text() + "gate: {sequential: {enabled: true, looks: 4, seed: 7}}\n")
+    asked = servers.listed.requests("key-401")
+    out = servers.folder / "out-sequential"
+    done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
+    assert done.code == 2, done.stderr
+    assert done.stderr.strip() == expected("finetuned", "key-401", servers.listed.url)
+    assert 1 <= servers.listed.requests("key-401") - asked <= CONCURRENCY
+    assert not out.exists()
+
+
 def test_a_listed_model_that_answers_gets_no_probe(servers: Servers) -> None:
     fast = ThreadedSimulator({"base": ModelProfile(default_refusal=0.95)}, [])
     try:

@@ -13,15 +13,16 @@ redirect. A model endpoint (``base``, ``finetuned``; ``watch`` given) learns tha
 the run's first replies instead of from a probe every case would wait for (a real
 server's time to the first token, 0.2-1 s, on every run): ``RouteWatch`` reads them, and
 a 401/403/404/3xx before any other answer raises the same one-line ConfigError the probe
-would have. The run's guard then cancels what is in flight and sends nothing more; no
-output is written, and nothing is cached for the rejected requests (a server bills none
-of them: it refused them before a model ran). What may be spent before that verdict are
-the other model's first requests, at most its ``concurrency``, and only for a key the
-server lets list the model but not ask it; every other mistake is still caught before
-any model call. Where the list is absent, unreadable or does not name models, and for
-the judge models and the toxicity classifier (whose first requests come only after the
-models' answers were paid for), one small request to the route the run will use (a
-chat request, or a moderation request) is still sent first.
+would have. The endpoint sends nothing more from then on, and the run's guard (when the
+run has one) cancels what is in flight; no output is written, and nothing is cached for
+the rejected requests (a server bills none of them: it refused them before a model ran).
+What may be spent before that verdict are the other model's first requests, at most its
+``concurrency``, and only for a key the server lets list the model but not ask it; every
+other mistake is still caught before any model call. Where the list is absent,
+unreadable or does not name models, and for the judge models and the toxicity
+classifier (whose first requests come only after the models' answers were paid for),
+one small request to the route the run will use (a chat request, or a moderation
+request) is still sent first.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import aiohttp
 from pydantic import BaseModel
@@ -27,7 +27,7 @@ from safety_regression.endpoints.wire import (
     retry_after_seconds,
     safe_url,
 )
-from safety_regression.errors import EndpointError
+from safety_regression.errors import ConfigError, EndpointError
 
 Sleep = Callable[[float], Awaitable[None]]
 Outcome = TypeVar("Outcome", bound=BaseModel)
@@ -92,6 +92,15 @@ def redirect_reason(reply: Reply) -> str:
     )
 
 
+class ReplyWatch(Protocol):
+    """Shown every reply before it is read (``preflight.RouteWatch``); it may raise."""
+
+    error: ConfigError | None
+    """Once set, no request is sent: each attempt raises it instead."""
+
+    def __call__(self, reply: Reply) -> None: ...
+
+
 class Transport:
     """POST JSON to ``{url}/{route}`` with bounded, classified retries."""
 
@@ -136,7 +145,7 @@ class Transport:
         self.limit_key = f"{self.identity}#{credential_digest(api_key, base)}"
         self._semaphore = limits.semaphore(self.limit_key, concurrency)
         self._rate = limits.rate_limiter(self.limit_key, requests_per_minute, tokens_per_minute)
-        self.watch: Callable[[Reply], None] | None = None
+        self.watch: ReplyWatch | None = None
         """Shown every reply before it is read; it may raise to stop the run (a
         ``preflight.RouteWatch`` checking the route on the first replies)."""
 
@@ -183,6 +192,8 @@ class Transport:
     async def _attempt(
         self, payload: dict[str, Any], interpret: Callable[[Reply], Outcome | FailedAttempt]
     ) -> Outcome | FailedAttempt:
+        if self.watch is not None and self.watch.error is not None:
+            raise ConfigError(str(self.watch.error))  # a refused route: send nothing more
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
             # A redirected POST is never followed: aiohttp would turn it into a GET, and
@@ -253,7 +264,7 @@ class RouteClient:
         )
         self.limit_key = self._transport.limit_key
 
-    def watch(self, watch: Callable[[Reply], None]) -> None:
+    def watch(self, watch: ReplyWatch) -> None:
         """Show ``watch`` every reply before it is read (see ``Transport.watch``)."""
         self._transport.watch = watch
 
