@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 IMPORT_SWITCH_INTERVAL = 0.0005
 """Seconds an import on a thread may hold the GIL while the event loop waits for it."""
 
-MODEL_ROLES = ("base", "finetuned")
-"""The roles whose chat route is checked on the run's first replies (``preflight``)."""
-
 ProgressFactory = Callable[[str, int], ProgressCallback]
 """Given a label and a total, returns the callback to call once per finished request."""
 
@@ -90,9 +87,7 @@ class Environment:
         """The run's circuit breaker and deadline, from ``begin_run``."""
         self.checked: set[tuple[str, str, str]] = set()
         """Endpoints that passed ``preflight``."""
-        self.watches: dict[tuple[str, str, str], RouteWatch] = {}
-        """Per model endpoint: the check of its chat route on the run's first replies,
-        armed by ``preflight`` when the server lists the model (no probe is sent then)."""
+        self.watches: dict[tuple[str, str, str], RouteWatch] = {}  # route checks (``_watch``)
 
     def begin_run(self, identity: str, config: Config) -> RunGuard:
         """Name the run (``pipeline.identity``) and start its circuit breaker and deadline,
@@ -174,12 +169,11 @@ class Environment:
         chat = OpenAICompatEndpoint.from_config(
             self.session, settings, api_key(settings, role, self.environ), self.limits
         )
-        if role in MODEL_ROLES:
+        if role in ("base", "finetuned"):
             chat.watch(self._watch(settings, role))
-        endpoint: Endpoint = chat
         # Metered inside the cache: answers from the cache cost nothing.
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
-        endpoint = MeteredEndpoint(endpoint, self.meter, role, settings.price)
+        endpoint: Endpoint = MeteredEndpoint(chat, self.meter, role, settings.price)
         if config.cache.enabled and self.use_cache:
             # A model's reply is cached as it is judged: cut to sampling.max_response_chars.
             model_role = role in ("base", "finetuned")
@@ -194,7 +188,7 @@ class Environment:
             await self._preflight(settings, role, CHAT_ROUTE, self._watch(settings, role))
 
     def _watch(self, settings: EndpointConfig, role: str) -> RouteWatch:
-        """The route check shared by ``role``'s endpoints and its ``preflight``."""
+        """The chat route's check on the first replies: ``role``'s endpoints', and ``preflight``'s."""
         from safety_regression.endpoints.preflight import RouteWatch
 
         return self.watches.setdefault((role, settings.url, settings.model), RouteWatch())
@@ -208,14 +202,10 @@ class Environment:
     async def preflight_scorers(self, config: Config, *, toxicity: bool = True) -> None:
         """Check the judge's model endpoints and (with ``toxicity``) the toxicity classifier
         before any response is sent to them: a bad key, URL or model is one line, exit 2.
-
-        Each is probed (its first requests come only after a model's answer was paid for,
-        so its first replies cannot be its check), all at once."""
+        Each is probed (its first replies come after a model's answer is paid for), at once."""
         from safety_regression.endpoints.preflight import together
 
-        checks = [
-            self._preflight(settings, role, CHAT_ROUTE) for role, settings in judge_endpoints(config.judge)
-        ]
+        checks = [self._preflight(e, role, CHAT_ROUTE) for role, e in judge_endpoints(config.judge)]
         if toxicity and config.toxicity is not None:
             checks.append(self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE))
         await together(checks)
