@@ -20,7 +20,8 @@ import pytest
 
 from safety_regression._process import no_pydantic_plugins, one_blas_thread
 from safety_regression.cli.environment import now, with_environment
-from safety_regression.pipeline.environment import IMPORT_SWITCH_INTERVAL, Environment, import_yielding
+from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.imports import IMPORT_SWITCH_INTERVAL, import_yielding
 
 
 def _loader_alive() -> bool:
@@ -198,13 +199,13 @@ def test_the_first_requests_do_not_wait_for_the_built_in_judge_to_load(
 def test_a_failed_judge_import_is_raised_once_not_retried() -> None:
     # Found in review: reading the loading judge's id after its import failed on the thread
     # imported it again on the main thread (a second traceback, an error never retrieved).
-    from safety_regression.pipeline.environment import _LoadingJudge
+    from safety_regression.pipeline.imports import LoadingJudge
 
     async def scenario() -> None:
         loading: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         loading.set_exception(ImportError("the judge's module failed to load"))
         made: list[int] = []
-        judge = _LoadingJudge(loading, lambda: made.append(1))  # type: ignore[arg-type,return-value]
+        judge = LoadingJudge(loading, lambda: made.append(1))  # type: ignore[arg-type,return-value]
         with pytest.raises(ImportError, match="failed to load"):
             _ = judge.id
         assert not made
@@ -255,7 +256,7 @@ def test_imports_on_threads_freeze_once_per_process_and_not_after_a_failure(
 ) -> None:
     # A process that runs the gate again and again must not keep each run's garbage
     # frozen for good: only the first successful import batch freezes.
-    from safety_regression.pipeline.environment import _SwitchInterval
+    from safety_regression.pipeline.imports import _SwitchInterval
 
     (tmp_path / "freeze_test_ok.py").write_text("VALUE = 1\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))

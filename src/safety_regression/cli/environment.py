@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from safety_regression.cli.console import Progress
 from safety_regression.pipeline import Environment
-from safety_regression.pipeline.environment import import_yielding
+from safety_regression.pipeline.imports import import_yielding
 from safety_regression.pipeline.run import GATE_MODULES
 
 # Loaded while the first requests are in flight (see ``with_environment``).
