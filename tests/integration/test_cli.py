@@ -196,7 +196,7 @@ def test_resume_after_interruption_asks_only_what_is_missing(
     before = simulator.requests("same")
     second = cli("run", "--config", config, "--out", folder / "out-resume-2", cwd=folder)
     assert second.code == 0, second.stderr
-    assert simulator.requests("same") - before == 80  # the missing 80 (a listed model gets no probe)
+    assert simulator.requests("same") - before == 80 + 1  # the missing 80 and the preflight
     assert "Resumed an interrupted run: 50 responses came from the cache" in second.stderr
     assert (
         read_report(folder / "out-resume-2")["categories"]
@@ -233,7 +233,7 @@ def test_missing_baseline_cases_are_evaluated_live_and_drift_is_reported(
     assert done.code == 0, done.stderr
     report = read_report(folder / "out-partial")
     assert report["suite"]["from_baseline"] == 60 and report["suite"]["evaluated_live"] == 70  # type: ignore[index]
-    assert simulator.requests("base") - before == 130  # --check-drift asks base every case (no probe)
+    assert simulator.requests("base") - before == 130 + 1  # --check-drift asks base every case; preflight
     assert report["drift"] == {
         "compared": 60,
         "agreement": 1.0,  # type: ignore[comparison-overlap]

@@ -113,7 +113,7 @@ def test_a_budget_stop_is_inconclusive_and_a_rerun_resumes_from_the_cache(
     before = sent(simulator)
     stopped = cli("run", "--config", config, "--out", folder / "out-budget-1", cwd=folder)
     assert stopped.code == 3, stopped.stderr
-    assert sent(simulator) - before == 30  # stopped before the 31st request (listed models: no probe)
+    assert sent(simulator) - before == 30 + 2  # stopped before the 31st request; 2 preflights
     assert "run.max_requests of 30 reached" in stopped.stdout
     result = report(folder / "out-budget-1")
     assert result["verdict"] == "inconclusive"
@@ -127,7 +127,7 @@ def test_a_budget_stop_is_inconclusive_and_a_rerun_resumes_from_the_cache(
     middle = sent(simulator)
     resumed = cli("run", "--config", config, "--out", folder / "out-budget-2", cwd=folder)
     assert resumed.code == 0, resumed.stderr
-    assert sent(simulator) - middle == 2 * CASES - 30
+    assert sent(simulator) - middle == 2 * CASES - 30 + 2  # and the preflights
     assert "Resumed an interrupted run: 30 responses came from the cache" in resumed.stderr
     assert report(folder / "out-budget-2")["verdict"] == "pass"
 

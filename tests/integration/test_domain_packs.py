@@ -121,7 +121,7 @@ def test_a_baseline_with_domain_specific_results_does_not_gate_the_new_packs(tmp
     assert done.code == 3, done.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     packs = sum(1 for case in quick.cases if case.category in PACKS)
-    assert live == packs  # the new packs went to the base model, not old results (no probe: it is listed)
+    assert live == packs + 1  # the new packs (and the preflight) went to the base model, not old results
     suite = report["suite"]
     assert (suite["added"], suite["removed"]) == (packs, packs)
     assert suite["from_baseline"] == len(quick.cases) - packs

@@ -1,11 +1,13 @@
-"""The chat route's check when the server lists the model: learned from the run's first
-replies, not from a probe every case waits for (``endpoints/preflight.py``). A route that
-refuses (401, 403, 404, a redirect) still ends the run with the probe's one line, exit 2,
-no output, nothing wrong cached, after few requests; a server without ``/models`` is still
-probed first. The CLI as a process, the simulator (and a bare stand-in) over loopback."""
+"""The chat route's check when the server lists the model: a probe sent alongside the
+run's first wave, not before it (``endpoints/preflight.py``). A route that refuses (401,
+403, 404, a redirect) still ends the run with the probe's one line, exit 2, no output,
+nothing wrong cached, after at most one wave per model; a gateway that refuses only some
+prompts is no configuration mistake; a server without ``/models`` is still probed first.
+The CLI as a process, the simulator (and bare stand-ins) over loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,9 +16,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from safety_regression.endpoints.preflight import RouteWatch
+from safety_regression.endpoints.preflight import PROBE_MESSAGE, RouteWatch
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.endpoints.transport import Reply
+from safety_regression.errors import ConfigError
 
 from .cli_support import BackgroundLoop, ThreadedSimulator, cli, write_suite
 
@@ -116,9 +119,9 @@ def test_a_listed_model_whose_chat_route_refuses_stops_the_run_on_its_first_repl
     assert done.code == 2, done.stderr
     assert done.stderr.strip() == expected(role, model, servers.listed.url), "the probe's one line"
     assert "Traceback" not in done.stderr and SECRET[:8] not in done.stdout + done.stderr
-    # At most the first wave: one request per slot, none after the first refusal.
-    assert 1 <= servers.listed.requests(model) - asked <= CONCURRENCY
-    assert servers.base.requests("base") - slow_asked <= CONCURRENCY
+    # At most the first wave (one request per slot) and the probe sent alongside it.
+    assert 1 <= servers.listed.requests(model) - asked <= CONCURRENCY + 1
+    assert servers.base.requests("base") - slow_asked <= CONCURRENCY + 1  # its wave and probe
     assert not out.exists(), "no output is written as if whole"
     assert cached_lines(servers.folder / f"cache-{name}") == [], "nothing cached: refused or cancelled"
 
@@ -133,11 +136,11 @@ def test_a_sequential_run_stops_the_same_way(servers: Servers) -> None:
     done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
     assert done.code == 2, done.stderr
     assert done.stderr.strip() == expected("finetuned", "key-401", servers.listed.url)
-    assert 1 <= servers.listed.requests("key-401") - asked <= CONCURRENCY
+    assert 1 <= servers.listed.requests("key-401") - asked <= CONCURRENCY + 1
     assert not out.exists()
 
 
-def test_a_listed_model_that_answers_gets_no_probe(servers: Servers) -> None:
+def test_a_listed_model_that_answers_is_probed_alongside_its_cases(servers: Servers) -> None:
     fast = ThreadedSimulator({"base": ModelProfile(default_refusal=0.95)}, [])
     try:
         path = gate_config(
@@ -150,8 +153,8 @@ def test_a_listed_model_that_answers_gets_no_probe(servers: Servers) -> None:
         results = (servers.folder / "out-good" / "results.jsonl").read_text().splitlines()
         finetuned = [json.loads(r) for r in results if json.loads(r)["model"] == "finetuned"]
         assert len(finetuned) == 50
-        assert servers.listed.requests("good") - asked == 50, "one request per case, no probe"
-        assert fast.requests("base") == 50
+        assert servers.listed.requests("good") - asked == 50 + 1, "one request per case, and the probe"
+        assert fast.requests("base") == 50 + 1
     finally:
         fast.stop()
 
@@ -208,10 +211,114 @@ def test_without_a_model_list_the_route_is_probed_before_any_case(servers: Serve
             line = expected("finetuned", f"key-{status}" if status != 302 else "moved", unlisted.url)
         assert done.stderr.strip() == line
         assert unlisted.requests == 1, "the probe, and no case"
-        assert servers.base.requests("base") == base_asked, "no model was asked a case"
+        assert servers.base.requests("base") - base_asked <= 1, "its probe at most, no case"
         assert not out.exists()
     finally:
         unlisted.stop()
+
+
+# ------------------------------------------- a gateway in front of a listed model
+
+
+class Gateway:
+    """Lists ``tuned`` at /v1/models; answers chat requests after ``delay`` seconds with
+    ``status`` for every case whose prompt's code points sum to an even number (a filter in front of the
+    model), or for every request, probe included, with ``everything``; the model itself
+    answers after ``answer_delay``."""
+
+    def __init__(
+        self, status: int, delay: float = 0.0, everything: bool = False, answer_delay: float = 0.0
+    ) -> None:
+        self.status, self.delay, self.everything = status, delay, everything
+        self.answer_delay = answer_delay
+        self.requests = 0
+        self._background = BackgroundLoop()
+        self._runner: web.AppRunner | None = None
+        self.url: str = self._background.run(self._start())
+
+    async def _start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "tuned", "object": "model"}]})
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests += 1
+        await asyncio.sleep(self.delay)
+        prompt = body["messages"][-1]["content"]
+        if self.everything or (prompt != PROBE_MESSAGE and sum(map(ord, prompt)) % 2 == 0):
+            return web.json_response({"error": {"message": "blocked"}}, status=self.status)
+        await asyncio.sleep(self.answer_delay)
+        message = {"role": "assistant", "content": "I can't help with that."}
+        return web.json_response(
+            {
+                "id": "chatcmpl-gateway",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "tuned",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 6, "total_tokens": 11},
+            }
+        )
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            self._background.run(self._runner.cleanup())
+        self._background.close()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_gateway_that_refuses_some_prompts_is_no_configuration_mistake(
+    servers: Servers, status: int
+) -> None:
+    # The review's reproduction: the first reply to come back was a filter's fast 403 to a
+    # harmful-looking prompt, and the run stopped blaming the key. The probe decides.
+    gateway = Gateway(status, answer_delay=0.3)  # the filter answers first
+    fast = ThreadedSimulator({"base": ModelProfile(default_refusal=0.95)}, [])
+    try:
+        name = f"gateway-{status}.yml"
+        path = gate_config(servers.folder, name, (fast.url, "base"), (gateway.url, "tuned"))
+        out = servers.folder / f"out-{name}"
+        done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
+        assert done.code in (0, 1, 3), done.stderr
+        assert "rejected the key" not in done.stderr
+        rows = [json.loads(r) for r in (out / "results.jsonl").read_text().splitlines()]
+        tuned = [row for row in rows if row["model"] == "finetuned"]
+        assert len(tuned) == 50
+        assert any(row.get("error") for row in tuned), "the filter's refusals are errors, not results"
+    finally:
+        gateway.stop()
+        fast.stop()
+
+
+def test_a_slow_refusal_costs_the_other_model_at_most_one_wave(servers: Servers) -> None:
+    # The review's reproduction: the fine-tuned route refused after 0.5 s while the base
+    # model answered at once, and the whole base suite was paid for before the verdict.
+    gateway = Gateway(401, delay=0.5, everything=True)
+    fast = ThreadedSimulator({"base": ModelProfile(default_refusal=0.95)}, [])
+    try:
+        path = gate_config(servers.folder, "slow-401.yml", (fast.url, "base"), (gateway.url, "tuned"))
+        out = servers.folder / "out-slow-401"
+        done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
+        assert done.code == 2, done.stderr
+        assert (
+            done.stderr.strip()
+            == "error: finetuned: the endpoint rejected the key in $MODEL_API_KEY (HTTP 401)"
+        )
+        assert fast.requests("base") <= CONCURRENCY + 1  # its first wave and its probe
+        assert gateway.requests <= CONCURRENCY + 1
+        assert not out.exists()
+    finally:
+        gateway.stop()
+        fast.stop()
 
 
 # ------------------------------------------------------------- the watch itself
@@ -221,43 +328,49 @@ def reply(status: int) -> Reply:
     return Reply(status=status, body=b"{}", retry_after=None, location="http://elsewhere/v1")
 
 
-def armed() -> RouteWatch:
-    from safety_regression.config import EndpointConfig
-
-    watch = RouteWatch()
-    settings = EndpointConfig(url="http://127.0.0.1:1/v1", model="m", api_key_env="KEY")
-    watch.arm("finetuned", settings, "http://127.0.0.1:1/v1", "chat/completions")
-    return watch
+async def _probe_that(outcome: ConfigError | None, delay: float) -> None:
+    await asyncio.sleep(delay)
+    if outcome is not None:
+        raise outcome
 
 
-def test_an_unarmed_watch_lets_every_reply_through() -> None:
-    watch = RouteWatch()
-    for status in (401, 403, 404, 302, 200):
-        watch(reply(status))
+def test_a_watch_without_probes_lets_everything_through() -> None:
+    async def scenario() -> None:
+        watch = RouteWatch()
+        await watch.before_send(first_wave=False)
+        for status in (401, 403, 404, 302, 200):
+            await watch.after_reply(reply(status))
+
+    asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("first", [200, 400, 422])
-def test_the_first_answer_settles_the_route_and_later_refusals_are_case_errors(first: int) -> None:
-    watch = armed()
-    for status in (429, 500, 503, 408, first, 401, 404, 302):
-        watch(reply(status))  # "try again" decides nothing; after an answer, nothing is watched
+def test_the_first_wave_goes_out_at_once_and_the_rest_waits_for_the_probe() -> None:
+    async def scenario() -> None:
+        watch = RouteWatch()
+        watch.start(_probe_that(None, 0.05))
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await watch.before_send(first_wave=True)
+        assert loop.time() - began < 0.04
+        await watch.before_send(first_wave=False)
+        assert loop.time() - began >= 0.04
+        for status in (401, 404, 302, 200):
+            await watch.after_reply(reply(status))  # the route answers: case errors only
+
+    asyncio.run(scenario())
 
 
-@pytest.mark.parametrize(
-    ("status", "message"),
-    [
-        (401, "finetuned: the endpoint rejected the key in $KEY (HTTP 401)"),
-        (403, "finetuned: the endpoint rejected the key in $KEY (HTTP 403)"),
-        (404, "finetuned.url: http://127.0.0.1:1/v1/chat/completions was not found (HTTP 404)"),
-        (307, "finetuned.url: HTTP 307: redirected to http://elsewhere/v1, not followed"),
-    ],
-)
-def test_a_refusal_before_any_answer_raises_and_keeps_raising(status: int, message: str) -> None:
-    from safety_regression.errors import ConfigError
+def test_a_refused_probe_stops_every_request_and_reply() -> None:
+    async def scenario() -> None:
+        watch = RouteWatch()
+        watch.start(_probe_that(ConfigError("finetuned: the endpoint rejected the key (HTTP 401)"), 0.01))
+        await watch.before_send(first_wave=True)  # sent before the probe answered
+        with pytest.raises(ConfigError, match="rejected the key"):
+            await watch.after_reply(reply(401))  # waits for the probe, then raises its line
+        for _ in range(2):
+            with pytest.raises(ConfigError, match="rejected the key"):
+                await watch.before_send(first_wave=True)
+            with pytest.raises(ConfigError, match="rejected the key"):
+                await watch.after_reply(reply(200))
 
-    watch = armed()
-    watch(reply(500))
-    for later in (status, 200, 200):
-        with pytest.raises(ConfigError) as raised:
-            watch(reply(later))
-        assert str(raised.value).startswith(message)
+    asyncio.run(scenario())

@@ -53,9 +53,9 @@ def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
     before = simulator.requests("same")
     done = cli("run", "--config", config, "--out", folder / "out-same", cwd=folder)
     assert done.code == 0, done.stdout + done.stderr
-    # 75 of 300 source prompts per category, plus the 10 benign prompts, asked once each
-    # (the server lists the model: no probe before them).
-    assert simulator.requests("same") - before == 75 + 75 + 10
+    # 75 of 300 source prompts per category, plus the 10 benign prompts, asked once each,
+    # after the endpoint check's one probe.
+    assert simulator.requests("same") - before == 1 + 75 + 75 + 10
     report = read_report(folder / "out-same")
     assert report["verdict"] == "pass"
     # Each category spends at most alpha over its looks: the family-wise statement is the fixed design's.
@@ -99,7 +99,7 @@ def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(
     assert failed["statistic"] >= failed["critical"]
     assert all(earlier["decision"] == "continue" for earlier in looks["cybersecurity"][:-1])
     asked = simulator.requests("weaker")
-    assert asked == sum(look[-1]["cases"] for look in looks.values()) + 10  # a listed model: no probe
+    assert asked == 1 + sum(look[-1]["cases"] for look in looks.values()) + 10  # 1: the probe
     # A rerun into the same folder continues the recorded history: nothing is asked again.
     again = cli("run", "--config", config, "--out", out, cwd=folder)
     assert again.code == 1, again.stdout + again.stderr
@@ -156,8 +156,8 @@ def test_a_live_base_model_is_asked_only_what_the_fine_tune_is(lab: tuple[Path, 
     base_before, same_before = simulator.requests("base"), simulator.requests("same")
     done = cli("run", "--config", config, "--out", folder / "out-live", cwd=folder)
     assert done.code == 0, done.stdout + done.stderr
-    # 160 cases each (listed models: no probe).
-    assert simulator.requests("base") - base_before == simulator.requests("same") - same_before == 160
+    # 160 cases each, after each endpoint's one probe.
+    assert simulator.requests("base") - base_before == simulator.requests("same") - same_before == 161
     history = _history(folder / "out-live")
     assert (history["requests"], history["fixed_requests"]) == (320, 1220)  # type: ignore[index]
     # Without a base endpoint the run refuses before asking anything.

@@ -154,7 +154,7 @@ def test_a_baseline_from_an_older_suite_is_reused_on_the_cases_both_share(tmp_pa
         suite = report["suite"]
         assert (suite["from_baseline"], suite["evaluated_live"]) == (quick, len(standard.cases) - quick)
         assert (suite["added"], suite["changed"], suite["removed"]) == (len(standard.cases) - quick, 0, 0)
-        assert simulator.requests("base") - before == len(standard.cases) - quick  # (listed: no probe)
+        assert simulator.requests("base") - before == len(standard.cases) - quick + 1  # and the preflight
         assert "builtin:quick@" in suite["baseline_suite"] and "builtin:standard@" in suite["suite"]
         assert (
             f"{len(standard.cases) - quick} cases added, 0 changed, 0 removed"

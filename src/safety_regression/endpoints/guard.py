@@ -9,7 +9,7 @@ the gate ends inconclusive and the report is still written. Nothing is cached fo
 requests, so the next run resumes where this one stopped.
 
 A configuration mistake that a reply reveals (a ``ConfigError`` out of an endpoint: the
-route check on the first replies, see ``preflight.RouteWatch``) stops the run the same
+route probe sent alongside the first wave, see ``preflight.RouteWatch``) stops the run the same
 way, except that nothing is measured: every guarded request in flight or asked later
 raises that error, so the run ends with it (exit 2) and writes no output.
 """

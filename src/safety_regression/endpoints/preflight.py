@@ -9,26 +9,27 @@ An endpoint that merely fails or times out is left to the run's circuit breaker
 
 Where the list answers 200 and names the configured model, the key is accepted and the
 model served: all that is left to learn is that the chat route exists and does not
-redirect. A model endpoint (``base``, ``finetuned``; ``watch`` given) learns that from
-the run's first replies instead of from a probe every case would wait for (a real
-server's time to the first token, 0.2-1 s, on every run): ``RouteWatch`` reads them, and
-a 401/403/404/3xx before any other answer raises the same one-line ConfigError the probe
-would have. The endpoint sends nothing more from then on, and the run's guard (when the
-run has one) cancels what is in flight; no output is written, and nothing is cached for
-the rejected requests (a server bills none of them: it refused them before a model ran).
-What may be spent before that verdict are the other model's first requests, at most its
-``concurrency``, and only for a key the server lets list the model but not ask it; every
-other mistake is still caught before any model call. Where the list is absent,
-unreadable or does not name models, and for the judge models and the toxicity
-classifier (whose first requests come only after the models' answers were paid for),
-one small request to the route the run will use (a chat request, or a moderation
-request) is still sent first.
+redirect. For a model endpoint (``base``, ``finetuned``; ``watch`` given) the one small
+chat request that tells it (the probe) is sent alongside the run's first wave instead
+of before it, so no case waits a round trip (a real server's time to the first token,
+0.2-1 s, on every run). ``RouteWatch`` holds every model's requests after its first wave
+(its ``concurrency``) until every probe has answered, and a reply that may show a
+mistake (401, 403, 404, a redirect) waits for them too; a refused probe raises the same
+one-line ConfigError as before, on every request and reply from then on, and the run's
+guard cancels what is in flight: no output is written. What may be spent before that
+verdict is one wave per model; a refused route bills none of it. It is the probe, a
+benign question, that decides, never a case's reply: a gateway that refuses some
+harmful-looking prompts with a 403 is no configuration mistake, and those replies are
+recorded as the errors they are. Where the list is absent, unreadable or does not name
+models, and for the judge models and the toxicity classifier (whose first requests come
+only after the models' answers were paid for), the probe is still sent, and awaited,
+first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -70,9 +71,9 @@ async def preflight(
 
     ``role`` is the config path of the endpoint (``finetuned``, ``judge.endpoint``,
     ``toxicity.endpoint``), ``route`` the one the run will call (``CHAT_ROUTE`` or
-    ``MODERATION_ROUTE``). With ``watch`` (the one the run's endpoint reports its replies
-    to), a model the server lists is not probed: ``watch`` checks the route on the run's
-    first replies.
+    ``MODERATION_ROUTE``). With ``watch`` (the run's, which its model endpoints consult),
+    the probe of a model the server lists is sent in the background, alongside the run's
+    first wave, and ``watch`` holds the rest until it has answered.
     """
     base = URL(settings.url)
     where = safe_url(base)
@@ -80,6 +81,7 @@ async def preflight(
     served = await _served_models(session, base, where, role, settings, headers)
     if served is not None and settings.model not in served:
         raise _unknown_model(role, settings.model, where, served)
+    alongside = watch is not None and served is not None
     transport = Transport(
         session,
         settings.url,
@@ -88,14 +90,29 @@ async def preflight(
         settings.concurrency,
         settings.timeout,
         min(settings.max_retries, 2),
-        limits,
+        # Sent alongside the first wave, the probe has a slot of its own: the run's
+        # requests hold theirs while they wait for it.
+        ConcurrencyLimits() if alongside else limits,
     )
-    if watch is not None and served is not None:
-        watch.arm(role, settings, where, route)
-        return
     payload = _probe(route, settings.model)
-    probe = await transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
-    status = probe.status
+    probe = transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
+    if watch is not None and alongside:
+        watch.start(_judged(probe, role, settings, where, route, served))
+        return
+    await _judged(probe, role, settings, where, route, served)
+
+
+async def _judged(
+    probe: Awaitable[_Probe],
+    role: str,
+    settings: EndpointConfig,
+    where: str,
+    route: str,
+    served: list[str] | None,
+) -> None:
+    """Await the probe and raise the ConfigError its answer shows, if any."""
+    answer = await probe
+    status = answer.status
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status == 404 and served is not None:
@@ -103,7 +120,7 @@ async def preflight(
     if status == 404:
         raise _unknown_model(role, settings.model, where, served)
     if status is not None and 300 <= status < 400:
-        raise ConfigError(f"{role}.url: {probe.detail}")
+        raise ConfigError(f"{role}.url: {answer.detail}")
     # No answer at all (timeouts, 5xx after retries) is not decisive: a flaky server may
     # still answer most cases. The run's circuit breaker stops it if it cannot.
 
@@ -220,47 +237,65 @@ def _unknown_model(role: str, model: str, where: str, served: list[str] | None) 
     return ConfigError(f"{role}.model: {where} does not serve model {model!r} (HTTP 404)")
 
 
-_UNDECIDED = frozenset({408, 409, 425, 429})
-"""Statuses that say "try again": they tell nothing about the key or the route."""
+_REFUSALS = frozenset({401, 403, 404})
+"""Replies that may show a configuration mistake: the probe's answer tells."""
 
 
 class RouteWatch:
-    """The route check of one model endpoint, read from the run's first replies.
+    """The chat-route probes of a run's model endpoints, sent alongside their first
+    requests, and what the endpoints wait for before they send more.
 
-    Until ``arm`` it watches nothing. Armed, the first reply that is neither a "try
-    again" (408, 409, 425, 429, 5xx) nor a refusal settles it: a 2xx or another 4xx (a
-    content filter's 400, say) shows the route answers. A 401/403/404/3xx first instead
-    raises the ConfigError the probe would have raised, and so does every reply after it
-    (the other requests of the first wave). Transport errors are not replies: it waits on.
+    One per run, shared by every model endpoint (``Transport.watch``). ``preflight``
+    starts a probe here for each model the server lists (``start``), instead of awaiting
+    it. Each endpoint's first wave (its ``concurrency``) goes out at once; any request
+    after it waits until every probe has answered, so a mistake costs no more than one
+    wave per model. A reply that may show a mistake (401, 403, 404, a redirect) also
+    waits for the probes, so a run too small for a second wave learns it too. Once a
+    probe shows a mistake, every request and reply raises its ConfigError (exit 2). A
+    probe that answers decides that the route is fine, and the run's own 401s or 403s
+    (a gateway that blocks some prompts) are then recorded as the errors they are.
     """
 
     def __init__(self) -> None:
-        self._armed: tuple[str, EndpointConfig, str, str] | None = None
+        self._probes: list[asyncio.Task[None]] = []
         self.error: ConfigError | None = None
 
-    def arm(self, role: str, settings: EndpointConfig, where: str, route: str) -> None:
-        self._armed = (role, settings, where, route)
+    def start(self, probe: Coroutine[Any, Any, None]) -> None:
+        """Send ``probe`` (a route check that raises a ConfigError) in the background."""
+        task = asyncio.ensure_future(probe)
+        task.add_done_callback(self._settled)
+        self._probes.append(task)
 
-    def __call__(self, reply: Reply) -> None:
-        """Read one reply of the watched route; raise if it shows a configuration mistake."""
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()  # retrieved here, so never "never retrieved"
+        if isinstance(error, ConfigError) and self.error is None:
+            self.error = error
+
+    def check(self) -> None:
+        """Raise the mistake a probe showed, if any."""
         if self.error is not None:
             raise ConfigError(str(self.error))
-        if self._armed is None:
-            return
-        status = reply.status
-        if status in _UNDECIDED or status >= 500:
-            return
-        role, settings, where, route = self._armed
-        if status in (401, 403):
-            self.error = _rejected(role, settings, status)
-        elif status == 404:
-            self.error = _route_missing(role, where, route)
-        elif 300 <= status < 400:
-            self.error = ConfigError(f"{role}.url: {redirect_reason(reply)}")
-        else:
-            self._armed = None  # the route answers: nothing more to watch
-            return
-        raise ConfigError(str(self.error))
+
+    async def before_send(self, first_wave: bool) -> None:
+        """Called before each request: after an endpoint's first wave, wait for the probes."""
+        self.check()
+        if not first_wave:
+            await self.settled()
+
+    async def after_reply(self, reply: Reply) -> None:
+        """Called with each reply before it is read."""
+        if reply.status in _REFUSALS or 300 <= reply.status < 400:
+            await self.settled()
+        self.check()
+
+    async def settled(self) -> None:
+        """Wait until every probe has answered; raise the mistake one showed."""
+        pending = [task for task in self._probes if not task.done()]
+        if pending:
+            await asyncio.wait(pending)
+        self.check()
 
 
 def _route_missing(role: str, where: str, route: str) -> ConfigError:

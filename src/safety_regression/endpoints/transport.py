@@ -27,7 +27,7 @@ from safety_regression.endpoints.wire import (
     retry_after_seconds,
     safe_url,
 )
-from safety_regression.errors import ConfigError, EndpointError
+from safety_regression.errors import EndpointError
 
 Sleep = Callable[[float], Awaitable[None]]
 Outcome = TypeVar("Outcome", bound=BaseModel)
@@ -93,12 +93,12 @@ def redirect_reason(reply: Reply) -> str:
 
 
 class ReplyWatch(Protocol):
-    """Shown every reply before it is read (``preflight.RouteWatch``); it may raise."""
+    """Awaited before each attempt and with each reply (``preflight.RouteWatch``); either
+    may wait, or raise a ConfigError to stop the run."""
 
-    error: ConfigError | None
-    """Once set, no request is sent: each attempt raises it instead."""
+    async def before_send(self, first_wave: bool) -> None: ...
 
-    def __call__(self, reply: Reply) -> None: ...
+    async def after_reply(self, reply: Reply) -> None: ...
 
 
 class Transport:
@@ -146,8 +146,10 @@ class Transport:
         self._semaphore = limits.semaphore(self.limit_key, concurrency)
         self._rate = limits.rate_limiter(self.limit_key, requests_per_minute, tokens_per_minute)
         self.watch: ReplyWatch | None = None
-        """Shown every reply before it is read; it may raise to stop the run (a
-        ``preflight.RouteWatch`` checking the route on the first replies)."""
+        """Awaited before each attempt and with each reply; it may raise to stop the run
+        (a ``preflight.RouteWatch``: the route's probe, sent alongside the first wave)."""
+        self._first_wave = concurrency
+        self._attempts = 0
 
     async def exchange(
         self,
@@ -192,8 +194,9 @@ class Transport:
     async def _attempt(
         self, payload: dict[str, Any], interpret: Callable[[Reply], Outcome | FailedAttempt]
     ) -> Outcome | FailedAttempt:
-        if self.watch is not None and self.watch.error is not None:
-            raise ConfigError(str(self.watch.error))  # a refused route: send nothing more
+        if self.watch is not None:
+            self._attempts += 1
+            await self.watch.before_send(self._attempts <= self._first_wave)
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
             # A redirected POST is never followed: aiohttp would turn it into a GET, and
@@ -212,7 +215,7 @@ class Transport:
         except aiohttp.ClientError as exc:
             return FailedAttempt(reason=f"connection failed: {self.scrub(str(exc) or type(exc).__name__)}")
         if self.watch is not None:
-            self.watch(reply)
+            await self.watch.after_reply(reply)
         return interpret(reply)
 
     def scrub(self, text: str) -> str:
@@ -265,7 +268,7 @@ class RouteClient:
         self.limit_key = self._transport.limit_key
 
     def watch(self, watch: ReplyWatch) -> None:
-        """Show ``watch`` every reply before it is read (see ``Transport.watch``)."""
+        """Have ``watch`` see each attempt and reply (see ``Transport.watch``)."""
         self._transport.watch = watch
 
     @classmethod

@@ -79,7 +79,7 @@ class Environment:
         """The run's circuit breaker and deadline, from ``begin_run``."""
         self.checked: set[tuple[str, str, str]] = set()
         """Endpoints that passed ``preflight``."""
-        self.watches: dict[tuple[str, str, str], RouteWatch] = {}  # route checks (``_watch``)
+        self._route_watch: RouteWatch | None = None  # the models' route probes (``_watch``)
 
     def begin_run(self, identity: str, config: Config) -> RunGuard:
         """Name the run (``pipeline.identity``) and start its circuit breaker and deadline,
@@ -162,7 +162,7 @@ class Environment:
             self.session, settings, api_key(settings, role, self.environ), self.limits
         )
         if role in ("base", "finetuned"):
-            chat.watch(self._watch(settings, role))
+            chat.watch(self._watch())
         # Metered inside the cache: answers from the cache cost nothing.
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
         endpoint: Endpoint = MeteredEndpoint(chat, self.meter, role, settings.price)
@@ -177,13 +177,15 @@ class Environment:
         """Check the ``base`` or ``finetuned`` endpoint before any case is sent (once each)."""
         settings: EndpointConfig | None = getattr(config, role)
         if settings is not None:
-            await self._preflight(settings, role, CHAT_ROUTE, self._watch(settings, role))
+            await self._preflight(settings, role, CHAT_ROUTE, self._watch())
 
-    def _watch(self, settings: EndpointConfig, role: str) -> RouteWatch:
-        """The chat route's check on the first replies: ``role``'s endpoints', and ``preflight``'s."""
+    def _watch(self) -> RouteWatch:
+        """The run's route probes, shared by the model endpoints and their ``preflight``."""
         from safety_regression.endpoints.preflight import RouteWatch
 
-        return self.watches.setdefault((role, settings.url, settings.model), RouteWatch())
+        if self._route_watch is None:
+            self._route_watch = RouteWatch()
+        return self._route_watch
 
     def settle_imports(self) -> None:
         """Wait for the background import (``imports_settled``), once."""
