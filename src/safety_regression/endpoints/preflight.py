@@ -97,7 +97,8 @@ async def preflight(
     payload = _probe(route, settings.model)
     probe = transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
     if watch is not None and alongside:
-        watch.start(_judged(probe, role, settings, where, route, served))
+        checked = _judged(probe, role, settings, where, route, served)
+        watch.start((transport.limit_key, settings.model), checked)
         return
     await _judged(probe, role, settings, where, route, served)
 
@@ -257,45 +258,53 @@ class RouteWatch:
     """
 
     def __init__(self) -> None:
-        self._probes: list[asyncio.Task[None]] = []
-        self.error: ConfigError | None = None
+        self._probes: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.error: BaseException | None = None
 
-    def start(self, probe: Coroutine[Any, Any, None]) -> None:
-        """Send ``probe`` (a route check that raises a ConfigError) in the background."""
+    def start(self, key: tuple[str, str], probe: Coroutine[Any, Any, None]) -> None:
+        """Send ``probe`` (a route check that raises a ConfigError) in the background, for
+        the endpoint ``key`` (its transport's ``limit_key`` and the model)."""
         task = asyncio.ensure_future(probe)
         task.add_done_callback(self._settled)
-        self._probes.append(task)
+        self._probes[key] = task
 
     def _settled(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             return
         error = task.exception()  # retrieved here, so never "never retrieved"
-        if isinstance(error, ConfigError) and self.error is None:
-            self.error = error
+        if error is not None and self.error is None:
+            self.error = error  # a ConfigError; anything else is a bug, raised the same way
 
     def check(self) -> None:
         """Raise the mistake a probe showed, if any."""
-        if self.error is not None:
+        if isinstance(self.error, ConfigError):
             raise ConfigError(str(self.error))
+        if self.error is not None:
+            raise self.error
 
-    async def before_send(self, first_wave: bool) -> None:
+    async def before_send(self, key: tuple[str, str], first_wave: bool) -> None:
         """Called before each request: after an endpoint's first wave, wait for the probes."""
         self.check()
         if not first_wave:
             await self.settled()
 
-    async def after_reply(self, reply: Reply) -> None:
-        """Called with each reply before it is read."""
-        if reply.status in _REFUSALS or 300 <= reply.status < 400:
+    async def after_reply(self, key: tuple[str, str], reply: Reply) -> None:
+        """Called with each reply before it is read. A 2xx shows the route answers, as the
+        probe would have: that endpoint's probe is no longer waited for."""
+        if 200 <= reply.status < 300:
+            probe = self._probes.pop(key, None)
+            if probe is not None and not probe.done():
+                probe.cancel()
+        elif reply.status in _REFUSALS or 300 <= reply.status < 400:
             await self.settled()
         self.check()
 
     async def settled(self) -> None:
-        """Wait until every probe has answered; raise the mistake one showed."""
-        pending = [task for task in self._probes if not task.done()]
-        if pending:
-            await asyncio.wait(pending)
+        """Wait until every probe has answered, or one has shown a mistake (raised)."""
         self.check()
+        while pending := [task for task in self._probes.values() if not task.done()]:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            self.check()
 
 
 def _route_missing(role: str, where: str, route: str) -> ConfigError:

@@ -59,8 +59,9 @@ def model_snapshot(
 async def evaluate_live(
     cases: list[Case], endpoint: Endpoint, judge: Judge, config: Config, role: str, env: Environment
 ) -> list[CaseResult]:
-    """Ask ``role``'s endpoint every case (each sample), judged, with progress."""
-    return await evaluate_cases(
+    """Ask ``role``'s endpoint every case (each sample), judged, with progress; then wait
+    for the route probes no case settled (``Environment.routes_checked``)."""
+    results = await evaluate_cases(
         cases,
         endpoint,
         judge,
@@ -69,6 +70,8 @@ async def evaluate_live(
         on_result=env.progress(role, len(cases) * config.sampling.samples),
         workers=workers(config, role),
     )
+    await env.routes_checked()
+    return results
 
 
 def workers(config: Config, role: str) -> int:

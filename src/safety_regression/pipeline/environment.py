@@ -187,6 +187,12 @@ class Environment:
             self._route_watch = RouteWatch()
         return self._route_watch
 
+    async def routes_checked(self) -> None:
+        """Wait for the models' route probes still in flight, and raise the mistake one
+        showed: a run whose answers all came from the cache sent no case to settle them."""
+        if self._route_watch is not None:
+            await self._route_watch.settled()
+
     def settle_imports(self) -> None:
         """Wait for the background import (``imports_settled``), once."""
         settled, self.imports_settled = self.imports_settled, None
