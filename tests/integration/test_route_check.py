@@ -162,24 +162,42 @@ def test_a_listed_model_that_answers_is_probed_alongside_its_cases(servers: Serv
 # ------------------------------------------------ a server without /models: the probe
 
 
-class Unlisted:
-    """A chat route answering every request with one status, and no ``/v1/models``."""
+class StandIn:
+    """A bare server on loopback, on its own event loop: ``_routes`` adds its routes."""
 
-    def __init__(self, status: int) -> None:
-        self.status = status
+    def __init__(self) -> None:
         self.requests = 0
         self._background = BackgroundLoop()
         self._runner: web.AppRunner | None = None
         self.url: str = self._background.run(self._start())
 
+    def _routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
     async def _start(self) -> str:
         app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat)
+        self._routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         return f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            self._background.run(self._runner.cleanup())
+        self._background.close()
+
+
+class Unlisted(StandIn):
+    """A chat route answering every request with one status, and no ``/v1/models``."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__()
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/chat/completions", self._chat)
 
     async def _chat(self, request: web.Request) -> web.Response:
         await request.read()
@@ -187,11 +205,6 @@ class Unlisted:
         if self.status == 302:
             return web.Response(status=302, headers={"Location": MOVED_TO})
         return web.json_response({"error": {"message": "refused"}}, status=self.status)
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            self._background.run(self._runner.cleanup())
-        self._background.close()
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 302])
@@ -220,10 +233,10 @@ def test_without_a_model_list_the_route_is_probed_before_any_case(servers: Serve
 # ------------------------------------------- a gateway in front of a listed model
 
 
-class Gateway:
+class Gateway(StandIn):
     """Lists ``tuned`` at /v1/models; answers chat requests after ``delay`` seconds with
-    ``status`` for every case whose prompt's code points sum to an even number (a filter in front of the
-    model), or for every request, probe included, with ``everything``; the model itself
+    ``status`` for every case whose prompt's code points sum to an even number (a filter
+    in front of the model), or for every request, probe included, with ``everything``; the model itself
     answers after ``answer_delay``."""
 
     def __init__(
@@ -231,20 +244,11 @@ class Gateway:
     ) -> None:
         self.status, self.delay, self.everything = status, delay, everything
         self.answer_delay = answer_delay
-        self.requests = 0
-        self._background = BackgroundLoop()
-        self._runner: web.AppRunner | None = None
-        self.url: str = self._background.run(self._start())
+        super().__init__()
 
-    async def _start(self) -> str:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._chat)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        return f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "tuned", "object": "model"}]})
@@ -268,11 +272,6 @@ class Gateway:
                 "usage": {"prompt_tokens": 5, "completion_tokens": 6, "total_tokens": 11},
             }
         )
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            self._background.run(self._runner.cleanup())
-        self._background.close()
 
 
 @pytest.mark.parametrize("status", [401, 403])
