@@ -72,6 +72,17 @@ def test_pydantic_loads_no_plugins_unless_the_user_chose(monkeypatch: pytest.Mon
     assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
 
 
+def _without_defaults(probe: str) -> str:
+    """The output of ``python -c probe`` in an environment that sets neither default."""
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def test_the_cli_sets_its_process_defaults_before_any_command_runs() -> None:
     probe = (
         "import os, sys\n"
@@ -79,13 +90,7 @@ def test_the_cli_sets_its_process_defaults_before_any_command_runs() -> None:
         "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
         "print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'), os.environ.get('OPENBLAS_NUM_THREADS'))\n"
     )
-    environ = {
-        k: v for k, v in os.environ.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS")
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.split()[-2:] == ["__all__", "1"]
+    assert _without_defaults(probe).split()[-2:] == ["__all__", "1"]
 
 
 def test_the_action_sets_its_process_defaults_before_its_models_are_built() -> None:
@@ -103,13 +108,7 @@ def test_the_action_sets_its_process_defaults_before_its_models_are_built() -> N
         "from safety_regression.github.launch import main as launch\n"
         "launch()\n"
     )
-    environ = {
-        k: v for k, v in os.environ.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS")
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.split() == ["False", "False", "__all__", "1"]
+    assert _without_defaults(probe).split() == ["False", "False", "__all__", "1"]
 
 
 def test_the_action_console_script_is_the_launcher() -> None:

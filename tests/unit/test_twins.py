@@ -23,20 +23,12 @@ from safety_regression.judges.rules import (
 )
 from safety_regression.judges.twins import Dual, dual, twin, twin_of
 
+JUDGE_MODULES = (phrases, multilingual, sentences, answers, context, purpose, words, voices, depth, features)
+"""Every module of the judge that holds patterns."""
+
 JUDGE_PATTERNS = {
     f"{module.__name__.rsplit('.', 1)[-1]}.{name}": value.pattern if isinstance(value, Dual) else value
-    for module in (
-        phrases,
-        multilingual,
-        sentences,
-        answers,
-        context,
-        purpose,
-        words,
-        voices,
-        depth,
-        features,
-    )
+    for module in JUDGE_MODULES
     for name, value in vars(module).items()
     if isinstance(value, re.Pattern | Dual)
 }
@@ -86,18 +78,7 @@ def test_every_judge_pattern_and_its_twin_agree_on_ascii_text(pieces: list[str])
 
 FAST_PATTERNS = {
     f"{module.__name__.rsplit('.', 1)[-1]}.{name}": value
-    for module in (
-        phrases,
-        multilingual,
-        sentences,
-        answers,
-        context,
-        purpose,
-        words,
-        voices,
-        depth,
-        features,
-    )
+    for module in JUDGE_MODULES
     for name, value in vars(module).items()
     if isinstance(value, FastPattern)
 }
