@@ -340,7 +340,7 @@ async def _probe_that(outcome: ConfigError | None, delay: float) -> None:
 def test_a_watch_without_probes_lets_everything_through() -> None:
     async def scenario() -> None:
         watch = RouteWatch()
-        await watch.before_send(KEY, first_wave=False)
+        await watch.before_send(first_wave=False)
         for status in (401, 403, 404, 302, 200):
             await watch.after_reply(KEY, reply(status))
 
@@ -353,9 +353,9 @@ def test_the_first_wave_goes_out_at_once_and_the_rest_waits_for_the_probe() -> N
         watch.start(KEY, _probe_that(None, 0.05))
         loop = asyncio.get_running_loop()
         began = loop.time()
-        await watch.before_send(KEY, first_wave=True)
+        await watch.before_send(first_wave=True)
         assert loop.time() - began < 0.04
-        await watch.before_send(KEY, first_wave=False)
+        await watch.before_send(first_wave=False)
         assert loop.time() - began >= 0.04
         for status in (401, 404, 302, 200):
             await watch.after_reply(KEY, reply(status))  # the route answers: case errors only
@@ -369,12 +369,12 @@ def test_a_refused_probe_stops_every_request_and_reply() -> None:
         watch.start(
             KEY, _probe_that(ConfigError("finetuned: the endpoint rejected the key (HTTP 401)"), 0.01)
         )
-        await watch.before_send(KEY, first_wave=True)  # sent before the probe answered
+        await watch.before_send(first_wave=True)  # sent before the probe answered
         with pytest.raises(ConfigError, match="rejected the key"):
             await watch.after_reply(KEY, reply(401))  # waits for the probe, then raises its line
         for _ in range(2):
             with pytest.raises(ConfigError, match="rejected the key"):
-                await watch.before_send(KEY, first_wave=True)
+                await watch.before_send(first_wave=True)
             with pytest.raises(ConfigError, match="rejected the key"):
                 await watch.after_reply(KEY, reply(200))
 
@@ -405,7 +405,7 @@ def test_an_endpoints_own_answer_settles_its_route_without_its_probe() -> None:
         watch.start(OTHER, _probe_that(None, 30.0))
         await watch.after_reply(KEY, reply(200))
         await watch.after_reply(OTHER, reply(201))
-        await asyncio.wait_for(watch.before_send(KEY, first_wave=False), 1.0)
+        await asyncio.wait_for(watch.before_send(first_wave=False), 1.0)
         await asyncio.wait_for(watch.settled(), 1.0)
 
     asyncio.run(scenario())

@@ -282,7 +282,7 @@ class RouteWatch:
         if self.error is not None:
             raise self.error
 
-    async def before_send(self, key: tuple[str, str], first_wave: bool) -> None:
+    async def before_send(self, first_wave: bool) -> None:
         """Called before each request: after an endpoint's first wave, wait for the probes."""
         self.check()
         if not first_wave:

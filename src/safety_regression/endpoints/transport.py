@@ -96,7 +96,7 @@ class ReplyWatch(Protocol):
     """Awaited before each attempt and with each reply (``preflight.RouteWatch``); either
     may wait, or raise a ConfigError to stop the run."""
 
-    async def before_send(self, key: tuple[str, str], first_wave: bool) -> None: ...
+    async def before_send(self, first_wave: bool) -> None: ...
 
     async def after_reply(self, key: tuple[str, str], reply: Reply) -> None: ...
 
@@ -196,9 +196,7 @@ class Transport:
     ) -> Outcome | FailedAttempt:
         if self.watch is not None:
             self._attempts += 1
-            await self.watch.before_send(
-                (self.limit_key, str(payload.get("model"))), self._attempts <= self._first_wave
-            )
+            await self.watch.before_send(self._attempts <= self._first_wave)
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
             # A redirected POST is never followed: aiohttp would turn it into a GET, and
