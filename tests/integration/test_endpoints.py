@@ -33,7 +33,7 @@ from safety_regression.endpoints import (
     parse_retry_after,
     should_retry,
 )
-from safety_regression.endpoints.retry import retry_delay
+from safety_regression.endpoints.retry import asks_to_try_again, retry_delay
 from safety_regression.suites.model import Case, Expect
 
 StartSimulator = Callable[..., Awaitable[ModelSimulator]]
@@ -447,6 +447,14 @@ async def test_connection_refused_is_an_error_outcome(http_session: aiohttp.Clie
 )
 def test_should_retry(failure: FailedAttempt, decision: RetryDecision) -> None:
     assert should_retry(failure) is decision
+
+
+def test_the_checks_and_the_retries_read_statuses_alike() -> None:
+    """The endpoint checks retry exactly the statuses a run's requests would retry."""
+    for status in range(400, 600):
+        retried = should_retry(FailedAttempt(reason=f"HTTP {status}", status=status))
+        assert asks_to_try_again(status) is (retried is not RetryDecision.FATAL), status
+    assert [status for status in range(400, 500) if asks_to_try_again(status)] == [408, 409, 425, 429]
 
 
 def test_parse_retry_after() -> None:

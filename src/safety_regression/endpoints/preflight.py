@@ -38,7 +38,7 @@ from yarl import URL
 
 from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE
-from safety_regression.endpoints.retry import FailedAttempt
+from safety_regression.endpoints.retry import FailedAttempt, asks_to_try_again
 from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Transport, redirect_reason
 from safety_regression.endpoints.wire import json_or_none, safe_url
 from safety_regression.errors import ConfigError
@@ -205,7 +205,7 @@ def _model_ids(data: Any) -> list[str] | None:
 
 
 def _interpret(reply: Reply) -> _Probe | FailedAttempt:
-    if reply.status in (408, 409, 425, 429) or reply.status >= 500:
+    if asks_to_try_again(reply.status):
         return FailedAttempt(
             reason=f"HTTP {reply.status}", status=reply.status, retry_after=reply.retry_after
         )

@@ -15,8 +15,14 @@ from email.utils import parsedate_to_datetime
 
 from safety_regression.endpoints.base import RetryDecision
 
-# Statuses a server uses for "try again" that are not 5xx.
+# Statuses a server uses for "try again" that are not 5xx (429 is its own decision).
 _TRANSIENT_CLIENT_STATUSES = frozenset({408, 409, 425})
+
+
+def asks_to_try_again(status: int) -> bool:
+    """Whether an HTTP status says "not now" rather than "no": a 5xx, 429 or 408/409/425.
+    The run's retries and the endpoint checks read statuses by this one list."""
+    return status >= 500 or status == 429 or status in _TRANSIENT_CLIENT_STATUSES
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def should_retry(failure: FailedAttempt) -> RetryDecision:
         return RetryDecision.RATE_LIMITED
     if status == 503 and failure.retry_after is not None:
         return RetryDecision.RATE_LIMITED
-    if status >= 500 or status in _TRANSIENT_CLIENT_STATUSES:
+    if asks_to_try_again(status):
         return RetryDecision.TRANSIENT
     return RetryDecision.FATAL
 
