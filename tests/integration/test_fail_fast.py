@@ -51,9 +51,12 @@ def test_a_rejected_key_stops_before_any_case_and_names_the_variable(tmp_path: P
         )
         done = cli("run", "--config", config, cwd=tmp_path, env={"FT_API_KEY": SECRET})
         assert done.code == 2, done.stderr
-        assert (
-            done.stderr.strip() == "error: finetuned: the endpoint rejected the key in $FT_API_KEY (HTTP 401)"
-        )
+        assert done.stderr.strip().splitlines() == [
+            "error: finetuned: the endpoint rejected the key in $FT_API_KEY (HTTP 401)",
+            # No baseline here, so base is checked too: its missing key is the next mistake.
+            "error: base: the endpoint wants an API key (HTTP 401); "
+            "name the environment variable that holds it in base.api_key_env",
+        ]
         assert SECRET not in done.stdout + done.stderr
         assert SECRET[:8] not in done.stdout + done.stderr
         assert keyed.requests("tuned") == 0, "no case was sent"
@@ -73,6 +76,23 @@ def test_an_unknown_model_lists_what_the_server_serves(workspace: tuple[Path, Th
     )
     assert "tuned" in line and "base" in line and "\n" not in line
     assert simulator.requests("tunde") == 0
+
+
+def test_two_wrong_models_are_both_named_one_line_each(
+    workspace: tuple[Path, ThreadedSimulator], tmp_path: Path
+) -> None:
+    _, simulator = workspace
+    write_suite(tmp_path / "suite.jsonl", {"privacy": 10})  # no baseline here: base is asked too
+    config = write_config(
+        tmp_path / "gate.yml", simulator.url, "tunde", base="baes", extra="cache: {enabled: false}\n"
+    )
+    done = cli("run", "--config", config, cwd=tmp_path)
+    assert done.code == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert [line.split(":")[1] for line in lines] == [" finetuned.model", " base.model"], lines
+    assert "does not serve model 'tunde'" in lines[0] and "does not serve model 'baes'" in lines[1]
+    assert simulator.requests("tunde") == simulator.requests("baes") == 0
+    assert not (tmp_path / "safety-report").exists()
 
 
 def test_an_unreachable_url_is_named_with_the_docker_hint(tmp_path: Path) -> None:

@@ -53,3 +53,12 @@ def test_workflow_commands_escape_what_would_break_them(tmp_path: Path) -> None:
     workflow.set_outputs({"verdict": "fail"})
     name, value, _ = outputs.read_text().splitlines()
     assert name.startswith("verdict<<ghadelimiter_") and value == "fail"
+
+
+def test_several_mistakes_are_one_annotation_each() -> None:
+    out = io.StringIO()
+    Workflow(out, {}).located_error("gate.yml:3: gate.tets: unknown key\nbase.model: not served")
+    assert out.getvalue().splitlines() == [
+        "::error file=gate.yml,line=3::gate.yml:3: gate.tets: unknown key",
+        "::error::base.model: not served",
+    ]

@@ -128,7 +128,8 @@ def _main(argv: list[str] | None) -> int:
     try:
         code = cli.main(args=argv, prog_name="safety-regression", standalone_mode=False)
     except SafetyRegressionError as exc:
-        click.echo(f"error: {exc}", err=True)
+        for mistake in str(exc).splitlines() or [""]:  # several mistakes: one line each
+            click.echo(f"error: {mistake}", err=True)
         return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

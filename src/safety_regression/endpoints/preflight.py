@@ -159,18 +159,32 @@ async def _served_models(
 
 
 async def together(checks: list[Coroutine[Any, Any, None]]) -> None:
-    """Run endpoint checks at once; the first to fail cancels the others and is raised."""
+    """Run endpoint checks at once. A check that shows a mistake (a ConfigError) gives the
+    others up to ``MISTAKES_GRACE`` seconds to show theirs, so a user who got two endpoints
+    wrong hears of both, one line each; anything else is raised at once."""
     if len(checks) < 2:
         for check in checks:
             await check
         return
     running = [asyncio.ensure_future(check) for check in checks]
     try:
-        await asyncio.gather(*running)
-    except BaseException:
+        done, pending = await asyncio.wait(running, return_when=asyncio.FIRST_EXCEPTION)
+        if pending and all(isinstance(task.exception(), ConfigError) for task in done if task.exception()):
+            await asyncio.wait(pending, timeout=MISTAKES_GRACE)
+        errors = [task.exception() for task in running if task.done() and not task.cancelled()]
+        unexpected = [error for error in errors if error is not None and not isinstance(error, ConfigError)]
+        if unexpected:
+            raise unexpected[0]
+        mistakes = [str(error) for error in errors if isinstance(error, ConfigError)]
+        if mistakes:
+            raise ConfigError("\n".join(mistakes))
+    finally:
         for task in running:
             task.cancel()
-        raise
+
+
+MISTAKES_GRACE = 5.0
+"""Seconds the other endpoint checks are given, once one has shown a mistake."""
 
 
 def _probe(route: str, model: str) -> dict[str, Any]:

@@ -54,12 +54,14 @@ class Workflow:
         self.command("error", message, file=file, line=line)
 
     def located_error(self, message: str) -> None:
-        """An error GitHub pins to the file and line the message starts with, when it names them."""
-        match = _LOCATED.match(message)
-        if match is None:
-            self.error(message)
-        else:
-            self.error(message, file=match["file"], line=int(match["line"]))
+        """An error GitHub pins to the file and line the message starts with, when it names
+        them; a message of several lines (several mistakes) is one error per line."""
+        for mistake in message.splitlines() or [message]:
+            match = _LOCATED.match(mistake)
+            if match is None:
+                self.error(mistake)
+            else:
+                self.error(mistake, file=match["file"], line=int(match["line"]))
 
     def log(self, line: str) -> None:
         """A plain line in the step's log."""

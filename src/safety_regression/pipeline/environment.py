@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -178,6 +178,12 @@ class Environment:
         settings: EndpointConfig | None = getattr(config, role)
         if settings is not None:
             await self._preflight(settings, role, CHAT_ROUTE, self._watch())
+
+    async def preflight_models(self, config: Config, roles: Iterable[str]) -> None:
+        """``preflight`` the models named by ``roles`` at once; each mistake is one line."""
+        from safety_regression.endpoints.preflight import together
+
+        await together([self.preflight(config, role) for role in roles])
 
     def _watch(self) -> RouteWatch:
         """The run's route probes, shared by the model endpoints and their ``preflight``."""

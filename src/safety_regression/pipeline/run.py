@@ -118,7 +118,7 @@ async def measure(
     cases = suite.cases_in(shard)
     notes: list[str] = []
     baseline = load_baseline(config, notes)  # a bad baseline file stops the run before any request
-    if cases and config.base is not None and (check_drift or config.baseline is None) and _built_in(config):
+    if cases and config.base is not None and (check_drift or baseline is None) and _built_in(config):
         # Both models will be asked: check the scorers, then both endpoints, now, and load
         # the built-in judge while the checks wait on the network (all done before any
         # case is sent; a rejected scorer still stops the run before any model is asked).
@@ -163,9 +163,7 @@ async def measure(
     # seconds with the setting to fix, not after thousands of failed requests.
     if live_cases:
         env.model(config, "base")
-    await asyncio.gather(
-        env.preflight(config, "finetuned"), env.preflight(config, "base") if live_cases else nothing()
-    )
+    await env.preflight_models(config, ("finetuned", "base") if live_cases else ("finetuned",))
     guard.plan("finetuned", len(cases) * config.sampling.samples)
     if not check_drift:
         # Drift asks base about cases the reference takes from the baseline: its errors
@@ -365,7 +363,7 @@ async def _check_all(
     config: Config, env: Environment, roles: tuple[str, ...] = ("finetuned", "base")
 ) -> None:
     await env.preflight_scorers(config)
-    await asyncio.gather(*(env.preflight(config, role) for role in roles))
+    await env.preflight_models(config, roles)
 
 
 def _built_in(config: Config) -> bool:

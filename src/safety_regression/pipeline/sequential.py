@@ -126,10 +126,8 @@ async def measure_sequential(
         if to_ask:
             # As in a fixed run, each model is checked before its first case (once: the
             # environment remembers); a rerun with every category decided sends nothing.
-            await asyncio.gather(
-                env.preflight(config, "finetuned"),
-                env.preflight(config, "base") if missing and base_endpoint is not None else nothing(),
-            )
+            asking = bool(missing) and base_endpoint is not None
+            await env.preflight_models(config, ("finetuned", "base") if asking else ("finetuned",))
         asking_base = (
             evaluate_live(missing, base_endpoint[0], judge, config, "base", env)
             if missing and base_endpoint is not None
