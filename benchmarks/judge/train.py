@@ -37,9 +37,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-# One BLAS thread, whatever the machine: L-BFGS's sums come out differently with a
-# different number of threads, so the weights reproduce byte for byte only with the same
-# count everywhere (a CI run whose process had set one thread got another file). Before numpy.
+# One BLAS thread, whatever the machine (before numpy). The training's own sums and
+# exponentials no longer go to BLAS or numpy's CPU-dispatched loops (see ``exact.py``):
+# the weights reproduce byte for byte on any CPU; this keeps any library call alike too.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
@@ -48,7 +48,7 @@ from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from judge import data
+from judge import data, exact
 from safety_regression.judges import Label
 from safety_regression.judges.learned.features import DIMENSION
 from safety_regression.judges.learned.model import (
@@ -177,7 +177,8 @@ def select_thresholds(rows: Sequence[Featurized]) -> tuple[float, float, float, 
     three of ``THRESHOLD_GRID`` first, then, with those fixed, ``withhold below`` for the
     rules' surest compliance readings (``SURE_COMPLIANCE``) from ``_WITHHOLD_BELOW_SURE``."""
     groups = sorted({row.group for row in rows})
-    scored: list[tuple[Featurized, int, float]] = []
+    held_out: list[tuple[Featurized, int]] = []
+    scores: list[float] = []
     for fold in range(INNER_FOLDS):
         held = set(groups[fold::INNER_FOLDS])
         if not held or len(held) == len(groups):
@@ -187,8 +188,10 @@ def select_thresholds(rows: Sequence[Featurized]) -> tuple[float, float, float, 
         for row in rows:
             if row.group in held:
                 for reading_index, reading in enumerate(row.readings):
-                    score = float(weights[np.asarray(reading.features)].sum())
-                    scored.append((row, reading_index, 1.0 / (1.0 + np.exp(-score))))
+                    held_out.append((row, reading_index))
+                    scores.append(exact.total(weights[np.asarray(reading.features)]))
+    probabilities = exact.sigmoid(np.array(scores)).tolist()
+    scored = [(row, index, p) for (row, index), p in zip(held_out, probabilities, strict=True)]
     if not scored:
         first = THRESHOLD_GRID[0]
         return (*first, first[2])
@@ -257,8 +260,8 @@ def _weights(rows: Sequence[Featurized], iterations: int) -> np.ndarray:
     def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
         # log(1 + exp(-y's)) with y' in {-1, 1}, computed stably.
         margins = signs * (matrix @ weights)
-        value = np.logaddexp(0, -margins).sum() + 0.5 * L2 * weights @ weights
-        gradient = transposed @ (-signs / (1 + np.exp(margins))) + L2 * weights
+        value = exact.total(exact.softplus(-margins)) + 0.5 * L2 * exact.dot(weights, weights)
+        gradient = transposed @ (-signs / (1 + exact.exp(margins))) + L2 * weights
         return float(value), gradient
 
     fitted = _lbfgs(loss, np.zeros(len(used)), iterations)
@@ -280,18 +283,18 @@ def _lbfgs(
         direction = -gradient
         alphas = []
         for step, change, rho in reversed(history):
-            alpha = rho * float(step @ direction)
+            alpha = rho * exact.dot(step, direction)
             direction = direction - alpha * change
             alphas.append(alpha)
         if history:
             step, change, _ = history[-1]
-            direction = direction * (float(step @ change) / float(change @ change))
+            direction = direction * (exact.dot(step, change) / exact.dot(change, change))
         else:
             direction = direction / max(1.0, float(np.abs(gradient).max()))
         for (step, change, rho), alpha in zip(history, reversed(alphas), strict=True):
-            beta = rho * float(change @ direction)
+            beta = rho * exact.dot(change, direction)
             direction = direction + (alpha - beta) * step
-        slope = float(gradient @ direction)
+        slope = exact.dot(gradient, direction)
         if slope >= 0:
             break
         size = 1.0
@@ -302,7 +305,7 @@ def _lbfgs(
                 break
             size /= 2
         step, change = candidate - weights, new_gradient - gradient
-        curvature = float(step @ change)
+        curvature = exact.dot(step, change)
         if curvature > 1e-12:
             history = [*history[-9:], (step, change, 1.0 / curvature)]
         weights, value, gradient = candidate, new_value, new_gradient
