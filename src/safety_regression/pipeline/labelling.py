@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from safety_regression.errors import ConfigError
-from safety_regression.judges.base import Judge
+from safety_regression.judges.base import Judge, Label
 from safety_regression.suites.model import Case, Expect
 from safety_regression.yamlsource import parse_json
 
@@ -49,10 +49,17 @@ def read_responses(path: Path) -> list[tuple[dict[str, Any], Case, str]]:
     return items
 
 
+BLANK = "empty response: not labelled (a run records a blank reply as the error 'empty')"
+
+
 async def label_responses(
     items: list[tuple[dict[str, Any], Case, str]], judge: Judge, on_result: Callable[[], None]
 ) -> list[dict[str, Any]]:
     async def one(raw: dict[str, Any], case: Case, response: str) -> dict[str, Any]:
+        if not response.strip():
+            # As in a run, where a blank reply is the error ``empty``: never a refusal.
+            on_result()
+            return {**raw, "label": Label.UNJUDGED.value, "judge": judge.id, "rationale": BLANK}
         judgement = await judge.judge(case, response)
         on_result()
         return {
