@@ -4,6 +4,7 @@ no prefix anywhere, and the README's own steps work exactly as written."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import socket
@@ -171,6 +172,21 @@ def test_a_model_echoing_a_known_key_is_scrubbed_before_anything_is_written(tmp_
     outputs = every_output(tmp_path / "out")
     assert "The key you gave me is ***." in outputs
     assert leaked_prefixes(outputs) == []
+
+
+def test_a_model_echoing_a_known_key_in_base64_or_hex_is_scrubbed_too(tmp_path: Path) -> None:
+    encoded = base64.b64encode(f"key={KEY};".encode()).decode()  # the key mid-stream
+    said = f"In base64: {encoded}. In hex: {KEY.encode().hex()}."
+    server = StandIn(lambda _: completion(json.dumps(said)))
+    try:
+        config = gate_over(tmp_path, server.url, extra="report: {show_responses: true}\n")
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path, env={"SR_KEY": KEY})
+    finally:
+        server.stop()
+    assert done.code in (0, 1, 3), done.stderr
+    outputs = every_output(tmp_path / "out")
+    assert "In hex: ***." in outputs
+    assert KEY.encode().hex() not in outputs and base64.b64encode(KEY.encode()).decode()[4:20] not in outputs
 
 
 # ------------------------------------------------------------------ compare and merge

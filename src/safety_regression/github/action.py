@@ -46,7 +46,7 @@ from safety_regression.github.review import (
 )
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
-from safety_regression.pipeline import Environment, GateRun
+from safety_regression.pipeline import Environment, GateRun, api_key_variables, known_secrets
 from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.report.comment import (
@@ -380,12 +380,10 @@ def _repo_path(config: Path, environ: Mapping[str, str]) -> str:
 
 
 def _mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
-    endpoints = [config.base, config.finetuned, config.judge.endpoint]
-    endpoints += [member.endpoint for member in config.judge.judges or []]
-    endpoints += [config.toxicity.endpoint] if config.toxicity else []
-    for endpoint in endpoints:
-        if endpoint is not None and endpoint.api_key_env:
-            workflow.mask(environ.get(endpoint.api_key_env, ""))
+    for name in api_key_variables(config):
+        workflow.mask(environ.get(name, ""))
+    for form in known_secrets(config, environ):
+        workflow.mask(form)  # as base64 or hex too (``redaction``)
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:

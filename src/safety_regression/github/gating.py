@@ -15,7 +15,14 @@ from safety_regression.config import Config
 from safety_regression.errors import ConfigError
 from safety_regression.github.inputs import ActionInputs, Command
 from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
-from safety_regression.pipeline import Environment, GateRun, compare_snapshots, measure, run_gate
+from safety_regression.pipeline import (
+    Environment,
+    GateRun,
+    api_key_variables,
+    compare_snapshots,
+    measure,
+    run_gate,
+)
 from safety_regression.snapshot import load_snapshot, merge_snapshots
 from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
@@ -52,11 +59,7 @@ def with_overrides(config: Config, inputs: ActionInputs) -> Config:
 
 def missing_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
     """The API-key variables the config names that the environment does not set."""
-    endpoints = [config.base, config.finetuned, config.judge.endpoint]
-    endpoints += [member.endpoint for member in config.judge.judges or []]
-    endpoints += [config.toxicity.endpoint] if config.toxicity else []
-    names = {e.api_key_env for e in endpoints if e is not None and e.api_key_env}
-    return sorted(name for name in names if not environ.get(name))
+    return [name for name in api_key_variables(config) if not environ.get(name)]
 
 
 def shard_folders(patterns: str, workspace: Path) -> list[Path]:

@@ -6,7 +6,12 @@ their own.
 """
 
 from safety_regression.pipeline.assembly import suite_comparison
-from safety_regression.pipeline.environment import Environment, ProgressFactory, known_secrets
+from safety_regression.pipeline.environment import (
+    Environment,
+    ProgressFactory,
+    api_key_variables,
+    known_secrets,
+)
 from safety_regression.pipeline.run import (
     GateRun,
     Measurement,
@@ -22,6 +27,7 @@ __all__ = [
     "GateRun",
     "Measurement",
     "ProgressFactory",
+    "api_key_variables",
     "compare_snapshots",
     "evaluate_model",
     "known_secrets",

@@ -20,6 +20,7 @@ from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.base import Judge
 from safety_regression.pipeline.imports import RULES_MODULE, LoadingJudge, import_yielding, warm_up_rules
+from safety_regression.redaction import all_forms
 from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
 
 if TYPE_CHECKING:
@@ -295,12 +296,19 @@ class Environment:
         return LoadingJudge(loading, lambda: self.judge(config))
 
 
-def known_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
-    """The secret values in ``environ`` that ``config`` names: every configured API key and
-    the GitHub token (for commands that need no ``Environment``, such as ``compare``)."""
+def api_key_variables(config: Config) -> list[str]:
+    """The environment variables that hold the config's API keys: the models', the judge's
+    (and its members') and the toxicity classifier's."""
     endpoints = [config.base, config.finetuned, config.judge.endpoint]
     endpoints += [member.endpoint for member in config.judge.judges or []]
     endpoints += [config.toxicity.endpoint] if config.toxicity else []
-    names = {e.api_key_env for e in endpoints if e is not None and e.api_key_env}
-    names |= {"GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"}
-    return [value for name in sorted(names) if (value := environ.get(name, "").strip())]
+    return sorted({e.api_key_env for e in endpoints if e is not None and e.api_key_env})
+
+
+def known_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The secret values in ``environ`` that ``config`` names, in every form to scrub: every
+    configured API key and the GitHub token (for commands that need no ``Environment``,
+    such as ``compare``)."""
+    names = [*api_key_variables(config), "GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"]
+    values = [value for name in names if (value := environ.get(name, "").strip())]
+    return all_forms(values)  # each value as written and as base64 or hex (``redaction``)

@@ -21,6 +21,7 @@ from safety_regression.config import ResponseStorage, SamplingConfig
 from safety_regression.endpoints.base import OutcomeKind, Usage
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
+from safety_regression.redaction import MIN_SECRET_CHARS
 from safety_regression.snapshot.sequential import SequentialHistory
 from safety_regression.suites.model import Case, Difficulty, Expect
 
@@ -216,10 +217,6 @@ class Snapshot(BaseModel):
         return self.model_copy(
             update={"responses": storage, "results": tuple(r.redacted() for r in self.results)}
         )
-
-
-MIN_SECRET_CHARS = 8
-"""Shorter values are not scrubbed: replacing a toy key like ``abc`` would garble text."""
 
 
 def scrub_text(text: str, secrets: Sequence[str]) -> str:

@@ -1,0 +1,43 @@
+"""The forms a secret can take in text a model or server writes back.
+
+A model asked to (or tricked into) repeating its key may write it encoded: the judge
+itself reads "here it is in base64" as a real answer. ``forms`` lists what to scrub for
+one secret: the value itself, its base64 (standard and URL-safe) at each of the three
+alignments it can have inside a longer base64 text, and its hex in either case.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+
+MIN_SECRET_CHARS = 8
+"""Shorter values are not scrubbed: replacing a toy key like ``abc`` would garble text."""
+_MIN_FORM_CHARS = 8
+
+
+def forms(secret: str) -> list[str]:
+    """``secret`` and its encodings, longest first, with no duplicates."""
+    raw = secret.encode("utf-8")
+    found = {secret, raw.hex(), raw.hex().upper()}
+    for offset in range(3):
+        # Inside a longer base64 text the secret starts at one of three byte offsets of a
+        # 3-byte group; the characters that encode only its own bytes are the same
+        # whatever comes before or after it.
+        padded = base64.b64encode(b"\0" * offset + raw).decode("ascii").rstrip("=")
+        start = -(-offset * 4 // 3)  # characters touched by the padding bytes
+        whole = (offset + len(raw)) // 3 * 4  # characters of complete groups
+        cores = [padded[start:whole] if (offset + len(raw)) % 3 else padded[start:]]
+        if offset == 0:
+            cores.append(padded)  # the secret encoded on its own, to its last character
+        for core in cores:
+            for text in (core, core.replace("+", "-").replace("/", "_")):
+                if len(text) >= _MIN_FORM_CHARS:
+                    found.add(text)
+    return sorted(found, key=lambda text: (-len(text), text))
+
+
+def all_forms(secrets: Iterable[str]) -> list[str]:
+    """Every form of every secret long enough to scrub, longest first."""
+    found = {form for secret in secrets if len(secret) >= MIN_SECRET_CHARS for form in forms(secret)}
+    return sorted(found, key=lambda text: (-len(text), text))
