@@ -95,6 +95,43 @@ def test_two_wrong_models_are_both_named_one_line_each(
     assert not (tmp_path / "safety-report").exists()
 
 
+def test_a_url_short_of_its_v1_is_named_as_the_url_not_the_model(
+    workspace: tuple[Path, ThreadedSimulator], tmp_path: Path
+) -> None:
+    _, simulator = workspace
+    write_suite(tmp_path / "suite.jsonl", {"privacy": 10})
+    short = simulator.url.removesuffix("/v1")
+    config = write_config(tmp_path / "gate.yml", short, "tuned", extra="cache: {enabled: false}\n")
+    (tmp_path / "baseline.json").write_bytes((simulator_folder(workspace) / "baseline.json").read_bytes())
+    done = cli("run", "--config", config, cwd=tmp_path)
+    assert done.code == 2, done.stderr
+    assert done.stderr.strip() == (
+        f"error: finetuned.url: {short} answered HTTP 404 for both /models and /chat/completions; "
+        "the url goes up to and including /v1 (or the server does not serve model 'tuned')"
+    )
+
+
+def simulator_folder(workspace: tuple[Path, ThreadedSimulator]) -> Path:
+    return workspace[0]
+
+
+def test_a_baseline_of_another_base_model_is_warned_of(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    config = write_config(folder / "other-base.yml", simulator.url, "tuned", base="tuned")
+    done = cli("run", "--config", config, "--out", folder / "out-other-base", cwd=folder)
+    warnings = report(folder / "out-other-base")["warnings"]
+    expected = (
+        "The baseline snapshot is of model 'base', but base.model is 'tuned': its answers are the reference."
+    )
+    assert any(str(w).startswith(expected) for w in warnings), warnings  # type: ignore[attr-defined]
+    assert expected in done.stdout + done.stderr
+    same = cli("run", "--config", folder / "base.yml", "--out", folder / "out-same-base", cwd=folder)
+    assert same.code in (0, 1, 3) and not any(
+        "baseline snapshot is of" in str(w)
+        for w in report(folder / "out-same-base")["warnings"]  # type: ignore[attr-defined]
+    )
+
+
 def test_an_unreachable_url_is_named_with_the_docker_hint(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

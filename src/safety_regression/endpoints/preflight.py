@@ -78,7 +78,7 @@ async def preflight(
     base = URL(settings.url)
     where = safe_url(base)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    served = await _served_models(session, base, where, role, settings, headers)
+    served, listing = await _served_models(session, base, where, role, settings, headers)
     if served is not None and settings.model not in served:
         raise _unknown_model(role, settings.model, where, served)
     alongside = watch is not None and served is not None
@@ -100,7 +100,7 @@ async def preflight(
         checked = _judged(probe, role, settings, where, route, served)
         watch.start((transport.limit_key, settings.model), checked)
         return
-    await _judged(probe, role, settings, where, route, served)
+    await _judged(probe, role, settings, where, route, served, listing)
 
 
 async def _judged(
@@ -110,14 +110,23 @@ async def _judged(
     where: str,
     route: str,
     served: list[str] | None,
+    listing: int | None = None,
 ) -> None:
-    """Await the probe and raise the ConfigError its answer shows, if any."""
+    """Await the probe and raise the ConfigError its answer shows, if any. ``listing`` is
+    the status of ``GET /models`` when it listed nothing."""
     answer = await probe
     status = answer.status
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status == 404 and served is not None:
         raise _route_missing(role, where, route)
+    if status == 404 and listing == 404 and answer.detail != _ANSWERED:
+        # Neither route is there (plain 404s, no API error): far more often a url short of
+        # (or past) its /v1 than a server that lists no models and does not know this one.
+        raise ConfigError(
+            f"{role}.url: {where} answered HTTP 404 for both /models and /{route}; the url goes "
+            f"up to and including /v1 (or the server does not serve model {settings.model!r})"
+        )
     if status == 404:
         raise _unknown_model(role, settings.model, where, served)
     if status is not None and 300 <= status < 400:
@@ -133,15 +142,16 @@ async def _served_models(
     role: str,
     settings: EndpointConfig,
     headers: dict[str, str],
-) -> list[str] | None:
-    """The model ids the server lists, or None when it lists none (no such route, say)."""
+) -> tuple[list[str] | None, int | None]:
+    """The model ids the server lists, or None when it lists none (no such route, say),
+    with the listing's HTTP status (None when no reply came)."""
     url = base.with_path(base.path.rstrip("/") + "/models").with_query(base.query)
     timeout = aiohttp.ClientTimeout(total=min(settings.timeout, _LIST_TIMEOUT))
     try:
         async with session.get(url, headers=headers, timeout=timeout, allow_redirects=False) as response:
             status, body = response.status, await response.read()
     except TimeoutError:
-        return None  # the chat request that follows is retried, and says so if it fails too
+        return None, None  # the chat request that follows is retried, and says so if it fails too
     except aiohttp.ClientConnectorDNSError as exc:
         raise _unresolved(role, base, where, exc) from None
     except aiohttp.ClientConnectorError as exc:
@@ -150,12 +160,12 @@ async def _served_models(
             f"{role}.url: cannot connect to {where} ({reason.lower()}); {_DOCKER_HINT}"
         ) from None
     except aiohttp.ClientError:
-        return None
+        return None, None
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status != 200:
-        return None
-    return _model_ids(json_or_none(body))
+        return None, status
+    return _model_ids(json_or_none(body)), status
 
 
 async def together(checks: list[Coroutine[Any, Any, None]]) -> None:
@@ -225,9 +235,14 @@ def _interpret(reply: Reply) -> _Probe | FailedAttempt:
         )
     if 300 <= reply.status < 400:
         return _Probe(status=reply.status, detail=redirect_reason(reply))
+    if reply.status == 404 and isinstance(json_or_none(reply.body), dict):
+        return _Probe(status=404, detail=_ANSWERED)  # the route is there: an API error
     # A 2xx answers; a 400 (a content filter, a parameter the server dislikes) is left
     # for the run to record, as it would be for any case.
     return _Probe(status=reply.status)
+
+
+_ANSWERED = "answered with an API error"
 
 
 def _gave_up(message: str, attempts: int) -> _Probe:

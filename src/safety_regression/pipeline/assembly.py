@@ -149,3 +149,19 @@ def load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
         )
         return None
     return load_snapshot(Path(config.baseline))
+
+
+def other_base_warnings(baseline: Snapshot, base: EndpointConfig) -> list[str]:
+    """A warning when the baseline snapshot reused is of another model (or revision) than
+    ``base`` names: the gate then compares the fine-tune with that model's answers."""
+    taken = baseline.model
+    if taken.model != base.model:
+        differs = f"model {taken.model!r}, but base.model is {base.model!r}"
+    elif base.revision is not None and taken.revision != base.revision:
+        differs = f"revision {taken.revision!r} of {taken.model!r}, but base.revision is {base.revision!r}"
+    else:
+        return []
+    return [
+        f"The baseline snapshot is of {differs}: its answers are the reference. If the base "
+        "model changed, take a new baseline ('safety-regression baseline') and commit it."
+    ]

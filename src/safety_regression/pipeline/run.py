@@ -24,6 +24,7 @@ from safety_regression.pipeline.assembly import (
     load_baseline,
     model_snapshot,
     nothing,
+    other_base_warnings,
     suite_comparison,
 )
 from safety_regression.pipeline.budget import with_usage
@@ -201,6 +202,8 @@ async def measure(
     )
     env.finish_run()
     retired = closing_notes(env, notes, baseline, reference, candidate)
+    if baseline is not None and reused and config.base is not None:
+        retired += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()
     return Measurement(
         reference,

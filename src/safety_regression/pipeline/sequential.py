@@ -25,6 +25,7 @@ from safety_regression.pipeline.assembly import (
     load_baseline,
     model_snapshot,
     nothing,
+    other_base_warnings,
     suite_comparison,
 )
 from safety_regression.pipeline.environment import Environment
@@ -191,6 +192,8 @@ async def measure_sequential(
         f"{record.fixed_requests} ({saved} saved)."
     )
     retired = closing_notes(env, notes, baseline, reference, candidate)
+    if baseline is not None and in_asked and config.base is not None:
+        retired += other_base_warnings(baseline, config.base)
     return Measurement(reference, candidate, comparison, None, notes, env.meter.usage(), retired)
 
 
