@@ -108,3 +108,34 @@ def test_the_simulator_profile_format_is_documented_and_the_example_loads() -> N
     assert gate.base is not None and gate.finetuned is not None
     assert set(profiles) == {gate.base.model, gate.finetuned.model}
     assert "safety-regression simulate --profiles examples/profiles.yml" in page
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKDOWN = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_every_code_fence_closes_on_a_line_of_its_own() -> None:
+    """A closing fence with text after it does not close (CommonMark): the rest of the
+    page renders as code. Every fence opened in the docs is closed by a bare fence."""
+    for path in MARKDOWN:
+        opened: int | None = None
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            stripped = line.strip()
+            if not stripped.startswith("```"):
+                continue
+            if opened is None:
+                opened = number
+            else:
+                assert stripped.rstrip("`") == "", f"{path.name}:{number}: text after a closing fence"
+                opened = None
+        assert opened is None, f"{path.name}:{opened}: a code fence that never closes"
+
+
+def test_the_docs_name_source_files_that_exist() -> None:
+    """A path like `src/safety_regression/....py` in the docs is a file of the tree."""
+    import re
+
+    for path in MARKDOWN[:1] + MARKDOWN[2:]:  # the CHANGELOG's history may name old files
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"`(src/safety_regression/[\w/]+(?:\.py|/))`", text):
+            assert (ROOT / match[1]).exists(), f"{path.name}: {match[1]} does not exist"
