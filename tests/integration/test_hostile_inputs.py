@@ -295,3 +295,6 @@ def test_gate_your_own_fine_tune_works_exactly_as_written(tmp_path: Path) -> Non
     # (Where the response cache lands is issue 8 section 1's business, tested there.)
     assert not (tmp_path / ".safety" / ".safety" / "baseline.json").exists()
     assert (tmp_path / "safety-report" / "report.json").is_file()
+    manifest = (tmp_path / "safety-report" / ".safety-run.json").read_text()
+    assert "finetuned.snapshot.json" in manifest, "step 4 left step 3's outputs as they were"
+    assert (tmp_path / "recompared" / "report.json").is_file()
