@@ -92,6 +92,25 @@ def test_a_gate_run_with_an_llm_judge_over_loopback(workspace: tuple[Path, Threa
     assert simulator.requests("judge-good") >= 2 * 70
 
 
+def test_a_judge_verdict_from_the_cache_is_no_resumed_run(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    endpoint = JUDGE_ENDPOINT.format(url=simulator.url, model="judge-good")
+    rules = judge_config(folder, "cached-rules.yml", simulator, "{kind: rules}")
+    rules.write_text(rules.read_text().replace("baseline.json", "cached-baseline.json"))
+    assert cli("baseline", "--config", rules, cwd=folder).code == 0
+    config = judge_config(folder, "cached-judge.yml", simulator, f"{{kind: llm, endpoint: {endpoint}}}")
+    text = config.read_text().replace("baseline.json", "cached-baseline.json")
+    config.write_text(text.replace("cache: {enabled: false}", "cache: {dir: judge-cache}"))
+    first = cli("run", "--config", config, "--out", folder / "out-cached-1", cwd=folder)
+    second = cli("run", "--config", config, "--out", folder / "out-cached-2", cwd=folder)
+    assert first.code == second.code == 1, second.stderr
+    # The baseline (labelled by the rules) is re-judged, and many of the fine-tune's
+    # answers are the same text: the judge's cache answers those; the second run asks the
+    # model again (a completed run never feeds the next). Nothing was resumed.
+    assert "re-judged" in first.stderr
+    assert "Resumed an interrupted run" not in first.stderr + second.stderr
+
+
 def test_an_unparseable_judge_is_unjudged_and_the_run_inconclusive(
     workspace: tuple[Path, ThreadedSimulator],
 ) -> None:

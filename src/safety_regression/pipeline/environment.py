@@ -74,6 +74,8 @@ class Environment:
         """Set by ``begin_run``; picks the run's own file in the cache folder."""
         self.caches: dict[Path, RunCache] = {}
         self.cached_endpoints: list[CachedEndpoint] = []
+        self.cached_models: list[CachedEndpoint] = []
+        """The models' cached endpoints among ``cached_endpoints`` (not the judge's)."""
         self.meter = Meter()
         """Requests, tokens and cost per role, and the run's budgets (``run.*``)."""
         self.guard: RunGuard | None = None
@@ -116,6 +118,8 @@ class Environment:
 
         wrapped = CachedEndpoint(endpoint, self.caches[folder].cache, max_chars, remember=not model)
         self.cached_endpoints.append(wrapped)
+        if model:
+            self.cached_models.append(wrapped)
         return wrapped
 
     def close(self) -> None:
@@ -124,8 +128,10 @@ class Environment:
             run_cache.cache.close()
 
     def cache_note(self) -> str | None:
-        """What the cache did for this run, for stderr and the Action log."""
-        hits = sum(endpoint.hits for endpoint in self.cached_endpoints)
+        """What the cache did for this run, for stderr and the Action log. Only the models'
+        answers say a run was resumed: a judge's verdicts are cached too, but a judge asked
+        the same thing twice in one run (or a baseline re-judged) is no resumption."""
+        hits = sum(endpoint.hits for endpoint in self.cached_models)
         states = {run_cache.state for run_cache in self.caches.values()}
         folders = ", ".join(str(path) for path in self.caches)
         if CacheState.REUSED_COMPLETED in states and hits:
