@@ -202,6 +202,33 @@ def snapshots(tmp_path: Path, simulator: ThreadedSimulator, shard: str | None = 
     return tmp_path / "out"
 
 
+def test_compare_of_snapshots_of_different_suites_says_what_it_left_out(tmp_path: Path) -> None:
+    write_suite(tmp_path / "a.jsonl", {"privacy": 12})
+    grown = write_suite(tmp_path / "b.jsonl", {"privacy": 12, "cybersecurity": 6})
+    served = ThreadedSimulator(PROFILES, grown)
+    try:
+        extra = "cache: {enabled: false}\n"
+        config = write_config(tmp_path / "a.yml", served.url, "same", extra=extra)
+        config.write_text(config.read_text().replace("suite.jsonl", "a.jsonl"))
+        assert cli("baseline", "--config", config, cwd=tmp_path).code == 0
+        config.write_text(config.read_text().replace("a.jsonl", "b.jsonl"))
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code in (0, 1, 3), done.stderr
+    finally:
+        served.stop()
+    pair = (tmp_path / "baseline.json", tmp_path / "out" / "finetuned.snapshot.json")
+    compared = cli("compare", *pair, "--out", tmp_path / "c", cwd=tmp_path)
+    warnings = json.loads((tmp_path / "c" / "report.json").read_text())["warnings"]
+    expected = (
+        "The snapshots cover different cases: only the 22 both hold unchanged are gated; "
+        "6 only in the fine-tuned snapshot are not compared."
+    )
+    assert expected in warnings, warnings
+    assert expected in compared.stdout + compared.stderr
+    run_warnings = json.loads((tmp_path / "out" / "report.json").read_text())["warnings"]
+    assert not any("cover different cases" in w for w in run_warnings), "a run asks what is missing"
+
+
 def test_compare_uses_the_documented_config_or_says_it_uses_defaults(
     tmp_path: Path, simulator: ThreadedSimulator
 ) -> None:
