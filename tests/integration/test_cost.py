@@ -114,10 +114,13 @@ def test_a_budget_stop_is_inconclusive_and_a_rerun_resumes_from_the_cache(
     stopped = cli("run", "--config", config, "--out", folder / "out-budget-1", cwd=folder)
     assert stopped.code == 3, stopped.stderr
     assert sent(simulator) - before == 30 + 2  # stopped before the 31st request; 2 preflights
-    assert "run.max_requests of 30 reached" in stopped.stdout
+    assert "run.max_requests of 30 reached after 30 requests" in stopped.stdout  # in flight too
     result = report(folder / "out-budget-1")
     assert result["verdict"] == "inconclusive"
     assert "stopped early" in str(result["reasons"])
+    # The cases never sent are not results (they count against the budget), but they did
+    # not fail: the reason says so.
+    assert "of requests failed or were never sent (the run stopped first)" in str(result["reasons"])
     [cache] = (folder / "budget-cache").glob("run-*.jsonl")
     assert len(cache.read_text().splitlines()) == 30
     assert not list((folder / "budget-cache").glob("*.complete")), "a stopped run stays resumable"

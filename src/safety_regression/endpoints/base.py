@@ -141,3 +141,8 @@ class EndpointWrapper:
     @property
     def model(self) -> str:
         return self._endpoint.model
+
+
+NOT_ASKED = "not asked: the run stopped"
+"""How a case's error starts when its request was never sent: a budget, the deadline or
+the circuit breaker stopped the run first (``guard.RunGuard.not_asked``)."""

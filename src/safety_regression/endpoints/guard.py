@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from safety_regression.endpoints.base import (
     FAILED_OUTCOMES,
+    NOT_ASKED,
     ChatOutcome,
     ChatRequest,
     Endpoint,
@@ -93,9 +94,7 @@ class RunGuard:
     def not_asked(self) -> ChatOutcome:
         if self.rejected is not None:
             raise ConfigError(str(self.rejected))
-        return ChatOutcome(
-            kind=OutcomeKind.ERROR, error=f"not asked: the run stopped ({self.stopped})", attempts=0
-        )
+        return ChatOutcome(kind=OutcomeKind.ERROR, error=f"{NOT_ASKED} ({self.stopped})", attempts=0)
 
     def _arm(self) -> None:
         if self._timer is not None or self._deadline_at is None or self.stopped is not None:

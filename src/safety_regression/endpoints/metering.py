@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from safety_regression.config import Price
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, EndpointWrapper, OutcomeKind
+from safety_regression.endpoints.base import (
+    NOT_ASKED,
+    ChatOutcome,
+    ChatRequest,
+    Endpoint,
+    EndpointWrapper,
+    OutcomeKind,
+)
 
 CHARS_PER_TOKEN = 4
 """A rough, tokenizer-free estimate (about right for English with most tokenizers)."""
@@ -109,7 +116,8 @@ class Meter:
         tally = self._tallies.setdefault(_group(role), _Tally())
         worst = tally.price.cost(prompt_tokens, completion_tokens) if tally.price else 0.0
         if self.max_requests is not None and self.requests + self._reserved_requests + 1 > self.max_requests:
-            self.stopped = f"run.max_requests of {self.max_requests} reached after {self.requests} requests"
+            sent = self.requests + self._reserved_requests  # answered, and in flight
+            self.stopped = f"run.max_requests of {self.max_requests} reached after {sent} requests"
             return None
         if self.max_cost is not None and self.cost + self._reserved_cost + worst > self.max_cost:
             self.stopped = (
@@ -169,7 +177,8 @@ class MeteredEndpoint(EndpointWrapper):
     async def complete(self, request: ChatRequest) -> ChatOutcome:
         booked = self._meter.reserve(self._role, estimate_prompt_tokens(request), request.max_tokens)
         if booked is None:
-            return ChatOutcome(kind=OutcomeKind.ERROR, error=f"not sent: {self._meter.stopped}", attempts=0)
+            error = f"{NOT_ASKED} ({self._meter.stopped})"
+            return ChatOutcome(kind=OutcomeKind.ERROR, error=error, attempts=0)
         outcome = await self._endpoint.complete(request)
         self._meter.settle(self._role, booked, request, outcome)
         return outcome

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safety_regression.config import GateSettings, UnprovenPolicy
-from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.base import NOT_ASKED, OutcomeKind
 from safety_regression.gate.result import (
     CapabilityResult,
     CategoryResult,
@@ -91,8 +91,12 @@ def _measurement_problems(
     """Reasons the two snapshots cannot be compared at all; each makes the gate inconclusive."""
     problems: list[str] = []
     if errors.exceeded:
+        # Cases a stopped run never sent are errors too (they are not results), but they
+        # did not fail: say so, or a budget stop reads as a failing server.
+        unsent = any(message.startswith(NOT_ASKED) for message in errors.messages)
+        what = "failed or were never sent (the run stopped first)" if unsent else "failed"
         problems.append(
-            f"{errors.rate:.1%} of requests failed, over the error budget of {errors.budget:.1%}: "
+            f"{errors.rate:.1%} of requests {what}, over the error budget of {errors.budget:.1%}: "
             "errors are not results, so safety was not measured"
         )
     if reference.judge != candidate.judge:
