@@ -9,6 +9,7 @@ is first imported).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -93,3 +94,28 @@ def defer_aiohttp_trust_store() -> None:
         return
     sys.meta_path.insert(0, _ConnectorHook())
 
+
+_paused: list[bool] = []
+"""Holds one entry while ``pause_collector`` has the collector paused."""
+
+
+def pause_collector() -> None:
+    """Pause the cyclic garbage collector for the start-up: a ``run`` makes ~120 young and
+    middle collections before its first request (35-50 ms of CPU on the main thread, and
+    one full collection of ~30 ms while a 2,000-case suite loads), walking objects that
+    all live as long as the process (modules, classes, the config, the suite). Only the
+    CLI's own process pauses it (``main()`` without arguments): it is resumed by
+    ``resume_collector``. Does nothing if the collector is already off."""
+    if gc.isenabled() and not _paused:
+        gc.disable()
+        _paused.append(True)
+
+
+def resume_collector() -> None:
+    """End ``pause_collector``'s pause, once: what the start-up made is frozen first
+    (``gc.freeze``: no later collection walks it again; reference counting still frees
+    it), then the collector runs again. Does nothing when nothing was paused."""
+    if _paused:
+        _paused.clear()
+        gc.freeze()
+        gc.enable()
