@@ -295,3 +295,60 @@ def test_imports_on_threads_freeze_once_per_process_and_not_after_a_failure(
         assert gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def _run_probe(probe: str) -> list[str]:
+    return _probe_output(probe).split()
+
+
+def _probe_output(probe: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout
+
+
+def test_the_start_up_pause_of_the_collector_ends_once_and_keeps_the_users_choice() -> None:
+    # In a process of its own: the resume freezes what the process holds.
+    probe = (
+        "import gc\n"
+        "from safety_regression._process import pause_collector, resume_collector\n"
+        "pause_collector(); pause_collector()\n"
+        "print(gc.isenabled())\n"
+        "resume_collector()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "gc.disable(); resume_collector()\n"  # nothing paused any more: a no-op
+        "print(gc.isenabled())\n"
+        "pause_collector(); resume_collector()\n"  # the user turned it off: it stays off
+        "print(gc.isenabled())\n"
+    )
+    assert _run_probe(probe) == ["False", "True", "True", "False", "False"]
+
+
+def test_the_cli_process_has_the_collector_back_by_a_runs_first_network_wait() -> None:
+    # run and baseline keep the pause until their run first waits on the network (the
+    # Environment's ``waiting``); any other command has the collector back as it starts;
+    # main(argv), as tests and library users call it, never pauses it.
+    probe = (
+        "import gc, sys\n"
+        "from safety_regression.cli import _main\n"
+        "from safety_regression.cli.environment import with_environment\n"
+        "from safety_regression._process import pause_collector\n"
+        "sys.argv = ['safety-regression', 'schema']\n"
+        "_main(None)\n"
+        "print('probe: schema', gc.isenabled())\n"
+        "gc.disable()\n"
+        "_main(['schema'])\n"
+        "print('probe: argv', gc.isenabled())\n"
+        "gc.enable()\n"
+        "pause_collector()\n"
+        "seen = []\n"
+        "async def work(env):\n"
+        "    seen.append(gc.isenabled())\n"
+        "    env.waiting()\n"
+        "    seen.append(gc.isenabled())\n"
+        "with_environment(work, quiet=True, use_cache=False)\n"
+        "print('probe: run', *seen, gc.isenabled())\n"
+    )
+    lines = [line for line in _probe_output(probe).splitlines() if line.startswith("probe: ")]
+    assert lines == ["probe: schema True", "probe: argv False", "probe: run False True True"]

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import click
 
-from safety_regression._process import process_defaults
+from safety_regression._process import pause_collector, process_defaults, resume_collector
 from safety_regression._version import __version__
 from safety_regression.errors import ExitCode, SafetyRegressionError
 
@@ -109,10 +109,19 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+PAUSED_UNTIL_FIRST_WAIT = frozenset({"run", "baseline"})
+"""Commands that keep the CLI's start-up pause of the garbage collector until their run
+first waits on the network (``cli.environment.with_environment``); every other command
+has it back as it starts."""
+
+
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="safety-regression")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Has fine-tuning made this model less safe? Gate it against its base model."""
+    if ctx.invoked_subcommand not in PAUSED_UNTIL_FIRST_WAIT:
+        resume_collector()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -125,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> int:
     process_defaults()
+    if argv is None:
+        pause_collector()  # the process's own: until the run's first network wait
     try:
         code = cli.main(args=argv, prog_name="safety-regression", standalone_mode=False)
     except SafetyRegressionError as exc:

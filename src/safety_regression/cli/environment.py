@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from safety_regression._process import resume_collector
 from safety_regression.cli.console import Progress
 from safety_regression.pipeline import Environment
 from safety_regression.pipeline.imports import import_yielding
@@ -50,8 +51,13 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     loader = _import_in_background(AFTER_REQUESTS, waiting)
     returned: list[T] = []
 
-    def settle() -> None:
+    def first_wait() -> None:
+        # The start-up is over: the CLI's pause of the collector ends (``pause_collector``).
+        resume_collector()
         waiting.set()
+
+    def settle() -> None:
+        first_wait()
         loader.join()
 
     progress = Progress(quiet=quiet)
@@ -68,7 +74,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 now=now,
                 progress=progress,
                 use_cache=use_cache,
-                waiting=waiting.set,
+                waiting=first_wait,
                 imports_settled=settle,
             )
             try:
