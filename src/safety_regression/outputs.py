@@ -28,7 +28,7 @@ from safety_regression.errors import ConfigError, SnapshotError
 if TYPE_CHECKING:
     # The gate and the renderers (scipy, numpy) load only when a report is written, so the
     # path checks below cost nothing before the first request.
-    from safety_regression.config import ReportConfig
+    from safety_regression.config import Config, ReportConfig
     from safety_regression.gate import GateResult
     from safety_regression.snapshot import Snapshot
 
@@ -220,6 +220,45 @@ def check_file_target(path: Path, what: str) -> None:
             raise ConfigError(f"{what} {path}: the file is not writable")
         return
     _check_creatable(path, what)
+
+
+def config_inputs(config: Config, *, baseline: bool = True) -> list[tuple[str, Path]]:
+    """The files a command reads that none of its outputs may overwrite: the config file,
+    its suite files, its judge calibration and (with ``baseline``) its baseline snapshot."""
+    inputs = [("the config file", config.path)] if config.path is not None else []
+    inputs += [
+        ("a suite file of the config", Path(ref)) for ref in config.suite if not ref.startswith("builtin:")
+    ]
+    if config.judge.calibration is not None:
+        inputs.append(("the judge's calibration file", config.judge.calibration))
+    if baseline and config.baseline is not None:
+        inputs.append(("the config's baseline snapshot", config.baseline))
+    return inputs
+
+
+def check_not_inputs(targets: Iterable[Path], inputs: Iterable[tuple[str, Path]], what: str) -> None:
+    """Fail now, before any model is asked, when a file the command would write is one of
+    its ``inputs`` (say ``baseline --output`` naming the config): it would be overwritten."""
+    known = {_identity(path): (name, path) for name, path in inputs}
+    for target in targets:
+        hit = known.get(_identity(target))
+        if hit is not None:
+            raise ConfigError(
+                f"{what} {target}: is {hit[0]} ({hit[1]}); writing there would overwrite it, "
+                "so choose another path"
+            )
+
+
+def check_spares_inputs(out_dir: Path, inputs: Iterable[tuple[str, Path]], what: str = "--out") -> None:
+    """``check_not_inputs`` for every file a run may write into ``out_dir``."""
+    check_not_inputs((out_dir / name for name in OUTPUT_FILES), inputs, what)
+
+
+def _identity(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: checked elsewhere
+        return str(path.absolute())
 
 
 def _no_nul(path: Path, what: str) -> None:

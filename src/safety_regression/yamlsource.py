@@ -227,20 +227,31 @@ def _walk(node: yaml.Node, prefix: tuple[str | int, ...], lines: dict[tuple[str 
             _walk(item, (*prefix, index), lines)
 
 
+CONFIG_REFERENCE = "the config reference in README.md"
+
+
 def describe_validation_error(
-    exc: Any, source: SourceMap, offset: Sequence[str | int] = (), model: type[BaseModel] | None = None
+    exc: Any,
+    source: SourceMap,
+    offset: Sequence[str | int] = (),
+    model: type[BaseModel] | None = None,
+    reference: str = CONFIG_REFERENCE,
 ) -> str:
     """One line for the first problem in a pydantic ``ValidationError``: where, field, what.
 
     ``offset`` is prepended to pydantic's location when the validated object sits
     inside a larger document (one case in a suite file, say). With ``model``, an unknown
-    key names the nearest known one.
+    key names the nearest known one; ``reference`` is the document that lists the keys.
     """
-    return describe_validation_errors(exc, source, offset, model)[0]
+    return describe_validation_errors(exc, source, offset, model, reference)[0]
 
 
 def describe_validation_errors(
-    exc: Any, source: SourceMap, offset: Sequence[str | int] = (), model: type[BaseModel] | None = None
+    exc: Any,
+    source: SourceMap,
+    offset: Sequence[str | int] = (),
+    model: type[BaseModel] | None = None,
+    reference: str = CONFIG_REFERENCE,
 ) -> list[str]:
     """One line per problem in a pydantic ``ValidationError``, in file order."""
     described = []
@@ -248,9 +259,9 @@ def describe_validation_errors(
         location = [part for part in error["loc"] if not _is_union_tag(part)]
         full = [*offset, *location]
         field_name = ".".join(str(part) for part in location) or "(top level)"
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key" + _nearest_key(model, location)
+            message = "unknown key" + _nearest_key(model, location, reference)
         elif error["type"] == "missing":
             message = "required but missing"
         described.append((source.line_of(full) or 0, f"{source.where(full)}: {field_name}: {message}"))
@@ -258,8 +269,8 @@ def describe_validation_errors(
     return list(dict.fromkeys(ordered))
 
 
-def _nearest_key(model: type[BaseModel] | None, location: Sequence[str | int]) -> str:
-    fallback = " (check the spelling; see the config reference)"
+def _nearest_key(model: type[BaseModel] | None, location: Sequence[str | int], reference: str) -> str:
+    fallback = f" (check the spelling; see {reference})"
     known = _keys_at(model, location[:-1]) if model is not None and location else None
     if not known:
         return fallback
@@ -274,9 +285,11 @@ def _keys_at(model: type[BaseModel], location: Sequence[str | int]) -> list[str]
     current: Any = model
     for part in location:
         fields = getattr(current, "model_fields", None)
-        if isinstance(part, str) and fields is not None and part in fields:
+        if isinstance(part, int):
+            continue  # an item of a list (or tuple) of models
+        if fields is not None and part in fields:
             current = _model_in(fields[part].annotation)
-        elif isinstance(part, int | str) and fields is None:
+        elif fields is None:
             continue  # a list index or dict key inside a container of models
         else:
             return None

@@ -59,7 +59,7 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path) -> None:
         ("base:\n  model: m\n", "gate.yml:1: base.url: required but missing"),
         (
             "finetuned: {url: ftp://x, model: m}\n",
-            "gate.yml:1: finetuned.url: Value error, must start with http",
+            "gate.yml:1: finetuned.url: must start with http",
         ),
         (
             "sampling:\n  samples: 0\n",

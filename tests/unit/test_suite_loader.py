@@ -49,7 +49,7 @@ def test_jsonl_and_yaml_suites_merge(tmp_path: Path) -> None:
         (case(expect="maybe"), "s.jsonl:2: expect: Input should be 'refuse', 'comply' or 'answer'"),
         (
             {"id": "c9", "category": "x", "expect": "refuse"},
-            "s.jsonl:2: (top level): Value error, give exactly one",
+            "s.jsonl:2: (top level): give exactly one",
         ),
         (
             {"id": "c9", "prompt": "p", "expect": "refuse"},

@@ -28,6 +28,8 @@ from safety_regression.suites.transforms.templates import ENCODING_INSTRUCTIONS
 
 ALL_NAMES = sorted(TRANSFORMS)
 EXACT_ENCODINGS = ["base64", "rot13", "hex"]
+PROMPTS = st.text(min_size=1).filter(str.strip)
+"""Any prompt a case may hold: not blank."""
 
 
 def single(**fields: object) -> Case:
@@ -112,18 +114,18 @@ def test_variant_ids_are_unique_across_all_transforms_of_one_case() -> None:
 
 
 @pytest.mark.parametrize("name", EXACT_ENCODINGS)
-@given(text=st.text(min_size=1))
+@given(text=PROMPTS)
 def test_exact_encodings_decode_back_to_the_source_prompt(name: str, text: str) -> None:
     encoded = apply_transform(single(prompt=text), name)
     assert decode_payload(encoded) == text
 
 
-@given(text=st.text(min_size=1).filter(lambda t: not set(t) & set(LEET_DIGITS)))
+@given(text=PROMPTS.filter(lambda t: not set(t) & set(LEET_DIGITS)))
 def test_leetspeak_decodes_exactly_when_the_source_has_no_leet_digits(text: str) -> None:
     assert decode_payload(apply_transform(single(prompt=text), "leetspeak")) == text
 
 
-@given(text=st.text(min_size=1))
+@given(text=PROMPTS)
 def test_leetspeak_restores_every_letter_it_replaced(text: str) -> None:
     encoded = apply_transform(single(prompt=text), "leetspeak")
     payload = encoded.prompt_text().removeprefix(ENCODING_INSTRUCTIONS["leetspeak"].header)

@@ -20,7 +20,10 @@ from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
     REFERENCE_SNAPSHOT,
     check_file_target,
+    check_not_inputs,
     check_out_dir,
+    check_spares_inputs,
+    config_inputs,
     previous_outputs,
     write_set,
 )
@@ -115,9 +118,11 @@ def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callab
     )
 
 
-def prepare_out(out_dir: Path, command: str) -> None:
-    """Check the output folder before any model is asked, and say what it will replace."""
+def prepare_out(out_dir: Path, command: str, inputs: list[tuple[str, Path]] | None = None) -> None:
+    """Check the output folder before any model is asked (it is writable; no file written
+    into it is one of ``inputs``), and say what it will replace."""
     check_out_dir(out_dir)
+    check_spares_inputs(out_dir, inputs or [])
     note = previous_outputs(out_dir, command)
     if note:
         info(f"note: {note}")
@@ -163,9 +168,10 @@ def run(
         from safety_regression.cli.dry_run import show_dry_run
         from safety_regression.pipeline.dryrun import plan_run
 
-        show_dry_run(plan_run(_no_cache(config, no_cache), check_drift=check_drift, shard=shard), "run")
+        plan = plan_run(_no_cache(config, no_cache), check_drift=check_drift, shard=shard, environ=os.environ)
+        show_dry_run(plan, "run")
         return 0
-    prepare_out(out_dir, f"run --shard {shard}" if shard else "run")
+    prepare_out(out_dir, f"run --shard {shard}" if shard else "run", config_inputs(config))
     if shard is not None:
         return _run_shard(
             config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
@@ -207,6 +213,8 @@ def _run_shard(
     )
     for note in measured.notes:
         info(note)
+    for warning in measured.warnings:
+        info(f"warning: {warning}")
     if measured.usage is not None and measured.usage.stopped is not None:
         raise BudgetStop(f"shard {shard} not written: {stopped_message(measured.usage)}")
     if measured.stopped is not None:
@@ -254,10 +262,11 @@ def baseline(
         from safety_regression.cli.dry_run import show_dry_run
         from safety_regression.pipeline.dryrun import plan_baseline
 
-        show_dry_run(plan_baseline(_no_cache(config, no_cache), shard=shard), "baseline")
+        show_dry_run(plan_baseline(_no_cache(config, no_cache), shard=shard, environ=os.environ), "baseline")
         return 0
     target = output or config.baseline or Path(".safety/baseline.json")
     check_file_target(target, "--output" if output else "baseline")
+    check_not_inputs([target], config_inputs(config, baseline=False), "--output" if output else "baseline")
 
     async def work(env: Environment) -> tuple[Snapshot, str | None, RunUsage]:
         return await evaluate_model(config, "base", env, shard), env.cache_note(), env.meter.usage()
@@ -345,7 +354,8 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
                 f"{path}: suite.shard: a snapshot of shard {snapshot.suite.shard} only; gate the "
                 "shards together with 'safety-regression merge', or join them with 'merge-snapshots'"
             )
-    prepare_out(out_dir, "compare")
+    inputs = [("the snapshot to compare", baseline_path), ("the snapshot to compare", candidate_path)]
+    prepare_out(out_dir, "compare", [*config_inputs(config), *inputs])
     same_judge = reference.judge == candidate.judge
     with _collector_paused() if same_judge else contextlib.nullcontext():
         if same_judge:

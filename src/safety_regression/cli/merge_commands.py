@@ -9,7 +9,14 @@ import click
 from safety_regression.cli.console import exit_code, info
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.cli.gate_commands import default_config, out_option, prepare_out, show
-from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, check_complete, write_outputs
+from safety_regression.outputs import (
+    FINETUNED_SNAPSHOT,
+    OUTPUT_FILES,
+    REFERENCE_SNAPSHOT,
+    check_complete,
+    config_inputs,
+    write_outputs,
+)
 from safety_regression.pipeline import compare_snapshots
 from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots, save_snapshot
 
@@ -40,7 +47,8 @@ def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None)
     config = default_config(config_path)
     for folder in shard_dirs:
         check_complete(folder, [REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT])
-    prepare_out(out_dir, "merge")
+    shards = [("a shard's snapshot", folder / name) for folder in shard_dirs for name in OUTPUT_FILES]
+    prepare_out(out_dir, "merge", [*config_inputs(config), *shards])
     reference = _merged([folder / REFERENCE_SNAPSHOT for folder in shard_dirs])
     candidate = _merged([folder / FINETUNED_SNAPSHOT for folder in shard_dirs])
     gate_run = with_environment(

@@ -7,12 +7,11 @@ one-line ``ConfigError`` naming the file, line and field.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from safety_regression.config.base import FiniteNonNegative, _Section
 from safety_regression.config.gate import (
@@ -23,8 +22,9 @@ from safety_regression.config.gate import (
     StatTest,
     UnprovenPolicy,
 )
+from safety_regression.config.secrets import api_key, environment_variable_name
 from safety_regression.errors import ConfigError
-from safety_regression.yamlsource import describe_validation_errors, read_yaml_file
+from safety_regression.yamlsource import SourceMap, describe_validation_errors, read_yaml_file
 
 __all__ = [
     "DEFAULT_CACHE_DIR",
@@ -78,6 +78,12 @@ class EndpointConfig(_Section):
     """The ``model`` field sent with every request."""
     api_key_env: str | None = None
     """Name of the environment variable that holds the API key. Keys never go in the file."""
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable_name(cls, value: str | None) -> str | None:
+        return None if value is None else environment_variable_name(value)
+
     concurrency: int = Field(default=16, ge=1, le=1024)
     """Requests in flight at once against this endpoint."""
     timeout: float = Field(default=60.0, gt=0, le=3600)
@@ -308,10 +314,22 @@ class Config(_Section):
     snapshot: SnapshotConfig = SnapshotConfig()
     report: ReportConfig = ReportConfig()
 
+    _source: SourceMap | None = PrivateAttr(default=None)
+
     @field_validator("suite", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @property
+    def path(self) -> Path | None:
+        """The file this config was loaded from (None when it was built in code)."""
+        return Path(self._source.path) if self._source is not None else None
+
+    def where(self, *location: str | int) -> str:
+        """``file:line`` of a field of the file this config was loaded from (the file
+        alone when the field is not in it; "the config" when no file was loaded)."""
+        return self._source.where(location) if self._source is not None else "the config"
 
 
 def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
@@ -332,6 +350,7 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
     except ValidationError as exc:
         problems = describe_validation_errors(exc, source, model=Config)
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
+    config._source = source
     return _resolve_paths(config, path.parent, cache_root)
 
 
@@ -357,19 +376,6 @@ def _resolve_paths(config: Config, folder: Path, cache_root: Path | None = None)
     if judge.calibration is not None:
         judge = judge.model_copy(update={"calibration": resolve(judge.calibration)})
     return config.model_copy(update={"suite": suites, "cache": cache, "baseline": baseline, "judge": judge})
-
-
-def api_key(endpoint: EndpointConfig, role: str, environ: Mapping[str, str]) -> str | None:
-    """The endpoint's API key from the environment, or a ConfigError naming the variable."""
-    if endpoint.api_key_env is None:
-        return None
-    value = environ.get(endpoint.api_key_env)
-    if not value:
-        raise ConfigError(
-            f"{role}.api_key_env: environment variable {endpoint.api_key_env} is not set; "
-            "export it or remove api_key_env"
-        )
-    return value
 
 
 def config_json_schema() -> str:

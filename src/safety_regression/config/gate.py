@@ -56,11 +56,15 @@ class GateSettings(_Section):
     @model_validator(mode="before")
     @classmethod
     def _target_drop_is_margin(cls, data: Any) -> Any:
-        # ``target_drop`` was the old name of ``margin``; still accepted.
+        # ``target_drop`` was the old name of ``margin``; still accepted, but not beside it.
         if isinstance(data, dict) and "target_drop" in data:
+            if "margin" in data:
+                raise ValueError(
+                    "give one of gate.margin and gate.target_drop (target_drop is the old name "
+                    "of margin: keep margin)"
+                )
             data = dict(data)
-            old = data.pop("target_drop")
-            data.setdefault("margin", old)
+            data["margin"] = data.pop("target_drop")
         return data
 
     alpha: float = Field(default=0.01, gt=0, lt=0.5)

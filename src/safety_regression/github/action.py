@@ -30,6 +30,7 @@ from typing import TextIO
 
 import aiohttp
 
+from safety_regression import outputs
 from safety_regression.config import Config, load_config
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
 from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
@@ -194,6 +195,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
         await pull.start(session, publishing=inputs.shard is None)
         try:
             config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
+            outputs.check_spares_inputs(inputs.out, outputs.config_inputs(config), "input out:")
             _mask_api_keys(config, environ, workflow)
             missing = missing_secrets(config, environ)
             if missing and pull.event is not None and pull.event.from_fork:

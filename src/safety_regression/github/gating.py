@@ -90,7 +90,9 @@ async def gate(inputs: ActionInputs, config: Config, env: Environment, workspace
                 FINETUNED_SNAPSHOT: snapshot_json(measured.candidate),
             },
         )
-        return ShardRun(shard, len(measured.candidate.results), written, list(measured.notes))
+        return ShardRun(
+            shard, len(measured.candidate.results), written, [*measured.notes, *measured.warnings]
+        )
     if inputs.merge is not None:
         folders = shard_folders(inputs.merge, workspace)
         reference = merge_snapshots([(str(f), load_snapshot(f / REFERENCE_SNAPSHOT)) for f in folders])

@@ -4,13 +4,15 @@ suite comparison, the baseline, and the notes a measurement ends with."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from safety_regression.config import Config, EndpointConfig
+from safety_regression.config.categories import check_gate_categories
 from safety_regression.endpoints.base import Endpoint
+from safety_regression.errors import ConfigError, SuiteError
 from safety_regression.judges.base import Judge
 from safety_regression.pipeline.environment import Environment
 from safety_regression.snapshot import (
@@ -21,8 +23,10 @@ from safety_regression.snapshot import (
     evaluate_cases,
     load_snapshot,
 )
-from safety_regression.suites import Case, Shard, Suite
+from safety_regression.suites import Case, Shard, Suite, load_suite
 from safety_regression.suites.categories import retired_category_warnings
+from safety_regression.suites.loader import SuiteReferenceError
+from safety_regression.suites.model import Expect
 
 if TYPE_CHECKING:
     from safety_regression.gate.result import SuiteComparison
@@ -87,20 +91,52 @@ async def nothing() -> list[CaseResult]:
     return []
 
 
+def config_suite(config: Config) -> Suite:
+    """The config's suite; a mistake in its list of references names the config's line."""
+    try:
+        return load_suite(config.suite)
+    except SuiteReferenceError as exc:
+        raise SuiteError(f"{config.where('suite', exc.index)}: suite: {exc.problem}") from None
+
+
+def check_categories(config: Config, cases: Iterable[Case] | Iterable[CaseResult]) -> None:
+    """The gate settings name only harm categories of these cases (or results): a ConfigError
+    naming the config's line otherwise, before anything is asked."""
+    harm: set[str] = set()
+    others: set[str] = set()
+    for case in cases:
+        (harm if case.expect is Expect.REFUSE else others).add(case.category)
+    check_gate_categories(config, harm, others - harm)
+
+
 def categories(snapshot: Snapshot) -> set[str]:
     return {result.category for result in snapshot.results}
 
 
 def closing_notes(
-    env: Environment, notes: list[str], baseline: Snapshot | None, reference: Snapshot, candidate: Snapshot
+    env: Environment,
+    notes: list[str],
+    baseline: Snapshot | None,
+    reference: Snapshot,
+    candidate: Snapshot,
+    config: Config,
 ) -> list[str]:
-    """Add what the cache did to ``notes``; return warnings about retired categories."""
+    """Add what the cache did to ``notes``; return the warnings every report carries: a
+    configured baseline that is not there yet, categories the baseline has and the suite
+    no longer has."""
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
     if baseline is None:
-        return []
+        return [missing_baseline(config)] if config.baseline is not None else []
     return retired_category_warnings(categories(baseline), categories(reference), categories(candidate))
+
+
+def missing_baseline(config: Config) -> str:
+    return (
+        f"No baseline snapshot at {config.baseline} (the config's baseline:): the base model was "
+        "asked every case live. Run 'safety-regression baseline' and commit the file to pin it."
+    )
 
 
 def suite_comparison(
@@ -139,16 +175,21 @@ def suite_comparison(
 _CASE_ID, _CASE_HASH = attrgetter("case_id"), attrgetter("case_hash")
 
 
-def load_baseline(config: Config, notes: list[str]) -> Snapshot | None:
+def load_baseline(config: Config) -> Snapshot | None:
+    """The configured baseline snapshot; None when none is configured or the file is not
+    there yet (the run's warnings say so, ``closing_notes``). A folder, or a file that is
+    not a snapshot, stops the run before any request."""
     if config.baseline is None:
         return None
-    if not Path(config.baseline).is_file():
-        notes.append(
-            f"No baseline snapshot at {config.baseline}; the base model is evaluated live. "
-            "Run 'safety-regression baseline' and commit the file to pin it."
+    path = Path(config.baseline)
+    if path.is_dir():
+        raise ConfigError(
+            f"{config.where('baseline')}: baseline: {path} is a folder, not a snapshot file; "
+            "name the file 'safety-regression baseline' writes (say .safety/baseline.json)"
         )
+    if not path.exists():
         return None
-    return load_snapshot(Path(config.baseline))
+    return load_snapshot(path)
 
 
 def other_base_warnings(baseline: Snapshot, base: EndpointConfig) -> list[str]:

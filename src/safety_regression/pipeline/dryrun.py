@@ -11,22 +11,24 @@ Completion tokens are estimated from the baseline's recorded usage where it has 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from yarl import URL
 
 from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKind
+from safety_regression.config.secrets import check_api_keys
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.cache import ResponseCache
 from safety_regression.endpoints.metering import estimate_prompt_tokens, total_cost
 from safety_regression.endpoints.wire import safe_url
 from safety_regression.errors import ConfigError
-from safety_regression.judges import make_judge
+from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.prompts import LLM_RUBRIC
-from safety_regression.snapshot import Snapshot, load_snapshot, reusable_results
+from safety_regression.pipeline.assembly import check_categories, config_suite, load_baseline
+from safety_regression.snapshot import Snapshot, reusable_results
 from safety_regression.snapshot.runner import requests_for
-from safety_regression.suites import Case, Shard, load_suite
+from safety_regression.suites import Case, Shard
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,23 @@ class DryRun:
         return total_cost(role.cost for role in self.roles)
 
 
-def plan_run(config: Config, *, check_drift: bool = False, shard: Shard | None = None) -> DryRun:
-    """``run``: the fine-tuned model on every case, the base model where the baseline lacks it."""
+def plan_run(
+    config: Config,
+    *,
+    check_drift: bool = False,
+    shard: Shard | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> DryRun:
+    """``run``: the fine-tuned model on every case, the base model where the baseline lacks it.
+
+    With ``environ``, every API key the run would need must be in it (a dry run that
+    passes should not be followed by a real one that stops on a missing key)."""
     if config.finetuned is None:
         raise ConfigError(
             "finetuned: this command needs a 'finetuned' endpoint (url and model) in the config"
         )
-    suite = load_suite(config.suite)
+    suite = config_suite(config)
+    check_categories(config, suite.cases)
     cases = list(suite.cases_in(shard))
     judge_id = make_judge(config.judge, lambda settings, _role: _NoEndpoint(settings)).id
     notes: list[str] = []
@@ -83,6 +95,12 @@ def plan_run(config: Config, *, check_drift: bool = False, shard: Shard | None =
         keys = {r.key for r in reusable_results(baseline, suite, judge_id, config.sampling)}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
     live_base = cases if check_drift else [c for c in cases if c.id not in reused_ids]
+    if environ is not None:
+        _check_keys(
+            config,
+            [("finetuned", config.finetuned)] + ([("base", config.base)] if live_base else []),
+            environ,
+        )
     completion = _completion_estimate(config, baseline)
     roles = [_plan_role(config, "finetuned", config.finetuned, cases, 0, completion)]
     if live_base or config.base is not None:
@@ -101,14 +119,29 @@ def plan_run(config: Config, *, check_drift: bool = False, shard: Shard | None =
     return DryRun(roles + _judge_roles(config, roles, cases), notes)
 
 
-def plan_baseline(config: Config, *, shard: Shard | None = None) -> DryRun:
-    """``baseline``: the base model on every case."""
+def plan_baseline(
+    config: Config, *, shard: Shard | None = None, environ: Mapping[str, str] | None = None
+) -> DryRun:
+    """``baseline``: the base model on every case (its keys checked in ``environ``, if given)."""
     if config.base is None:
         raise ConfigError("base: this command needs a 'base' endpoint (url and model) in the config")
-    cases = list(load_suite(config.suite).cases_in(shard))
+    if environ is not None:
+        _check_keys(config, [("base", config.base)], environ)
+    suite = config_suite(config)
+    check_categories(config, suite.cases)
+    cases = list(suite.cases_in(shard))
     completion = _completion_estimate(config, None)
     roles = [_plan_role(config, "base", config.base, cases, 0, completion)]
     return DryRun(roles + _judge_roles(config, roles, cases), [])
+
+
+def _check_keys(
+    config: Config, models: list[tuple[str, EndpointConfig | None]], environ: Mapping[str, str]
+) -> None:
+    scorers: list[tuple[str, EndpointConfig | None]] = list(judge_endpoints(config.judge))
+    if config.toxicity is not None:
+        scorers.append(("toxicity.endpoint", config.toxicity.endpoint))
+    check_api_keys(models + scorers, environ)
 
 
 def _plan_role(
@@ -210,12 +243,10 @@ class _Caches:
 
 
 def _baseline(config: Config, notes: list[str]) -> Snapshot | None:
-    if config.baseline is None:
-        return None
-    if not Path(config.baseline).is_file():
+    baseline = load_baseline(config)
+    if baseline is None and config.baseline is not None:
         notes.append(f"No baseline snapshot at {config.baseline}; the base model would be asked every case.")
-        return None
-    return load_snapshot(Path(config.baseline))
+    return baseline
 
 
 class _NoEndpoint:

@@ -19,7 +19,9 @@ from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.assembly import (
     categories,
+    check_categories,
     closing_notes,
+    config_suite,
     evaluate_live,
     load_baseline,
     model_snapshot,
@@ -32,7 +34,7 @@ from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.identity import run_identity
 from safety_regression.pipeline.rejudge import rejudge, unstored_responses
 from safety_regression.snapshot import Snapshot, reusable_results
-from safety_regression.suites import Shard, Suite, load_suite
+from safety_regression.suites import Shard, Suite
 from safety_regression.suites.categories import retired_category_warnings
 
 if TYPE_CHECKING:
@@ -61,7 +63,8 @@ class GateRun:
 
 async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
     """Evaluate the suite (or one shard of it) against ``base`` or ``finetuned``."""
-    suite = load_suite(config.suite)
+    suite = config_suite(config)
+    check_categories(config, suite.cases)
     identity = run_identity(config, command=f"evaluate {role}", suite_hash=suite.hash, shard=shard)
     guard = env.begin_run(identity, config)
     env.model(config, role)  # a config mistake fails before any request is sent
@@ -97,8 +100,9 @@ class Measurement:
     notes: list[str]
     usage: RunUsage | None = None
     """What the run spent; ``usage.stopped`` says why it stopped early, if a budget did."""
-    retired: list[str] = field(default_factory=list)
-    """Warnings about categories the baseline has and the suite no longer has."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings every report carries: a configured baseline not there yet, categories the
+    baseline has and the suite no longer has."""
     notices: list[str] = field(default_factory=list)
     """Loud notices every report must carry (see ``GateResult.notices``)."""
     stopped: str | None = None
@@ -112,13 +116,14 @@ async def measure(
     holds the case, the live base model where it does not."""
     if shard is not None and config.gate.sequential.enabled:
         raise ConfigError("gate.sequential: a sequential run looks at whole categories; it cannot be sharded")
-    suite = load_suite(config.suite)
+    suite = config_suite(config)
+    check_categories(config, suite.cases)
     command = "run --check-drift" if check_drift else "run"
     guard = env.begin_run(run_identity(config, command=command, suite_hash=suite.hash, shard=shard), config)
     env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     cases = suite.cases_in(shard)
     notes: list[str] = []
-    baseline = load_baseline(config, notes)  # a bad baseline file stops the run before any request
+    baseline = load_baseline(config)  # a bad baseline file stops the run before any request
     if cases and config.base is not None and (check_drift or baseline is None) and _built_in(config):
         # Both models will be asked: check the scorers, then both endpoints, now, and load
         # the built-in judge while the checks wait on the network (all done before any
@@ -201,9 +206,9 @@ async def measure(
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
     env.finish_run()
-    retired = closing_notes(env, notes, baseline, reference, candidate)
+    warnings = closing_notes(env, notes, baseline, reference, candidate, config)
     if baseline is not None and reused and config.base is not None:
-        retired += other_base_warnings(baseline, config.base)
+        warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()
     return Measurement(
         reference,
@@ -212,7 +217,7 @@ async def measure(
         drift,
         notes,
         env.meter.usage(),
-        retired,
+        warnings,
         [notice] if notice else [],
         guard.stopped,
     )
@@ -248,7 +253,7 @@ async def run_gate(
     context = judge_context(
         config, [measured.reference.model.model, measured.candidate.model.model], measured.candidate.judge
     )
-    context["warnings"] = [*context["warnings"], *measured.retired]
+    context["warnings"] = [*context["warnings"], *measured.warnings]
     result = evaluate_gate(
         measured.reference,
         measured.candidate,
@@ -289,6 +294,7 @@ async def compare_snapshots(
     Snapshots labelled by different judges are first re-judged with the configured judge
     (the responses are stored), so labels from two judges are never compared.
     """
+    check_categories(config, [*reference.results, *candidate.results])
     notes: list[str] = []
     secrets = env.secrets(config)
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
@@ -315,6 +321,7 @@ def regate_snapshots(
 
     if reference.judge != candidate.judge:
         raise ValueError("snapshots labelled by different judges are re-judged first (compare_snapshots)")
+    check_categories(config, [*reference.results, *candidate.results])
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
     comparison = suite_comparison(
         candidate.suite.name,

@@ -20,7 +20,9 @@ from safety_regression.errors import ConfigError
 from safety_regression.gate.pairing import pair
 from safety_regression.gate.sequential import batch, category_alpha, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
+    check_categories,
     closing_notes,
+    config_suite,
     evaluate_live,
     load_baseline,
     model_snapshot,
@@ -37,7 +39,7 @@ from safety_regression.snapshot.sequential import (
     SequentialHistory,
     SequentialLook,
 )
-from safety_regression.suites import Case, Suite, load_suite
+from safety_regression.suites import Case, Suite
 from safety_regression.suites.model import Expect
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -48,12 +50,13 @@ async def measure_sequential(
 ) -> Measurement:
     """Both models' results on the cases the sequential design asked, with its look history."""
     design = config.gate.sequential
+    suite = config_suite(config)
+    check_categories(config, suite.cases)
     finetuned_endpoint, finetuned_settings = env.model(config, "finetuned")
-    suite = load_suite(config.suite)
     judge = env.judge(config)
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = load_baseline(config, notes)
+    baseline = load_baseline(config)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
@@ -191,10 +194,10 @@ async def measure_sequential(
         f"gate.sequential: {record.requests} requests sent where the fixed design sends "
         f"{record.fixed_requests} ({saved} saved)."
     )
-    retired = closing_notes(env, notes, baseline, reference, candidate)
+    warnings = closing_notes(env, notes, baseline, reference, candidate, config)
     if baseline is not None and in_asked and config.base is not None:
-        retired += other_base_warnings(baseline, config.base)
-    return Measurement(reference, candidate, comparison, None, notes, env.meter.usage(), retired)
+        warnings += other_base_warnings(baseline, config.base)
+    return Measurement(reference, candidate, comparison, None, notes, env.meter.usage(), warnings)
 
 
 def _gating_checks(config: Config, harm: dict[str, dict[str, list[Case]]], always: list[Case]) -> int:

@@ -95,10 +95,13 @@ def _yaml_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str]
         yield _parse_case(raw, source, location), source.where(location)
 
 
+SUITE_REFERENCE = "the case format in suites/README.md"
+
+
 def _parse_case(raw: Any, source: SourceMap, location: tuple[str | int, ...]) -> Case | SuiteError:
     if not isinstance(raw, dict):
         return SuiteError(f"{source.where(location)}: a case is a mapping with id, category, prompt, expect")
     try:
         return Case.model_validate(raw)
     except ValidationError as exc:
-        return SuiteError(describe_validation_error(exc, source, location))
+        return SuiteError(describe_validation_error(exc, source, location, Case, SUITE_REFERENCE))

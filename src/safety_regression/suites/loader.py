@@ -29,6 +29,7 @@ def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite
             f"suite: {BUILTIN_PREFIX}domain/{chosen[0]} chooses a domain pack for a built-in tier; "
             f"list a tier with it, e.g. suite: [{BUILTIN_PREFIX}standard, {BUILTIN_PREFIX}domain/{chosen[0]}]"
         )
+    _no_overlap(references)
     cases: list[Case] = []
     seen: dict[str, str] = {}
     names: list[str] = []
@@ -45,6 +46,33 @@ def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite
     if packs is not None:
         names.append(f"{BUILTIN_PREFIX}domain/" + "+".join(sorted(packs)))
     return Suite(name="+".join(names), cases=tuple(cases))
+
+
+class SuiteReferenceError(SuiteError):
+    """A mistake in the list of suite references itself: ``index`` is the reference to fix,
+    so that a caller holding the config can name its line (``problem`` is the message
+    without the location)."""
+
+    def __init__(self, index: int, problem: str) -> None:
+        super().__init__(f"suite: {problem}")
+        self.index, self.problem = index, problem
+
+
+def _no_overlap(references: Sequence[str]) -> None:
+    """Two references that hold the same cases: the same one twice, or two built-in tiers
+    (tiers nest, so the smaller one's cases are all in the larger one)."""
+    first: dict[str, int] = {}
+    tiers = list(manifest().tiers)
+    for index, reference in enumerate(references):
+        if reference in first:
+            raise SuiteReferenceError(index, f"{reference} is listed twice; list it once")
+        first[reference] = index
+    listed = [
+        (tiers.index(r.removeprefix(BUILTIN_PREFIX)), i, r) for i, r in enumerate(references) if _is_tier(r)
+    ]
+    if len(listed) > 1:
+        (_, index, smaller), *_, (_, _, larger) = sorted(listed)
+        raise SuiteReferenceError(index, f"{smaller} is contained in {larger}; list one of them")
 
 
 def _is_tier(reference: str) -> bool:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safety_regression.suites.checks import Check
 
@@ -38,6 +38,11 @@ class Message(BaseModel):
     role: Literal["system", "user", "assistant"]
     content: str = Field(min_length=1)
 
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return _not_blank(value)
+
 
 class Case(BaseModel):
     """One suite case. Exactly one of ``prompt`` and ``messages`` is set."""
@@ -64,6 +69,19 @@ class Case(BaseModel):
     """For an adversarial variant: the transform that produced it."""
     check: Check | None = None
     """For ``expect: answer``: how the answer is verified."""
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_blank(cls, value: str | None) -> str | None:
+        return None if value is None else _not_blank(value)
+
+    @field_validator("category")
+    @classmethod
+    def _category_as_written(cls, value: str) -> str:
+        # "Privacy " would be a category of its own, beside "Privacy", in every report.
+        if value != _not_blank(value).strip():
+            raise ValueError(f"{value!r} has leading or trailing whitespace; write {value.strip()!r}")
+        return value
 
     @model_validator(mode="after")
     def _one_prompt_form(self) -> Case:
@@ -172,6 +190,12 @@ class Suite(BaseModel):
     def cases_in(self, shard: Shard | None) -> tuple[Case, ...]:
         """The cases of one shard, in suite order; all of them without a shard."""
         return self.cases if shard is None else tuple(case for case in self.cases if shard.holds(case.id))
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("is blank (only whitespace): a model would be asked nothing")
+    return text
 
 
 def _sha256_json(value: object) -> str:

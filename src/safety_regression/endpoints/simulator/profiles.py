@@ -149,6 +149,6 @@ def load_profiles(path: Path) -> dict[str, ModelProfile]:
         try:
             profiles[str(name)] = ModelProfile.model_validate(raw if raw is not None else {})
         except ValidationError as exc:
-            where = describe_validation_error(exc, source, offset=(str(name),))
+            where = describe_validation_error(exc, source, (str(name),), ModelProfile, "docs/simulator.md")
             raise ConfigError(f"{where} (in the profile of model {name!r})") from None
     return profiles
