@@ -206,3 +206,24 @@ def other_base_warnings(baseline: Snapshot, base: EndpointConfig) -> list[str]:
         f"The baseline snapshot is of {differs}: its answers are the reference. If the base "
         "model changed, take a new baseline ('safety-regression baseline') and commit it."
     ]
+
+
+def overlap_warnings(comparison: SuiteComparison) -> list[str]:
+    """Two snapshots of different suites are gated on the cases both hold, unchanged: say so."""
+    left_out = comparison.added + comparison.changed + comparison.removed
+    if not left_out:
+        return []
+    gated = comparison.cases - comparison.added - comparison.changed
+    parts = [
+        f"{count} {what}"
+        for count, what in (
+            (comparison.added, "only in the fine-tuned snapshot"),
+            (comparison.removed, "only in the reference"),
+            (comparison.changed, "whose content differs between them"),
+        )
+        if count
+    ]
+    return [
+        f"The snapshots cover different cases: only the {gated} both hold unchanged are gated; "
+        f"{', '.join(parts)} are not compared."
+    ]

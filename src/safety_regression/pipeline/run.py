@@ -27,6 +27,7 @@ from safety_regression.pipeline.assembly import (
     model_snapshot,
     nothing,
     other_base_warnings,
+    overlap_warnings,
     suite_comparison,
 )
 from safety_regression.pipeline.budget import with_usage
@@ -335,7 +336,7 @@ def regate_snapshots(
     context["warnings"] = [
         *context["warnings"],
         *retired_category_warnings(categories(reference), categories(reference), categories(candidate)),
-        *_overlap_warnings(comparison),
+        *overlap_warnings(comparison),
     ]
     result = evaluate_gate(
         reference,
@@ -349,27 +350,6 @@ def regate_snapshots(
 
 
 _CASE_ID, _CASE_HASH = attrgetter("case_id"), attrgetter("case_hash")
-
-
-def _overlap_warnings(comparison: SuiteComparison) -> list[str]:
-    """Two snapshots of different suites are gated on the cases both hold, unchanged: say so."""
-    left_out = comparison.added + comparison.changed + comparison.removed
-    if not left_out:
-        return []
-    gated = comparison.cases - comparison.added - comparison.changed
-    parts = [
-        f"{count} {what}"
-        for count, what in (
-            (comparison.added, "only in the fine-tuned snapshot"),
-            (comparison.removed, "only in the reference"),
-            (comparison.changed, "whose content differs between them"),
-        )
-        if count
-    ]
-    return [
-        f"The snapshots cover different cases: only the {gated} both hold unchanged are gated; "
-        f"{', '.join(parts)} are not compared."
-    ]
 
 
 class JudgeContext(TypedDict):
