@@ -11,7 +11,10 @@ not depend on the CPU it runs on. Three things in plain numpy do:
 
 Here every result is built only from elementwise ``+ - * /``, ``rint``, ``ldexp`` and
 comparisons, which IEEE 754 rounds exactly and numpy applies element by element whatever
-the SIMD width, in an order fixed by the array's length alone. The weights came out
+the SIMD width, in an order fixed by the array's length alone. The sparse matrix-vector
+products (scipy's compiled loops, in row order) multiply by entries of exactly 1.0
+(``train._matrix`` keeps repeated features as repeated entries), so no product rounds and
+a compiler that fuses multiply and add cannot change a bit. The weights came out
 different on an AVX2-only AMD machine than on the one that trained them before this.
 """
 
