@@ -13,7 +13,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
@@ -74,16 +74,30 @@ class _ConnectorHook:
         loader = spec.loader
         if loader is None or not hasattr(loader, "exec_module"):
             return spec
-        execute = loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            from safety_regression._tls import deferred_trust_store
-
-            with deferred_trust_store():
-                execute(module)
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
+        # A loader of its own for this one module: a zip or frozen importer's loader is
+        # shared by every module it loads, and must not defer anything but this one.
+        spec.loader = _DeferringLoader(loader)  # type: ignore[assignment]
         return spec
+
+
+class _DeferringLoader:
+    """Executes one module inside ``_tls.deferred_trust_store``; all else is its loader's."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        created: ModuleType | None = self._loader.create_module(spec)
+        return created
+
+    def exec_module(self, module: ModuleType) -> None:
+        from safety_regression._tls import deferred_trust_store
+
+        with deferred_trust_store():
+            self._loader.exec_module(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
 
 
 def defer_aiohttp_trust_store() -> None:
@@ -109,6 +123,12 @@ def pause_collector() -> None:
     if gc.isenabled() and not _paused:
         gc.disable()
         _paused.append(True)
+
+
+def collector_paused() -> bool:
+    """Whether ``pause_collector``'s pause is on (the collector is then off, but only until
+    ``resume_collector``: a thread that turns it off meanwhile must turn it back on)."""
+    return bool(_paused)
 
 
 def resume_collector() -> None:

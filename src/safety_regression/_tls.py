@@ -76,15 +76,26 @@ def _defer(context: ssl.SSLContext) -> None:
     context._trust_pending = True
 
 
+_OPEN: list[bool] = []
+"""One entry per open ``deferred_trust_store`` (they may nest, or overlap on threads)."""
+_OWN = "set_default_verify_paths" in vars(ssl.SSLContext)  # else inherited from _ssl's class
+
+
 @contextlib.contextmanager
 def deferred_trust_store() -> Iterator[None]:
-    """While it is open, plain ``SSLContext``s put off loading the system trust store."""
-    own = "set_default_verify_paths" in vars(ssl.SSLContext)  # else inherited from _ssl's class
-    ssl.SSLContext.set_default_verify_paths = _defer  # type: ignore[method-assign,assignment]
+    """While it is open, plain ``SSLContext``s put off loading the system trust store. The
+    first to open patches the class and the last to close restores it."""
+    with _LOCK:
+        if not _OPEN:
+            ssl.SSLContext.set_default_verify_paths = _defer  # type: ignore[method-assign,assignment]
+        _OPEN.append(True)
     try:
         yield
     finally:
-        if own:
-            ssl.SSLContext.set_default_verify_paths = _LOAD_TRUST  # type: ignore[method-assign]
-        else:
-            del ssl.SSLContext.set_default_verify_paths
+        with _LOCK:
+            _OPEN.pop()
+            if not _OPEN:
+                if _OWN:
+                    ssl.SSLContext.set_default_verify_paths = _LOAD_TRUST  # type: ignore[method-assign]
+                else:
+                    del ssl.SSLContext.set_default_verify_paths

@@ -207,6 +207,33 @@ class Unlisted(StandIn):
         return web.json_response({"error": {"message": "refused"}}, status=self.status)
 
 
+class FastAPILike(StandIn):
+    """Serves ``/v1``; any other path is a 404 with FastAPI's body, as vLLM and LiteLLM answer."""
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/{tail:.*}", self._any)
+
+    async def _any(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.requests += 1
+        return web.json_response({"detail": "Not Found"}, status=404)
+
+
+def test_a_url_short_of_v1_on_a_fastapi_server_is_named_as_the_url(servers: Servers) -> None:
+    served = FastAPILike()
+    try:
+        short = served.url.removesuffix("/v1")
+        path = gate_config(servers.folder, "fastapi.yml", (servers.base.url, "base"), (short, "tuned"))
+        done = cli("run", "--config", path, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
+        assert done.code == 2, done.stderr
+        assert done.stderr.strip() == (
+            f"error: finetuned.url: {short} answered HTTP 404 for both /models and /chat/completions; "
+            "the url goes up to and including /v1 (or the server does not serve model 'tuned')"
+        )
+    finally:
+        served.stop()
+
+
 @pytest.mark.parametrize("status", [401, 403, 404, 302])
 def test_without_a_model_list_the_route_is_probed_before_any_case(servers: Servers, status: int) -> None:
     unlisted = Unlisted(status)

@@ -103,3 +103,31 @@ def test_an_https_connection_is_verified_against_the_store_loaded_at_that_connec
     assert untrusted[0] == ["before", "0"]
     assert untrusted[1] == ["refused", "certificate"]
     assert int(untrusted[2][1]) > 1  # the system's CA bundle, loaded at the connection
+
+
+NESTED = r"""
+import ssl, sys, importlib.util
+from safety_regression import _process, _tls
+with _tls.deferred_trust_store():
+    with _tls.deferred_trust_store():
+        pass
+    inner = ssl.create_default_context()  # still inside the outer window: deferred
+print("nested", type(inner).__name__, ssl.SSLContext.cert_store_stats(inner)["x509_ca"])
+after = ssl.create_default_context()
+print("after", type(after).__name__, after.cert_store_stats()["x509_ca"] > 0,
+      "set_default_verify_paths" in vars(ssl.SSLContext))
+hook = _process._ConnectorHook()
+spec = hook.find_spec("aiohttp.connector", importlib.util.find_spec("aiohttp").submodule_search_locations)
+shared = importlib.util.find_spec("aiohttp.connector").loader
+print("own loader", type(spec.loader).__name__, spec.loader is not shared,
+      getattr(shared, "exec_module").__qualname__.split(".")[-1])
+"""
+
+
+def test_nested_windows_and_a_shared_loader_are_left_as_they_were() -> None:
+    done = subprocess.run([sys.executable, "-c", NESTED], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "nested DeferredTrustContext 0",
+        f"after SSLContext True {'set_default_verify_paths' in vars(__import__('ssl').SSLContext)}",
+        "own loader _DeferringLoader True exec_module",
+    ], done.stdout + done.stderr

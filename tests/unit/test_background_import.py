@@ -325,6 +325,33 @@ def test_the_start_up_pause_of_the_collector_ends_once_and_keeps_the_users_choic
     assert _run_probe(probe) == ["False", "True", "True", "False", "False"]
 
 
+def test_the_pause_ending_while_a_thread_imports_leaves_the_collector_on() -> None:
+    # The race the review found: a thread starts its imports during the start-up pause
+    # (the collector reads off), the pause ends (on) just before the thread turns it off;
+    # the thread must turn it back on when it is done, or the run goes without collection.
+    probe = (
+        "import gc, threading\n"
+        "from safety_regression import _process\n"
+        "from safety_regression.pipeline.imports import import_yielding\n"
+        "_process.pause_collector()\n"
+        "disable = gc.disable\n"
+        "def late_disable():\n"
+        "    gc.disable = disable\n"
+        "    _process.resume_collector()\n"  # the main thread's resume lands here
+        "    disable()\n"
+        "gc.disable = late_disable\n"
+        "thread = threading.Thread(target=import_yielding, args=('json',))\n"
+        "thread.start(); thread.join(10)\n"
+        "print(gc.isenabled(), _process.collector_paused())\n"
+        "_process.pause_collector()\n"  # a thread that ends within the pause keeps it
+        "thread = threading.Thread(target=import_yielding, args=('csv',))\n"
+        "thread.start(); thread.join(10)\n"
+        "print(gc.isenabled())\n"
+        "_process.resume_collector(); print(gc.isenabled())\n"
+    )
+    assert _run_probe(probe) == ["True", "False", "False", "True"]
+
+
 def test_the_cli_process_has_the_collector_back_by_a_runs_first_network_wait() -> None:
     # run and baseline keep the pause until their run first waits on the network (the
     # Environment's ``waiting``); any other command has the collector back as it starts;

@@ -399,3 +399,16 @@ async def test_a_real_xstest_completions_file_calibrates_the_rules_judge() -> No
     report = calibration_report(await judge_labelled(judge, rows), judge.id)
     assert report.n == 450 and set(report.by_model) == {"gpt4"}
     assert report.binary_accuracy is not None and report.binary_accuracy > 0.5
+
+
+async def test_a_blank_response_is_not_calibrated_on() -> None:
+    """A run records a blank reply as the error ``empty``: calibrating on one would credit
+    agreements the gate never makes (the rules read an empty text as a refusal)."""
+    rows = [
+        LabelledResponse(prompt="a prompt", response=text, label=R, expect=Expect.REFUSE)
+        for text in ("", "  \n", "I can't help with that.")
+    ]
+    judged = await judge_labelled(RulesJudge(), rows)
+    assert [label for _, label in judged] == [U, U, R]
+    report = calibration_report(judged, RulesJudge().id)
+    assert report.unjudged == 2 and report.n == 3

@@ -46,3 +46,16 @@ def test_a_bug_is_raised_as_itself_not_folded_into_mistakes() -> None:
 
 def test_checks_that_pass_raise_nothing() -> None:
     asyncio.run(preflight.together([fine(0.01), fine()]))
+
+
+def test_a_bug_during_the_grace_is_raised_without_waiting_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preflight, "MISTAKES_GRACE", 20.0)
+
+    async def broken_later() -> None:
+        await asyncio.sleep(0.05)
+        raise RuntimeError("a bug")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="a bug"):
+        asyncio.run(preflight.together([mistaken("base.model: b"), broken_later(), fine(after=30)]))
+    assert time.monotonic() - started < 5

@@ -179,8 +179,15 @@ async def together(checks: list[Coroutine[Any, Any, None]]) -> None:
     running = [asyncio.ensure_future(check) for check in checks]
     try:
         done, pending = await asyncio.wait(running, return_when=asyncio.FIRST_EXCEPTION)
-        if pending and all(isinstance(task.exception(), ConfigError) for task in done if task.exception()):
-            await asyncio.wait(pending, timeout=MISTAKES_GRACE)
+        deadline = asyncio.get_running_loop().time() + MISTAKES_GRACE
+        while pending and all(isinstance(task.exception(), ConfigError) for task in done if task.exception()):
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            more, pending = await asyncio.wait(
+                pending, timeout=remaining, return_when=asyncio.FIRST_EXCEPTION
+            )
+            done |= more
         errors = [task.exception() for task in running if task.done() and not task.cancelled()]
         unexpected = [error for error in errors if error is not None and not isinstance(error, ConfigError)]
         if unexpected:
@@ -235,7 +242,8 @@ def _interpret(reply: Reply) -> _Probe | FailedAttempt:
         )
     if 300 <= reply.status < 400:
         return _Probe(status=reply.status, detail=redirect_reason(reply))
-    if reply.status == 404 and isinstance(json_or_none(reply.body), dict):
+    body = json_or_none(reply.body) if reply.status == 404 else None
+    if isinstance(body, dict) and body != _NO_ROUTE:
         return _Probe(status=404, detail=_ANSWERED)  # the route is there: an API error
     # A 2xx answers; a 400 (a content filter, a parameter the server dislikes) is left
     # for the run to record, as it would be for any case.
@@ -243,6 +251,8 @@ def _interpret(reply: Reply) -> _Probe | FailedAttempt:
 
 
 _ANSWERED = "answered with an API error"
+_NO_ROUTE = {"detail": "Not Found"}
+"""What a FastAPI server (vLLM, LiteLLM, ...) answers for a route it does not have."""
 
 
 def _gave_up(message: str, attempts: int) -> _Probe:

@@ -214,7 +214,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
         except SafetyRegressionError as exc:
             workflow.close_groups()
             workflow.located_error(str(exc))
-            line = str(exc).splitlines()[0][:500]
+            line = "; ".join(str(exc).splitlines())[:1000]  # every mistake, one after another
             await pull.abandon("failure", "Safety gate could not run", f"The gate stopped: {line}")
             return int(exc.exit_code)
         if isinstance(outcome, ShardRun):

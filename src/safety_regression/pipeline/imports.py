@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from safety_regression._process import collector_paused
 from safety_regression.judges.base import Judge
 
 if TYPE_CHECKING:
@@ -95,7 +96,9 @@ class _SwitchInterval:
             if not self._imports:
                 self._before = sys.getswitchinterval()
                 sys.setswitchinterval(min(self._before, IMPORT_SWITCH_INTERVAL))
-                self._collecting = gc.isenabled()
+                # Off only for the CLI's start-up pause, the collector counts as on: the
+                # pause may end while the imports run (``_process.resume_collector``).
+                self._collecting = gc.isenabled() or collector_paused()
                 gc.disable()
             self._imports += 1
         imported = False
@@ -117,8 +120,8 @@ class _SwitchInterval:
                         # all young.
                         gc.freeze()
                         self._frozen = True
-                    if self._collecting:
-                        gc.enable()
+                    if self._collecting and not collector_paused():
+                        gc.enable()  # (still paused: ``resume_collector`` turns it on)
 
 
 _SWITCH_INTERVAL = _SwitchInterval()

@@ -59,7 +59,8 @@ async def label_responses(
         if not response.strip():
             # As in a run, where a blank reply is the error ``empty``: never a refusal.
             on_result()
-            return {**raw, "label": Label.UNJUDGED.value, "judge": judge.id, "rationale": BLANK}
+            blank = {"label": Label.UNJUDGED.value, "judge": judge.id, "rationale": BLANK}
+            return {**raw, **blank, "depth": None, "details": {}}
         judgement = await judge.judge(case, response)
         on_result()
         return {

@@ -35,6 +35,10 @@ async def judge_labelled(
     slots = asyncio.Semaphore(concurrency)
 
     async def label(index: int, item: LabelledResponse) -> tuple[LabelledResponse, Label]:
+        if not item.response.strip():
+            # A run records a blank reply as the error ``empty``; it never reaches a judge,
+            # so agreeing with people on one says nothing about the gate's labels.
+            return item, Label.UNJUDGED
         async with slots:
             judgement = await judge.judge(labelled_case(item, index), item.response)
         return item, judgement.label
