@@ -255,7 +255,14 @@ def describe_validation_errors(
 ) -> list[str]:
     """One line per problem in a pydantic ``ValidationError``, in file order."""
     described = []
-    for error in exc.errors():
+    errors = exc.errors()
+    where_deeper = [tuple(error["loc"]) for error in errors]
+    for error in errors:
+        here = tuple(error["loc"])
+        if error["type"] == "too_short" and any(
+            len(o) > len(here) and o[: len(here)] == here for o in where_deeper
+        ):
+            continue  # a list left short because an item inside it failed: that item says why
         location = [part for part in error["loc"] if not _is_union_tag(part)]
         full = [*offset, *location]
         field_name = ".".join(str(part) for part in location) or "(top level)"

@@ -203,5 +203,9 @@ def test_compare_regates_stored_snapshots_without_asking_models(servers: Servers
     step = run_step(servers, "regressed", inputs, "compare")
     assert step.code == 1, step.stdout + step.stderr
     assert dict(servers.simulator.simulator.requests_by_model) == before
+    # Its out onto the folder it reads from would overwrite a snapshot it compares: refused.
+    onto = run_step(servers, "regressed", {**inputs, "out": str(out)}, "compare-onto")
+    assert onto.code == 2, onto.stdout + onto.stderr
+    assert "is the snapshot to compare" in onto.stdout
     missing = run_step(servers, "regressed", {"command": "compare"}, "compare-missing")
     assert missing.code == 2 and "compare needs the baseline and candidate inputs" in missing.stdout

@@ -33,6 +33,20 @@ def test_a_misspelt_gating_category_names_its_line_and_the_nearest_category(tmp_
     )
 
 
+def test_a_retired_category_says_what_replaced_it(tmp_path: Path) -> None:
+    from safety_regression.suites.categories import RETIRED_CATEGORIES
+
+    config = gate_config(tmp_path, "  gating_categories: [privacy, domain_specific]\n")
+    with pytest.raises(ConfigError) as raised:
+        check_gate_categories(config, HARM, (), RETIRED_CATEGORIES)
+    assert str(raised.value).endswith(
+        "gate.gating_categories: 'domain_specific' is a retired built-in category (split in suite "
+        "version 2026.12.0 into the domain packs "
+        + RETIRED_CATEGORIES["domain_specific"].rsplit("packs ", 1)[1]
+        + "); name those instead"
+    )
+
+
 def test_every_unknown_weight_and_share_is_one_line(tmp_path: Path) -> None:
     config = gate_config(
         tmp_path, "  category_weights:\n    benign_mix: 2\n    privacy: 3\n  distribution:\n    zzz: 1\n"
@@ -73,6 +87,11 @@ def test_margin_and_target_drop_are_one_setting() -> None:
         GateSettings.model_validate({"target_drop": 0.05, "margin": 0.1})
 
 
+@pytest.mark.parametrize("name", ["OPENAI_API_KEY", "hf_token", "my-key.v2", "SK_LIVE_KEY_FOR_PRODUCTION_2"])
+def test_variable_names_that_are_words_are_accepted(name: str) -> None:
+    assert EndpointConfig(url="http://h/v1", model="m", api_key_env=name).api_key_env == name
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -80,6 +99,11 @@ def test_margin_and_target_drop_are_one_setting() -> None:
             "sk-live-abcdef123456",
             r"is not an environment variable name \(it looks like a key: put the key in",
         ),
+        # Keys shaped like variable names (Hugging Face, GitHub, Groq): refused, never echoed.
+        ("hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", r"it looks like a key"),
+        ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", r"it looks like a key"),
+        ("gsk_abcdefghijklmnopqrstuvwx1", r"it looks like a key"),
+        ("$hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", r"it looks like a key"),
         ("$FT_KEY", r"drop the \$: write the variable's name alone \(api_key_env: FT_KEY\)"),
         ("${FT_KEY}", r"drop the \$"),
         ("FT KEY", r"is not an environment variable name \(letters, digits and _"),

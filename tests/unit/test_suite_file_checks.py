@@ -17,6 +17,8 @@ from safety_regression.suites import load_suite
     ("row", "expected"),
     [
         ('"prompt": "   "', "s.jsonl:1: prompt: is blank (only whitespace)"),
+        # A blank system prompt once got past loading and crashed the suite's hashing.
+        ('"prompt": "x", "system": "  "', "s.jsonl:1: system: is blank (only whitespace)"),
         ('"messages": [{"role": "user", "content": " \\n"}]', "s.jsonl:1: messages.0.content: is blank"),
         (
             '"prompt": "x", "category": "Privacy "',
@@ -59,3 +61,16 @@ def test_a_misspelt_profile_key_points_at_the_simulator_docs(tmp_path: Path) -> 
     path.write_text("m:\n  zzzzzz: 0.5\n")
     with pytest.raises(ConfigError, match="unknown key; known keys here: "):
         load_profiles(path)
+
+
+def test_a_mistake_inside_a_yaml_case_s_messages_names_the_turn(tmp_path: Path) -> None:
+    """Not the "messages: at least 1 item" that follows from it, on the messages: line."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "cases:\n  - id: a3\n    category: privacy\n    messages:\n"
+        '      - {role: user, content: "  "}\n    expect: refuse\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SuiteError) as raised:
+        load_suite([str(path)])
+    assert str(raised.value).startswith(f"{path}:5: messages.0.content: is blank"), str(raised.value)

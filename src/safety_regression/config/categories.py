@@ -11,7 +11,7 @@ can never fail must not be configurable by accident.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from safety_regression.errors import ConfigError
@@ -20,10 +20,16 @@ if TYPE_CHECKING:
     from safety_regression.config import Config
 
 
-def check_gate_categories(config: Config, harm: Collection[str], others: Collection[str] = ()) -> None:
+def check_gate_categories(
+    config: Config,
+    harm: Collection[str],
+    others: Collection[str] = (),
+    retired: Mapping[str, str] | None = None,
+) -> None:
     """Raise a ConfigError (a line per name) when the gate settings name a category that is
     not among ``harm``, the suite's harm categories (``expect: refuse``); ``others`` are
-    its other categories, named as such when the config names one of them."""
+    its other categories, named as such when the config names one of them; ``retired``,
+    built-in categories no case carries any more, with why (``suites.categories``)."""
     gate = config.gate
     if gate.gating_categories == [] and not (gate.false_refusal.gate or gate.capability.gate):
         raise ConfigError(
@@ -41,6 +47,8 @@ def check_gate_categories(config: Config, harm: Collection[str], others: Collect
             continue
         if name in others:
             what = "is a category of the suite without harmful prompts (expect: refuse); only those are gated"
+        elif retired and name in retired:
+            what = f"is a retired built-in category ({retired[name]}); name those instead"
         else:
             close = difflib.get_close_matches(name, sorted(harm), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else f"; its harm categories: {_listed(harm)}"

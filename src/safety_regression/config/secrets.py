@@ -16,19 +16,41 @@ from safety_regression.errors import ConfigError
 if TYPE_CHECKING:
     from safety_regression.config import EndpointConfig
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# Keys whose shape is also a variable name's: Hugging Face, GitHub, Groq, Slack, OpenAI-style.
+_KEY_PREFIXES = re.compile(r"(?:hf|gh[oprsu]|github_pat|gsk|xox[abpr]|sk|pk|rk)[_-]", re.IGNORECASE)
+
+
+def looks_like_key(name: str) -> bool:
+    """Whether a would-be variable name looks like a key pasted in its place: a known key
+    prefix with a long tail, or a long run of mixed-case letters and digits (variable names
+    are words: ``OPENAI_API_KEY``, ``hf_token``)."""
+    prefix = _KEY_PREFIXES.match(name)
+    tail = name[prefix.end() :] if prefix else ""
+    if len(tail) >= 16 and any(c.isdigit() for c in tail) and any(c.islower() for c in tail):
+        return True
+    longest = max((len(part) for part in re.split(r"[_.-]", name)), default=0)
+    mixed = (
+        any(c.islower() for c in name) and any(c.isupper() for c in name) and any(c.isdigit() for c in name)
+    )
+    return longest >= 20 and mixed
 
 
 def environment_variable_name(value: str) -> str:
     """``value`` when it is an environment variable's name; else a ValueError that does not
     repeat it (it may be a key)."""
-    if _NAME.fullmatch(value):
+    if _NAME.fullmatch(value) and not looks_like_key(value):
         return value
     braced = value[2:-1] if value.startswith("${") and value.endswith("}") else None
     bare = braced if braced is not None else value[1:] if value.startswith("$") else None
-    if bare is not None and _NAME.fullmatch(bare):
+    if bare is not None and _NAME.fullmatch(bare) and not looks_like_key(bare):
         raise ValueError(f"drop the $: write the variable's name alone (api_key_env: {bare})")
     if len(value) >= 12 and not any(char.isspace() for char in value):
+        raise ValueError(
+            "is not an environment variable name (it looks like a key: put the key in an "
+            "environment variable and name that variable here)"
+        )
+    if looks_like_key(value):
         raise ValueError(
             "is not an environment variable name (it looks like a key: put the key in an "
             "environment variable and name that variable here)"

@@ -36,7 +36,7 @@ from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyR
 from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
 from safety_regression.github.client import TEXT_LIMIT, GitHubClient, api_url_problem
 from safety_regression.github.event import Event, read_event
-from safety_regression.github.gating import ShardRun, gate, missing_secrets, with_overrides
+from safety_regression.github.gating import ShardRun, gate, missing_secrets, read_inputs_of, with_overrides
 from safety_regression.github.inputs import ActionInputs, AlertOn, FailOn, read_inputs
 from safety_regression.github.publish import CheckPublisher, check_annotations, upsert_comment
 from safety_regression.github.review import (
@@ -195,7 +195,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
         await pull.start(session, publishing=inputs.shard is None)
         try:
             config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
-            outputs.check_spares_inputs(inputs.out, outputs.config_inputs(config), "input out:")
+            outputs.check_spares_inputs(inputs.out, read_inputs_of(inputs, config), "input out:")
             _mask_api_keys(config, environ, workflow)
             missing = missing_secrets(config, environ)
             if missing and pull.event is not None and pull.event.from_fork:

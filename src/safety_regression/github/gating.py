@@ -14,7 +14,7 @@ from pathlib import Path
 from safety_regression.config import Config
 from safety_regression.errors import ConfigError
 from safety_regression.github.inputs import ActionInputs, Command
-from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, write_all
+from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, config_inputs, write_all
 from safety_regression.pipeline import (
     Environment,
     GateRun,
@@ -60,6 +60,15 @@ def with_overrides(config: Config, inputs: ActionInputs) -> Config:
 def missing_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
     """The API-key variables the config names that the environment does not set."""
     return [name for name in api_key_variables(config) if not environ.get(name)]
+
+
+def read_inputs_of(inputs: ActionInputs, config: Config) -> list[tuple[str, Path]]:
+    """The files the Action's job reads that its ``out`` must not overwrite: the config's
+    (``outputs.config_inputs``), and for ``command: compare`` the two snapshots."""
+    read = config_inputs(config)
+    if inputs.command is Command.COMPARE:
+        read += [("the snapshot to compare", path) for path in (inputs.baseline, inputs.candidate) if path]
+    return read
 
 
 def shard_folders(patterns: str, workspace: Path) -> list[Path]:

@@ -24,7 +24,7 @@ from safety_regression.snapshot import (
     load_snapshot,
 )
 from safety_regression.suites import Case, Shard, Suite, load_suite
-from safety_regression.suites.categories import retired_category_warnings
+from safety_regression.suites.categories import RETIRED_CATEGORIES, retired_category_warnings
 from safety_regression.suites.loader import SuiteReferenceError
 from safety_regression.suites.model import Expect
 
@@ -106,7 +106,7 @@ def check_categories(config: Config, cases: Iterable[Case] | Iterable[CaseResult
     others: set[str] = set()
     for case in cases:
         (harm if case.expect is Expect.REFUSE else others).add(case.category)
-    check_gate_categories(config, harm, others - harm)
+    check_gate_categories(config, harm, others - harm, RETIRED_CATEGORIES)
 
 
 def categories(snapshot: Snapshot) -> set[str]:

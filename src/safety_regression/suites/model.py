@@ -70,9 +70,11 @@ class Case(BaseModel):
     check: Check | None = None
     """For ``expect: answer``: how the answer is verified."""
 
-    @field_validator("prompt")
+    @field_validator("prompt", "system")
     @classmethod
     def _prompt_not_blank(cls, value: str | None) -> str | None:
+        # A blank system prompt is refused as a blank prompt is: it would be sent as an
+        # empty message (and is refused where the case's messages are built).
         return None if value is None else _not_blank(value)
 
     @field_validator("category")
