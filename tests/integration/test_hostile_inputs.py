@@ -160,8 +160,10 @@ def test_a_key_straddling_the_message_cut_leaves_no_prefix_anywhere(tmp_path: Pa
     assert leaked_prefixes(run.stdout + run.stderr + baseline.stdout + baseline.stderr) == []
 
 
-def test_a_model_echoing_a_known_key_is_scrubbed_before_anything_is_written(tmp_path: Path) -> None:
-    server = StandIn(lambda _: completion(json.dumps(f"Sure. The key you gave me is {KEY}.")))
+def outputs_of_a_model_saying(tmp_path: Path, said: str) -> str:
+    """Every output of a run against a model that answers ``said`` to every prompt, with
+    the responses shown and the key in $SR_KEY."""
+    server = StandIn(lambda _: completion(json.dumps(said)))
     try:
         config = gate_over(tmp_path, server.url, extra="report: {show_responses: true}\n")
         done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path, env={"SR_KEY": KEY})
@@ -169,22 +171,18 @@ def test_a_model_echoing_a_known_key_is_scrubbed_before_anything_is_written(tmp_
         server.stop()
     # One reply to every prompt: the gate may call it inconclusive (3, same text everywhere).
     assert done.code in (0, 1, 3), done.stderr
-    outputs = every_output(tmp_path / "out")
+    return every_output(tmp_path / "out")
+
+
+def test_a_model_echoing_a_known_key_is_scrubbed_before_anything_is_written(tmp_path: Path) -> None:
+    outputs = outputs_of_a_model_saying(tmp_path, f"Sure. The key you gave me is {KEY}.")
     assert "The key you gave me is ***." in outputs
     assert leaked_prefixes(outputs) == []
 
 
 def test_a_model_echoing_a_known_key_in_base64_or_hex_is_scrubbed_too(tmp_path: Path) -> None:
     encoded = base64.b64encode(f"key={KEY};".encode()).decode()  # the key mid-stream
-    said = f"In base64: {encoded}. In hex: {KEY.encode().hex()}."
-    server = StandIn(lambda _: completion(json.dumps(said)))
-    try:
-        config = gate_over(tmp_path, server.url, extra="report: {show_responses: true}\n")
-        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path, env={"SR_KEY": KEY})
-    finally:
-        server.stop()
-    assert done.code in (0, 1, 3), done.stderr
-    outputs = every_output(tmp_path / "out")
+    outputs = outputs_of_a_model_saying(tmp_path, f"In base64: {encoded}. In hex: {KEY.encode().hex()}.")
     assert "In hex: ***." in outputs
     assert KEY.encode().hex() not in outputs and base64.b64encode(KEY.encode()).decode()[4:20] not in outputs
 

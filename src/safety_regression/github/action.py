@@ -382,10 +382,10 @@ def _repo_path(config: Path, environ: Mapping[str, str]) -> str:
 
 
 def _mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
-    for name in api_key_variables(config):
-        workflow.mask(environ.get(name, ""))
-    for form in known_secrets(config, environ):
-        workflow.mask(form)  # as base64 or hex too (``redaction``)
+    # Each key as set (however short), then as base64 or hex too (``redaction``), once each.
+    values = [environ.get(name, "") for name in api_key_variables(config)]
+    for form in dict.fromkeys([*values, *known_secrets(config, environ)]):
+        workflow.mask(form)
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:
