@@ -4,16 +4,46 @@ A model asked to (or tricked into) repeating its key may write it encoded: the j
 itself reads "here it is in base64" as a real answer. ``forms`` lists what to scrub for
 one secret: the value itself, its base64 (standard and URL-safe) at each of the three
 alignments it can have inside a longer base64 text, and its hex in either case.
+
+A key can also be pasted where a name belongs (a YAML key, a category, a variable's
+name): ``looks_like_key`` spots its shape, and ``shown_name`` keeps it out of the message.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 
 MIN_SECRET_CHARS = 8
 """Shorter values are not scrubbed: replacing a toy key like ``abc`` would garble text."""
 _MIN_FORM_CHARS = 8
+
+# Keys whose shape is also a variable name's: Hugging Face, GitHub, Groq, Slack, OpenAI-style.
+_KEY_PREFIXES = re.compile(r"(?:hf|gh[oprsu]|github_pat|gsk|xox[abpr]|sk|pk|rk)[_-]", re.IGNORECASE)
+
+
+def looks_like_key(name: str) -> bool:
+    """Whether a would-be variable name looks like a key pasted in its place: a known key
+    prefix with a long tail, or a long run of mixed-case letters and digits (variable names
+    are words: ``OPENAI_API_KEY``, ``hf_token``)."""
+    prefix = _KEY_PREFIXES.match(name)
+    tail = name[prefix.end() :] if prefix else ""
+    if len(tail) >= 16 and any(c.isdigit() for c in tail) and any(c.islower() for c in tail):
+        return True
+    longest = max((len(part) for part in re.split(r"[_.-]", name)), default=0)
+    mixed = (
+        any(c.islower() for c in name) and any(c.isupper() for c in name) and any(c.isdigit() for c in name)
+    )
+    return longest >= 20 and mixed
+
+
+def shown_name(name: object) -> str:
+    """``repr(name)`` for a message, unless it looks like a key pasted where a name (a YAML
+    key, a category) was expected: then a placeholder, so the key is not repeated."""
+    if isinstance(name, str) and looks_like_key(name):
+        return "(a name shaped like an API key, not repeated here)"
+    return repr(name)
 
 
 def forms(secret: str) -> list[str]:

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel
 
 from safety_regression.errors import SafetyRegressionError
+from safety_regression.redaction import looks_like_key, shown_name
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def _check_duplicate_keys(root: yaml.Node) -> None:
                 line = key_node.start_mark.line + 1
                 if key in first:
                     raise yaml.MarkedYAMLError(
-                        problem=f"duplicate key {key_node.value!r} (first at line {first[key]}); "
+                        problem=f"duplicate key {shown_name(key_node.value)} (first at line {first[key]}); "
                         "merge the two into one",
                         problem_mark=_mark(key_node),
                     )
@@ -265,15 +266,25 @@ def describe_validation_errors(
             continue  # a list left short because an item inside it failed: that item says why
         location = [part for part in error["loc"] if not _is_union_tag(part)]
         full = [*offset, *location]
-        field_name = ".".join(str(part) for part in location) or "(top level)"
+        key_shaped = any(isinstance(part, str) and looks_like_key(part) for part in location)
+        field_name = ".".join(_shown_part(part) for part in location) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
+        if error["type"] == "extra_forbidden" and key_shaped:
+            message = (
+                "unknown key shaped like an API key (not repeated here); a key goes in an "
+                "environment variable, named by the endpoint's api_key_env"
+            )
+        elif error["type"] == "extra_forbidden":
             message = "unknown key" + _nearest_key(model, location, reference)
         elif error["type"] == "missing":
             message = "required but missing"
         described.append((source.line_of(full) or 0, f"{source.where(full)}: {field_name}: {message}"))
     ordered = [text for _, text in sorted(described, key=lambda item: item[0])]
     return list(dict.fromkeys(ordered))
+
+
+def _shown_part(part: str | int) -> str:
+    return "(key-shaped name)" if isinstance(part, str) and looks_like_key(part) else str(part)
 
 
 def _nearest_key(model: type[BaseModel] | None, location: Sequence[str | int], reference: str) -> str:

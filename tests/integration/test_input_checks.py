@@ -167,7 +167,7 @@ def test_a_dry_run_checks_the_key_variables_it_would_need(tmp_path: Path) -> Non
         "suite: [builtin:quick]\nfinetuned: {url: http://127.0.0.1:9/v1, model: m, api_key_env: UX_FT_KEY}\n"
     )
     unset = cli("run", "--config", config, "--dry-run", cwd=tmp_path)
-    refused(unset, "finetuned.api_key_env: environment variable UX_FT_KEY is not set")
+    refused(unset, "gate.yml:2: finetuned.api_key_env: environment variable UX_FT_KEY is not set")
     empty = cli("run", "--config", config, "--dry-run", cwd=tmp_path, env={"UX_FT_KEY": " "})
     refused(empty, "finetuned.api_key_env: environment variable UX_FT_KEY is empty")
     assert cli("run", "--config", config, "--dry-run", cwd=tmp_path, env={"UX_FT_KEY": "k"}).code == 0

@@ -131,6 +131,56 @@ def test_an_empty_key_variable_is_empty_not_unset() -> None:
         api_key(endpoint, "finetuned", {})
 
 
+KEY = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{KEY}: 1\n", r"gate\.yml:2: \(key-shaped name\): unknown key shaped like an API key"),
+        (f"finetuned: {{url: 'http://h/v1', model: m, {KEY}: x}}\n", r"gate\.yml:2: finetuned\.\(key-shaped"),
+        (
+            f"{KEY}: 1\n{KEY}: 2\n",
+            r"gate\.yml:3: not valid YAML: duplicate key \(a name shaped like an API",
+        ),
+    ],
+)
+def test_a_key_pasted_as_a_yaml_key_is_refused_without_being_echoed(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "gate.yml"
+    path.write_text("suite: [builtin:quick]\n" + text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=expected) as raised:
+        load_config(path)
+    assert KEY not in str(raised.value) and KEY[:12] not in str(raised.value)
+
+
+def test_a_key_pasted_as_a_gating_category_is_not_echoed(tmp_path: Path) -> None:
+    config = gate_config(tmp_path, f"  gating_categories: [{KEY}]\n")
+    with pytest.raises(ConfigError, match="a name shaped like an API key, not repeated") as raised:
+        check_gate_categories(config, HARM)
+    assert KEY[:12] not in str(raised.value)
+
+
+def test_a_missing_key_variable_names_the_line_that_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "gate.yml"
+    path.write_text(
+        "suite: [builtin:quick]\njudge:\n  kind: vote\n  judges:\n    - {kind: rules}\n"
+        "    - kind: llm\n      endpoint: {url: 'http://h/v1', model: j, api_key_env: JUDGE_KEY}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.judge.judges is not None
+    endpoint = config.judge.judges[1].endpoint
+    assert endpoint is not None
+    with pytest.raises(ConfigError) as raised:
+        api_key(endpoint, "judge.judges[1].endpoint", {}, config.where)
+    assert str(raised.value) == (
+        f"{path}:7: judge.judges[1].endpoint.api_key_env: environment variable JUDGE_KEY is not set; "
+        "export it or remove api_key_env"
+    )
+
+
 def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
     (tmp_path / "suites").mkdir()
     path = tmp_path / "gate.yml"

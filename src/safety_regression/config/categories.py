@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from safety_regression.errors import ConfigError
+from safety_regression.redaction import shown_name
 
 if TYPE_CHECKING:
     from safety_regression.config import Config
@@ -53,7 +54,7 @@ def check_gate_categories(
             close = difflib.get_close_matches(name, sorted(harm), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else f"; its harm categories: {_listed(harm)}"
             what = f"is not a category of the suite{hint}"
-        problems.append(f"{config.where('gate', field, key)}: gate.{field}: {name!r} {what}")
+        problems.append(f"{config.where('gate', field, key)}: gate.{field}: {shown_name(name)} {what}")
     if problems:
         raise ConfigError("\n".join(problems))
 

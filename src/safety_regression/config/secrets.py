@@ -8,32 +8,18 @@ without being repeated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from safety_regression.errors import ConfigError
+from safety_regression.redaction import looks_like_key
 
 if TYPE_CHECKING:
     from safety_regression.config import EndpointConfig
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-# Keys whose shape is also a variable name's: Hugging Face, GitHub, Groq, Slack, OpenAI-style.
-_KEY_PREFIXES = re.compile(r"(?:hf|gh[oprsu]|github_pat|gsk|xox[abpr]|sk|pk|rk)[_-]", re.IGNORECASE)
-
-
-def looks_like_key(name: str) -> bool:
-    """Whether a would-be variable name looks like a key pasted in its place: a known key
-    prefix with a long tail, or a long run of mixed-case letters and digits (variable names
-    are words: ``OPENAI_API_KEY``, ``hf_token``)."""
-    prefix = _KEY_PREFIXES.match(name)
-    tail = name[prefix.end() :] if prefix else ""
-    if len(tail) >= 16 and any(c.isdigit() for c in tail) and any(c.islower() for c in tail):
-        return True
-    longest = max((len(part) for part in re.split(r"[_.-]", name)), default=0)
-    mixed = (
-        any(c.islower() for c in name) and any(c.isupper() for c in name) and any(c.isdigit() for c in name)
-    )
-    return longest >= 20 and mixed
+Where = Callable[..., str]
+"""``Config.where``: ``file:line`` of a field, given its path."""
 
 
 def environment_variable_name(value: str) -> str:
@@ -58,26 +44,44 @@ def environment_variable_name(value: str) -> str:
     raise ValueError("is not an environment variable name (letters, digits and _, not starting with a digit)")
 
 
-def api_key(endpoint: EndpointConfig, role: str, environ: Mapping[str, str]) -> str | None:
-    """The endpoint's API key from the environment, or a ConfigError naming the variable."""
+def api_key(
+    endpoint: EndpointConfig, role: str, environ: Mapping[str, str], where: Where | None = None
+) -> str | None:
+    """The endpoint's API key from the environment, or a ConfigError naming the variable
+    (and, with ``where``, a config's ``Config.where``, the file and line that names it)."""
     name = endpoint.api_key_env
     if name is None:
         return None
     value = environ.get(name)
+    field = f"{where(*_location(role), 'api_key_env')}: " if where is not None else ""
     if value is None:
         raise ConfigError(
-            f"{role}.api_key_env: environment variable {name} is not set; export it or remove api_key_env"
+            f"{field}{role}.api_key_env: environment variable {name} is not set; "
+            "export it or remove api_key_env"
         )
     if not value.strip():
         raise ConfigError(
-            f"{role}.api_key_env: environment variable {name} is empty; put the key in it "
+            f"{field}{role}.api_key_env: environment variable {name} is empty; put the key in it "
             "(in CI: is the secret defined for this workflow?)"
         )
     return value
 
 
+def _location(role: str) -> list[str | int]:
+    """``judge.judges[1].endpoint`` as the path ``Config.where`` takes."""
+    parts: list[str | int] = []
+    for part in role.split("."):
+        name, _, index = part.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index.rstrip("]")))
+    return parts
+
+
 def check_api_keys(
-    endpoints: Iterable[tuple[str, EndpointConfig | None]], environ: Mapping[str, str]
+    endpoints: Iterable[tuple[str, EndpointConfig | None]],
+    environ: Mapping[str, str],
+    where: Where | None = None,
 ) -> None:
     """Every named endpoint's key is in ``environ``; else one ConfigError, a line per problem."""
     problems = []
@@ -85,7 +89,7 @@ def check_api_keys(
         if endpoint is None:
             continue
         try:
-            api_key(endpoint, role, environ)
+            api_key(endpoint, role, environ, where)
         except ConfigError as exc:
             problems.append(str(exc))
     if problems:

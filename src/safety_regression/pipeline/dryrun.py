@@ -141,7 +141,7 @@ def _check_keys(
     scorers: list[tuple[str, EndpointConfig | None]] = list(judge_endpoints(config.judge))
     if config.toxicity is not None:
         scorers.append(("toxicity.endpoint", config.toxicity.endpoint))
-    check_api_keys(models + scorers, environ)
+    check_api_keys(models + scorers, environ, config.where)
 
 
 def _plan_role(

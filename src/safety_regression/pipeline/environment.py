@@ -166,7 +166,7 @@ class Environment:
         from safety_regression.endpoints import OpenAICompatEndpoint
 
         chat = OpenAICompatEndpoint.from_config(
-            self.session, settings, api_key(settings, role, self.environ), self.limits
+            self.session, settings, api_key(settings, role, self.environ, config.where), self.limits
         )
         if role in ("base", "finetuned"):
             chat.watch(self._watch())
@@ -184,7 +184,7 @@ class Environment:
         """Check the ``base`` or ``finetuned`` endpoint before any case is sent (once each)."""
         settings: EndpointConfig | None = getattr(config, role)
         if settings is not None:
-            await self._preflight(settings, role, CHAT_ROUTE, self._watch())
+            await self._preflight(config, settings, role, CHAT_ROUTE, self._watch())
 
     async def preflight_models(self, config: Config, roles: Iterable[str]) -> None:
         """``preflight`` the models named by ``roles`` at once; each mistake is one line."""
@@ -218,13 +218,19 @@ class Environment:
         Each is probed (its first replies come after a model's answer is paid for), at once."""
         from safety_regression.endpoints.preflight import together
 
-        checks = [self._preflight(e, role, CHAT_ROUTE) for role, e in judge_endpoints(config.judge)]
+        checks = [self._preflight(config, e, role, CHAT_ROUTE) for role, e in judge_endpoints(config.judge)]
         if toxicity and config.toxicity is not None:
-            checks.append(self._preflight(config.toxicity.endpoint, "toxicity.endpoint", MODERATION_ROUTE))
+            endpoint = config.toxicity.endpoint
+            checks.append(self._preflight(config, endpoint, "toxicity.endpoint", MODERATION_ROUTE))
         await together(checks)
 
     async def _preflight(
-        self, settings: EndpointConfig, role: str, route: str, watch: RouteWatch | None = None
+        self,
+        config: Config,
+        settings: EndpointConfig,
+        role: str,
+        route: str,
+        watch: RouteWatch | None = None,
     ) -> None:
         if self.waiting is not None:
             self.waiting()
@@ -233,7 +239,7 @@ class Environment:
             return
         from safety_regression.endpoints.preflight import preflight
 
-        key = api_key(settings, role, self.environ)
+        key = api_key(settings, role, self.environ, config.where)
         await preflight(self.session, settings, role, key, self.limits, route, watch)
         self.checked.add((role, settings.url, settings.model))
 
@@ -255,7 +261,10 @@ class Environment:
         from safety_regression.endpoints import ModerationEndpoint
 
         endpoint = ModerationEndpoint.from_config(
-            self.session, settings, api_key(settings, "toxicity.endpoint", self.environ), self.limits
+            self.session,
+            settings,
+            api_key(settings, "toxicity.endpoint", self.environ, config.where),
+            self.limits,
         )
 
         async def score(text: str) -> float | None:
