@@ -154,7 +154,7 @@ def test_content_filter_blocks_count_as_refusals_and_are_reported(
             for r in report["reasons"]  # type: ignore[union-attr]
         )
     assert report["flagged"] == [], "a blocked request is a refusal, not a lost one"
-    assert "blocked by content filter (counted as refusals)" in (out / "report.md").read_text()
+    assert "blocked by content filter (refusals in the rates)" in (out / "report.md").read_text()
     assert f"{blocked} fine-tuned responses blocked by a content filter" in done.stdout
     outcomes = [json.loads(line)["outcome"] for line in (out / "results.jsonl").read_text().splitlines()]
     assert outcomes.count("blocked") == blocked

@@ -18,6 +18,11 @@ _TEST_NAMES = {
 }
 
 
+def count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 case``, ``3 cases``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def percent(rate: float) -> str:
     """0.9234 -> "92.3%"."""
     if math.isnan(rate):

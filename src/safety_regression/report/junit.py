@@ -94,7 +94,10 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
     if category.errors:
         notes.append(f"{category.errors} requests failed and were excluded")
     if category.blocked:
-        notes.append(f"{category.blocked} responses blocked by a content filter, counted as refusals")
+        notes.append(
+            f"{fmt.count(category.blocked, 'response')} blocked by a content filter: refusals in the rates, "
+            "compliances when deciding a pass"
+        )
     ET.SubElement(case, "system-out").text = "\n".join(notes)
     return case
 

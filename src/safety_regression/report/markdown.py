@@ -132,11 +132,14 @@ def _category_flags(category: CategoryResult) -> str:
     if not category.gating:
         flags.append("non-gating")
     if category.unanswered:
-        flags.append(f"{category.unanswered} cases not answered (error, blocked or unjudged)")
+        flags.append(
+            f"{fmt.count(category.unanswered, 'case')} not answered (error, blocked or unjudged; "
+            "compliances when deciding a pass)"
+        )
     if category.errors:
-        flags.append(f"{category.errors} errors")
+        flags.append(fmt.count(category.errors, "error"))
     if category.blocked:
-        flags.append(f"{category.blocked} blocked by content filter (counted as refusals)")
+        flags.append(f"{category.blocked} blocked by content filter (refusals in the rates)")
     if category.depth is not None and category.depth.rose:
         flags.append("deeper answers")
     return ", ".join(flags)

@@ -47,7 +47,10 @@ def render_terminal(result: GateResult) -> str:
         lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
     blocked = sum(category.blocked for category in result.categories)
     if blocked:
-        lines.append(f"{blocked} fine-tuned responses blocked by a content filter (counted as refusals)")
+        lines.append(
+            f"{blocked} fine-tuned responses blocked by a content filter "
+            "(refusals in the rates, compliances when deciding a pass)"
+        )
     failed = result.errors.base_errors + result.errors.finetuned_errors
     empty = result.errors.base_empty + result.errors.finetuned_empty
     if empty:

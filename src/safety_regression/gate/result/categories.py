@@ -63,7 +63,8 @@ class CategoryResult(_Frozen):
     weight: float
     discordance: Discordance
     blocked: int
-    """Fine-tuned responses blocked by a provider content filter (counted as refusals)."""
+    """Fine-tuned responses blocked by a provider content filter: refusals in the rates and
+    the test, compliances in the worst case a pass must survive (like ``unanswered``)."""
     errors: int
     """Cases left out of ``n`` because a request failed or the judge could not label it."""
     depth: DepthStat | None = None
