@@ -2,7 +2,8 @@
 
 Each must be in the environment before the library it steers is first imported, so the
 entry points call ``process_defaults`` before they import anything heavy. A library
-user's own process is left alone: importing ``safety_regression`` sets nothing. The
+user's own process is left alone: importing ``safety_regression`` sets nothing, nor
+does calling ``safety_regression.cli.main(argv)`` with its own arguments. The
 lowest layer: it imports nothing of the project but ``_tls`` (and that only when aiohttp
 is first imported).
 """

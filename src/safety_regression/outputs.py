@@ -204,7 +204,7 @@ def check_out_dir(out_dir: Path, what: str = "--out") -> None:
     if out_dir.exists():
         if not out_dir.is_dir():
             raise ConfigError(f"{what} {out_dir}: is a file, not a folder; choose another output folder")
-        if not os.access(out_dir, os.W_OK | os.X_OK):
+        if not os.access(out_dir, os.W_OK | os.X_OK) or not _can_write_in(out_dir):
             raise ConfigError(f"{what} {out_dir}: the folder is not writable; choose another output folder")
         return
     _check_creatable(out_dir, what)
@@ -216,7 +216,7 @@ def check_file_target(path: Path, what: str) -> None:
     if path.is_dir():
         raise ConfigError(f"{what} {path}: is a folder, not a file")
     if path.exists():
-        if not os.access(path, os.W_OK):
+        if not os.access(path, os.W_OK) or not _can_append_to(path):
             raise ConfigError(f"{what} {path}: the file is not writable")
         return
     _check_creatable(path, what)
@@ -272,8 +272,33 @@ def _check_creatable(path: Path, what: str) -> None:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ConfigError(f"{what} {path}: {ancestor} is a file, so nothing can be written under it")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
+    if not os.access(ancestor, os.W_OK | os.X_OK) or not _can_write_in(ancestor):
         raise ConfigError(f"{what} {path}: the folder {ancestor} is not writable")
+
+
+def _can_write_in(folder: Path) -> bool:
+    """Whether a file can be made in ``folder``, by making one and removing it: permission
+    bits are not the whole story (root passes ``os.access`` everywhere, and ``/proc`` or
+    a read-only mount refuses what the bits allow)."""
+    import tempfile
+
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=".safety-regression-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(descriptor)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return True
+
+
+def _can_append_to(path: Path) -> bool:
+    """Whether ``path`` opens for appending (nothing is written to it)."""
+    try:
+        with path.open("ab"):
+            return True
+    except OSError:
+        return False
 
 
 def previous_outputs(out_dir: Path, command: str) -> str | None:

@@ -75,6 +75,13 @@ def test_demo_catches_the_planted_regression(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "baseline.json").is_file()
 
 
+def test_demo_refuses_an_output_folder_it_cannot_write_before_asking_anything(tmp_path: Path) -> None:
+    done = cli("demo", "--out", "/proc/safety-demo", cwd=tmp_path)
+    assert done.code == 2, done.stderr
+    assert done.stderr.strip() == "error: --out /proc/safety-demo: the folder /proc is not writable"
+    assert "simulator" not in done.stdout + done.stderr
+
+
 def test_unchanged_model_passes(workspace: tuple[Path, ThreadedSimulator], baseline: Path) -> None:
     folder, simulator = workspace
     config = write_config(folder / "same.yml", simulator.url, "same", extra="cache: {enabled: false}\n")

@@ -84,13 +84,34 @@ def _without_defaults(probe: str) -> str:
 
 
 def test_the_cli_sets_its_process_defaults_before_any_command_runs() -> None:
+    # The console script: main() reads the process's own command line and ends the
+    # process with exit_now, which the probe replaces to report what the process looked like.
     probe = (
-        "import os, sys\n"
-        "from safety_regression.cli import main\n"
-        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-        "print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'), os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+        "import gc, os, sys\n"
+        "import safety_regression.cli as cli\n"
+        "sys.argv = ['safety-regression', '--version']\n"
+        "def report(code):\n"
+        "    print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'), os.environ.get('OPENBLAS_NUM_THREADS'),\n"
+        "          any(type(f).__name__ == '_ConnectorHook' for f in sys.meta_path))\n"
+        "    sys.exit(code)\n"
+        "cli.exit_now = report\n"
+        "cli.main()\n"
     )
-    assert _without_defaults(probe).split()[-2:] == ["__all__", "1"]
+    assert _without_defaults(probe).split()[-3:] == ["__all__", "1", "True"]
+
+
+def test_a_caller_that_passes_argv_keeps_its_process_as_it_was() -> None:
+    # A library user calling main(argv) in its own process: no environment variables set,
+    # no import hook left on sys.meta_path, the collector left on.
+    probe = (
+        "import gc, os, sys\n"
+        "from safety_regression.cli import main\n"
+        "hooks = list(sys.meta_path)\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'), os.environ.get('OPENBLAS_NUM_THREADS'),\n"
+        "      sys.meta_path == hooks, gc.isenabled())\n"
+    )
+    assert _without_defaults(probe).split()[-4:] == ["None", "None", "True", "True"]
 
 
 def test_the_action_sets_its_process_defaults_before_its_models_are_built() -> None:

@@ -387,6 +387,22 @@ def test_output_paths_are_checked_before_anything_runs(tmp_path: Path) -> None:
     assert not (tmp_path / "new").exists()
 
 
+def test_a_folder_that_refuses_files_is_refused_though_its_bits_allow_them(tmp_path: Path) -> None:
+    """/proc passes ``os.access`` (as root, everything does) but makes no files: the check
+    tries one. A usable folder is left as it was, no probe file behind."""
+    assert Path("/proc/self").is_dir(), "these checks run on Linux"
+    with pytest.raises(ConfigError, match=r"--out /proc/x: the folder /proc is not writable"):
+        check_out_dir(Path("/proc/x"))
+    with pytest.raises(ConfigError, match=r"--out /proc: the folder is not writable"):
+        check_out_dir(Path("/proc"))
+    with pytest.raises(ConfigError, match=r"GITHUB_OUTPUT /proc/version: the file is not writable"):
+        check_file_target(Path("/proc/version"), "GITHUB_OUTPUT")
+    check_out_dir(tmp_path)
+    check_file_target(write(tmp_path, "kept", "afile"), "GITHUB_OUTPUT")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["afile"]
+    assert (tmp_path / "afile").read_text() == "kept"
+
+
 def test_default_config_is_used_when_nothing_is_given() -> None:
     assert Config().gate.alpha == 0.01
 

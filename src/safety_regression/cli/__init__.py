@@ -133,9 +133,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(argv: list[str] | None) -> int:
-    process_defaults()
     if argv is None:
-        pause_collector()  # the process's own: until the run's first network wait
+        # The process's own command line: set the process defaults (a caller that passes
+        # ``argv`` keeps its process as it was: its environment, import hooks, collector),
+        # and pause the collector until the run's first network wait.
+        process_defaults()
+        pause_collector()
     try:
         code = cli.main(args=argv, prog_name="safety-regression", standalone_mode=False)
     except SafetyRegressionError as exc:

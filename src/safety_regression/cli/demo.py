@@ -18,7 +18,7 @@ from safety_regression.cli.gate_commands import out_option, show
 from safety_regression.config import CacheConfig, Config, EndpointConfig
 from safety_regression.endpoints import DEMO_PROFILES, ModelSimulator
 from safety_regression.errors import ExitCode
-from safety_regression.outputs import write_outputs
+from safety_regression.outputs import check_out_dir, write_outputs
 from safety_regression.pipeline import Environment, GateRun, evaluate_model, run_gate
 from safety_regression.snapshot import save_snapshot
 from safety_regression.suites import load_suite
@@ -49,6 +49,7 @@ def planted_regressions() -> tuple[set[str], set[str]]:
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def demo(out_dir: Path, quiet: bool) -> int:
     """Run the gate end to end against the built-in simulator, with planted regressions."""
+    check_out_dir(out_dir)
     suite = load_suite(DEMO_SUITES)
     baseline_path = out_dir / "baseline.json"
 
