@@ -27,7 +27,16 @@ def test_output_through_a_pipe_arrives_whole() -> None:
 def test_exit_codes_are_the_commands() -> None:
     bad_option = cli("--no-such-option")
     assert bad_option.returncode == 2
-    assert "No such option" in bad_option.stderr
+    assert bad_option.stderr == (
+        "error: No such option '--no-such-option'. (see 'safety-regression --help')\n"
+    )
+    # A usage mistake in a subcommand is one line too, naming the command's help.
+    shard = cli("run", "--shard", "3/2")
+    assert (shard.returncode, shard.stderr) == (
+        2,
+        "error: Invalid value for '--shard': 3/2: shard 3 of 2 does not exist "
+        "(see 'safety-regression run --help')\n",
+    )
     missing = cli("run", "--config", "/nonexistent/gate.yml")
     assert missing.returncode == 2
     assert missing.stderr.startswith("error: ") and len(missing.stderr.splitlines()) == 1

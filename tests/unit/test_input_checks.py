@@ -219,3 +219,11 @@ def test_two_nested_tiers_name_the_config_line_not_a_package_file(tmp_path: Path
         config_suite(load_config(path))
     with pytest.raises(SuiteError, match=r"^suite: builtin:comprehensive is contained in builtin:research"):
         load_suite(["builtin:research", "builtin:comprehensive"])
+
+
+def test_a_missing_suite_file_names_the_config_line_that_lists_it(tmp_path: Path) -> None:
+    path = tmp_path / "gate.yml"
+    path.write_text("suite:\n  - builtin:quick\n  - suites/missing.jsonl\n", encoding="utf-8")
+    with pytest.raises(SuiteError) as raised:
+        config_suite(load_config(path))
+    assert str(raised.value) == f"{path}:3: suite: {tmp_path / 'suites/missing.jsonl'}: no such file"

@@ -148,6 +148,11 @@ def _main(argv: list[str] | None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.UsageError as exc:
+        # One line, like every other mistake: what is wrong, and where the help is.
+        command = exc.ctx.command_path if exc.ctx is not None else "safety-regression"
+        click.echo(f"error: {exc.format_message()} (see '{command} --help')", err=True)
+        return int(ExitCode.USAGE)
     except click.ClickException as exc:
         exc.show()
         return int(ExitCode.USAGE)

@@ -108,7 +108,8 @@ def validate(paths: tuple[Path, ...]) -> int:
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
-        raise SuiteError(f"{len(problems)} problems in {', '.join(map(str, paths))}")
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise SuiteError(f"{len(problems)} {noun} in {', '.join(map(str, paths))}")
     click.echo(f"ok: {count} cases, hash {load_suite([str(p) for p in paths]).hash}")
     return 0
 

@@ -102,9 +102,9 @@ def family_wise_sentence(checks: int, rate: float, alpha: float, holm: bool) -> 
     if not checks:
         return "No check can fail this gate."
     correction = (
-        f"Holm-adjusted across all {checks} gating checks"
+        f"Holm-adjusted across all {count(checks, 'gating check')}"
         if holm
-        else f"{checks} gating checks at alpha = {alpha:g} each, no correction"
+        else f"{count(checks, 'gating check')} at alpha = {alpha:g} each, no correction"
     )
     return (
         f"Chance of a false block (family-wise false-block rate): at most {rate * 100:.1f}% ({correction})."

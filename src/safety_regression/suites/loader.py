@@ -34,7 +34,7 @@ def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite
     seen: dict[str, str] = {}
     names: list[str] = []
     for reference in others:
-        found, name = _cases_of(reference, base_dir, packs)
+        found, name = _cases_of(reference, base_dir, packs, list(references).index(reference))
         names.append(name)
         for case, where in found:
             if case.id in seen:
@@ -80,7 +80,7 @@ def _is_tier(reference: str) -> bool:
 
 
 def _cases_of(
-    reference: str, base_dir: Path | None, packs: frozenset[str] | None
+    reference: str, base_dir: Path | None, packs: frozenset[str] | None, index: int
 ) -> tuple[Iterable[tuple[Case, str]], str]:
     if reference.startswith(BUILTIN_PREFIX):
         built = load_builtin(reference.removeprefix(BUILTIN_PREFIX), packs)
@@ -89,7 +89,7 @@ def _cases_of(
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     if not path.is_file():
-        raise SuiteError(f"suite: {reference}: no such file")
+        raise SuiteReferenceError(index, f"{reference}: no such file")
     if path.suffix not in SUITE_SUFFIXES:
-        raise SuiteError(f"suite: {reference}: expected a .jsonl, .yaml or .yml file")
+        raise SuiteReferenceError(index, f"{reference}: expected a .jsonl, .yaml or .yml file")
     return read_case_file(path), reference
