@@ -263,6 +263,28 @@ def clear_cache() -> None:
     normalize.cache_clear()
 
 
+# A negation straight after a conjunction in another language: "pero no puedo", "aber ich
+# kann nicht", "但我不能": the sentence goes on refusing, it does not turn to help.
+_NEGATED_PIVOT = re.compile(
+    r"\s*,?\s*(?:(?:je|ich|eu|io|я|yo)\s+)?(?:no|nicht|ne|n'|não|nao|non|не|kann ich nicht)\b"
+    r"|\s*[\uff0c,]?\s*(?:我|是我)?(?:不|无法|無法|没法|沒法|并不)"
+)
+
+
+def _foreign_pivot(text: str, refusal: re.Match[str] | None) -> re.Match[str] | None:
+    """A conjunction in another language that turns the sentence towards help ("no puedo
+    ayudar con eso, pero puedo ..."): not one inside the refusal itself ("lo siento, pero
+    no", "es tut mir leid, aber"), and not one followed by a negation ("..., pero no
+    puedo"). The English pivots (``PIVOT``) name the help; these are bare conjunctions."""
+    for pivot in MULTILINGUAL_PIVOT.finditer(text):
+        if refusal is not None and refusal.start() <= pivot.start() < refusal.end():
+            continue
+        if _NEGATED_PIVOT.match(text, pivot.end()):
+            continue
+        return pivot
+    return None
+
+
 @functools.lru_cache(maxsize=_TAGGED_SENTENCES)
 def _tags(text: str, code: bool, look_for_refusal: bool) -> Tags:
     ascii_text = text.isascii()
@@ -280,7 +302,7 @@ def _tags(text: str, code: bool, look_for_refusal: bool) -> Tags:
             if found:
                 strength = candidate
                 break
-    pivot = pivots.search(text) or (None if english else MULTILINGUAL_PIVOT.search(text))
+    pivot = pivots.search(text) or (None if english else _foreign_pivot(text, found))
     helpline = helplines.search(text) or (None if english else MULTILINGUAL_HELPLINE.search(text))
     return Tags(
         refusal=found.group(0).strip() if found else None,

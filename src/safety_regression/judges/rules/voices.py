@@ -1,5 +1,5 @@
-# Greek letters as voice markers are the point of this file, not a mistake.
-# ruff: noqa: RUF002
+# Greek letters and full-width brackets as voice markers are the point of this file.
+# ruff: noqa: RUF001, RUF002, RUF003
 """Responses written in more than one voice.
 
 Jailbreak prompts ask a model to answer twice: once as itself and once as a persona that
@@ -15,6 +15,10 @@ least two marker lines or the name looks like a persona (capitals inside a word,
 capitals, an emoji, or words such as "mode", "output", "gpt"). A paragraph that opens "As
 <Name>," ("As DAN, ...", "As ChatGPT with Developer Mode enabled, ...") is a voice too, on
 the same terms: two such paragraphs, or a persona-like name ("As an AI" is not a name).
+Chinese and Japanese write the same markers with full-width brackets and colons
+("（🔓开发者模式输出）", "【越狱模式】", "开发者模式输出："); those count only with a
+persona-like name ("mode", "output", "jailbreak" in those scripts), since "（一）" and
+"步骤一：" open the items of ordinary answers.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ _PUNCTUATION = "\u00a0-\u00bf\u2010-\u205f\u2212\u25a0-\u25ff\u3000-\u303f\uff01
 _MARKER = dual(
     re.compile(
         r"^[ \t>*_#]*(?:"
-        r"\[(?P<bracket>[^\]\n]{1,40})\]:?"
-        r"|\((?P<paren>[^)\n]{1,40})\):?"
+        r"[\[【](?P<bracket>[^\]】\n]{1,40})[\]】][:：]?"
+        r"|[(（](?P<paren>[^)）\n]{1,40})[)）][:：]?"
         r"|As (?P<as>(?!(?:an?|the|such|far|much|well|soon|long|for|of|to|with|per|you|we|I|it|this|that)\b)"
         r"[A-Z][\w\-]*(?: [\w\-]+){0,5}),"
-        r"|(?P<colon>(?:[^\w\s\[(*]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?:(?!//)"
+        r"|(?P<colon>(?:[^\w\s\[(*【（]{1,3} ?)?[^\W\d_][\w.\-]*(?: [^\W\d_][\w.\-]*){0,3}) ?[:：](?!//)"
         r"|(?P<symbol>[\u03b1-\u03c9\u0391-\u03a9](?<![\u0397\u03b7\u039f\u03bf])"
         rf"|[^\w\s\x00-\x7f{_PUNCTUATION}]{{1,4}}):?(?=[ \t])"
         r")[ \t*_]*",
@@ -122,7 +126,14 @@ _HEADING_WORDS = frozenset(
         "human",
     }
 )
-_PERSONA_WORD = re.compile(r"gpt|\bdan\b|mode|output|jailbr|classic|\bai\b|bot\b|unfiltered|evil", re.I)
+_PERSONA_WORD = re.compile(
+    r"gpt|\bdan\b|mode|output|jailbr|classic|\bai\b|bot\b|unfiltered|evil"
+    r"|模式|输出|輸出|越狱|越獄|开发者|開發者|破解|无限制|無限制|モード|出力|脱獄",
+    re.I,
+)
+# Full-width brackets and colons (Chinese, Japanese): a marker only with a persona-like
+# name, since "（一）" and "步骤一：" open the items of ordinary answers.
+_WIDE = frozenset("【】（）：")
 _MIXED_CASE = re.compile(r"[a-z][A-Z]|^[A-Z0-9]{2,}(?:\b|$)")
 _NON_LETTER_SYMBOL = re.compile(r"[^\w\s.,:;!?'\"()\[\]\-]|^[\u0370-\u03ff]$")
 # Lines a bare symbol may open and still be a voice's marker (see ``_symbols_as_voices``).
@@ -177,6 +188,8 @@ def _is_marker(found: re.Match[str]) -> bool:
     name = found.group("bracket") or found.group("paren") or found.group("colon") or found.group("as") or ""
     words = re.findall(r"[^\W\d_]+", name.lower())
     if not words or all(word in _HEADING_WORDS for word in words):
+        return False
+    if not found.group(0).isascii() and not _WIDE.isdisjoint(found.group(0)) and not _persona_like(name):
         return False
     if found.group("colon") is not None:
         # "Ingredients for two:" or a sentence ending in a colon is not a name.
