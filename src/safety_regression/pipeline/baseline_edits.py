@@ -1,0 +1,144 @@
+"""A committed baseline changed by a pull request: what changed, and whether labels were
+edited by hand in a way the built-in judge contradicts.
+
+The gate trusts a baseline's stored labels. A refresh re-runs the base model or re-judges
+with a newer judge; a label that changed while its response and judge stayed the same was
+edited. When that judge is the current built-in one (deterministic, offline), just those
+responses are judged again: a label it does not give its response was not its label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from safety_regression.errors import SnapshotError
+from safety_regression.gate.result import GateResult, Recommendation, Verdict
+from safety_regression.judges.base import Judge
+from safety_regression.pipeline.rejudge import needs_judge, stored_case
+from safety_regression.snapshot import Snapshot
+from safety_regression.snapshot.changes import BaselineChanges, baseline_changes
+from safety_regression.snapshot.model import first_inconsistency
+
+
+@dataclass(frozen=True)
+class BaselineEdit:
+    """A baseline as this pull request changed it, checked against its base branch's version."""
+
+    path: str
+    changes: BaselineChanges
+    checked: int
+    """Same-response relabels the current built-in judge read again."""
+    contradicted: int
+    """Of those, labels the built-in judge does not give the stored response."""
+
+    def notice(self, allowed: bool = False) -> str:
+        """One plain sentence for the reports; names counts and ids, never model text."""
+        c = self.changes
+        parts = [
+            f"{count} {what}"
+            for count, what in (
+                (c.rerun, "cases re-run (new responses)"),
+                (c.rejudged, "cases re-judged by another judge"),
+                (len(c.relabelled), "labels changed with the same response and judge"),
+                (c.added, "cases added"),
+                (c.removed, "cases removed"),
+            )
+            if count
+        ]
+        if c.judge_changed:
+            parts.append(f"judge {c.judge_before} -> {c.judge_after}")
+        if self.checked:
+            parts.append(
+                f"the built-in judge, reading those responses again, does not give "
+                f"{self.contradicted} of {self.checked} of those labels"
+            )
+        elif c.relabelled:
+            parts.append(
+                "they could not be checked (not the current built-in judge, or responses not stored)"
+            )
+        what = ", ".join(parts) if parts else "no result changed"
+        text = (
+            f"This pull request changes the committed baseline {self.path}: {what}; "
+            "the verdict compares against this pull request's version"
+        )
+        if self.contradicted and allowed:
+            text += " (allow-baseline-edits is set: the verdict stands)"
+        return text + "."
+
+    def inconclusive_reason(self) -> str | None:
+        if not self.contradicted:
+            return None
+        return (
+            f"Inconclusive: {self.contradicted} labels in the baseline {self.path} were changed "
+            "without a new response or judge, and the built-in judge does not give them; "
+            "restore the base branch's baseline or re-take it, or set allow-baseline-edits: true."
+        )
+
+
+def previous_baseline(data: bytes, source: str) -> Snapshot:
+    """The baseline file as read from the base branch; a ``SnapshotError`` if it is none."""
+    try:
+        snapshot = Snapshot.model_validate_json(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise SnapshotError(f"{source}: not a valid snapshot: {where}: {error['msg']}") from None
+    problem = first_inconsistency(snapshot)
+    if problem is not None:
+        raise SnapshotError(f"{source}: not a valid snapshot: {problem}")
+    return snapshot
+
+
+async def baseline_edit(
+    before: Snapshot, after: Snapshot, path: str, built_in: Callable[[str], Judge | None] | None = None
+) -> BaselineEdit:
+    """What changed from ``before`` to ``after``; the same-response relabels judged again
+    when their judge is the current built-in judge (``built_in(id)`` gives it, or None)."""
+    changes = baseline_changes(before, after)
+    built_in = built_in or current_built_in_judge
+    judges: dict[str, Judge | None] = {}
+    checked = contradicted = 0
+    results = after.by_key()
+    for key in changes.relabelled:
+        result = results[key]
+        if result.response is None or result.prompt is None or not needs_judge(result):
+            continue
+        judge_id = result.judge or ""
+        if judge_id not in judges:
+            judges[judge_id] = built_in(judge_id)
+        judge = judges[judge_id]
+        if judge is None:
+            continue
+        checked += 1
+        judgement = await judge.judge(stored_case(result), result.response)
+        contradicted += judgement.label != result.label
+    return BaselineEdit(path, changes, checked, contradicted)
+
+
+def current_built_in_judge(judge_id: str) -> Judge | None:
+    """The built-in judge whose id is ``judge_id`` in this version, or None."""
+    from safety_regression.judges.rules import RULES_JUDGE_ID, RULES_ONLY_ID, RulesJudge
+
+    if judge_id == RULES_JUDGE_ID:
+        return RulesJudge()
+    if judge_id == RULES_ONLY_ID:
+        return RulesJudge(learned=False)
+    return None
+
+
+def with_baseline_edit(result: GateResult, edit: BaselineEdit, allowed: bool) -> GateResult:
+    """The result carrying the edit's notice first; inconclusive when the built-in judge
+    contradicts hand-edited labels and the edits are not allowed (a fail stays a fail)."""
+    update: dict[str, object] = {"notices": [edit.notice(allowed), *result.notices]}
+    reason = edit.inconclusive_reason()
+    if reason is not None and not allowed and result.verdict is not Verdict.FAIL:
+        update |= {
+            "verdict": Verdict.INCONCLUSIVE,
+            "recommendation": Recommendation.BLOCK,
+            "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
+            "reasons": [reason, *result.reasons],
+        }
+    return result.model_copy(update=update)
