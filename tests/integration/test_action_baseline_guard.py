@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,7 +157,8 @@ def test_a_token_without_contents_read_is_a_note_and_the_run_goes_on(
     servers: Servers, baseline: bytes
 ) -> None:
     servers.github.fail_next("GET", CONTENTS, 403, message="Resource not accessible by integration")
-    step, comment = gate_with_baseline(servers, "forbidden", edited(baseline, flip_to_compliance, 4), baseline)
+    hand_edited = edited(baseline, flip_to_compliance, 4)
+    step, comment = gate_with_baseline(servers, "forbidden", hand_edited, baseline)
     assert step.code == 0, step.stdout + step.stderr
     assert "::notice::could not read the base branch's baseline baselines/forbidden.json" in step.stdout
     assert "contents: read" in step.stdout

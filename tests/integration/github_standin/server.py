@@ -181,9 +181,7 @@ class GitHubStandIn(Operations):
         state.artifacts[record["id"]] = StoredArtifact(record, archive)
         return record
 
-    def seed_file(
-        self, ref: str, path: str, content: bytes, repository: str = "octo-org/octo-repo"
-    ) -> None:
+    def seed_file(self, ref: str, path: str, content: bytes, repository: str = "octo-org/octo-repo") -> None:
         """The file at ``path`` (from the repository root) as it is in commit ``ref``."""
         self.repo(repository).contents.put(ref, path, content)
 
