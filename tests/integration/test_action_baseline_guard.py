@@ -121,6 +121,7 @@ def test_a_re_run_baseline_is_noticed_and_the_verdict_stands(servers: Servers, b
     for text in (comment, step.summary):
         assert f"{NOTICE} baselines/rerun.json: 5 cases re-run" in text
         assert "labels changed" not in text
+        assert "does not give 0 of the 5 labels it checked" in text
     assert "An earlier answer" not in comment + step.summary  # model text never goes in it
     # Near the top: right under the comment's verdict line.
     assert comment.index(NOTICE) < comment.index("Composite")
@@ -133,8 +134,8 @@ def test_hand_edited_labels_make_the_gate_inconclusive(servers: Servers, baselin
     assert outputs(step.outputs)["verdict"] == "inconclusive"
     for text in (comment, step.summary):
         assert "4 labels changed with the same response and judge" in text
-        assert "does not give 4 of 4 of those labels" in text
-        assert "Inconclusive: 4 labels in the baseline baselines/edited.json were changed" in text
+        assert "does not give 4 of the 4 labels it checked" in text
+        assert "Inconclusive: 4 labels in the baseline baselines/edited.json changed" in text
     report = json.loads((servers.folder / "edited" / "out" / "report.json").read_text())
     assert report["verdict"] == "inconclusive"
 

@@ -30,7 +30,7 @@ class BaselineEdit:
     path: str
     changes: BaselineChanges
     checked: int
-    """Same-response relabels the current built-in judge read again."""
+    """Changed or added results the current built-in judge read again."""
     contradicted: int
     """Of those, labels the built-in judge does not give the stored response."""
 
@@ -38,26 +38,27 @@ class BaselineEdit:
         """One plain sentence for the reports; names counts and ids, never model text."""
         c = self.changes
         parts = [
-            f"{count} {what}"
-            for count, what in (
-                (c.rerun, "cases re-run (new responses)"),
-                (c.rejudged, "cases re-judged by another judge"),
-                (len(c.relabelled), "labels changed with the same response and judge"),
-                (c.added, "cases added"),
-                (c.removed, "cases removed"),
+            _count(len(keys), what)
+            for keys, what in (
+                (c.rerun, "case re-run (new responses)|cases re-run (new responses)"),
+                (c.rejudged, "case re-judged by another judge|cases re-judged by another judge"),
+                (c.relabelled, "label changed|labels changed"),
+                (c.added, "case added|cases added"),
+                (c.removed, "case removed|cases removed"),
             )
-            if count
+            if keys
         ]
+        parts = [p + (" with the same response and judge" if "label" in p else "") for p in parts]
         if c.judge_changed:
             parts.append(f"judge {c.judge_before} -> {c.judge_after}")
         if self.checked:
             parts.append(
-                f"the built-in judge, reading those responses again, does not give "
-                f"{self.contradicted} of {self.checked} of those labels"
+                f"the built-in judge, reading the changed responses again, does not give "
+                f"{self.contradicted} of the {self.checked} labels it checked"
             )
         elif c.relabelled:
             parts.append(
-                "they could not be checked (not the current built-in judge, or responses not stored)"
+                "the labels could not be checked (not the current built-in judge, or no stored responses)"
             )
         what = ", ".join(parts) if parts else "no result changed"
         text = (
@@ -72,10 +73,16 @@ class BaselineEdit:
         if not self.contradicted:
             return None
         return (
-            f"Inconclusive: {self.contradicted} labels in the baseline {self.path} were changed "
-            "without a new response or judge, and the built-in judge does not give them; "
-            "restore the base branch's baseline or re-take it, or set allow-baseline-edits: true."
+            f"Inconclusive: {_count(self.contradicted, 'label|labels')} in the baseline {self.path} "
+            "changed in this pull request, and the built-in judge that the baseline names does not "
+            "give them to the stored responses; restore the base branch's baseline or take it again, "
+            "or set allow-baseline-edits: true."
         )
+
+
+def _count(number: int, forms: str) -> str:
+    one, many = forms.split("|")
+    return f"{number} {one if number == 1 else many}"
 
 
 def previous_baseline(data: bytes, source: str) -> Snapshot:
@@ -95,21 +102,30 @@ def previous_baseline(data: bytes, source: str) -> Snapshot:
 async def baseline_edit(
     before: Snapshot, after: Snapshot, path: str, built_in: Callable[[str], Judge | None] | None = None
 ) -> BaselineEdit:
-    """What changed from ``before`` to ``after``; the same-response relabels judged again
-    when their judge is the current built-in judge (``built_in(id)`` gives it, or None)."""
+    """What changed from ``before`` to ``after``, and the changed labels read again where
+    the built-in judge gave them (``built_in(id)`` gives that judge, or None).
+
+    A label is the built-in judge's when its result names that judge, or names another
+    while the snapshot names it (the gate reuses a baseline by the snapshot's judge).
+    Only changed and added results are read: a refresh of the whole baseline reads all
+    of them once (~0.3 ms each), an unchanged file none.
+    """
     changes = baseline_changes(before, after)
     built_in = built_in or current_built_in_judge
     judges: dict[str, Judge | None] = {}
+
+    def judge_of(judge_id: str) -> Judge | None:
+        if judge_id not in judges:
+            judges[judge_id] = built_in(judge_id)
+        return judges[judge_id]
+
     checked = contradicted = 0
     results = after.by_key()
-    for key in changes.relabelled:
+    for key in changes.labels_to_check():
         result = results[key]
         if result.response is None or result.prompt is None or not needs_judge(result):
             continue
-        judge_id = result.judge or ""
-        if judge_id not in judges:
-            judges[judge_id] = built_in(judge_id)
-        judge = judges[judge_id]
+        judge = judge_of(result.judge or "") or judge_of(after.judge)
         if judge is None:
             continue
         checked += 1

@@ -12,22 +12,25 @@ from dataclasses import dataclass
 
 from safety_regression.snapshot.model import Snapshot
 
+Key = tuple[str, int]
+"""A result's (case id, sample)."""
+
 
 @dataclass(frozen=True)
 class BaselineChanges:
-    """The difference between a baseline as it was (``before``) and as it is now."""
+    """The difference between a baseline as it was (``before``) and as it is now, by key."""
 
-    added: int
-    """Results (case, sample) only in the new snapshot."""
-    removed: int
+    added: tuple[Key, ...]
+    """Results only in the new snapshot."""
+    removed: tuple[Key, ...]
     """Results only in the old snapshot."""
-    rerun: int
+    rerun: tuple[Key, ...]
     """Results in both whose response changed (another ``response_sha256``)."""
-    rejudged: int
+    rejudged: tuple[Key, ...]
     """Results in both with the same response, labelled by another judge id."""
-    relabelled: tuple[tuple[str, int], ...]
-    """Keys of results whose label changed while the response and the judge id stayed
-    the same: the sign of a hand edit."""
+    relabelled: tuple[Key, ...]
+    """Results whose label changed while the response and the judge id stayed the same:
+    the sign of a hand edit."""
     judge_before: str
     judge_after: str
 
@@ -37,32 +40,37 @@ class BaselineChanges:
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.removed or self.rerun or self.rejudged or self.relabelled) or (
-            self.judge_changed
-        )
+        changed = self.added or self.removed or self.rerun or self.rejudged or self.relabelled
+        return bool(changed) or self.judge_changed
+
+    def labels_to_check(self) -> tuple[Key, ...]:
+        """Every result of the new snapshot whose label is not the old one's for the same
+        response and judge: the ones a judge could be asked about again."""
+        return tuple(sorted({*self.added, *self.rerun, *self.rejudged, *self.relabelled}))
 
 
 def baseline_changes(before: Snapshot, after: Snapshot) -> BaselineChanges:
     """Compare two versions of one baseline snapshot, result by result."""
     old = before.by_key()
     new = after.by_key()
-    rerun = rejudged = 0
-    relabelled: list[tuple[str, int]] = []
+    rerun: list[Key] = []
+    rejudged: list[Key] = []
+    relabelled: list[Key] = []
     for key, result in new.items():
         was = old.get(key)
         if was is None:
             continue
         if was.response_sha256 != result.response_sha256:
-            rerun += 1
+            rerun.append(key)
         elif was.judge != result.judge:
-            rejudged += 1
+            rejudged.append(key)
         elif was.label != result.label:
             relabelled.append(key)
     return BaselineChanges(
-        added=len(new.keys() - old.keys()),
-        removed=len(old.keys() - new.keys()),
-        rerun=rerun,
-        rejudged=rejudged,
+        added=tuple(sorted(new.keys() - old.keys())),
+        removed=tuple(sorted(old.keys() - new.keys())),
+        rerun=tuple(sorted(rerun)),
+        rejudged=tuple(sorted(rejudged)),
         relabelled=tuple(sorted(relabelled)),
         judge_before=before.judge,
         judge_after=after.judge,
