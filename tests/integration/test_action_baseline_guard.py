@@ -166,3 +166,13 @@ def test_a_token_without_contents_read_is_a_note_and_the_run_goes_on(
     assert "could not read the base branch's baseline" in comment
     assert NOTICE not in comment
     assert outputs(step.outputs)["verdict"] == "pass"
+
+
+def test_a_base_version_over_1_mb_is_a_note_and_the_run_goes_on(servers: Servers, baseline: bytes) -> None:
+    # GitHub's contents API leaves content empty for a file over 1 MB (encoding "none").
+    padded = baseline + b" " * (1024 * 1024)
+    step, comment = gate_with_baseline(servers, "large", baseline, padded)
+    assert step.code == 0, step.stdout + step.stderr
+    assert "could not read the base branch's baseline baselines/large.json" in step.stdout
+    assert "GitHub returns no content for it" in comment
+    assert outputs(step.outputs)["verdict"] == "pass"
