@@ -176,3 +176,12 @@ def test_a_base_version_over_1_mb_is_a_note_and_the_run_goes_on(servers: Servers
     assert "could not read the base branch's baseline baselines/large.json" in step.stdout
     assert "GitHub returns no content for it" in comment
     assert outputs(step.outputs)["verdict"] == "pass"
+
+
+def test_allow_baseline_edits_takes_true_or_false(servers: Servers) -> None:
+    asked = servers.simulator.requests("same")
+    step = run_step(servers, "same", {"allow-baseline-edits": "sometimes"}, "allow-typo", event=EVENT)
+    assert step.code == 2, step.stdout + step.stderr
+    assert "::error::action input allow-baseline-edits: expected true or false, got 'sometimes'" in step.stdout
+    assert "Traceback" not in step.stderr
+    assert servers.simulator.requests("same") == asked
