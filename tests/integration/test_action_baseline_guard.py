@@ -182,6 +182,7 @@ def test_allow_baseline_edits_takes_true_or_false(servers: Servers) -> None:
     asked = servers.simulator.requests("same")
     step = run_step(servers, "same", {"allow-baseline-edits": "sometimes"}, "allow-typo", event=EVENT)
     assert step.code == 2, step.stdout + step.stderr
-    assert "::error::action input allow-baseline-edits: expected true or false, got 'sometimes'" in step.stdout
+    error = "::error::action input allow-baseline-edits: expected true or false, got 'sometimes'"
+    assert error in step.stdout
     assert "Traceback" not in step.stderr
     assert servers.simulator.requests("same") == asked
