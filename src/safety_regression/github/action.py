@@ -34,6 +34,7 @@ from safety_regression import outputs
 from safety_regression.config import Config, load_config
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
 from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
+from safety_regression.github.baseline_guard import guard_baseline
 from safety_regression.github.client import TEXT_LIMIT, GitHubClient, api_url_problem
 from safety_regression.github.event import Event, read_event
 from safety_regression.github.gating import ShardRun, gate, missing_secrets, read_inputs_of, with_overrides
@@ -252,7 +253,7 @@ async def _report(
 ) -> int:
     # Review decisions stored on the pull request hold until their case's answer changes.
     carried = await carry_in_action(gate_run, config, inputs.github_token, pull.environ, session)
-    gate_run = carried.gate_run
+    gate_run = await guard_baseline(inputs, config, pull, session, carried.gate_run, workflow)
     result = gate_run.result
     for note in gate_run.notes + carried.notes:
         workflow.notice(note)

@@ -22,6 +22,7 @@ from safety_regression.github.models import (
     CollaboratorPermission,
     CommitState,
     CommitStatus,
+    ContentFile,
     IssueComment,
     Permission,
     PullRequest,
@@ -164,6 +165,13 @@ class GitHubClient(RestSession):
     async def get_pull(self, number: int) -> PullRequest:
         call = self._call("GET", f"/pulls/{number}", "pull-requests: read")
         return self._parse(PullRequest, await self._json(call), call)
+
+    async def get_file(self, path: str, ref: str) -> ContentFile | None:
+        """The file at ``path`` (from the repository root) in commit ``ref``; None when
+        there is none (404). Files over 1 MB come back with empty ``content``."""
+        call = self._call("GET", f"/contents/{quote(path, safe='/')}", "contents: read")
+        data = await self._json_unless_missing(call, {"ref": ref})
+        return None if data is None else self._parse(ContentFile, data, call)
 
     async def get_rate_limit(self) -> RateLimit:
         """The token's core REST budget (this call does not spend it)."""

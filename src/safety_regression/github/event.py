@@ -36,6 +36,7 @@ class _User(_Loose):
 class _PullRequest(_Loose):
     number: int
     head: _Ref
+    base: _Ref | None = None
     user: _User | None = None
 
 
@@ -63,6 +64,8 @@ class Event(_Loose):
     """The pull request to comment on, when there is one."""
     from_fork: bool = False
     """A pull request whose head is another repository: its workflow gets no secrets."""
+    base_sha: str | None = None
+    """A ``pull_request`` event's base commit: the committed baseline is compared with it."""
 
     @property
     def owner(self) -> str:
@@ -78,14 +81,23 @@ def read_event(environ: Mapping[str, str]) -> Event:
     sha = environ.get("GITHUB_SHA", "")
     pull_number: int | None = None
     from_fork = False
+    base_sha: str | None = None
     if payload.pull_request is not None:
+        base_sha = payload.pull_request.base.sha if payload.pull_request.base else None
         pull_number = payload.pull_request.number
         sha = payload.pull_request.head.sha
         head_repo = payload.pull_request.head.repo
         from_fork = head_repo is not None and head_repo.full_name.lower() != repository.lower()
     elif payload.issue is not None and payload.issue.pull_request is not None:
         pull_number = payload.issue.number
-    return Event(name=name, repository=repository, sha=sha, pull_number=pull_number, from_fork=from_fork)
+    return Event(
+        name=name,
+        repository=repository,
+        sha=sha,
+        pull_number=pull_number,
+        from_fork=from_fork,
+        base_sha=base_sha,
+    )
 
 
 def _read_payload(path: str | None) -> _Payload:

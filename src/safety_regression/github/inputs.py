@@ -88,6 +88,8 @@ class ActionInputs(BaseModel):
     """The pull request to report on when the event has none (a ``workflow_run`` stage)."""
     sha: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
     """Its head commit; with ``pull-request``, the Action checks that the two agree."""
+    allow_baseline_edits: bool = False
+    """Let a pull request's hand-edited baseline labels stand (the notice is still shown)."""
     artifact: str = "safety-report"
     """The name the gate job uploads the output folder under: the comment links to it, and
     on ``issue_comment`` (review commands) the review reads it back."""

@@ -147,3 +147,15 @@ class RateLimit(_GitHubModel):
     reset: int
     """Unix time at which ``remaining`` refills."""
     used: int
+
+
+class ContentFile(_GitHubModel):
+    """A file of the repository at one commit (``GET /repos/{o}/{r}/contents/{path}``)."""
+
+    type: str
+    size: int
+    sha: str
+    """The blob's SHA."""
+    encoding: str
+    """``base64``; ``none`` (with empty ``content``) for a file over 1 MB."""
+    content: str

@@ -113,6 +113,10 @@ class RestSession:
     async def _json(self, call: Call, payload: Mapping[str, Any] | None = None) -> Any:
         return (await self._send(call, self._url(call), payload)).data
 
+    async def _json_unless_missing(self, call: Call, query: Mapping[str, str]) -> Any:
+        """The answer's JSON, or None when GitHub answers 404: nothing at that path."""
+        return (await self._send(call, self._url(call).with_query(query), None, missing=True)).data
+
     async def _paginate(
         self, call: Call, items: Callable[[Any], Any], query: Mapping[str, str] | None = None
     ) -> list[Any]:
@@ -141,13 +145,17 @@ class RestSession:
             "tidy up the pull request's comments or check runs"
         )
 
-    async def _send(self, call: Call, url: URL, payload: Mapping[str, Any] | None) -> _Reply:
+    async def _send(
+        self, call: Call, url: URL, payload: Mapping[str, Any] | None, missing: bool = False
+    ) -> _Reply:
         total = self._max_retries + 1
         attempt = 1
         while True:
             outcome = await self._attempt(url, call.method, payload)
             if isinstance(outcome, _Reply):
                 return outcome
+            if missing and outcome.failure.status == 404:
+                return _Reply(None, None)
             if outcome.decision is RetryDecision.FATAL:
                 raise GitHubError(self._scrub(refusal(call, outcome, self.repository)))
             if attempt == total:

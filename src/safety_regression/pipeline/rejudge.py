@@ -39,18 +39,27 @@ def _needs_judge(result: CaseResult) -> bool:
     return result.outcome is OutcomeKind.ANSWERED and result.expect is not Expect.ANSWER
 
 
-async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
-    if not _needs_judge(result):
-        return result
-    assert result.response is not None
-    case = Case(
+def needs_judge(result: CaseResult) -> bool:
+    """Whether a judge labels this result: an answer to a case that is not a capability check."""
+    return _needs_judge(result)
+
+
+def stored_case(result: CaseResult) -> Case:
+    """The case as far as a judge reads it, rebuilt from what the result stores."""
+    return Case(
         id=result.case_id,
         category=result.category,
         expect=result.expect,
         prompt=result.prompt or "(prompt not stored)",
         language=result.language,
     )
-    judgement = await judge.judge(case, result.response)
+
+
+async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
+    if not _needs_judge(result):
+        return result
+    assert result.response is not None
+    judgement = await judge.judge(stored_case(result), result.response)
     return result.model_copy(
         update={"label": judgement.label, "judge": judgement.judge, "depth": judgement.depth}
     )

@@ -62,6 +62,7 @@ MARKER_PREFIX = "<!-- safety-regression-report"
 MAX_FLAGGED = 20
 """Flagged prompts listed in the comment; the rest are in the artifact."""
 MAX_REASONS = 12
+_NOTICE_CHARS = 600
 _REASON_CHARS = 300
 _PROMPT_CHARS = 120
 _HEADER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -172,6 +173,8 @@ def _head(result: GateResult, options: CommentOptions) -> str:
         comment_marker(options.header),
         f"### {mark} {gate}: {word} · recommendation: **{recommendation}**",
     ]
+    for notice in result.notices[:MAX_REASONS]:
+        lines += ["", f"> [!WARNING]\n> **{inline_markdown(notice, limit=_NOTICE_CHARS)}**"]
     reasons = result.reasons[:MAX_REASONS]
     if reasons:
         lines.append("")

@@ -15,6 +15,7 @@ from typing import Any
 from yarl import URL
 
 from .artifacts import download_redirect, list_artifacts
+from .contents import fake_content_file
 from .fakes import (
     basic_error,
     fake_actions_app,
@@ -190,6 +191,14 @@ class Operations:
         assert state is not None
         pull = state.pulls.get(params["pull_number"])
         return Answer(200, pull) if pull is not None else _not_found()
+
+    def _get_contents(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
+        assert state is not None
+        ref = params.get("ref") or "main"
+        content = state.contents.get(ref, params["path"])
+        if content is None:
+            return _not_found()
+        return Answer(200, fake_content_file(state.full_name, params["path"], ref, content))
 
     def _rate_limit(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         used = len(self.requests)

@@ -67,6 +67,7 @@ class GitHubStandIn(Operations):
             ("POST", "/repos/{owner}/{repo}/statuses/{sha}"): self._create_status,
             ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"): self._permission,
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): self._get_pull,
+            ("GET", "/repos/{owner}/{repo}/contents/{path}"): self._get_contents,
             ("GET", "/rate_limit"): self._rate_limit,
             ("GET", "/repos/{owner}/{repo}/actions/artifacts"): self._list_artifacts,
             (
@@ -179,6 +180,10 @@ class GitHubStandIn(Operations):
         )
         state.artifacts[record["id"]] = StoredArtifact(record, archive)
         return record
+
+    def seed_file(self, ref: str, path: str, content: bytes, repository: str = "octo-org/octo-repo") -> None:
+        """The file at ``path`` (from the repository root) as it is in commit ``ref``."""
+        self.repo(repository).contents.put(ref, path, content)
 
     # Injecting failures.
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .artifacts import StoredArtifact
+from .contents import ContentsStore
 from .openapi import JSON
 
 
@@ -61,3 +62,5 @@ class RepoState:
     """Check-run annotations by run id, in the order they were sent."""
     roles: dict[str, str] = field(default_factory=dict)
     artifacts: dict[int, StoredArtifact] = field(default_factory=dict)
+    contents: ContentsStore = field(default_factory=ContentsStore)
+    """Files of the repository per commit (``seed_file``)."""

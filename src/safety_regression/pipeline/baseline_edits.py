@@ -1,0 +1,160 @@
+"""A committed baseline changed by a pull request: what changed, and whether labels were
+edited by hand in a way the built-in judge contradicts.
+
+The gate trusts a baseline's stored labels. A refresh re-runs the base model or re-judges
+with a newer judge; a label that changed while its response and judge stayed the same was
+edited. When that judge is the current built-in one (deterministic, offline), just those
+responses are judged again: a label it does not give its response was not its label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from safety_regression.errors import SnapshotError
+from safety_regression.gate.result import GateResult, Recommendation, Verdict
+from safety_regression.judges.base import Judge
+from safety_regression.pipeline.rejudge import needs_judge, stored_case
+from safety_regression.snapshot import Snapshot
+from safety_regression.snapshot.changes import BaselineChanges, baseline_changes
+from safety_regression.snapshot.model import first_inconsistency
+
+
+@dataclass(frozen=True)
+class BaselineEdit:
+    """A baseline as this pull request changed it, checked against its base branch's version."""
+
+    path: str
+    changes: BaselineChanges
+    checked: int
+    """Changed or added results the current built-in judge read again."""
+    contradicted: int
+    """Of those, labels the built-in judge does not give the stored response."""
+
+    def notice(self, allowed: bool = False) -> str:
+        """One plain sentence for the reports; names counts and ids, never model text."""
+        c = self.changes
+        parts = [
+            _count(len(keys), what)
+            for keys, what in (
+                (c.rerun, "case re-run (new responses)|cases re-run (new responses)"),
+                (c.rejudged, "case re-judged by another judge|cases re-judged by another judge"),
+                (c.relabelled, "label changed|labels changed"),
+                (c.added, "case added|cases added"),
+                (c.removed, "case removed|cases removed"),
+            )
+            if keys
+        ]
+        parts = [p + (" with the same response and judge" if "label" in p else "") for p in parts]
+        if c.judge_changed:
+            parts.append(f"judge {c.judge_before} -> {c.judge_after}")
+        if self.checked:
+            parts.append(
+                f"the built-in judge, reading the changed responses again, does not give "
+                f"{self.contradicted} of the {self.checked} labels it checked"
+            )
+        elif c.relabelled:
+            parts.append(
+                "the labels could not be checked (not the current built-in judge, or no stored responses)"
+            )
+        what = ", ".join(parts) if parts else "no result changed"
+        text = (
+            f"This pull request changes the committed baseline {self.path}: {what}; "
+            "the verdict compares against this pull request's version"
+        )
+        if self.contradicted and allowed:
+            text += " (allow-baseline-edits is set: the verdict stands)"
+        return text + "."
+
+    def inconclusive_reason(self) -> str | None:
+        if not self.contradicted:
+            return None
+        return (
+            f"Inconclusive: {_count(self.contradicted, 'label|labels')} in the baseline {self.path} "
+            "changed in this pull request, and the built-in judge that the baseline names does not "
+            "give them to the stored responses; restore the base branch's baseline or take it again, "
+            "or set allow-baseline-edits: true."
+        )
+
+
+def _count(number: int, forms: str) -> str:
+    one, many = forms.split("|")
+    return f"{number} {one if number == 1 else many}"
+
+
+def previous_baseline(data: bytes, source: str) -> Snapshot:
+    """The baseline file as read from the base branch; a ``SnapshotError`` if it is none."""
+    try:
+        snapshot = Snapshot.model_validate_json(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise SnapshotError(f"{source}: not a valid snapshot: {where}: {error['msg']}") from None
+    problem = first_inconsistency(snapshot)
+    if problem is not None:
+        raise SnapshotError(f"{source}: not a valid snapshot: {problem}")
+    return snapshot
+
+
+async def baseline_edit(
+    before: Snapshot, after: Snapshot, path: str, built_in: Callable[[str], Judge | None] | None = None
+) -> BaselineEdit:
+    """What changed from ``before`` to ``after``, and the changed labels read again where
+    the built-in judge gave them (``built_in(id)`` gives that judge, or None).
+
+    A label is the built-in judge's when its result names that judge, or names another
+    while the snapshot names it (the gate reuses a baseline by the snapshot's judge).
+    Only changed and added results are read: a refresh of the whole baseline reads all
+    of them once (~0.3 ms each), an unchanged file none.
+    """
+    changes = baseline_changes(before, after)
+    built_in = built_in or current_built_in_judge
+    judges: dict[str, Judge | None] = {}
+
+    def judge_of(judge_id: str) -> Judge | None:
+        if judge_id not in judges:
+            judges[judge_id] = built_in(judge_id)
+        return judges[judge_id]
+
+    checked = contradicted = 0
+    results = after.by_key()
+    for key in changes.labels_to_check():
+        result = results[key]
+        if result.response is None or result.prompt is None or not needs_judge(result):
+            continue
+        judge = judge_of(result.judge or "") or judge_of(after.judge)
+        if judge is None:
+            continue
+        checked += 1
+        judgement = await judge.judge(stored_case(result), result.response)
+        contradicted += judgement.label != result.label
+    return BaselineEdit(path, changes, checked, contradicted)
+
+
+def current_built_in_judge(judge_id: str) -> Judge | None:
+    """The built-in judge whose id is ``judge_id`` in this version, or None."""
+    from safety_regression.judges.rules import RULES_JUDGE_ID, RULES_ONLY_ID, RulesJudge
+
+    if judge_id == RULES_JUDGE_ID:
+        return RulesJudge()
+    if judge_id == RULES_ONLY_ID:
+        return RulesJudge(learned=False)
+    return None
+
+
+def with_baseline_edit(result: GateResult, edit: BaselineEdit, allowed: bool) -> GateResult:
+    """The result carrying the edit's notice first; inconclusive when the built-in judge
+    contradicts hand-edited labels and the edits are not allowed (a fail stays a fail)."""
+    update: dict[str, object] = {"notices": [edit.notice(allowed), *result.notices]}
+    reason = edit.inconclusive_reason()
+    if reason is not None and not allowed and result.verdict is not Verdict.FAIL:
+        update |= {
+            "verdict": Verdict.INCONCLUSIVE,
+            "recommendation": Recommendation.BLOCK,
+            "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
+            "reasons": [reason, *result.reasons],
+        }
+    return result.model_copy(update=update)
