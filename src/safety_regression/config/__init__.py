@@ -256,10 +256,12 @@ class RunConfig(_Section):
     so a rerun resumes."""
 
     max_requests: int | None = Field(default=None, ge=1)
-    """Most requests sent to model endpoints (the models and a model judge together)."""
+    """Most requests (HTTP attempts, retries and 429s included) sent to model endpoints
+    (the models and a model judge together); the endpoint checks' probes are not counted."""
     max_cost: float | None = Field(default=None, gt=0)
-    """Most estimated cost, from the endpoints' ``price``; a request is sent only if its
-    prompt and its full ``max_tokens`` still fit."""
+    """Most estimated cost, from the endpoints' ``price`` (one is needed); a request is
+    sent only if its prompt and its full ``max_tokens`` still fit beside what was spent
+    and the worst case of the requests in flight, else it waits for those to settle."""
 
     deadline: float = Field(default=19_800.0, gt=0, le=7 * 24 * 3600)
     """Seconds (or ``45m``, ``5h30m``) a run may take before it stops, inconclusive, with
@@ -351,7 +353,31 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
         problems = describe_validation_errors(exc, source, model=Config)
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     config._source = source
+    _check_budgets(config)
     return _resolve_paths(config, path.parent, cache_root)
+
+
+def _check_budgets(config: Config) -> None:
+    """``run.max_cost`` counts only what priced endpoints spend: with no price anywhere it
+    could never be reached, and a run would send everything believing it was capped."""
+    if config.run.max_cost is None:
+        return
+    endpoints = [config.base, config.finetuned, *_judge_endpoints(config.judge)]
+    if any(endpoint is not None and endpoint.price is not None for endpoint in endpoints):
+        return
+    raise ConfigError(
+        f"{config.where('run', 'max_cost')}: run.max_cost needs a price on the endpoints it limits "
+        "(base.price / finetuned.price, e.g. price: {prompt: 2.5, completion: 10} per million "
+        "tokens); without one nothing is counted and the budget is never reached"
+    )
+
+
+def _judge_endpoints(judge: JudgeConfig) -> list[EndpointConfig]:
+    """The endpoints a judge config asks (a model judge's, or its vote members')."""
+    if judge.judges is not None:
+        return [endpoint for member in judge.judges for endpoint in _judge_endpoints(member)]
+    asks = judge.kind in {JudgeKind.LLM, JudgeKind.LLAMA_GUARD, JudgeKind.HARMBENCH}
+    return [judge.endpoint] if asks and judge.endpoint is not None else []
 
 
 def default_cache_dir(config_folder: Path) -> Path:
