@@ -99,7 +99,7 @@ def test_max_cost_without_any_price_is_refused_naming_its_line(tmp_path: Path) -
     assert load_config(write(tmp_path, priced + "run: {max_cost: 5}\n")).run.max_cost == 5
     # A judge endpoint its kind never asks does not count.
     unused = "judge: {kind: rules, endpoint: {url: http://j/v1, model: j, price: {prompt: 1}}}\n"
-    with pytest.raises(ConfigError, match="run.max_cost needs a price"):
+    with pytest.raises(ConfigError, match=r"run\.max_cost needs a price"):
         load_config(write(tmp_path, models + unused + "run: {max_cost: 5}\n"))
 
 
