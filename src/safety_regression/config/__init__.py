@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from safety_regression.config.budgets import check_budgets
 from safety_regression.config.base import FiniteNonNegative, _Section
 from safety_regression.config.gate import (
     CapabilityGateConfig,
@@ -353,31 +354,8 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
         problems = describe_validation_errors(exc, source, model=Config)
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     config._source = source
-    _check_budgets(config)
+    check_budgets(config)
     return _resolve_paths(config, path.parent, cache_root)
-
-
-def _check_budgets(config: Config) -> None:
-    """``run.max_cost`` counts only what priced endpoints spend: with no price anywhere it
-    could never be reached, and a run would send everything believing it was capped."""
-    if config.run.max_cost is None:
-        return
-    endpoints = [config.base, config.finetuned, *_judge_endpoints(config.judge)]
-    if any(endpoint is not None and endpoint.price is not None for endpoint in endpoints):
-        return
-    raise ConfigError(
-        f"{config.where('run', 'max_cost')}: run.max_cost needs a price on the endpoints it limits "
-        "(base.price / finetuned.price, e.g. price: {prompt: 2.5, completion: 10} per million "
-        "tokens); without one nothing is counted and the budget is never reached"
-    )
-
-
-def _judge_endpoints(judge: JudgeConfig) -> list[EndpointConfig]:
-    """The endpoints a judge config asks (a model judge's, or its vote members')."""
-    if judge.judges is not None:
-        return [endpoint for member in judge.judges for endpoint in _judge_endpoints(member)]
-    asks = judge.kind in {JudgeKind.LLM, JudgeKind.LLAMA_GUARD, JudgeKind.HARMBENCH}
-    return [judge.endpoint] if asks and judge.endpoint is not None else []
 
 
 def default_cache_dir(config_folder: Path) -> Path:
