@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from safety_regression.config.budgets import check_budgets
 from safety_regression.config.base import FiniteNonNegative, _Section
+from safety_regression.config.budgets import check_budgets
 from safety_regression.config.gate import (
     CapabilityGateConfig,
     FalseRefusalConfig,
