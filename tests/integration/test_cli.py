@@ -377,6 +377,44 @@ def test_plan_per_category_of_a_suite(tmp_path: Path) -> None:
     assert {row["source_prompts_to_pass"] for row in rows} == {stats.prompts_to_pass(0.95, 0.10, 0.01, 0.02)}
 
 
+def test_plan_tests_at_the_level_the_run_uses_with_holm(tmp_path: Path) -> None:
+    # Two harm categories and gating false refusals: three gating checks, each tested at
+    # alpha / 3 by the run, so plan must plan at that level too.
+    write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 120, "privacy": 120})
+    gate = "gate: {holm: true, false_refusal: {gate: true}}\n"
+    (tmp_path / "gate.yml").write_text("suite: [suite.jsonl]\n" + gate)
+    done = cli("plan", "--config", tmp_path / "gate.yml", "--format", "json", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    planned = json.loads(done.stdout)
+    level = 0.01 / 3
+    assert planned["settings"]["gating_checks"] == 3
+    assert planned["settings"]["level"] == pytest.approx(level)
+    passing = [stats.pass_probability(120, 0.10, level, q) for q in (0.05, 0.02, 0.01, 0.0)]
+    for row in planned["rows"]:
+        assert row["source_prompts_to_pass"] == stats.prompts_to_pass(0.95, 0.10, level, 0.02)
+        assert row["p_unchanged_passes"] == f"{min(passing):.0%}-{max(passing):.0%}"
+        assert row["detectable_drop"] == stats.detectable_drop(120, 0.95, level, 0.8, StatTest.MCNEMAR, 0.02)
+    table = cli("plan", "--config", tmp_path / "gate.yml", cwd=tmp_path)
+    assert "(gate.holm: alpha/3 = 0.00333 per check)" in table.stdout
+
+
+def test_plan_says_a_base_rate_below_the_floor_cannot_pass(tmp_path: Path) -> None:
+    to_pass = cli("plan", "--margin", "0.10", "--base-rate", "0.4", "--format", "json", cwd=tmp_path)
+    assert to_pass.code == 0, to_pass.stderr
+    rows = json.loads(to_pass.stdout)["rows"]
+    assert all(
+        row["prompts_to_pass"] is None and "below the gate.min_base_rate" in row["cannot_pass"]
+        for row in rows
+    )
+    (tmp_path / "gate.yml").write_text("suite: [builtin:quick]\ngate: {min_base_rate: 0.6}\n")
+    table = cli("plan", "--config", tmp_path / "gate.yml", "--base-rate", "0.55", cwd=tmp_path)
+    assert table.code == 0, table.stderr
+    assert "cannot pass: a base rate of 55% is below the gate.min_base_rate floor of 60%" in table.stdout
+    assert "cannot pass (below floor)" in table.stdout
+    at_floor = cli("plan", "--margin", "0.10", "--base-rate", "0.5", "--format", "json", cwd=tmp_path)
+    assert all(isinstance(row["prompts_to_pass"], int) for row in json.loads(at_floor.stdout)["rows"])
+
+
 def test_schema_command_prints_the_config_schema(tmp_path: Path) -> None:
     done = cli("schema", cwd=tmp_path)
     assert done.code == 0

@@ -139,16 +139,17 @@ def test_max_cost_stops_before_the_estimate_would_exceed_it(
     workspace: tuple[Path, ThreadedSimulator],
 ) -> None:
     folder, simulator = workspace
-    # Each request books its prompt plus 512 completion tokens at 8 per million: ~0.0041.
-    budget = "cache: {dir: cost-cache}\nrun: {max_cost: 0.05}\n"
+    # Each request books its prompt plus 512 completion tokens at 8 per million: ~0.0041;
+    # the whole run costs more than 0.008.
+    budget = "cache: {dir: cost-cache}\nrun: {max_cost: 0.008}\n"
     config = priced_config(folder, "cost", simulator.url, budget)
     done = cli("run", "--config", config, "--out", folder / "out-cost", cwd=folder)
     assert done.code == 3, done.stderr
     usage = report(folder / "out-cost")["usage"]
     assert isinstance(usage, dict)
-    assert "run.max_cost of 0.05 would be exceeded" in str(usage["stopped"])
+    assert "run.max_cost of 0.008 would be exceeded" in str(usage["stopped"])
     total = sum(role["cost"] for role in usage["roles"])
-    assert 0 < total <= 0.05
+    assert 0 < total <= 0.008
 
 
 def test_a_budget_stop_in_baseline_writes_no_baseline(workspace: tuple[Path, ThreadedSimulator]) -> None:
@@ -162,3 +163,65 @@ def test_a_budget_stop_in_baseline_writes_no_baseline(workspace: tuple[Path, Thr
     assert not (folder / "basebudget-baseline.json").exists()
     [cache] = (folder / "bb-cache").glob("run-*.jsonl")
     assert len(cache.read_text().splitlines()) == 10
+
+
+def test_max_cost_waits_for_requests_in_flight_instead_of_stopping_early(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # 16 requests in flight book about 16 x 0.0041 between them, far more than the run
+    # really costs. A budget a little over the real cost must let the run finish: a
+    # request that does not fit waits for those in flight to settle, and is checked again.
+    folder, simulator = workspace
+    free = priced_config(folder, "inflight-free", simulator.url, "cache: {enabled: false}\n")
+    uncapped = cli("run", "--config", free, "--out", folder / "out-inflight-free", cwd=folder)
+    assert uncapped.code == 0, uncapped.stderr
+    usage = report(folder / "out-inflight-free")["usage"]
+    assert isinstance(usage, dict)
+    real = sum(role["cost"] for role in usage["roles"])
+    budget = f"cache: {{enabled: false}}\nrun: {{max_cost: {real + 0.006:.6f}}}\n"
+    config = priced_config(folder, "inflight", simulator.url, budget)
+    capped = cli("run", "--config", config, "--out", folder / "out-inflight", cwd=folder)
+    assert capped.code == 0, capped.stdout + capped.stderr
+    usage = report(folder / "out-inflight")["usage"]
+    assert isinstance(usage, dict) and usage["stopped"] is None
+    assert sum(role["cost"] for role in usage["roles"]) == pytest.approx(real)
+
+
+def test_a_max_cost_stop_reports_what_was_really_spent(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    # Room for about half the suite: the stop comes with nothing in flight, so what it
+    # says was spent is what the usage says.
+    budget = "cache: {enabled: false}\nrun: {max_cost: 0.012}\n"
+    config = priced_config(folder, "spent", simulator.url, budget)
+    done = cli("run", "--config", config, "--out", folder / "out-spent", cwd=folder)
+    assert done.code == 3, done.stderr
+    usage = report(folder / "out-spent")["usage"]
+    assert isinstance(usage, dict)
+    spent = sum(role["cost"] for role in usage["roles"])
+    requests = sum(role["requests"] for role in usage["roles"])
+    assert requests > 2 * CASES // 4, "stopped long before the budget was spent"
+    assert f"(spent about {spent:.4g} on {requests} requests)" in str(usage["stopped"])
+    assert 0.012 - 0.0045 < spent <= 0.012  # the next request (~0.0042) did not fit
+
+
+def test_max_requests_counts_every_attempt_retries_included(tmp_path: Path) -> None:
+    # Every request fails once (HTTP 500) and is retried: 20 cases are 40 attempts.
+    cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 10, "privacy": 10})
+    flaky = ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=1)
+    simulator = ThreadedSimulator({"base": flaky, "tuned": flaky}, cases)
+    try:
+        budget = "cache: {enabled: false}\nrun: {max_requests: 30}\n"
+        config = write_config(tmp_path / "gate.yml", simulator.url, "tuned", extra=budget)
+        before = sent(simulator)
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        usage = report(tmp_path / "out")["usage"]
+        assert isinstance(usage, dict)
+        counted = sum(role["requests"] for role in usage["roles"])
+        assert counted == 30
+        # The two endpoint checks' probes (a retry each) are not cases; every other
+        # attempt the simulator saw is counted.
+        assert sent(simulator) - before == 30 + 2 * 2
+        assert "run.max_requests of 30 reached after 30 requests" in str(usage["stopped"])
+    finally:
+        simulator.stop()

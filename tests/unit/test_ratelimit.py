@@ -8,7 +8,7 @@ import pytest
 
 from safety_regression.config import Price
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind, Usage
-from safety_regression.endpoints.metering import Meter, estimate_prompt_tokens
+from safety_regression.endpoints.metering import Meter, MeteredEndpoint, estimate_prompt_tokens
 from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
 from safety_regression.suites.model import Message
 
@@ -94,42 +94,86 @@ def answered(prompt: int, completion: int) -> ChatOutcome:
     )
 
 
-def test_max_requests_stops_before_the_request_that_would_exceed_it() -> None:
+async def test_max_requests_counts_every_attempt_and_stops_before_the_one_that_would_exceed_it() -> None:
     meter = Meter(max_requests=3)
     meter.register("base", None)
-    booked = [meter.reserve("base", 10, 100) for _ in range(3)]
+    booked = [await meter.reserve("base", 10, 100) for _ in range(2)]
     assert None not in booked
-    assert meter.reserve("base", 10, 100) is None  # in flight count too
-    assert meter.stopped is not None and "run.max_requests of 3" in meter.stopped
+    assert meter.attempt("base") is None  # the first request's first try
+    assert meter.attempt("base") is None  # ... and its retry
+    assert meter.attempt("base") is None  # the second request
+    assert meter.attempt("base") == meter.stopped  # a fourth attempt is not sent
+    assert meter.stopped == "run.max_requests of 3 reached after 3 requests"
     for cost in booked:
         assert cost is not None
         meter.settle("base", cost, request(), answered(10, 5))
-    assert meter.requests == 3
-    assert meter.reserve("base", 10, 100) is None  # once stopped, nothing more is sent
+    assert meter.requests == 3 and meter.usage().roles[0].requests == 3
+    assert await meter.reserve("base", 10, 100) is None  # once stopped, nothing more is sent
 
 
-def test_max_cost_books_the_worst_case_and_settles_on_reported_usage() -> None:
+async def test_max_cost_waits_for_requests_in_flight_to_settle_before_it_stops() -> None:
     price = Price(prompt=1_000_000, completion=2_000_000)  # 1 per prompt token, 2 per completion token
     meter = Meter(max_cost=500)
     meter.register("finetuned", price)
-    first = meter.reserve("finetuned", 10, 100)  # worst case 10 + 200 = 210
-    second = meter.reserve("finetuned", 10, 100)  # 420 booked
+    first = await meter.reserve("finetuned", 10, 100)  # worst case 10 + 200 = 210
+    second = await meter.reserve("finetuned", 10, 100)  # 420 booked
     assert first == pytest.approx(210) and second == pytest.approx(210)
-    assert meter.reserve("finetuned", 10, 100) is None  # 630 would exceed 500
-    assert meter.stopped is not None and "run.max_cost of 500" in meter.stopped
-    meter.settle("finetuned", first, request(), answered(10, 20))
+    assert first is not None and second is not None
+    third = asyncio.create_task(meter.reserve("finetuned", 10, 100))  # 630 would exceed 500
+    await asyncio.sleep(0)
+    assert not third.done() and meter.stopped is None, "waits, does not stop"
+    meter.settle("finetuned", first, request(), answered(10, 20))  # really 50: 50 + 420 fits
+    assert await third == pytest.approx(210)
     meter.settle("finetuned", second, request(), answered(10, 20))
+    meter.settle("finetuned", 210, request(), answered(10, 20))
     usage = meter.usage()
-    assert usage.cost == pytest.approx(2 * (10 + 40)) and usage.cost <= 500
-    assert usage.stopped == meter.stopped
+    assert usage.cost == pytest.approx(3 * (10 + 40)) and usage.stopped is None
 
 
-def test_judge_roles_are_one_row_and_unreported_usage_is_estimated() -> None:
+async def test_max_cost_stops_when_even_with_nothing_in_flight_the_next_would_not_fit() -> None:
+    price = Price(prompt=1_000_000, completion=2_000_000)
+    meter = Meter(max_cost=300)
+    meter.register("finetuned", price)
+    first = await meter.reserve("finetuned", 10, 100)
+    assert first is not None and meter.attempt("finetuned") is None
+    waiting = asyncio.create_task(meter.reserve("finetuned", 10, 100))
+    await asyncio.sleep(0)
+    meter.settle("finetuned", first, request(), answered(10, 45))  # spent 100: 100 + 210 > 300
+    assert await waiting is None
+    assert (
+        meter.stopped
+        == "run.max_cost of 300 would be exceeded by the next request (spent about 100 on 1 requests)"
+    )
+
+
+async def test_a_cancelled_request_gives_its_reservation_back() -> None:
+    class Hanging:
+        identity = "http://h/v1"
+        model = "m"
+
+        async def complete(self, request: ChatRequest) -> ChatOutcome:
+            await asyncio.Event().wait()
+            raise AssertionError("never answers")
+
+    price = Price(completion=1_000_000)
+    meter = Meter(max_cost=150)
+    endpoint = MeteredEndpoint(Hanging(), meter, "finetuned", price)
+    hanging = asyncio.create_task(endpoint.complete(request()))  # books 100
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(meter.reserve("finetuned", 0, 100))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    hanging.cancel()
+    assert await waiting == pytest.approx(100), "the cancelled request's 100 came back"
+    assert meter.usage().roles[0].requests == 1, "counted as sent: it may have reached the server"
+
+
+async def test_judge_roles_are_one_row_and_unreported_usage_is_estimated() -> None:
     meter = Meter()
     meter.register("judge.judges[0].endpoint", None)
     meter.register("judge.judges[1].endpoint", None)
-    booked = meter.reserve("judge.judges[1].endpoint", 5, 10)
-    assert booked is not None
+    booked = await meter.reserve("judge.judges[1].endpoint", 5, 10)
+    assert booked is not None and meter.attempt("judge.judges[1].endpoint") is None
     meter.settle(
         "judge.judges[1].endpoint",
         booked,

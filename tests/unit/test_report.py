@@ -616,3 +616,34 @@ def test_junit_fails_gating_capability_and_false_refusal_regressions_and_skips_t
             assert (failure.text or "").endswith(summary)
         if outcome == "skipped":
             assert case.find("skipped").get("message") == f"informational (not gating): {summary}"  # type: ignore[union-attr]
+
+
+def test_an_unmeasured_capability_family_says_not_measured_everywhere() -> None:
+    from safety_regression.report.comment import CommentLinks, render_comment
+
+    family = _capability(
+        n=0, base_accuracy=None, finetuned_accuracy=None, delta=None, p_value=1.0, regression=False
+    )
+    result = make_result(capability=[family, _capability(name="capability_logic", regression=False)])
+    terminal = render_terminal(result)
+    assert "capability capability_arithmetic: not measured (informational)" in terminal
+    assert "capability capability_logic: 95.0% -> 70.0%" in terminal
+    markdown = render_markdown(result, ReportConfig())
+    [row] = [line for line in markdown.splitlines() if "capability\\_arithmetic" in line]
+    assert [cell.strip() for cell in row.split("|")][1:5] == [
+        "capability\\_arithmetic",
+        "0",
+        "not measured",
+        "not measured",
+    ]
+    comment = render_comment(result, ReportConfig(), CommentLinks())
+    assert "capability\\_arithmetic not measured (informational)" in comment
+    for text in (terminal, markdown, comment):
+        assert "0.0% -> 0.0%" not in text and "0.0% → 0.0%" not in text and "| 0.0% |" not in text
+    junit = ET.fromstring(render_junit(result))
+    [case] = [c for c in junit.iter("testcase") if c.get("name") == "capability_arithmetic"]
+    skipped = case.find("skipped")
+    assert skipped is not None and "not measured" in str(skipped.get("message"))
+    document = json.loads(render_json(result, tool_version="1", generated_at=GENERATED_AT))
+    jsonschema.validate(document, report_json_schema(), cls=jsonschema.Draft202012Validator)
+    assert document["capability"][0]["base_accuracy"] is None

@@ -16,7 +16,9 @@ from tabulate import tabulate
 
 from safety_regression import stats
 from safety_regression.config import Config, StatTest, load_config
-from safety_regression.suites import Expect, load_suite
+from safety_regression.gate.levels import gating_check_count
+from safety_regression.gate.sequential import category_alpha
+from safety_regression.suites import Expect, Suite, load_suite
 
 rate = click.FloatRange(0.0, 1.0)
 
@@ -129,6 +131,14 @@ def plan(
             if value is not None
         }
     )
+    # The level each check is tested at, as the run will: alpha / k with gate.holm, k the
+    # suite's gating checks (a suite is known only with --config or --suite).
+    suite: Suite | None = None
+    if gate.holm and (config_path is not None or suites):
+        suite = load_suite(list(suites) or config.suite)
+    checks = gating_check_count(gate, suite.cases) if suite is not None else 0
+    level = category_alpha(gate, checks)
+    floor = _below_floor(base_rate, gate.min_base_rate)
     rows: list[dict[str, object]] = []
     if target_rate is not None:
         if target_rate >= base_rate:
@@ -137,7 +147,7 @@ def plan(
             )
         for each in StatTest:
             needed = stats.required_prompts(
-                base_rate, target_rate, gate.alpha, gate.power, each, gate.background_discordance
+                base_rate, target_rate, level, gate.power, each, gate.background_discordance
             )
             rows.append(
                 {
@@ -154,23 +164,24 @@ def plan(
                     "background_discordance": discordance,
                     "base_rate": base_rate,
                     "margin": gate.margin,
-                    "prompts_to_pass": stats.prompts_to_pass(
-                        base_rate, gate.margin, gate.alpha, discordance, 0.8, gate.power
-                    ),
+                    "prompts_to_pass": None
+                    if floor
+                    else stats.prompts_to_pass(base_rate, gate.margin, level, discordance, 0.8, gate.power),
                 }
+                | ({"cannot_pass": floor} if floor else {})
             )
     elif prompts is not None or (config_path is None and not suites):
         n = prompts or 100
         for each in StatTest:
-            drop = stats.detectable_drop(
-                n, base_rate, gate.alpha, gate.power, each, gate.background_discordance
-            )
+            drop = stats.detectable_drop(n, base_rate, level, gate.power, each, gate.background_discordance)
             rows.append({"test": each.value, "prompts": n, "base_rate": base_rate, "detectable_drop": drop})
     else:
-        suite = load_suite(list(suites) or config.suite)
-        needed = stats.prompts_to_pass(
-            base_rate, gate.margin, gate.alpha, gate.background_discordance, 0.8, gate.power
-        )
+        suite = suite or load_suite(list(suites) or config.suite)
+        needed = None
+        if not floor:
+            needed = stats.prompts_to_pass(
+                base_rate, gate.margin, level, gate.background_discordance, 0.8, gate.power
+            )
         for category in suite.categories():
             harmful = [c for c in suite.cases if c.category == category and c.expect is Expect.REFUSE]
             if not harmful:
@@ -178,10 +189,12 @@ def plan(
             n = len(harmful)
             clusters = len({c.source_id or c.id for c in harmful})
             drop = stats.detectable_drop(
-                clusters, base_rate, gate.alpha, gate.power, gate.test, gate.background_discordance
+                clusters, base_rate, level, gate.power, gate.test, gate.background_discordance
             )
             passing = {
-                discordance: stats.pass_probability(clusters, gate.margin, gate.alpha, discordance)
+                discordance: 0.0
+                if floor
+                else stats.pass_probability(clusters, gate.margin, level, discordance)
                 for discordance in DISCORDANCE_RANGE
             }
             rows.append(
@@ -195,6 +208,7 @@ def plan(
                     "p_unchanged_passes": _range(passing),
                     "source_prompts_to_pass": needed,
                 }
+                | ({"cannot_pass": floor} if floor else {})
             )
     settings = {
         "margin": gate.margin,
@@ -202,13 +216,18 @@ def plan(
         "power": gate.power,
         "test": gate.test.value,
         "background_discordance": gate.background_discordance,
+        "holm": gate.holm,
+        "gating_checks": checks if suite is not None else None,
+        "level": level,
+        "min_base_rate": gate.min_base_rate,
     }
     if output_format == "json":
         click.echo(json.dumps({"settings": settings, "rows": rows}, indent=2))
     else:
-        click.echo(tabulate([{k: _fmt(v) for k, v in row.items()} for row in rows], headers="keys"))
+        click.echo(tabulate([_table_row(row) for row in rows], headers="keys"))
+        tested = f" (gate.holm: alpha/{checks} = {level:.3g} per check)" if level != gate.alpha else ""
         click.echo(
-            f"\none-sided alpha={gate.alpha}, power={gate.power}, margin={gate.margin:.0%}; "
+            f"\none-sided alpha={gate.alpha}{tested}, power={gate.power}, margin={gate.margin:.0%}; "
             f"McNemar assumes {gate.background_discordance:.0%} of prompts flip each way by chance"
             + (
                 f"; P(unchanged passes) is for {DISCORDANCE_RANGE[0]:.0%} to "
@@ -217,6 +236,8 @@ def plan(
                 else ""
             )
         )
+        if floor and any("cannot_pass" in row for row in rows):
+            click.echo(f"{floor}.")
     return 0
 
 
@@ -228,6 +249,25 @@ the true background discordance of a model is rarely known."""
 def _range(by_discordance: dict[float, float]) -> str:
     low, high = min(by_discordance.values()), max(by_discordance.values())
     return f"{low:.0%}-{high:.0%}" if f"{low:.0%}" != f"{high:.0%}" else f"{low:.0%}"
+
+
+def _below_floor(base_rate: float, floor: float) -> str | None:
+    """Why no suite size can make a category with this base rate pass, or None."""
+    if base_rate >= floor:
+        return None
+    return (
+        f"cannot pass: a base rate of {base_rate:.0%} is below the gate.min_base_rate floor of "
+        f"{floor:.0%}, and the gate never passes such a category however many prompts it has "
+        "(nothing to regress from: check the suite, the judge or the endpoint)"
+    )
+
+
+def _table_row(row: dict[str, object]) -> dict[str, object]:
+    shown = {key: _fmt(value) for key, value in row.items() if key != "cannot_pass"}
+    for key in ("prompts_to_pass", "source_prompts_to_pass"):
+        if "cannot_pass" in row and key in shown:
+            shown[key] = "cannot pass (below floor)"
+    return shown
 
 
 def _fmt(value: object) -> object:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from safety_regression.config.base import FiniteNonNegative, _Section
+from safety_regression.config.budgets import check_budgets
 from safety_regression.config.gate import (
     CapabilityGateConfig,
     FalseRefusalConfig,
@@ -256,10 +257,12 @@ class RunConfig(_Section):
     so a rerun resumes."""
 
     max_requests: int | None = Field(default=None, ge=1)
-    """Most requests sent to model endpoints (the models and a model judge together)."""
+    """Most requests (HTTP attempts, retries and 429s included) sent to model endpoints
+    (the models and a model judge together); the endpoint checks' probes are not counted."""
     max_cost: float | None = Field(default=None, gt=0)
-    """Most estimated cost, from the endpoints' ``price``; a request is sent only if its
-    prompt and its full ``max_tokens`` still fit."""
+    """Most estimated cost, from the endpoints' ``price`` (one is needed); a request is
+    sent only if its prompt and its full ``max_tokens`` still fit beside what was spent
+    and the worst case of the requests in flight, else it waits for those to settle."""
 
     deadline: float = Field(default=19_800.0, gt=0, le=7 * 24 * 3600)
     """Seconds (or ``45m``, ``5h30m``) a run may take before it stops, inconclusive, with
@@ -351,6 +354,7 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
         problems = describe_validation_errors(exc, source, model=Config)
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     config._source = source
+    check_budgets(config)
     return _resolve_paths(config, path.parent, cache_root)
 
 

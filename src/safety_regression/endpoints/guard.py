@@ -109,6 +109,8 @@ class RunGuard:
     def _record(self, role: str, outcome: ChatOutcome) -> None:
         if outcome.kind not in FAILED_OUTCOMES or outcome.attempts == 0:
             return  # an answer, or a request never sent (a budget stopped it): no failure
+        if outcome.error is not None and outcome.error.startswith(NOT_ASKED):
+            return  # a retry a budget did not send: the run stopped, the endpoint did not fail
         if self.first_error is None:
             self.first_error = f"{role}: {outcome.error}"
         self._failures[role] = failures = self._failures.get(role, 0) + 1

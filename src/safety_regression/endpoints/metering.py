@@ -1,19 +1,24 @@
 """Counting what a run spends, and stopping it before it would overspend.
 
 Every chat endpoint of a run is wrapped in a ``MeteredEndpoint`` that shares the run's
-one ``Meter``. Before a request goes out, the meter reserves its worst case (one
-request, the estimated prompt tokens and the full ``max_tokens``); a request that would
-not fit in ``run.max_requests`` or ``run.max_cost`` is not sent, and from then on no
-request is: the run stops cleanly, its answers so far cached. When the reply comes, the
-reservation is replaced by what the server reported in ``usage``.
+one ``Meter``. Before a request goes out, the meter reserves its worst cost (the
+estimated prompt tokens and the full ``max_tokens``); when the reply comes, the
+reservation is replaced by what the server reported in ``usage``. A request that would
+not fit in ``run.max_cost`` while others are in flight waits for them to settle and is
+checked again. Every HTTP attempt, retries included, counts as one request against
+``run.max_requests``, and is counted just before it is sent. When even with nothing in
+flight a request would not fit, or ``run.max_requests`` attempts have been sent, no
+request is sent any more: the run stops cleanly, its answers so far cached.
 
 Requests answered from the response cache never reach a meter: they cost nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,7 +52,8 @@ class RoleUsage(BaseModel):
 
     role: str
     requests: int
-    """Requests sent to the endpoint (answers from the cache are not counted)."""
+    """HTTP requests (attempts) sent to the endpoint, retries included; answers from the
+    cache are not counted."""
     prompt_tokens: int
     completion_tokens: int
     cost: float | None
@@ -92,8 +98,9 @@ class Meter:
     stopped: str | None = None
     """Set when a budget stopped the run; no request is sent after that."""
     _tallies: dict[str, _Tally] = field(default_factory=dict)
-    _reserved_requests: int = 0
+    _in_flight: int = 0
     _reserved_cost: float = 0.0
+    _changed: asyncio.Event | None = None
 
     def register(self, role: str, price: Price | None) -> None:
         tally = self._tallies.setdefault(_group(role), _Tally())
@@ -101,6 +108,7 @@ class Meter:
 
     @property
     def requests(self) -> int:
+        """Attempts sent so far (retries included), whether answered yet or not."""
         return sum(t.requests for t in self._tallies.values())
 
     @property
@@ -109,32 +117,66 @@ class Meter:
             t.price.cost(t.prompt_tokens, t.completion_tokens) for t in self._tallies.values() if t.price
         )
 
-    def reserve(self, role: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-        """Book a request's worst case; returns the booked cost, or None if it does not fit."""
-        if self.stopped is not None:
-            return None
+    async def reserve(self, role: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """Book a request's worst cost; returns the booked cost, or None if it does not fit.
+
+        A request that does not fit in ``run.max_cost`` while others are in flight waits
+        for them to settle (their real cost replaces their worst case) and is checked
+        again: the run stops only when even with nothing in flight it would not fit.
+        """
         tally = self._tallies.setdefault(_group(role), _Tally())
         worst = tally.price.cost(prompt_tokens, completion_tokens) if tally.price else 0.0
-        if self.max_requests is not None and self.requests + self._reserved_requests + 1 > self.max_requests:
-            sent = self.requests + self._reserved_requests  # answered, and in flight
-            self.stopped = f"run.max_requests of {self.max_requests} reached after {sent} requests"
-            return None
-        if self.max_cost is not None and self.cost + self._reserved_cost + worst > self.max_cost:
-            self.stopped = (
-                f"run.max_cost of {self.max_cost:g} would be exceeded by the next request "
-                f"(spent about {self.cost:.4g} on {self.requests} requests)"
-            )
-            return None
-        self._reserved_requests += 1
+        while True:
+            if self.stopped is not None or self._requests_spent():
+                return None
+            if self.max_cost is None or self.cost + self._reserved_cost + worst <= self.max_cost:
+                break
+            if self._in_flight == 0:
+                self._stop(
+                    f"run.max_cost of {self.max_cost:g} would be exceeded by the next request "
+                    f"(spent about {self.cost:.4g} on {self.requests} requests)"
+                )
+                return None
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            await self._changed.wait()
+        self._in_flight += 1
         self._reserved_cost += worst
         return worst
 
+    def attempt(self, role: str) -> str | None:
+        """Count one HTTP attempt (a first try or a retry) about to be sent; returns why it
+        may not be sent instead (a budget stopped the run), or None."""
+        if self.stopped is not None or self._requests_spent():
+            return self.stopped
+        self._tallies.setdefault(_group(role), _Tally()).requests += 1
+        return None
+
+    def _requests_spent(self) -> bool:
+        if self.max_requests is None or self.requests < self.max_requests:
+            return False
+        self._stop(f"run.max_requests of {self.max_requests} reached after {self.requests} requests")
+        return True
+
+    def _stop(self, reason: str) -> None:
+        if self.stopped is None:
+            self.stopped = reason
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    def release(self, booked: float) -> None:
+        """Give back a reservation whose request ended without an outcome (cancelled)."""
+        self._in_flight -= 1
+        self._reserved_cost -= booked
+        self._wake()
+
     def settle(self, role: str, booked: float, request: ChatRequest, outcome: ChatOutcome) -> None:
         """Replace a reservation by what the request used."""
-        self._reserved_requests -= 1
-        self._reserved_cost -= booked
         tally = self._tallies[_group(role)]
-        tally.requests += 1
         if outcome.usage is not None:
             tally.prompt_tokens += outcome.usage.prompt_tokens
             tally.completion_tokens += outcome.usage.completion_tokens
@@ -142,6 +184,7 @@ class Meter:
             tally.unreported += 1
             tally.prompt_tokens += estimate_prompt_tokens(request)
             tally.completion_tokens += -(-len(outcome.text or "") // CHARS_PER_TOKEN)
+        self.release(booked)
 
     def usage(self) -> RunUsage:
         return RunUsage(
@@ -165,22 +208,43 @@ def _group(role: str) -> str:
     return "judge" if role.startswith("judge") else role
 
 
+@runtime_checkable
+class CountsAttempts(Protocol):
+    """An endpoint that can ask before each HTTP attempt it sends (``RouteClient``)."""
+
+    def count_attempts(self, admit: Callable[[], str | None]) -> None: ...
+
+
 class MeteredEndpoint(EndpointWrapper):
-    """An endpoint that books every request with the run's meter, and sends none past a budget."""
+    """An endpoint that books every request with the run's meter, and sends none past a budget.
+
+    Every HTTP attempt counts against ``run.max_requests``: an endpoint that retries
+    (``CountsAttempts``) asks the meter before each attempt; any other counts as one.
+    """
 
     def __init__(self, endpoint: Endpoint, meter: Meter, role: str, price: Price | None) -> None:
         super().__init__(endpoint)
         self._meter = meter
         self._role = role
         meter.register(role, price)
+        self._per_attempt = isinstance(endpoint, CountsAttempts)
+        if isinstance(endpoint, CountsAttempts):
+            endpoint.count_attempts(lambda: meter.attempt(role))
 
     async def complete(self, request: ChatRequest) -> ChatOutcome:
-        booked = self._meter.reserve(self._role, estimate_prompt_tokens(request), request.max_tokens)
+        meter = self._meter
+        booked = await meter.reserve(self._role, estimate_prompt_tokens(request), request.max_tokens)
+        if booked is not None and not self._per_attempt and meter.attempt(self._role) is not None:
+            meter.release(booked)
+            booked = None
         if booked is None:
-            error = f"{NOT_ASKED} ({self._meter.stopped})"
-            return ChatOutcome(kind=OutcomeKind.ERROR, error=error, attempts=0)
-        outcome = await self._endpoint.complete(request)
-        self._meter.settle(self._role, booked, request, outcome)
+            return ChatOutcome(kind=OutcomeKind.ERROR, error=f"{NOT_ASKED} ({meter.stopped})", attempts=0)
+        try:
+            outcome = await self._endpoint.complete(request)
+        except BaseException:
+            meter.release(booked)
+            raise
+        meter.settle(self._role, booked, request, outcome)
         return outcome
 
 

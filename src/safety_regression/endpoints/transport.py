@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from yarl import URL
 
 from safety_regression.config import EndpointConfig
-from safety_regression.endpoints.base import RetryDecision
+from safety_regression.endpoints.base import NOT_ASKED, RetryDecision
 from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
 from safety_regression.endpoints.wire import (
@@ -150,6 +150,9 @@ class Transport:
         (a ``preflight.RouteWatch``: the route's probe, sent alongside the first wave)."""
         self._first_wave = concurrency
         self._attempts = 0
+        self.admit: Callable[[], str | None] | None = None
+        """Asked just before each attempt is sent (``metering.Meter.attempt``): None lets it
+        go; a reason ends the request unsent, as a ``NOT_ASKED`` error."""
 
     async def exchange(
         self,
@@ -170,6 +173,9 @@ class Transport:
             if self._rate is not None:
                 await self._rate.acquire(payload_tokens(payload))
             async with self._semaphore:
+                refused = self.admit() if self.admit is not None else None
+                if refused is not None:  # a budget stopped the run: this attempt is not sent
+                    return give_up(f"{NOT_ASKED} ({refused})", attempt - 1)
                 result = await self._attempt(payload, interpret)
             if not isinstance(result, FailedAttempt):
                 # Outcomes are built with attempts=1: copied only when a retry was needed.
@@ -270,6 +276,10 @@ class RouteClient:
     def watch(self, watch: ReplyWatch) -> None:
         """Have ``watch`` see each attempt and reply (see ``Transport.watch``)."""
         self._transport.watch = watch
+
+    def count_attempts(self, admit: Callable[[], str | None]) -> None:
+        """Have ``admit`` count (and allow or refuse) each attempt (see ``Transport.admit``)."""
+        self._transport.admit = admit
 
     @classmethod
     def from_config(

@@ -30,13 +30,14 @@ def capability_results(pairing: Pairing, settings: GateSettings) -> list[Capabil
         outcome = paired_test(
             cases, pairing.samples, settings.test, base_higher=True, singletons=pairing.singletons
         )
+        measured = bool(cases)  # else the means are of nothing, not 0% accuracy
         results.append(
             CapabilityResult(
                 name=name,
                 n=len(cases),
-                base_accuracy=base_rate,
-                finetuned_accuracy=finetuned_rate,
-                delta=delta,
+                base_accuracy=base_rate if measured else None,
+                finetuned_accuracy=finetuned_rate if measured else None,
+                delta=delta if measured else None,
                 ci=intervals(base, finetuned),
                 p_value=outcome.p_value,
                 regression=bool(cases)

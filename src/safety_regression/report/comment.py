@@ -341,9 +341,14 @@ def _capability_section(result: GateResult) -> str | None:
     for family in result.capability:
         mark = " ❌ **regression**" if family.regression else ""
         role = "" if family.gating else " (informational)"
+        accuracies = family.accuracies()
+        if accuracies is None:
+            items.append(f"{inline_markdown(family.name, limit=40)} not measured{role}")
+            continue
+        base, finetuned, _ = accuracies
         items.append(
-            f"{inline_markdown(family.name, limit=40)} {fmt.percent(family.base_accuracy)} → "
-            f"{fmt.percent(family.finetuned_accuracy)}{role}{mark}"
+            f"{inline_markdown(family.name, limit=40)} {fmt.percent(base)} → "
+            f"{fmt.percent(finetuned)}{role}{mark}"
         )
     return "**Capability:** " + "; ".join(items)
 

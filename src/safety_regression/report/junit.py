@@ -104,9 +104,16 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
 
 def _capability_case(family: CapabilityResult) -> ET.Element:
     case = _testcase(CAPABILITY_CLASS, family.name)
+    accuracies = family.accuracies()
+    if accuracies is None:
+        unproven = ", so this gating check is unproven" if family.gating else ""
+        message = f"not measured: no case has a usable result from both models{unproven}"
+        ET.SubElement(case, "skipped", message=message)
+        return case
+    base, finetuned, delta = accuracies
     summary = (
-        f"accuracy {fmt.percent(family.base_accuracy)} -> {fmt.percent(family.finetuned_accuracy)} "
-        f"({fmt.points(family.delta)}), {fmt.p_clause(family.p_value)}, n = {family.n}"
+        f"accuracy {fmt.percent(base)} -> {fmt.percent(finetuned)} "
+        f"({fmt.points(delta)}), {fmt.p_clause(family.p_value)}, n = {family.n}"
     )
     failure = f"Capability regressed in {plain_text(family.name)}: {summary}"
     return _outcome(case, summary, family.regression, family.gating, "CapabilityRegression", failure)

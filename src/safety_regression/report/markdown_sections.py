@@ -41,12 +41,17 @@ def capability_section(result: GateResult) -> str | None:
 
 def _capability_row(family: CapabilityResult) -> list[str]:
     flag = ("**REGRESSION**" if family.gating else "regression") if family.regression else ""
+    accuracies = family.accuracies()
+    if accuracies is None:
+        unproven = "not measured: unproven" if family.gating else "not measured"
+        return [inline_markdown(family.name), "0", "not measured", "not measured", "—", "—", "—", unproven]
+    base, finetuned, delta = accuracies
     return [
         inline_markdown(family.name),
         str(family.n),
-        fmt.percent(family.base_accuracy),
-        fmt.percent(family.finetuned_accuracy),
-        fmt.points(family.delta),
+        fmt.percent(base),
+        fmt.percent(finetuned),
+        fmt.points(delta),
         fmt.interval(family.ci.finetuned),
         fmt.p_value(family.p_value),
         flag,

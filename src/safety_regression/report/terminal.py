@@ -35,9 +35,15 @@ def render_terminal(result: GateResult) -> str:
         )
     for family in result.capability:
         mark = " REGRESSION" if family.regression else ""
+        accuracies = family.accuracies()
+        if accuracies is None:
+            role = "gating, so unproven" if family.gating else "informational"
+            lines.append(f"capability {plain_text(family.name, 40)}: not measured ({role})")
+            continue
+        before, after, change = accuracies
         lines.append(
-            f"capability {plain_text(family.name, 40)}: {fmt.percent(family.base_accuracy)} -> "
-            f"{fmt.percent(family.finetuned_accuracy)} ({fmt.points(family.delta)}, "
+            f"capability {plain_text(family.name, 40)}: {fmt.percent(before)} -> "
+            f"{fmt.percent(after)} ({fmt.points(change)}, "
             f"p {fmt.p_value(family.p_value)}){mark}"
         )
     lines += [f"warning: {plain_text(warning, _REASON_CHARS)}" for warning in result.warnings]

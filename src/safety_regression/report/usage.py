@@ -43,5 +43,8 @@ def usage_section(result: GateResult) -> str:
     ]
     rows.append(["total", f"{usage.requests:,}", "", "", _cost(usage.cost)])
     table = fmt.markdown_table(rows, ["", "requests", "prompt tokens", "completion tokens", "estimated cost"])
-    note = "Requests answered from the response cache cost nothing and are not counted."
+    note = (
+        "Requests are HTTP attempts: each retry counts. Requests answered from the response "
+        "cache cost nothing and are not counted."
+    )
     return f"### Usage and cost\n\n{table}\n\n{note}"

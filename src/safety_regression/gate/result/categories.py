@@ -178,9 +178,11 @@ class CapabilityResult(_Frozen):
 
     name: str
     n: int
-    base_accuracy: float
-    finetuned_accuracy: float
-    delta: float
+    """Cases with a usable result from both models; 0 when nothing was measured."""
+    base_accuracy: float | None
+    """None when nothing was measured (``n`` is 0): not measured is no 0% accuracy."""
+    finetuned_accuracy: float | None
+    delta: float | None
     ci: RateIntervals
     p_value: float
     """One-sided p-value for "the fine-tuned model answers correctly less often"."""
@@ -189,6 +191,20 @@ class CapabilityResult(_Frozen):
     gating: bool
     p_adjusted: float | None = None
     """Holm-adjusted across all gating checks when this family gates and ``gate.holm`` is on."""
+
+    @property
+    def measured(self) -> bool:
+        """Whether any case of the family has a usable result from both models. An
+        unmeasured family passes nothing: a gating one is unproven, and reports say
+        "not measured"."""
+        return self.n > 0
+
+    def accuracies(self) -> tuple[float, float, float] | None:
+        """(base, fine-tuned, delta) when the family was measured, else None."""
+        base, finetuned, delta = self.base_accuracy, self.finetuned_accuracy, self.delta
+        if base is None or finetuned is None or delta is None:
+            return None
+        return base, finetuned, delta
 
 
 class ErrorBudget(_Frozen):
