@@ -140,14 +140,16 @@ def test_a_config_mistake_is_an_annotation_and_exit_2(servers: Servers) -> None:
 def test_a_listed_model_whose_chat_route_rejects_the_key_is_exit_2_with_the_probes_line(
     servers: Servers,
 ) -> None:
-    # The model list accepts the key and names the model, so no probe is sent: the route's
-    # refusal on the first replies stops the step as the library's run does (same path).
+    # The model list accepts the key and names the model, so the 1-token probe goes out
+    # alongside the first wave: the route's refusal stops the step as the library's run does.
     comments = len(report_comments(servers))
     step = run_step(servers, "no-chat", {}, "no-chat")
     assert step.code == 2, step.stdout + step.stderr
     assert "::error::finetuned: the endpoint rejected the key in $MODEL_KEY (HTTP 401)" in step.stdout
     assert MODEL_KEY not in step.stdout.replace(f"::add-mask::{MODEL_KEY}", "") + step.stderr
-    assert servers.simulator.requests("no-chat") <= 8, "the first wave at most"
+    # The first wave (concurrency 8) and the probe beside it, at most; how many of the
+    # wave are sent before the probe's 401 arrives depends on timing (9 under load).
+    assert servers.simulator.requests("no-chat") <= 8 + 1, "the first wave and the probe at most"
     assert not (servers.folder / "no-chat" / "out").exists(), "no output written as if whole"
     assert len(report_comments(servers)) == comments, "no report posted"
 
