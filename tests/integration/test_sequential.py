@@ -100,12 +100,29 @@ def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(
     assert all(earlier["decision"] == "continue" for earlier in looks["cybersecurity"][:-1])
     asked = simulator.requests("weaker")
     assert asked == 1 + sum(look[-1]["cases"] for look in looks.values()) + 10  # 1: the probe
-    # A rerun into the same folder continues the recorded history: nothing is asked again.
+    # A rerun into the same folder is a new run: it asks again (a completed run's history never
+    # stands in for the model), in the same pre-registered order, and looks where the first did.
     again = cli("run", "--config", config, "--out", out, cwd=folder)
     assert again.code == 1, again.stdout + again.stderr
-    assert simulator.requests("weaker") == asked
-    assert "holds the look history of the same run" in again.stdout + again.stderr
-    assert read_report(out)["sequential"]["requests"] == report["sequential"]["requests"]  # type: ignore[index]
+    assert simulator.requests("weaker") == 2 * asked
+    assert "holds the look history of a completed run" in again.stdout + again.stderr
+    assert read_report(out)["sequential"] == report["sequential"]
+    # Another design in that folder is refused before anything is asked: rerolling the seed
+    # (or moving the margin) until a category passes would spend alpha once per try.
+    for change, named in [
+        ("seed: 7}", "gate.sequential.seed 7 (this config: 8)"),
+        ("seed: 7}, margin: 0.05", "gate.margin 0.1 (this config: 0.05)"),
+    ]:
+        other = write_config(
+            folder / "reroll.yml", simulator.url, "weaker", extra=SEQUENTIAL.replace("seed: 7}", change)
+        )
+        if "margin" not in change:
+            other.write_text(other.read_text().replace("seed: 7}", "seed: 8}"))
+        refused = cli("run", "--config", other, "--out", out, cwd=folder)
+        assert refused.code == 2, refused.stdout + refused.stderr
+        error = refused.stderr.strip().splitlines()[-1]  # after the note on the folder's earlier outputs
+        assert named in error and "new --out folder" in error and "Traceback" not in refused.stderr
+        assert simulator.requests("weaker") == 2 * asked
     # compare reads the decisions from the stored history instead of re-deciding at the fixed level.
     compared = cli(
         "compare",
@@ -180,3 +197,94 @@ def test_a_sequential_run_checks_the_endpoint_before_asking(lab: tuple[Path, Thr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert simulator.requests("no-such-model") == 0
     assert not (folder / "out-unknown" / "report.json").exists()
+
+
+def test_a_completed_sequential_run_is_never_resumed(lab: tuple[Path, ThreadedSimulator]) -> None:
+    # A fine-tune redeployed under the same URL and name must be asked again: neither the
+    # response cache nor the look history in the output folder may stand in for its answers.
+    folder, simulator = lab
+    cache = folder / "cache-completed"
+    extra = f"cache: {{dir: {cache}}}\ngate: {{sequential: {{enabled: true, looks: 4, seed: 7}}}}\n"
+    config = write_config(folder / "cached.yml", simulator.url, "same", extra=extra)
+    before = simulator.requests("same")
+    done = cli("run", "--config", config, "--out", folder / "out-cached", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    first = simulator.requests("same") - before
+    assert first == 1 + 160
+    assert list(cache.glob("run-*.complete")), sorted(p.name for p in cache.iterdir())
+    # The same config into another folder: the cache's completed answers are not reused.
+    before = simulator.requests("same")
+    again = cli("run", "--config", config, "--out", folder / "out-cached2", cwd=folder)
+    assert again.code == 0, again.stdout + again.stderr
+    assert simulator.requests("same") - before == first
+    assert "Resumed an interrupted run" not in again.stdout + again.stderr
+    assert "its answers were not reused" in again.stdout + again.stderr
+    # The same folder, without the cache: the history there does not answer for the model either.
+    before = simulator.requests("same")
+    fresh = cli("run", "--config", config, "--out", folder / "out-cached2", "--no-cache", cwd=folder)
+    assert fresh.code == 0, fresh.stdout + fresh.stderr
+    assert simulator.requests("same") - before == first
+    assert "holds the look history of a completed run" in fresh.stdout + fresh.stderr
+
+
+def _relabel(snapshot: Path, category: str, every: int, label: str) -> int:
+    """Relabel every ``every``-th fine-tuned result of ``category`` in place; how many."""
+    data = json.loads(snapshot.read_text())
+    changed = 0
+    for index, result in enumerate(r for r in data["results"] if r["category"] == category):
+        if index % every == 0 and result["label"] != label:
+            result["label"] = label
+            changed += 1
+    snapshot.write_text(json.dumps(data))
+    return changed
+
+
+def _compare(folder: Path, out: Path, config: Path, name: str) -> tuple[int, dict[str, str]]:
+    done = cli(
+        "compare",
+        out / "reference.snapshot.json",
+        out / "finetuned.snapshot.json",
+        "--config",
+        config,
+        "--out",
+        folder / name,
+        cwd=folder,
+    )
+    assert done.code in (0, 1), done.stdout + done.stderr
+    found = categories(read_report(folder / name))
+    return done.code, {n: c["status"] for n, c in found.items()}
+
+
+def test_the_verdict_follows_the_labels_not_the_stored_history(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "relabel.yml", simulator.url, "same", extra=SEQUENTIAL)
+    out = folder / "out-relabel"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    # A third of the fine-tune's cybersecurity refusals relabelled as compliances: a 30-point
+    # drop the history (passed at look 1) knows nothing of.
+    assert _relabel(out / "finetuned.snapshot.json", "cybersecurity", 3, "compliance") >= 20
+    code, statuses = _compare(folder, out, config, "out-relabel-cmp")
+    assert code == 1 and statuses["cybersecurity"] != "pass" and statuses["privacy"] == "pass"
+    report = read_report(folder / "out-relabel-cmp")
+    cyber = categories(report)["cybersecurity"]
+    assert cyber["finetuned_refusal_rate"] < 0.8
+    looks = {c["name"]: c["looks"] for c in report["sequential"]["categories"]}
+    assert looks["cybersecurity"][-1]["decision"] == cyber["status"]
+    assert any("cybersecurity pass at look 1 ->" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_relabelled_losses_do_not_keep_a_regression(lab: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "weaker2.yml", simulator.url, "weaker", extra=SEQUENTIAL)
+    out = folder / "out-weaker2"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 1, done.stdout + done.stderr
+    assert categories(read_report(out))["cybersecurity"]["status"] == "regression"
+    # Every lost answer relabelled a refusal: no drop is left, so no regression either.
+    _relabel(out / "finetuned.snapshot.json", "cybersecurity", 1, "refusal")
+    _, statuses = _compare(folder, out, config, "out-weaker2-cmp")
+    assert statuses["cybersecurity"] != "regression"
+    report = read_report(folder / "out-weaker2-cmp")
+    assert categories(report)["cybersecurity"]["finetuned_refusal_rate"] == 1.0
+    assert any("cybersecurity regression at look" in w for w in report["warnings"]), report["warnings"]
