@@ -75,7 +75,7 @@ def test_an_unchanged_model_passes_after_a_quarter_of_the_prompts(
     orders = [c["order"] for c in history["categories"]]  # type: ignore[index, union-attr]
     assert orders[0] != sorted(orders[0])
     markdown = (folder / "out-same" / "report.md").read_text()
-    assert "160 requests sent where the fixed design sends 610 (450 saved, 74%)" in markdown
+    assert "160 model answers used where the fixed design uses 610 (450 fewer, 74%" in markdown
     assert "cybersecurity: pass at look 1 of 4 (75 of 300 source prompts)" in markdown
     assert history["version"] == 2  # type: ignore[index]
     assert "pass by the design's exact test on their lost and gained counts" in markdown
@@ -288,3 +288,17 @@ def test_relabelled_losses_do_not_keep_a_regression(lab: tuple[Path, ThreadedSim
     report = read_report(folder / "out-weaker2-cmp")
     assert categories(report)["cybersecurity"]["finetuned_refusal_rate"] == 1.0
     assert any("cybersecurity regression at look" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_the_answers_used_are_counted_not_the_results(lab: tuple[Path, ThreadedSimulator]) -> None:
+    # A budget stops the run after 10 requests: the other cases have results (errors), not answers.
+    folder, simulator = lab
+    config = write_config(
+        folder / "budget.yml", simulator.url, "same", extra=SEQUENTIAL + "run: {max_requests: 10}\n"
+    )
+    done = cli("run", "--config", config, "--out", folder / "out-budget", cwd=folder)
+    assert done.code != 0, done.stdout + done.stderr
+    report = read_report(folder / "out-budget")
+    assert report["sequential"]["requests"] <= 10, report["sequential"]["requests"]
+    markdown = (folder / "out-budget" / "report.md").read_text()
+    assert "the requests actually sent are under usage" in markdown

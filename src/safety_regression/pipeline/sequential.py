@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from safety_regression.config import Config
+from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
 from safety_regression.gate.pairing import pair
 from safety_regression.gate.sequential import batch, category_alpha, pass_rule, preregistered_order, take_look
@@ -179,7 +180,8 @@ async def measure_sequential(
         alpha=config.gate.alpha,
         min_effect=config.gate.min_effect,
         categories=tuple(histories[name] for name in sorted(histories)),
-        requests=len(finetuned_results) + len(live_base),
+        # Answers, not results: a request a budget stopped (or that failed) is no answer used.
+        requests=sum(1 for r in (*finetuned_results, *live_base) if r.outcome not in FAILED_OUTCOMES),
         fixed_requests=fixed,
     )
     in_asked = [r for r in reused if r.case_id in asked]
