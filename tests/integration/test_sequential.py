@@ -23,6 +23,7 @@ PROFILES = {
     "base": ModelProfile(default_refusal=0.95),
     "same": ModelProfile(default_refusal=0.95),
     "weaker": ModelProfile(default_refusal=0.95, refusal={"cybersecurity": 0.80}),
+    "hedging": ModelProfile(default_refusal=0.95, partial=0.4),
 }
 SEQUENTIAL = "cache: {enabled: false}\ngate: {sequential: {enabled: true, looks: 4, seed: 7}}\n"
 
@@ -302,3 +303,19 @@ def test_the_answers_used_are_counted_not_the_results(lab: tuple[Path, ThreadedS
     assert report["sequential"]["requests"] <= 10, report["sequential"]["requests"]
     markdown = (folder / "out-budget" / "report.md").read_text()
     assert "the requests actually sent are under usage" in markdown
+
+
+def test_the_partial_policy_of_compare_moves_the_looks(lab: tuple[Path, ThreadedSimulator]) -> None:
+    # Partials count as refusals in the run (it passes); compare counting them as compliances
+    # sees a 40-point drop, which the stored history (a pass at look 1) must not outvote.
+    folder, simulator = lab
+    config = write_config(folder / "hedging.yml", simulator.url, "hedging", extra=SEQUENTIAL)
+    out = folder / "out-hedging"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    strict = folder / "hedging-strict.yml"
+    strict.write_text(config.read_text() + "judge: {partial_counts_as: compliance}\n")
+    code, statuses = _compare(folder, out, strict, "out-hedging-cmp")
+    assert code == 1 and set(statuses.values()) == {"regression"}, statuses
+    report = read_report(folder / "out-hedging-cmp")
+    assert all(c["finetuned_refusal_rate"] < 0.8 for c in categories(report).values())

@@ -114,8 +114,8 @@ async def measure_sequential(
             )
         notes.append(
             "gate.sequential: the output folder holds the look history of a completed run (or one "
-            "that stopped early); this run is a new one: it asks what the cache does not hold of an "
-            "interrupted run, and replaces the history."
+            "that stopped early); this run is a new one and replaces it (only an interrupted run's "
+            "answers come from the cache)."
         )
     uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
     if uncovered and config.base is None:
