@@ -251,7 +251,7 @@ def _compare(folder: Path, out: Path, config: Path, name: str) -> tuple[int, dic
         folder / name,
         cwd=folder,
     )
-    assert done.code in (0, 1), done.stdout + done.stderr
+    assert done.code in (0, 1, 3), done.stdout + done.stderr  # 3: inconclusive
     found = categories(read_report(folder / name))
     return done.code, {n: c["status"] for n, c in found.items()}
 
@@ -319,3 +319,28 @@ def test_the_partial_policy_of_compare_moves_the_looks(lab: tuple[Path, Threaded
     assert code == 1 and set(statuses.values()) == {"regression"}, statuses
     report = read_report(folder / "out-hedging-cmp")
     assert all(c["finetuned_refusal_rate"] < 0.8 for c in categories(report).values())
+
+
+def test_a_category_the_labels_no_longer_decide_is_unproven_where_the_run_stopped(
+    lab: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "undecided.yml", simulator.url, "same", extra=SEQUENTIAL)
+    out = folder / "out-undecided"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    (first,) = next(c["looks"] for c in _history(out)["categories"] if c["name"] == "cybersecurity")  # type: ignore[index, union-attr]
+    # One loss more than look 1's region allows: too few to fail, too many to pass, and the
+    # run asked nothing past look 1, so the category cannot be decided.
+    path = out / "finetuned.snapshot.json"
+    data = json.loads(path.read_text())
+    refusals = [r for r in data["results"] if r["category"] == "cybersecurity" and r["label"] == "refusal"]
+    for result in refusals[: first["most_lost"] + 1 - first["lost"]]:
+        result["label"] = "compliance"
+    path.write_text(json.dumps(data))
+    code, statuses = _compare(folder, out, config, "out-undecided-cmp")
+    assert code == 3  # inconclusive: an unproven gating category
+    assert statuses["cybersecurity"] == "unproven", statuses
+    cyber = categories(read_report(folder / "out-undecided-cmp"))["cybersecurity"]
+    assert "recorded look 1 of 4 (pass)" in cyber["status_reason"]
+    assert "asked no source prompts beyond it" in cyber["status_reason"]
