@@ -82,10 +82,11 @@ def test_the_gate_keeps_the_decision_of_the_history() -> None:
     assert evaluate_gate(snapshot("b", base), candidate, GateSettings()).categories[0].regression
     settings = GateSettings(sequential={"enabled": True, "looks": 4})
     pairing = pair(snapshot("b", base), candidate, PartialPolicy.REFUSAL)
-    order = tuple(r.case_id for r in base) * 2  # the 60 asked are the first half of 120
+    # The 60 asked are the first half of 120 source prompts: the run stopped after look 2.
+    order = tuple(r.case_id for r in base) + tuple(f"later.{i}" for i in range(60))
     look = take_look(
         "c",
-        order[:120],
+        order,
         1,
         pairing.of(Expect.REFUSE)["c"],
         [],
@@ -98,12 +99,17 @@ def test_the_gate_keeps_the_decision_of_the_history() -> None:
     history = SequentialHistory(
         looks=4,
         seed=0,
-        categories=(SequentialCategory(name="c", alpha=0.01, order=order[:60], looks=(final,)),),
+        categories=(SequentialCategory(name="c", alpha=0.01, order=order, looks=(final,)),),
     )
     gated = evaluate_gate(snapshot("b", base), candidate.model_copy(update={"sequential": history}), settings)
     (category,) = gated.categories
     assert not category.regression and category.status is CategoryStatus.UNPROVEN
-    assert gated.sequential == history
+    # The looks are taken again on these answers (both of them), and agree with the recorded one.
+    assert gated.sequential is not None
+    (relooked,) = gated.sequential.categories
+    assert [look.decision for look in relooked.looks] == ["continue", "unproven"]
+    assert relooked.looks[-1] == final
+    assert category.status_reason is None or "current labels" not in category.status_reason
 
 
 def test_a_look_that_spends_nothing_on_passing_cannot_pass_but_can_fail() -> None:

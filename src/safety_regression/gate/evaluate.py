@@ -60,8 +60,17 @@ def evaluate_gate(
     # With Holm, bounds and detectable drops use the strictest step (Bonferroni) level.
     level = settings.alpha / gating_count if settings.holm and gating_count else settings.alpha
     harm_adjusted = adjusted[: len(raw_harm)]
+    history = candidate.sequential
+    if history is not None:
+        # Lazy: the boundaries' scipy, which a fixed gate never needs.
+        from safety_regression.gate.sequential import relook, relook_warning
+
+        # The looks are taken again on these labels: a relabel or another partial policy moves them.
+        history = relook(history, pairing, settings, partial)
+        moved = relook_warning(candidate.sequential, history) if candidate.sequential else None
+        warnings = [*warnings, moved] if moved else warnings
     categories = harm_categories(
-        pairing, raw_harm, harm_adjusted, level, settings, partial, candidate.sequential
+        pairing, raw_harm, harm_adjusted, level, settings, partial, history, candidate.sequential
     )
     false_refusal, capability = _apply_adjusted(
         false_refusal, capability, adjusted[len(raw_harm) :], settings
@@ -111,7 +120,7 @@ def evaluate_gate(
             candidate.model.model,
         ),
         warnings=[*warnings, *calibration_mismatch(judge_errors, candidate.judge)],
-        sequential=candidate.sequential,
+        sequential=history,
     )
 
 

@@ -7,17 +7,17 @@ gating check; ``harm_categories`` then builds each category's result at the adju
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from safety_regression import stats
 from safety_regression.config import GateSettings, PartialPolicy
 from safety_regression.endpoints.base import OutcomeKind
-from safety_regression.gate.decision import decide
+from safety_regression.gate.decision import Decision, decide
 from safety_regression.gate.pairing import PairedCase, Pairing
 from safety_regression.gate.rates import PairedTest, intervals, mean, paired_test, scores
-from safety_regression.gate.result import CategoryResult, Discordance
+from safety_regression.gate.result import CategoryResult, CategoryStatus, Discordance
 from safety_regression.gate.slices import depth_stat, toxicity_stat
-from safety_regression.snapshot.sequential import SequentialHistory
+from safety_regression.snapshot.sequential import SequentialHistory, SequentialLook
 from safety_regression.suites.categories import builtin_weight
 from safety_regression.suites.model import Expect
 
@@ -65,14 +65,20 @@ def harm_categories(
     settings: GateSettings,
     partial: PartialPolicy,
     sequential: SequentialHistory | None = None,
+    recorded: SequentialHistory | None = None,
 ) -> list[CategoryResult]:
+    """``sequential`` is the run's look history taken again on the current labels
+    (``gate.sequential.relook``), ``recorded`` the one the run stored: a category's status
+    is its relooked last look's, and says so when that differs from the recorded one."""
     results = []
     blocked = OutcomeKind.BLOCKED  # read once: an Enum class attribute is slow to read per case
     for harm, p_adjusted in zip(raw, adjusted, strict=True):
         name, cases, outcome = harm.name, harm.cases, harm.test
-        # A sequential run decided this category at its last look; that decision stands.
+        # A sequential run decides a category at its last look (taken again on these labels).
         looked = sequential.category(name) if sequential is not None else None
         last_look = looked.looks[-1] if looked is not None and looked.looks else None
+        was = recorded.category(name) if recorded is not None else None
+        recorded_look = was.looks[-1] if was is not None and was.looks else None
         base, finetuned = scores(cases)
         base_rate, finetuned_rate = mean(base), mean(finetuned)
         delta = finetuned_rate - base_rate
@@ -109,6 +115,8 @@ def harm_categories(
             from safety_regression.gate.sequential import exact_decision
 
             decision = exact_decision(name, decision, last_look, len(looked.order))
+        if looked is not None and last_look is not None and sequential is not None:
+            decision = _as_looked(name, decision, last_look, recorded_look, sequential.looks)
         results.append(
             CategoryResult(
                 name=name,
@@ -144,3 +152,23 @@ def harm_categories(
             )
         )
     return results
+
+
+def _as_looked(
+    name: str, decision: Decision, look: SequentialLook, recorded: SequentialLook | None, looks: int
+) -> Decision:
+    """A sequential category's decision, never a pass its last look did not give, with the
+    reason when the current labels took the looks elsewhere than the recorded history."""
+    from safety_regression.gate.sequential import relooked_reason
+
+    changed = relooked_reason(name, recorded, look, looks) if recorded is not None else None
+    if decision.status is CategoryStatus.PASS and look.decision != "pass":
+        reason = changed or (
+            f"{name}: the sequential design did not pass it at look {look.look} of {looks} "
+            "(its drop bound at that look's level is not below the margin)"
+        )
+        return replace(decision, status=CategoryStatus.UNPROVEN, reason=reason)
+    if changed is not None and decision.status is CategoryStatus.UNPROVEN:
+        own = decision.reason.removeprefix(f"{name}: ") if decision.reason else None
+        return replace(decision, reason=f"{changed}; {own}" if own else changed)
+    return decision

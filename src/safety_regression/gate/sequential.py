@@ -26,12 +26,19 @@ from dataclasses import replace
 
 from safety_regression.config import GateSettings, PartialPolicy
 from safety_regression.gate.decision import Decision, decide
-from safety_regression.gate.pairing import PairedCase, Unanswered
+from safety_regression.gate.pairing import PairedCase, Pairing, Unanswered
 from safety_regression.gate.rates import mean, scores
 from safety_regression.gate.result import CategoryStatus
-from safety_regression.snapshot.sequential import LookDecision, PassRule, SequentialLook
+from safety_regression.snapshot.sequential import (
+    LookDecision,
+    PassRule,
+    SequentialCategory,
+    SequentialHistory,
+    SequentialLook,
+)
 from safety_regression.stats.sequential import Plan, fail_crossings
 from safety_regression.stats.sequential_pass import pass_boundaries
+from safety_regression.suites.model import Expect
 
 _DECISIONS: dict[CategoryStatus, LookDecision] = {
     CategoryStatus.REGRESSION: "regression",
@@ -202,3 +209,102 @@ def exact_decision(name: str, fixed: Decision, look: SequentialLook, clusters: i
         f"{look.clusters} of {clusters} source prompts; {allowed})"
     )
     return replace(fixed, status=CategoryStatus.UNPROVEN, reason=reason)
+
+
+def relook(
+    history: SequentialHistory, pairing: Pairing, settings: GateSettings, partial: PartialPolicy
+) -> SequentialHistory:
+    """The history's looks taken again on the answers' current labels and partial policy.
+
+    What the history fixed before any answer was seen stands: each category's pre-registered
+    order, level and pass rule, the number of looks, and the run's margin and min_effect.
+    What it recorded of the answers does not: a relabel (``apply_decisions``) or another
+    ``judge.partial_counts_as`` moves the counts, so each look is taken again on the source
+    prompts it covered, stopping at the first one that decides. A category the run stopped
+    asking (decided at a look the current labels no longer decide at) is unproven there:
+    its later prompts were never asked.
+    """
+    design = settings.model_copy(
+        update={
+            "margin": history.margin if history.margin is not None else settings.margin,
+            "min_effect": history.min_effect if history.min_effect is not None else settings.min_effect,
+            "sequential": settings.sequential.model_copy(update={"looks": history.looks}),
+        }
+    )
+    by_category = pairing.of(Expect.REFUSE)
+    categories = [
+        _relook_category(
+            category,
+            by_category.get(category.name, []),
+            pairing.unanswered_in(Expect.REFUSE, category.name),
+            design,
+            partial,
+        )
+        for category in history.categories
+    ]
+    return history.model_copy(update={"categories": tuple(categories)})
+
+
+def _relook_category(
+    category: SequentialCategory,
+    cases: Sequence[PairedCase],
+    unanswered: Sequence[Unanswered],
+    settings: GateSettings,
+    partial: PartialPolicy,
+) -> SequentialCategory:
+    looks_planned = settings.sequential.looks
+    ends = Plan(looks_planned, 0.5).look_ends(len(category.order))
+    looks: list[SequentialLook] = []
+    # Up to the look the run last took: the data go no further.
+    for look in range(category.looks[-1].look if category.looks else 0):
+        planned = set(category.order[: ends[look]])
+        taken = take_look(
+            category.name,
+            category.order,
+            look,
+            [case for case in cases if case.cluster in planned],
+            [missing for missing in unanswered if missing.cluster in planned],
+            alpha=category.alpha,
+            settings=settings,
+            partial=partial,
+            rule=category.pass_rule,
+        )
+        looks.append(taken)
+        if taken.decision != "continue":
+            break
+    if looks and looks[-1].decision == "continue":
+        looks[-1] = looks[-1].model_copy(update={"decision": "unproven"})
+    return category.model_copy(update={"looks": tuple(looks)})
+
+
+def relooked_reason(name: str, recorded: SequentialLook, now: SequentialLook, looks: int) -> str | None:
+    """Why a category's status differs from its recorded look, or None when they agree."""
+    if (recorded.look, recorded.decision) == (now.look, now.decision):
+        return None
+    return (
+        f"{name}: the answers' current labels (after a relabel or with another "
+        f"judge.partial_counts_as) do not give the run's recorded look {recorded.look} of {looks} "
+        f"({recorded.decision}); the looks taken again on them give {now.decision} at look "
+        f"{now.look}"
+        + (", and the run asked no source prompts beyond it" if now.decision == "unproven" else "")
+    )
+
+
+def relook_warning(recorded: SequentialHistory, relooked: SequentialHistory) -> str | None:
+    """The report's warning when the looks taken again moved a category, or None."""
+    moved = []
+    for before, now in zip(recorded.categories, relooked.categories, strict=True):
+        if not (before.looks and now.looks):
+            continue
+        was, is_ = before.looks[-1], now.looks[-1]
+        if (was.look, was.decision) != (is_.look, is_.decision):
+            moved.append(
+                f"{before.name} {was.decision} at look {was.look} -> {is_.decision} at look {is_.look}"
+            )
+    if not moved:
+        return None
+    return (
+        "gate.sequential: the answers' labels (a relabel, or another judge.partial_counts_as) are not "
+        "those the run looked at; the looks were taken again on them, in the run's pre-registered "
+        f"order: {'; '.join(moved)}."
+    )

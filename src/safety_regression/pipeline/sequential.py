@@ -4,9 +4,13 @@ Each harm category's source prompts are asked in their pre-registered order, one
 per look; benign and capability cases are asked whole with the first batch. After each
 batch the gate takes a look (``gate.sequential.take_look``, pure) at every undecided
 category; a decided one is asked nothing more. The look history goes into the fine-tuned
-snapshot. A rerun that finds the history of the same run (same model, suite, sampling
-and design) in its output folder continues from it instead of starting the clock again:
-cases already asked are not asked again and looks already taken are not taken again.
+snapshot. A run that finishes marks its response cache complete, as a fixed run does, so
+a rerun is a new run that asks every case again (a fine-tune redeployed under the same
+name is never gated on its predecessor's answers); an interrupted run resumes from the
+cache, and the same answers in the same pre-registered order take the same looks again.
+A rerun into a folder whose history has another design (seed, looks, margin, alpha,
+min_effect, sampling, suite, judge) is refused: changing the design and asking again
+until a category passes would spend alpha once per try.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from safety_regression.config import Config
+from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
 from safety_regression.gate.pairing import pair
 from safety_regression.gate.sequential import batch, category_alpha, pass_rule, preregistered_order, take_look
@@ -94,21 +99,23 @@ async def measure_sequential(
     finetuned_results: list[CaseResult] = []
     live_base: list[CaseResult] = []
     asked: set[str] = set()
-    carried = _carried(previous, config, finetuned_settings.model, suite.hash, judge.id, orders)
-    version = HISTORY_VERSION
-    if carried is not None:
-        prior_reference, prior_candidate, prior_history = carried
-        # A run continues under the rules it was pre-registered with (its version's).
-        version = prior_history.version
-        histories = {c.name: c for c in prior_history.categories}
-        finetuned_results = list(prior_candidate.results)
-        reused_keys = {r.key for r in reused}
-        live_base = [r for r in prior_reference.results if r.key not in reused_keys]
-        asked = {r.case_id for r in finetuned_results}
+    if (
+        previous is not None
+        and previous[1].sequential is not None
+        and (previous[1].model.model == finetuned_settings.model)
+    ):
+        changed = _changed_design(previous[1], config, suite.hash, judge.id, orders, alpha)
+        if changed is not None:
+            raise ConfigError(
+                f"gate.sequential: the output folder holds the look history of a sequential run of "
+                f"{finetuned_settings.model} with {changed}; a changed design does not start over "
+                "where a run already looked: use a new --out folder to start a new pre-registered "
+                "run deliberately"
+            )
         notes.append(
-            "gate.sequential: this output folder holds the look history of the same run; it continues "
-            "from it, and looks already taken are not taken again. Use a new output folder and a new "
-            "gate.sequential.seed to start a new pre-registered run."
+            "gate.sequential: the output folder holds the look history of a completed run (or one "
+            "that stopped early); this run is a new one and replaces it (only an interrupted run's "
+            "answers come from the cache)."
         )
     uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
     if uncovered and config.base is None:
@@ -166,11 +173,15 @@ async def measure_sequential(
     samples = config.sampling.samples
     fixed = len(suite.cases) * samples + sum(samples for case in suite.cases if not covered(case))
     record = SequentialHistory(
-        version=version,
+        version=HISTORY_VERSION,
         looks=design.looks,
         seed=design.seed,
+        margin=config.gate.margin,
+        alpha=config.gate.alpha,
+        min_effect=config.gate.min_effect,
         categories=tuple(histories[name] for name in sorted(histories)),
-        requests=len(finetuned_results) + len(live_base),
+        # Answers, not results: a request a budget stopped (or that failed) is no answer used.
+        requests=sum(1 for r in (*finetuned_results, *live_base) if r.outcome not in FAILED_OUTCOMES),
         fixed_requests=fixed,
     )
     in_asked = [r for r in reused if r.case_id in asked]
@@ -191,13 +202,24 @@ async def measure_sequential(
     )
     saved = record.fixed_requests - record.requests
     notes.append(
-        f"gate.sequential: {record.requests} requests sent where the fixed design sends "
-        f"{record.fixed_requests} ({saved} saved)."
+        f"gate.sequential: {record.requests} model answers used where the fixed design uses "
+        f"{record.fixed_requests} ({saved} fewer); the requests actually sent are under usage."
     )
+    env.finish_run()
     warnings = closing_notes(env, notes, baseline, reference, candidate, config)
     if baseline is not None and in_asked and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
-    return Measurement(reference, candidate, comparison, None, notes, env.meter.usage(), warnings)
+    notice = env.reuse_notice()  # cache.reuse: completed replayed answers: every report says so
+    return Measurement(
+        reference,
+        candidate,
+        comparison,
+        None,
+        notes,
+        env.meter.usage(),
+        warnings,
+        [notice] if notice else [],
+    )
 
 
 def _gating_checks(config: Config, harm: dict[str, dict[str, list[Case]]], always: list[Case]) -> int:
@@ -233,33 +255,41 @@ def _pair_snapshots(
     return snapshot([r for r in reused if r.case_id in asked] + live_base), snapshot(finetuned)
 
 
-def _carried(
-    previous: tuple[Snapshot, Snapshot] | None,
+def _changed_design(
+    candidate: Snapshot,
     config: Config,
-    model: str,
     suite_hash: str,
     judge_id: str,
     orders: dict[str, tuple[str, ...]],
-) -> tuple[Snapshot, Snapshot, SequentialHistory] | None:
-    """The previous run's snapshots and history, when they belong to this same run."""
-    if previous is None:
-        return None
-    reference, candidate = previous
+    alpha: float,
+) -> str | None:
+    """What differs between the design of the history in ``candidate`` and this run's, in
+    words ("gate.sequential.seed 7 (this config: 8)"); None when it is the same design."""
     history = candidate.sequential
-    design = config.gate.sequential
-    if (
-        history is None
-        or history.looks != design.looks
-        or history.seed != design.seed
-        or candidate.model.model != model
-        or candidate.suite.hash != suite_hash
-        or candidate.judge != judge_id
-        or candidate.sampling != config.sampling
-        or {c.name: c.order for c in history.categories} != orders
-        # A run with errors (a budget stop among them) is taken again, from the cache where
-        # it has the answers, so requests that failed get their chance.
-        or candidate.errors()
-        or reference.errors()
-    ):
+    if history is None:
         return None
-    return reference, candidate, history
+    design, gate = config.gate.sequential, config.gate
+    pairs: list[tuple[str, object, object]] = [
+        ("gate.sequential.seed", history.seed, design.seed),
+        ("gate.sequential.looks", history.looks, design.looks),
+        ("gate.margin", history.margin, gate.margin),
+        ("gate.alpha", history.alpha, gate.alpha),
+        ("gate.min_effect", history.min_effect, gate.min_effect),
+        ("sampling.seed", candidate.sampling.seed, config.sampling.seed),
+        ("sampling", candidate.sampling, config.sampling),
+        ("the suite (hash)", candidate.suite.hash, suite_hash),
+        ("the judge", candidate.judge, judge_id),
+    ]
+    for what, before, now in pairs:
+        # A history written before margin, alpha and min_effect were recorded has them as None.
+        if before != now and not (before is None and what.startswith("gate.")):
+            return f"{what} {before} (this config: {now})"
+    before_orders = {c.name: c.order for c in history.categories}
+    if before_orders != orders:
+        return "another pre-registered order (gate.holm or the categories changed)"
+    levels = sorted({c.alpha for c in history.categories})
+    if levels and levels != [alpha]:
+        spelled = ", ".join(f"{level:g}" for level in levels)
+        changed = "gate.holm or the gating checks changed"
+        return f"each category's level {spelled} (this config: {alpha:g}; {changed})"
+    return None

@@ -112,7 +112,9 @@ def family_wise_sentence(checks: int, rate: float, alpha: float, holm: bool) -> 
 
 
 def sequential_sentence(result: GateResult) -> str:
-    """With ``gate.sequential``: requests saved and where each category was decided; else ""."""
+    """With ``gate.sequential``: the model answers it did without and where each category was
+    decided; else "". Answers, not requests: a resumed run takes answers from the cache, and
+    ``run.max_requests`` can stop one short (the requests sent are the report's usage)."""
     history = result.sequential
     if history is None:
         return ""
@@ -126,8 +128,8 @@ def sequential_sentence(result: GateResult) -> str:
     )
     return (
         f" Sequential gating ({history.looks} looks, O'Brien-Fleming spending, seed {history.seed}): "
-        f"{history.requests} requests sent where the fixed design sends {history.fixed_requests} "
-        f"({saved} saved, {share:.0%}). {decided}."
+        f"{history.requests} model answers used where the fixed design uses {history.fixed_requests} "
+        f"({saved} fewer, {share:.0%}; the requests actually sent are under usage). {decided}."
         + (
             " Categories with one answer per source prompt pass by the design's exact test on "
             "their lost and gained counts (a chance of at most alpha over all looks of passing a "

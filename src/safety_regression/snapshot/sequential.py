@@ -74,11 +74,19 @@ class SequentialHistory(BaseModel):
     """The history's format (``HISTORY_VERSION``); a history without one is version 1."""
     looks: int = Field(ge=1)
     seed: int = Field(ge=0)
+    margin: float | None = None
+    """``gate.margin`` of the run (None in histories written before it was recorded)."""
+    alpha: float | None = None
+    """``gate.alpha`` of the run (each category's own level is its ``alpha``)."""
+    min_effect: float | None = None
+    """``gate.min_effect`` of the run."""
     categories: tuple[SequentialCategory, ...] = ()
     requests: int = Field(default=0, ge=0)
-    """Requests sent to both models (including reused baseline answers as zero)."""
+    """Model answers the run used (results of both models, reused baseline answers not
+    counted); not the requests sent, which are the report's usage (a resumed run takes
+    answers from the cache)."""
     fixed_requests: int = Field(default=0, ge=0)
-    """Requests the fixed design would have sent for the same cases."""
+    """Model answers the fixed design would have used for the same cases."""
 
     def category(self, name: str) -> SequentialCategory | None:
         return next((c for c in self.categories if c.name == name), None)

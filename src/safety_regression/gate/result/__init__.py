@@ -118,4 +118,5 @@ class GateResult(_Frozen):
     """Loud notices about how this run was measured, shown first by every report: answers
     replayed from a completed earlier run (``cache.reuse: completed``), a run stopped early."""
     sequential: SequentialHistory | None = None
-    """With ``gate.sequential``: the look history, and the requests sent and saved."""
+    """With ``gate.sequential``: the look history (taken again on the current labels), and the
+    model answers used against the fixed design's."""
