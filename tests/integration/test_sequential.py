@@ -344,3 +344,25 @@ def test_a_category_the_labels_no_longer_decide_is_unproven_where_the_run_stoppe
     cyber = categories(read_report(folder / "out-undecided-cmp"))["cybersecurity"]
     assert "recorded look 1 of 4 (pass)" in cyber["status_reason"]
     assert "asked no source prompts beyond it" in cyber["status_reason"]
+
+
+def test_a_baseline_labelled_by_another_judge_is_re_judged_not_asked_again(
+    lab: tuple[Path, ThreadedSimulator],
+) -> None:
+    # A baseline from the judge's previous version (its responses stored): the fixed design
+    # re-judges it offline, and so must the sequential one, not ask the base model again.
+    folder, simulator = lab
+    older = json.loads((folder / "baseline.json").read_text())
+    current = older["judge"]
+    older["judge"] = "rules/1+lr/1"
+    for result in older["results"]:
+        if result.get("judge") == current:
+            result["judge"] = "rules/1+lr/1"
+    (folder / "older.json").write_text(json.dumps(older))
+    config = write_config(folder / "older.yml", simulator.url, "same", extra=SEQUENTIAL)
+    config.write_text(config.read_text().replace("baseline: baseline.json", "baseline: older.json"))
+    base_before = simulator.requests("base")
+    done = cli("run", "--config", config, "--out", folder / "out-older", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    assert simulator.requests("base") == base_before, "the base model was asked again"
+    assert "re-judged with" in done.stdout + done.stderr + (folder / "out-older" / "report.md").read_text()

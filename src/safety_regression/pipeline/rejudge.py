@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from safety_regression.config import Config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Judge
@@ -28,6 +29,21 @@ async def rejudge(snapshot: Snapshot, judge: Judge, source: str) -> Snapshot:
         )
     results = await asyncio.gather(*(_relabel(result, judge) for result in snapshot.results))
     return snapshot.model_copy(update={"judge": judge.id, "results": tuple(results)})
+
+
+async def baseline_for(
+    baseline: Snapshot | None, judge: Judge, config: Config, notes: list[str]
+) -> Snapshot | None:
+    """The config's baseline as the run will reuse it: re-judged with ``judge`` when another
+    judge labelled it and its responses and sampling allow (a note says so); else as it is."""
+    if baseline is None or baseline.judge == judge.id:
+        return baseline
+    if baseline.sampling != config.sampling or unstored_responses(baseline):
+        return baseline
+    notes.append(
+        f"The baseline was labelled by another judge; its stored responses were re-judged with {judge.id}."
+    )
+    return await rejudge(baseline, judge, str(config.baseline))
 
 
 def unstored_responses(snapshot: Snapshot) -> int:

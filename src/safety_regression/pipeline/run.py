@@ -33,7 +33,7 @@ from safety_regression.pipeline.assembly import (
 from safety_regression.pipeline.budget import with_usage
 from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.identity import run_identity
-from safety_regression.pipeline.rejudge import rejudge, unstored_responses
+from safety_regression.pipeline.rejudge import baseline_for, rejudge
 from safety_regression.snapshot import Snapshot, reusable_results
 from safety_regression.suites import Shard, Suite
 from safety_regression.suites.categories import retired_category_warnings
@@ -139,12 +139,7 @@ async def measure(
     else:
         judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
-    if baseline is not None and baseline.judge != judge.id and _rejudgeable(baseline, config):
-        baseline = await rejudge(baseline, judge, str(config.baseline))
-        notes.append(
-            "The baseline was labelled by another judge; "
-            f"its stored responses were re-judged with {judge.id}."
-        )
+    baseline = await baseline_for(baseline, judge, config, notes)
     in_shard = {case.id for case in cases}
     reused = [
         r
@@ -381,10 +376,6 @@ async def _check_all(
 def _built_in(config: Config) -> bool:
     """The built-in judge: it asks no endpoint, so nothing about it needs checking first."""
     return config.judge.kind is JudgeKind.RULES
-
-
-def _rejudgeable(baseline: Snapshot, config: Config) -> bool:
-    return baseline.sampling == config.sampling and not unstored_responses(baseline)
 
 
 def _why_not_reused(baseline: Snapshot, judge_id: str, config: Config) -> str:

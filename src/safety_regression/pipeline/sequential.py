@@ -36,6 +36,7 @@ from safety_regression.pipeline.assembly import (
     suite_comparison,
 )
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.rejudge import baseline_for
 from safety_regression.pipeline.run import Measurement
 from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, build_snapshot, reusable_results
 from safety_regression.snapshot.sequential import (
@@ -61,7 +62,7 @@ async def measure_sequential(
     judge = env.judge(config)
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = load_baseline(config)
+    baseline = await baseline_for(load_baseline(config), judge, config, notes)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
