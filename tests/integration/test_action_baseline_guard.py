@@ -175,7 +175,8 @@ def test_a_base_version_over_1_mb_is_a_note_and_the_run_goes_on(servers: Servers
     assert step.code == 0, step.stdout + step.stderr
     assert "could not read the base branch's baseline baselines/large.json" in step.stdout
     assert "GitHub returns no content for it" in comment
-    assert "and the workspace is not a git checkout" in comment  # git is tried next: see test_action_baseline_git
+    # git is tried next (test_action_baseline_git.py); this workspace is no checkout.
+    assert "and the workspace is not a git checkout" in comment
     assert outputs(step.outputs)["verdict"] == "pass"
 
 
