@@ -75,6 +75,10 @@ async def run_git(workspace: Path, arguments: Sequence[str], environ: Mapping[st
             "git",
             "-C",
             str(workspace),
+            # The runner's user owns the checkout, the container's root runs git: trust
+            # this one repository (its config is actions/checkout's, not the PR's).
+            "-c",
+            f"safe.directory={workspace}",
             *arguments,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
