@@ -24,16 +24,9 @@ GIT_TIMEOUT = 60.0
 """Seconds one git command may take (a fetch of one commit over a slow link included)."""
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
-_PASSED_ON: tuple[str, ...] = (
-    "PATH",
-    "HOME",
-    "SYSTEMROOT",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-)
-_PASSED_ON += ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "GIT_SSL_CAINFO", "SSL_CERT_FILE")
+_PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY")
+_PASSED_ON: tuple[str, ...] = ("PATH", "HOME", "SYSTEMROOT", "GIT_SSL_CAINFO", "SSL_CERT_FILE", *_PROXIES)
+_PASSED_ON += tuple(name.lower() for name in _PROXIES)
 
 
 class GitUnavailable(Exception):
