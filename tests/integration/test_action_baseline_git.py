@@ -166,7 +166,7 @@ def test_a_failing_fetch_is_a_notice_in_the_comment_and_no_credentials_show(
     assert "hand edits to it were not checked" in comment
     assert NOTICE not in comment
     for text in (comment, step.summary, step.stdout, step.stderr):
-        assert SECRET not in text and "x-access-token" not in text
+        assert SECRET not in text and "x-access-token" not in text and "127.0.0.1:9" not in text
 
 
 def test_no_git_is_a_notice_in_the_comment(servers: Servers, baseline: bytes, tmp_path: Path) -> None:

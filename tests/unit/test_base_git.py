@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from safety_regression.github import base_git
 from safety_regression.github.base_git import GitUnavailable, base_file_with_git, git_environment, scrubbed
 
 TOKEN = "ghs_0123456789abcdefGHIJKLmnopqrstuvwx"
@@ -65,3 +68,19 @@ def test_a_real_repository(tmp_path: Path) -> None:
         asyncio.run(base_file_with_git(tmp_path / "b", sha, "x.json", environ))
     with pytest.raises(GitUnavailable, match="git fetch of the base commit failed"):
         asyncio.run(base_file_with_git(tmp_path, "d" * 40, "b/x.json", environ))
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_fetch_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A remote that takes the connection and never answers.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "remote", "add", "origin", f"http://127.0.0.1:{port}/o/r.git")
+    monkeypatch.setattr(base_git, "GIT_TIMEOUT", 1.0)
+    reading = base_file_with_git(tmp_path, "d" * 40, "b/x.json", {"PATH": os.environ["PATH"]})
+    started = time.monotonic()
+    # Bounded here too: git's helper (git-remote-http) left running would hold the pipes.
+    with listener, pytest.raises(GitUnavailable, match="git fetch took over 1 s"):
+        asyncio.run(asyncio.wait_for(reading, 10))
+    assert time.monotonic() - started < 10

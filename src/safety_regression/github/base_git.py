@@ -13,7 +13,10 @@ reason keeps only git's last line, with every URL and the token taken out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
+import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +80,7 @@ async def run_git(workspace: Path, arguments: Sequence[str], environ: Mapping[st
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=git_environment(environ, workspace),
+            start_new_session=True,  # its own process group: a timeout stops its helpers too
         )
     except OSError as exc:
         raise GitUnavailable(f"git is not available ({exc.strerror or type(exc).__name__})") from None
@@ -84,7 +88,10 @@ async def run_git(workspace: Path, arguments: Sequence[str], environ: Mapping[st
         async with asyncio.timeout(GIT_TIMEOUT):
             stdout, stderr = await process.communicate()
     except TimeoutError:
-        process.kill()
+        # git-remote-http, not git, holds the connection and git's pipes: stop them all
+        # (waiting for git alone would wait for those pipes to close).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
         raise GitUnavailable(f"git {arguments[0]} took over {GIT_TIMEOUT:g} s") from None
     code = process.returncode
