@@ -1,4 +1,4 @@
-# The GitHub Action's image: the package and its built-in suites, nothing else.
+# The GitHub Action's image: the package, its built-in suites and git, nothing else.
 # Released images are built from this file by .github/workflows/release.yml and pulled
 # by action.yml as docker://ghcr.io/...; the runtime dependencies are installed from
 # requirements/action.txt, exact versions with their sha256 hashes, so a rebuild of the
@@ -11,6 +11,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# git: the baseline guard reads the base commit's baseline from the workflow's checkout
+# when GitHub's contents API sends no content (a file over 1 MB); see docs/action.md.
+# Debian replaces a package's version with each security update, so the slim base
+# image's tag is what pins it.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/safety-regression
 COPY requirements/action.txt ./requirements/action.txt

@@ -161,7 +161,7 @@ def test_a_token_without_contents_read_is_a_note_and_the_run_goes_on(
     hand_edited = edited(baseline, flip_to_compliance, 4)
     step, comment = gate_with_baseline(servers, "forbidden", hand_edited, baseline)
     assert step.code == 0, step.stdout + step.stderr
-    assert "::notice::could not read the base branch's baseline baselines/forbidden.json" in step.stdout
+    assert "::warning::could not read the base branch's baseline baselines/forbidden.json" in step.stdout
     assert "contents: read" in step.stdout
     assert "could not read the base branch's baseline" in comment
     assert NOTICE not in comment
@@ -175,6 +175,8 @@ def test_a_base_version_over_1_mb_is_a_note_and_the_run_goes_on(servers: Servers
     assert step.code == 0, step.stdout + step.stderr
     assert "could not read the base branch's baseline baselines/large.json" in step.stdout
     assert "GitHub returns no content for it" in comment
+    # git is tried next (test_action_baseline_git.py); this workspace is no checkout.
+    assert "and the workspace is not a git checkout" in comment
     assert outputs(step.outputs)["verdict"] == "pass"
 
 

@@ -5,8 +5,10 @@ On a ``pull_request`` event the Action reads the same file at the pull request's
 commit (``GET /repos/{owner}/{repo}/contents/{path}?ref=``): unchanged bytes say nothing;
 a change puts a notice first in every report; labels changed with the same response and
 judge that the built-in judge contradicts make the gate inconclusive, unless the workflow
-sets ``allow-baseline-edits: true``. Not being able to read the base version (no token,
-no ``contents: read``, a file over 1 MB) is a warning in the report, never a failure.
+sets ``allow-baseline-edits: true``. When the API cannot give the base version (a file
+over 1 MB comes back without content, no token, no ``contents: read``), git reads it from
+the workspace's checkout, fetching the base commit if need be (``base_git``). Not being
+able to read it either way is a notice first in the report, never a failure.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import aiohttp
 
 from safety_regression.config import Config
 from safety_regression.errors import GitHubError, SnapshotError
+from safety_regression.github.base_git import GitUnavailable, base_file_with_git
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.event import Event
 from safety_regression.github.inputs import ActionInputs, Command
@@ -42,13 +45,14 @@ class PullContext(Protocol):
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 UNREADABLE = (
-    "could not read the base branch's baseline {path}: {why}; it was not compared with this pull request's"
+    "could not read the base branch's baseline {path}: {why}; it was not compared with this pull "
+    "request's, so hand edits to it were not checked"
 )
 
 
-def committed_baseline(config: Config, environ: Mapping[str, str]) -> tuple[str, Path, bytes] | None:
-    """The config's baseline: its path in the repository, on disk, and its bytes, when it
-    is a file of the workspace (the repository checkout); None otherwise."""
+def committed_baseline(config: Config, environ: Mapping[str, str]) -> tuple[Path, str, Path, bytes] | None:
+    """The workspace (the repository checkout), and the config's baseline: its path in the
+    repository, on disk, and its bytes, when it is a file of the workspace; None otherwise."""
     if config.baseline is None:
         return None
     workspace = Path(environ.get("GITHUB_WORKSPACE", ".")).resolve()
@@ -59,7 +63,7 @@ def committed_baseline(config: Config, environ: Mapping[str, str]) -> tuple[str,
         return None  # not a file of the repository: nothing to compare it with
     if not path.is_file():
         return None  # the run's warnings already say the baseline is not there
-    return relative, path, path.read_bytes()
+    return workspace, relative, path, path.read_bytes()
 
 
 async def guard_baseline(
@@ -77,35 +81,33 @@ async def guard_baseline(
     committed = committed_baseline(config, environ) if event.base_sha else None
     if committed is None or event.base_sha is None:
         return gate_run
-    relative, path, current = committed
+    workspace, relative, path, current = committed
 
     def unreadable(why: str) -> GateRun:
         message = UNREADABLE.format(path=relative, why=why)
-        workflow.notice(message)
+        workflow.warning(message)
         result = gate_run.result
-        return replace(gate_run, result=result.model_copy(update={"warnings": [*result.warnings, message]}))
+        return replace(gate_run, result=result.model_copy(update={"notices": [message, *result.notices]}))
 
-    if not inputs.github_token:
-        return unreadable("no github-token")
-    api = environ.get("GITHUB_API_URL", "https://api.github.com")
-    try:
-        client = GitHubClient(session, api, inputs.github_token, event.repository)
-        found = await client.get_file(relative, event.base_sha)
-    except GitHubError as exc:
-        return unreadable(f"needs contents: read ({exc})")
-    if found is None:
+    def added() -> GateRun:
         notice = (
             f"This pull request adds the committed baseline {relative} (the base branch has none): "
             "the verdict compares against this pull request's version."
         )
         result = gate_run.result
         return replace(gate_run, result=result.model_copy(update={"notices": [notice, *result.notices]}))
-    if found.type != "file" or found.encoding != "base64":
-        return unreadable(f"GitHub returns no content for it ({found.size} bytes; over 1 MB?)")
-    try:
-        before_bytes = base64.b64decode(found.content)
-    except (binascii.Error, ValueError):
-        return unreadable("GitHub's content is not base64")
+
+    before_bytes, why = await _from_the_api(inputs, session, environ, event, relative)
+    if why is None and before_bytes is None:
+        return added()
+    if before_bytes is None:
+        secrets = [inputs.github_token] if inputs.github_token else []
+        try:
+            before_bytes = await base_file_with_git(workspace, event.base_sha, relative, environ, secrets)
+        except GitUnavailable as exc:
+            return unreadable(f"{why}, and {exc}")
+        if before_bytes is None:
+            return added()
     if before_bytes == current:
         return gate_run
     try:
@@ -117,3 +119,30 @@ async def guard_baseline(
     workflow.notice(edit.notice(inputs.allow_baseline_edits))
     result = with_baseline_edit(gate_run.result, edit, inputs.allow_baseline_edits)
     return replace(gate_run, result=result)
+
+
+async def _from_the_api(
+    inputs: ActionInputs,
+    session: aiohttp.ClientSession,
+    environ: Mapping[str, str],
+    event: Event,
+    relative: str,
+) -> tuple[bytes | None, str | None]:
+    """The base version through the contents API: its bytes, or why not (both None: the
+    base commit has no such file)."""
+    if not inputs.github_token or event.base_sha is None:
+        return None, "no github-token"
+    api = environ.get("GITHUB_API_URL", "https://api.github.com")
+    try:
+        client = GitHubClient(session, api, inputs.github_token, event.repository)
+        found = await client.get_file(relative, event.base_sha)
+    except GitHubError as exc:
+        return None, f"needs contents: read ({exc})"
+    if found is None:
+        return None, None
+    if found.type != "file" or found.encoding != "base64":
+        return None, f"GitHub returns no content for it ({found.size} bytes; over 1 MB?)"
+    try:
+        return base64.b64decode(found.content), None
+    except (binascii.Error, ValueError):
+        return None, "GitHub's content is not base64"

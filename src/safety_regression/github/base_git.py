@@ -1,0 +1,130 @@
+"""The base commit's version of a file, read with git from the Action's checkout.
+
+GitHub's contents API sends no content for a file over 1 MB, and a workflow may give the
+Action no token. The workspace is an ``actions/checkout`` clone, by default of the pull
+request's merge commit at depth 1, so the base commit is usually not in it: it is fetched
+(``git fetch --depth=1 origin <sha>``; the checkout keeps its credentials in the clone's
+config, and GitHub serves any reachable commit), then the file is read as stored
+(``git cat-file blob``, no filters). git runs as a child process, never through a shell,
+with a small environment, no prompt and a timeout. Its stderr can name the remote: a
+reason keeps only git's last line, with every URL and the token taken out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from safety_regression.redaction import all_forms
+
+GIT_TIMEOUT = 60.0
+"""Seconds one git command may take (a fetch of one commit over a slow link included)."""
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
+_PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY")
+_PASSED_ON: tuple[str, ...] = ("PATH", "HOME", "SYSTEMROOT", "GIT_SSL_CAINFO", "SSL_CERT_FILE", *_PROXIES)
+_PASSED_ON += tuple(name.lower() for name in _PROXIES)
+
+
+class GitUnavailable(Exception):
+    """git could not give the file: not installed, not a repository, the fetch failed."""
+
+
+@dataclass(frozen=True)
+class GitResult:
+    code: int
+    stdout: bytes
+    stderr: str
+
+
+def git_environment(environ: Mapping[str, str], workspace: Path) -> dict[str, str]:
+    """What git needs and nothing more: where to find programs and the global config
+    (``safe.directory``), proxies; no prompt, no repository above the workspace."""
+    kept = {name: environ[name] for name in _PASSED_ON if name in environ}
+    return kept | {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CEILING_DIRECTORIES": str(workspace.parent),
+        "LC_ALL": "C",
+    }
+
+
+def scrubbed(stderr: str, secrets: Sequence[str]) -> str:
+    """git's last line of stderr, without URLs (they may carry credentials) or secrets."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    text = lines[-1] if lines else "no message"
+    text = _URL.sub("(the remote)", text)
+    for form in all_forms(secrets):
+        text = text.replace(form, "***")
+    return text[:200]
+
+
+async def run_git(workspace: Path, arguments: Sequence[str], environ: Mapping[str, str]) -> GitResult:
+    """``git -C workspace arguments``; a ``GitUnavailable`` if git is missing or too slow."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "git",
+            "-C",
+            str(workspace),
+            # The runner's user owns the checkout, the container's root runs git: trust
+            # this one repository (its config is actions/checkout's, not the PR's).
+            "-c",
+            f"safe.directory={workspace}",
+            *arguments,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=git_environment(environ, workspace),
+            start_new_session=True,  # its own process group: a timeout stops its helpers too
+        )
+    except OSError as exc:
+        raise GitUnavailable(f"git is not available ({exc.strerror or type(exc).__name__})") from None
+    try:
+        async with asyncio.timeout(GIT_TIMEOUT):
+            stdout, stderr = await process.communicate()
+    except TimeoutError:
+        # git-remote-http, not git, holds the connection and git's pipes: stop them all
+        # (waiting for git alone would wait for those pipes to close).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+        raise GitUnavailable(f"git {arguments[0]} took over {GIT_TIMEOUT:g} s") from None
+    code = process.returncode
+    return GitResult(code if code is not None else -1, stdout, stderr.decode("utf-8", "replace"))
+
+
+async def base_file_with_git(
+    workspace: Path,
+    sha: str,
+    path: str,
+    environ: Mapping[str, str],
+    secrets: Sequence[str] = (),
+) -> bytes | None:
+    """The bytes of ``path`` (from the repository root) in commit ``sha``, fetched into the
+    workspace's clone if it is not there; None if the commit has no such file. A
+    ``GitUnavailable`` with a reason safe to show when git cannot say."""
+    if not _SHA.fullmatch(sha):
+        raise GitUnavailable("the base commit's id is not a commit id")
+
+    async def git(*arguments: str) -> GitResult:
+        return await run_git(workspace, arguments, environ)
+
+    if (await git("rev-parse", "--git-dir")).code != 0:
+        raise GitUnavailable("the workspace is not a git checkout")
+    if (await git("cat-file", "-e", f"{sha}^{{commit}}")).code != 0:
+        fetched = await git("fetch", "--no-tags", "--no-recurse-submodules", "--depth=1", "origin", sha)
+        if fetched.code != 0:
+            raise GitUnavailable(f"git fetch of the base commit failed: {scrubbed(fetched.stderr, secrets)}")
+        if (await git("cat-file", "-e", f"{sha}^{{commit}}")).code != 0:
+            raise GitUnavailable("git fetch did not bring the base commit")
+    if (await git("cat-file", "-e", f"{sha}:{path}")).code != 0:
+        return None  # the base commit has no such file: the baseline is new
+    shown = await git("cat-file", "blob", f"{sha}:{path}")
+    if shown.code != 0:
+        raise GitUnavailable(f"git could not read it: {scrubbed(shown.stderr, secrets)}")
+    return shown.stdout
