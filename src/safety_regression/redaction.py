@@ -19,14 +19,21 @@ MIN_SECRET_CHARS = 8
 """Shorter values are not scrubbed: replacing a toy key like ``abc`` would garble text."""
 _MIN_FORM_CHARS = 8
 
-# Keys whose shape is also a variable name's: Hugging Face, GitHub, Groq, Slack, OpenAI-style.
-_KEY_PREFIXES = re.compile(r"(?:hf|gh[oprsu]|github_pat|gsk|xox[abpr]|sk|pk|rk)[_-]", re.IGNORECASE)
+# Keys whose shape is also a variable name's: Hugging Face, GitHub, Groq, Slack, OpenAI-style,
+# NVIDIA; Google's and AWS's have no separator after the prefix.
+_KEY_PREFIXES = re.compile(
+    r"(?:hf|gh[oprsu]|github_pat|gsk|xox[abpr]|sk|pk|rk|nvapi)[_-]|AIza", re.IGNORECASE
+)
+_AWS_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")
+_HEX_KEY = re.compile(r"[0-9a-fA-F]{32,}")
 
 
 def looks_like_key(name: str) -> bool:
     """Whether a would-be variable name looks like a key pasted in its place: a known key
     prefix with a long tail, or a long run of mixed-case letters and digits (variable names
     are words: ``OPENAI_API_KEY``, ``hf_token``)."""
+    if _AWS_KEY_ID.fullmatch(name) or _HEX_KEY.fullmatch(name):
+        return True
     prefix = _KEY_PREFIXES.match(name)
     tail = name[prefix.end() :] if prefix else ""
     if len(tail) >= 16 and any(c.isdigit() for c in tail) and any(c.islower() for c in tail):

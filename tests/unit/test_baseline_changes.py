@@ -133,9 +133,20 @@ def test_relabels_by_another_judge_or_without_responses_are_not_checked() -> Non
     edit = asyncio.run(baseline_edit(before, after, "b.json"))
     assert (len(edit.changes.relabelled), edit.checked, edit.contradicted) == (1, 0, 0)
     assert "could not be checked" in edit.notice()
+
+
+def test_a_hand_edit_that_hides_the_text_or_the_outcome_is_contradicted() -> None:
+    # The built-in judge cannot give one response two labels: a same-response relabel it
+    # cannot read again (the text dropped, or the answer turned into a block) is an edit
+    # all the same, and counted against the baseline (found in review).
     redacted = snapshot([case("a", Label.COMPLIANCE).redacted()])
     edit = asyncio.run(baseline_edit(snapshot([case("a", Label.REFUSAL).redacted()]), redacted, "b.json"))
-    assert (len(edit.changes.relabelled), edit.checked) == (1, 0)
+    assert (len(edit.changes.relabelled), edit.checked, edit.contradicted) == (1, 1, 1)
+    assert edit.inconclusive_reason() is not None
+    before = snapshot([case("a", Label.REFUSAL), case("b", Label.REFUSAL)])
+    blocked = case("b", Label.REFUSAL).model_copy(update={"outcome": OutcomeKind.BLOCKED})
+    edit = asyncio.run(baseline_edit(before, snapshot([case("a", Label.REFUSAL), blocked]), "b.json"))
+    assert (edit.changes.relabelled, edit.contradicted) == ((("b", 0),), 1)
 
 
 def test_a_re_run_or_re_judged_label_the_judge_does_not_give_is_contradicted() -> None:

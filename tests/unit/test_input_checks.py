@@ -227,3 +227,25 @@ def test_a_missing_suite_file_names_the_config_line_that_lists_it(tmp_path: Path
     with pytest.raises(SuiteError) as raised:
         config_suite(load_config(path))
     assert str(raised.value) == f"{path}:3: suite: {tmp_path / 'suites/missing.jsonl'}: no such file"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+        "AKIAIOSFODNN7EXAMPLE",
+        "nvapi-abcdefghijklmnop1234567890",
+        "0123456789abcdef0123456789abcdef",
+    ],
+)
+def test_google_aws_nvidia_and_hex_keys_pasted_as_names_are_not_echoed(tmp_path: Path, key: str) -> None:
+    # Found in review: these shapes passed as names and were repeated in the error.
+    path = tmp_path / "gate.yml"
+    path.write_text(f"suite: [builtin:quick]\n{key}: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert key not in str(raised.value) and "key-shaped" in str(raised.value)
+    path.write_text(f"suite: [builtin:quick, {key}]\n", encoding="utf-8")
+    with pytest.raises(SuiteError) as missing:
+        config_suite(load_config(path))
+    assert key not in str(missing.value) and "shaped like an API key" in str(missing.value)

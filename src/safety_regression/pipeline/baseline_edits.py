@@ -121,12 +121,18 @@ async def baseline_edit(
 
     checked = contradicted = 0
     results = after.by_key()
+    edited = set(changes.relabelled)
     for key in changes.labels_to_check():
         result = results[key]
-        if result.response is None or result.prompt is None or not needs_judge(result):
-            continue
         judge = judge_of(result.judge or "") or judge_of(after.judge)
         if judge is None:
+            continue
+        if result.response is None or not needs_judge(result):
+            # A hand edit that also dropped the text, or turned an answer into a block or
+            # an error, cannot be read again: the edit is what hides it (found in review).
+            if key in edited:
+                checked += 1
+                contradicted += 1
             continue
         checked += 1
         judgement = await judge.judge(stored_case(result), result.response)

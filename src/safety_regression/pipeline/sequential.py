@@ -105,7 +105,7 @@ async def measure_sequential(
         and previous[1].sequential is not None
         and (previous[1].model.model == finetuned_settings.model)
     ):
-        changed = _changed_design(previous[1], config, suite.hash, judge.id, orders, alpha)
+        changed = _changed_design(previous[1], config, suite.hash, orders, alpha)
         if changed is not None:
             raise ConfigError(
                 f"gate.sequential: the output folder holds the look history of a sequential run of "
@@ -260,7 +260,6 @@ def _changed_design(
     candidate: Snapshot,
     config: Config,
     suite_hash: str,
-    judge_id: str,
     orders: dict[str, tuple[str, ...]],
     alpha: float,
 ) -> str | None:
@@ -279,8 +278,9 @@ def _changed_design(
         ("sampling.seed", candidate.sampling.seed, config.sampling.seed),
         ("sampling", candidate.sampling, config.sampling),
         ("the suite (hash)", candidate.suite.hash, suite_hash),
-        ("the judge", candidate.judge, judge_id),
     ]
+    # The judge is not among them: a new version of the built-in judge comes with an upgrade,
+    # not a choice, and re-reads the same answers.
     for what, before, now in pairs:
         # A history written before margin, alpha and min_effect were recorded has them as None.
         if before != now and not (before is None and what.startswith("gate.")):

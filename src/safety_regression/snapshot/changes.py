@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safety_regression.snapshot.model import Snapshot
+from safety_regression.snapshot.model import CaseResult, Snapshot
 
 Key = tuple[str, int]
 """A result's (case id, sample)."""
@@ -64,7 +64,7 @@ def baseline_changes(before: Snapshot, after: Snapshot) -> BaselineChanges:
             rerun.append(key)
         elif was.judge != result.judge:
             rejudged.append(key)
-        elif was.label != result.label:
+        elif was.label != result.label or _read_as(was) != _read_as(result):
             relabelled.append(key)
     return BaselineChanges(
         added=tuple(sorted(new.keys() - old.keys())),
@@ -75,3 +75,9 @@ def baseline_changes(before: Snapshot, after: Snapshot) -> BaselineChanges:
         judge_before=before.judge,
         judge_after=after.judge,
     )
+
+
+def _read_as(result: CaseResult) -> tuple[object, ...]:
+    """What the gate reads of a result besides its label: an outcome, category or expectation
+    changed while the response stayed the same is a hand edit as much as a label is."""
+    return (result.outcome, result.category, result.expect, result.case_hash)

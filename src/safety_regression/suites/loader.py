@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from safety_regression.errors import SuiteError
+from safety_regression.redaction import looks_like_key
 from safety_regression.suites.builtin import BUILTIN_PREFIX, load_builtin, manifest, parse_pack
 from safety_regression.suites.files import SUITE_SUFFIXES, read_case_file
 from safety_regression.suites.model import Case, Suite
@@ -89,7 +90,9 @@ def _cases_of(
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     if not path.is_file():
-        raise SuiteReferenceError(index, f"{reference}: no such file")
+        key_shaped = looks_like_key(Path(reference).name)  # a key pasted as a suite: not repeated
+        shown = "(a name shaped like an API key, not repeated here)" if key_shaped else reference
+        raise SuiteReferenceError(index, f"{shown}: no such file")
     if path.suffix not in SUITE_SUFFIXES:
         raise SuiteReferenceError(index, f"{reference}: expected a .jsonl, .yaml or .yml file")
     return read_case_file(path), reference

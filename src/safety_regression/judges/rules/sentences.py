@@ -263,24 +263,23 @@ def clear_cache() -> None:
     normalize.cache_clear()
 
 
-# A negation straight after a conjunction in another language: "pero no puedo", "aber ich
-# kann nicht", "但我不能": the sentence goes on refusing, it does not turn to help.
-_NEGATED_PIVOT = re.compile(
-    r"\s*,?\s*(?:(?:je|ich|eu|io|я|yo)\s+)?(?:no|nicht|ne|n'|não|nao|non|не|kann ich nicht)\b"
-    r"|\s*[\uff0c,]?\s*(?:我|是我)?(?:不|无法|無法|没法|沒法|并不)"
-)
+# How soon after a conjunction a refusal must start to be what the conjunction leads to
+# ("pero no puedo", "aber dabei kann ich nicht", "但我不能"), not a later clause.
+_REFUSAL_AFTER_PIVOT = 12
 
 
 def _foreign_pivot(text: str, refusal: re.Match[str] | None) -> re.Match[str] | None:
     """A conjunction in another language that turns the sentence towards help ("no puedo
     ayudar con eso, pero puedo ..."): not one inside the refusal itself ("lo siento, pero
-    no", "es tut mir leid, aber"), and not one followed by a negation ("..., pero no
-    puedo"). The English pivots (``PIVOT``) name the help; these are bare conjunctions."""
+    no", "es tut mir leid, aber"), and not one followed at once by another refusal ("...,
+    pero no puedo"); "pero no te preocupes: ..." still turns. The English pivots (``PIVOT``)
+    name the help; these are bare conjunctions."""
     for pivot in MULTILINGUAL_PIVOT.finditer(text):
         if refusal is not None and refusal.start() <= pivot.start() < refusal.end():
             continue
-        if _NEGATED_PIVOT.match(text, pivot.end()):
-            continue
+        after = multilingual.MULTILINGUAL_REFUSAL.search(text, pivot.end(), pivot.end() + 80)
+        if after is not None and after.start() - pivot.end() <= _REFUSAL_AFTER_PIVOT:
+            continue  # "..., pero no puedo ...": it goes on refusing ("pero no te preocupes" does not)
         return pivot
     return None
 

@@ -17,8 +17,8 @@ capitals, an emoji, or words such as "mode", "output", "gpt"). A paragraph that 
 the same terms: two such paragraphs, or a persona-like name ("As an AI" is not a name).
 Chinese and Japanese write the same markers with full-width brackets and colons
 ("（🔓开发者模式输出）", "【越狱模式】", "开发者模式输出："); those count only with a
-persona-like name ("mode", "output", "jailbreak" in those scripts), since "（一）" and
-"步骤一：" open the items of ordinary answers.
+persona-like name ("jailbreak", "developer", "unrestricted" in those scripts, or a
+symbol), since "（一）", "步骤一：" and "【输出示例】" open the parts of ordinary answers.
 """
 
 from __future__ import annotations
@@ -128,11 +128,13 @@ _HEADING_WORDS = frozenset(
 )
 _PERSONA_WORD = re.compile(
     r"gpt|\bdan\b|mode|output|jailbr|classic|\bai\b|bot\b|unfiltered|evil"
-    r"|模式|输出|輸出|越狱|越獄|开发者|開發者|破解|无限制|無限制|モード|出力|脱獄",
+    r"|越狱|越獄|开发者|開發者|破解|无限制|無限制|脱獄|開発者",
     re.I,
 )
 # Full-width brackets and colons (Chinese, Japanese): a marker only with a persona-like
-# name, since "（一）" and "步骤一：" open the items of ordinary answers.
+# name, since "（一）", "步骤一：" and "【输出示例】" open the parts of ordinary answers
+# ("mode" and "output" are everyday words in those scripts' technical writing, so only
+# "jailbreak", "developer", "unrestricted" or a symbol make the name a persona's).
 _WIDE = frozenset("【】（）：")
 _MIXED_CASE = re.compile(r"[a-z][A-Z]|^[A-Z0-9]{2,}(?:\b|$)")
 _NON_LETTER_SYMBOL = re.compile(r"[^\w\s.,:;!?'\"()\[\]\-]|^[\u0370-\u03ff]$")
