@@ -366,3 +366,21 @@ def test_a_baseline_labelled_by_another_judge_is_re_judged_not_asked_again(
     assert done.code == 0, done.stdout + done.stderr
     assert simulator.requests("base") == base_before, "the base model was asked again"
     assert "re-judged with" in done.stdout + done.stderr + (folder / "out-older" / "report.md").read_text()
+
+
+def test_an_upgraded_judge_is_no_changed_design(lab: tuple[Path, ThreadedSimulator]) -> None:
+    # The folder's history was labelled by the judge's previous version (as after an
+    # upgrade): a rerun is a new run, not refused as a rerolled design (found in review).
+    folder, simulator = lab
+    config = write_config(folder / "upgrade.yml", simulator.url, "same", extra=SEQUENTIAL)
+    out = folder / "out-upgrade"
+    assert cli("run", "--config", config, "--out", out, cwd=folder).code == 0
+    stored = json.loads((out / "finetuned.snapshot.json").read_text())
+    current = stored["judge"]
+    stored["judge"] = "rules/1+lr/1"
+    for result in stored["results"]:
+        if result.get("judge") == current:
+            result["judge"] = "rules/1+lr/1"
+    (out / "finetuned.snapshot.json").write_text(json.dumps(stored))
+    again = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert again.code == 0, again.stdout + again.stderr
