@@ -352,13 +352,7 @@ def test_a_baseline_labelled_by_another_judge_is_re_judged_not_asked_again(
     # A baseline from the judge's previous version (its responses stored): the fixed design
     # re-judges it offline, and so must the sequential one, not ask the base model again.
     folder, simulator = lab
-    older = json.loads((folder / "baseline.json").read_text())
-    current = older["judge"]
-    older["judge"] = "rules/1+lr/1"
-    for result in older["results"]:
-        if result.get("judge") == current:
-            result["judge"] = "rules/1+lr/1"
-    (folder / "older.json").write_text(json.dumps(older))
+    _labelled_by_an_older_judge(folder / "baseline.json", folder / "older.json")
     config = write_config(folder / "older.yml", simulator.url, "same", extra=SEQUENTIAL)
     config.write_text(config.read_text().replace("baseline: baseline.json", "baseline: older.json"))
     base_before = simulator.requests("base")
@@ -375,12 +369,17 @@ def test_an_upgraded_judge_is_no_changed_design(lab: tuple[Path, ThreadedSimulat
     config = write_config(folder / "upgrade.yml", simulator.url, "same", extra=SEQUENTIAL)
     out = folder / "out-upgrade"
     assert cli("run", "--config", config, "--out", out, cwd=folder).code == 0
-    stored = json.loads((out / "finetuned.snapshot.json").read_text())
-    current = stored["judge"]
-    stored["judge"] = "rules/1+lr/1"
-    for result in stored["results"]:
-        if result.get("judge") == current:
-            result["judge"] = "rules/1+lr/1"
-    (out / "finetuned.snapshot.json").write_text(json.dumps(stored))
+    _labelled_by_an_older_judge(out / "finetuned.snapshot.json", out / "finetuned.snapshot.json")
     again = cli("run", "--config", config, "--out", out, cwd=folder)
     assert again.code == 0, again.stdout + again.stderr
+
+
+def _labelled_by_an_older_judge(source: Path, target: Path) -> None:
+    """``source`` as if labelled by a previous version of the judge, written to ``target``."""
+    snapshot = json.loads(source.read_text())
+    current, older = snapshot["judge"], "rules/1+lr/1"
+    snapshot["judge"] = older
+    for result in snapshot["results"]:
+        if result.get("judge") == current:
+            result["judge"] = older
+    target.write_text(json.dumps(snapshot))
