@@ -303,6 +303,7 @@ def test_the_answers_used_are_counted_not_the_results(lab: tuple[Path, ThreadedS
     assert report["sequential"]["requests"] <= 10, report["sequential"]["requests"]
     markdown = (folder / "out-budget" / "report.md").read_text()
     assert "the requests actually sent are under usage" in markdown
+    assert "(the run stopped early: no saving;" in markdown and " fewer, " not in markdown
 
 
 def test_the_partial_policy_of_compare_moves_the_looks(lab: tuple[Path, ThreadedSimulator]) -> None:

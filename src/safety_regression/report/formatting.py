@@ -120,6 +120,9 @@ def sequential_sentence(result: GateResult) -> str:
         return ""
     saved = history.fixed_requests - history.requests
     share = saved / history.fixed_requests if history.fixed_requests else 0.0
+    # A run a budget stopped used fewer answers because it stopped, not because it decided.
+    stopped = result.usage is not None and result.usage.stopped is not None
+    difference = "the run stopped early: no saving" if stopped else f"{saved} fewer, {share:.0%}"
     decided = "; ".join(
         f"{c.name}: {c.decision} at look {len(c.looks)} of {history.looks} "
         f"({c.looks[-1].clusters} of {len(c.order)} source prompts)"
@@ -129,7 +132,7 @@ def sequential_sentence(result: GateResult) -> str:
     return (
         f" Sequential gating ({history.looks} looks, O'Brien-Fleming spending, seed {history.seed}): "
         f"{history.requests} model answers used where the fixed design uses {history.fixed_requests} "
-        f"({saved} fewer, {share:.0%}; the requests actually sent are under usage). {decided}."
+        f"({difference}; the requests actually sent are under usage). {decided}."
         + (
             " Categories with one answer per source prompt pass by the design's exact test on "
             "their lost and gained counts (a chance of at most alpha over all looks of passing a "
