@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from safety_regression.config import Config
 from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
+from safety_regression.gate.levels import check_level
 from safety_regression.gate.pairing import pair
-from safety_regression.gate.sequential import batch, category_alpha, pass_rule, preregistered_order, take_look
+from safety_regression.gate.sequential import batch, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
     check_categories,
     closing_notes,
@@ -78,8 +79,7 @@ async def measure_sequential(
             harm[case.category][case.source_id or case.id].append(case)
         else:
             always.append(case)
-    gating = _gating_checks(config, harm, always)
-    alpha = category_alpha(config.gate, gating)
+    alpha = check_level(config.gate, suite.cases)  # the level plan and the fixed gate use
     orders = {name: preregistered_order(clusters, design.seed, name) for name, clusters in harm.items()}
     histories = {
         name: SequentialCategory(
@@ -221,17 +221,6 @@ async def measure_sequential(
         warnings,
         [notice] if notice else [],
     )
-
-
-def _gating_checks(config: Config, harm: dict[str, dict[str, list[Case]]], always: list[Case]) -> int:
-    """The number of gating checks this suite gives, as the gate will count them."""
-    named = config.gate.gating_categories
-    count = sum(1 for name in harm if named is None or name in named)
-    if config.gate.false_refusal.gate and any(c.expect is Expect.COMPLY for c in always):
-        count += 1
-    if config.gate.capability.gate:
-        count += len({c.category for c in always if c.expect is Expect.ANSWER})
-    return count
 
 
 def _pair_snapshots(
