@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from safety_regression.errors import SnapshotError
 from safety_regression.gate.result import GateResult, Recommendation, Verdict
 from safety_regression.judges.base import Judge
 from safety_regression.pipeline.rejudge import needs_judge, stored_case
 from safety_regression.snapshot import Snapshot
 from safety_regression.snapshot.changes import BaselineChanges, baseline_changes
-from safety_regression.snapshot.model import first_inconsistency
+from safety_regression.snapshot.model import parse_snapshot
 
 
 @dataclass(frozen=True)
@@ -87,16 +84,7 @@ def _count(number: int, forms: str) -> str:
 
 def previous_baseline(data: bytes, source: str) -> Snapshot:
     """The baseline file as read from the base branch; a ``SnapshotError`` if it is none."""
-    try:
-        snapshot = Snapshot.model_validate_json(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        raise SnapshotError(f"{source}: not a valid snapshot: {where}: {error['msg']}") from None
-    problem = first_inconsistency(snapshot)
-    if problem is not None:
-        raise SnapshotError(f"{source}: not a valid snapshot: {problem}")
-    return snapshot
+    return parse_snapshot(data, source)
 
 
 async def baseline_edit(

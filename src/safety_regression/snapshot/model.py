@@ -271,19 +271,24 @@ def load_snapshot(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: no such snapshot file") from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise SnapshotError(f"{path}: cannot read snapshot: {exc}") from None
+    return parse_snapshot(data, str(path))
+
+
+def parse_snapshot(data: bytes, source: str) -> Snapshot:
+    """A snapshot file's bytes (read from ``source``, named in errors) as a checked Snapshot."""
     try:
         snapshot = Snapshot.model_validate_json(data)
     except ValidationError as exc:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as undecodable:
-            raise SnapshotError(f"{path}: cannot read snapshot: {undecodable}") from None
+            raise SnapshotError(f"{source}: cannot read snapshot: {undecodable}") from None
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        raise SnapshotError(f"{path}: not a valid snapshot: {where}: {error['msg']}") from None
+        raise SnapshotError(f"{source}: not a valid snapshot: {where}: {error['msg']}") from None
     problem = first_inconsistency(snapshot)
     if problem is not None:
-        raise SnapshotError(f"{path}: not a valid snapshot: {problem}; take it again or restore it")
+        raise SnapshotError(f"{source}: not a valid snapshot: {problem}; take it again or restore it")
     shared: set[str] | None = None
     for result in snapshot.results:
         # Results read from one file nearly always have the same names: compare the set
