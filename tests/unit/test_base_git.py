@@ -27,6 +27,7 @@ def test_git_gets_a_small_environment_and_no_prompt(tmp_path: Path) -> None:
         "HOME": "/home/runner",
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_CEILING_DIRECTORIES": str(tmp_path),
+        "GIT_LITERAL_PATHSPECS": "1",
         "LC_ALL": "C",
     }
 
@@ -68,6 +69,48 @@ def test_a_real_repository(tmp_path: Path) -> None:
         asyncio.run(base_file_with_git(tmp_path / "b", sha, "x.json", environ))
     with pytest.raises(GitUnavailable, match="git fetch of the base commit failed"):
         asyncio.run(base_file_with_git(tmp_path, "d" * 40, "b/x.json", environ))
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_symbolic_links_are_followed_inside_the_commit_only(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "data" / "v1").mkdir(parents=True)
+    (tmp_path / "data" / "v1" / "base*.json").write_bytes(b"one")  # a glob character, read literally
+    (tmp_path / "data" / "v1" / "baseA.json").write_bytes(b"other")
+    links = {
+        "data/current": "v1",  # a folder
+        "data/baseline.json": "current/base*.json",  # through the folder link
+        "top.json": "./data/../data/baseline.json",
+        "escape.json": "../outside.json",
+        "absolute.json": "/etc/hostname",
+        "loop-a": "loop-b",
+        "loop-b": "loop-a",
+        "dangling.json": "data/none.json",
+    }
+    for name, target in links.items():
+        (tmp_path / name).symlink_to(target)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "links")
+    sha = git(tmp_path, "rev-parse", "HEAD")
+    environ = {"PATH": os.environ["PATH"]}
+
+    def read(path: str) -> bytes | None:
+        return asyncio.run(base_file_with_git(tmp_path, sha, path, environ))
+
+    assert read("data/baseline.json") == b"one"
+    assert read("top.json") == b"one"
+    assert read("data/current/base*.json") == b"one"
+    assert read("data/current") is None  # a folder is no file
+    assert read("dangling.json") is None
+    assert read("data/v1/base?.json") is None  # no pattern matching
+    for path, reason in (
+        ("escape.json", "leads outside the repository"),
+        ("absolute.json", "a symbolic link out of the repository"),
+        ("../x.json", "leads outside the repository"),
+        ("loop-a", "more than 16 symbolic links"),
+    ):
+        with pytest.raises(GitUnavailable, match=reason):
+            read(path)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -5,7 +5,9 @@ Action no token. The workspace is an ``actions/checkout`` clone, by default of t
 request's merge commit at depth 1, so the base commit is usually not in it: it is fetched
 (``git fetch --depth=1 origin <sha>``; the checkout keeps its credentials in the clone's
 config, and GitHub serves any reachable commit), then the file is read as stored
-(``git cat-file blob``, no filters). git runs as a child process, never through a shell,
+(``git cat-file blob``, no filters). Symbolic links in the path are followed inside the
+commit's tree, one part at a time (``git ls-tree``), as the checkout would follow them; one
+that leads out of the repository is not followed. git runs as a child process, never through a shell,
 with a small environment, no prompt and a timeout. Its stderr can name the remote: a
 reason keeps only git's last line, with every URL and the token taken out.
 """
@@ -30,6 +32,9 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
 _PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY")
 _PASSED_ON: tuple[str, ...] = ("PATH", "HOME", "SYSTEMROOT", "GIT_SSL_CAINFO", "SSL_CERT_FILE", *_PROXIES)
 _PASSED_ON += tuple(name.lower() for name in _PROXIES)
+MAX_LINKS = 16
+"""Symbolic links followed in one path before it counts as a loop."""
+_LINK, _TREE, _BLOB = b"120000", b"tree", b"blob"
 
 
 class GitUnavailable(Exception):
@@ -50,6 +55,7 @@ def git_environment(environ: Mapping[str, str], workspace: Path) -> dict[str, st
     return kept | {
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_CEILING_DIRECTORIES": str(workspace.parent),
+        "GIT_LITERAL_PATHSPECS": "1",  # a path is a path, never a pattern
         "LC_ALL": "C",
     }
 
@@ -106,8 +112,9 @@ async def base_file_with_git(
     secrets: Sequence[str] = (),
 ) -> bytes | None:
     """The bytes of ``path`` (from the repository root) in commit ``sha``, fetched into the
-    workspace's clone if it is not there; None if the commit has no such file. A
-    ``GitUnavailable`` with a reason safe to show when git cannot say."""
+    workspace's clone if it is not there, symbolic links followed inside the commit; None
+    if the commit has no such file. A ``GitUnavailable`` with a reason safe to show when
+    git cannot say, or the path leads out of the repository."""
     if not _SHA.fullmatch(sha):
         raise GitUnavailable("the base commit's id is not a commit id")
 
@@ -122,9 +129,52 @@ async def base_file_with_git(
             raise GitUnavailable(f"git fetch of the base commit failed: {scrubbed(fetched.stderr, secrets)}")
         if (await git("cat-file", "-e", f"{sha}^{{commit}}")).code != 0:
             raise GitUnavailable("git fetch did not bring the base commit")
-    if (await git("cat-file", "-e", f"{sha}:{path}")).code != 0:
-        return None  # the base commit has no such file: the baseline is new
-    shown = await git("cat-file", "blob", f"{sha}:{path}")
-    if shown.code != 0:
-        raise GitUnavailable(f"git could not read it: {scrubbed(shown.stderr, secrets)}")
-    return shown.stdout
+
+    async def blob(object_id: str) -> bytes:
+        shown = await git("cat-file", "blob", object_id)
+        if shown.code != 0:
+            raise GitUnavailable(f"git could not read it: {scrubbed(shown.stderr, secrets)}")
+        return shown.stdout
+
+    async def entry(at: str) -> tuple[bytes, bytes, str] | None:
+        """The tree entry at ``at``: mode, type, object id; None when there is none."""
+        listed = await git("ls-tree", "-z", "--full-tree", sha, "--", at)
+        if listed.code != 0:
+            raise GitUnavailable(f"git could not list it: {scrubbed(listed.stderr, secrets)}")
+        line = listed.stdout.split(b"\0", 1)[0]
+        if not line:
+            return None
+        mode, kind, object_id = line.split(b"\t", 1)[0].split(b" ")
+        return mode, kind, object_id.decode("ascii")
+
+    pending, links = path.split("/"), 0
+    done: list[str] = []
+    while pending:
+        part = pending.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not done:
+                raise GitUnavailable(f"{path} leads outside the repository at the base commit")
+            done.pop()
+            continue
+        found = await entry("/".join([*done, part]))
+        if found is None:
+            return None  # the base commit has no such file: the baseline is new
+        mode, kind, object_id = found
+        if mode == _LINK:
+            links += 1
+            if links > MAX_LINKS:
+                raise GitUnavailable(f"{path} goes through more than {MAX_LINKS} symbolic links")
+            target = (await blob(object_id)).decode("utf-8", "replace")
+            if target.startswith("/"):
+                raise GitUnavailable(f"{path} is a symbolic link out of the repository at the base commit")
+            pending = target.split("/") + pending  # from the link's folder, which is ``done``
+            continue
+        if kind == _TREE and pending:
+            done.append(part)
+            continue
+        if kind != _BLOB or pending:
+            return None  # a folder, a submodule, or a path through a file: no such file
+        return await blob(object_id)
+    return None
