@@ -7,7 +7,8 @@ Covered: a padded base version read through git (the base commit fetched), hand-
 labels making the gate inconclusive; the same with no token (no API request at all); the
 base commit already in the clone (nothing fetched: the remote is unreachable); a fetch that
 fails, and git missing, are a notice in the comment, and the remote's credentials are not
-repeated anywhere.
+repeated anywhere. A baseline moved by the pull request (the config at the base read with
+git too), one behind a symbolic link at the base, and a base link out of the repository.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .action_support import Step
+from .action_support import Step, step_config
 from .test_action import HEAD_SHA, PULL, REPOSITORY, SLICE, TOKEN, Servers, run_step, servers
 from .test_action_baseline_guard import CONTENTS, NOTICE, baseline, edited, flip_to_compliance
 from .test_action_pull_request import ours, outputs
@@ -179,3 +180,124 @@ def test_no_git_is_a_notice_in_the_comment(servers: Servers, baseline: bytes, tm
     assert outputs(step.outputs)["verdict"] == "pass"
     assert UNREAD in comment and "git is not available" in comment
     assert comment.index(UNREAD) < comment.index("Composite")
+
+
+# --------------------------------------------- a baseline moved, through the config at the base
+
+
+Tree = dict[str, "bytes | Path | None"]
+"""Files by path from the repository root: bytes, a symbolic link (a Path: its target), or
+None (deleted)."""
+
+
+def write_tree(root: Path, tree: Tree) -> None:
+    for relative, content in tree.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or path.exists():
+            path.unlink()
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, Path):
+            path.symlink_to(content)
+
+
+def checkout_trees(folder: Path, at_base: Tree, in_pull_request: Tree) -> Checkout:
+    """An origin whose main holds ``at_base`` and whose pull request branch changes it by
+    ``in_pull_request``; the workspace is a depth-1 clone of the branch."""
+    origin, workspace = folder / "origin", folder / "workspace"
+    origin.mkdir(parents=True)
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "config", "uploadpack.allowReachableSHA1InWant", "true")
+    write_tree(origin, at_base)
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "the gate")
+    base_sha = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-q", "-b", "pull")
+    write_tree(origin, in_pull_request)
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "moved the baseline")
+    git(folder, "clone", "-q", "--depth=1", "--branch", "pull", origin.as_uri(), str(workspace))
+    return Checkout(workspace, base_sha)
+
+
+def gate_config(servers: Servers, folder: Path, baseline_path: str) -> bytes:
+    """A committed gate config for the shared suite and simulator, naming ``baseline_path``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = step_config(folder, servers.folder / "suite.jsonl", servers.simulator.url, "same")
+    text = config.read_text().replace("model: same,", "model: same, api_key_env: MODEL_KEY,")
+    return f"{text}cache: {{enabled: false}}\nbaseline: {baseline_path}\n".encode()
+
+
+def gate_committed(servers: Servers, name: str, repo: Checkout) -> Step:
+    """The gate with the workspace's own .safety/gate.yml, no token: git reads the base."""
+    event = {"pull_request": {"number": PULL, "head": {"sha": HEAD_SHA}, "base": {"sha": repo.base_sha}}}
+    return run_step(
+        servers,
+        "same",
+        {"header": name},
+        name,
+        token="",
+        event=event,
+        environ={
+            "GITHUB_WORKSPACE": str(repo.workspace),
+            "INPUT_CONFIG": str(repo.workspace / ".safety" / "gate.yml"),
+        },
+    )
+
+
+def test_a_baseline_moved_in_the_config_is_compared_with_the_base_one_through_git(
+    servers: Servers, baseline: bytes, tmp_path: Path
+) -> None:
+    at_base: Tree = {
+        ".safety/gate.yml": gate_config(servers, tmp_path / "c1", "baseline.json"),
+        ".safety/baseline.json": baseline,
+    }
+    in_pull_request: Tree = {
+        ".safety/gate.yml": gate_config(servers, tmp_path / "c2", "tuned/baseline.json"),
+        ".safety/tuned/baseline.json": edited(baseline, flip_to_compliance, 4),
+        ".safety/baseline.json": None,
+    }
+    repo = checkout_trees(tmp_path, at_base, in_pull_request)
+    step = gate_committed(servers, "git-moved", repo)
+    assert step.code == 3, step.stdout + step.stderr
+    moved = "moves the committed baseline from .safety/baseline.json to .safety/tuned/baseline.json"
+    assert moved in step.summary
+    assert "4 labels changed with the same response and judge" in step.summary
+    assert "adds the committed baseline" not in step.summary
+
+
+def test_a_base_baseline_behind_a_symlink_is_followed_inside_the_base_commit(
+    servers: Servers, baseline: bytes, tmp_path: Path
+) -> None:
+    at_base: Tree = {
+        ".safety/gate.yml": gate_config(servers, tmp_path / "c1", "baseline.json"),
+        ".safety/v1/baseline.json": baseline,
+        ".safety/baseline.json": Path("v1/baseline.json"),
+    }
+    in_pull_request: Tree = {
+        ".safety/gate.yml": gate_config(servers, tmp_path / "c2", "v2.json"),
+        ".safety/v2.json": edited(baseline, flip_to_compliance, 2),
+    }
+    repo = checkout_trees(tmp_path, at_base, in_pull_request)
+    step = gate_committed(servers, "git-base-link", repo)
+    assert step.code == 3, step.stdout + step.stderr
+    assert "moves the committed baseline from .safety/baseline.json to .safety/v2.json" in step.summary
+    assert "2 labels changed with the same response and judge" in step.summary
+
+
+def test_a_base_symlink_out_of_the_repository_is_not_followed(
+    servers: Servers, baseline: bytes, tmp_path: Path
+) -> None:
+    # Were it followed on disk, the runner's file would be read as the base's baseline.
+    (tmp_path / "outside.json").write_bytes(edited(baseline, flip_to_compliance, 4))
+    at_base: Tree = {
+        ".safety/gate.yml": gate_config(servers, tmp_path / "c1", "baseline.json"),
+        ".safety/baseline.json": Path("../../outside.json"),
+    }
+    in_pull_request: Tree = {".safety/baseline.json": edited(baseline, flip_to_compliance, 4)}
+    repo = checkout_trees(tmp_path, at_base, in_pull_request)
+    step = gate_committed(servers, "git-base-escape", repo)
+    assert step.code == 0, step.stdout + step.stderr
+    assert "leads outside the repository at the base commit" in step.summary
+    assert "hand edits to it were not checked" in step.summary

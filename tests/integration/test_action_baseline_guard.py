@@ -93,7 +93,9 @@ def gate_with_baseline(
         extra_config=f"baseline: {path}\n",
     )
     asked = [r for r in servers.github.requests[first:] if r.route == CONTENTS]
-    assert [(r.path.rsplit("/contents/", 1)[-1], r.query.get("ref")) for r in asked] == [(relative, BASE_SHA)]
+    # The base commit's gate config first (where was its baseline?), then that baseline.
+    expected = [(f"{name}/gate.yml", BASE_SHA), (relative, BASE_SHA)]
+    assert [(r.path.rsplit("/contents/", 1)[-1], r.query.get("ref")) for r in asked] == expected
     (comment,) = ours(servers, name)
     return step, comment["body"]
 
@@ -157,7 +159,8 @@ def test_allow_baseline_edits_keeps_the_notice_and_the_verdict(servers: Servers,
 def test_a_token_without_contents_read_is_a_note_and_the_run_goes_on(
     servers: Servers, baseline: bytes
 ) -> None:
-    servers.github.fail_next("GET", CONTENTS, 403, message="Resource not accessible by integration")
+    # Both reads are refused: the base commit's config, then its baseline.
+    servers.github.fail_next("GET", CONTENTS, 403, times=2, message="Resource not accessible by integration")
     hand_edited = edited(baseline, flip_to_compliance, 4)
     step, comment = gate_with_baseline(servers, "forbidden", hand_edited, baseline)
     assert step.code == 0, step.stdout + step.stderr

@@ -1,30 +1,39 @@
 """A pull request that changes the committed baseline: say so, and do not pass on hand edits.
 
 The gate compares the fine-tune with the baseline snapshot as it is in the pull request.
-On a ``pull_request`` event the Action reads the same file at the pull request's base
-commit (``GET /repos/{owner}/{repo}/contents/{path}?ref=``): unchanged bytes say nothing;
-a change puts a notice first in every report; labels changed with the same response and
-judge that the built-in judge contradicts make the gate inconclusive, unless the workflow
-sets ``allow-baseline-edits: true``. When the API cannot give the base version (a file
-over 1 MB comes back without content, no token, no ``contents: read``), git reads it from
-the workspace's checkout, fetching the base commit if need be (``base_git``). Not being
-able to read it either way is a notice first in the report, never a failure.
+On a ``pull_request`` event the Action reads the base's version at the pull request's base
+commit (``base_files``: the contents API, else git from the checkout) and compares the two:
+unchanged bytes say nothing; a change puts a notice first in every report; labels changed
+with the same response and judge that the built-in judge contradicts make the gate
+inconclusive, unless the workflow sets ``allow-baseline-edits: true``.
+
+Where the base's baseline was comes from the gate config as the base commit has it (its
+``baseline:``), so a pull request that points ``baseline:`` at another file, or turns the
+file into a symbolic link, is compared with the base's file and said to move it. A config
+the base commit lacks (the gate is new) or that cannot be read or parsed there leaves the
+path the pull request's config names. The pull request's file is followed through symbolic
+links inside the workspace only: one that leads out is not read, and says so. Not being
+able to read the base's version is a notice first in the report, never a failure.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import aiohttp
 
 from safety_regression.config import Config
-from safety_regression.errors import GitHubError, SnapshotError
-from safety_regression.github.base_git import GitUnavailable, base_file_with_git
+from safety_regression.config.committed import baseline_named
+from safety_regression.errors import ConfigError, SnapshotError
+from safety_regression.github.base_files import (
+    BaseCommit,
+    BaseUnreadable,
+    relative_to_config,
+    repository_path,
+)
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.event import Event
 from safety_regression.github.inputs import ActionInputs, Command
@@ -48,22 +57,50 @@ UNREADABLE = (
     "could not read the base branch's baseline {path}: {why}; it was not compared with this pull "
     "request's, so hand edits to it were not checked"
 )
+LINKED_OUT = (
+    "the committed baseline {path} is a symbolic link to a file outside the repository: it was not "
+    "read for the comparison with the base commit's, so hand edits to it were not checked"
+)
 
 
-def committed_baseline(config: Config, environ: Mapping[str, str]) -> tuple[Path, str, Path, bytes] | None:
-    """The workspace (the repository checkout), and the config's baseline: its path in the
-    repository, on disk, and its bytes, when it is a file of the workspace; None otherwise."""
-    if config.baseline is None:
+@dataclass(frozen=True)
+class CommittedBaseline:
+    """The run's baseline as a file of the workspace (the repository checkout)."""
+
+    path: str
+    """Its path in the repository, as the config names it (symbolic links not followed)."""
+    file: Path
+    """The file on disk, links followed."""
+    link_to: str | None
+    """Where a symbolic link leads in the repository (None: ``path`` is the file itself)."""
+    data: bytes = b""
+    """The file's bytes (none read for a link out of the repository)."""
+    outside: bool = False
+    """A link out of the repository: ``file`` is not read."""
+
+
+def committed_baseline(snapshot: Path | None, environ: Mapping[str, str]) -> CommittedBaseline | None:
+    """The snapshot as a file of the workspace; None when it is not one (not under the
+    workspace as named, or not there: the run's warnings already say so)."""
+    if snapshot is None:
         return None
-    workspace = Path(environ.get("GITHUB_WORKSPACE", ".")).resolve()
-    path = Path(config.baseline).resolve()
-    try:
-        relative = path.relative_to(workspace).as_posix()
-    except ValueError:
+    workspace = workspace_of(environ)
+    named = repository_path(snapshot, workspace)
+    if named is None:
         return None  # not a file of the repository: nothing to compare it with
-    if not path.is_file():
-        return None  # the run's warnings already say the baseline is not there
-    return workspace, relative, path, path.read_bytes()
+    file = snapshot.resolve()
+    try:
+        target = file.relative_to(workspace).as_posix()
+    except ValueError:
+        return CommittedBaseline(named, file, None, outside=True)
+    if not file.is_file():
+        return None
+    return CommittedBaseline(named, file, target if target != named else None, file.read_bytes())
+
+
+def workspace_of(environ: Mapping[str, str]) -> Path:
+    """The repository checkout: ``GITHUB_WORKSPACE``, links followed."""
+    return Path(environ.get("GITHUB_WORKSPACE", ".")).resolve()
 
 
 async def guard_baseline(
@@ -78,71 +115,63 @@ async def guard_baseline(
     event, environ = pull.event, pull.environ
     if inputs.command is not Command.RUN or event is None or event.name not in PULL_REQUEST_EVENTS:
         return gate_run
-    committed = committed_baseline(config, environ) if event.base_sha else None
-    if committed is None or event.base_sha is None:
+    ours = committed_baseline(config.baseline, environ)
+    if ours is None or event.base_sha is None:
         return gate_run
-    workspace, relative, path, current = committed
 
-    def unreadable(why: str) -> GateRun:
-        message = UNREADABLE.format(path=relative, why=why)
-        workflow.warning(message)
+    def noticed(message: str, warning: bool = False) -> GateRun:
+        (workflow.warning if warning else workflow.notice)(message)
         result = gate_run.result
         return replace(gate_run, result=result.model_copy(update={"notices": [message, *result.notices]}))
 
-    def added() -> GateRun:
-        notice = (
-            f"This pull request adds the committed baseline {relative} (the base branch has none): "
+    if ours.outside:
+        return noticed(LINKED_OUT.format(path=ours.path), warning=True)
+    api = environ.get("GITHUB_API_URL", "https://api.github.com")
+    client = (
+        GitHubClient(session, api, inputs.github_token, event.repository) if inputs.github_token else None
+    )
+    secrets = [inputs.github_token] if inputs.github_token else []
+    workspace = workspace_of(environ)
+    base = BaseCommit(event.base_sha, workspace, client, environ, secrets)
+    base_path = await _base_baseline_path(base, inputs.config, workspace) or ours.path
+    moved_from = base_path if base_path != ours.path else None
+    try:
+        before_bytes = await base.read(base_path)
+    except BaseUnreadable as exc:
+        return noticed(UNREADABLE.format(path=base_path, why=exc), warning=True)
+    if before_bytes is None:
+        return noticed(
+            f"This pull request adds the committed baseline {ours.path} (the base branch has none): "
             "the verdict compares against this pull request's version."
         )
-        result = gate_run.result
-        return replace(gate_run, result=result.model_copy(update={"notices": [notice, *result.notices]}))
-
-    before_bytes, why = await _from_the_api(inputs, session, environ, event, relative)
-    if why is None and before_bytes is None:
-        return added()
-    if before_bytes is None:
-        secrets = [inputs.github_token] if inputs.github_token else []
-        try:
-            before_bytes = await base_file_with_git(workspace, event.base_sha, relative, environ, secrets)
-        except GitUnavailable as exc:
-            return unreadable(f"{why}, and {exc}")
-        if before_bytes is None:
-            return added()
-    if before_bytes == current:
-        return gate_run
+    if before_bytes == ours.data:
+        if moved_from is None:
+            return gate_run
+        return noticed(
+            f"This pull request moves the committed baseline from {moved_from} to {ours.path}; "
+            "its content is unchanged."
+        )
     try:
-        before = previous_baseline(before_bytes, f"{relative} at {event.base_sha[:12]}")
-        after = load_snapshot(path)
+        before = previous_baseline(before_bytes, f"{base_path} at {event.base_sha[:12]}")
+        after = load_snapshot(ours.file)
     except SnapshotError as exc:
-        return unreadable(str(exc))
-    edit = await baseline_edit(before, after, relative)
+        return noticed(UNREADABLE.format(path=base_path, why=exc), warning=True)
+    edit = await baseline_edit(before, after, ours.path, moved_from=moved_from, link_to=ours.link_to)
     workflow.notice(edit.notice(inputs.allow_baseline_edits))
     result = with_baseline_edit(gate_run.result, edit, inputs.allow_baseline_edits)
     return replace(gate_run, result=result)
 
 
-async def _from_the_api(
-    inputs: ActionInputs,
-    session: aiohttp.ClientSession,
-    environ: Mapping[str, str],
-    event: Event,
-    relative: str,
-) -> tuple[bytes | None, str | None]:
-    """The base version through the contents API: its bytes, or why not (both None: the
-    base commit has no such file)."""
-    if not inputs.github_token or event.base_sha is None:
-        return None, "no github-token"
-    api = environ.get("GITHUB_API_URL", "https://api.github.com")
+async def _base_baseline_path(base: BaseCommit, config: Path, workspace: Path) -> str | None:
+    """Where the base commit's gate config (at the path of this run's) puts its baseline, in
+    the repository; None when that cannot be known: no such config at the base (the gate is
+    new), not readable or not parsable there, naming none or one outside the repository."""
+    config_path = repository_path(config, workspace)
+    if config_path is None:
+        return None
     try:
-        client = GitHubClient(session, api, inputs.github_token, event.repository)
-        found = await client.get_file(relative, event.base_sha)
-    except GitHubError as exc:
-        return None, f"needs contents: read ({exc})"
-    if found is None:
-        return None, None
-    if found.type != "file" or found.encoding != "base64":
-        return None, f"GitHub returns no content for it ({found.size} bytes; over 1 MB?)"
-    try:
-        return base64.b64decode(found.content), None
-    except (binascii.Error, ValueError):
-        return None, "GitHub's content is not base64"
+        data = await base.read(config_path)
+        named = baseline_named(data, f"{config_path} at {base.sha[:12]}") if data is not None else None
+    except (BaseUnreadable, ConfigError):
+        return None
+    return relative_to_config(named, config_path, workspace) if named is not None else None

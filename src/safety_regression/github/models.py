@@ -150,12 +150,17 @@ class RateLimit(_GitHubModel):
 
 
 class ContentFile(_GitHubModel):
-    """A file of the repository at one commit (``GET /repos/{o}/{r}/contents/{path}``)."""
+    """A file of the repository at one commit (``GET /repos/{o}/{r}/contents/{path}``).
+
+    A symbolic link to a file of the repository comes back as that file; any other link as
+    ``type: symlink`` with its ``target`` and no content."""
 
     type: str
     size: int
     sha: str
     """The blob's SHA."""
-    encoding: str
+    encoding: str = "none"
     """``base64``; ``none`` (with empty ``content``) for a file over 1 MB."""
-    content: str
+    content: str = ""
+    target: str | None = None
+    """A ``symlink``'s target, as the link holds it."""

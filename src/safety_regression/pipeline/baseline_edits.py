@@ -30,6 +30,15 @@ class BaselineEdit:
     """Changed or added results the current built-in judge read again."""
     contradicted: int
     """Of those, labels the built-in judge does not give the stored response."""
+    moved_from: str | None = None
+    """Where the base branch's baseline was, when this pull request moved it."""
+    link_to: str | None = None
+    """Where ``path`` leads, when it is a symbolic link."""
+
+    @property
+    def where(self) -> str:
+        """The baseline's path, and where it leads when it is a symbolic link."""
+        return self.path + (f" (a symbolic link to {self.link_to})" if self.link_to else "")
 
     def notice(self, allowed: bool = False) -> str:
         """One plain sentence for the reports; names counts and ids, never model text."""
@@ -58,9 +67,12 @@ class BaselineEdit:
                 "the labels could not be checked (not the current built-in judge, or no stored responses)"
             )
         what = ", ".join(parts) if parts else "no result changed"
+        if self.moved_from is not None:
+            changed = f"moves the committed baseline from {self.moved_from} to {self.where} and changes it"
+        else:
+            changed = f"changes the committed baseline {self.where}"
         text = (
-            f"This pull request changes the committed baseline {self.path}: {what}; "
-            "the verdict compares against this pull request's version"
+            f"This pull request {changed}: {what}; the verdict compares against this pull request's version"
         )
         if self.contradicted and allowed:
             text += " (allow-baseline-edits is set: the verdict stands)"
@@ -88,7 +100,13 @@ def previous_baseline(data: bytes, source: str) -> Snapshot:
 
 
 async def baseline_edit(
-    before: Snapshot, after: Snapshot, path: str, built_in: Callable[[str], Judge | None] | None = None
+    before: Snapshot,
+    after: Snapshot,
+    path: str,
+    built_in: Callable[[str], Judge | None] | None = None,
+    *,
+    moved_from: str | None = None,
+    link_to: str | None = None,
 ) -> BaselineEdit:
     """What changed from ``before`` to ``after``, and the changed labels read again where
     the built-in judge gave them (``built_in(id)`` gives that judge, or None).
@@ -125,7 +143,7 @@ async def baseline_edit(
         checked += 1
         judgement = await judge.judge(stored_case(result), result.response)
         contradicted += judgement.label != result.label
-    return BaselineEdit(path, changes, checked, contradicted)
+    return BaselineEdit(path, changes, checked, contradicted, moved_from, link_to)
 
 
 def current_built_in_judge(judge_id: str) -> Judge | None:

@@ -15,7 +15,7 @@ from typing import Any
 from yarl import URL
 
 from .artifacts import download_redirect, list_artifacts
-from .contents import fake_content_file
+from .contents import fake_content_file, fake_content_symlink
 from .fakes import (
     basic_error,
     fake_actions_app,
@@ -195,10 +195,17 @@ class Operations:
     def _get_contents(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         assert state is not None
         ref = params.get("ref") or "main"
-        content = state.contents.get(ref, params["path"])
+        path = params["path"]
+        if (ref, path) in state.contents.links:
+            followed = state.contents.link_file(ref, path)
+            if followed is not None:
+                return Answer(200, fake_content_file(state.full_name, path, ref, followed))
+            target = state.contents.links[(ref, path)]
+            return Answer(200, fake_content_symlink(state.full_name, path, ref, target))
+        content = state.contents.get(ref, path)
         if content is None:
             return _not_found()
-        return Answer(200, fake_content_file(state.full_name, params["path"], ref, content))
+        return Answer(200, fake_content_file(state.full_name, path, ref, content))
 
     def _rate_limit(self, state: RepoState | None, params: JSON, body: Any, url: str) -> Answer:
         used = len(self.requests)

@@ -185,6 +185,10 @@ class GitHubStandIn(Operations):
         """The file at ``path`` (from the repository root) as it is in commit ``ref``."""
         self.repo(repository).contents.put(ref, path, content)
 
+    def seed_link(self, ref: str, path: str, target: str, repository: str = "octo-org/octo-repo") -> None:
+        """A symbolic link at ``path`` in commit ``ref`` of ``repository``, to ``target``."""
+        self.repo(repository).contents.put_link(ref, path, target)
+
     # Injecting failures.
 
     def fail_next(
