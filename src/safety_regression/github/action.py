@@ -37,7 +37,15 @@ from safety_regression.github.alert import AlertContext, alert_due, send_webhook
 from safety_regression.github.baseline_guard import guard_baseline
 from safety_regression.github.client import TEXT_LIMIT, GitHubClient, api_url_problem
 from safety_regression.github.event import Event, read_event
-from safety_regression.github.gating import ShardRun, gate, missing_secrets, read_inputs_of, with_overrides
+from safety_regression.github.gating import (
+    ShardRun,
+    gate,
+    mask_api_keys,
+    missing_secrets,
+    read_inputs_of,
+    shard_done,
+    with_overrides,
+)
 from safety_regression.github.inputs import ActionInputs, AlertOn, FailOn, read_inputs
 from safety_regression.github.publish import CheckPublisher, check_annotations, upsert_comment
 from safety_regression.github.review import (
@@ -48,7 +56,7 @@ from safety_regression.github.review import (
 )
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
-from safety_regression.pipeline import Environment, GateRun, api_key_variables, known_secrets
+from safety_regression.pipeline import Environment, GateRun
 from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.report.comment import (
@@ -179,7 +187,8 @@ class _PullRequest:
                 f"pull request #{number} is at {pull.head.sha[:12]}, not {sha[:12]}: the pull-request "
                 "input must name the pull request whose head is the sha input"
             )
-        self.event = self.event.model_copy(update={"pull_number": number, "sha": sha})
+        update = {"pull_number": number, "sha": sha, "base_sha": pull.base.sha}  # the guard's base
+        self.event = self.event.model_copy(update=update)
 
     async def abandon(self, conclusion: str, title: str, summary: str) -> None:
         if self.check is None:
@@ -197,7 +206,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
         try:
             config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
             outputs.check_spares_inputs(inputs.out, read_inputs_of(inputs, config), "input out:")
-            _mask_api_keys(config, environ, workflow)
+            mask_api_keys(config, environ, workflow)
             missing = missing_secrets(config, environ)
             if missing and pull.event is not None and pull.event.from_fork:
                 return await _skip_fork(pull, missing, workflow)
@@ -219,7 +228,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
             await pull.abandon("failure", "Safety gate could not run", f"The gate stopped: {line}")
             return int(exc.exit_code)
         if isinstance(outcome, ShardRun):
-            return _shard_done(outcome, workflow)
+            return shard_done(outcome, workflow)
         return await _report(inputs, config, pull, session, outcome, workflow)
 
 
@@ -229,17 +238,6 @@ async def _skip_fork(pull: _PullRequest, missing: list[str], workflow: Workflow)
     workflow.add_summary(f"## ⏭️ Safety gate skipped\n\n{message}\n")
     workflow.set_outputs({"verdict": "skipped"})
     await pull.abandon("neutral", "Safety gate skipped: fork pull request", message)
-    return int(ExitCode.PASSED)
-
-
-def _shard_done(outcome: ShardRun, workflow: Workflow) -> int:
-    for note in outcome.notes:
-        workflow.notice(note)
-    workflow.notice(
-        f"shard {outcome.shard}: {outcome.results} fine-tuned results written; "
-        "the gate job merges the shards with the merge input"
-    )
-    workflow.set_outputs({"verdict": "shard", "shard": str(outcome.shard)})
     return int(ExitCode.PASSED)
 
 
@@ -380,13 +378,6 @@ def _repo_path(config: Path, environ: Mapping[str, str]) -> str:
         return str(config.resolve().relative_to(workspace))
     except ValueError:
         return str(config)
-
-
-def _mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
-    # Each key as set (however short), then as base64 or hex too (``redaction``), once each.
-    values = [environ.get(name, "") for name in api_key_variables(config)]
-    for form in dict.fromkeys([*values, *known_secrets(config, environ)]):
-        workflow.mask(form)
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:

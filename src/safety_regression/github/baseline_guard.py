@@ -1,11 +1,13 @@
 """A pull request that changes the committed baseline: say so, and do not pass on hand edits.
 
-The gate compares the fine-tune with the baseline snapshot as it is in the pull request.
-On a ``pull_request`` event the Action reads the base's version at the pull request's base
-commit (``base_files``: the contents API, else git from the checkout) and compares the two:
-unchanged bytes say nothing; a change puts a notice first in every report; labels changed
-with the same response and judge that the built-in judge contradicts make the gate
-inconclusive, unless the workflow sets ``allow-baseline-edits: true``.
+The gate compares the fine-tune with the baseline snapshot as it is in the workspace. On a
+pull request (``guard_scope``: a ``pull_request`` event, a ``workflow_run`` second stage;
+``command: run``, ``merge`` and ``compare``) the Action reads the base's version at the
+pull request's base commit (``base_files``: the contents API, else git from the checkout)
+and compares the two: unchanged bytes say nothing; a change puts a notice first in every
+report; labels changed with the same response and judge that the built-in judge
+contradicts make the gate inconclusive, unless the workflow sets
+``allow-baseline-edits: true``.
 
 Where the base's baseline was comes from the gate config as the base commit has it (its
 ``baseline:``), so a pull request that points ``baseline:`` at another file, or turns the
@@ -36,7 +38,8 @@ from safety_regression.github.base_files import (
 )
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.event import Event
-from safety_regression.github.inputs import ActionInputs, Command
+from safety_regression.github.guard_scope import guarded_snapshot, on_a_pull_request, pull_base
+from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.workflow import Workflow
 from safety_regression.pipeline import GateRun
 from safety_regression.pipeline.baseline_edits import baseline_edit, previous_baseline, with_baseline_edit
@@ -52,10 +55,13 @@ class PullContext(Protocol):
     def environ(self) -> Mapping[str, str]: ...
 
 
-PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 UNREADABLE = (
     "could not read the base branch's baseline {path}: {why}; it was not compared with this pull "
     "request's, so hand edits to it were not checked"
+)
+NO_BASE = (
+    "the committed baseline {path} was not compared with the pull request's base commit: {why}; "
+    "hand edits to it were not checked"
 )
 LINKED_OUT = (
     "the committed baseline {path} is a symbolic link to a file outside the repository: it was not "
@@ -113,10 +119,11 @@ async def guard_baseline(
 ) -> GateRun:
     """The gate run with what this pull request did to the committed baseline, if anything."""
     event, environ = pull.event, pull.environ
-    if inputs.command is not Command.RUN or event is None or event.name not in PULL_REQUEST_EVENTS:
+    if event is None or not on_a_pull_request(event, inputs):
         return gate_run
-    ours = committed_baseline(config.baseline, environ)
-    if ours is None or event.base_sha is None:
+    snapshot, config_baseline = guarded_snapshot(inputs, config)
+    ours = committed_baseline(snapshot, environ)
+    if ours is None:
         return gate_run
 
     def noticed(message: str, warning: bool = False) -> GateRun:
@@ -130,16 +137,22 @@ async def guard_baseline(
     client = (
         GitHubClient(session, api, inputs.github_token, event.repository) if inputs.github_token else None
     )
+    base_sha, unknown = await pull_base(event, inputs, client)
+    if base_sha is None:
+        return noticed(NO_BASE.format(path=ours.path, why=unknown), warning=True)
     secrets = [inputs.github_token] if inputs.github_token else []
     workspace = workspace_of(environ)
-    base = BaseCommit(event.base_sha, workspace, client, environ, secrets)
-    base_path = await _base_baseline_path(base, inputs.config, workspace) or ours.path
+    base = BaseCommit(base_sha, workspace, client, environ, secrets)
+    named = await _base_baseline_path(base, inputs.config, workspace) if config_baseline else None
+    base_path = named or ours.path
     moved_from = base_path if base_path != ours.path else None
     try:
         before_bytes = await base.read(base_path)
     except BaseUnreadable as exc:
         return noticed(UNREADABLE.format(path=base_path, why=exc), warning=True)
     if before_bytes is None:
+        if not config_baseline:
+            return gate_run  # a snapshot the workflow made, not one the base commit has
         return noticed(
             f"This pull request adds the committed baseline {ours.path} (the base branch has none): "
             "the verdict compares against this pull request's version."
@@ -152,7 +165,7 @@ async def guard_baseline(
             "its content is unchanged."
         )
     try:
-        before = previous_baseline(before_bytes, f"{base_path} at {event.base_sha[:12]}")
+        before = previous_baseline(before_bytes, f"{base_path} at {base_sha[:12]}")
         after = load_snapshot(ours.file)
     except SnapshotError as exc:
         return noticed(UNREADABLE.format(path=base_path, why=exc), warning=True)

@@ -40,6 +40,25 @@ class _PullRequest(_Loose):
     user: _User | None = None
 
 
+class _Commit(_Loose):
+    sha: str
+
+
+class _RunPull(_Loose):
+    """A pull request as a ``workflow_run`` payload lists it (its repos carry no full_name)."""
+
+    number: int
+    head: _Commit
+    base: _Commit
+
+
+class _WorkflowRun(_Loose):
+    head_sha: str
+    event: str = ""
+    pull_requests: list[_RunPull] = []
+    """The pull requests of the run's head branch; empty for a fork's."""
+
+
 class _Issue(_Loose):
     number: int
     pull_request: dict[str, object] | None = None
@@ -50,6 +69,7 @@ class _Payload(_Loose):
     pull_request: _PullRequest | None = None
     issue: _Issue | None = None
     number: int | None = None
+    workflow_run: _WorkflowRun | None = None
 
 
 class Event(_Loose):
@@ -65,7 +85,12 @@ class Event(_Loose):
     from_fork: bool = False
     """A pull request whose head is another repository: its workflow gets no secrets."""
     base_sha: str | None = None
-    """A ``pull_request`` event's base commit: the committed baseline is compared with it."""
+    """The pull request's base commit, the committed baseline is compared with it: a
+    ``pull_request`` event's, or for a ``workflow_run`` the one of the pull request whose
+    head the run ran on (when its payload lists exactly one; the Action's ``_adopt`` sets
+    it from the pull request the inputs name)."""
+    triggered_by: str | None = None
+    """For a ``workflow_run``: the event of the run it follows (``pull_request``, ...)."""
 
     @property
     def owner(self) -> str:
@@ -90,6 +115,10 @@ def read_event(environ: Mapping[str, str]) -> Event:
         from_fork = head_repo is not None and head_repo.full_name.lower() != repository.lower()
     elif payload.issue is not None and payload.issue.pull_request is not None:
         pull_number = payload.issue.number
+    run = payload.workflow_run
+    if run is not None:
+        bases = {p.base.sha for p in run.pull_requests if p.head.sha == run.head_sha}
+        base_sha = bases.pop() if len(bases) == 1 else None
     return Event(
         name=name,
         repository=repository,
@@ -97,6 +126,7 @@ def read_event(environ: Mapping[str, str]) -> Event:
         pull_number=pull_number,
         from_fork=from_fork,
         base_sha=base_sha,
+        triggered_by=run.event if run is not None else None,
     )
 
 

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safety_regression.config import Config
-from safety_regression.errors import ConfigError
+from safety_regression.errors import ConfigError, ExitCode
 from safety_regression.github.inputs import ActionInputs, Command
+from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, config_inputs, write_all
 from safety_regression.pipeline import (
     Environment,
     GateRun,
     api_key_variables,
     compare_snapshots,
+    known_secrets,
     measure,
     run_gate,
 )
@@ -36,6 +38,18 @@ class ShardRun:
     results: int
     written: list[Path]
     notes: list[str]
+
+
+def shard_done(outcome: ShardRun, workflow: Workflow) -> int:
+    """Say what a matrix job's shard wrote; its exit code (0: the merge job gates)."""
+    for note in outcome.notes:
+        workflow.notice(note)
+    workflow.notice(
+        f"shard {outcome.shard}: {outcome.results} fine-tuned results written; "
+        "the gate job merges the shards with the merge input"
+    )
+    workflow.set_outputs({"verdict": "shard", "shard": str(outcome.shard)})
+    return int(ExitCode.PASSED)
 
 
 def with_overrides(config: Config, inputs: ActionInputs) -> Config:
@@ -60,6 +74,14 @@ def with_overrides(config: Config, inputs: ActionInputs) -> Config:
 def missing_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
     """The API-key variables the config names that the environment does not set."""
     return [name for name in api_key_variables(config) if not environ.get(name)]
+
+
+def mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
+    """Mask every API key the config names in the log: each key as set (however short),
+    then as base64 or hex too (``redaction``), once each."""
+    values = [environ.get(name, "") for name in api_key_variables(config)]
+    for form in dict.fromkeys([*values, *known_secrets(config, environ)]):
+        workflow.mask(form)
 
 
 def read_inputs_of(inputs: ActionInputs, config: Config) -> list[tuple[str, Path]]:
