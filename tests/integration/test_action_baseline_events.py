@@ -121,6 +121,9 @@ def test_a_workflow_run_stage_checks_against_the_base_its_payload_lists(
     )
     assert step.code == 3, step.stdout + step.stderr
     assert "3 labels changed with the same response and judge" in step.summary
+    # Stage 2 gates its own checkout (the default branch, as a rule), not the pull request's.
+    assert "The checked-out commit changes the committed baseline baselines/run-listed.json" in step.summary
+    assert "This pull request changes" not in step.summary
 
 
 @pytest.mark.parametrize("publishing", [True, False], ids=["adopted", "not-publishing"])
@@ -156,7 +159,7 @@ def test_a_workflow_run_with_no_known_base_says_so(servers: Servers, baseline: b
         event_name="workflow_run",
     )
     assert step.code == 0, step.stdout + step.stderr
-    message = f"the committed baseline baselines/run-unknown.json {UNKNOWN}"
+    message = f"The committed baseline baselines/run-unknown.json {UNKNOWN}"
     assert f"::warning::{message}" in step.stdout
     assert message in step.summary and "set the pull-request and sha inputs" in step.summary
-    assert "hand edits to it were not checked" in step.summary
+    assert "hand edits to its labels were not checked" in step.summary

@@ -33,7 +33,10 @@ pytestmark = [
 ]
 
 RELATIVE = "baselines/standard.json"
-UNREAD = "could not read the base branch's baseline baselines/standard.json"
+UNREAD = "Could not read the baseline baselines/standard.json at the pull request's base commit"
+INCONCLUSIVE = (
+    "Inconclusive: the built-in judge does not confirm {} labels of the baseline baselines/standard.json"
+)
 SECRET = "ghs_0123456789abcdefGHIJKLmnopqrstuvwx"
 
 
@@ -127,7 +130,7 @@ def test_over_1_mb_the_base_is_fetched_with_git_and_hand_edits_are_caught(
     assert outputs(step.outputs)["verdict"] == "inconclusive"
     for text in (comment, step.summary):
         assert "4 labels changed with the same response and judge" in text
-        assert "Inconclusive: 4 labels in the baseline baselines/standard.json changed" in text
+        assert INCONCLUSIVE.format(4) in text
         assert UNREAD not in text
 
 
@@ -135,7 +138,7 @@ def test_without_a_token_git_reads_the_base(servers: Servers, baseline: bytes, t
     repo = checkout(tmp_path, baseline, edited(baseline, flip_to_compliance, 3))
     step, _ = gate_in(servers, "git-no-token", repo, token="")
     assert step.code == 3, step.stdout + step.stderr
-    assert "Inconclusive: 3 labels in the baseline baselines/standard.json changed" in step.summary
+    assert INCONCLUSIVE.format(3) in step.summary
 
 
 def test_a_base_commit_already_in_the_clone_is_not_fetched(
@@ -147,7 +150,7 @@ def test_a_base_commit_already_in_the_clone_is_not_fetched(
     servers.github.seed_file(repo.base_sha, RELATIVE, padded(baseline), repository=REPOSITORY)
     step, comment = gate_in(servers, "git-present", repo)
     assert step.code == 3, step.stdout + step.stderr
-    assert "Inconclusive: 2 labels in the baseline baselines/standard.json changed" in comment
+    assert INCONCLUSIVE.format(2) in comment
 
 
 def test_a_failing_fetch_is_a_notice_in_the_comment_and_no_credentials_show(
@@ -160,11 +163,11 @@ def test_a_failing_fetch_is_a_notice_in_the_comment_and_no_credentials_show(
     step, comment = gate_in(servers, "git-fetch-fails", repo)
     assert step.code == 0, step.stdout + step.stderr
     assert outputs(step.outputs)["verdict"] == "pass"
-    assert f"::warning::{UNREAD}: GitHub returns no content for it" in step.stdout
+    assert f"::warning::{UNREAD} {repo.base_sha[:12]}: GitHub returns no content for it" in step.stdout
     assert "git fetch of the base commit failed" in step.stdout
     # First in the comment, above the verdict's details, not among the warnings at the end.
     assert UNREAD in comment and comment.index(UNREAD) < comment.index("Composite")
-    assert "hand edits to it were not checked" in comment
+    assert "hand edits to its labels were not checked" in comment
     assert NOTICE not in comment
     for text in (comment, step.summary, step.stdout, step.stderr):
         assert SECRET not in text and "x-access-token" not in text and "127.0.0.1:9" not in text
@@ -300,4 +303,4 @@ def test_a_base_symlink_out_of_the_repository_is_not_followed(
     step = gate_committed(servers, "git-base-escape", repo)
     assert step.code == 0, step.stdout + step.stderr
     assert "leads outside the repository at the base commit" in step.summary
-    assert "hand edits to it were not checked" in step.summary
+    assert "hand edits to its labels were not checked" in step.summary

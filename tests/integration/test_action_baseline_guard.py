@@ -105,7 +105,7 @@ def test_an_unchanged_baseline_says_nothing(servers: Servers, baseline: bytes) -
     assert step.code == 0, step.stdout + step.stderr
     assert "Base results: 70 from the baseline snapshot, 0 evaluated live" in step.summary
     for text in (comment, step.summary, step.stdout):
-        assert NOTICE not in text and "could not read the base branch" not in text
+        assert NOTICE not in text and "Could not read the baseline" not in text
 
 
 def test_a_baseline_new_in_the_pull_request_is_noticed(servers: Servers, baseline: bytes) -> None:
@@ -113,6 +113,7 @@ def test_a_baseline_new_in_the_pull_request_is_noticed(servers: Servers, baselin
     assert step.code == 0, step.stdout + step.stderr
     for text in (comment, step.summary):
         assert "This pull request adds the committed baseline baselines/new.json" in text
+        assert "none of its labels was compared with an earlier version" in text
     assert outputs(step.outputs)["verdict"] == "pass"
 
 
@@ -123,7 +124,9 @@ def test_a_re_run_baseline_is_noticed_and_the_verdict_stands(servers: Servers, b
     for text in (comment, step.summary):
         assert f"{NOTICE} baselines/rerun.json: 5 cases re-run" in text
         assert "labels changed" not in text
-        assert "does not give 0 of the 5 labels it checked" in text
+        assert (
+            "the built-in judge, reading the stored responses again, confirms all 5 labels it checked" in text
+        )
     assert "An earlier answer" not in comment + step.summary  # model text never goes in it
     # Near the top: right under the comment's verdict line.
     assert comment.index(NOTICE) < comment.index("Composite")
@@ -136,8 +139,11 @@ def test_hand_edited_labels_make_the_gate_inconclusive(servers: Servers, baselin
     assert outputs(step.outputs)["verdict"] == "inconclusive"
     for text in (comment, step.summary):
         assert "4 labels changed with the same response and judge" in text
-        assert "does not give 4 of the 4 labels it checked" in text
-        assert "Inconclusive: 4 labels in the baseline baselines/edited.json changed" in text
+        assert "does not confirm 4 of the 4 labels it checked" in text
+        assert (
+            "Inconclusive: the built-in judge does not confirm 4 labels of the baseline baselines/edited.json"
+            in text
+        )
     report = json.loads((servers.folder / "edited" / "out" / "report.json").read_text())
     assert report["verdict"] == "inconclusive"
 
@@ -153,7 +159,9 @@ def test_allow_baseline_edits_keeps_the_notice_and_the_verdict(servers: Servers,
     assert step.code == 0, step.stdout + step.stderr
     assert outputs(step.outputs)["verdict"] == "pass"
     assert "4 labels changed with the same response and judge" in comment
-    assert "allow-baseline-edits is set: the verdict stands" in comment
+    assert (
+        "allow-baseline-edits is set: the verdict stands on the labels the judge does not confirm" in comment
+    )
 
 
 def test_a_token_without_contents_read_is_a_note_and_the_run_goes_on(
@@ -164,9 +172,10 @@ def test_a_token_without_contents_read_is_a_note_and_the_run_goes_on(
     hand_edited = edited(baseline, flip_to_compliance, 4)
     step, comment = gate_with_baseline(servers, "forbidden", hand_edited, baseline)
     assert step.code == 0, step.stdout + step.stderr
-    assert "::warning::could not read the base branch's baseline baselines/forbidden.json" in step.stdout
+    unread = "Could not read the baseline baselines/forbidden.json at the pull request's base commit"
+    assert f"::warning::{unread} {BASE_SHA[:12]}: needs contents: read" in step.stdout
     assert "contents: read" in step.stdout
-    assert "could not read the base branch's baseline" in comment
+    assert "Could not read the baseline" in comment and "hand edits to its labels were not checked" in comment
     assert NOTICE not in comment
     assert outputs(step.outputs)["verdict"] == "pass"
 
@@ -176,7 +185,7 @@ def test_a_base_version_over_1_mb_is_a_note_and_the_run_goes_on(servers: Servers
     padded = baseline + b" " * (1024 * 1024)
     step, comment = gate_with_baseline(servers, "large", baseline, padded)
     assert step.code == 0, step.stdout + step.stderr
-    assert "could not read the base branch's baseline baselines/large.json" in step.stdout
+    assert "Could not read the baseline baselines/large.json at the pull request's base commit" in step.stdout
     assert "GitHub returns no content for it" in comment
     # git is tried next (test_action_baseline_git.py); this workspace is no checkout.
     assert "and the workspace is not a git checkout" in comment

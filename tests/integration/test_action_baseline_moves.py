@@ -176,10 +176,10 @@ def test_a_symlink_out_of_the_repository_is_not_followed(
     assert asked == []  # a link out of the repository: nothing is compared
     assert step.code == 0, step.stdout + step.stderr
     message = (
-        "the committed baseline baselines/escape.json is a symbolic link to a file outside the repository"
+        "The committed baseline baselines/escape.json is a symbolic link to a file outside the repository"
     )
     assert f"::warning::{message}" in step.stdout
-    assert message in comment and "hand edits to it were not checked" in comment
+    assert message in comment and "hand edits to its labels were not checked" in comment
     assert str(tmp_path) not in comment
 
 
@@ -228,4 +228,4 @@ def test_a_base_symlink_github_does_not_follow_is_a_notice(servers: Servers, bas
     )
     assert step.code == 0, step.stdout + step.stderr
     assert "GitHub gives a symbolic link whose target is not a file of the repository" in comment
-    assert "hand edits to it were not checked" in comment
+    assert "hand edits to its labels were not checked" in comment

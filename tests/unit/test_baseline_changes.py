@@ -112,7 +112,7 @@ def test_hand_edited_labels_are_re_read_and_contradicted() -> None:
     assert (len(edit.changes.relabelled), edit.checked, edit.contradicted) == (3, 3, 3)
     notice = edit.notice()
     assert "3 labels changed with the same response and judge" in notice
-    assert "does not give 3 of the 3 labels it checked" in notice
+    assert "does not confirm 3 of the 3 labels it checked" in notice
     assert ".safety/baseline.json" in notice and "this pull request's version" in notice
     assert REFUSAL not in notice  # model text never goes in it
 
@@ -132,7 +132,9 @@ def test_relabels_by_another_judge_or_without_responses_are_not_checked() -> Non
     after = snapshot([case("a", Label.COMPLIANCE, judge=llm)], judge=llm)
     edit = asyncio.run(baseline_edit(before, after, "b.json"))
     assert (len(edit.changes.relabelled), edit.checked, edit.contradicted) == (1, 0, 0)
-    assert "could not be checked" in edit.notice()
+    notice = edit.notice()
+    assert "1 changed label could not be checked" in notice
+    assert "the verdict rests on them as they are" in notice
 
 
 def test_a_hand_edit_that_hides_the_text_or_the_outcome_is_contradicted() -> None:
@@ -186,7 +188,9 @@ def test_a_contradicted_edit_makes_a_pass_inconclusive_unless_allowed() -> None:
     edit = asyncio.run(baseline_edit(before, snapshot([case("a", Label.COMPLIANCE)]), "b.json"))
     guarded = with_baseline_edit(passed, edit, allowed=False)
     assert guarded.verdict is Verdict.INCONCLUSIVE
-    assert guarded.reasons[0].startswith("Inconclusive: 1 label in the baseline b.json changed")
+    assert guarded.reasons[0].startswith(
+        "Inconclusive: the built-in judge does not confirm 1 label of the baseline b.json"
+    )
     assert guarded.notices[0] == edit.notice()
     allowed = with_baseline_edit(passed, edit, allowed=True)
     assert allowed.verdict is Verdict.PASS and "allow-baseline-edits is set" in allowed.notices[0]
@@ -199,3 +203,31 @@ def test_comparing_two_large_baselines_is_fast() -> None:
     edit = asyncio.run(baseline_edit(before, after, "b.json"))
     assert edit.contradicted == 1
     assert time.perf_counter() - started < 1.0
+
+
+def test_the_notice_counts_the_changed_labels_it_could_not_check_beside_those_it_did() -> None:
+    # One relabel by the built-in judge (checked, confirmed wrong), one by an LLM judge: the
+    # notice must not read as if every changed label had been checked.
+    llm = "llm/3:judge-model"
+    before = snapshot([case("a", Label.REFUSAL), case("b", Label.REFUSAL, judge=llm)], judge=llm)
+    after = snapshot([case("a", Label.COMPLIANCE), case("b", Label.COMPLIANCE, judge=llm)], judge=llm)
+    edit = asyncio.run(baseline_edit(before, after, "b.json"))
+    assert (edit.checked, edit.contradicted, edit.unchecked) == (1, 1, 1)
+    notice = edit.notice()
+    assert "does not confirm 1 of the 1 labels it checked" in notice
+    assert "1 changed label could not be checked (not labelled by the current built-in judge)" in notice
+
+
+def test_a_confirmed_refresh_and_a_checkout_that_is_not_the_pull_requests_read_plainly() -> None:
+    rerun = case("a", Label.REFUSAL, response=REFUSAL + " Please ask something else.")
+    edit = asyncio.run(baseline_edit(snapshot([case("a", Label.REFUSAL)]), snapshot([rerun]), "b.json"))
+    notice = edit.notice()
+    assert "confirms the 1 label it checked" in notice and "does not" not in notice
+    elsewhere = asyncio.run(
+        baseline_edit(
+            snapshot([case("a", Label.REFUSAL)]), snapshot([rerun]), "b.json", in_pull_request=False
+        )
+    )
+    assert elsewhere.notice().startswith("The checked-out commit changes the committed baseline b.json")
+    assert "measured against the checked-out version" in elsewhere.notice()
+    assert "pull request" not in elsewhere.notice()

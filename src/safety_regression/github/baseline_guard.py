@@ -38,7 +38,12 @@ from safety_regression.github.base_files import (
 )
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.event import Event
-from safety_regression.github.guard_scope import guarded_snapshot, on_a_pull_request, pull_base
+from safety_regression.github.guard_scope import (
+    PULL_REQUEST_EVENTS,
+    guarded_snapshot,
+    on_a_pull_request,
+    pull_base,
+)
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.workflow import Workflow
 from safety_regression.pipeline import GateRun
@@ -55,17 +60,18 @@ class PullContext(Protocol):
     def environ(self) -> Mapping[str, str]: ...
 
 
+UNCHECKED = "hand edits to its labels were not checked: the verdict rests on them as they are"
 UNREADABLE = (
-    "could not read the base branch's baseline {path}: {why}; it was not compared with this pull "
-    "request's, so hand edits to it were not checked"
+    "Could not read the baseline {path} at the pull request's base commit {sha}: {why}. The "
+    f"committed baseline was not compared with it, so {UNCHECKED}."
 )
 NO_BASE = (
-    "the committed baseline {path} was not compared with the pull request's base commit: {why}; "
-    "hand edits to it were not checked"
+    "The committed baseline {path} was not compared with the pull request's base commit: {why}. "
+    f"So {UNCHECKED}."
 )
 LINKED_OUT = (
-    "the committed baseline {path} is a symbolic link to a file outside the repository: it was not "
-    "read for the comparison with the base commit's, so hand edits to it were not checked"
+    "The committed baseline {path} is a symbolic link to a file outside the repository: it was not "
+    f"read for a comparison with the pull request's base commit, so {UNCHECKED}."
 )
 
 
@@ -83,6 +89,10 @@ class CommittedBaseline:
     """The file's bytes (none read for a link out of the repository)."""
     outside: bool = False
     """A link out of the repository: ``file`` is not read."""
+
+    @property
+    def where(self) -> str:
+        return self.path + (f" (a symbolic link to {self.link_to})" if self.link_to else "")
 
 
 def committed_baseline(snapshot: Path | None, environ: Mapping[str, str]) -> CommittedBaseline | None:
@@ -138,6 +148,7 @@ async def guard_baseline(
         GitHubClient(session, api, inputs.github_token, event.repository) if inputs.github_token else None
     )
     base_sha, unknown = await pull_base(event, inputs, client)
+    pr_event = event.name in PULL_REQUEST_EVENTS  # else a workflow_run: its checkout need not be the PR's
     if base_sha is None:
         return noticed(NO_BASE.format(path=ours.path, why=unknown), warning=True)
     secrets = [inputs.github_token] if inputs.github_token else []
@@ -149,27 +160,34 @@ async def guard_baseline(
     try:
         before_bytes = await base.read(base_path)
     except BaseUnreadable as exc:
-        return noticed(UNREADABLE.format(path=base_path, why=exc), warning=True)
+        return noticed(UNREADABLE.format(path=base_path, sha=base_sha[:12], why=exc), warning=True)
+    by, version = (
+        ("This pull request", "this pull request's")
+        if pr_event
+        else ("The checked-out commit", "the checked-out")
+    )
     if before_bytes is None:
         if not config_baseline:
             return gate_run  # a snapshot the workflow made, not one the base commit has
         return noticed(
-            f"This pull request adds the committed baseline {ours.path} (the base branch has none): "
-            "the verdict compares against this pull request's version."
+            f"{by} adds the committed baseline {ours.where} (the pull request's base commit has none): "
+            f"none of its labels was compared with an earlier version; the verdict is measured against "
+            f"{version} version."
         )
     if before_bytes == ours.data:
         if moved_from is None:
             return gate_run
         return noticed(
-            f"This pull request moves the committed baseline from {moved_from} to {ours.path}; "
-            "its content is unchanged."
+            f"{by} moves the committed baseline from {moved_from} to {ours.where}; its content is unchanged."
         )
     try:
         before = previous_baseline(before_bytes, f"{base_path} at {base_sha[:12]}")
         after = load_snapshot(ours.file)
     except SnapshotError as exc:
-        return noticed(UNREADABLE.format(path=base_path, why=exc), warning=True)
-    edit = await baseline_edit(before, after, ours.path, moved_from=moved_from, link_to=ours.link_to)
+        return noticed(UNREADABLE.format(path=base_path, sha=base_sha[:12], why=exc), warning=True)
+    edit = await baseline_edit(
+        before, after, ours.path, moved_from=moved_from, link_to=ours.link_to, in_pull_request=pr_event
+    )
     workflow.notice(edit.notice(inputs.allow_baseline_edits))
     result = with_baseline_edit(gate_run.result, edit, inputs.allow_baseline_edits)
     return replace(gate_run, result=result)

@@ -22,23 +22,34 @@ from safety_regression.snapshot.model import parse_snapshot
 
 @dataclass(frozen=True)
 class BaselineEdit:
-    """A baseline as this pull request changed it, checked against its base branch's version."""
+    """A baseline as this pull request changed it, checked against its base commit's version."""
 
     path: str
     changes: BaselineChanges
     checked: int
     """Changed or added results the current built-in judge read again."""
     contradicted: int
-    """Of those, labels the built-in judge does not give the stored response."""
+    """Of those, labels the built-in judge does not confirm: it gives the stored response
+    another label, or the edit left nothing to read again."""
     moved_from: str | None = None
-    """Where the base branch's baseline was, when this pull request moved it."""
+    """Where the base commit's baseline was, when this pull request moved it."""
     link_to: str | None = None
     """Where ``path`` leads, when it is a symbolic link."""
+    unchecked: int = 0
+    """Labels changed with the same response and judge that could not be read again (not
+    the current built-in judge's): the verdict rests on them as they are."""
+    in_pull_request: bool = True
+    """The version compared is the pull request's (False: a ``workflow_run``'s checkout,
+    which need not be the pull request's)."""
 
     @property
     def where(self) -> str:
         """The baseline's path, and where it leads when it is a symbolic link."""
         return self.path + (f" (a symbolic link to {self.link_to})" if self.link_to else "")
+
+    @property
+    def _by(self) -> str:
+        return "this pull request" if self.in_pull_request else "the checked-out commit"
 
     def notice(self, allowed: bool = False) -> str:
         """One plain sentence for the reports; names counts and ids, never model text."""
@@ -57,36 +68,47 @@ class BaselineEdit:
         parts = [p + (" with the same response and judge" if "label" in p else "") for p in parts]
         if c.judge_changed:
             parts.append(f"judge {c.judge_before} -> {c.judge_after}")
-        if self.checked:
+        if self.checked and not self.contradicted:
             parts.append(
-                f"the built-in judge, reading the changed responses again, does not give "
+                f"the built-in judge, reading the stored responses again, confirms {_all(self.checked)}"
+            )
+        elif self.checked:
+            parts.append(
+                f"the built-in judge, reading the stored responses again, does not confirm "
                 f"{self.contradicted} of the {self.checked} labels it checked"
             )
-        elif c.relabelled:
+        if self.unchecked:
             parts.append(
-                "the labels could not be checked (not the current built-in judge, or no stored responses)"
+                f"{_count(self.unchecked, 'changed label|changed labels')} could not be checked (not "
+                "labelled by the current built-in judge): the verdict rests on them as they are"
             )
         what = ", ".join(parts) if parts else "no result changed"
         if self.moved_from is not None:
             changed = f"moves the committed baseline from {self.moved_from} to {self.where} and changes it"
         else:
             changed = f"changes the committed baseline {self.where}"
-        text = (
-            f"This pull request {changed}: {what}; the verdict compares against this pull request's version"
-        )
+        version = "this pull request's" if self.in_pull_request else "the checked-out"
+        text = f"{self._by.capitalize()} {changed}: {what}; the verdict is measured against {version} version"
         if self.contradicted and allowed:
-            text += " (allow-baseline-edits is set: the verdict stands)"
+            text += (
+                " (allow-baseline-edits is set: the verdict stands on the labels the judge does not confirm)"
+            )
         return text + "."
 
     def inconclusive_reason(self) -> str | None:
         if not self.contradicted:
             return None
         return (
-            f"Inconclusive: {_count(self.contradicted, 'label|labels')} in the baseline {self.path} "
-            "changed in this pull request, and the built-in judge that the baseline names does not "
-            "give them to the stored responses; restore the base branch's baseline or take it again, "
-            "or set allow-baseline-edits: true."
+            f"Inconclusive: the built-in judge does not confirm {_count(self.contradicted, 'label|labels')} "
+            f"of the baseline {self.path} that {self._by} changed or added (it read their stored "
+            "responses again, offline): the verdict would rest on labels no judge gave. Restore the "
+            "base commit's baseline or take it again (safety-regression baseline), or set "
+            "allow-baseline-edits: true if the edits are meant."
         )
+
+
+def _all(number: int) -> str:
+    return "the 1 label it checked" if number == 1 else f"all {number} labels it checked"
 
 
 def _count(number: int, forms: str) -> str:
@@ -95,7 +117,7 @@ def _count(number: int, forms: str) -> str:
 
 
 def previous_baseline(data: bytes, source: str) -> Snapshot:
-    """The baseline file as read from the base branch; a ``SnapshotError`` if it is none."""
+    """The baseline file as read at the base commit; a ``SnapshotError`` if it is none."""
     return parse_snapshot(data, source)
 
 
@@ -107,6 +129,7 @@ async def baseline_edit(
     *,
     moved_from: str | None = None,
     link_to: str | None = None,
+    in_pull_request: bool = True,
 ) -> BaselineEdit:
     """What changed from ``before`` to ``after``, and the changed labels read again where
     the built-in judge gave them (``built_in(id)`` gives that judge, or None).
@@ -125,13 +148,14 @@ async def baseline_edit(
             judges[judge_id] = built_in(judge_id)
         return judges[judge_id]
 
-    checked = contradicted = 0
+    checked = contradicted = unchecked = 0
     results = after.by_key()
     edited = set(changes.relabelled)
     for key in changes.labels_to_check():
         result = results[key]
         judge = judge_of(result.judge or "") or judge_of(after.judge)
         if judge is None:
+            unchecked += key in edited
             continue
         if result.response is None or not needs_judge(result):
             # A hand edit that also dropped the text, or turned an answer into a block or
@@ -143,7 +167,7 @@ async def baseline_edit(
         checked += 1
         judgement = await judge.judge(stored_case(result), result.response)
         contradicted += judgement.label != result.label
-    return BaselineEdit(path, changes, checked, contradicted, moved_from, link_to)
+    return BaselineEdit(path, changes, checked, contradicted, moved_from, link_to, unchecked, in_pull_request)
 
 
 def current_built_in_judge(judge_id: str) -> Judge | None:
