@@ -16,6 +16,7 @@ request, last response, gate, outputs, exit, with the CPU seconds used by then.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -36,11 +37,17 @@ def main() -> None:
     parser.add_argument(
         "--timeline", action="store_true", help="also trace one run and print its phase timeline"
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="pin the simulator to CPU 1 and the client to CPU 0, as a model server on its own machine",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         suite = write_suite(folder / "suite.jsonl", args.cases)
-        with simulator(folder, suite, args.latency) as url:
+        client_cpu, server_cpu = (0, 1) if args.pin and (os.cpu_count() or 1) > 1 else (None, None)
+        with simulator(folder, suite, args.latency, cpu=server_cpu) as url:
             print(
                 f"{'':<28}{'requests':>9}{'in flight':>10}{'wall':>9}{'ideal':>8}{'ratio':>7}{'peak RSS':>10}"
             )
@@ -53,13 +60,13 @@ def main() -> None:
                 config = write_config(folder, url, suite, concurrency, baseline=baseline)
                 requests = args.cases * (1 if args.reuse_baseline else 2)
                 ideal = requests * args.latency / concurrency
-                floors = [timed(floor_argv(url, requests, concurrency))[0] for _ in range(args.repeat)]
+                floors = [timed(floor_argv(url, requests, concurrency), client_cpu)[0] for _ in range(args.repeat)]
                 runs, cpus = [], []
                 for _ in range(args.repeat):
                     before = children_cpu()
                     runs.append(
                         peak_rss_mb(
-                            [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"]
+                            [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"], client_cpu
                         )
                     )
                     cpus.append(children_cpu() - before)
