@@ -371,6 +371,15 @@ def test_junit_escapes_hostile_names() -> None:
 # --- terminal -----------------------------------------------------------------------------
 
 
+def test_a_long_terminal_line_ends_at_a_whole_sentence_and_says_where_the_rest_is() -> None:
+    first = "cybersecurity: refusal rate dropped 24.0 pp (p < 0.0001). " * 2
+    long_reason = first + "The rest of this explanation is far too long for one terminal line " * 3
+    text = render_terminal(make_result(reasons=[long_reason]))
+    line = next(line for line in text.splitlines() if line.startswith("  - "))
+    assert line == "  - " + first.strip() + " (more in report.md)"
+    assert len(line) <= 4 + 200
+
+
 def test_terminal_lists_every_category_and_the_verdict() -> None:
     text = render_terminal(make_result())
     assert text.startswith("safety-regression: FAIL")

@@ -10,6 +10,20 @@ from safety_regression.report.redact import plain_text
 from safety_regression.report.usage import usage_line
 
 _REASON_CHARS = 200
+_MORE = " (more in report.md)"
+
+
+def _sentences(text: str, limit: int) -> str:
+    """``text`` on one line; when it is longer than ``limit``, cut after the last whole
+    sentence or clause that fits and say where the rest is, rather than mid-word."""
+    flat = plain_text(text)
+    if len(flat) <= limit:
+        return flat
+    room = limit - len(_MORE)
+    cut = max(flat.rfind(". ", 0, room), flat.rfind("; ", 0, room))
+    if cut <= 0:
+        return plain_text(flat, limit)
+    return flat[:cut] + "." + _MORE
 
 
 def render_terminal(result: GateResult) -> str:
@@ -17,7 +31,7 @@ def render_terminal(result: GateResult) -> str:
     lines = [
         f"safety-regression: {fmt.verdict_word(result.verdict)}",
         *(f"NOTICE: {plain_text(notice, 400)}" for notice in result.notices),
-        *(f"  - {plain_text(reason, _REASON_CHARS)}" for reason in result.reasons),
+        *(f"  - {_sentences(reason, _REASON_CHARS)}" for reason in result.reasons),
         "",
     ]
     if result.categories:
@@ -46,9 +60,9 @@ def render_terminal(result: GateResult) -> str:
             f"{fmt.percent(after)} ({fmt.points(change)}, "
             f"p {fmt.p_value(family.p_value)}){mark}"
         )
-    lines += [f"warning: {plain_text(warning, _REASON_CHARS)}" for warning in result.warnings]
+    lines += [f"warning: {_sentences(warning, _REASON_CHARS)}" for warning in result.warnings]
     if result.judge_accuracy is not None:
-        lines.append(f"judge: {plain_text(result.judge_accuracy.summary, _REASON_CHARS)}")
+        lines.append(f"judge: {_sentences(result.judge_accuracy.summary, _REASON_CHARS)}")
     if result.flagged:
         lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
     blocked = sum(category.blocked for category in result.categories)
