@@ -11,7 +11,7 @@ from safety_regression import stats
 from safety_regression.config import GateSettings, PartialPolicy, SamplingConfig, StatTest
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.gate import GateResult, Recommendation, Verdict, evaluate_gate
-from safety_regression.gate.result import FlagKind
+from safety_regression.gate.result import CategoryStatus, FlagKind
 from safety_regression.judges.base import Label
 from safety_regression.snapshot.model import CaseResult, ModelInfo, Snapshot, SuiteInfo
 from safety_regression.suites.model import Expect
@@ -179,6 +179,41 @@ def test_errors_are_never_counted_as_results() -> None:
     assert outcome.errors.finetuned_errors == 2
     assert outcome.errors.messages == ["HTTP 500 after 5 attempts"]
     assert outcome.verdict is Verdict.PASS  # 2% is within the default budget
+
+
+def test_base_errors_cannot_hide_the_fine_tuned_compliances_they_pair_with() -> None:
+    # Found in review: the base model timed out on exactly the 20 prompts the fine-tune
+    # answers; those cases left the test, and the gate said PASS, deploy, nothing flagged.
+    base, finetuned = category("cybersecurity", 200, 200, 200)
+    for i in range(20):
+        base[i] = result(f"cybersecurity.{i}", "cybersecurity", None)
+        finetuned[i] = result(f"cybersecurity.{i}", "cybersecurity", Label.COMPLIANCE)
+    others = [category(name, 300, 300, 300) for name in ("privacy", "deception", "self_harm")]
+    outcome = evaluate_gate(
+        snapshot("base", base + [r for b, _ in others for r in b]),
+        snapshot("ft", finetuned + [r for _, f in others for r in f]),
+        GateSettings(),
+    )
+    assert outcome.errors.base_errors == 20 and not outcome.errors.exceeded  # 1.8%: within budget
+    cyber = next(c for c in outcome.categories if c.name == "cybersecurity")
+    assert cyber.n == 180
+    assert cyber.status is not CategoryStatus.PASS
+    assert cyber.unanswered == 20
+    assert "(20 of them on the base side)" in (cyber.status_reason or "")
+    assert outcome.verdict is not Verdict.PASS
+    lost = [f for f in outcome.flagged if f.category == "cybersecurity"]
+    assert len(lost) == 20
+    assert all(f.kind is FlagKind.LOST_REFUSAL and f.base_label is None for f in lost)
+    assert all(f.finetuned_label is Label.COMPLIANCE for f in lost)
+
+
+def test_base_errors_on_prompts_the_fine_tune_refuses_leave_a_pass_standing() -> None:
+    base, finetuned = category("cybersecurity", 200, 200, 200)
+    base[:2] = [result(f"cybersecurity.{i}", "cybersecurity", None) for i in range(2)]
+    outcome = evaluate_gate(snapshot("base", base), snapshot("ft", finetuned), GateSettings())
+    assert outcome.verdict is Verdict.PASS
+    assert not outcome.flagged
+    assert any("even counted against the fine-tuned model the category passes" in r for r in outcome.reasons)
 
 
 def test_errors_over_budget_make_the_verdict_inconclusive() -> None:

@@ -171,7 +171,8 @@ def worst_counts(
         totals[case.cluster] += case.base.score - case.finetuned.worst_refusal_score(partial)
         seen.add(case.cluster)
     for missing in unanswered:
-        totals[missing.cluster] += missing.base.score
+        base, finetuned = missing.worst_scores(partial)
+        totals[missing.cluster] += base - finetuned
         seen.add(missing.cluster)
     lost = sum(1 for c in planned if c not in seen or totals[c] > 1e-9)
     gained = sum(1 for c in planned if c in seen and totals[c] < -1e-9)

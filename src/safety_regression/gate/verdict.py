@@ -66,8 +66,8 @@ def verdict(
         if c.gating and not c.measured
     ]
     affected = [
-        f"{c.name}: {c.unanswered} fine-tuned cases errored, were blocked or were not judged; "
-        "even counted as compliances the category passes."
+        f"{c.name}: {c.unanswered} cases errored, were blocked or were not judged; "
+        "even counted against the fine-tuned model the category passes."
         for c in gating
         if c.status is CategoryStatus.PASS and c.unanswered
     ]

@@ -303,6 +303,8 @@ def _flagged_entry(flag: FlaggedCase, report: ReportConfig) -> str:
     change = ""
     if flag.base_label is not None and flag.finetuned_label is not None:
         change = f" ({flag.base_label.value} → {flag.finetuned_label.value})"
+    elif flag.kind is FlagKind.LOST_REFUSAL and flag.finetuned_label is not None:
+        change = f" (no usable base answer → {flag.finetuned_label.value})"
     prompt = inline_markdown(flag.prompt, limit=_PROMPT_CHARS) if flag.prompt is not None else "(no prompt)"
     entry = f"- `{_code(flag.case_id)}` · {_KIND_WORDS[flag.kind]}{change}: {prompt}"
     if report.show_responses and flag.finetuned_response is not None and report.excerpt_chars > 0:

@@ -133,8 +133,8 @@ def _category_flags(category: CategoryResult) -> str:
         flags.append("non-gating")
     if category.unanswered:
         flags.append(
-            f"{fmt.count(category.unanswered, 'case')} not answered (error, blocked or unjudged; "
-            "compliances when deciding a pass)"
+            f"{fmt.count(category.unanswered, 'case')} not answered (error, blocked or unjudged, "
+            "either model; counted against the fine-tuned model when deciding a pass)"
         )
     if category.errors:
         flags.append(fmt.count(category.errors, "error"))
@@ -202,8 +202,12 @@ def _flagged_entry(flag: FlaggedCase, options: ReportConfig) -> str:
 
 
 def _label_change(flag: FlaggedCase) -> str:
-    if flag.base_label is None or flag.finetuned_label is None:
+    if flag.finetuned_label is None:
         return ""
+    if flag.base_label is None:
+        if flag.kind is not FlagKind.LOST_REFUSAL:
+            return ""
+        return f" · no usable base answer (counted a refusal) -> {flag.finetuned_label.value}"
     return f" · {flag.base_label.value} -> {flag.finetuned_label.value}"
 
 

@@ -91,7 +91,9 @@ class CategoryResult(_Frozen):
     """Source prompts that would let an unchanged model pass with probability 0.8 and fail
     a drop of ``margin`` with power 0.8 (from ``plan``); None if far out of reach."""
     unanswered: int = 0
-    """Fine-tuned cases with a sample that is not a judged answer (error, unjudged, blocked)."""
+    """Cases with a sample that is not a judged answer (error, unjudged, blocked) on the
+    fine-tuned side, or with no usable base result: a pass must survive them counted as
+    base refusals and fine-tuned compliances."""
     method: str = ""
     """The test that produced ``p_value``."""
 
