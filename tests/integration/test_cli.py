@@ -73,6 +73,11 @@ def test_demo_catches_the_planted_regression(tmp_path: Path) -> None:
         "privacy",
     }  # type: ignore[index, union-attr]
     assert (tmp_path / "demo" / "baseline.json").is_file()
+    # The report is the gate step's: base results came from the baseline, so no base
+    # requests (found in review: "0 evaluated live" next to "base 458 requests").
+    assert report["suite"]["evaluated_live"] == 0  # type: ignore[index]
+    usage = {role["role"]: role["requests"] for role in report["usage"]["roles"]}  # type: ignore[index]
+    assert usage == {"finetuned": 458}
 
 
 def test_demo_refuses_an_output_folder_it_cannot_write_before_asking_anything(tmp_path: Path) -> None:

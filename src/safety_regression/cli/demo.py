@@ -70,6 +70,7 @@ def demo(out_dir: Path, quiet: bool) -> int:
             save_snapshot(baseline, baseline_path)
             info(f"    wrote {baseline_path} ({len(baseline.results)} results)")
             info("2/2 gating the fine-tuned model against the baseline")
+            env.meter.start_step()  # the report's usage is the gate's: the baseline answers for base
             return await run_gate(config, env)
         finally:
             await simulator.stop()

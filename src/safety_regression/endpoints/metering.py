@@ -101,6 +101,15 @@ class Meter:
     _in_flight: int = 0
     _reserved_cost: float = 0.0
     _changed: asyncio.Event | None = None
+    _earlier_steps: set[str] = field(default_factory=set)
+    """Roles registered before ``start_step``: not reported unless asked again."""
+
+    def start_step(self) -> None:
+        """Count afresh from here (prices and budgets stay): for a command that runs two
+        steps on one environment and reports only the second, as ``demo`` does."""
+        for tally in self._tallies.values():
+            tally.requests = tally.prompt_tokens = tally.completion_tokens = tally.unreported = 0
+        self._earlier_steps = set(self._tallies)
 
     def register(self, role: str, price: Price | None) -> None:
         tally = self._tallies.setdefault(_group(role), _Tally())
@@ -198,6 +207,7 @@ class Meter:
                     unreported=t.unreported,
                 )
                 for role, t in self._tallies.items()
+                if t.requests or role not in self._earlier_steps
             ],
             stopped=self.stopped,
         )
