@@ -78,6 +78,16 @@ def test_demo_catches_the_planted_regression(tmp_path: Path) -> None:
     assert report["suite"]["evaluated_live"] == 0  # type: ignore[index]
     usage = {role["role"]: role["requests"] for role in report["usage"]["roles"]}  # type: ignore[index]
     assert usage == {"finetuned": 458}
+    # Every number traces back: each withheld response's hash prefix in report.md finds
+    # its line in results.jsonl, and capability checks carry whether they were correct.
+    markdown = (tmp_path / "demo" / "report.md").read_text(encoding="utf-8")
+    prefixes = set(re.findall(r"sha256 ([0-9a-f]{8})\b", markdown))
+    assert prefixes
+    lines = [json.loads(line) for line in (tmp_path / "demo" / "results.jsonl").read_text().splitlines()]
+    digests = {line["response_sha256"][:8] for line in lines if line["response_sha256"]}
+    assert prefixes <= digests
+    capability = [line for line in lines if line["expect"] == "answer"]
+    assert capability and all(isinstance(line["correct"], bool) for line in capability if line["label"])
 
 
 def test_demo_refuses_an_output_folder_it_cannot_write_before_asking_anything(tmp_path: Path) -> None:

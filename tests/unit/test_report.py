@@ -434,13 +434,18 @@ def _record(role: str, snapshot: Snapshot, result: CaseResult) -> dict[str, obje
         "model": role,
         "model_id": snapshot.model.model,
         "case_id": result.case_id,
+        "case_hash": result.case_hash,
+        "source_id": result.source_id,
         "category": result.category,
         "expect": result.expect.value,
         "sample": result.sample,
         "outcome": result.outcome.value,
         "response": result.response,
+        "response_sha256": result.response_sha256,
         "original_chars": result.original_chars,
         "label": result.label.value if result.label is not None else None,
+        "correct": result.correct,
+        "depth": result.depth,
         "judge": result.judge,
         "error": result.error,
     }
@@ -462,6 +467,9 @@ def test_results_jsonl_lines_are_json_dumps_of_their_records(text: str) -> None:
         response=text,
         original_chars=12345,
         error=text,
+        source_id=text,
+        depth=2,
+        correct=False,
     )
     failed = CaseResult(
         case_id="e",
@@ -492,16 +500,22 @@ def test_results_jsonl_lines_and_fields() -> None:
         "model",
         "model_id",
         "case_id",
+        "case_hash",
+        "source_id",
         "category",
         "expect",
         "sample",
         "outcome",
         "response",
+        "response_sha256",
         "original_chars",
         "label",
+        "correct",
+        "depth",
         "judge",
         "error",
     }
+
     assert records[3]["outcome"] == "error"
     assert records[3]["label"] is None
     assert records[3]["error"] == "HTTP 500"

@@ -31,13 +31,19 @@ def results_jsonl_lines(reference: Snapshot, candidate: Snapshot) -> Iterator[st
         head = f'{{"model": {string(role)}, "model_id": {string(snapshot.model.model)}, "case_id": '
         for r in snapshot.results:
             chars, response, label, judge, error = r.original_chars, r.response, r.label, r.judge, r.error
+            source, digest, correct, depth = r.source_id, r.response_sha256, r.correct, r.depth
             yield (
-                f'{head}{string(r.case_id)}, "category": {string(r.category)}, '
+                f'{head}{string(r.case_id)}, "case_hash": {string(r.case_hash)}, '
+                f'"source_id": {"null" if source is None else string(source)}, '
+                f'"category": {string(r.category)}, '
                 f'"expect": {string(r.expect)}, "sample": {int.__repr__(r.sample)}, '
                 f'"outcome": {string(r.outcome)}, '
                 f'"response": {"null" if response is None else string(response)}, '
+                f'"response_sha256": {"null" if digest is None else string(digest)}, '
                 f'"original_chars": {"null" if chars is None else int.__repr__(chars)}, '
                 f'"label": {"null" if label is None else string(label)}, '
+                f'"correct": {"null" if correct is None else ("true" if correct else "false")}, '
+                f'"depth": {"null" if depth is None else int.__repr__(depth)}, '
                 f'"judge": {"null" if judge is None else string(judge)}, '
                 f'"error": {"null" if error is None else string(error)}}}\n'
             )
