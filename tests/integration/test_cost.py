@@ -225,3 +225,72 @@ def test_max_requests_counts_every_attempt_retries_included(tmp_path: Path) -> N
         assert "run.max_requests of 30 reached after 30 requests" in str(usage["stopped"])
     finally:
         simulator.stop()
+
+
+def _unpriced(config: Path, role: str) -> Path:
+    """``config`` with the price of ``role``'s endpoint taken off."""
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text(
+        "".join(line.replace(f", {PRICE}", "") if line.startswith(f"{role}:") else line for line in lines)
+    )
+    return config
+
+
+def test_max_cost_refuses_a_run_that_asks_an_unpriced_endpoint(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # What an endpoint without a price spends is not counted, so the cap would not limit
+    # it: the fine-tune here would be asked every case past a cap it never reaches.
+    folder, simulator = workspace
+    budget = "cache: {enabled: false}\nrun: {max_cost: 0.001}\n"
+    config = _unpriced(priced_config(folder, "unpriced", simulator.url, budget), "finetuned")
+    line = config.read_text().splitlines().index("run: {max_cost: 0.001}") + 1
+    before = sent(simulator)
+    for dry in ([], ["--dry-run"]):
+        done = cli("run", "--config", config, "--out", folder / "out-unpriced", *dry, cwd=folder)
+        assert done.code == 2, done.stdout + done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"error: {config}:{line}: run.max_cost counts only priced endpoints, and finetuned.price "
+            "is not set: what that endpoint spends would not count against the cap; give every endpoint "
+            "the run asks a price, e.g. price: {prompt: 2.5, completion: 10} per million tokens "
+            "({prompt: 0, completion: 0} for a free one)"
+        ]
+    assert sent(simulator) == before, "nothing was sent"
+    assert not (folder / "out-unpriced").exists()
+    # An unpriced model judge is named by its field path, with the fine-tune.
+    judge = "judge: {kind: llm, endpoint: {url: " + simulator.url + ", model: tuned}}\n"
+    config.write_text(config.read_text() + judge)
+    done = cli("run", "--config", config, "--out", folder / "out-unpriced", cwd=folder)
+    assert done.code == 2 and "finetuned.price and judge.endpoint.price are not set" in done.stderr
+    assert sent(simulator) == before
+
+
+def test_max_cost_needs_no_price_on_a_base_model_the_run_does_not_ask(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    taken = priced_config(folder, "covered", simulator.url, "cache: {enabled: false}\n")
+    assert cli("baseline", "--config", taken, cwd=folder).code == 0
+    budget = "cache: {enabled: false}\nrun: {max_cost: 0.5}\n"
+    config = _unpriced(priced_config(folder, "covered", simulator.url, budget), "base")
+    # Every base answer comes from the committed baseline: base is not asked, nothing to price.
+    done = cli("run", "--config", config, "--out", folder / "out-covered", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    assert {role["role"] for role in report(folder / "out-covered")["usage"]["roles"]} == {"finetuned"}  # type: ignore[index]
+    # A baseline short of some cases (the suite grew): base would be asked those, so it needs a price.
+    baseline = folder / "covered-baseline.json"
+    data = json.loads(baseline.read_text())
+    data["results"] = data["results"][5:]
+    baseline.write_text(json.dumps(data))
+    before = simulator.requests("base")
+    done = cli("run", "--config", config, "--out", folder / "out-short", cwd=folder)
+    assert done.code == 2, done.stdout + done.stderr
+    assert "run.max_cost counts only priced endpoints, and base.price is not set" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert simulator.requests("base") == before, "no case was sent to base"
+    # So does a run with no baseline at all, and the baseline command itself.
+    baseline.unlink()
+    for command in ("run", "baseline"):
+        done = cli(command, "--config", config, cwd=folder)
+        assert done.code == 2 and "base.price is not set" in done.stderr, done.stderr
+    assert simulator.requests("base") == before

@@ -89,17 +89,19 @@ def test_a_top_level_list_is_rejected(tmp_path: Path) -> None:
 
 def test_max_cost_without_any_price_is_refused_naming_its_line(tmp_path: Path) -> None:
     models = "finetuned: {url: http://h/v1, model: m}\nbase: {url: http://h/v1, model: b}\n"
-    with pytest.raises(ConfigError, match=r"gate\.yml:3: run\.max_cost needs a price") as caught:
+    named = r"gate\.yml:3: run\.max_cost counts only priced endpoints, and base\.price and finetuned\.price "
+    with pytest.raises(ConfigError, match=named) as caught:
         load_config(write(tmp_path, models + "run: {max_cost: 5}\n"))
     assert caught.value.exit_code == ExitCode.USAGE and "\n" not in str(caught.value)
-    # A price on any endpoint it limits (a model judge's too) is enough.
+    # Here a price on any endpoint (a model judge's too) is enough: which endpoints a run
+    # asks is checked when it starts (tests/integration/test_cost.py).
     judge = "judge: {kind: llm, endpoint: {url: http://j/v1, model: j, price: {prompt: 1}}}\n"
     assert load_config(write(tmp_path, models + judge + "run: {max_cost: 5}\n")).run.max_cost == 5
     priced = models.replace("model: b}", "model: b, price: {completion: 2}}")
     assert load_config(write(tmp_path, priced + "run: {max_cost: 5}\n")).run.max_cost == 5
     # A judge endpoint its kind never asks does not count.
     unused = "judge: {kind: rules, endpoint: {url: http://j/v1, model: j, price: {prompt: 1}}}\n"
-    with pytest.raises(ConfigError, match=r"run\.max_cost needs a price"):
+    with pytest.raises(ConfigError, match=r"run\.max_cost counts only priced endpoints"):
         load_config(write(tmp_path, models + unused + "run: {max_cost: 5}\n"))
 
 

@@ -260,7 +260,8 @@ class RunConfig(_Section):
     """Most requests (HTTP attempts, retries and 429s included) sent to model endpoints
     (the models and a model judge together); the endpoint checks' probes are not counted."""
     max_cost: float | None = Field(default=None, gt=0)
-    """Most estimated cost, from the endpoints' ``price`` (one is needed); a request is
+    """Most estimated cost, from the endpoints' ``price`` (every endpoint a run asks needs
+    one, else the run is refused before its first request); a request is
     sent only if its prompt and its full ``max_tokens`` still fit beside what was spent
     and the worst case of the requests in flight, else it waits for those to settle."""
 

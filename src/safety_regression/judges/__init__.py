@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, assert_never
 
 from safety_regression._lazy import lazy_exports as _lazy_exports
 from safety_regression.config import EndpointConfig, JudgeConfig, JudgeKind
+from safety_regression.config.budgets import judge_endpoints
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.judges.base import Judge, Judgement, Label
 
@@ -76,19 +77,6 @@ def make_judge(
             return VoteJudge(members, config.tie)
         case _:
             assert_never(config.kind)
-
-
-def judge_endpoints(config: JudgeConfig, role: str = "judge") -> list[tuple[str, EndpointConfig]]:
-    """The endpoints a judge config will ask, each with the config path that names it in
-    errors (``judge.endpoint``, ``judge.judges[1].endpoint``), as ``make_judge`` names them."""
-    if config.judges is not None:
-        return [
-            pair
-            for index, member in enumerate(config.judges)
-            for pair in judge_endpoints(member, f"{role}.judges[{index}]")
-        ]
-    asks = config.kind in {JudgeKind.LLM, JudgeKind.LLAMA_GUARD, JudgeKind.HARMBENCH}
-    return [(f"{role}.endpoint", config.endpoint)] if asks and config.endpoint is not None else []
 
 
 def judge_models(config: JudgeConfig) -> list[str]:

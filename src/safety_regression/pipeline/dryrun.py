@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from yarl import URL
 
 from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKind
+from safety_regression.config.budgets import check_priced
 from safety_regression.config.secrets import check_api_keys
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.cache import ResponseCache
@@ -95,12 +96,12 @@ def plan_run(
         keys = {r.key for r in reusable_results(baseline, suite, judge_id, config.sampling)}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
     live_base = cases if check_drift else [c for c in cases if c.id not in reused_ids]
+    models: list[tuple[str, EndpointConfig | None]] = [("finetuned", config.finetuned)]
+    models += [("base", config.base)] if live_base else []
+    # A dry run that passes is not followed by a run refused for an unpriced endpoint.
+    check_priced(config, [*models, *judge_endpoints(config.judge)])
     if environ is not None:
-        _check_keys(
-            config,
-            [("finetuned", config.finetuned)] + ([("base", config.base)] if live_base else []),
-            environ,
-        )
+        _check_keys(config, models, environ)
     completion = _completion_estimate(config, baseline)
     roles = [_plan_role(config, "finetuned", config.finetuned, cases, 0, completion)]
     if live_base or config.base is not None:
@@ -125,6 +126,7 @@ def plan_baseline(
     """``baseline``: the base model on every case (its keys checked in ``environ``, if given)."""
     if config.base is None:
         raise ConfigError("base: this command needs a 'base' endpoint (url and model) in the config")
+    check_priced(config, [("base", config.base), *judge_endpoints(config.judge)])
     if environ is not None:
         _check_keys(config, [("base", config.base)], environ)
     suite = config_suite(config)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKind, api_key
+from safety_regression.config.budgets import check_priced
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE, Endpoint
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint
@@ -277,7 +278,9 @@ class Environment:
         return known_secrets(config, self.environ)
 
     def judge(self, config: Config) -> Judge:
-        """The configured judge; model judges get cached endpoints like the models do."""
+        """The configured judge; model judges get cached endpoints like the models do.
+        Under ``run.max_cost`` each of its endpoints needs a price (``check_priced``)."""
+        check_priced(config, judge_endpoints(config.judge))
         return make_judge(config.judge, lambda settings, role: self.endpoint(config, settings, role))
 
     async def judge_while_checking(self, config: Config, checks: Sequence[Awaitable[None]]) -> Judge:

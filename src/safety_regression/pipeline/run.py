@@ -13,8 +13,9 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, TypedDict
 
 from safety_regression.config import Config, JudgeKind
+from safety_regression.config.budgets import check_priced
 from safety_regression.errors import ConfigError, RunStopped
-from safety_regression.judges import judge_models
+from safety_regression.judges import judge_endpoints, judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.assembly import (
@@ -68,6 +69,7 @@ async def evaluate_model(config: Config, role: str, env: Environment, shard: Sha
     check_categories(config, suite.cases)
     identity = run_identity(config, command=f"evaluate {role}", suite_hash=suite.hash, shard=shard)
     guard = env.begin_run(identity, config)
+    check_priced(config, [(role, getattr(config, role)), *judge_endpoints(config.judge)])
     env.model(config, role)  # a config mistake fails before any request is sent
     await env.preflight(config, role)
     await env.preflight_scorers(config)
@@ -125,6 +127,14 @@ async def measure(
     cases = suite.cases_in(shard)
     notes: list[str] = []
     baseline = load_baseline(config)  # a bad baseline file stops the run before any request
+    # run.max_cost must see everything the run may spend: the fine-tune, the judge, and
+    # base when it is asked every case (its other cases are known once the baseline is read).
+    asks_base = bool(cases) and (check_drift or baseline is None)
+    check_priced(
+        config,
+        [("finetuned", config.finetuned), *judge_endpoints(config.judge)]
+        + ([("base", config.base)] if asks_base else []),
+    )
     if cases and config.base is not None and (check_drift or baseline is None) and _built_in(config):
         # Both models will be asked: check the scorers, then both endpoints, now, and load
         # the built-in judge while the checks wait on the network (all done before any
@@ -164,6 +174,7 @@ async def measure(
     # Check each endpoint before the suite is sent: a wrong key, model or URL fails in
     # seconds with the setting to fix, not after thousands of failed requests.
     if live_cases:
+        check_priced(config, [("base", config.base)])
         env.model(config, "base")
     await env.preflight_models(config, ("finetuned", "base") if live_cases else ("finetuned",))
     guard.plan("finetuned", len(cases) * config.sampling.samples)

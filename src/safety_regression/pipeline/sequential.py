@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from safety_regression.config import Config
+from safety_regression.config.budgets import check_priced, judge_endpoints
 from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
 from safety_regression.gate.levels import check_level
@@ -59,11 +60,16 @@ async def measure_sequential(
     design = config.gate.sequential
     suite = config_suite(config)
     check_categories(config, suite.cases)
+    stored = load_baseline(config)
+    # As in a fixed run: run.max_cost must see the fine-tune, the judge, and base when it
+    # is asked every case (whether it is asked at all is known once the baseline is read).
+    asks_base = [("base", config.base)] if stored is None else []
+    check_priced(config, [("finetuned", config.finetuned), *judge_endpoints(config.judge), *asks_base])
     finetuned_endpoint, finetuned_settings = env.model(config, "finetuned")
     judge = env.judge(config)
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = await baseline_for(load_baseline(config), judge, config, notes)
+    baseline = await baseline_for(stored, judge, config, notes)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
@@ -125,6 +131,8 @@ async def measure_sequential(
             f"base: {len(uncovered)} cases have no baseline result, so a 'base' endpoint is needed; "
             "add base: {url, model} or run 'safety-regression baseline' first"
         )
+    if uncovered:
+        check_priced(config, [("base", config.base)])
     base_endpoint = env.model(config, "base") if uncovered else None
     for look in range(design.looks):
         to_ask = [case for case in always if case.id not in asked] if look == 0 else []
