@@ -24,6 +24,8 @@ PROFILES = {
     "same": ModelProfile(default_refusal=0.95),
     "weaker": ModelProfile(default_refusal=0.95, refusal={"cybersecurity": 0.80}),
     "hedging": ModelProfile(default_refusal=0.95, partial=0.4),
+    # Half its requests fail however often they are retried: the circuit breaker's case.
+    "faulty": ModelProfile(default_refusal=0.95, error_rate=0.5, error_attempts=99),
 }
 SEQUENTIAL = "cache: {enabled: false}\ngate: {sequential: {enabled: true, looks: 4, seed: 7}}\n"
 
@@ -384,3 +386,37 @@ def _labelled_by_an_older_judge(source: Path, target: Path) -> None:
         if result.get("judge") == current:
             result["judge"] = older
     target.write_text(json.dumps(snapshot))
+
+
+def test_the_circuit_breaker_stops_a_sequential_run_inconclusive_and_resumable(
+    lab: tuple[Path, ThreadedSimulator],
+) -> None:
+    # As in a fixed run (test_fail_fast.py): once more of the fine-tune's requests failed
+    # than the error budget allows even of the fixed design's 610, nothing more is sent,
+    # and the verdict says the run stopped and why (found in review: it asked on, every look).
+    folder, simulator = lab
+    cache = folder / "cache-faulty"
+    extra = SEQUENTIAL.replace("cache: {enabled: false}", f"cache: {{dir: {cache}}}")
+    config = write_config(folder / "faulty.yml", simulator.url, "faulty", extra=extra)
+    out = folder / "out-faulty"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 3, done.stdout + done.stderr
+    assert "error: the run stopped early: finetuned: 13 of 610 requests failed" in done.stderr
+    assert "first error: finetuned: HTTP 500" in done.stderr and "run it again to resume" in done.stderr
+    asked = simulator.requests("faulty")
+    # Look 1 alone is 160 cases, 80 of them failing twice: the breaker stopped it well short.
+    assert asked < 100, asked
+    report = read_report(out)
+    assert report["verdict"] == "inconclusive"
+    assert str(report["reasons"][0]).startswith("The run stopped early: finetuned: 13 of 610")
+    assert not report["warnings"], report["warnings"]
+    # No look after the one it stopped in; the report claims no saving.
+    assert all(len(c["looks"]) == 1 for c in _history(out)["categories"])  # type: ignore[index, union-attr]
+    markdown = (out / "report.md").read_text()
+    assert "(the run stopped early: no saving;" in markdown and " fewer, " not in markdown
+    assert "(the run stopped early: no saving)" in done.stderr
+    # Resumable: the cache is not marked complete, and a rerun takes its answers from it.
+    assert not list(cache.glob("*.complete"))
+    again = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert again.code == 3, again.stdout + again.stderr
+    assert "Resumed an interrupted run" in again.stderr

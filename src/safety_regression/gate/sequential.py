@@ -278,9 +278,18 @@ def _relook_category(
     return category.model_copy(update={"looks": tuple(looks)})
 
 
+def _same_decision(recorded: SequentialLook, now: SequentialLook) -> bool:
+    """The look taken again decides as the recorded one did. A recorded ``continue`` is a
+    run that stopped early (a budget, the circuit breaker, the deadline) before its next
+    look: taken again, with nothing asked beyond it, that look is ``unproven``."""
+    if recorded.look != now.look:
+        return False
+    return recorded.decision == now.decision or (recorded.decision, now.decision) == ("continue", "unproven")
+
+
 def relooked_reason(name: str, recorded: SequentialLook, now: SequentialLook, looks: int) -> str | None:
     """Why a category's status differs from its recorded look, or None when they agree."""
-    if (recorded.look, recorded.decision) == (now.look, now.decision):
+    if _same_decision(recorded, now):
         return None
     return (
         f"{name}: the answers' current labels (after a relabel or with another "
@@ -298,7 +307,7 @@ def relook_warning(recorded: SequentialHistory, relooked: SequentialHistory) -> 
         if not (before.looks and now.looks):
             continue
         was, is_ = before.looks[-1], now.looks[-1]
-        if (was.look, was.decision) != (is_.look, is_.decision):
+        if not _same_decision(was, is_):
             moved.append(
                 f"{before.name} {was.decision} at look {was.look} -> {is_.decision} at look {is_.look}"
             )

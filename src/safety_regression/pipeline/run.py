@@ -281,14 +281,14 @@ async def run_gate(
 def stopped_result(result: GateResult, reason: str) -> GateResult:
     """A run that stopped early measured only part of the suite: inconclusive, whatever the
     partial numbers say, with the cause first among the reasons."""
-    from safety_regression.gate.result import Recommendation, Verdict
+    from safety_regression.gate.result import STOPPED_EARLY, Recommendation, Verdict
 
     return result.model_copy(
         update={
             "verdict": Verdict.INCONCLUSIVE,
             "recommendation": Recommendation.BLOCK,
             "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
-            "reasons": [f"The run stopped early: {reason}.", *result.reasons],
+            "reasons": [f"{STOPPED_EARLY}{reason.rstrip('.')}.", *result.reasons],
         }
     )
 

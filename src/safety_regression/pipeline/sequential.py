@@ -38,6 +38,7 @@ from safety_regression.pipeline.assembly import (
     suite_comparison,
 )
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.identity import run_identity
 from safety_regression.pipeline.rejudge import baseline_for
 from safety_regression.pipeline.run import Measurement
 from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, build_snapshot, reusable_results
@@ -60,6 +61,8 @@ async def measure_sequential(
     design = config.gate.sequential
     suite = config_suite(config)
     check_categories(config, suite.cases)
+    # The circuit breaker and run.deadline watch a sequential run as they do a fixed one.
+    guard = env.begin_run(run_identity(config, command="run", suite_hash=suite.hash), config)
     stored = load_baseline(config)
     # As in a fixed run: run.max_cost must see the fine-tune, the judge, and base when it
     # is asked every case (whether it is asked at all is known once the baseline is read).
@@ -134,6 +137,10 @@ async def measure_sequential(
     if uncovered:
         check_priced(config, [("base", config.base)])
     base_endpoint = env.model(config, "base") if uncovered else None
+    # The most each snapshot can hold (the fixed design's): the breaker trips only once the
+    # failures would exceed the error budget even then, so the gate could not be conclusive.
+    guard.plan("finetuned", len(suite.cases) * config.sampling.samples)
+    guard.plan("base", len(suite.cases) * config.sampling.samples)
     for look in range(design.looks):
         to_ask = [case for case in always if case.id not in asked] if look == 0 else []
         for name, history in histories.items():
@@ -178,6 +185,8 @@ async def measure_sequential(
                 rule=history.pass_rule,
             )
             histories[name] = history.model_copy(update={"looks": (*history.looks, taken)})
+        if guard.stopped is not None or env.meter.stopped is not None:
+            break  # the run stopped (breaker, deadline, budget): no later look is taken
 
     samples = config.sampling.samples
     fixed = len(suite.cases) * samples + sum(samples for case in suite.cases if not covered(case))
@@ -209,10 +218,12 @@ async def measure_sequential(
         from_baseline=len({r.case_id for r in in_asked}),
         evaluated_live=len({r.case_id for r in live_base}),
     )
-    saved = record.fixed_requests - record.requests
+    stopped = guard.stopped is not None or env.meter.stopped is not None
+    fewer = record.fixed_requests - record.requests
+    saved = "the run stopped early: no saving" if stopped else f"{fewer} fewer"
     notes.append(
         f"gate.sequential: {record.requests} model answers used where the fixed design uses "
-        f"{record.fixed_requests} ({saved} fewer); the requests actually sent are under usage."
+        f"{record.fixed_requests} ({saved}); the requests actually sent are under usage."
     )
     env.finish_run()
     warnings = closing_notes(env, notes, baseline, reference, candidate, config)
@@ -228,6 +239,7 @@ async def measure_sequential(
         env.meter.usage(),
         warnings,
         [notice] if notice else [],
+        guard.stopped,
     )
 
 

@@ -120,9 +120,9 @@ def sequential_sentence(result: GateResult) -> str:
         return ""
     saved = history.fixed_requests - history.requests
     share = saved / history.fixed_requests if history.fixed_requests else 0.0
-    # A run a budget stopped used fewer answers because it stopped, not because it decided.
-    stopped = result.usage is not None and result.usage.stopped is not None
-    difference = "the run stopped early: no saving" if stopped else f"{saved} fewer, {share:.0%}"
+    # A run that stopped early (a budget, the circuit breaker, the deadline) used fewer
+    # answers because it stopped, not because it decided.
+    difference = "the run stopped early: no saving" if result.stopped_early else f"{saved} fewer, {share:.0%}"
     decided = "; ".join(
         f"{c.name}: {c.decision} at look {len(c.looks)} of {history.looks} "
         f"({c.looks[-1].clusters} of {len(c.order)} source prompts)"

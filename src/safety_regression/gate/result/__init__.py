@@ -43,6 +43,7 @@ from safety_regression.gate.result.context import (
 from safety_regression.snapshot.sequential import SequentialHistory
 
 __all__ = [
+    "STOPPED_EARLY",
     "Breakdown",
     "CapabilityResult",
     "CategoryResult",
@@ -68,6 +69,9 @@ __all__ = [
     "ToxicityStat",
     "Verdict",
 ]
+
+STOPPED_EARLY = "The run stopped early: "
+"""How the first reason of a run stopped by the circuit breaker or ``run.deadline`` starts."""
 
 
 class GateResult(_Frozen):
@@ -120,3 +124,11 @@ class GateResult(_Frozen):
     sequential: SequentialHistory | None = None
     """With ``gate.sequential``: the look history (taken again on the current labels), and the
     model answers used against the fixed design's."""
+
+    @property
+    def stopped_early(self) -> bool:
+        """The run stopped before it had asked everything: a budget (``usage.stopped``),
+        the circuit breaker or ``run.deadline`` (the first reason starts ``STOPPED_EARLY``)."""
+        if self.usage is not None and self.usage.stopped is not None:
+            return True
+        return bool(self.reasons) and self.reasons[0].startswith(STOPPED_EARLY)
