@@ -294,3 +294,40 @@ def test_max_cost_needs_no_price_on_a_base_model_the_run_does_not_ask(
         done = cli(command, "--config", config, cwd=folder)
         assert done.code == 2 and "base.price is not set" in done.stderr, done.stderr
     assert simulator.requests("base") == before
+
+
+def test_a_failure_whose_retry_a_budget_refused_is_reported_as_the_failure(tmp_path: Path) -> None:
+    # Every request fails once (HTTP 500); its retry would answer. When run.max_requests
+    # refuses a retry, the request was sent and failed: its error says so, then that the
+    # budget stopped it, not that it was never asked (found in review: the 500 was hidden).
+    cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 10, "privacy": 10})
+    flaky = ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=1)
+    simulator = ThreadedSimulator({"base": flaky, "tuned": flaky}, cases)
+    try:
+        budget = "cache: {enabled: false}\nrun: {max_requests: 30}\n"
+        config = write_config(tmp_path / "gate.yml", simulator.url, "tuned", extra=budget)
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+        answered = [r for r in rows if r["outcome"] == "answered"]
+        stopped = "(run.max_requests of 30 reached after 30 requests)"
+        retried_not = [r for r in rows if r["outcome"] == "error" and "not retried" in str(r["error"])]
+        unsent = [r for r in rows if r["outcome"] == "error" and str(r["error"]).startswith("not asked")]
+        assert len(answered) + len(retried_not) + len(unsent) == len(rows) == 2 * 30
+        assert retried_not, "some request in flight met the budget at its retry"
+        for row in retried_not:
+            assert (
+                row["error"]
+                == f"HTTP 500: The server had an error (simulated); not retried: the run stopped {stopped}"
+            )
+        assert {r["error"] for r in unsent} == {f"not asked: the run stopped {stopped}"}
+        # Each answer took two attempts (the 500, then its retry), each failure one: 30 in all.
+        assert 2 * len(answered) + len(retried_not) == 30
+        result = report(tmp_path / "out")
+        assert "HTTP 500: The server had an error (simulated); not retried" in " ".join(
+            result["errors"]["messages"]
+        )  # type: ignore[index]
+        # The budget stopped the run; the circuit breaker did not trip over the refused retries.
+        assert not any(str(reason).startswith("The run stopped early") for reason in result["reasons"])  # type: ignore[union-attr]
+    finally:
+        simulator.stop()

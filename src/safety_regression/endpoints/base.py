@@ -146,3 +146,7 @@ class EndpointWrapper:
 NOT_ASKED = "not asked: the run stopped"
 """How a case's error starts when its request was never sent: a budget, the deadline or
 the circuit breaker stopped the run first (``guard.RunGuard.not_asked``)."""
+NOT_RETRIED = "not retried: the run stopped"
+"""How a case's error goes on when its request was sent and failed, and a budget stopped
+the run before the retry: ``HTTP 500: ...; not retried: the run stopped (run.max_requests
+...)``. It failed; it was not left unsent."""

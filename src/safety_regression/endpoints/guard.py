@@ -42,8 +42,11 @@ class RunGuard:
         deadline: float | None,
         error_budget: float | None,
         clock: Callable[[], float] = time.monotonic,
+        halted: Callable[[], bool] | None = None,
     ) -> None:
         self._deadline_seconds = deadline
+        self._halted = halted
+        """True once something else (a budget, ``metering.Meter``) stopped the run."""
         self._error_budget = error_budget
         self._clock = clock
         self._deadline_at = clock() + deadline if deadline is not None else None
@@ -110,7 +113,11 @@ class RunGuard:
         if outcome.kind not in FAILED_OUTCOMES or outcome.attempts == 0:
             return  # an answer, or a request never sent (a budget stopped it): no failure
         if outcome.error is not None and outcome.error.startswith(NOT_ASKED):
-            return  # a retry a budget did not send: the run stopped, the endpoint did not fail
+            return  # a request a budget did not send: the run stopped, the endpoint did not fail
+        if self._halted is not None and self._halted():
+            # A budget stopped the run: nothing more is sent, so the breaker has nothing
+            # left to save, and a failure whose retry the budget refused is not its case.
+            return
         if self.first_error is None:
             self.first_error = f"{role}: {outcome.error}"
         self._failures[role] = failures = self._failures.get(role, 0) + 1

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from yarl import URL
 
 from safety_regression.config import EndpointConfig
-from safety_regression.endpoints.base import NOT_ASKED, RetryDecision
+from safety_regression.endpoints.base import NOT_ASKED, NOT_RETRIED, RetryDecision
 from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
 from safety_regression.endpoints.wire import (
@@ -152,7 +152,8 @@ class Transport:
         self._attempts = 0
         self.admit: Callable[[], str | None] | None = None
         """Asked just before each attempt is sent (``metering.Meter.attempt``): None lets it
-        go; a reason ends the request unsent, as a ``NOT_ASKED`` error."""
+        go; a reason ends the request: unsent, as a ``NOT_ASKED`` error, or, when an
+        earlier attempt failed, as that failure, ``NOT_RETRIED``."""
 
     async def exchange(
         self,
@@ -175,7 +176,12 @@ class Transport:
             async with self._semaphore:
                 refused = self.admit() if self.admit is not None else None
                 if refused is not None:  # a budget stopped the run: this attempt is not sent
-                    return give_up(f"{NOT_ASKED} ({refused})", attempt - 1)
+                    if attempt == 1:
+                        return give_up(f"{NOT_ASKED} ({refused})", 0)
+                    # Sent and failed, then not retried: the failure is what it met.
+                    reason = failure.reason.rstrip(".")
+                    failed = reason if attempt == 2 else after_attempts(reason, attempt - 1)
+                    return give_up(self.scrub(f"{failed}; {NOT_RETRIED} ({refused})"), attempt - 1)
                 result = await self._attempt(payload, interpret)
             if not isinstance(result, FailedAttempt):
                 # Outcomes are built with attempts=1: copied only when a retry was needed.

@@ -90,7 +90,9 @@ class Environment:
         before any endpoint is built."""
         self.run_identity = identity
         budget = config.gate.error_budget if config.run.stop_when_inconclusive else None
-        self.guard = RunGuard(deadline=config.run.deadline, error_budget=budget)
+        self.guard = RunGuard(
+            deadline=config.run.deadline, error_budget=budget, halted=lambda: self.meter.stopped is not None
+        )
         return self.guard
 
     def finish_run(self) -> None:
