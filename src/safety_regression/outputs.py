@@ -173,29 +173,50 @@ def _fsync_dir(folder: Path) -> None:
             os.close(descriptor)
 
 
-def check_complete(out_dir: Path, names: list[str]) -> None:
-    """Refuse a folder whose files ``names`` are not all from one complete write."""
+def check_complete(out_dir: Path, names: list[str], what: str = "outputs") -> None:
+    """Refuse a folder whose files ``names`` are not all from one complete write, saying
+    which it is: not there, holding none of them (nothing to read), written by a run
+    that did not finish (or copied without its manifest), or changed since."""
+    if not out_dir.is_dir():
+        raise SnapshotError(
+            f"{out_dir}: no such folder, so there is nothing to merge; name the folders that hold {what}"
+        )
     manifest_path = out_dir / MANIFEST
-    hint = "the run that wrote it was interrupted or its files were changed; run it again"
+    present = [name for name in names if (out_dir / name).exists()]
+    if not present and not manifest_path.exists():
+        raise SnapshotError(
+            f"{out_dir}: holds no {' or '.join(names)}, so there is nothing to merge; "
+            f"name the folders that hold {what}"
+        )
+    changed = "its files were changed since it wrote them; run it again"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         listed = manifest["files"] if isinstance(manifest, dict) else None
     except FileNotFoundError:
-        raise SnapshotError(f"{out_dir}: no {MANIFEST}: its outputs are not a complete set; {hint}") from None
+        raise SnapshotError(
+            f"{out_dir}: no {MANIFEST} (the manifest a run writes after its files), so its files are "
+            "not known to be a complete set: the run that wrote them did not finish, or the folder was "
+            "copied without its hidden files (actions/upload-artifact needs include-hidden-files: true); "
+            "run it again"
+        ) from None
     except (OSError, ValueError, KeyError):
         listed = None
     if not isinstance(listed, dict):
-        raise SnapshotError(f"{manifest_path}: not a readable output manifest; {hint}")
+        raise SnapshotError(f"{manifest_path}: not a readable output manifest; {changed}")
     for name in names:
         path = out_dir / name
         if name not in listed:
-            raise SnapshotError(f"{path}: not part of the run that last wrote {out_dir}; {hint}")
+            raise SnapshotError(
+                f"{path}: not part of the run that last wrote {out_dir}; run that shard again"
+            )
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
-            raise SnapshotError(f"{path}: missing from the run that last wrote {out_dir}; {hint}") from None
+            raise SnapshotError(
+                f"{path}: missing from the run that last wrote {out_dir}; {changed}"
+            ) from None
         if digest != listed[name]:
-            raise SnapshotError(f"{path}: differs from what its run wrote ({MANIFEST}); {hint}")
+            raise SnapshotError(f"{path}: differs from what its run wrote ({MANIFEST}); {changed}")
 
 
 def check_out_dir(out_dir: Path, what: str = "--out") -> None:

@@ -277,6 +277,41 @@ def test_merge_refuses_a_shard_folder_that_is_not_a_complete_set(
     assert "finetuned.snapshot.json: differs from what its run wrote" in one_line_error(done.stderr)
 
 
+def test_merge_of_a_folder_with_nothing_in_it_says_there_is_nothing_to_merge(
+    tmp_path: Path, simulator: ThreadedSimulator
+) -> None:
+    # Found in review: a folder that is not there (or holds nothing) was said to be the
+    # outputs of an interrupted run. Each input that is wrong says what it is, on one line.
+    what = "name the folders that hold the outputs of 'run --shard I/N'"
+    (tmp_path / "empty").mkdir()
+    out = snapshots(tmp_path, simulator, shard="1/1")
+    copied = tmp_path / "copied"  # as actions/upload-artifact copies it: without hidden files
+    copied.mkdir()
+    for name in ("reference.snapshot.json", "finetuned.snapshot.json"):
+        (copied / name).write_bytes((out / name).read_bytes())
+    expected = {
+        "nothere": f"error: nothere: no such folder, so there is nothing to merge; {what}",
+        "empty": "error: empty: holds no reference.snapshot.json or finetuned.snapshot.json, so there "
+        f"is nothing to merge; {what}",
+        "copied": "error: copied: no .safety-run.json (the manifest a run writes after its files), so "
+        "its files are not known to be a complete set: the run that wrote them did not finish, or the "
+        "folder was copied without its hidden files (actions/upload-artifact needs "
+        "include-hidden-files: true); run it again",
+    }
+    for folder, line in expected.items():
+        done = cli("merge", folder, "--out", tmp_path / "merged", cwd=tmp_path)
+        assert done.code == 2, done.stdout + done.stderr
+        assert done.stderr.strip().splitlines() == [line]
+    assert not (tmp_path / "merged").exists()
+    # A file deleted after its run wrote the set: changed since, not interrupted.
+    (out / "finetuned.snapshot.json").unlink()
+    done = cli("merge", out, "--out", tmp_path / "merged", cwd=tmp_path)
+    assert done.code == 2
+    error = one_line_error(done.stderr)
+    assert "missing from the run that last wrote" in error and "changed since" in error
+    assert "interrupted" not in error
+
+
 # ------------------------------------------------------------------ the README, literally
 
 

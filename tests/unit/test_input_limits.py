@@ -358,7 +358,7 @@ def test_an_interrupted_write_is_never_taken_as_whole(tmp_path: Path) -> None:
     # What a kill after the old manifest was removed leaves behind:
     (out / MANIFEST).unlink()
     (out / ".a.json.partial").write_text("new, half writ")
-    with pytest.raises(SnapshotError, match="not a complete set"):
+    with pytest.raises(SnapshotError, match="not known to be a complete set: the run that wrote them"):
         check_complete(out, ["a.json"])
     write_set(out, {"a.json": "new\n"})
     assert not list(out.glob(".*.partial"))

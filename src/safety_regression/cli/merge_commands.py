@@ -44,9 +44,9 @@ def _merged(paths: list[Path]) -> Snapshot:
 )
 def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None) -> int:
     """Merge the outputs of `run --shard I/N` and gate the whole suite."""
+    for folder in shard_dirs:  # before the config notice: a wrong folder is the one line said
+        check_complete(folder, [REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT], "the outputs of 'run --shard I/N'")
     config = default_config(config_path)
-    for folder in shard_dirs:
-        check_complete(folder, [REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT])
     shards = [("a shard's snapshot", folder / name) for folder in shard_dirs for name in OUTPUT_FILES]
     prepare_out(out_dir, "merge", [*config_inputs(config), *shards])
     reference = _merged([folder / REFERENCE_SNAPSHOT for folder in shard_dirs])
