@@ -9,8 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from safety_regression.endpoints import DEMO_PROFILES
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.report.json_report import report_json_schema
+from safety_regression.suites import load_suite
 
 from .cli_support import ThreadedSimulator, cli, write_config, write_suite
 
@@ -86,7 +88,7 @@ def test_usage_is_recorded_per_response_and_reported_per_model(
     assert done.code == 0, done.stderr
     snapshot = json.loads((folder / "out-usage" / "finetuned.snapshot.json").read_text())
     usages = [result["usage"] for result in snapshot["results"]]
-    # The simulator counts one token per word, as its usage object says.
+    # The simulator counts about four characters per token, as real tokenizers do English.
     assert all(u is not None and u["prompt_tokens"] > 0 and u["completion_tokens"] > 0 for u in usages)
     usage = report(folder / "out-usage")["usage"]
     assert isinstance(usage, dict) and usage["stopped"] is None
@@ -329,5 +331,39 @@ def test_a_failure_whose_retry_a_budget_refused_is_reported_as_the_failure(tmp_p
         )  # type: ignore[index]
         # The budget stopped the run; the circuit breaker did not trip over the refused retries.
         assert not any(str(reason).startswith("The run stopped early") for reason in result["reasons"])  # type: ignore[union-attr]
+    finally:
+        simulator.stop()
+
+
+def test_the_dry_run_estimates_the_prompt_tokens_the_demo_then_records(tmp_path: Path) -> None:
+    # Found in review: the dry run said 13,894 prompt tokens per model on the demo's suites,
+    # the simulator then recorded 8,676 (one token per word, no message overhead): 60% apart.
+    # Both now count as real tokenizers roughly do English (about four characters a token,
+    # a few more per message).
+    suites = ["builtin:quick", "builtin:capability"]
+    simulator = ThreadedSimulator(DEMO_PROFILES, load_suite(suites).cases)
+    try:
+        config = tmp_path / "demo.yml"
+        config.write_text(
+            f"suite: [{', '.join(suites)}]\n"
+            f"base: {{url: {simulator.url}, model: base-model, concurrency: 32}}\n"
+            f"finetuned: {{url: {simulator.url}, model: demo-finetune, concurrency: 32}}\n"
+            "cache: {enabled: false}\n"
+        )
+        dry = cli("run", "--config", config, "--dry-run", cwd=tmp_path)
+        assert dry.code == 0, dry.stderr
+        estimated = {
+            line.split()[0]: int(line.split()[6].replace(",", ""))
+            for line in dry.stdout.splitlines()
+            if line.startswith(("base ", "finetuned "))
+        }
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code in (1, 3), done.stdout + done.stderr  # the planted regressions
+        usage = report(tmp_path / "out")["usage"]
+        recorded = {role["role"]: role["prompt_tokens"] for role in usage["roles"]}  # type: ignore[index]
+        assert set(estimated) == set(recorded) == {"base", "finetuned"}
+        for role, tokens in recorded.items():
+            assert tokens > 10_000, recorded
+            assert abs(estimated[role] - tokens) <= 0.10 * tokens, (role, estimated[role], tokens)
     finally:
         simulator.stop()

@@ -32,14 +32,29 @@ class WireRequest(BaseModel):
     seed: int | None = None
 
 
+CHARS_PER_TOKEN = 4
+"""Characters per token in the usage the simulator reports: about what real tokenizers
+give English text (a token is about four characters, three quarters of a word). The
+client's estimates (``metering.estimate_prompt_tokens``, the dry run) use the same rule,
+so a dry run against the simulator is checked against what it then records."""
+MESSAGE_TOKENS = 4
+"""The chat template's role and separator tokens around each message."""
+
+
+def tokens(text: str) -> int:
+    """The tokens ``text`` counts as: ``CHARS_PER_TOKEN`` characters each, rounded up."""
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
 def completion(body: WireRequest, text: str, request_key: str) -> dict[str, Any]:
-    words = text.split(" ")
     finish_reason = "stop"
-    if body.max_tokens is not None and len(words) > body.max_tokens:
-        # One word stands in for one token: close enough for a simulator.
-        text, finish_reason = " ".join(words[: body.max_tokens]), "length"
-    prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
-    completion_tokens = len(text.split())
+    if body.max_tokens is not None and tokens(text) > body.max_tokens:
+        # Cut at the last whole word that fits in max_tokens, as generation stops there.
+        limit = body.max_tokens * CHARS_PER_TOKEN
+        cut = text.rfind(" ", 0, limit + 1)
+        text, finish_reason = text[: cut if cut > 0 else limit], "length"
+    prompt_tokens = sum(MESSAGE_TOKENS + tokens(m.content or "") for m in body.messages)
+    completion_tokens = tokens(text)
     return {
         "id": f"chatcmpl-sim-{request_key[:24]}",
         "object": "chat.completion",
