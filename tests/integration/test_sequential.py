@@ -420,3 +420,30 @@ def test_the_circuit_breaker_stops_a_sequential_run_inconclusive_and_resumable(
     again = cli("run", "--config", config, "--out", out, cwd=folder)
     assert again.code == 3, again.stdout + again.stderr
     assert "Resumed an interrupted run" in again.stderr
+
+
+def test_plan_states_the_most_a_sequential_run_asks_and_its_look_schedule(
+    lab: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = lab
+    config = write_config(folder / "plan.yml", simulator.url, "same", extra=SEQUENTIAL)
+    table = cli("plan", "--config", config, cwd=folder)
+    assert table.code == 0, table.stdout + table.stderr
+    assert (
+        "gate.sequential: 4 looks, seed 7. A run asks each model at most the fixed design's 610 "
+        "requests (610 cases x 1 sample), fewer once harm categories are decided" in table.stdout
+    )
+    assert (
+        "asked by the end of each look, if no category is decided sooner: look 1: 160, look 2: 310, "
+        "look 3: 460, look 4: 610 (the 10 benign and capability cases all with look 1)" in table.stdout
+    )
+    assert "cybersecurity: source prompts asked by each look 75, 150, 225, 300 of 300" in table.stdout
+    done = cli("plan", "--config", config, "--format", "json", cwd=folder)
+    schedule = json.loads(done.stdout)["sequential"]
+    assert schedule["fixed_requests"] == 610 and schedule["requests_by_look"] == [160, 310, 460, 610]
+    # The schedule is the run's: an unchanged model's run asks look 1's prompts, then stops.
+    before = simulator.requests("same")
+    assert cli("run", "--config", config, "--out", folder / "out-plan", cwd=folder).code == 0
+    assert simulator.requests("same") - before == 1 + schedule["requests_by_look"][0]  # 1: the probe
+    for category in _history(folder / "out-plan")["categories"]:  # type: ignore[index, union-attr]
+        assert category["looks"][0]["clusters"] == schedule["source_prompts_by_look"][category["name"]][0]

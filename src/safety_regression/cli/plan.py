@@ -17,6 +17,7 @@ from tabulate import tabulate
 from safety_regression import stats
 from safety_regression.config import Config, StatTest, load_config
 from safety_regression.gate.levels import gating_check_count
+from safety_regression.gate.schedule import LookSchedule, look_schedule
 from safety_regression.gate.sequential import category_alpha
 from safety_regression.suites import Expect, Suite, load_suite
 
@@ -221,8 +222,14 @@ def plan(
         "level": level,
         "min_base_rate": gate.min_base_rate,
     }
+    schedule = None
+    if config.gate.sequential.enabled:
+        # The design's requests and looks, from the suite the run would ask.
+        suite = suite or load_suite(list(suites) or config.suite)
+        schedule = look_schedule(suite.cases, config.gate.sequential.looks, config.gate.sequential.seed)
     if output_format == "json":
-        click.echo(json.dumps({"settings": settings, "rows": rows}, indent=2))
+        extra = {"sequential": _schedule_json(schedule, config)} if schedule is not None else {}
+        click.echo(json.dumps({"settings": settings, "rows": rows} | extra, indent=2))
     else:
         click.echo(tabulate([_table_row(row) for row in rows], headers="keys"))
         tested = f" (gate.holm: alpha/{checks} = {level:.3g} per check)" if level != gate.alpha else ""
@@ -238,7 +245,39 @@ def plan(
         )
         if floor and any("cannot_pass" in row for row in rows):
             click.echo(f"{floor}.")
+        if schedule is not None:
+            click.echo("\n" + "\n".join(_schedule_lines(schedule, config)))
     return 0
+
+
+def _schedule_lines(schedule: LookSchedule, config: Config) -> list[str]:
+    """The sequential design in words: the most it asks, and what each look has asked."""
+    samples = config.sampling.samples
+    total = schedule.cases[-1]
+    by_look = ", ".join(f"look {look + 1}: {cases * samples:,}" for look, cases in enumerate(schedule.cases))
+    lines = [
+        f"gate.sequential: {schedule.looks} looks, seed {config.gate.sequential.seed}. A run asks each "
+        f"model at most the fixed design's {total * samples:,} requests ({total:,} cases x {samples} "
+        f"sample{'s' if samples != 1 else ''}), fewer once harm categories are decided; the rows "
+        "above plan the fixed design.",
+        f"Requests per model asked by the end of each look, if no category is decided sooner: {by_look} "
+        f"(the {schedule.always:,} benign and capability cases all with look 1).",
+    ]
+    for name, ends in schedule.categories.items():
+        lines.append(f"  {name}: source prompts asked by each look {', '.join(map(str, ends))} of {ends[-1]}")
+    return lines
+
+
+def _schedule_json(schedule: LookSchedule, config: Config) -> dict[str, object]:
+    samples = config.sampling.samples
+    return {
+        "looks": schedule.looks,
+        "seed": config.gate.sequential.seed,
+        "fixed_requests": schedule.cases[-1] * samples,
+        "requests_by_look": [cases * samples for cases in schedule.cases],
+        "always_asked_cases": schedule.always,
+        "source_prompts_by_look": {name: list(ends) for name, ends in schedule.categories.items()},
+    }
 
 
 DISCORDANCE_RANGE = (0.05, 0.02, 0.01, 0.0)
