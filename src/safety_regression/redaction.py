@@ -5,6 +5,10 @@ itself reads "here it is in base64" as a real answer. ``forms`` lists what to sc
 one secret: the value itself, its base64 (standard and URL-safe) at each of the three
 alignments it can have inside a longer base64 text, and its hex in either case.
 
+``scrub`` replaces each form, and also a form a model wrote with its letters in another
+case or broken by spaces, newlines or zero-width characters ("sk-ab cd…", "SK-ABCD…"):
+most of a key is still most of a key.
+
 A key can also be pasted where a name belongs (a YAML key, a category, a variable's
 name): ``looks_like_key`` spots its shape, and ``shown_name`` keeps it out of the message.
 """
@@ -13,7 +17,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 MIN_SECRET_CHARS = 8
 """Shorter values are not scrubbed: replacing a toy key like ``abc`` would garble text."""
@@ -78,3 +83,38 @@ def all_forms(secrets: Iterable[str]) -> list[str]:
     """Every form of every secret long enough to scrub, longest first."""
     found = {form for secret in secrets if len(secret) >= MIN_SECRET_CHARS for form in forms(secret)}
     return sorted(found, key=lambda text: (-len(text), text))
+
+
+_GAPS = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+"""Invisible characters a model (or an attacker) can put inside a key to hide it."""
+_DROP_GAPS = str.maketrans("", "", _GAPS)
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every form in ``secrets`` (``all_forms``) replaced by ``***``: as
+    written, then in any case and across whitespace or invisible characters."""
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    if not secrets:
+        return text
+    squeezed = "".join(text.lower().translate(_DROP_GAPS).split())
+    loose = [secret for secret in secrets if secret.lower() in squeezed]
+    return _loose_pattern(tuple(loose)).sub("***", text) if loose else text
+
+
+def holds_secret(text: str, secrets: Sequence[str]) -> bool:
+    """Whether ``scrub`` would change ``text``."""
+    if any(secret in text for secret in secrets):
+        return True
+    if not secrets:
+        return False
+    squeezed = "".join(text.lower().translate(_DROP_GAPS).split())
+    return any(secret.lower() in squeezed for secret in secrets)
+
+
+@lru_cache(maxsize=32)
+def _loose_pattern(secrets: tuple[str, ...]) -> re.Pattern[str]:
+    gap = f"[\\s{_GAPS}]*"
+    spelled = (gap.join(map(re.escape, secret)) for secret in sorted(secrets, key=len, reverse=True))
+    return re.compile("|".join(spelled), re.IGNORECASE)

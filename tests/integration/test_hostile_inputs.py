@@ -187,6 +187,15 @@ def test_a_model_echoing_a_known_key_in_base64_or_hex_is_scrubbed_too(tmp_path: 
     assert KEY.encode().hex() not in outputs and base64.b64encode(KEY.encode()).decode()[4:20] not in outputs
 
 
+def test_a_model_echoing_a_known_key_split_or_recased_is_scrubbed_too(tmp_path: Path) -> None:
+    split = KEY[:10] + " " + KEY[10:]
+    outputs = outputs_of_a_model_saying(
+        tmp_path, f"split: {split}. lower: {KEY.lower()}. upper: {KEY.upper()}."
+    )
+    assert "split: ***. lower: ***. upper: ***." in outputs
+    assert KEY[10:] not in outputs and KEY.lower()[10:] not in outputs
+
+
 # ------------------------------------------------------------------ compare and merge
 
 

@@ -21,7 +21,7 @@ from safety_regression.config import ResponseStorage, SamplingConfig
 from safety_regression.endpoints.base import OutcomeKind, Usage
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
-from safety_regression.redaction import MIN_SECRET_CHARS
+from safety_regression.redaction import MIN_SECRET_CHARS, holds_secret, scrub
 from safety_regression.snapshot.sequential import SequentialHistory
 from safety_regression.suites.model import Case, Difficulty, Expect
 
@@ -117,8 +117,8 @@ class CaseResult(BaseModel):
         update: dict[str, object] = {}
         for name in ("response", "prompt", "error"):
             text = getattr(self, name)
-            if text is not None and any(secret in text for secret in secrets):
-                update[name] = scrub_text(text, secrets)
+            if text is not None and holds_secret(text, secrets):
+                update[name] = scrub(text, secrets)
         if "response" in update:
             update["response_sha256"], update["response_chars"] = response_digest(str(update["response"]))
         return self.model_copy(update=update).sharing_field_names() if update else self
@@ -217,13 +217,6 @@ class Snapshot(BaseModel):
         return self.model_copy(
             update={"responses": storage, "results": tuple(r.redacted() for r in self.results)}
         )
-
-
-def scrub_text(text: str, secrets: Sequence[str]) -> str:
-    # Longest first, so a secret that contains another is removed whole.
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
 
 
 def response_digest(text: str) -> tuple[str, int]:
