@@ -60,13 +60,16 @@ def main() -> None:
                 config = write_config(folder, url, suite, concurrency, baseline=baseline)
                 requests = args.cases * (1 if args.reuse_baseline else 2)
                 ideal = requests * args.latency / concurrency
-                floors = [timed(floor_argv(url, requests, concurrency), client_cpu)[0] for _ in range(args.repeat)]
+                floors = [
+                    timed(floor_argv(url, requests, concurrency), client_cpu)[0] for _ in range(args.repeat)
+                ]
                 runs, cpus = [], []
                 for _ in range(args.repeat):
                     before = children_cpu()
                     runs.append(
                         peak_rss_mb(
-                            [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"], client_cpu
+                            [*CLI, "run", "--config", str(config), "--out", str(folder / "out"), "-q"],
+                            client_cpu,
                         )
                     )
                     cpus.append(children_cpu() - before)
