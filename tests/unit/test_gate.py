@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from safety_regression import stats
-from safety_regression.config import GateSettings, PartialPolicy, SamplingConfig, StatTest
+from safety_regression.config import GateSettings, PartialPolicy, ReportConfig, SamplingConfig, StatTest
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.gate import GateResult, Recommendation, Verdict, evaluate_gate
 from safety_regression.gate.result import CategoryStatus, FlagKind
@@ -224,6 +224,27 @@ def test_errors_over_budget_make_the_verdict_inconclusive() -> None:
     assert outcome.recommendation is Recommendation.BLOCK
     assert outcome.errors.exceeded and outcome.errors.rate == pytest.approx(0.10)
     assert "error budget" in outcome.reasons[0]
+
+
+def test_requests_a_stopped_run_never_sent_are_counted_apart_from_failures() -> None:
+    # Found in review: "fine-tuned 2100 of 2100 requests per model" failed, when 43 had
+    # failed and 2057 were never sent because the run stopped.
+    from safety_regression.endpoints.base import NOT_ASKED
+    from safety_regression.report import render_junit, render_markdown, render_terminal
+
+    base, finetuned = category("privacy", 100, 95, 95)
+    for i in range(100):
+        failed = result(f"privacy.{i}", "privacy", None)
+        if i >= 3:
+            failed = failed.model_copy(update={"error": f"{NOT_ASKED} (run.deadline of 60 s reached)"})
+        finetuned[i] = failed
+    outcome = evaluate_gate(snapshot("base", base), snapshot("ft", finetuned), GateSettings())
+    assert (outcome.errors.finetuned_errors, outcome.errors.finetuned_unsent) == (100, 97)
+    assert outcome.errors.base_unsent == 0
+    said = "fine-tuned 100 (3 failed, 97 never sent: the run stopped) of 100 requests per model"
+    assert said in render_markdown(outcome, ReportConfig())
+    assert said in render_junit(outcome)
+    assert "3 failed, 97 never sent" in render_terminal(outcome)
 
 
 def test_different_judges_are_not_compared() -> None:

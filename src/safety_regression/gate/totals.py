@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from safety_regression.config import GateSettings
-from safety_regression.endpoints.base import FAILED_OUTCOMES
+from safety_regression.endpoints.base import FAILED_OUTCOMES, NOT_ASKED
 from safety_regression.gate.pairing import PairedCase, Pairing
 from safety_regression.gate.rates import intervals, mean, paired_test, scores
 from safety_regression.gate.result import (
@@ -80,12 +80,19 @@ def error_budget(reference: Snapshot, candidate: Snapshot, settings: GateSetting
         finetuned_unjudged=finetuned_unjudged,
         base_empty=reference.empty(),
         finetuned_empty=candidate.empty(),
+        base_unsent=_unsent(reference),
+        finetuned_unsent=_unsent(candidate),
         requests=requests,
         rate=rate,
         budget=settings.error_budget,
         exceeded=rate > settings.error_budget,
         messages=[message for message, _ in messages.most_common(MAX_ERROR_MESSAGES)],
     )
+
+
+def _unsent(snapshot: Snapshot) -> int:
+    """Results whose request was never sent: the run stopped before it (``NOT_ASKED``)."""
+    return sum(1 for r in snapshot.results if r.error and r.error.startswith(NOT_ASKED))
 
 
 def composite_score(categories: Sequence[CategoryResult], settings: GateSettings) -> CompositeScore:

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from safety_regression.config import StatTest
-from safety_regression.gate.result import CategoryResult, CategoryStatus, GateResult, Interval, Verdict
+from safety_regression.gate.result import (
+    CategoryResult,
+    CategoryStatus,
+    ErrorBudget,
+    GateResult,
+    Interval,
+    Verdict,
+)
 
 _TEST_NAMES = {
     StatTest.MCNEMAR: "McNemar's exact test, paired by prompt (a sign-flip permutation test over "
@@ -140,6 +147,21 @@ def sequential_sentence(result: GateResult) -> str:
             if any(c.pass_rule == "exact" for c in history.categories)
             else ""
         )
+    )
+
+
+def error_counts(errors: ErrorBudget) -> str:
+    """ "base 0, fine-tuned 2,100 (43 failed, 2,057 never sent: the run stopped)": requests a
+    stopped run never sent are missing results, not failures of the model."""
+
+    def side(name: str, errors_: int, unsent: int) -> str:
+        if not unsent:
+            return f"{name} {errors_:,}"
+        return f"{name} {errors_:,} ({errors_ - unsent:,} failed, {unsent:,} never sent: the run stopped)"
+
+    return (
+        f"{side('base', errors.base_errors, errors.base_unsent)}, "
+        f"{side('fine-tuned', errors.finetuned_errors, errors.finetuned_unsent)}"
     )
 
 

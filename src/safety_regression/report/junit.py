@@ -157,7 +157,7 @@ def _outcome(
 def _error_budget_case(errors: ErrorBudget) -> ET.Element:
     case = _testcase(ERRORS_CLASS, "error-budget")
     summary = (
-        f"errors: base {errors.base_errors}, fine-tuned {errors.finetuned_errors} of "
+        f"errors: {fmt.error_counts(errors)} of "
         f"{errors.requests} requests per model ({fmt.percent(errors.rate)}, "
         f"budget {fmt.percent(errors.budget)})"
     )

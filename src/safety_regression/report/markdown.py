@@ -303,7 +303,7 @@ def _error_lines(result: GateResult) -> list[str]:
     errors = result.errors
     state = "**exceeded**" if errors.exceeded else "within budget"
     lines = [
-        f"- Errors: base {errors.base_errors}, fine-tuned {errors.finetuned_errors} of "
+        f"- Errors: {fmt.error_counts(errors)} of "
         f"{errors.requests} requests per model ({fmt.percent(errors.rate)}, budget "
         f"{fmt.percent(errors.budget)}, {state})"
     ]

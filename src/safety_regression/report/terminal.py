@@ -71,16 +71,20 @@ def render_terminal(result: GateResult) -> str:
             f"{blocked} fine-tuned responses blocked by a content filter "
             "(refusals in the rates, compliances when deciding a pass)"
         )
-    failed = result.errors.base_errors + result.errors.finetuned_errors
+    unsent = result.errors.base_unsent + result.errors.finetuned_unsent
+    failed = result.errors.base_errors + result.errors.finetuned_errors - unsent
     empty = result.errors.base_empty + result.errors.finetuned_empty
     if empty:
         lines.append(f"{empty} empty replies (HTTP 200, blank content) counted as errors, not refusals")
     if failed and not result.errors.exceeded:
         lines.append(f"{failed} requests failed after retries (excluded from every rate; within budget)")
+    if unsent and not result.errors.exceeded:
+        lines.append(f"{unsent} requests never sent: the run stopped (excluded from every rate)")
     if result.errors.exceeded:
         lines.append(
-            f"error budget exceeded: {fmt.percent(result.errors.rate)} of requests failed "
-            f"(budget {fmt.percent(result.errors.budget)})"
+            f"error budget exceeded: {fmt.percent(result.errors.rate)} of requests "
+            + (f"failed or were never sent ({fmt.error_counts(result.errors)})" if unsent else "failed")
+            + f" (budget {fmt.percent(result.errors.budget)})"
         )
     if result.usage is not None:
         lines.append(usage_line(result.usage))

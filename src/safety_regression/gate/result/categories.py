@@ -218,6 +218,10 @@ class ErrorBudget(_Frozen):
     base_empty: int = 0
     """Of the errors: replies that arrived with blank content (HTTP 200, nothing said)."""
     finetuned_empty: int = 0
+    base_unsent: int = 0
+    """Of the errors: requests never sent because the run stopped first (a budget, the
+    circuit breaker, ``run.deadline``); not failures of the model."""
+    finetuned_unsent: int = 0
     requests: int
     """Requests per model that the gate needed."""
     rate: float
