@@ -12,6 +12,8 @@ from scipy.stats import binomtest
 
 from safety_regression.config import GateSettings, PartialPolicy, ReportConfig, SamplingConfig, UnprovenPolicy
 from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.gate import Verdict
+from safety_regression.gate.result import Drift
 from safety_regression.github.review import (
     CommandError,
     ReviewCommand,
@@ -32,6 +34,7 @@ from safety_regression.github.review.decisions import (
 )
 from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.judges.base import Label
+from safety_regression.pipeline.holds import Hold
 from safety_regression.report import REPORT_MARKER
 from safety_regression.snapshot.model import CaseResult, ModelInfo, Snapshot, SuiteInfo
 from safety_regression.suites.model import Expect
@@ -302,3 +305,49 @@ def test_every_review_command_the_docs_show_parses() -> None:
     for line in shown:
         command = line.lstrip("#").strip().replace("<refusal|partial|compliance>", "partial")
         assert parse_command(command).verb in set(Verb), line
+
+
+# ------------------------------------------------------------------ what the run knew beyond its snapshots
+
+
+def test_a_regate_keeps_the_runs_notices_drift_and_holds_whatever_the_decisions() -> None:
+    # 7 lost refusals fail; one relabel passes the statistics (see the pivotal test).
+    reference, candidate = pair(lost=7)
+    drift = Drift(compared=27, agreement=0.96, snapshot_refusal_rate=0.74, live_refusal_rate=0.7)
+    stop = Hold(reason="Inconclusive: the run stopped early: run.max_cost reached.")
+    edit = Hold(reason="Inconclusive: 2 labels in the baseline b.json changed.", fail_stands=True)
+    setup = SETUP.model_copy(
+        update={"notices": ["Answers replayed from a completed run."], "drift": drift, "holds": [stop, edit]}
+    )
+    status = regate(reference, candidate, setup, [])
+    decided = regate(reference, candidate, setup, [decision(candidate, "c20")])
+    for regated in (status, decided):
+        assert regated.result.verdict is Verdict.INCONCLUSIVE
+        assert regated.result.notices == ["Answers replayed from a completed run."]
+        assert regated.result.drift == drift
+        assert regated.result.reasons[:2] == [edit.reason, stop.reason]
+    assert decided.undecided.verdict is Verdict.INCONCLUSIVE  # the decision moved only the statistics
+    # A hold that lets a failure stand turns the pass decisions make into an inconclusive.
+    edited = SETUP.model_copy(update={"holds": [edit]})
+    assert regate(reference, candidate, edited, []).result.verdict is Verdict.FAIL
+    flipped = regate(reference, candidate, edited, [decision(candidate, "c20")])
+    assert flipped.result.verdict is Verdict.INCONCLUSIVE and flipped.result.reasons[0] == edit.reason
+
+
+def test_accepting_errored_cases_does_not_lift_the_error_budget() -> None:
+    reference, candidate = pair(lost=0, kept=20)
+    errored = [result(f"e{i}", None) for i in range(3)]
+    reference = snapshot("base", [*reference.results, *(result(f"e{i}", R) for i in range(3))])
+    candidate = snapshot("ft", [*candidate.results, *errored])
+    accepted = [decision(candidate, f"e{i}", Verb.ACCEPT) for i in range(3)]
+    before = regate(reference, candidate, SETUP, [])
+    after = regate(reference, candidate, SETUP, accepted)
+    assert before.result.verdict is Verdict.INCONCLUSIVE and before.result.errors.exceeded
+    assert after.result.verdict is Verdict.INCONCLUSIVE, after.result.reasons
+    assert after.result.errors == before.result.errors
+    assert "over the error budget of 2.0%" in after.result.reasons[0]
+
+
+def test_the_setup_file_of_an_older_version_still_reads() -> None:
+    old = SETUP.model_dump(exclude={"notices", "drift", "usage", "holds"}) | {"version": 1}
+    assert ReviewSetup.model_validate(old).holds == []

@@ -95,15 +95,9 @@ def _measurement_problems(
 ) -> list[str]:
     """Reasons the two snapshots cannot be compared at all; each makes the gate inconclusive."""
     problems: list[str] = []
-    if errors.exceeded:
-        # Cases a stopped run never sent are errors too (they are not results), but they
-        # did not fail: say so, or a budget stop reads as a failing server.
-        unsent = any(message.startswith(NOT_ASKED) for message in errors.messages)
-        what = "failed or were never sent (the run stopped first)" if unsent else "failed"
-        problems.append(
-            f"{errors.rate:.1%} of requests {what}, over the error budget of {errors.budget:.1%}: "
-            "errors are not results, so safety was not measured"
-        )
+    over_budget = error_budget_problem(errors)
+    if over_budget is not None:
+        problems.append(over_budget)
     if reference.judge != candidate.judge:
         problems.append(
             f"the snapshots were labelled by different judges ({reference.judge} vs {candidate.judge})"
@@ -135,6 +129,20 @@ def _measurement_problems(
     if not any(c.n for c in categories):
         problems.append("no harmful case has a usable result from both models")
     return problems
+
+
+def error_budget_problem(errors: ErrorBudget) -> str | None:
+    """Why the errors make the gate inconclusive, or None when they are within the budget."""
+    if not errors.exceeded:
+        return None
+    # Cases a stopped run never sent are errors too (they are not results), but they
+    # did not fail: say so, or a budget stop reads as a failing server.
+    unsent = any(message.startswith(NOT_ASKED) for message in errors.messages)
+    what = "failed or were never sent (the run stopped first)" if unsent else "failed"
+    return (
+        f"{errors.rate:.1%} of requests {what}, over the error budget of {errors.budget:.1%}: "
+        "errors are not results, so safety was not measured"
+    )
 
 
 def recommend(

@@ -249,10 +249,10 @@ async def _report(
     gate_run: GateRun,
     workflow: Workflow,
 ) -> int:
-    # Review decisions stored on the pull request hold until their case's answer changes.
+    gate_run = await guard_baseline(inputs, config, pull, session, gate_run, workflow)
+    # Then the stored review decisions (until their case's answer changes), keeping the guard's hold.
     carried = await carry_in_action(gate_run, config, inputs.github_token, pull.environ, session)
-    gate_run = await guard_baseline(inputs, config, pull, session, carried.gate_run, workflow)
-    result = gate_run.result
+    gate_run, result = carried.gate_run, carried.gate_run.result
     for note in gate_run.notes + carried.notes:
         workflow.notice(note)
     if gate_run.stopped is not None:

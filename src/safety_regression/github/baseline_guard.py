@@ -190,7 +190,8 @@ async def guard_baseline(
     )
     workflow.notice(edit.notice(inputs.allow_baseline_edits))
     result = with_baseline_edit(gate_run.result, edit, inputs.allow_baseline_edits)
-    return replace(gate_run, result=result)
+    hold = edit.hold(inputs.allow_baseline_edits)
+    return replace(gate_run, result=result, holds=(*gate_run.holds, *([hold] if hold else [])))
 
 
 async def _base_baseline_path(base: BaseCommit, config: Path, workspace: Path) -> str | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from safety_regression.gate.result import GateResult, Recommendation, Verdict
+from safety_regression.gate.result import GateResult
 from safety_regression.judges.base import Judge
+from safety_regression.pipeline.holds import Hold
 from safety_regression.pipeline.rejudge import needs_judge, stored_case
 from safety_regression.snapshot import Snapshot
 from safety_regression.snapshot.changes import BaselineChanges, baseline_changes
@@ -106,6 +107,11 @@ class BaselineEdit:
             "allow-baseline-edits: true if the edits are meant."
         )
 
+    def hold(self, allowed: bool) -> Hold | None:
+        """The inconclusive this edit imposes (a fail stays a fail), kept for re-gating."""
+        reason = self.inconclusive_reason()
+        return Hold(reason=reason, fail_stands=True) if reason is not None and not allowed else None
+
 
 def _all(number: int) -> str:
     return "the 1 label it checked" if number == 1 else f"all {number} labels it checked"
@@ -184,13 +190,6 @@ def current_built_in_judge(judge_id: str) -> Judge | None:
 def with_baseline_edit(result: GateResult, edit: BaselineEdit, allowed: bool) -> GateResult:
     """The result carrying the edit's notice first; inconclusive when the built-in judge
     contradicts hand-edited labels and the edits are not allowed (a fail stays a fail)."""
-    update: dict[str, object] = {"notices": [edit.notice(allowed), *result.notices]}
-    reason = edit.inconclusive_reason()
-    if reason is not None and not allowed and result.verdict is not Verdict.FAIL:
-        update |= {
-            "verdict": Verdict.INCONCLUSIVE,
-            "recommendation": Recommendation.BLOCK,
-            "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
-            "reasons": [reason, *result.reasons],
-        }
-    return result.model_copy(update=update)
+    result = result.model_copy(update={"notices": [edit.notice(allowed), *result.notices]})
+    hold = edit.hold(allowed)
+    return hold.apply(result) if hold is not None else result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from safety_regression.endpoints.metering import RunUsage
+from safety_regression.pipeline.holds import Hold
 
 if TYPE_CHECKING:
     from safety_regression.gate import GateResult
@@ -17,20 +18,14 @@ def stopped_message(usage: RunUsage) -> str:
     )
 
 
+def budget_hold(usage: RunUsage) -> Hold | None:
+    """Inconclusive when a budget stopped the run: it measured only part of the suite, so
+    whatever the partial statistics say, nothing was decided."""
+    return Hold(reason=f"Inconclusive: {stopped_message(usage)}.") if usage.stopped is not None else None
+
+
 def with_usage(result: GateResult, usage: RunUsage) -> GateResult:
-    """The result with the run's usage; inconclusive, saying why, when a budget stopped it.
-
-    A run stopped by a budget measured only part of the suite, so whatever the partial
-    statistics say, nothing was decided.
-    """
-    from safety_regression.gate import Recommendation, Verdict
-
-    update: dict[str, object] = {"usage": usage if usage.roles else None}
-    if usage.stopped is not None:
-        update |= {
-            "verdict": Verdict.INCONCLUSIVE,
-            "recommendation": Recommendation.BLOCK,
-            "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
-            "reasons": [f"Inconclusive: {stopped_message(usage)}.", *result.reasons],
-        }
-    return result.model_copy(update=update)
+    """The result with the run's usage; inconclusive, saying why, when a budget stopped it."""
+    result = result.model_copy(update={"usage": usage if usage.roles else None})
+    hold = budget_hold(usage)
+    return hold.apply(result) if hold is not None else result

@@ -31,8 +31,9 @@ from safety_regression.pipeline.assembly import (
     overlap_warnings,
     suite_comparison,
 )
-from safety_regression.pipeline.budget import with_usage
+from safety_regression.pipeline.budget import budget_hold, with_usage
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.holds import Hold, stop_hold
 from safety_regression.pipeline.identity import run_identity
 from safety_regression.pipeline.rejudge import baseline_for, rejudge
 from safety_regression.snapshot import Snapshot, reusable_results
@@ -61,6 +62,9 @@ class GateRun:
     """Things the user should know that are not part of the verdict (cache reuse, baseline state)."""
     stopped: str | None = None
     """Why the run stopped before it had asked everything; the verdict is then inconclusive."""
+    holds: tuple[Hold, ...] = ()
+    """What made the result inconclusive from outside the statistics, in the order applied;
+    a re-gate of the snapshots (review decisions) applies them again."""
 
 
 async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
@@ -270,26 +274,17 @@ async def run_gate(
         drift=measured.drift,
         **context,
     )
-    result = with_usage(result, env.meter.usage())
+    usage = env.meter.usage()
+    result = with_usage(result, usage)
     if measured.notices:
         result = result.model_copy(update={"notices": [*measured.notices, *result.notices]})
+    holds = [h for h in (budget_hold(usage),) if h is not None]
     if measured.stopped is not None:
-        result = stopped_result(result, measured.stopped)
-    return GateRun(measured.reference, measured.candidate, result, measured.notes, measured.stopped)
-
-
-def stopped_result(result: GateResult, reason: str) -> GateResult:
-    """A run that stopped early measured only part of the suite: inconclusive, whatever the
-    partial numbers say, with the cause first among the reasons."""
-    from safety_regression.gate.result import STOPPED_EARLY, Recommendation, Verdict
-
-    return result.model_copy(
-        update={
-            "verdict": Verdict.INCONCLUSIVE,
-            "recommendation": Recommendation.BLOCK,
-            "recommendation_rule": "the gate was inconclusive, and an unmeasured model does not ship",
-            "reasons": [f"{STOPPED_EARLY}{reason.rstrip('.')}.", *result.reasons],
-        }
+        # A run that stopped early measured only part of the suite, whatever the partial numbers say.
+        holds.append(stop_hold(measured.stopped))
+        result = holds[-1].apply(result)
+    return GateRun(
+        measured.reference, measured.candidate, result, measured.notes, measured.stopped, tuple(holds)
     )
 
 
@@ -314,8 +309,10 @@ async def compare_snapshots(
     env.settle_imports()
     gate_run = regate_snapshots(reference, candidate, config, [], notes)
     if env.meter.requests:
-        result = with_usage(gate_run.result, env.meter.usage())
-        gate_run = GateRun(gate_run.reference, gate_run.candidate, result, notes)
+        usage = env.meter.usage()
+        result = with_usage(gate_run.result, usage)
+        holds = tuple(h for h in (budget_hold(usage),) if h is not None)
+        gate_run = GateRun(gate_run.reference, gate_run.candidate, result, notes, holds=holds)
     return gate_run
 
 

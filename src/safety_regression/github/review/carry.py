@@ -4,7 +4,7 @@ comment to its fresh results, and leaves ``review-setup.json`` for later reviews
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import aiohttp
@@ -50,12 +50,15 @@ async def carry_decisions(
 ) -> CarriedReview:
     """Re-gate ``gate_run`` with the decisions in the pull request's report comment.
 
+    ``gate_run`` is the run as it stands, its baseline guard applied: its holds are the
+    setup's, kept by every later review.
+
     Without a client or a pull request, or when the comment cannot be read, the run is
     returned as it is, with a note saying why.
     """
     models = [gate_run.reference.model.model, gate_run.candidate.model.model]
     setup = ReviewSetup.of_run(
-        config, gate_run.result, judge_context(config, models, gate_run.candidate.judge)["judge_errors"]
+        config, gate_run, judge_context(config, models, gate_run.candidate.judge)["judge_errors"]
     )
     if client is None or pull_number is None:
         return CarriedReview(gate_run, setup)
@@ -67,10 +70,9 @@ async def carry_decisions(
         return CarriedReview(gate_run, setup, notes=[note])
     if not decisions:
         return CarriedReview(gate_run, setup)
+    # The run's holds, notices, drift and usage come along in the setup: a decision never lifts them.
     regated = regate(gate_run.reference, gate_run.candidate, setup, decisions)
-    result = regated.result.model_copy(update={"drift": gate_run.result.drift})
-    carried = GateRun(gate_run.reference, gate_run.candidate, result, gate_run.notes)
-    return CarriedReview(carried, setup, decisions, regated)
+    return CarriedReview(replace(gate_run, result=regated.result), setup, decisions, regated)
 
 
 async def carry_in_action(

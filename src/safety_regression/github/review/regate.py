@@ -2,8 +2,14 @@
 
 ``ReviewSetup`` is what the gate job leaves beside its snapshots (``review-setup.json``
 in the output folder, so in the report artifact): the gate settings and judge context it
-gated under. A review job re-gates from the two snapshots and that file alone, so the
-rules are exactly the gate run's, and it needs no checkout and no config.
+gated under, and what the run knew beyond its snapshots: its notices, its drift check and
+usage, and its holds (a budget stop, hand-edited baseline labels: ``pipeline.holds``). A
+review job re-gates from the two snapshots and that file alone, so the rules are exactly
+the gate run's, and it needs no checkout and no config.
+
+A decision changes what the statistics say, never what the run could not measure: the
+run's holds are applied again, and so is an error budget the undecided snapshots exceed
+(an ``accept`` of errored cases takes them out of the count, not out of the budget).
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from safety_regression.config import Config, GateSettings, PartialPolicy, ReportConfig
+from safety_regression.endpoints.metering import RunUsage
 from safety_regression.gate import GateResult, evaluate_gate
-from safety_regression.gate.result import SuiteComparison
+from safety_regression.gate.result import Drift, ErrorBudget, SuiteComparison
+from safety_regression.gate.verdict import error_budget_problem
 from safety_regression.github.review.decisions import Decision, apply_decisions, current
 from safety_regression.judges.calibration import JudgeErrorRates
+from safety_regression.pipeline import GateRun
+from safety_regression.pipeline.holds import Hold, held
 from safety_regression.snapshot.model import Snapshot
 
 SETUP_FILE = "review-setup.json"
@@ -31,16 +41,24 @@ class ReviewSetup(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: str = "safety-regression/review-setup"
-    version: int = 1
+    version: int = 2
     gate: GateSettings
     partial_counts_as: PartialPolicy
     report: ReportConfig
     judge_errors: JudgeErrorRates | None = None
     warnings: list[str] = []
     suite: SuiteComparison | None = None
+    notices: list[str] = []
+    """The run's notices (``cache.reuse: completed``, a changed baseline), shown first again."""
+    drift: Drift | None = None
+    usage: RunUsage | None = None
+    holds: list[Hold] = []
+    """What made the run inconclusive whatever its statistics (``GateRun.holds``), in order."""
 
     @classmethod
-    def of_run(cls, config: Config, result: GateResult, judge_errors: JudgeErrorRates | None) -> ReviewSetup:
+    def of_run(cls, config: Config, gate_run: GateRun, judge_errors: JudgeErrorRates | None) -> ReviewSetup:
+        """The setup of a gate run: its baseline guard (if any) must have run already."""
+        result = gate_run.result
         return cls(
             gate=config.gate,
             partial_counts_as=config.judge.partial_counts_as,
@@ -48,6 +66,10 @@ class ReviewSetup(BaseModel):
             judge_errors=judge_errors,
             warnings=list(result.warnings),
             suite=result.suite,
+            notices=list(result.notices),
+            drift=result.drift,
+            usage=result.usage,
+            holds=list(gate_run.holds),
         )
 
 
@@ -78,30 +100,47 @@ def regate(
     reference: Snapshot, candidate: Snapshot, setup: ReviewSetup, decisions: Sequence[Decision]
 ) -> Regated:
     holding, lapsed = current(decisions, candidate)
-    undecided = _gate(reference, candidate, setup, [])
-    decided = _gate(reference, candidate, setup, holding) if holding else undecided
+    undecided = _gate(reference, candidate, setup, [], None)
+    # Errors over the budget stay over it: a decision takes a case out of the count, not its errors.
+    errors = undecided.errors if undecided.errors.exceeded else None
+    decided = _gate(reference, candidate, setup, holding, errors) if holding else undecided
     pivotal = [
         d
         for d in holding
-        if outcome(_gate(reference, candidate, setup, [o for o in holding if o is not d])) != outcome(decided)
+        if outcome(_gate(reference, candidate, setup, [o for o in holding if o is not d], errors))
+        != outcome(decided)
     ]
     regated = Regated(decided, undecided, holding, lapsed, pivotal)
     return Regated(_with_reasons(regated), undecided, holding, lapsed, pivotal)
 
 
 def _gate(
-    reference: Snapshot, candidate: Snapshot, setup: ReviewSetup, decisions: Sequence[Decision]
+    reference: Snapshot,
+    candidate: Snapshot,
+    setup: ReviewSetup,
+    decisions: Sequence[Decision],
+    undecided_errors: ErrorBudget | None,
 ) -> GateResult:
+    """The gate as the run gated, decisions applied: its statistics, then what it knew
+    beyond them (the exceeded error budget of the undecided snapshots, notices, holds)."""
     reference, candidate = apply_decisions(reference, candidate, decisions)
-    return evaluate_gate(
+    result = evaluate_gate(
         reference,
         candidate,
         setup.gate,
         setup.partial_counts_as,
         suite=setup.suite,
+        drift=setup.drift,
         judge_errors=setup.judge_errors,
         warnings=setup.warnings,
     )
+    over_budget = error_budget_problem(undecided_errors) if undecided_errors is not None else None
+    if over_budget is not None and not result.errors.exceeded:
+        result = Hold(reason=f"Inconclusive: {over_budget}.").apply(
+            result.model_copy(update={"errors": undecided_errors})
+        )
+    result = result.model_copy(update={"usage": setup.usage, "notices": list(setup.notices)})
+    return held(result, setup.holds)
 
 
 def decision_summary(regated: Regated) -> str | None:
