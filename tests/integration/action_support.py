@@ -44,11 +44,12 @@ class ActionServers:
 
 @contextmanager
 def github_standin(
-    slice_path: Path, token: str, repository: str
+    slice_path: Path, token: str, repository: str, token_login: str = "github-actions[bot]"
 ) -> Iterator[tuple[GitHubStandIn, BackgroundLoop]]:
-    """The GitHub stand-in for ``repository``, served from a loop of its own until the end."""
+    """The GitHub stand-in for ``repository``, served from a loop of its own until the end;
+    ``token`` acts as ``token_login`` (the workflow's own token by default)."""
     background = BackgroundLoop()
-    github = GitHubStandIn(OpenApiSlice.load(slice_path), token, [repository])
+    github = GitHubStandIn(OpenApiSlice.load(slice_path), token, [repository], token_login=token_login)
     background.run(github.start())
     try:
         yield github, background
@@ -65,11 +66,12 @@ def action_servers(
     slice_path: Path,
     token: str,
     repository: str,
+    token_login: str = "github-actions[bot]",
 ) -> Iterator[tuple[ThreadedSimulator, GitHubStandIn, BackgroundLoop]]:
     """The model simulator on a suite written to ``folder/suite.jsonl``, and the stand-in."""
     simulator = ThreadedSimulator(profiles, write_suite(folder / "suite.jsonl", categories))
     try:
-        with github_standin(slice_path, token, repository) as (github, background):
+        with github_standin(slice_path, token, repository, token_login) as (github, background):
             yield simulator, github, background
     finally:
         simulator.stop()

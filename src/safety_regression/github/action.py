@@ -251,7 +251,7 @@ async def _report(
 ) -> int:
     gate_run = await guard_baseline(inputs, config, pull, session, gate_run, workflow)
     # Then the stored review decisions (until their case's answer changes), keeping the guard's hold.
-    carried = await carry_in_action(gate_run, config, inputs.github_token, pull.environ, session)
+    carried = await carry_in_action(gate_run, config, inputs, pull.environ, session)
     gate_run, result = carried.gate_run, carried.gate_run.result
     for note in gate_run.notes + carried.notes:
         workflow.notice(note)
@@ -364,7 +364,7 @@ async def _review(inputs: ActionInputs, environ: Mapping[str, str], workflow: Wo
     """An ``issue_comment`` event: carry out a ``/safety-review`` command, asking no model."""
     if not inputs.github_token:
         raise GitHubError("a review needs the github-token input")
-    context = review_context(environ, inputs.github_token, inputs.artifact, inputs.check_name, _now)
+    context = review_context(environ, inputs, _now)
     async with aiohttp.ClientSession() as session:
         outcome = await review_comment(read_comment_event(environ), context, session, workflow)
     workflow.set_outputs({"review": outcome})

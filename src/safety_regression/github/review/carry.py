@@ -13,8 +13,10 @@ from safety_regression.config import Config
 from safety_regression.errors import GitHubError
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.event import read_event
+from safety_regression.github.inputs import ActionInputs
+from safety_regression.github.publish import DEFAULT_COMMENT_AUTHOR
 from safety_regression.github.review.decisions import Decision
-from safety_regression.github.review.publishing import ACTIONS_LOGIN, report_comment, stored_decisions
+from safety_regression.github.review.publishing import report_comment, stored_decisions
 from safety_regression.github.review.regate import SETUP_FILE, Regated, ReviewSetup, regate
 from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.pipeline import GateRun
@@ -46,13 +48,18 @@ class CarriedReview:
 
 
 async def carry_decisions(
-    gate_run: GateRun, config: Config, client: GitHubClient | None, pull_number: int | None
+    gate_run: GateRun,
+    config: Config,
+    client: GitHubClient | None,
+    pull_number: int | None,
+    author: str = DEFAULT_COMMENT_AUTHOR,
 ) -> CarriedReview:
     """Re-gate ``gate_run`` with the decisions in the pull request's report comment.
 
     ``gate_run`` is the run as it stands, its baseline guard applied: its holds are the
     setup's, kept by every later review.
 
+    Only the report comment ``author`` wrote is read (the ``comment-author`` input).
     Without a client or a pull request, or when the comment cannot be read, the run is
     returned as it is, with a note saying why.
     """
@@ -64,7 +71,7 @@ async def carry_decisions(
         return CarriedReview(gate_run, setup)
     try:
         comments = await client.list_issue_comments(pull_number)
-        decisions = stored_decisions(report_comment(comments, ACTIONS_LOGIN))
+        decisions = stored_decisions(report_comment(comments, author))
     except (GitHubError, ValueError) as exc:
         note = f"review decisions not applied: {exc}"
         return CarriedReview(gate_run, setup, notes=[note])
@@ -76,14 +83,21 @@ async def carry_decisions(
 
 
 async def carry_in_action(
-    gate_run: GateRun, config: Config, token: str, environ: Mapping[str, str], session: aiohttp.ClientSession
+    gate_run: GateRun,
+    config: Config,
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    session: aiohttp.ClientSession,
 ) -> CarriedReview:
     """``carry_decisions`` for the Action's gate job: the pull request and the client from its environment."""
     try:
         event = read_event(environ)
         client = GitHubClient(
-            session, environ.get("GITHUB_API_URL", "https://api.github.com"), token, event.repository
+            session,
+            environ.get("GITHUB_API_URL", "https://api.github.com"),
+            inputs.github_token,
+            event.repository,
         )
     except GitHubError:
         return await carry_decisions(gate_run, config, None, None)
-    return await carry_decisions(gate_run, config, client, event.pull_number)
+    return await carry_decisions(gate_run, config, client, event.pull_number, inputs.comment_author)

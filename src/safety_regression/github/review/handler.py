@@ -18,6 +18,7 @@ from datetime import datetime
 import aiohttp
 
 from safety_regression.errors import GitHubError
+from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.review.artifacts import ArtifactClient, read_member
 from safety_regression.github.review.commands import CommandError, is_command, parse_command
@@ -51,6 +52,8 @@ class ReviewContext:
     repository: str
     artifact: str
     check_name: str
+    comment_author: str
+    """The login the report comment is written by: the ``comment-author`` input."""
     details_url: str | None
     now: Callable[[], datetime]
 
@@ -77,12 +80,18 @@ async def review_comment(
         return "refused"
     seen = await client.add_reaction(comment.id, ReactionContent.EYES)
     token_login = seen.user.login if seen.user is not None else ""
+    if token_login and token_login.lower() != context.comment_author.lower():
+        workflow.warning(
+            f"the token acts as {token_login}, but comment-author is {context.comment_author}: the "
+            f"decisions are read from and written to {context.comment_author}'s report comment; "
+            f"set comment-author: {token_login} in both workflows if the Action posts as {token_login}"
+        )
     try:
         command = parse_command(comment.body or "")
         pull = await client.get_pull(event.issue.number)
         reference, candidate, setup = await _stored_results(client, context.artifact, pull.head.sha)
         comments = await client.list_issue_comments(event.issue.number)
-        ours = report_comment(comments, token_login)
+        ours = report_comment(comments, context.comment_author)
         try:
             before = stored_decisions(ours)
         except ValueError as exc:
@@ -154,17 +163,18 @@ async def _reply(client: ArtifactClient, event: CommentEvent, text: str) -> None
 
 
 def review_context(
-    environ: Mapping[str, str], token: str, artifact: str, check_name: str, now: Callable[[], datetime]
+    environ: Mapping[str, str], inputs: ActionInputs, now: Callable[[], datetime]
 ) -> ReviewContext:
     server, repository, run = (
         environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
     )
     return ReviewContext(
         api_url=environ.get("GITHUB_API_URL", "https://api.github.com"),
-        token=token,
+        token=inputs.github_token,
         repository=repository or "",
-        artifact=artifact,
-        check_name=check_name,
+        artifact=inputs.artifact,
+        check_name=inputs.check_name,
+        comment_author=inputs.comment_author,
         details_url=f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None,
         now=now,
     )

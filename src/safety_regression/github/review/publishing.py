@@ -11,19 +11,17 @@ from safety_regression.github.publish import fit, publish_check
 from safety_regression.github.review.decisions import Decision, decode_block
 from safety_regression.report import REPORT_MARKER
 
-ACTIONS_LOGIN = "github-actions[bot]"
-"""Who the workflow's GITHUB_TOKEN comments as; a review learns its token's login from its reaction."""
-
 
 def report_comment(comments: Sequence[IssueComment], author: str) -> IssueComment | None:
-    """The report comment: it starts with the marker *and* was written by ``author``, so a
-    comment anyone else writes with the marker (and forged decisions) is never read."""
+    """The report comment: it starts with the marker *and* was written by ``author`` (the
+    ``comment-author`` input, as the gate job's sticky comment is found), so a comment
+    anyone else writes with the marker (and forged decisions) is never read."""
     for comment in comments:
         if (
             comment.body is not None
             and comment.body.startswith(REPORT_MARKER)
             and comment.user is not None
-            and comment.user.login == author
+            and comment.user.login.lower() == author.lower()
         ):
             return comment
     return None
