@@ -105,3 +105,25 @@ def test_a_review_whose_token_is_not_the_comment_author_says_so(servers: Servers
     step, _ = review(servers, "unset", "/safety-review status", {})
     assert step.code == 0, step.stdout + step.stderr
     assert "the token acts as release-bot, but comment-author is github-actions[bot]" in step.stdout
+
+
+def test_a_review_updates_the_headered_gates_comment_and_check(servers: Servers) -> None:
+    inputs = {"comment-author": LOGIN, "header": "medical"}
+    plain = reports(servers, "<!-- safety-regression-report -->")
+    step = gate(servers, "medical", "3" * 40, inputs)
+    assert step.code == 1, step.stdout + step.stderr
+    first = len(servers.github.check_runs())
+    assert servers.github.check_runs()[-1]["name"] == "safety-regression (medical)"
+    lost, _ = lost_refusals(servers.folder / "medical" / "out")
+    for number, case in enumerate(lost):
+        done, _ = review(servers, f"medical-{number}", f'/safety-review accept {case} "intended"', inputs)
+        assert done.code == 0, done.stdout + done.stderr
+    assert "\npass\n" in done.outputs
+    runs = servers.github.check_runs()[first:]
+    assert {run["name"] for run in runs} == {"safety-regression (medical)"}
+    assert runs[-1]["conclusion"] == "success" and runs[-1]["head_sha"] == "3" * 40
+    (report,) = reports(servers, "<!-- safety-regression-report:medical -->")
+    assert report["body"].split("\n", 2)[1].startswith("<!-- safety-regression-decisions v1 ")
+    assert "### ✅ Safety gate `medical`: PASS" in report["body"]
+    assert f"{len(lost)} review decisions applied" in report["body"]
+    assert reports(servers, "<!-- safety-regression-report -->") == plain  # the other gate's, untouched

@@ -166,8 +166,7 @@ class _PullRequest:
         if self.inputs.pull_request is not None and self.inputs.sha is not None:
             await self._adopt(self.client, self.inputs.pull_request, self.inputs.sha)
         if self.inputs.check and self.event.sha:
-            name = self.inputs.check_name + (f" ({self.inputs.header})" if self.inputs.header else "")
-            self.check = CheckPublisher(self.client, self.event.sha, name, self.run_url)
+            self.check = CheckPublisher(self.client, self.event.sha, self.inputs.check_run_name, self.run_url)
             try:
                 self.workflow.log(await self.check.start())
             except GitHubError as exc:

@@ -106,6 +106,11 @@ class ActionInputs(BaseModel):
             raise ValueError("webhook-url must be an http(s) URL")
         return self
 
+    @property
+    def check_run_name(self) -> str:
+        """The check run's name: ``check-name``, with the ``header`` in brackets when set."""
+        return self.check_name + (f" ({self.header})" if self.header else "")
+
     def mention_list(self) -> tuple[str, ...]:
         return tuple(name for name in self.mentions.replace(",", " ").split() if name)
 

@@ -53,13 +53,15 @@ async def carry_decisions(
     client: GitHubClient | None,
     pull_number: int | None,
     author: str = DEFAULT_COMMENT_AUTHOR,
+    header: str = "",
 ) -> CarriedReview:
     """Re-gate ``gate_run`` with the decisions in the pull request's report comment.
 
     ``gate_run`` is the run as it stands, its baseline guard applied: its holds are the
     setup's, kept by every later review.
 
-    Only the report comment ``author`` wrote is read (the ``comment-author`` input).
+    Only the report comment ``author`` wrote with ``header``'s marker is read (the
+    ``comment-author`` and ``header`` inputs).
     Without a client or a pull request, or when the comment cannot be read, the run is
     returned as it is, with a note saying why.
     """
@@ -71,7 +73,7 @@ async def carry_decisions(
         return CarriedReview(gate_run, setup)
     try:
         comments = await client.list_issue_comments(pull_number)
-        decisions = stored_decisions(report_comment(comments, author))
+        decisions = stored_decisions(report_comment(comments, author, header))
     except (GitHubError, ValueError) as exc:
         note = f"review decisions not applied: {exc}"
         return CarriedReview(gate_run, setup, notes=[note])
@@ -100,4 +102,6 @@ async def carry_in_action(
         )
     except GitHubError:
         return await carry_decisions(gate_run, config, None, None)
-    return await carry_decisions(gate_run, config, client, event.pull_number, inputs.comment_author)
+    return await carry_decisions(
+        gate_run, config, client, event.pull_number, inputs.comment_author, inputs.header
+    )

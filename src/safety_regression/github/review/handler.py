@@ -39,7 +39,7 @@ from safety_regression.github.review.regate import (
 )
 from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.github.workflow import Workflow
-from safety_regression.report.comment import CommentLinks, render_comment
+from safety_regression.report.comment import CommentLinks, CommentOptions, render_comment
 from safety_regression.snapshot.model import Snapshot
 
 _MAY_DECIDE = (Permission.ADMIN, Permission.WRITE)
@@ -52,6 +52,9 @@ class ReviewContext:
     repository: str
     artifact: str
     check_name: str
+    """The check run's name, with the header (``ActionInputs.check_run_name``)."""
+    header: str
+    """The gate's ``header``: its report comment's marker, and its check's name."""
     comment_author: str
     """The login the report comment is written by: the ``comment-author`` input."""
     details_url: str | None
@@ -91,7 +94,7 @@ async def review_comment(
         pull = await client.get_pull(event.issue.number)
         reference, candidate, setup = await _stored_results(client, context.artifact, pull.head.sha)
         comments = await client.list_issue_comments(event.issue.number)
-        ours = report_comment(comments, context.comment_author)
+        ours = report_comment(comments, context.comment_author, context.header)
         try:
             before = stored_decisions(ours)
         except ValueError as exc:
@@ -111,7 +114,7 @@ async def review_comment(
     regated = regate(reference, candidate, setup, decisions)
     # The same short form as the gate job's comment; the artifact is the gate run's.
     links = CommentLinks(run=context.details_url, artifact_name=context.artifact, report=context.details_url)
-    markdown = render_comment(regated.result, setup.report, links)
+    markdown = render_comment(regated.result, setup.report, links, CommentOptions(header=context.header))
     section = decisions_section(regated)
     body = comment_body(markdown, section, decisions)
     await put_comment(client, event.issue.number, ours, body)
@@ -173,7 +176,8 @@ def review_context(
         token=inputs.github_token,
         repository=repository or "",
         artifact=inputs.artifact,
-        check_name=inputs.check_name,
+        check_name=inputs.check_run_name,
+        header=inputs.header,
         comment_author=inputs.comment_author,
         details_url=f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None,
         now=now,

@@ -7,24 +7,17 @@ from collections.abc import Sequence
 from safety_regression.gate import GateResult
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.models import IssueComment
-from safety_regression.github.publish import fit, publish_check
+from safety_regression.github.publish import fit, is_ours, publish_check
 from safety_regression.github.review.decisions import Decision, decode_block
-from safety_regression.report import REPORT_MARKER
+from safety_regression.report.comment import comment_marker
 
 
-def report_comment(comments: Sequence[IssueComment], author: str) -> IssueComment | None:
-    """The report comment: it starts with the marker *and* was written by ``author`` (the
-    ``comment-author`` input, as the gate job's sticky comment is found), so a comment
-    anyone else writes with the marker (and forged decisions) is never read."""
-    for comment in comments:
-        if (
-            comment.body is not None
-            and comment.body.startswith(REPORT_MARKER)
-            and comment.user is not None
-            and comment.user.login.lower() == author.lower()
-        ):
-            return comment
-    return None
+def report_comment(comments: Sequence[IssueComment], author: str, header: str = "") -> IssueComment | None:
+    """The report comment, found as the gate job finds its sticky comment: its first line is
+    the ``header``'s marker *and* ``author`` (the ``comment-author`` input) wrote it, so a
+    comment anyone else writes with the marker (and forged decisions) is never read."""
+    marker = comment_marker(header)
+    return next((comment for comment in comments if is_ours(comment, marker, author)), None)
 
 
 def stored_decisions(comment: IssueComment | None) -> list[Decision]:
