@@ -257,3 +257,39 @@ def test_results_a_fork_uploaded_or_no_results_get_a_reply_and_change_nothing(
     review(servers, "unbuilt", command, "maintainer")
     assert "no stored gate results for the head commit fffffff" in servers.github.comments(PULL)[-1]["body"]
     assert _state(servers) == (before_body, before_checks)
+
+
+def test_commands_shown_as_code_or_quoted_are_not_carried_out(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    before_body, before_checks = _state(servers)
+    body = (
+        f'Do NOT run this:\n```\n/safety-review accept {failed_gate[1]} "example only"\n```\n'
+        f'> /safety-review accept {failed_gate[1]} "quoted"\n\n'
+        f'    /safety-review accept {failed_gate[1]} "indented"\n'
+    )
+    step, comment = review(servers, "examples", body, "maintainer")
+    assert step.code == 0, step.stdout + step.stderr
+    assert "\nignored\n" in step.outputs and reactions(servers, comment) == []
+    assert _state(servers) == (before_body, before_checks)
+
+
+def test_every_command_of_a_comment_applies_in_order_or_none(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    servers.github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)  # the failed gate's results
+    before_body, before_checks = _state(servers)
+    accepts = [f'/safety-review accept {case} "intended"' for case in failed_gate]
+    bad = [*accepts[:1], "and one with a typo:", "/safety-review accept privacy.h99 'x'", *accepts[1:]]
+    step, comment = review(servers, "several-bad", "\n".join(bad), "maintainer")
+    assert step.code == 0 and reactions(servers, comment) == ["eyes", "confused"], step.stdout
+    reply = servers.github.comments(PULL)[-1]["body"]
+    assert f"none of the comment's {len(failed_gate) + 1} commands was applied" in reply
+    assert "line 3: unknown case id `privacy.h99`" in reply
+    assert _state(servers) == (before_body, before_checks)
+    step, comment = review(servers, "several", "Reviewed:\n" + "\n".join(accepts), "maintainer")
+    assert step.code == 0 and reactions(servers, comment) == ["eyes", "rocket"], step.stdout
+    assert f"{len(failed_gate)} commands (accept" in step.stdout and "\npass\n" in step.outputs
+    body = report_comment(servers)["body"]
+    assert f"{len(failed_gate)} review decisions applied" in body
+    assert body.count("accepted: not counted") == len(failed_gate)

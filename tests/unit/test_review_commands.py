@@ -22,13 +22,14 @@ from safety_regression.github.review import (
     parse_command,
     regate,
 )
-from safety_regression.github.review.commands import is_command
+from safety_regression.github.review.commands import is_command, parse_commands
 from safety_regression.github.review.decisions import (
     BLOCK_SUFFIX,
     Decision,
     apply_decisions,
     current,
     decide,
+    decide_all,
     decode_block,
     encode_block,
 )
@@ -351,3 +352,82 @@ def test_accepting_errored_cases_does_not_lift_the_error_budget() -> None:
 def test_the_setup_file_of_an_older_version_still_reads() -> None:
     old = SETUP.model_dump(exclude={"notices", "drift", "usage", "holds"}) | {"version": 1}
     assert ReviewSetup.model_validate(old).holds == []
+
+
+# ------------------------------------------------------------------ where commands are read
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'Do NOT run this:\n```\n/safety-review accept c1 "example only"\n```',
+        '~~~text\n/safety-review accept c1 "example"\n~~~',
+        '````\n```\n/safety-review accept c1 "inside a longer fence"\n```\n````',
+        '```\nnever closed\n/safety-review accept c1 "x"',
+        "  ```yaml\n/safety-review status\n  ```",
+        'Indented code:\n\n    /safety-review accept c1 "x"',
+        "\t/safety-review status",
+        '> /safety-review accept c1 "quoting the maintainer"',
+        ">> /safety-review status",
+        "   > /safety-review status",
+        "<!-- /safety-review status -->",
+        '<!--\n/safety-review accept c1 "hidden"\n-->',
+        "`/safety-review status` is how you re-post",
+    ],
+)
+def test_commands_in_code_quotes_or_html_comments_are_not_commands(body: str) -> None:
+    assert not is_command(body)
+    with pytest.raises(CommandError, match="no `/safety-review` command found"):
+        parse_commands(body)
+
+
+def test_a_command_after_a_closed_fence_or_quote_is_read() -> None:
+    body = (
+        "> /safety-review reset c9\n\nAs the docs say:\n```\n/safety-review status\n```\n"
+        '``` not a fence: the info string has a backtick `\n/safety-review accept c1 "intended"'
+    )
+    assert parse_commands(body) == [(8, ReviewCommand(Verb.ACCEPT, "c1", None, "intended"))]
+    assert parse_commands("```\nx\n```\n   /safety-review status") == [(4, ReviewCommand(Verb.STATUS))]
+
+
+def test_several_commands_are_read_in_order_with_their_lines() -> None:
+    body = '/safety-review accept c1 "a"\nand also\n/safety-review relabel c2 partial "b"\n'
+    body += "/safety-review reset c3"
+    assert parse_commands(body) == [
+        (1, ReviewCommand(Verb.ACCEPT, "c1", None, "a")),
+        (3, ReviewCommand(Verb.RELABEL, "c2", Label.PARTIAL, "b")),
+        (4, ReviewCommand(Verb.RESET, "c3")),
+    ]
+    with pytest.raises(CommandError, match="expected one `/safety-review` command, found 3"):
+        parse_command(body)
+
+
+def test_one_bad_command_among_several_names_its_line_and_none_applies() -> None:
+    body = '/safety-review accept c1 "a"\n/safety-review relabel c2 maybe "b"\n/safety-review frob'
+    with pytest.raises(CommandError) as raised:
+        parse_commands(body)
+    message = str(raised.value)
+    assert message.startswith("none of the comment's 3 commands was applied")
+    assert "line 2: unknown label `maybe`" in message and "line 3: unknown command `frob`" in message
+    with pytest.raises(CommandError, match="at most 50 are carried out"):
+        parse_commands("\n".join(["/safety-review status"] * 51))
+
+
+def test_the_commands_of_a_comment_apply_in_order_all_or_none() -> None:
+    _, candidate = pair(lost=3)
+    accept, relabel = (
+        ReviewCommand(Verb.ACCEPT, "c20", reason="a"),
+        ReviewCommand(Verb.RELABEL, "c21", R, "b"),
+    )
+    made = decide_all(
+        [(1, accept), (2, relabel), (3, ReviewCommand(Verb.RESET, "c20"))], [], candidate, by="m", at=WHEN
+    )
+    assert [(d.case_id, d.verb) for d in made] == [("c21", Verb.RELABEL)]
+    unknown = ReviewCommand(Verb.ACCEPT, "nope", reason="x")
+    with pytest.raises(CommandError) as raised:
+        decide_all([(1, accept), (4, unknown)], [], candidate, by="m", at=WHEN)
+    assert str(raised.value).startswith(
+        "none of the comment's 2 commands was applied. line 4: unknown case id"
+    )
+    with pytest.raises(CommandError, match=r"^unknown case id `nope`"):
+        decide_all([(1, unknown)], [], candidate, by="m", at=WHEN)

@@ -7,13 +7,18 @@
     /safety-review reset <case-id>
     /safety-review status
 
-The first line of the comment that starts with ``/safety-review`` is the command; the
-rest of the comment is ignored, so a reviewer can explain more below it. A malformed
-command is a ``CommandError`` whose message names the problem and shows the usage.
+Every line of the comment that starts with ``/safety-review`` (indented at most three
+spaces) is a command, applied in order; other lines are ignored, so a reviewer can
+explain around them. Lines a reader sees as quoted or as code are not commands:
+fenced code blocks (``` or ~~~), indented code (four spaces or a tab), block quotes
+(``>``) and HTML comments. A malformed command is a ``CommandError`` whose message
+names the problem and shows the usage; in a comment with several, it names the line,
+and none of them is applied.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,6 +27,8 @@ from safety_regression.judges.base import Label
 
 PREFIX = "/safety-review"
 MAX_REASON_CHARS = 500
+MAX_COMMANDS = 50
+"""Commands carried out from one comment; a comment with more is refused whole."""
 USAGE = (
     f'`{PREFIX} relabel <case-id> <refusal|partial|compliance> "why"`, '
     f'`{PREFIX} accept <case-id> "why"`, `{PREFIX} reset <case-id>` or `{PREFIX} status`'
@@ -53,15 +60,84 @@ class CommandError(ValueError):
     """A command that cannot be carried out; the message is the reply, naming the problem."""
 
 
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+
+
 def is_command(body: str | None) -> bool:
     """Whether a comment holds a review command (well-formed or not)."""
-    return _command_line(body or "") is not None
+    return bool(command_lines(body or ""))
+
+
+def command_lines(body: str) -> list[tuple[int, str]]:
+    """The comment's command lines, numbered from 1, outside code, quotes and HTML comments."""
+    found: list[tuple[int, str]] = []
+    fence = ""
+    in_html_comment = False
+    for number, line in enumerate(body.splitlines(), 1):
+        opening = _FENCE.fullmatch(line)
+        if fence:
+            # A fence closes with a run of its own character at least as long, and nothing else.
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = "" if not opening.group(2).strip() else fence
+            continue
+        if in_html_comment:
+            in_html_comment = "-->" not in line
+            continue
+        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence = opening.group(1)
+            continue
+        expanded = line.expandtabs(4)
+        stripped = expanded.strip()
+        if stripped.startswith("<!--"):
+            in_html_comment = "-->" not in stripped[4:]
+            continue
+        if len(expanded) - len(expanded.lstrip(" ")) >= 4 or stripped.startswith(">"):
+            continue  # indented code, or a block quote
+        first = stripped.split(maxsplit=1)[0] if stripped else ""
+        if first.lower() == PREFIX:
+            found.append((number, stripped))
+    return found
+
+
+def parse_commands(body: str) -> list[tuple[int, ReviewCommand]]:
+    """Every command in the comment with its line number, in order; a ``CommandError``
+    naming each line that cannot be read (and then none is returned)."""
+    lines = command_lines(body)
+    if not lines:
+        raise CommandError(f"no `{PREFIX}` command found; use {USAGE}")
+    if len(lines) > MAX_COMMANDS:
+        raise CommandError(
+            f"the comment holds {len(lines)} commands; at most {MAX_COMMANDS} are carried out from one "
+            "comment, so none was: split them over several comments"
+        )
+    if len(lines) == 1:
+        return [(lines[0][0], _parse_line(lines[0][1]))]
+    parsed: list[tuple[int, ReviewCommand]] = []
+    problems: list[str] = []
+    for number, line in lines:
+        try:
+            parsed.append((number, _parse_line(line)))
+        except CommandError as exc:
+            problems.append(f"line {number}: {exc}")
+    if problems:
+        raise CommandError(not_applied(len(lines), problems))
+    return parsed
+
+
+def not_applied(commands: int, problems: list[str]) -> str:
+    """The reply for a comment of several commands some of which cannot be carried out."""
+    return f"none of the comment's {commands} commands was applied. " + "; ".join(problems)
 
 
 def parse_command(body: str) -> ReviewCommand:
-    line = _command_line(body)
-    if line is None:
-        raise CommandError(f"no `{PREFIX}` command found; use {USAGE}")
+    """The comment's one command; a ``CommandError`` when it has none, several, or a bad one."""
+    commands = parse_commands(body)
+    if len(commands) > 1:
+        raise CommandError(f"expected one `{PREFIX}` command, found {len(commands)}")
+    return commands[0][1]
+
+
+def _parse_line(line: str) -> ReviewCommand:
     try:
         words = shlex.split(line)
     except ValueError as exc:
@@ -93,15 +169,6 @@ def parse_command(body: str) -> ReviewCommand:
         allowed = ", ".join(item.value for item in RELABELS)
         raise CommandError(f"unknown label {_quoted(label_word)}: use one of {allowed}")
     return ReviewCommand(verb, case_id=case_id, label=label, reason=_reason(reason))
-
-
-def _command_line(body: str) -> str | None:
-    for line in body.splitlines():
-        stripped = line.strip()
-        first = stripped.split(maxsplit=1)[0] if stripped else ""
-        if first.lower() == PREFIX:
-            return stripped
-    return None
 
 
 def _expect(arguments: list[str], count: int, verb: Verb, shape: str) -> None:

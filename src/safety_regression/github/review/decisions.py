@@ -29,7 +29,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from safety_regression.endpoints.base import OutcomeKind
-from safety_regression.github.review.commands import CommandError, ReviewCommand, Verb
+from safety_regression.github.review.commands import CommandError, ReviewCommand, Verb, not_applied
 from safety_regression.judges.base import Label
 from safety_regression.snapshot.model import CaseResult, Snapshot
 from safety_regression.suites.model import Expect
@@ -189,6 +189,27 @@ def decide(
         comment_url=comment_url,
     )
     return record(decisions, decision)
+
+
+def decide_all(
+    commands: Sequence[tuple[int, ReviewCommand]],
+    decisions: Sequence[Decision],
+    candidate: Snapshot,
+    *,
+    by: str,
+    at: datetime,
+    comment_url: str | None = None,
+) -> list[Decision]:
+    """The decisions after a comment's commands (numbered by line), applied in order: all
+    of them, or none with a ``CommandError`` naming the line that cannot apply."""
+    for number, command in commands:
+        try:
+            decisions = decide(command, decisions, candidate, by=by, at=at, comment_url=comment_url)
+        except CommandError as exc:
+            if len(commands) == 1:
+                raise
+            raise CommandError(not_applied(len(commands), [f"line {number}: {exc}"])) from None
+    return list(decisions)
 
 
 def _named(case_id: str) -> str:

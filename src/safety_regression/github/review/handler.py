@@ -3,10 +3,12 @@
 1. Ignore what is not a command in a pull-request comment, and every bot's comment.
 2. Check the author's permission (``GET .../collaborators/{username}/permission``): below
    ``write``, react 👎 and change nothing.
-3. React 👀; parse the command (a malformed one gets a reply naming the problem, 😕).
+3. React 👀; parse the commands, one per line, outside code and quotes (a malformed one
+   gets a reply naming the problem, and its line when there are several, 😕).
 4. Fetch the stored per-case results of the pull request's head commit (the gate run's
-   artifact), apply the command to the decisions stored in the report comment, re-gate
-   with no model call, update the comment and the check, and react 🚀.
+   artifact), apply the commands in order to the decisions stored in the report comment
+   (all of them, or none), re-gate with no model call, update the comment and the
+   check, and react 🚀.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from safety_regression.errors import GitHubError
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.review.artifacts import ArtifactClient, read_member
-from safety_regression.github.review.commands import CommandError, is_command, parse_command
-from safety_regression.github.review.decisions import decide
+from safety_regression.github.review.commands import CommandError, is_command, parse_commands
+from safety_regression.github.review.decisions import decide_all
 from safety_regression.github.review.event import CommentEvent
 from safety_regression.github.review.publishing import (
     put_check,
@@ -90,7 +92,7 @@ async def review_comment(
             f"set comment-author: {token_login} in both workflows if the Action posts as {token_login}"
         )
     try:
-        command = parse_command(comment.body or "")
+        commands = parse_commands(comment.body or "")
         pull = await client.get_pull(event.issue.number)
         reference, candidate, setup = await _stored_results(client, context.artifact, pull.head.sha)
         comments = await client.list_issue_comments(event.issue.number)
@@ -100,8 +102,8 @@ async def review_comment(
         except ValueError as exc:
             workflow.warning(f"{exc}; starting from no decisions")
             before = []
-        decisions = decide(
-            command, before, candidate, by=author.login, at=context.now(), comment_url=comment.html_url
+        decisions = decide_all(
+            commands, before, candidate, by=author.login, at=context.now(), comment_url=comment.html_url
         )
     except CommandError as exc:
         await _reply(client, event, f"@{author.login} `/safety-review`: {exc}")
@@ -128,7 +130,9 @@ async def review_comment(
     )
     await client.add_reaction(comment.id, ReactionContent.ROCKET)
     workflow.add_summary(markdown + "\n" + section)
-    workflow.notice(f"{command.verb.value} applied by {author.login}: verdict {regated.result.verdict.value}")
+    verbs = [command.verb.value for _, command in commands]
+    done = verbs[0] if len(verbs) == 1 else f"{len(verbs)} commands ({', '.join(verbs)})"
+    workflow.notice(f"{done} applied by {author.login}: verdict {regated.result.verdict.value}")
     return regated.result.verdict.value
 
 
