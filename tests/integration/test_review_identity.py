@@ -101,10 +101,14 @@ def test_a_personal_tokens_decisions_hold_on_the_next_push(servers: Servers) -> 
     assert all(case in report["body"] for case in lost)
 
 
-def test_a_review_whose_token_is_not_the_comment_author_says_so(servers: Servers) -> None:
+def test_a_review_without_comment_author_warns_and_keeps_the_tokens_report(servers: Servers) -> None:
+    (before,) = reports(servers, "<!-- safety-regression-report -->")
     step, _ = review(servers, "unset", "/safety-review status", {})
     assert step.code == 0, step.stdout + step.stderr
     assert "the token acts as release-bot, but comment-author is github-actions[bot]" in step.stdout
+    assert "\npass\n" in step.outputs  # the decisions in release-bot's report comment
+    (after,) = reports(servers, "<!-- safety-regression-report -->")
+    assert after["id"] == before["id"] and after["user"]["login"] == LOGIN
 
 
 def test_a_review_updates_the_headered_gates_comment_and_check(servers: Servers) -> None:

@@ -85,11 +85,12 @@ async def review_comment(
         return "refused"
     seen = await client.add_reaction(comment.id, ReactionContent.EYES)
     token_login = seen.user.login if seen.user is not None else ""
-    if token_login and token_login.lower() != context.comment_author.lower():
+    other_login = token_login if token_login.lower() not in ("", context.comment_author.lower()) else ""
+    if other_login:
         workflow.warning(
-            f"the token acts as {token_login}, but comment-author is {context.comment_author}: the "
-            f"decisions are read from and written to {context.comment_author}'s report comment; "
-            f"set comment-author: {token_login} in both workflows if the Action posts as {token_login}"
+            f"the token acts as {other_login}, but comment-author is {context.comment_author}: the gate "
+            f"job reads the decisions only from the report comment comment-author wrote; if the Action "
+            f"posts as {other_login}, set comment-author: {other_login} in both workflows"
         )
     try:
         commands = parse_commands(comment.body or "")
@@ -97,6 +98,9 @@ async def review_comment(
         reference, candidate, setup = await _stored_results(client, context.artifact, pull.head.sha)
         comments = await client.list_issue_comments(event.issue.number)
         ours = report_comment(comments, context.comment_author, context.header)
+        if ours is None and other_login:
+            # The token's own comment is as trustworthy, and rewriting it beats a second report.
+            ours = report_comment(comments, other_login, context.header)
         try:
             before = stored_decisions(ours)
         except ValueError as exc:
