@@ -35,7 +35,7 @@ from .test_review import (
 
 BASE_SHA = "0" * 40
 NOTICE = "This pull request changes the committed baseline baselines/"
-HELD = "changed in this pull request, and the built-in judge that the baseline names does not give them"
+HELD = "Inconclusive: the built-in judge does not confirm "
 
 
 @pytest.fixture(scope="module")
