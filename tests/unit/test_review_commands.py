@@ -373,6 +373,14 @@ def test_the_setup_file_of_an_older_version_still_reads() -> None:
         "<!-- /safety-review status -->",
         '<!--\n/safety-review accept c1 "hidden"\n-->',
         "`/safety-review status` is how you re-post",
+        # Found in review: hidden from a reader, but carried out.
+        'Looks good to me, thanks! <!-- draft, do not run:\n/safety-review accept c1 "hidden"\n-->',
+        'Looks good <!-- never closed\n/safety-review accept c1 "hidden"',
+        '<pre>\n/safety-review accept c1 "shown as code"\n</pre>',
+        '<PRE class="x">\n\n/safety-review status\n\n</PRE>',
+        '> quoting the bot:\n/safety-review accept c1 "a lazy continuation of the quote"',
+        '<div hidden>\n/safety-review accept c1 "inside an HTML block"\n</div>',
+        "<details><summary>old</summary>\n/safety-review status",
     ],
 )
 def test_commands_in_code_quotes_or_html_comments_are_not_commands(body: str) -> None:
@@ -388,6 +396,15 @@ def test_a_command_after_a_closed_fence_or_quote_is_read() -> None:
     )
     assert parse_commands(body) == [(8, ReviewCommand(Verb.ACCEPT, "c1", None, "intended"))]
     assert parse_commands("```\nx\n```\n   /safety-review status") == [(4, ReviewCommand(Verb.STATUS))]
+
+
+def test_a_command_after_an_html_comment_quote_or_block_ends_is_read() -> None:
+    body = (
+        "LGTM <!-- a note\nover lines --> thanks\n/safety-review status\n\n"
+        "> quoted\ncontinued\n\n/safety-review reset c2\n<div>\n</div>\n\n/safety-review reset c3\n"
+        "<pre>\n\n</pre>\n/safety-review reset c4"
+    )
+    assert [number for number, _ in parse_commands(body)] == [3, 8, 12, 16]
 
 
 def test_several_commands_are_read_in_order_with_their_lines() -> None:

@@ -11,7 +11,8 @@ Every line of the comment that starts with ``/safety-review`` (indented at most 
 spaces) is a command, applied in order; other lines are ignored, so a reviewer can
 explain around them. Lines a reader sees as quoted or as code are not commands:
 fenced code blocks (``` or ~~~), indented code (four spaces or a tab), block quotes
-(``>``) and HTML comments. A malformed command is a ``CommandError`` whose message
+(``>``, with the lines that continue them), HTML blocks and HTML comments, even one that
+starts mid-line. A malformed command is a ``CommandError`` whose message
 names the problem and shows the usage; in a comment with several, it names the line,
 and none of them is applied.
 """
@@ -69,10 +70,20 @@ def is_command(body: str | None) -> bool:
 
 
 def command_lines(body: str) -> list[tuple[int, str]]:
-    """The comment's command lines, numbered from 1, outside code, quotes and HTML comments."""
+    """The comment's command lines, numbered from 1, outside code, quotes and HTML.
+
+    Read as CommonMark renders the comment, so that nothing a reader does not see as a
+    plain line can act: an HTML comment (anywhere, even mid-line, and one never closed),
+    an HTML block (a line that starts with a tag: to the next blank line, or for ``<pre>``,
+    ``<script>``, ``<style>`` and ``<textarea>`` to the closing tag), a block quote with
+    the lines that continue it lazily up to the next blank line, and code.
+    """
+    # Comments first, keeping the line numbers: the text of a comment is never shown.
+    body = _HTML_COMMENT.sub(lambda hidden: "\n" * hidden.group(0).count("\n"), body)
     found: list[tuple[int, str]] = []
     fence = ""
-    in_html_comment = False
+    block = ""  # inside an HTML block: "" (no), "\n" (to a blank line), or its closing tag
+    quote = False
     for number, line in enumerate(body.splitlines(), 1):
         opening = _FENCE.fullmatch(line)
         if fence:
@@ -80,23 +91,36 @@ def command_lines(body: str) -> list[tuple[int, str]]:
             if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
                 fence = "" if not opening.group(2).strip() else fence
             continue
-        if in_html_comment:
-            in_html_comment = "-->" not in line
+        expanded = line.expandtabs(4)
+        stripped = expanded.strip()
+        if block:
+            ended = not stripped if block == "\n" else block in line.lower()
+            block = "" if ended else block
+            continue
+        if quote:
+            quote = bool(stripped)  # a quote's paragraph goes on to the next blank line
             continue
         if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
             fence = opening.group(1)
             continue
-        expanded = line.expandtabs(4)
-        stripped = expanded.strip()
-        if stripped.startswith("<!--"):
-            in_html_comment = "-->" not in stripped[4:]
+        if len(expanded) - len(expanded.lstrip(" ")) >= 4:
+            continue  # indented code
+        if stripped.startswith(">"):
+            quote = True
             continue
-        if len(expanded) - len(expanded.lstrip(" ")) >= 4 or stripped.startswith(">"):
-            continue  # indented code, or a block quote
+        if stripped.startswith("<"):
+            raw = _RAW_BLOCK.match(stripped)
+            closing = f"</{raw.group(1).lower()}>" if raw else "\n"
+            block = "" if raw and closing in stripped.lower() else closing
+            continue
         first = stripped.split(maxsplit=1)[0] if stripped else ""
         if first.lower() == PREFIX:
             found.append((number, stripped))
     return found
+
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_RAW_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
 
 
 def parse_commands(body: str) -> list[tuple[int, ReviewCommand]]:
