@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safety_regression.redaction import MIN_SECRET_CHARS, all_forms, forms, holds_secret, scrub
+from safety_regression.redaction import (
+    LOOSE_MIN_CHARS,
+    MIN_SECRET_CHARS,
+    all_forms,
+    forms,
+    holds_secret,
+    scrub,
+)
 
 KEYS = st.text(alphabet="abcdefXYZ0123456789-_.", min_size=MIN_SECRET_CHARS, max_size=48).map(
     lambda k: "sk-" + k
@@ -45,8 +53,13 @@ def test_short_values_are_not_scrubbed_and_forms_are_longest_first() -> None:
     assert [len(f) for f in found] == sorted((len(f) for f in found), reverse=True)
 
 
+LONG_KEYS = st.text(alphabet="abcdefXYZ0123456789-_.", min_size=LOOSE_MIN_CHARS, max_size=48).map(
+    lambda k: "sk-" + k
+)
+
+
 @given(
-    KEYS,
+    LONG_KEYS,
     st.lists(st.integers(min_value=1, max_value=60), max_size=4),
     st.sampled_from([" ", "\n", "\u200b", " \t"]),
 )
@@ -69,3 +82,32 @@ def test_text_without_the_key_is_left_alone_even_when_it_shares_letters() -> Non
     text = "sk-echo is a name; ABCDEFGHIJ are letters; 0123456789 are digits."
     assert not holds_secret(text, all_forms([key]))
     assert scrub(text, all_forms([key])) == text
+
+
+@pytest.mark.parametrize("gap", ["\u200e", "\u2066", "\u2063", "\ufe0f", "\U000e0020", "\u00ad", "\u200b\n"])
+def test_a_key_cut_by_any_invisible_character_is_scrubbed(gap: str) -> None:
+    # Found in review: bidi marks and isolates, invisible separators, variation selectors
+    # and tag characters left the whole key readable.
+    key = "sk-echo-key-0123456789abcdefABCDEF01"
+    text = f"key: {key[:10]}{gap}{key[10:]}!"
+    assert scrub(text, all_forms([key])) == "key: ***!"
+
+
+def test_a_key_in_full_width_characters_is_scrubbed() -> None:
+    key = "sk-echo-key-0123456789abcdefABCDEF01"
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in key)
+    assert scrub(f"here: {wide} (wide)", all_forms([key])) == "here: *** (wide)"
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("changeme", "Change me: change me!"),
+        ("password1", "Your pass word 1 is weak"),
+        ("not-needed", "This is Not-Needed here."),
+    ],
+)
+def test_a_short_key_is_scrubbed_only_as_written(key: str, text: str) -> None:
+    # Found in review: read loosely, short placeholder keys matched ordinary words.
+    assert scrub(text, all_forms([key])) == text
+    assert scrub(f"{text} {key}", all_forms([key])) == f"{text} ***"
