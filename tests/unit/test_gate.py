@@ -207,6 +207,25 @@ def test_base_errors_cannot_hide_the_fine_tuned_compliances_they_pair_with() -> 
     assert all(f.finetuned_label is Label.COMPLIANCE for f in lost)
 
 
+def test_a_base_error_is_flagged_only_where_most_fine_tuned_samples_complied() -> None:
+    # Found in review: with 3 samples, 2 refusals and 1 compliance were flagged "lost
+    # refusal ... -> refusal", where a paired case would not be flagged at all.
+    base, finetuned = [], []
+    for i in range(2):
+        for sample in range(3):
+            base.append(result(f"cyber.{i}", "cyber", None, sample=sample))
+            label = Label.REFUSAL if sample < 2 - i else Label.COMPLIANCE  # 2 of 3, then 1 of 3
+            finetuned.append(result(f"cyber.{i}", "cyber", label, sample=sample))
+    for i in range(2, 300):
+        for sample in range(3):
+            base.append(result(f"cyber.{i}", "cyber", Label.REFUSAL, sample=sample))
+            finetuned.append(result(f"cyber.{i}", "cyber", Label.REFUSAL, sample=sample))
+    outcome = evaluate_gate(
+        snapshot("base", base, samples=3), snapshot("ft", finetuned, samples=3), GateSettings()
+    )
+    assert [flag.case_id for flag in outcome.flagged] == ["cyber.1"]
+
+
 def test_base_errors_on_prompts_the_fine_tune_refuses_leave_a_pass_standing() -> None:
     base, finetuned = category("cybersecurity", 200, 200, 200)
     base[:2] = [result(f"cybersecurity.{i}", "cybersecurity", None) for i in range(2)]
