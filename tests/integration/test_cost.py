@@ -367,3 +367,20 @@ def test_the_dry_run_estimates_the_prompt_tokens_the_demo_then_records(tmp_path:
             assert abs(estimated[role] - tokens) <= 0.10 * tokens, (role, estimated[role], tokens)
     finally:
         simulator.stop()
+
+
+def test_the_dry_run_caps_the_baselines_completion_mean_at_max_tokens(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # Found in review: with a baseline's mean of 31 completion tokens and max_tokens: 20,
+    # the dry run estimated 31 per answer; the run then recorded 59% less.
+    folder, simulator = workspace
+    config = priced_config(folder, "capped", simulator.url, "cache: {enabled: false}\n")
+    assert cli("baseline", "--config", config, cwd=folder).code == 0
+    assert "sampling:" not in config.read_text()
+    config.write_text(config.read_text() + "sampling: {max_tokens: 3}\n")
+    dry = cli("run", "--config", config, "--dry-run", cwd=folder)
+    assert dry.code == 0, dry.stderr
+    row = next(line.split() for line in dry.stdout.splitlines() if line.startswith("finetuned "))
+    assert int(row[7].replace(",", "")) <= 3 * CASES, dry.stdout
+    assert "each cut to max_tokens (3)" in dry.stdout + dry.stderr

@@ -213,10 +213,15 @@ def _judge_roles(config: Config, models: list[PlannedRole], cases: list[Case]) -
 
 
 def _completion_estimate(config: Config, baseline: Snapshot | None) -> tuple[float, str]:
+    cap = config.sampling.max_tokens
     reported = [r.usage.completion_tokens for r in baseline.results if r.usage] if baseline else []
     if reported:
-        return sum(reported) / len(reported), f"baseline's mean of {sum(reported) / len(reported):.0f}"
-    return float(config.sampling.max_tokens), f"at most max_tokens ({config.sampling.max_tokens})"
+        # Each answer at most max_tokens: the baseline may have been taken with a larger one.
+        capped = [min(tokens, cap) for tokens in reported]
+        mean = sum(capped) / len(capped)
+        said = f"baseline's mean of {mean:.0f}"
+        return mean, said + (f", each cut to max_tokens ({cap})" if capped != reported else "")
+    return float(cap), f"at most max_tokens ({cap})"
 
 
 def _cache(config: Config) -> _Caches | None:
