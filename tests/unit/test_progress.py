@@ -46,10 +46,25 @@ def test_a_terminal_gets_a_live_line_per_model_until_all_are_done() -> None:
     tuned()
     assert progress._display is None  # stopped once both finished
     text = stream.getvalue()
-    assert "base" in text and "finetuned" in text and "2/2" in text and "1 errors" in text
+    assert "base" in text and "finetuned" in text and "2/2" in text and "1 error" in text
 
 
 def test_quiet_prints_nothing() -> None:
     stream = Terminal()
     Progress(stream=stream, quiet=True, environ={})("base", 5)()
     assert stream.getvalue() == ""
+
+
+def test_requests_the_run_never_sent_are_neither_responses_nor_errors() -> None:
+    # Found in review: "finetuned: 50/50 responses, done, 45 errors" for a run whose
+    # budget stopped it: 8 had failed and 37 were never sent.
+    stream = io.StringIO()
+    progress = Progress(stream=stream, log_interval=3600, environ={})
+    advance = progress("finetuned", 4)
+    advance()
+    advance(True)
+    advance(False, True)
+    advance(False, True)
+    (line,) = stream.getvalue().splitlines()
+    assert line.startswith("finetuned: 2/4 responses, ")
+    assert line.endswith(", done, 1 error, 2 not sent (the run stopped)")

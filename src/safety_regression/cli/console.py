@@ -61,12 +61,11 @@ class Progress:
 
     def _live_task(self, task: ProgressTask) -> ProgressCallback:
         display = self._rich()
-        task_id = display.add_task(task.label, total=task.total, errors=0)
+        task_id = display.add_task(task.label, total=task.total, errors=task.tally())
 
-        def advance(failed: bool = False) -> None:
-            task.done += 1
-            task.errors += failed
-            display.update(task_id, advance=1, errors=task.errors)
+        def advance(failed: bool = False, unsent: bool = False) -> None:
+            task.count(failed, unsent)
+            display.update(task_id, advance=1, errors=task.tally())
             if all(t.done == t.total for t in self._log.tasks):
                 self.close()
 
@@ -97,7 +96,7 @@ class Progress:
                 Rate(),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
-                TextColumn("{task.fields[errors]} errors"),
+                TextColumn("{task.fields[errors]}"),
                 console=Console(file=self.stream),
             )
             self._display.start()
@@ -110,5 +109,5 @@ class Progress:
             self._display = None
 
 
-def _ignore(failed: bool = False) -> None:
+def _ignore(failed: bool = False, unsent: bool = False) -> None:
     return None

@@ -21,7 +21,19 @@ class ProgressTask:
     started: float
     done: int = 0
     errors: int = 0
+    unsent: int = 0
+    """Requests the run stopped before sending (a budget, the breaker, the deadline)."""
     logged: float = 0.0
+
+    def count(self, failed: bool, unsent: bool) -> None:
+        self.done += 1
+        self.errors += failed
+        self.unsent += unsent
+
+    def tally(self) -> str:
+        """``0 errors``, or ``8 errors, 37 not sent (the run stopped)``."""
+        errors = f"{self.errors} error{'s' if self.errors != 1 else ''}"
+        return errors + (f", {self.unsent} not sent (the run stopped)" if self.unsent else "")
 
     def line(self, now: float) -> str:
         """``finetuned: 120/846 responses, 35.2/s, ETA 21s, 0 errors``."""
@@ -31,8 +43,8 @@ class ProgressTask:
         else:
             eta_text = f"ETA {(self.total - self.done) / rate:.0f}s" if rate > 0 else "ETA ?"
         return (
-            f"{self.label}: {self.done}/{self.total} responses, {rate:.1f}/s, {eta_text}, "
-            f"{self.errors} error{'s' if self.errors != 1 else ''}"
+            f"{self.label}: {self.done - self.unsent}/{self.total} responses, {rate:.1f}/s, {eta_text}, "
+            f"{self.tally()}"
         )
 
 
@@ -47,9 +59,8 @@ class LogProgress:
     def __call__(self, label: str, total: int) -> ProgressCallback:
         task = self.start(label, total)
 
-        def advance(failed: bool = False) -> None:
-            task.done += 1
-            task.errors += failed
+        def advance(failed: bool = False, unsent: bool = False) -> None:
+            task.count(failed, unsent)
             now = time.monotonic()
             if task.done == task.total or now - task.logged >= self.log_interval:
                 task.logged = now

@@ -19,7 +19,14 @@ from typing import Protocol
 
 from safety_regression._version import __version__
 from safety_regression.config import ResponseStorage, SamplingConfig
-from safety_regression.endpoints.base import FAILED_OUTCOMES, ChatOutcome, ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import (
+    FAILED_OUTCOMES,
+    NOT_ASKED,
+    ChatOutcome,
+    ChatRequest,
+    Endpoint,
+    OutcomeKind,
+)
 from safety_regression.judges.base import Judge, Label
 from safety_regression.judges.checks import score
 from safety_regression.snapshot.model import (
@@ -40,9 +47,10 @@ requests are under way (Python's default is 700); see ``fewer_collections``."""
 
 
 class ProgressCallback(Protocol):
-    """Called once per finished request; ``failed`` when it ended in an error."""
+    """Called once per finished request; ``failed`` when it ended in an error, ``unsent``
+    when the run stopped before sending it."""
 
-    def __call__(self, failed: bool = False) -> None: ...
+    def __call__(self, failed: bool = False, unsent: bool = False) -> None: ...
 
 
 ToxicityScorer = Callable[[str], Awaitable[float | None]]
@@ -106,7 +114,9 @@ async def evaluate_cases(
             if toxicity is not None and result.response is not None:
                 result = result.model_copy(update={"toxicity": await toxicity(result.response)})
             if on_result is not None:
-                on_result(result.outcome is OutcomeKind.ERROR)
+                # A request the stopped run never sent is no error of the endpoint's.
+                unsent = result.error is not None and result.error.startswith(NOT_ASKED)
+                on_result(result.outcome is OutcomeKind.ERROR and not unsent, unsent)
             results[index] = result
 
     count = len(results) if workers is None else max(1, min(workers, len(results)))
