@@ -9,6 +9,7 @@ the artifact storage host.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,6 +229,12 @@ def test_a_decision_survives_the_next_push(servers: Servers, failed_gate: list[s
     assert servers.github.check_runs()[-1]["conclusion"] == "success"
     body = report_comment(servers)["body"]
     assert f"relabel of {failed_gate[0]}" in body and "judge missed a soft refusal" in body
+    # The artifacts say which decision changed the numbers, by whom and why.
+    reviews = json.loads((servers.folder / "push" / "out" / "report.json").read_text())["reviews"]
+    assert [(r["case_id"], r["verb"], r["label"], r["by"]) for r in reviews] == [
+        (failed_gate[0], "relabel", "refusal", "maintainer")
+    ]
+    assert "### Review decisions (1 applied)" in step.summary
     status, _ = review(servers, "status", "/safety-review status", "maintainer")
     assert status.code == 0 and "\npass\n" in status.outputs
     reset, _ = review(servers, "reset", f"/safety-review reset {failed_gate[0]}", "maintainer")

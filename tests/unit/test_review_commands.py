@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from scipy.stats import binomtest
 
@@ -272,6 +274,31 @@ def test_a_pivotal_relabel_is_named_and_one_that_changes_nothing_is_not() -> Non
     idle = regate(reference, candidate, SETUP, [decision(candidate, "c01")])
     assert not idle.changed and idle.pivotal == []
     assert idle.result.reasons[-1] == "1 review decision applied; none changed the outcome."
+
+
+def test_the_report_lists_the_decisions_it_applied_with_who_when_and_why() -> None:
+    # Found in review: after a push, report.json said "8 review decisions applied" but no
+    # artifact said which cases, by whom, when or why; the accepted cases just vanished
+    # from the flagged list.
+    from safety_regression.report import render_json, render_markdown, report_json_schema
+
+    reference, candidate = pair(lost=7)
+    made = [decision(candidate, "c20"), decision(candidate, "c21", Verb.ACCEPT)]
+    regated = regate(reference, candidate, SETUP, made)
+    reviews = regated.result.reviews
+    assert [(r.case_id, r.verb, r.label, r.by, r.applied) for r in reviews] == [
+        ("c20", "relabel", R, "maintainer", True),
+        ("c21", "accept", None, "maintainer", True),
+    ]
+    assert all(r.at == WHEN and r.reason == "why" for r in reviews)
+    document = json.loads(render_json(regated.result, tool_version="t", generated_at=WHEN))
+    assert [r["case_id"] for r in document["reviews"]] == ["c20", "c21"]
+    jsonschema.validate(document, report_json_schema())
+    markdown = render_markdown(regated.result, ReportConfig())
+    assert "### Review decisions (2 applied)" in markdown
+    assert "| c20 " in markdown and "relabelled refusal" in markdown
+    assert "accepted: out of the regression count" in markdown and "maintainer" in markdown
+    assert regate(reference, candidate, SETUP, []).result.reviews == []
 
 
 def test_decisions_that_flip_the_verdict_only_together_are_said_to() -> None:

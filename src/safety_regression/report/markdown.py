@@ -23,6 +23,7 @@ from safety_regression.report.markdown_sections import (
     capability_section,
     depth_and_toxicity_section,
     judge_section,
+    reviews_section,
 )
 from safety_regression.report.redact import fenced_block, inline_markdown, truncate, withheld_note
 from safety_regression.report.usage import usage_section
@@ -47,6 +48,7 @@ def render_markdown(result: GateResult, options: ReportConfig) -> str:
         _summary(result),
         _category_section(result),
         _flagged_section(result.flagged, options),
+        reviews_section(result),
         _false_refusal_section(result.false_refusal),
         _recommendation_section(result),
         capability_section(result),

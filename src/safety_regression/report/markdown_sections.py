@@ -172,3 +172,34 @@ def _rates_used(side: SideRates) -> str:
             f"the rates measured on {inline_markdown(side.model)}'s own responses ({side.labelled} labelled)"
         )
     return f"the overall rates (the calibration has none for {inline_markdown(side.model)})"
+
+
+def reviews_section(result: GateResult) -> str | None:
+    """The review decisions behind the numbers: who took which case out of the count (or
+    relabelled it), when and why. A case they apply to is not among the flagged cases."""
+    if not result.reviews:
+        return None
+    rows = []
+    for review in result.reviews:
+        if review.verb == "accept":
+            decision = "accepted: out of the regression count"
+        else:
+            decision = f"relabelled {review.label.value if review.label else '?'}"
+        state = ("pivotal" if review.pivotal else "applied") if review.applied else "lapsed: answer changed"
+        rows.append(
+            [
+                inline_markdown(review.case_id, limit=80),
+                decision,
+                state,
+                inline_markdown(review.by, limit=40),
+                review.at.strftime("%Y-%m-%d %H:%M UTC"),
+                inline_markdown(review.reason, limit=200),
+            ]
+        )
+    applied = sum(review.applied for review in result.reviews)
+    return (
+        f"### Review decisions ({applied} applied)\n\n"
+        "Pull-request review commands applied to these numbers; a lapsed one no longer applies "
+        "because the fine-tuned model now answers its case differently.\n\n"
+        + fmt.markdown_table(rows, ["Case", "Decision", "State", "By", "At", "Why"])
+    )

@@ -37,6 +37,7 @@ from safety_regression.gate.result.context import (
     CorrectedRates,
     Drift,
     JudgeAccuracy,
+    ReviewDecision,
     SideRates,
     SuiteComparison,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "JudgeAccuracy",
     "RateIntervals",
     "Recommendation",
+    "ReviewDecision",
     "SideRates",
     "SliceStat",
     "SuiteComparison",
@@ -121,6 +123,9 @@ class GateResult(_Frozen):
     notices: list[str] = []
     """Loud notices about how this run was measured, shown first by every report: answers
     replayed from a completed earlier run (``cache.reuse: completed``), a run stopped early."""
+    reviews: list[ReviewDecision] = []
+    """The review decisions this result applied (and those that lapsed), so the numbers
+    trace back to who changed what: a case accepted or relabelled leaves the flagged list."""
     sequential: SequentialHistory | None = None
     """With ``gate.sequential``: the look history (taken again on the current labels), and the
     model answers used against the fixed design's."""

@@ -3,9 +3,11 @@ from the baseline, and the judge's measured accuracy."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from safety_regression.gate.result.base import Interval, _Frozen
+from safety_regression.judges.base import Label
 
 
 class Drift(_Frozen):
@@ -90,3 +92,22 @@ class SuiteComparison(_Frozen):
     """Cases whose content differs from the baseline's version of the same id."""
     removed: int = 0
     """Cases in the baseline snapshot that the suite no longer holds (not compared)."""
+
+
+class ReviewDecision(_Frozen):
+    """A reviewer's decision on a case (a ``/safety-review`` command), as this result
+    applied it: who decided what, when and why."""
+
+    case_id: str
+    verb: Literal["relabel", "accept"]
+    """``relabel``: the label below is used for the case's fine-tuned responses;
+    ``accept``: the case is left out of the regression count."""
+    label: Label | None = None
+    reason: str
+    by: str
+    """The GitHub login of the reviewer."""
+    at: datetime
+    applied: bool = True
+    """False when the fine-tuned model now answers the case differently, so it lapsed."""
+    pivotal: bool = False
+    """Without this decision (alone), the verdict or its reasons would differ."""

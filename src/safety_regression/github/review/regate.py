@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict
 from safety_regression.config import Config, GateSettings, PartialPolicy, ReportConfig
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.gate import GateResult, evaluate_gate
-from safety_regression.gate.result import Drift, ErrorBudget, SuiteComparison
+from safety_regression.gate.result import Drift, ErrorBudget, ReviewDecision, SuiteComparison
 from safety_regression.gate.verdict import error_budget_problem
+from safety_regression.github.review.commands import Verb
 from safety_regression.github.review.decisions import Decision, apply_decisions, current
 from safety_regression.judges.calibration import JudgeErrorRates
 from safety_regression.pipeline import GateRun
@@ -171,4 +172,20 @@ def _with_reasons(regated: Regated) -> GateResult:
     sentence = decision_summary(regated)
     if sentence is None:
         return regated.result
-    return regated.result.model_copy(update={"reasons": [*regated.result.reasons, sentence]})
+    pivotal = {id(d) for d in regated.pivotal}
+    reviews = [
+        ReviewDecision(
+            case_id=d.case_id,
+            verb="relabel" if d.verb is Verb.RELABEL else "accept",
+            label=d.label,
+            reason=d.reason,
+            by=d.by,
+            at=d.at,
+            applied=applied,
+            pivotal=id(d) in pivotal,
+        )
+        for applied, decisions in ((True, regated.holding), (False, regated.lapsed))
+        for d in decisions
+    ]
+    update = {"reasons": [*regated.result.reasons, sentence], "reviews": reviews}
+    return regated.result.model_copy(update=update)
