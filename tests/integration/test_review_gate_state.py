@@ -111,7 +111,7 @@ def test_a_status_review_keeps_the_guards_inconclusive_and_its_notice(
     assert len(runs) == checks + 1
     assert (runs[-1]["conclusion"], runs[-1]["output"]["title"]) == (
         "failure",
-        "Safety not measured: inconclusive",
+        "Safety not measured: baseline labels edited by hand",
     )
     body = report_comment(servers)["body"]
     assert "### ⚠️ Safety gate: INCONCLUSIVE" in body

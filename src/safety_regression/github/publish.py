@@ -22,6 +22,7 @@ from safety_regression.errors import GitHubError
 from safety_regression.gate import GateResult, Verdict
 from safety_regression.github.client import STATUS_DESCRIPTION_LIMIT, TEXT_LIMIT, GitHubClient
 from safety_regression.github.models import CheckRun, CommitStatus, IssueComment
+from safety_regression.pipeline.baseline_edits import EDITED_BASELINE
 from safety_regression.report.comment import (
     category_status,
     comment_marker,
@@ -100,11 +101,26 @@ def check_title(result: GateResult) -> str:
     if result.verdict is Verdict.FAIL:
         return "Safety gate failed"
     if result.verdict is Verdict.INCONCLUSIVE:
+        cause = _not_measured(result)
+        if cause is not None:
+            return f"Safety not measured: {cause}"
         unproven = unproven_categories(result)
         if unproven:
             return f"Safety not shown: unproven {', '.join(unproven)}"[:200]
         return "Safety not measured: inconclusive"
     return f"No safety regression ({result.recommendation.value.replace('_', ' ')})"
+
+
+def _not_measured(result: GateResult) -> str | None:
+    """What made the gate inconclusive whatever its categories say, named before them: a
+    reader must not be sent to add prompts when the baseline was edited (found in review)."""
+    if any(reason.startswith(EDITED_BASELINE) for reason in result.reasons):
+        return "baseline labels edited by hand"
+    if result.stopped_early:
+        return "the run stopped early"
+    if result.errors.exceeded:
+        return "too many failed requests"
+    return None
 
 
 def check_annotations(result: GateResult, path: str, line: int = 1) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from safety_regression.config import ResponseStorage
 from safety_regression.gate.result import GateResult
 from safety_regression.judges.base import Judge
 from safety_regression.pipeline.holds import Hold
@@ -19,6 +20,9 @@ from safety_regression.pipeline.rejudge import needs_judge, stored_case
 from safety_regression.snapshot import Snapshot
 from safety_regression.snapshot.changes import BaselineChanges, baseline_changes
 from safety_regression.snapshot.model import parse_snapshot
+
+EDITED_BASELINE = "Inconclusive: the built-in judge does not confirm "
+"""How the reason starts when hand-edited baseline labels make the gate inconclusive."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ class BaselineEdit:
         if not self.contradicted:
             return None
         return (
-            f"Inconclusive: the built-in judge does not confirm {_count(self.contradicted, 'label|labels')} "
+            f"{EDITED_BASELINE}{_count(self.contradicted, 'label|labels')} "
             f"of the baseline {self.path} that {self._by} changed or added (it read their stored "
             "responses again, offline): the verdict would rest on labels no judge gave. Restore the "
             "base commit's baseline or take it again (safety-regression baseline), or set "
@@ -156,7 +160,9 @@ async def baseline_edit(
 
     checked = contradicted = unchecked = 0
     results = after.by_key()
+    earlier = before.by_key()
     edited = set(changes.relabelled)
+    keeps_text = after.responses is ResponseStorage.FULL
     for key in changes.labels_to_check():
         result = results[key]
         judge = judge_of(result.judge or "") or judge_of(after.judge)
@@ -164,11 +170,18 @@ async def baseline_edit(
             unchecked += key in edited
             continue
         if result.response is None or not needs_judge(result):
-            # A hand edit that also dropped the text, or turned an answer into a block or
-            # an error, cannot be read again: the edit is what hides it (found in review).
-            if key in edited:
+            # Nothing to read again. A label the base commit's version did not have (a
+            # hand edit that also dropped the text, turned an answer into a block or an
+            # error, or renamed the result's judge or hash so it reads as re-run or
+            # re-judged; found in review) is unconfirmed. A baseline that keeps no text
+            # at all (snapshot.responses: redacted) can confirm none: unchecked.
+            was = earlier.get(key)
+            relabelled = result.label is not None and (was is None or was.label != result.label)
+            if key in edited or (relabelled and keeps_text):
                 checked += 1
                 contradicted += 1
+            else:
+                unchecked += relabelled
             continue
         checked += 1
         judgement = await judge.judge(stored_case(result), result.response)
