@@ -408,6 +408,11 @@ def test_the_setup_file_of_an_older_version_still_reads() -> None:
         '> quoting the bot:\n/safety-review accept c1 "a lazy continuation of the quote"',
         '<div hidden>\n/safety-review accept c1 "inside an HTML block"\n</div>',
         "<details><summary>old</summary>\n/safety-review status",
+        '1. > quoted\n   /safety-review accept c1 "a quote inside a list item"',
+        "- > /safety-review status",
+        '<?x\n\n/safety-review accept c1 "inside a processing instruction"\n?>',
+        '<!DOCTYPE x\n\n/safety-review accept c1 "inside a declaration"\n>',
+        '<![CDATA[\n\n/safety-review accept c1 "inside CDATA"\n]]>',
     ],
 )
 def test_commands_in_code_quotes_or_html_comments_are_not_commands(body: str) -> None:

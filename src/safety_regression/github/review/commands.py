@@ -105,13 +105,12 @@ def command_lines(body: str) -> list[tuple[int, str]]:
             continue
         if len(expanded) - len(expanded.lstrip(" ")) >= 4:
             continue  # indented code
-        if stripped.startswith(">"):
-            quote = True
+        if _LIST_MARKERS.sub("", stripped).startswith(">"):
+            quote = True  # a block quote, also one inside a list item
             continue
         if stripped.startswith("<"):
-            raw = _RAW_BLOCK.match(stripped)
-            closing = f"</{raw.group(1).lower()}>" if raw else "\n"
-            block = "" if raw and closing in stripped.lower() else closing
+            closing = _closing(stripped)
+            block = "" if closing != "\n" and closing in stripped.lower()[2:] else closing
             continue
         first = stripped.split(maxsplit=1)[0] if stripped else ""
         if first.lower() == PREFIX:
@@ -121,6 +120,23 @@ def command_lines(body: str) -> list[tuple[int, str]]:
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _RAW_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
+_LIST_MARKERS = re.compile(r"^(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+")
+
+
+def _closing(line: str) -> str:
+    """What ends the HTML block ``line`` opens, as CommonMark reads it: the closing tag of
+    ``<pre>``, ``<script>``, ``<style>`` and ``<textarea>``; ``?>``, ``]]>`` or ``>`` for a
+    processing instruction, CDATA or a declaration; else the next blank line ("\\n")."""
+    raw = _RAW_BLOCK.match(line)
+    if raw:
+        return f"</{raw.group(1).lower()}>"
+    if line.startswith("<?"):
+        return "?>"
+    if line.startswith("<![CDATA["):
+        return "]]>"
+    if re.match(r"<![A-Za-z]", line):
+        return ">"
+    return "\n"
 
 
 def parse_commands(body: str) -> list[tuple[int, ReviewCommand]]:
