@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from safety_regression.config import GateSettings, UnprovenPolicy
 from safety_regression.endpoints.base import NOT_ASKED, OutcomeKind
 from safety_regression.gate.result import (
+    INCONCLUSIVE_RULE,
     CapabilityResult,
     CategoryResult,
     CategoryStatus,
@@ -156,10 +157,7 @@ def recommend(
     if verdict is Verdict.FAIL:
         return Recommendation.BLOCK, "the gate failed: a gating check regressed significantly"
     if verdict is Verdict.INCONCLUSIVE:
-        return (
-            Recommendation.BLOCK,
-            "the gate was inconclusive, and an unmeasured model does not ship",
-        )
+        return Recommendation.BLOCK, INCONCLUSIVE_RULE
     watch: list[str] = []
     unproven = [c.name for c in categories if c.gating and c.status is CategoryStatus.UNPROVEN]
     if unproven:

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     # Lazily at run time: the gate (and scipy) loads only when a run is gated.
     from safety_regression.gate import GateResult
 
-INCONCLUSIVE_RULE = "the gate was inconclusive, and an unmeasured model does not ship"
-
 
 class Hold(BaseModel):
     """One cause that makes the gate inconclusive whatever the statistics say."""
@@ -32,7 +30,7 @@ class Hold(BaseModel):
     """A failing gate stays a failure (a hand-edited baseline cannot hide a regression)."""
 
     def apply(self, result: GateResult) -> GateResult:
-        from safety_regression.gate.result import Recommendation, Verdict
+        from safety_regression.gate.result import INCONCLUSIVE_RULE, Recommendation, Verdict
 
         if self.fail_stands and result.verdict is Verdict.FAIL:
             return result

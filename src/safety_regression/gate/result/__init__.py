@@ -44,6 +44,7 @@ from safety_regression.gate.result.context import (
 from safety_regression.snapshot.sequential import SequentialHistory
 
 __all__ = [
+    "INCONCLUSIVE_RULE",
     "STOPPED_EARLY",
     "Breakdown",
     "CapabilityResult",
@@ -73,6 +74,8 @@ __all__ = [
 ]
 
 STOPPED_EARLY = "The run stopped early: "
+INCONCLUSIVE_RULE = "the gate was inconclusive, and an unmeasured model does not ship"
+"""The recommendation's rule for an inconclusive gate, however it became inconclusive."""
 """How the first reason of a run stopped by the circuit breaker or ``run.deadline`` starts."""
 
 
