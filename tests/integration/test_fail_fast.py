@@ -263,3 +263,35 @@ def test_a_redirect_to_another_origin_is_never_followed(workspace: tuple[Path, T
     finally:
         other.stop()
         mover.stop()
+
+
+def test_a_failure_waiting_to_retry_when_the_deadline_passes_is_reported_as_the_failure(
+    tmp_path: Path,
+) -> None:
+    # Every request fails once (HTTP 500) and waits about a second to retry. The deadline
+    # passes while they wait: each was sent and failed, so its error says so and that the
+    # run stopped, not that it was never asked (found in review: the 500 was hidden).
+    cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 20})
+    flaky = ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=1, latency=0.05)
+    simulator = ThreadedSimulator({"base": flaky, "tuned": flaky}, cases)
+    try:
+        extra = "cache: {enabled: false}\nrun: {deadline: 1s}\n"
+        config = write_config(tmp_path / "gate.yml", simulator.url, "tuned", extra=extra)
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+        errors = [str(r["error"]) for r in rows if r["outcome"] == "error"]
+        stopped = "(the run reached its deadline (run.deadline = 1s))"
+        waiting = [e for e in errors if not e.startswith("not asked")]
+        assert waiting, "some requests were waiting to retry at the deadline"
+        failure = "HTTP 500: The server had an error (simulated)"
+        assert set(waiting) == {f"{failure}; not retried: the run stopped {stopped}"}
+        assert all(e == f"not asked: the run stopped {stopped}" for e in errors if e.startswith("not asked"))
+        result = report(tmp_path / "out")
+        errors_seen = result["errors"]
+        assert isinstance(errors_seen, dict)
+        failed = errors_seen["base_errors"] + errors_seen["finetuned_errors"]
+        unsent = errors_seen["base_unsent"] + errors_seen["finetuned_unsent"]
+        assert failed - unsent == len(waiting), "the failures are counted as failed, not as unsent"
+    finally:
+        simulator.stop()

@@ -7,6 +7,7 @@ error budget and never as a refusal or a compliance.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from enum import StrEnum
@@ -147,6 +148,19 @@ NOT_ASKED = "not asked: the run stopped"
 """How a case's error starts when its request was never sent: a budget, the deadline or
 the circuit breaker stopped the run first (``guard.RunGuard.not_asked``)."""
 NOT_RETRIED = "not retried: the run stopped"
-"""How a case's error goes on when its request was sent and failed, and a budget stopped
-the run before the retry: ``HTTP 500: ...; not retried: the run stopped (run.max_requests
-...)``. It failed; it was not left unsent."""
+"""How a case's error goes on when its request was sent and failed, and the run stopped
+before the retry (a budget, the deadline or the circuit breaker): ``HTTP 500: ...; not
+retried: the run stopped (run.max_requests ...)``. It failed; it was not left unsent."""
+
+
+class StoppedAfterFailure(asyncio.CancelledError):
+    """The cancellation of a request that had been sent and had failed: it was waiting to
+    retry, or its retry was in flight. It carries the failure (scrubbed of secrets), so a
+    run stopped by its deadline or circuit breaker reports what the request met, as
+    ``NOT_RETRIED``, instead of reading as never sent."""
+
+    def __init__(self, failure: str, attempts: int) -> None:
+        super().__init__(failure)
+        self.failure = failure
+        self.attempts = attempts
+        """The attempts that failed."""

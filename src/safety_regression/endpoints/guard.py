@@ -24,11 +24,13 @@ from collections.abc import Callable
 from safety_regression.endpoints.base import (
     FAILED_OUTCOMES,
     NOT_ASKED,
+    NOT_RETRIED,
     ChatOutcome,
     ChatRequest,
     Endpoint,
     EndpointWrapper,
     OutcomeKind,
+    StoppedAfterFailure,
 )
 from safety_regression.errors import ConfigError
 
@@ -94,9 +96,14 @@ class RunGuard:
             self.rejected = error
         self.trip(str(error))
 
-    def not_asked(self) -> ChatOutcome:
+    def not_asked(self, cancelled: asyncio.CancelledError | None = None) -> ChatOutcome:
+        """The outcome of a request the stopped run did not finish: never sent, or, when
+        ``cancelled`` carries its failure, sent, failed and not retried."""
         if self.rejected is not None:
             raise ConfigError(str(self.rejected))
+        if isinstance(cancelled, StoppedAfterFailure):
+            error = f"{cancelled.failure}; {NOT_RETRIED} ({self.stopped})"
+            return ChatOutcome(kind=OutcomeKind.ERROR, error=error, attempts=cancelled.attempts)
         return ChatOutcome(kind=OutcomeKind.ERROR, error=f"{NOT_ASKED} ({self.stopped})", attempts=0)
 
     def _arm(self) -> None:
@@ -158,12 +165,12 @@ class GuardedEndpoint(EndpointWrapper):
             guard._running.discard(task)  # this task ends with the error: not cancelled too
             guard.reject(exc)
             raise
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as cancelled:
             # Our own cancellation (the guard tripped) becomes an answer-less outcome;
             # anyone else's (Ctrl-C) propagates.
             if task in guard._cancelled and task.uncancel() == 0:
                 guard._cancelled.discard(task)
-                return guard.not_asked()
+                return guard.not_asked(cancelled)
             raise
         finally:
             guard._running.discard(task)

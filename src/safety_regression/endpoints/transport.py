@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from yarl import URL
 
 from safety_regression.config import EndpointConfig
-from safety_regression.endpoints.base import NOT_ASKED, NOT_RETRIED, RetryDecision
+from safety_regression.endpoints.base import NOT_ASKED, NOT_RETRIED, RetryDecision, StoppedAfterFailure
 from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
 from safety_regression.endpoints.wire import (
@@ -171,18 +171,24 @@ class Transport:
         total = self._max_retries + 1
         failure = FailedAttempt(reason="no attempt made")
         for attempt in range(1, total + 1):
-            if self._rate is not None:
-                await self._rate.acquire(payload_tokens(payload))
-            async with self._semaphore:
-                refused = self.admit() if self.admit is not None else None
-                if refused is not None:  # a budget stopped the run: this attempt is not sent
-                    if attempt == 1:
-                        return give_up(f"{NOT_ASKED} ({refused})", 0)
-                    # Sent and failed, then not retried: the failure is what it met.
-                    reason = failure.reason.rstrip(".")
-                    failed = reason if attempt == 2 else after_attempts(reason, attempt - 1)
-                    return give_up(self.scrub(f"{failed}; {NOT_RETRIED} ({refused})"), attempt - 1)
-                result = await self._attempt(payload, interpret)
+            try:
+                if self._rate is not None:
+                    await self._rate.acquire(payload_tokens(payload))
+                async with self._semaphore:
+                    refused = self.admit() if self.admit is not None else None
+                    if refused is not None:  # a budget stopped the run: this attempt is not sent
+                        if attempt == 1:
+                            return give_up(f"{NOT_ASKED} ({refused})", 0)
+                        # Sent and failed, then not retried: the failure is what it met.
+                        failed = self._failed(failure, attempt - 1)
+                        return give_up(self.scrub(f"{failed}; {NOT_RETRIED} ({refused})"), attempt - 1)
+                    result = await self._attempt(payload, interpret)
+            except asyncio.CancelledError as cancelled:
+                # The run stopped (its deadline, the circuit breaker) while this request
+                # waited to retry or its retry was in flight: it failed, it was not unsent.
+                if attempt == 1 or isinstance(cancelled, StoppedAfterFailure):
+                    raise
+                raise StoppedAfterFailure(self._failed(failure, attempt - 1), attempt - 1) from cancelled
             if not isinstance(result, FailedAttempt):
                 # Outcomes are built with attempts=1: copied only when a retry was needed.
                 if getattr(result, "attempts", None) == attempt:
@@ -198,10 +204,19 @@ class Transport:
             if attempt < total:
                 if not isinstance(jitter_key, str):
                     jitter_key = jitter_key()
-                await self._sleep(
-                    retry_delay(decision, failure, attempt, jitter_key, self._backoff_base, self._backoff_max)
+                delay = retry_delay(
+                    decision, failure, attempt, jitter_key, self._backoff_base, self._backoff_max
                 )
+                try:
+                    await self._sleep(delay)
+                except asyncio.CancelledError as cancelled:
+                    raise StoppedAfterFailure(self._failed(failure, attempt), attempt) from cancelled
         return give_up(self.scrub(after_attempts(failure.reason, total)), total)
+
+    def _failed(self, failure: FailedAttempt, attempts: int) -> str:
+        """What ``attempts`` failed attempts met, the last one's reason: scrubbed."""
+        reason = failure.reason.rstrip(".")
+        return self.scrub(reason if attempts == 1 else after_attempts(reason, attempts))
 
     async def _attempt(
         self, payload: dict[str, Any], interpret: Callable[[Reply], Outcome | FailedAttempt]
