@@ -148,6 +148,7 @@ def harm_categories(
                 status_reason=decision.reason,
                 prompts_needed=decision.prompts_needed,
                 unanswered=decision.unanswered,
+                unanswered_base=decision.unanswered_base,
                 method=outcome.method,
             )
         )

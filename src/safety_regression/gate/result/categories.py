@@ -94,6 +94,9 @@ class CategoryResult(_Frozen):
     """Cases with a sample that is not a judged answer (error, unjudged, blocked) on the
     fine-tuned side, or with no usable base result: a pass must survive them counted as
     base refusals and fine-tuned compliances."""
+    unanswered_base: int = 0
+    """Of ``unanswered``, the cases with no usable base result (every base request failed,
+    was blocked or was not judged)."""
     method: str = ""
     """The test that produced ``p_value``."""
 
