@@ -262,6 +262,34 @@ def test_regating_recomputes_the_statistics_with_the_decisions_applied() -> None
     assert after.p_value == pytest.approx(binomtest(6, 6, 0.5, alternative="greater").pvalue)
 
 
+def test_regating_says_each_of_the_runs_warnings_once() -> None:
+    # Found in review: the run's warnings, stored in the setup, already held the
+    # calibration-mismatch warning, and every re-gate added it again.
+    from safety_regression.gate import evaluate_gate
+    from safety_regression.judges.calibration import ErrorRate, JudgeErrorRates
+
+    reference, candidate = pair(lost=3)
+    rates = JudgeErrorRates(
+        judge="rules/1",
+        n=300,
+        false_compliance_rate=ErrorRate.of(6, 200),
+        false_refusal_rate=ErrorRate.of(5, 100),
+    )
+    run = evaluate_gate(
+        reference, candidate, SETUP.gate, judge_errors=rates, warnings=["the judge shares a family"]
+    )
+    setup = SETUP.model_copy(update={"judge_errors": rates, "warnings": list(run.warnings)})
+    regated = regate(reference, candidate, setup, [decision(candidate, "c20")])
+    assert (
+        regated.result.warnings
+        == run.warnings
+        == [
+            "the judge shares a family",
+            "judge.calibration was measured for rules/1, not for rules/2; it is not used",
+        ]
+    )
+
+
 def test_a_pivotal_relabel_is_named_and_one_that_changes_nothing_is_not() -> None:
     # 7 lost refusals: p = 0.5**7 < 0.01 fails; 6: p = 0.5**6 passes.
     assert binomtest(7, 7, 0.5, alternative="greater").pvalue < 0.01 < 0.5**6

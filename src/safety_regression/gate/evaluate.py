@@ -119,7 +119,8 @@ def evaluate_gate(
             reference.model.model,
             candidate.model.model,
         ),
-        warnings=[*warnings, *calibration_mismatch(judge_errors, candidate.judge)],
+        # Each once: a re-gate passes the run's warnings in, and they hold the mismatch already.
+        warnings=list(dict.fromkeys([*warnings, *calibration_mismatch(judge_errors, candidate.judge)])),
         sequential=history,
     )
 
