@@ -157,7 +157,9 @@ class StoppedAfterFailure(asyncio.CancelledError):
     """The cancellation of a request that had been sent and had failed: it was waiting to
     retry, or its retry was in flight. It carries the failure (scrubbed of secrets), so a
     run stopped by its deadline or circuit breaker reports what the request met, as
-    ``NOT_RETRIED``, instead of reading as never sent."""
+    ``NOT_RETRIED``, instead of reading as never sent. Any other cancellation (Ctrl-C)
+    propagates as this too, so no layer between the guard and the transport may wrap a
+    request in ``asyncio.timeout``: it turns only a plain ``CancelledError`` into a timeout."""
 
     def __init__(self, failure: str, attempts: int) -> None:
         super().__init__(failure)
