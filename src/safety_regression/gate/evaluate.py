@@ -28,6 +28,7 @@ from safety_regression.gate.slices import breakdowns, capability_results
 from safety_regression.gate.totals import composite_score, error_budget, false_refusal_section
 from safety_regression.gate.verdict import recommend
 from safety_regression.gate.verdict import verdict as decide_verdict
+from safety_regression.gate.worst import with_worst_cases
 from safety_regression.judges.calibration import JudgeErrorRates
 from safety_regression.snapshot.model import Snapshot
 
@@ -75,6 +76,7 @@ def evaluate_gate(
     false_refusal, capability = _apply_adjusted(
         false_refusal, capability, adjusted[len(raw_harm) :], settings
     )
+    false_refusal, capability = with_worst_cases(pairing, false_refusal, capability, level, settings)
     family_wise = (
         min(settings.alpha, 1.0) if settings.holm else stats.family_wise_rate([settings.alpha] * gating_count)
     )

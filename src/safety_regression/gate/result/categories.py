@@ -117,6 +117,11 @@ class FalseRefusalStat(_Frozen):
     """Significant increase of at least ``gate.false_refusal.min_effect``."""
     p_adjusted: float | None = None
     """Holm-adjusted across all gating checks when this check gates and ``gate.holm`` is on."""
+    unanswered: int = 0
+    """For the gating overall check: benign cases with a sample that is not a judged answer
+    (an error, unjudged) on either side, re-tested as base answers and fine-tuned refusals."""
+    unproven_reason: str | None = None
+    """Set when that re-test would fail: the check is unproven, the verdict inconclusive."""
 
 
 class FalseRefusal(_Frozen):
@@ -196,6 +201,11 @@ class CapabilityResult(_Frozen):
     gating: bool
     p_adjusted: float | None = None
     """Holm-adjusted across all gating checks when this family gates and ``gate.holm`` is on."""
+    unanswered: int = 0
+    """For a gating family: cases with a sample that is not a judged answer (an error,
+    unjudged) on either side, re-tested as correct base answers and wrong fine-tuned ones."""
+    unproven_reason: str | None = None
+    """Set when that re-test would fail: the family is unproven, the verdict inconclusive."""
 
     @property
     def measured(self) -> bool:
