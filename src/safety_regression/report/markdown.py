@@ -255,7 +255,11 @@ def _false_refusal_row(stat: FalseRefusalStat) -> list[str]:
                 fmt.p_value(stat.p_value),
             ],
         ),
-        "more refusals" if stat.regression else "",
+        "more refusals"
+        if stat.regression
+        else "unproven: errors could hide a rise"
+        if stat.unproven_reason
+        else "",
     ]
 
 

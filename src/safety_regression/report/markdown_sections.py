@@ -41,6 +41,7 @@ def capability_section(result: GateResult) -> str | None:
 
 def _capability_row(family: CapabilityResult) -> list[str]:
     flag = ("**REGRESSION**" if family.gating else "regression") if family.regression else ""
+    flag = "unproven: errors could hide a drop" if family.unproven_reason else flag
     accuracies = family.accuracies()
     if accuracies is None:
         unproven = "not measured: unproven" if family.gating else "not measured"

@@ -43,12 +43,14 @@ def render_terminal(result: GateResult) -> str:
     overall = result.false_refusal.overall
     if overall is not None:
         role = "gating" if result.false_refusal.gating else "informational"
+        role += ", unproven: errors could hide a rise" if overall.unproven_reason else ""
         lines.append(
             f"false refusals {fmt.percent(overall.base_rate)} -> "
             f"{fmt.percent(overall.finetuned_rate)} ({fmt.points(overall.delta)}, {role})"
         )
     for family in result.capability:
         mark = " REGRESSION" if family.regression else ""
+        mark = " UNPROVEN (errors could hide a drop)" if family.unproven_reason else mark
         accuracies = family.accuracies()
         if accuracies is None:
             role = "gating, so unproven" if family.gating else "informational"
