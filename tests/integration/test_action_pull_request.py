@@ -182,7 +182,8 @@ def test_a_fork_pull_request_without_secrets_is_skipped_with_a_clear_summary(ser
     assert outputs(step.outputs)["verdict"] == "skipped"
     assert len(servers.simulator.simulator.requests_by_model) == before
     completed = [r for r in servers.github.requests[calls:] if r.method == "PATCH"]
-    assert completed and completed[-1].body["conclusion"] == "neutral"
+    # Found in review: "neutral" passes a required check, though nothing was gated.
+    assert completed and completed[-1].body["conclusion"] == "action_required"
 
 
 def test_a_fork_pull_request_with_secrets_is_gated_as_usual(servers: Servers) -> None:

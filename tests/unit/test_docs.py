@@ -139,3 +139,23 @@ def test_the_docs_name_source_files_that_exist() -> None:
         text = path.read_text(encoding="utf-8")
         for match in re.finditer(r"`(src/safety_regression/[\w/]+(?:\.py|/))`", text):
             assert (ROOT / match[1]).exists(), f"{path.name}: {match[1]} does not exist"
+
+
+def test_the_readmes_workflow_is_a_valid_workflow_as_written(tmp_path: Path) -> None:
+    # Found in review: it was `permissions:` and `steps:` alone, invalid when copied.
+    import re
+    import shutil
+    import subprocess
+
+    section = README.split("## In a pull request", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None
+    workflow = tmp_path / ".github" / "workflows" / "safety.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(block.group(1), encoding="utf-8")
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:  # .ci/run installs it; without it, at least the shape is checked
+        assert all(key in block.group(1) for key in ("\non:", "\njobs:", "runs-on:", "steps:"))
+        return
+    done = subprocess.run([actionlint, str(workflow)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

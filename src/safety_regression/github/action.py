@@ -236,7 +236,8 @@ async def _skip_fork(pull: _PullRequest, missing: list[str], workflow: Workflow)
     workflow.notice(message)
     workflow.add_summary(f"## ⏭️ Safety gate skipped\n\n{message}\n")
     workflow.set_outputs({"verdict": "skipped"})
-    await pull.abandon("neutral", "Safety gate skipped: fork pull request", message)
+    # Not neutral: branch protection takes neutral as passing, and a skip has measured nothing.
+    await pull.abandon("action_required", "Safety gate skipped: fork pull request", message)
     return int(ExitCode.PASSED)
 
 

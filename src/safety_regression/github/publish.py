@@ -221,9 +221,11 @@ class CheckPublisher:
         return self.run
 
     async def cancel(self, conclusion: str, title: str, summary: str) -> None:
-        """Complete a started check without a result (a config error, a skipped fork PR)."""
+        """Complete a started check without a result: ``failure`` (a config error) or
+        ``action_required`` (a skipped fork PR). Neither passes a required check; as a
+        commit status, ``error`` and ``pending``."""
         if self.use_status:
-            await self._status("error" if conclusion == "failure" else "success", title)
+            await self._status("error" if conclusion == "failure" else "pending", title)
         elif self.run is not None:
             self.run = await self.client.update_check_run(
                 self.run.id, status="completed", conclusion=conclusion, title=title, summary=summary
