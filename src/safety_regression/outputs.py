@@ -86,6 +86,9 @@ def write_set(out_dir: Path, files: Mapping[str, FileText], command: str = "run"
     try:
         return _write_set(out_dir, files, uuid.uuid4().hex[:12], command)
     except OSError as exc:
+        # No partial file is left to look whole; the files already sealed have no manifest.
+        for stale in out_dir.glob(f".*{PARTIAL}") if out_dir.is_dir() else ():
+            stale.unlink(missing_ok=True)
         raise ConfigError(f"{out_dir}: cannot write the outputs: {exc.strerror or exc}") from None
 
 
@@ -227,6 +230,13 @@ def check_out_dir(out_dir: Path, what: str = "--out") -> None:
             raise ConfigError(f"{what} {out_dir}: is a file, not a folder; choose another output folder")
         if not os.access(out_dir, os.W_OK | os.X_OK) or not _can_write_in(out_dir):
             raise ConfigError(f"{what} {out_dir}: the folder is not writable; choose another output folder")
+        # A folder where an output goes cannot be replaced by it: found now, not after the run.
+        for name in (*OUTPUT_FILES, MANIFEST):
+            if (out_dir / name).is_dir():
+                raise ConfigError(
+                    f"{what} {out_dir}: {name} there is a folder, so the outputs cannot be written; "
+                    "remove it or choose another output folder"
+                )
         return
     _check_creatable(out_dir, what)
 
