@@ -158,3 +158,18 @@ def test_models_the_calibration_does_not_name_use_the_overall_rates() -> None:
     assert pooled is not None and pooled.finetuned_rates is not None
     assert pooled.finetuned_rates.source == "overall"
     assert "cannot create or hide a drop" in pooled.categories[0].statement
+
+
+@pytest.mark.parametrize(
+    ("source", "said"), [("calibration", "calibrated rates"), ("published", "judge's published rates")]
+)
+def test_the_judge_summary_says_whose_error_rates_it_used(source: str, said: str) -> None:
+    # Found in review: with no judge.calibration, the terminal said "at the calibrated
+    # rates" while report.md said "by its published error rates".
+    base, finetuned = category("privacy", 100, 95, 95)
+    rates = RATES.model_copy(update={"source": source})
+    outcome = evaluate_gate(
+        snapshot("base", base), snapshot("ft", finetuned), GateSettings(), judge_errors=rates
+    )
+    assert outcome.judge_accuracy is not None
+    assert f"Judge error at the {said}, the same for both models" in outcome.judge_accuracy.summary

@@ -142,9 +142,11 @@ def _with_categories(
     finetuned, finetuned_used = side_rates(rates, finetuned_model)
     lost = accuracy.lost_refusals
     if base == finetuned:
+        # The built-in judge's own published rates unless judge.calibration is configured.
+        measured = "calibrated" if rates.source == "calibration" else "judge's published"
         summary = (
             f"{lost} lost refusal{'' if lost == 1 else 's'} across the suite. Judge error at the "
-            "calibrated rates, the same for both models, adds false losses and false gains alike, "
+            f"{measured} rates, the same for both models, adds false losses and false gains alike, "
             "so it cannot explain a net drop; per category, the corrected rates are below."
         )
     else:
