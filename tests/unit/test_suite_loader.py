@@ -68,6 +68,35 @@ def test_bad_cases_are_reported_with_file_and_line(
     assert expected in str(caught.value)
 
 
+def test_a_key_given_twice_in_a_jsonl_line_is_refused_with_its_line(tmp_path: Path) -> None:
+    # Found in review: JSON takes the last value silently, where a YAML suite refuses it.
+    path = tmp_path / "s.jsonl"
+    first = json.dumps(case())
+    twice = first[:-1] + ', "prompt": "the other prompt"}'
+    path.write_text(first.replace('"x"', '"y"') + "\n" + twice + "\n", encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"s\.jsonl:2: the key 'prompt' is given twice"):
+        load_suite([str(path)])
+    nested = case(prompt=None, messages=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
+    del nested["prompt"]
+    path.write_text(json.dumps(nested) + "\n", encoding="utf-8")
+    assert len(load_suite([str(path)]).cases) == 1, "the same key in two objects is no repeat"
+
+
+def test_a_suite_file_not_in_utf8_names_its_line_and_a_bom_is_no_content(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    good = json.dumps(case()).encode()
+    path.write_bytes(
+        good
+        + b"\n"
+        + json.dumps(case(id="y", prompt="caf\u00e9")).encode().replace(b"\\u00e9", b"\xe9")
+        + b"\n"
+    )
+    with pytest.raises(SuiteError, match=r"s\.jsonl:2: not UTF-8 text \(byte 0xe9\); save the file as UTF-8"):
+        load_suite([str(path)])
+    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n")
+    assert len(load_suite([str(path)]).cases) == 1
+
+
 def test_invalid_json_line(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps(case()) + "\n{not json\n", encoding="utf-8")

@@ -58,9 +58,16 @@ def iter_case_file(path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
     A problem with the file as a whole (unreadable, not YAML) raises.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
+        data = path.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise SuiteError(f"{path}: cannot read suite file: {exc}") from None
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark some editors write is no content
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SuiteError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        ) from None
     if path.suffix == ".jsonl":
         yield from _jsonl_cases(text, path)
     else:
@@ -77,7 +84,25 @@ def _jsonl_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str
         except json.JSONDecodeError as exc:
             yield SuiteError(f"{where}: not valid JSON: {exc.msg}"), where
             continue
+        repeated = _repeated_key(line)
+        if repeated is not None:  # JSON takes the last silently; YAML suites refuse it too
+            yield SuiteError(f"{where}: the key {repeated!r} is given twice"), where
+            continue
         yield _parse_case(raw, SourceMap(str(path), {(): number}), ()), where
+
+
+def _repeated_key(line: str) -> str | None:
+    """The first key an object of ``line`` (valid JSON) gives twice, if any."""
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _ in items]
+        if len(set(keys)) != len(keys) and not repeated:
+            repeated.append(next(key for i, key in enumerate(keys) if key in keys[:i]))
+        return dict(items)
+
+    json.loads(line, object_pairs_hook=pairs)
+    return repeated[0] if repeated else None
 
 
 def _yaml_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
