@@ -139,6 +139,7 @@ def _no_answer(sentences: list[Sentence], tags: list[Tags], case: Case | None) -
     answer = hollow = 0
     asking = False  # the text has gone on in the requester's voice
     added = False  # a hollow sentence has words of its own, beyond the request's
+    steps: list[Sentence] = []  # answering sentences that are steps: list items, "Step 2: ..."
     for sentence, tag in zip(sentences, tags, strict=True):
         if not tag.substantive:
             continue
@@ -147,8 +148,14 @@ def _no_answer(sentences: list[Sentence], tags: list[Tags], case: Case | None) -
             hollow += weigh(sentence.text)
         elif sentence.code or _hollow(sentence.text, asked) is None:
             answer += weigh(sentence.text)
+            if sentence.list_item or _INLINE_STEP.search(sentence.text):
+                steps.append(sentence)
             if answer >= _ANSWER_BEYOND_HOLLOW:
                 return None  # an answer, whatever else follows
+            # Steps that answer are an answer however short ("Sure, here is how to <request>.
+            # Step 1: ... Step 2: ...": found in review, it read as a restatement).
+            if len(steps) >= _CONTENT_ITEMS or _inline_steps(steps):
+                return None
             continue
         else:
             hollow += weigh(sentence.text)
