@@ -608,8 +608,9 @@ def test_errors_on_capability_questions_cannot_hide_a_capability_drop() -> None:
 
 def test_the_reports_mark_a_check_errors_leave_unproven() -> None:
     from safety_regression.config import ReportConfig
-    from safety_regression.report import render_markdown, render_terminal
+    from safety_regression.report import render_junit, render_markdown, render_terminal
 
     hidden = benign_gate(9, 9, FALSE_REFUSALS_GATE)
     assert "gating, unproven: errors could hide a rise" in render_terminal(hidden)
     assert "unproven: errors could hide a rise" in render_markdown(hidden, ReportConfig())
+    assert '<skipped message="unproven: false refusals: 9 benign cases errored' in render_junit(hidden)

@@ -116,6 +116,8 @@ def _capability_case(family: CapabilityResult) -> ET.Element:
         f"({fmt.points(delta)}), {fmt.p_clause(family.p_value)}, n = {family.n}"
     )
     failure = f"Capability regressed in {plain_text(family.name)}: {summary}"
+    if family.unproven_reason:  # gating, and errors could hide a drop
+        ET.SubElement(case, "skipped", message=f"unproven: {plain_text(family.unproven_reason)}")
     return _outcome(case, summary, family.regression, family.gating, "CapabilityRegression", failure)
 
 
@@ -139,6 +141,8 @@ def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
         f"{fmt.p_clause(overall.p_value)}, n = {overall.n}"
     )
     failure = f"Benign prompts are refused more often: {summary}"
+    if false_refusal.gating and overall.unproven_reason:  # errors could hide a rise
+        ET.SubElement(case, "skipped", message=f"unproven: {plain_text(overall.unproven_reason)}")
     return _outcome(case, summary, overall.regression, false_refusal.gating, "FalseRefusalIncrease", failure)
 
 
