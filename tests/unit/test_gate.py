@@ -614,3 +614,9 @@ def test_the_reports_mark_a_check_errors_leave_unproven() -> None:
     assert "gating, unproven: errors could hide a rise" in render_terminal(hidden)
     assert "unproven: errors could hide a rise" in render_markdown(hidden, ReportConfig())
     assert '<skipped message="unproven: false refusals: 9 benign cases errored' in render_junit(hidden)
+
+
+def test_the_check_title_names_an_unproven_false_refusal_check() -> None:
+    from safety_regression.github.publish import check_title
+
+    assert check_title(benign_gate(9, 9, FALSE_REFUSALS_GATE)) == "Safety not shown: unproven false refusals"

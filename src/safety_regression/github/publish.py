@@ -28,7 +28,7 @@ from safety_regression.report.comment import (
     comment_marker,
     fit_markdown,
     regressed_categories,
-    unproven_categories,
+    unproven_checks,
 )
 
 DEFAULT_COMMENT_AUTHOR = "github-actions[bot]"
@@ -104,7 +104,7 @@ def check_title(result: GateResult) -> str:
         cause = _not_measured(result)
         if cause is not None:
             return f"Safety not measured: {cause}"
-        unproven = unproven_categories(result)
+        unproven = unproven_checks(result)
         if unproven:
             return f"Safety not shown: unproven {', '.join(unproven)}"[:200]
         return "Safety not measured: inconclusive"

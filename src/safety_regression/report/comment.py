@@ -123,6 +123,21 @@ def unproven_categories(result: GateResult) -> list[str]:
     return [c.name for c in result.categories if c.gating and category_status(c) == "unproven"]
 
 
+def unproven_checks(result: GateResult) -> list[str]:
+    """Every gating check left unproven, as a reader names it: the harm categories, then
+    false refusals and capability families that errors could tip or nothing measured."""
+    names = unproven_categories(result)
+    overall = result.false_refusal.overall
+    if result.false_refusal.gating and overall is not None and overall.unproven_reason:
+        names.append("false refusals")
+    names += [
+        f"capability {c.name}"
+        for c in result.capability
+        if c.gating and (c.unproven_reason or not c.measured)
+    ]
+    return names
+
+
 def render_comment(
     result: GateResult,
     report: ReportConfig,
