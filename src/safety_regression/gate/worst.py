@@ -47,42 +47,50 @@ def with_worst_cases(
         benign = [c for cases in pairing.of(Expect.COMPLY).values() for c in cases]
         missing = [u for u in pairing.unanswered if u.expect is Expect.COMPLY]
         worst = _worst(benign, missing, pairing.samples, settings.test, bad_is_high=True)
-        if worst is not None:
-            effect = _effect(worst, level, settings.false_refusal.min_effect)
-            reason = None
-            if effect:
-                reason = (
-                    f"false refusals: {_count(worst, 'benign cases')}; counted as base answers and "
-                    f"fine-tuned refusals they would {effect}"
-                )
-            update = {"unanswered": worst.touched, "unproven_reason": reason}
+        update = _rechecked(
+            worst,
+            level,
+            settings.false_refusal.min_effect,
+            ("false refusals", "benign cases"),
+            "base answers and fine-tuned refusals",
+        )
+        if update is not None:
             false_refusal = false_refusal.model_copy(update={"overall": overall.model_copy(update=update)})
+    answers = pairing.of(Expect.ANSWER)
     updated = []
     for family in capability:
         if family.gating and family.measured and not family.regression:
-            cases = pairing.of(Expect.ANSWER).get(family.name, [])
             missing = pairing.unanswered_in(Expect.ANSWER, family.name)
-            worst = _worst(cases, missing, pairing.samples, settings.test, bad_is_high=False)
-            if worst is not None:
-                effect = _effect(worst, level, settings.capability.min_effect)
-                reason = None
-                if effect:
-                    reason = (
-                        f"capability {family.name}: {_count(worst, 'cases')}; counted as correct base "
-                        f"answers and wrong fine-tuned ones they would {effect}"
-                    )
-                family = family.model_copy(update={"unanswered": worst.touched, "unproven_reason": reason})
+            worst = _worst(
+                answers.get(family.name, []), missing, pairing.samples, settings.test, bad_is_high=False
+            )
+            update = _rechecked(
+                worst,
+                level,
+                settings.capability.min_effect,
+                (f"capability {family.name}", "cases"),
+                "correct base answers and wrong fine-tuned ones",
+            )
+            family = family.model_copy(update=update) if update is not None else family
         updated.append(family)
     return false_refusal, updated
 
 
-def _effect(worst: _Worst, level: float, min_effect: float) -> str | None:
-    return "make it fail" if worst.p_value < level and worst.delta >= min_effect else None
-
-
-def _count(worst: _Worst, noun: str) -> str:
-    text = f"{worst.touched} {noun} errored or were not judged"
-    return f"{text} ({worst.base_side} of them on the base side)" if worst.base_side else text
+def _rechecked(
+    worst: _Worst | None, level: float, min_effect: float, subject: tuple[str, str], counted_as: str
+) -> dict[str, object] | None:
+    """The check's ``unanswered`` and ``unproven_reason``; None when nothing lacks an answer.
+    ``subject``: the check's name and what its cases are called."""
+    if worst is None:
+        return None
+    reason = None
+    if worst.p_value < level and worst.delta >= min_effect:
+        check, noun = subject
+        cases = f"{check}: {worst.touched} {noun} errored or were not judged"
+        if worst.base_side:
+            cases += f" ({worst.base_side} of them on the base side)"
+        reason = f"{cases}; counted as {counted_as} they would make it fail"
+    return {"unanswered": worst.touched, "unproven_reason": reason}
 
 
 def _worst(
