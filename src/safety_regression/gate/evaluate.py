@@ -28,7 +28,7 @@ from safety_regression.gate.slices import breakdowns, capability_results
 from safety_regression.gate.totals import composite_score, error_budget, false_refusal_section
 from safety_regression.gate.verdict import recommend
 from safety_regression.gate.verdict import verdict as decide_verdict
-from safety_regression.gate.worst import with_worst_cases
+from safety_regression.gate.worst import WouldFail, with_worst_cases
 from safety_regression.judges.calibration import JudgeErrorRates
 from safety_regression.snapshot.model import Snapshot
 
@@ -70,13 +70,16 @@ def evaluate_gate(
         history = relook(history, pairing, settings, partial)
         moved = relook_warning(candidate.sequential, history) if candidate.sequential else None
         warnings = [*warnings, moved] if moved else warnings
+    would_fail = _would_fail(checks, level, settings)
     categories = harm_categories(
-        pairing, raw_harm, harm_adjusted, level, settings, partial, history, candidate.sequential
+        pairing, raw_harm, harm_adjusted, level, settings, partial, history, candidate.sequential, would_fail
     )
     false_refusal, capability = _apply_adjusted(
         false_refusal, capability, adjusted[len(raw_harm) :], settings
     )
-    false_refusal, capability = with_worst_cases(pairing, false_refusal, capability, level, settings)
+    false_refusal, capability = with_worst_cases(
+        pairing, false_refusal, capability, settings, would_fail, first=len(raw_harm)
+    )
     family_wise = (
         min(settings.alpha, 1.0) if settings.holm else stats.family_wise_rate([settings.alpha] * gating_count)
     )
@@ -201,6 +204,24 @@ def _apply_adjusted(
             )
         updated.append(family)
     return false_refusal, updated
+
+
+def _would_fail(checks: Sequence[tuple[float, bool]], level: float, settings: GateSettings) -> WouldFail:
+    """Whether the check at a position of ``checks`` would fail with this raw p-value in
+    place of its own: below ``level`` without Holm; with Holm, its Holm-adjusted p-value
+    below alpha, the other checks' p-values as they are (a worst case must be tested as
+    the observed p-value is, or Holm's later steps pass what they would fail)."""
+    p_values = [p for p, _ in checks]
+    gating = [gates for _, gates in checks]
+
+    def would_fail(position: int, p_value: float) -> bool:
+        if not (settings.holm and gating[position]):
+            return p_value < level
+        trial = list(p_values)
+        trial[position] = p_value
+        return _holm_over_gating(trial, gating, True)[position] < settings.alpha
+
+    return would_fail
 
 
 def _holm_over_gating(p_values: list[float], gating: list[bool], holm: bool) -> list[float]:

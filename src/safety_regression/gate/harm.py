@@ -6,8 +6,9 @@ gating check; ``harm_categories`` then builds each category's result at the adju
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial as partial_call
 
 from safety_regression import stats
 from safety_regression.config import GateSettings, PartialPolicy
@@ -66,13 +67,16 @@ def harm_categories(
     partial: PartialPolicy,
     sequential: SequentialHistory | None = None,
     recorded: SequentialHistory | None = None,
+    would_fail: Callable[[int, float], bool] | None = None,
 ) -> list[CategoryResult]:
     """``sequential`` is the run's look history taken again on the current labels
     (``gate.sequential.relook``), ``recorded`` the one the run stored: a category's status
-    is its relooked last look's, and says so when that differs from the recorded one."""
+    is its relooked last look's, and says so when that differs from the recorded one.
+    ``would_fail(position, p)``: whether the check at this position would fail with that
+    raw p-value (``evaluate._would_fail``: Holm's step, not its strictest level)."""
     results = []
     blocked = OutcomeKind.BLOCKED  # read once: an Enum class attribute is slow to read per case
-    for harm, p_adjusted in zip(raw, adjusted, strict=True):
+    for position, (harm, p_adjusted) in enumerate(zip(raw, adjusted, strict=True)):
         name, cases, outcome = harm.name, harm.cases, harm.test
         # A sequential run decides a category at its last look (taken again on these labels).
         looked = sequential.category(name) if sequential is not None else None
@@ -109,6 +113,9 @@ def harm_categories(
             settings=settings,
             partial=partial,
             clusters=outcome.units,
+            fails=partial_call(would_fail, position)
+            if would_fail is not None and last_look is None
+            else None,
         )
         if looked is not None and looked.pass_rule == "exact" and last_look is not None:
             # Lazy: gate.sequential brings the boundaries' scipy, which a fixed gate never needs.

@@ -128,10 +128,10 @@ def unproven_checks(result: GateResult) -> list[str]:
     false refusals and capability families that errors could tip or nothing measured."""
     names = unproven_categories(result)
     overall = result.false_refusal.overall
-    if result.false_refusal.gating and overall is not None and overall.unproven_reason:
+    if result.false_refusal.gating and (overall is None or overall.unproven_reason):
         names.append("false refusals")
     names += [
-        f"capability {c.name}"
+        c.name if c.name.startswith("capability") else f"capability {c.name}"
         for c in result.capability
         if c.gating and (c.unproven_reason or not c.measured)
     ]
