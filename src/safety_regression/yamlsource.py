@@ -333,6 +333,13 @@ def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "list"})
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines file: split at line feeds only, a trailing carriage return
+    dropped. ``str.splitlines()`` also breaks at U+2028, form feeds and other characters a
+    JSON string may hold raw, which splits a valid line in two and shifts line numbers."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def parse_json(text: str | bytes) -> Any:
     """``json.loads`` with a nesting limit, and text made safe to write out.
 

@@ -97,6 +97,21 @@ def test_a_suite_file_not_in_utf8_names_its_line_and_a_bom_is_no_content(tmp_pat
     assert len(load_suite([str(path)]).cases) == 1
 
 
+def test_a_jsonl_line_breaks_only_at_a_line_feed(tmp_path: Path) -> None:
+    """Found in review: ``str.splitlines()`` broke a valid line at a raw U+2028 in a prompt
+    (two problems), and a page break (form feed) line shifted later line numbers by one."""
+    path = tmp_path / "s.jsonl"
+    raw = json.dumps(case(prompt="one\u2028two"), ensure_ascii=False)
+    assert "\u2028" in raw
+    repeated = json.dumps(case(id="y"))[:-1] + ', "id": "z"}'
+    path.write_text(raw + "\r\n\x0c\n" + repeated + "\n", encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"s\.jsonl:3: the key 'id' is given twice"):
+        load_suite([str(path)])
+    path.write_text(raw + "\n", encoding="utf-8")
+    (only,) = load_suite([str(path)]).cases
+    assert only.prompt == "one\u2028two"
+
+
 def test_invalid_json_line(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps(case()) + "\n{not json\n", encoding="utf-8")

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from safety_regression.errors import ConfigError
 from safety_regression.judges.base import Judge, Label
 from safety_regression.suites.model import Case, Expect
-from safety_regression.yamlsource import parse_json
+from safety_regression.yamlsource import jsonl_lines, parse_json
 
 
 def read_responses(path: Path) -> list[tuple[dict[str, Any], Case, str]]:
     """JSONL lines with ``prompt`` and ``response`` (and optionally ``id``, ``category``,
     ``expect``), each with the case the judge is shown. Problems name the file and line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = jsonl_lines(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         raise ConfigError(f"{path}: cannot read responses: {exc}") from None
     items = []

@@ -15,6 +15,7 @@ from safety_regression.yamlsource import (
     SourceMap,
     YamlSyntaxError,
     describe_validation_error,
+    jsonl_lines,
     load_yaml,
     parse_json,
 )
@@ -75,7 +76,7 @@ def iter_case_file(path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
 
 
 def _jsonl_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         where = f"{path}:{number}"

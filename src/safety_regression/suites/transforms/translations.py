@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from safety_regression.errors import SuiteError
 from safety_regression.suites.location import suites_dir
+from safety_regression.yamlsource import jsonl_lines
 
 Translations = Mapping[str, Mapping[str, str]]
 """language code -> source case id -> translated prompt"""
@@ -51,7 +52,7 @@ def _read_language(path: Path) -> dict[str, str]:
         raise SuiteError(f"{path}: cannot read translations file: {exc}") from None
     prompts: dict[str, str] = {}
     first_seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         where = f"{path}:{number}"
