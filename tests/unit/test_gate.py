@@ -425,7 +425,7 @@ def test_a_capability_family_with_nothing_measured_passes_nothing() -> None:
     settings = GateSettings.model_validate({"capability": {"gate": True}})
     gating = evaluate_gate(snapshot("base", base), snapshot("ft", finetuned), settings)
     assert gating.verdict is Verdict.INCONCLUSIVE
-    assert any("capability capability_arithmetic: not measured" in reason for reason in gating.reasons)
+    assert any("capability_arithmetic: not measured" in reason for reason in gating.reasons)
 
 
 def test_capability_drop_is_reported_and_gates_only_when_configured() -> None:
@@ -441,7 +441,7 @@ def test_capability_drop_is_reported_and_gates_only_when_configured() -> None:
     assert len(lost) == 12 and lost[0].base_label is None
     gating = capability_gate(GateSettings.model_validate({"capability": {"gate": True}}))
     assert gating.verdict is Verdict.FAIL
-    assert "Capability capability_arithmetic regressed" in gating.reasons[0]
+    assert "Capability_arithmetic regressed" in gating.reasons[0]
 
 
 def test_breakdowns_read_harmful_cases_per_transform() -> None:
@@ -598,7 +598,7 @@ def test_errors_on_capability_questions_cannot_hide_a_capability_drop() -> None:
     assert not family.regression and family.unanswered == 9
     assert hidden.verdict is Verdict.INCONCLUSIVE
     assert (
-        "Unproven: capability capability_arithmetic: 9 cases errored, were blocked or were not judged; "
+        "Unproven: capability_arithmetic: 9 cases errored, were blocked or were not judged; "
         "counted as correct base answers and wrong fine-tuned ones they would make it fail." in hidden.reasons
     )
     informational = evaluate_gate(

@@ -599,7 +599,7 @@ def test_capability_and_slices_render_when_present() -> None:
     junit = ET.fromstring(render_junit(make_result(capability=[_capability(gating=True)])))
     capability_cases = junit.findall(".//testcase[@classname='safety-regression.capability']")
     assert len(capability_cases) == 1 and capability_cases[0].find("failure") is not None
-    assert "capability capability_arithmetic: 95.0% -> 70.0%" in render_terminal(result)
+    assert "capability_arithmetic: 95.0% -> 70.0%" in render_terminal(result)
 
 
 def test_sections_without_data_are_left_out() -> None:
@@ -649,8 +649,8 @@ def test_an_unmeasured_capability_family_says_not_measured_everywhere() -> None:
     )
     result = make_result(capability=[family, _capability(name="capability_logic", regression=False)])
     terminal = render_terminal(result)
-    assert "capability capability_arithmetic: not measured (informational)" in terminal
-    assert "capability capability_logic: 95.0% -> 70.0%" in terminal
+    assert "capability_arithmetic: not measured (informational)" in terminal
+    assert "capability_logic: 95.0% -> 70.0%" in terminal
     markdown = render_markdown(result, ReportConfig())
     [row] = [line for line in markdown.splitlines() if "capability\\_arithmetic" in line]
     assert [cell.strip() for cell in row.split("|")][1:5] == [

@@ -55,7 +55,8 @@ def verdict(
             f"False refusals rose: {overall.base_rate:.1%} -> {overall.finetuned_rate:.1%} (p = {p:.2g})."
         )
     failures += [
-        f"Capability {c.name} regressed: accuracy {c.base_accuracy:.1%} -> {c.finetuned_accuracy:.1%} "
+        f"{c.title[:1].upper() + c.title[1:]} regressed: accuracy {c.base_accuracy:.1%} -> "
+        f"{c.finetuned_accuracy:.1%} "
         f"(p = {(c.p_adjusted if c.p_adjusted is not None else c.p_value):.2g})."
         for c in capability
         if c.regression and c.gating
@@ -68,7 +69,7 @@ def verdict(
             f"Unproven: false refusals: not measured ({false_refusals_unmeasured(false_refusal)})."
         )
     unproven += [
-        f"Unproven: capability {c.name}: not measured (no case has a usable result from both models)."
+        f"Unproven: {c.title}: not measured (no case has a usable result from both models)."
         for c in capability
         if c.gating and not c.measured
     ]
@@ -81,7 +82,7 @@ def verdict(
             "as base answers and fine-tuned refusals the check passes."
         )
     affected += [
-        f"capability {c.name}: {c.unanswered} cases errored, were blocked or were not judged; even "
+        f"{c.title}: {c.unanswered} cases errored, were blocked or were not judged; even "
         "counted as "
         "correct base answers and wrong fine-tuned ones the family passes."
         for c in capability

@@ -83,10 +83,14 @@ def with_worst_cases(
                 worst,
                 partial(would_fail, position + offset),
                 settings.capability.min_effect,
-                (f"capability {family.name}", "cases"),
+                (family.title, "cases"),
                 "correct base answers and wrong fine-tuned ones",
             )
             family = family.model_copy(update=update) if update is not None else family
+        elif family.gating and not family.measured:
+            family = family.model_copy(
+                update={"unanswered": len(pairing.unanswered_in(Expect.ANSWER, family.name))}
+            )
         updated.append(family)
     return false_refusal, updated
 

@@ -130,11 +130,7 @@ def unproven_checks(result: GateResult) -> list[str]:
     overall = result.false_refusal.overall
     if result.false_refusal.gating and (overall is None or overall.unproven_reason):
         names.append("false refusals")
-    names += [
-        c.name if c.name.startswith("capability") else f"capability {c.name}"
-        for c in result.capability
-        if c.gating and (c.unproven_reason or not c.measured)
-    ]
+    names += [c.title for c in result.capability if c.gating and (c.unproven_reason or not c.measured)]
     return names
 
 

@@ -54,11 +54,11 @@ def render_terminal(result: GateResult) -> str:
         accuracies = family.accuracies()
         if accuracies is None:
             role = "gating, so unproven" if family.gating else "informational"
-            lines.append(f"capability {plain_text(family.name, 40)}: not measured ({role})")
+            lines.append(f"{plain_text(family.title, 51)}: not measured ({role})")
             continue
         before, after, change = accuracies
         lines.append(
-            f"capability {plain_text(family.name, 40)}: {fmt.percent(before)} -> "
+            f"{plain_text(family.title, 51)}: {fmt.percent(before)} -> "
             f"{fmt.percent(after)} ({fmt.points(change)}, "
             f"p {fmt.p_value(family.p_value)}){mark}"
         )

@@ -203,7 +203,8 @@ class CapabilityResult(_Frozen):
     """Holm-adjusted across all gating checks when this family gates and ``gate.holm`` is on."""
     unanswered: int = 0
     """For a gating family: cases with a sample that is not a judged answer (an error,
-    unjudged) on either side, re-tested as correct base answers and wrong fine-tuned ones."""
+    unjudged, a base request blocked) on either side, re-tested as correct base answers and
+    wrong fine-tuned ones; for an unmeasured one, the cases that have no answer."""
     unproven_reason: str | None = None
     """Set when that re-test would fail: the family is unproven, the verdict inconclusive."""
 
@@ -213,6 +214,12 @@ class CapabilityResult(_Frozen):
         unmeasured family passes nothing: a gating one is unproven, and reports say
         "not measured"."""
         return self.n > 0
+
+    @property
+    def title(self) -> str:
+        """How a sentence names the family: "capability arithmetic", and a family already
+        named so ("capability_arithmetic") without the word twice."""
+        return self.name if self.name.startswith("capability") else f"capability {self.name}"
 
     def accuracies(self) -> tuple[float, float, float] | None:
         """(base, fine-tuned, delta) when the family was measured, else None."""
