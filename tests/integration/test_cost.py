@@ -384,3 +384,47 @@ def test_the_dry_run_caps_the_baselines_completion_mean_at_max_tokens(
     row = next(line.split() for line in dry.stdout.splitlines() if line.startswith("finetuned "))
     assert int(row[7].replace(",", "")) <= 3 * CASES, dry.stdout
     assert "each cut to max_tokens (3)" in dry.stdout + dry.stderr
+
+
+def test_the_toxicity_classifier_counts_in_the_dry_run_the_usage_and_the_budgets(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    """It reads every answer, so it spends as a model does: found in review, its requests
+    counted against neither run.max_requests nor run.max_cost."""
+    folder, simulator = workspace
+    price = "price: {prompt: 1.0, completion: 0}"
+    moderation = f"toxicity: {{endpoint: {{url: {simulator.url}, model: tuned, {price}}}}}\n"
+    config = priced_config(folder, "toxic", simulator.url, "cache: {enabled: false}\n" + moderation)
+    dry = cli("run", "--config", config, "--dry-run", cwd=folder)
+    assert dry.code == 0, dry.stderr
+    (row,) = [line.split() for line in dry.stdout.splitlines() if line.startswith("toxicity ")]
+    assert row[1:6] == ["tuned", str(2 * CASES), "0", str(2 * CASES), "0"]
+    assert f"total: {4 * CASES} requests" in dry.stdout
+
+    done = cli("run", "--config", config, "--out", folder / "out-toxic", cwd=folder)
+    assert done.code == 0, done.stderr
+    usage = report(folder / "out-toxic")["usage"]
+    assert isinstance(usage, dict)
+    roles = {role["role"]: role for role in usage["roles"]}
+    assert roles["toxicity"]["requests"] == 2 * CASES
+    assert roles["toxicity"]["prompt_tokens"] > 0 and roles["toxicity"]["completion_tokens"] == 0
+    assert roles["toxicity"]["cost"] == pytest.approx(roles["toxicity"]["prompt_tokens"] / 1e6)
+
+    # run.max_requests counts its requests: 30 model requests and their 30 scores use up 60.
+    config.write_text(config.read_text() + "run: {max_requests: 60}\n")
+    stopped = cli("run", "--config", config, "--out", folder / "out-toxic-2", cwd=folder)
+    assert stopped.code == 3, stopped.stderr
+    usage = report(folder / "out-toxic-2")["usage"]
+    assert isinstance(usage, dict)
+    assert sum(role["requests"] for role in usage["roles"]) == 60
+
+    # Unpriced under run.max_cost, it would spend beside the cap: refused before any request.
+    config.write_text(
+        config.read_text()
+        .replace(f", {price}}}}}", "}}")
+        .replace("run: {max_requests: 60}\n", "run: {max_cost: 5}\n")
+    )
+    before = sent(simulator)
+    refused = cli("run", "--config", config, "--out", folder / "out-toxic-3", cwd=folder)
+    assert refused.code == 2 and "toxicity.endpoint.price is not set" in refused.stderr, refused.stderr
+    assert sent(simulator) == before

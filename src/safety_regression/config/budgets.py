@@ -23,7 +23,7 @@ def check_budgets(config: Config) -> None:
     starts; it then calls ``check_priced``."""
     if config.run.max_cost is None:
         return
-    endpoints = [("base", config.base), ("finetuned", config.finetuned), *judge_endpoints(config.judge)]
+    endpoints = [("base", config.base), ("finetuned", config.finetuned), *scorer_endpoints(config)]
     if any(endpoint is not None and endpoint.price is not None for _, endpoint in endpoints):
         return
     check_priced(config, endpoints)
@@ -49,6 +49,15 @@ def check_priced(config: Config, asked: Iterable[tuple[str, EndpointConfig | Non
         "would not count against the cap; give every endpoint the run asks a price, e.g. "
         "price: {prompt: 2.5, completion: 10} per million tokens ({prompt: 0, completion: 0} for a free one)"
     )
+
+
+def scorer_endpoints(config: Config) -> list[tuple[str, EndpointConfig]]:
+    """The endpoints that score a run's responses, each with its config path: the judge's
+    models and the toxicity classifier, which every answer is sent to."""
+    found = judge_endpoints(config.judge)
+    if config.toxicity is not None:
+        found.append(("toxicity.endpoint", config.toxicity.endpoint))
+    return found
 
 
 def judge_endpoints(config: JudgeConfig, role: str = "judge") -> list[tuple[str, EndpointConfig]]:

@@ -38,6 +38,10 @@ MESSAGE_OVERHEAD_TOKENS = 4
 """Role and separator tokens around each message."""
 
 
+def estimate_text_tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
 def estimate_prompt_tokens(request: ChatRequest) -> int:
     return sum(
         MESSAGE_OVERHEAD_TOKENS + -(-len(message.content or "") // CHARS_PER_TOKEN)
@@ -193,6 +197,14 @@ class Meter:
             tally.unreported += 1
             tally.prompt_tokens += estimate_prompt_tokens(request)
             tally.completion_tokens += -(-len(outcome.text or "") // CHARS_PER_TOKEN)
+        self.release(booked)
+
+    def settle_tokens(self, role: str, booked: float, prompt_tokens: int, completion_tokens: int = 0) -> None:
+        """Replace a reservation by an estimate: for an endpoint whose replies report no
+        ``usage`` (a moderation classifier, which reads its input and writes no text)."""
+        tally = self._tallies[_group(role)]
+        tally.prompt_tokens += prompt_tokens
+        tally.completion_tokens += completion_tokens
         self.release(booked)
 
     def usage(self) -> RunUsage:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from yarl import URL
 
 from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKind
-from safety_regression.config.budgets import check_priced
+from safety_regression.config.budgets import check_priced, scorer_endpoints
 from safety_regression.config.secrets import check_api_keys
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind
 from safety_regression.endpoints.cache import ResponseCache
@@ -99,7 +99,7 @@ def plan_run(
     models: list[tuple[str, EndpointConfig | None]] = [("finetuned", config.finetuned)]
     models += [("base", config.base)] if live_base else []
     # A dry run that passes is not followed by a run refused for an unpriced endpoint.
-    check_priced(config, [*models, *judge_endpoints(config.judge)])
+    check_priced(config, [*models, *scorer_endpoints(config)])
     if environ is not None:
         _check_keys(config, models, environ)
     completion = _completion_estimate(config, baseline)
@@ -117,7 +117,7 @@ def plan_run(
             "gate.sequential is on: these are the fixed design's requests, the most the run can send; "
             "it stops asking a harm category once the category is decided."
         )
-    return DryRun(roles + _judge_roles(config, roles, cases), notes)
+    return DryRun(roles + _judge_roles(config, roles, cases) + _toxicity_role(config, roles), notes)
 
 
 def plan_baseline(
@@ -126,7 +126,7 @@ def plan_baseline(
     """``baseline``: the base model on every case (its keys checked in ``environ``, if given)."""
     if config.base is None:
         raise ConfigError("base: this command needs a 'base' endpoint (url and model) in the config")
-    check_priced(config, [("base", config.base), *judge_endpoints(config.judge)])
+    check_priced(config, [("base", config.base), *scorer_endpoints(config)])
     if environ is not None:
         _check_keys(config, [("base", config.base)], environ)
     suite = config_suite(config)
@@ -134,7 +134,7 @@ def plan_baseline(
     cases = list(suite.cases_in(shard))
     completion = _completion_estimate(config, None)
     roles = [_plan_role(config, "base", config.base, cases, 0, completion)]
-    return DryRun(roles + _judge_roles(config, roles, cases), [])
+    return DryRun(roles + _judge_roles(config, roles, cases) + _toxicity_role(config, roles), [])
 
 
 def _check_keys(
@@ -210,6 +210,33 @@ def _judge_roles(config: Config, models: list[PlannedRole], cases: list[Case]) -
             )
         )
     return rows
+
+
+def _toxicity_role(config: Config, models: list[PlannedRole]) -> list[PlannedRole]:
+    """The toxicity classifier reads every answer the models give, those from the response
+    cache too (a score is not cached); its input is the answer, and it writes nothing."""
+    if config.toxicity is None:
+        return []
+    answers = sum(role.requests + role.cached for role in models)
+    per_answer = [role.completion_tokens / role.requests for role in models if role.requests]
+    tokens = sum(role.completion_tokens for role in models) + round(
+        sum(role.cached for role in models) * (max(per_answer) if per_answer else config.sampling.max_tokens)
+    )
+    settings = config.toxicity.endpoint
+    return [
+        PlannedRole(
+            role="toxicity",
+            model=settings.model,
+            live_cases=answers,
+            reused_cases=0,
+            requests=answers,
+            cached=0,
+            prompt_tokens=tokens,
+            completion_tokens=0,
+            completion_estimate="reads each answer, writes nothing",
+            cost=settings.price.cost(tokens, 0) if settings.price else None,
+        )
+    ]
 
 
 def _completion_estimate(config: Config, baseline: Snapshot | None) -> tuple[float, str]:

@@ -15,7 +15,7 @@ from safety_regression.config import CacheReuse, Config, EndpointConfig, JudgeKi
 from safety_regression.config.budgets import check_priced
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE, Endpoint
 from safety_regression.endpoints.guard import RunGuard
-from safety_regression.endpoints.metering import Meter, MeteredEndpoint
+from safety_regression.endpoints.metering import Meter, MeteredEndpoint, estimate_text_tokens
 from safety_regression.endpoints.run_cache import CacheState, RunCache, open_run_cache
 from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
@@ -269,9 +269,24 @@ class Environment:
             api_key(settings, "toxicity.endpoint", self.environ, config.where),
             self.limits,
         )
+        # Its requests count against run.max_requests and, priced, run.max_cost, as every
+        # endpoint's do: a cap that let one endpoint spend beside it would not cap.
+        meter = self.meter
+        meter.register(TOXICITY_ROLE, settings.price)
+        endpoint.count_attempts(lambda: meter.attempt(TOXICITY_ROLE))
 
         async def score(text: str) -> float | None:
-            return (await endpoint.score(text)).score
+            tokens = estimate_text_tokens(text)
+            booked = await meter.reserve(TOXICITY_ROLE, tokens, 0)
+            if booked is None:
+                return None  # a budget stopped the run: the response is not scored
+            try:
+                outcome = await endpoint.score(text)
+            except BaseException:
+                meter.release(booked)
+                raise
+            meter.settle_tokens(TOXICITY_ROLE, booked, tokens if outcome.error is None else 0)
+            return outcome.score
 
         return score
 
@@ -314,6 +329,10 @@ class Environment:
             loading.add_done_callback(lambda done: done.cancelled() or done.exception())
             raise
         return LoadingJudge(loading, lambda: self.judge(config))
+
+
+TOXICITY_ROLE = "toxicity"
+"""The toxicity classifier's role in the meter and in the run's usage."""
 
 
 def api_key_variables(config: Config) -> list[str]:

@@ -13,9 +13,9 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, TypedDict
 
 from safety_regression.config import Config, JudgeKind
-from safety_regression.config.budgets import check_priced
+from safety_regression.config.budgets import check_priced, scorer_endpoints
 from safety_regression.errors import ConfigError, RunStopped
-from safety_regression.judges import judge_endpoints, judge_models
+from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.assembly import (
@@ -73,7 +73,7 @@ async def evaluate_model(config: Config, role: str, env: Environment, shard: Sha
     check_categories(config, suite.cases)
     identity = run_identity(config, command=f"evaluate {role}", suite_hash=suite.hash, shard=shard)
     guard = env.begin_run(identity, config)
-    check_priced(config, [(role, getattr(config, role)), *judge_endpoints(config.judge)])
+    check_priced(config, [(role, getattr(config, role)), *scorer_endpoints(config)])
     env.model(config, role)  # a config mistake fails before any request is sent
     await env.preflight(config, role)
     await env.preflight_scorers(config)
@@ -136,7 +136,7 @@ async def measure(
     asks_base = bool(cases) and (check_drift or baseline is None)
     check_priced(
         config,
-        [("finetuned", config.finetuned), *judge_endpoints(config.judge)]
+        [("finetuned", config.finetuned), *scorer_endpoints(config)]
         + ([("base", config.base)] if asks_base else []),
     )
     if cases and config.base is not None and (check_drift or baseline is None) and _built_in(config):

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from safety_regression.config import Config
-from safety_regression.config.budgets import check_priced, judge_endpoints
+from safety_regression.config.budgets import check_priced, scorer_endpoints
 from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
 from safety_regression.gate.levels import check_level
@@ -67,7 +67,7 @@ async def measure_sequential(
     # As in a fixed run: run.max_cost must see the fine-tune, the judge, and base when it
     # is asked every case (whether it is asked at all is known once the baseline is read).
     asks_base = [("base", config.base)] if stored is None else []
-    check_priced(config, [("finetuned", config.finetuned), *judge_endpoints(config.judge), *asks_base])
+    check_priced(config, [("finetuned", config.finetuned), *scorer_endpoints(config), *asks_base])
     finetuned_endpoint, finetuned_settings = env.model(config, "finetuned")
     judge = env.judge(config)
     await env.preflight_scorers(config)
