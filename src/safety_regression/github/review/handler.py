@@ -37,6 +37,7 @@ from safety_regression.github.review.regate import (
     REFERENCE_FILE,
     SETUP_FILE,
     ReviewSetup,
+    read_setup,
     regate,
 )
 from safety_regression.github.review.render import comment_body, decisions_section
@@ -161,7 +162,9 @@ async def _stored_results(
     try:
         reference = Snapshot.model_validate_json(read_member(archive, REFERENCE_FILE, name))
         candidate = Snapshot.model_validate_json(read_member(archive, CANDIDATE_FILE, name))
-        setup = ReviewSetup.model_validate_json(read_member(archive, SETUP_FILE, name))
+        setup = read_setup(read_member(archive, SETUP_FILE, name), f"of {head_sha[:7]}")
+    except CommandError:
+        raise  # a setup of another version: the reply says to re-run the gate
     except ValueError as exc:
         raise GitHubError(
             f"artifact {name} holds a file this version cannot read: {str(exc)[:200]}"
