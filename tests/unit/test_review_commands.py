@@ -35,8 +35,8 @@ from safety_regression.github.review.decisions import (
     decode_block,
     encode_block,
 )
-from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.github.review.regate import read_setup
+from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.judges.base import Label
 from safety_regression.pipeline.holds import Hold
 from safety_regression.report import REPORT_MARKER
