@@ -517,3 +517,18 @@ def test_the_commands_of_a_comment_apply_in_order_all_or_none() -> None:
     )
     with pytest.raises(CommandError, match=r"^unknown case id `nope`"):
         decide_all([(1, unknown)], [], candidate, by="m", at=WHEN)
+
+
+def test_a_line_addressed_to_a_header_is_for_that_gate_only() -> None:
+    body = '/safety-review:medical accept m1 "intended"\n/safety-review status\n/safety-review:Other reset c1'
+    assert [(n, c.verb, c.header) for n, c in parse_commands(body)] == [
+        (1, Verb.ACCEPT, "medical"),
+        (2, Verb.STATUS, None),
+        (3, Verb.RESET, "Other"),
+    ]
+    assert [n for n, _ in parse_commands(body, "MEDICAL")] == [1, 2]
+    assert [n for n, _ in parse_commands(body, "")] == [2]
+    assert parse_commands("/safety-review:medical status", "privacy") == []
+    assert is_command("/safety-review:medical status") and not is_command("/safety-reviewer status")
+    with pytest.raises(CommandError, match="names no header"):
+        parse_command("/safety-review:bad/header status")
