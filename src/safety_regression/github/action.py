@@ -167,11 +167,20 @@ class _PullRequest:
             await self._adopt(self.client, self.inputs.pull_request, self.inputs.sha)
         if self.inputs.check and self.event.sha:
             self.check = CheckPublisher(self.client, self.event.sha, self.inputs.check_run_name, self.run_url)
-            try:
-                self.workflow.log(await self.check.start())
-            except GitHubError as exc:
-                self.workflow.warning(f"could not start the check run or a commit status: {exc}")
-                self.check = None
+            if not self.event.from_fork:
+                await self.begin()
+            # A fork's pull request: started once the run is known to gate (``begin``); a
+            # skipped one writes only its completed check, which a read-only token cannot.
+
+    async def begin(self) -> None:
+        """Start the check run ``in_progress`` (or a pending status), unless already started."""
+        if self.check is None or self.check.run is not None or self.check.use_status:
+            return
+        try:
+            self.workflow.log(await self.check.start())
+        except GitHubError as exc:
+            self.workflow.warning(f"could not start the check run or a commit status: {exc}")
+            self.check = None
 
     async def _adopt(self, client: GitHubClient, number: int, sha: str) -> None:
         """Report on a pull request named by the inputs, once its head is that commit.
@@ -195,6 +204,13 @@ class _PullRequest:
         try:
             await self.check.cancel(conclusion, title, summary)
         except GitHubError as exc:
+            if self.event is not None and self.event.from_fork and "(403" in str(exc):
+                self.workflow.notice(
+                    f"the check {self.check.name} was not written: this fork's pull request gets a read-only "
+                    "token, so the check stays missing and, if branch protection requires it, the pull "
+                    "request cannot merge until the gate has run"
+                )
+                return
             self.workflow.warning(f"could not complete the check run: {exc}")
 
 
@@ -209,6 +225,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
             missing = missing_secrets(config, environ)
             if missing and pull.event is not None and pull.event.from_fork:
                 return await _skip_fork(pull, missing, workflow)
+            await pull.begin()
             env = Environment(
                 session=session,
                 environ=environ,

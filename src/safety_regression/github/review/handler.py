@@ -165,6 +165,7 @@ async def review_comment(
         regated.result,
         markdown + "\n" + section,
         context.details_url,
+        workflow.warning,
     )
     await client.add_reaction(comment.id, ReactionContent.ROCKET)
     workflow.add_summary(markdown + "\n" + section)
