@@ -90,3 +90,18 @@ def test_a_gate_whose_token_cannot_write_checks_reports_through_a_commit_status(
     assert (pending["state"], final["state"]) == ("pending", "failure")
     assert "reporting through a commit status instead" in step.stdout
     assert final["context"] == "safety-regression (no-checks)"
+
+
+def test_a_check_run_that_cannot_be_completed_falls_back_to_a_status_and_says_so(servers: Servers) -> None:
+    # Started in_progress, then the completion refused (a permission taken away mid-run).
+    servers.github.fail_next(
+        "PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", 403, message="no checks"
+    )
+    statuses = len(servers.github.statuses())
+    step = run_step(servers, "regressed", {"header": "late-refusal", "comment": "false"}, "late-refusal")
+    assert step.code == 1, step.stdout + step.stderr
+    (final,) = servers.github.statuses()[statuses:]
+    assert (final["state"], final["context"]) == ("failure", "safety-regression (late-refusal)")
+    assert "::warning::could not complete the check run safety-regression (late-refusal)" in step.stdout
+    assert "reported through a commit status instead" in step.stdout
+    assert outputs(step.outputs)["check-run-url"] == (final["target_url"] or "")

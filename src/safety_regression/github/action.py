@@ -269,11 +269,17 @@ async def _check(
     if pull.check is None:
         return None
     notes = check_annotations(gate_run.result, _repo_path(inputs.config, pull.environ))
+    started = pull.check.run is not None
     try:
         published = await pull.check.finish(gate_run.result, summary, markdown, notes)
     except GitHubError as exc:
         workflow.warning(f"could not complete the check run or a commit status: {exc}")
         return None
+    if started and pull.check.use_status:
+        workflow.warning(
+            f"could not complete the check run {pull.check.name} (checks: write?); reported through a "
+            "commit status instead (the check run stays in progress)"
+        )
     url = getattr(published, "html_url", None) or getattr(published, "target_url", None)
     return url if isinstance(url, str) else None
 
