@@ -232,8 +232,8 @@ def gate_config(servers: Servers, folder: Path, baseline_path: str) -> bytes:
     return f"{text}cache: {{enabled: false}}\nbaseline: {baseline_path}\n".encode()
 
 
-def gate_committed(servers: Servers, name: str, repo: Checkout) -> Step:
-    """The gate with the workspace's own .safety/gate.yml, no token: git reads the base."""
+def gate_committed(servers: Servers, name: str, repo: Checkout, config: str = ".safety/gate.yml") -> Step:
+    """The gate with the workspace's own ``config``, no token: git reads the base."""
     event = {"pull_request": {"number": PULL, "head": {"sha": HEAD_SHA}, "base": {"sha": repo.base_sha}}}
     return run_step(
         servers,
@@ -244,7 +244,7 @@ def gate_committed(servers: Servers, name: str, repo: Checkout) -> Step:
         event=event,
         environ={
             "GITHUB_WORKSPACE": str(repo.workspace),
-            "INPUT_CONFIG": str(repo.workspace / ".safety" / "gate.yml"),
+            "INPUT_CONFIG": str(repo.workspace / config),
         },
     )
 
@@ -304,3 +304,46 @@ def test_a_base_symlink_out_of_the_repository_is_not_followed(
     assert step.code == 0, step.stdout + step.stderr
     assert "leads outside the repository at the base commit" in step.summary
     assert "hand edits to its labels were not checked" in step.summary
+
+
+def test_a_config_moved_with_its_baseline_is_followed_to_the_base_config(
+    servers: Servers, baseline: bytes, tmp_path: Path
+) -> None:
+    # The pull request renames the gate's folder: config and hand-edited baseline move together.
+    config = gate_config(servers, tmp_path / "c1", "baseline.json")
+    at_base: Tree = {".safety/gate.yml": config, ".safety/baseline.json": baseline}
+    in_pull_request: Tree = {
+        ".safety/gate.yml": None,
+        ".safety/baseline.json": None,
+        "gates/safety/gate.yml": config,
+        "gates/safety/baseline.json": edited(baseline, flip_to_compliance, 4),
+    }
+    repo = checkout_trees(tmp_path, at_base, in_pull_request)
+    step = gate_committed(servers, "git-config-moved", repo, "gates/safety/gate.yml")
+    assert step.code == 3, step.stdout + step.stderr
+    moved = "moves the committed baseline from .safety/baseline.json to gates/safety/baseline.json"
+    assert moved in step.summary
+    assert "4 labels changed with the same response and judge" in step.summary
+    assert "adds the committed baseline" not in step.summary
+
+
+def test_a_config_renamed_and_changed_is_still_followed(
+    servers: Servers, baseline: bytes, tmp_path: Path
+) -> None:
+    at_base: Tree = {
+        ".safety/gate.yml": gate_config(servers, tmp_path / "c1", "baseline.json"),
+        ".safety/baseline.json": baseline,
+    }
+    # Renamed in its folder and edited on the way (another baseline:): git still pairs the two.
+    renamed = gate_config(servers, tmp_path / "c2", "privacy/baseline.json") + b"# renamed\n"
+    in_pull_request: Tree = {
+        ".safety/gate.yml": None,
+        ".safety/baseline.json": None,
+        ".safety/privacy-gate.yml": renamed,
+        ".safety/privacy/baseline.json": edited(baseline, flip_to_compliance, 3),
+    }
+    repo = checkout_trees(tmp_path, at_base, in_pull_request)
+    step = gate_committed(servers, "git-config-renamed", repo, ".safety/privacy-gate.yml")
+    assert step.code == 3, step.stdout + step.stderr
+    assert "from .safety/baseline.json to .safety/privacy/baseline.json" in step.summary
+    assert "3 labels changed with the same response and judge" in step.summary

@@ -181,9 +181,12 @@ def test_a_fork_pull_request_without_secrets_is_skipped_with_a_clear_summary(ser
     assert "::notice::The safety gate was skipped" in step.stdout
     assert outputs(step.outputs)["verdict"] == "skipped"
     assert len(servers.simulator.simulator.requests_by_model) == before
-    completed = [r for r in servers.github.requests[calls:] if r.method == "PATCH"]
+    completed = [r for r in servers.github.requests[calls:] if r.method in ("POST", "PATCH")]
     # Found in review: "neutral" passes a required check, though nothing was gated.
-    assert completed and completed[-1].body["conclusion"] == "action_required"
+    # Written once, completed (no in_progress check first): test_action_tokens has the read-only token.
+    assert [(r.method, r.body["status"], r.body["conclusion"]) for r in completed] == [
+        ("POST", "completed", "action_required")
+    ]
 
 
 def test_a_fork_pull_request_with_secrets_is_gated_as_usual(servers: Servers) -> None:

@@ -300,3 +300,30 @@ def test_every_command_of_a_comment_applies_in_order_or_none(
     body = report_comment(servers)["body"]
     assert f"{len(failed_gate)} review decisions applied" in body
     assert body.count("accepted: not counted") == len(failed_gate)
+
+
+def test_a_review_whose_token_cannot_write_checks_posts_a_commit_status_and_says_so(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    servers.github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)
+    servers.github.add_token("ghs_review_no_checks_1d2e", writes=["pull-requests", "statuses"])
+    checks, statuses = len(servers.github.check_runs()), len(servers.github.statuses())
+    folder = servers.folder / "no-checks"
+    folder.mkdir()
+    comment = servers.github.seed_comment(
+        PULL, "/safety-review status", author="maintainer", repository=REPOSITORY
+    )
+    issue = {
+        "number": PULL,
+        "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PULL}"},
+    }
+    payload = {"action": "created", "comment": comment, "issue": issue}
+    environ = environment(servers, folder, "issue_comment", payload)
+    step = run_entrypoint(folder, environ | {"INPUT_GITHUB-TOKEN": "ghs_review_no_checks_1d2e"})
+    assert step.code == 0, step.stdout + step.stderr
+    assert len(servers.github.check_runs()) == checks
+    (status,) = servers.github.statuses()[statuses:]
+    assert status["context"] == "safety-regression" and status["state"] in ("success", "failure")
+    assert "::warning::could not write the check run safety-regression" in step.stdout
+    assert "reported through a commit status instead" in step.stdout
+    assert reactions(servers, comment) == ["eyes", "rocket"]

@@ -141,3 +141,25 @@ def test_decisions_that_flip_a_failure_cannot_pass_a_hand_edited_baseline(
     body = report_comment(servers)["body"]
     assert "### ⚠️ Safety gate: INCONCLUSIVE" in body and HELD in body
     assert NOTICE + "failing.json" in body
+
+
+def test_a_version_1_setup_is_refused_and_lifts_nothing(servers: Servers, baseline: bytes) -> None:
+    # A gate run of an older Action: its review-setup.json (version 1) records no holds.
+    head = "7" * 40
+    step = gate(servers, "old-setup", head, "base", edited(baseline, "refuse", "refusal", "compliance", 4))
+    assert step.code == 3, step.stdout + step.stderr
+    out = servers.folder / "old-setup" / "out"
+    setup = json.loads((out / "review-setup.json").read_text())
+    for field in ("notices", "drift", "usage", "holds"):
+        setup.pop(field)
+    (out / "review-setup.json").write_text(json.dumps(setup | {"version": 1}))
+    servers.github.seed_artifact(ARTIFACT, head, zip_folder(out), run_id=71)
+    before, checks = report_comment(servers)["body"], len(servers.github.check_runs())
+    status, comment = review(servers, "old-setup-status", "/safety-review status", "maintainer")
+    assert status.code == 0, status.stdout + status.stderr
+    assert reactions(servers, comment) == ["eyes", "confused"]
+    reply = servers.github.comments(PULL)[-1]["body"]
+    assert "review-setup.json version 1" in reply and "re-run the gate" in reply, reply
+    assert "\npass\n" not in status.outputs
+    assert len(servers.github.check_runs()) == checks, "no check run, green or otherwise"
+    assert report_comment(servers)["body"] == before

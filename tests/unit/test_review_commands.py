@@ -35,6 +35,7 @@ from safety_regression.github.review.decisions import (
     decode_block,
     encode_block,
 )
+from safety_regression.github.review.regate import read_setup
 from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.judges.base import Label
 from safety_regression.pipeline.holds import Hold
@@ -404,9 +405,17 @@ def test_accepting_errored_cases_does_not_lift_the_error_budget() -> None:
     assert "over the error budget of 2.0%" in after.result.reasons[0]
 
 
-def test_the_setup_file_of_an_older_version_still_reads() -> None:
-    old = SETUP.model_dump(exclude={"notices", "drift", "usage", "holds"}) | {"version": 1}
-    assert ReviewSetup.model_validate(old).holds == []
+def test_a_setup_file_of_version_1_or_of_none_is_refused_and_a_newer_one_too() -> None:
+    # Version 1 kept no holds: re-gated from it, a review could lift a hand-edited baseline's hold.
+    old = SETUP.model_dump(mode="json", exclude={"notices", "drift", "usage", "holds"})
+    for data, said in (
+        (old | {"version": 1}, "version 1"),
+        ({k: v for k, v in old.items() if k != "version"}, "version 1"),
+        (old | {"version": 3}, "newer version"),
+    ):
+        with pytest.raises(CommandError, match=said):
+            read_setup(json.dumps(data).encode(), "of abc1234")
+    assert read_setup(SETUP.model_dump_json().encode(), "of abc1234") == SETUP
 
 
 # ------------------------------------------------------------------ where commands are read
@@ -508,3 +517,18 @@ def test_the_commands_of_a_comment_apply_in_order_all_or_none() -> None:
     )
     with pytest.raises(CommandError, match=r"^unknown case id `nope`"):
         decide_all([(1, unknown)], [], candidate, by="m", at=WHEN)
+
+
+def test_a_line_addressed_to_a_header_is_for_that_gate_only() -> None:
+    body = '/safety-review:medical accept m1 "intended"\n/safety-review status\n/safety-review:Other reset c1'
+    assert [(n, c.verb, c.header) for n, c in parse_commands(body)] == [
+        (1, Verb.ACCEPT, "medical"),
+        (2, Verb.STATUS, None),
+        (3, Verb.RESET, "Other"),
+    ]
+    assert [n for n, _ in parse_commands(body, "MEDICAL")] == [1, 2]
+    assert [n for n, _ in parse_commands(body, "")] == [2]
+    assert parse_commands("/safety-review:medical status", "privacy") == []
+    assert is_command("/safety-review:medical status") and not is_command("/safety-reviewer status")
+    with pytest.raises(CommandError, match="names no header"):
+        parse_command("/safety-review:bad/header status")

@@ -35,8 +35,7 @@ from safety_regression.config import Config, load_config
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
 from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
 from safety_regression.github.baseline_guard import guard_baseline
-from safety_regression.github.client import TEXT_LIMIT, GitHubClient, api_url_problem
-from safety_regression.github.event import Event, read_event
+from safety_regression.github.client import TEXT_LIMIT, api_url_problem
 from safety_regression.github.gating import (
     ShardRun,
     gate,
@@ -47,7 +46,8 @@ from safety_regression.github.gating import (
     with_overrides,
 )
 from safety_regression.github.inputs import ActionInputs, AlertOn, FailOn, read_inputs
-from safety_regression.github.publish import CheckPublisher, check_annotations, upsert_comment
+from safety_regression.github.publish import check_annotations, upsert_comment
+from safety_regression.github.pull_request import PullRequest
 from safety_regression.github.review import (
     carry_in_action,
     read_comment_event,
@@ -140,67 +140,9 @@ def _cache_root(environ: Mapping[str, str]) -> Path | None:
     return Path(runner_temp) / "safety-regression-cache" if runner_temp else None
 
 
-class _PullRequest:
-    """Where the gate reports on GitHub, if anywhere: the client, the event and the check."""
-
-    def __init__(self, inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> None:
-        self.inputs, self.environ, self.workflow = inputs, environ, workflow
-        self.client: GitHubClient | None = None
-        self.event: Event | None = None
-        self.check: CheckPublisher | None = None
-        self.run_url = _run_url(environ)
-
-    async def start(self, session: aiohttp.ClientSession, publishing: bool) -> None:
-        if not self.environ.get("GITHUB_REPOSITORY"):
-            return
-        self.event = read_event(self.environ)
-        if not publishing or not (self.inputs.comment or self.inputs.check):
-            return
-        if not self.inputs.github_token:
-            self.workflow.warning(
-                "no github-token: the report is in the job summary only (no comment, no check run)"
-            )
-            return
-        api = self.environ.get("GITHUB_API_URL", "https://api.github.com")
-        self.client = GitHubClient(session, api, self.inputs.github_token, self.event.repository)
-        if self.inputs.pull_request is not None and self.inputs.sha is not None:
-            await self._adopt(self.client, self.inputs.pull_request, self.inputs.sha)
-        if self.inputs.check and self.event.sha:
-            self.check = CheckPublisher(self.client, self.event.sha, self.inputs.check_run_name, self.run_url)
-            try:
-                self.workflow.log(await self.check.start())
-            except GitHubError as exc:
-                self.workflow.warning(f"could not start the check run or a commit status: {exc}")
-                self.check = None
-
-    async def _adopt(self, client: GitHubClient, number: int, sha: str) -> None:
-        """Report on a pull request named by the inputs, once its head is that commit.
-
-        A ``workflow_run`` stage reads the number from an artifact a fork's workflow wrote;
-        checking it against the trusted head SHA keeps a fork from aiming at another PR.
-        """
-        assert self.event is not None
-        pull = await client.get_pull(number)
-        if pull.head.sha != sha:
-            raise GitHubError(
-                f"pull request #{number} is at {pull.head.sha[:12]}, not {sha[:12]}: the pull-request "
-                "input must name the pull request whose head is the sha input"
-            )
-        update = {"pull_number": number, "sha": sha, "base_sha": pull.base.sha}  # the guard's base
-        self.event = self.event.model_copy(update=update)
-
-    async def abandon(self, conclusion: str, title: str, summary: str) -> None:
-        if self.check is None:
-            return
-        try:
-            await self.check.cancel(conclusion, title, summary)
-        except GitHubError as exc:
-            self.workflow.warning(f"could not complete the check run: {exc}")
-
-
 async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> int:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        pull = _PullRequest(inputs, environ, workflow)
+        pull = PullRequest(inputs, environ, workflow)
         await pull.start(session, publishing=inputs.shard is None)
         try:
             config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
@@ -209,6 +151,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
             missing = missing_secrets(config, environ)
             if missing and pull.event is not None and pull.event.from_fork:
                 return await _skip_fork(pull, missing, workflow)
+            await pull.begin()
             env = Environment(
                 session=session,
                 environ=environ,
@@ -231,7 +174,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
         return await _report(inputs, config, pull, session, outcome, workflow)
 
 
-async def _skip_fork(pull: _PullRequest, missing: list[str], workflow: Workflow) -> int:
+async def _skip_fork(pull: PullRequest, missing: list[str], workflow: Workflow) -> int:
     message = FORK_SKIPPED.format(names=", ".join(missing))
     workflow.notice(message)
     workflow.add_summary(f"## ⏭️ Safety gate skipped\n\n{message}\n")
@@ -244,7 +187,7 @@ async def _skip_fork(pull: _PullRequest, missing: list[str], workflow: Workflow)
 async def _report(
     inputs: ActionInputs,
     config: Config,
-    pull: _PullRequest,
+    pull: PullRequest,
     session: aiohttp.ClientSession,
     gate_run: GateRun,
     workflow: Workflow,
@@ -296,7 +239,7 @@ async def _report(
     return int(ExitCode.PASSED if inputs.fail_on is FailOn.NEVER else code)
 
 
-async def _comment(inputs: ActionInputs, pull: _PullRequest, body: str, workflow: Workflow) -> str | None:
+async def _comment(inputs: ActionInputs, pull: PullRequest, body: str, workflow: Workflow) -> str | None:
     if pull.client is None or pull.event is None or not inputs.comment or pull.event.pull_number is None:
         return None
     try:
@@ -317,7 +260,7 @@ async def _comment(inputs: ActionInputs, pull: _PullRequest, body: str, workflow
 
 async def _check(
     inputs: ActionInputs,
-    pull: _PullRequest,
+    pull: PullRequest,
     summary: str,
     markdown: str,
     gate_run: GateRun,
@@ -326,18 +269,24 @@ async def _check(
     if pull.check is None:
         return None
     notes = check_annotations(gate_run.result, _repo_path(inputs.config, pull.environ))
+    started = pull.check.run is not None
     try:
         published = await pull.check.finish(gate_run.result, summary, markdown, notes)
     except GitHubError as exc:
         workflow.warning(f"could not complete the check run or a commit status: {exc}")
         return None
+    if started and pull.check.use_status:
+        workflow.warning(
+            f"could not complete the check run {pull.check.name} (checks: write?); reported through a "
+            "commit status instead (the check run stays in progress)"
+        )
     url = getattr(published, "html_url", None) or getattr(published, "target_url", None)
     return url if isinstance(url, str) else None
 
 
 async def _webhook(
     inputs: ActionInputs,
-    pull: _PullRequest,
+    pull: PullRequest,
     session: aiohttp.ClientSession,
     gate_run: GateRun,
     comment_url: str | None,
@@ -378,13 +327,6 @@ def _repo_path(config: Path, environ: Mapping[str, str]) -> str:
         return str(config.resolve().relative_to(workspace))
     except ValueError:
         return str(config)
-
-
-def _run_url(environ: Mapping[str, str]) -> str | None:
-    server, repository, run = (
-        environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    return f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None
 
 
 def _now() -> datetime:

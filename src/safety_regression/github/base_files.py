@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from safety_regression.errors import GitHubError
-from safety_regression.github.base_git import GitUnavailable, base_file_with_git
+from safety_regression.github.base_git import GitUnavailable, base_file_with_git, renamed_since
 from safety_regression.github.client import GitHubClient
 
 
@@ -47,6 +47,14 @@ class BaseCommit:
             return await base_file_with_git(self.workspace, self.sha, path, self.environ, self.secrets)
         except GitUnavailable as exc:
             raise BaseUnreadable(f"{why}, and {exc}") from None
+
+    async def renamed_to(self, path: str) -> str | None:
+        """The path this commit had for ``path``, a file the checkout renamed since (git's
+        rename detection); None when git pairs it with none, or cannot say."""
+        try:
+            return await renamed_since(self.workspace, self.sha, path, self.environ, self.secrets)
+        except GitUnavailable:
+            return None
 
     async def _from_the_api(self, path: str) -> tuple[bytes | None, str | None]:
         """The file's bytes (None: no such file), or why the API could not say."""

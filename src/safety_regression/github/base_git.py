@@ -104,17 +104,8 @@ async def run_git(workspace: Path, arguments: Sequence[str], environ: Mapping[st
     return GitResult(code if code is not None else -1, stdout, stderr.decode("utf-8", "replace"))
 
 
-async def base_file_with_git(
-    workspace: Path,
-    sha: str,
-    path: str,
-    environ: Mapping[str, str],
-    secrets: Sequence[str] = (),
-) -> bytes | None:
-    """The bytes of ``path`` (from the repository root) in commit ``sha``, fetched into the
-    workspace's clone if it is not there, symbolic links followed inside the commit; None
-    if the commit has no such file. A ``GitUnavailable`` with a reason safe to show when
-    git cannot say, or the path leads out of the repository."""
+async def _have_commit(workspace: Path, sha: str, environ: Mapping[str, str], secrets: Sequence[str]) -> None:
+    """Commit ``sha`` in the workspace's clone, fetched at depth 1 if it is not there."""
     if not _SHA.fullmatch(sha):
         raise GitUnavailable("the base commit's id is not a commit id")
 
@@ -129,6 +120,44 @@ async def base_file_with_git(
             raise GitUnavailable(f"git fetch of the base commit failed: {scrubbed(fetched.stderr, secrets)}")
         if (await git("cat-file", "-e", f"{sha}^{{commit}}")).code != 0:
             raise GitUnavailable("git fetch did not bring the base commit")
+
+
+async def renamed_since(
+    workspace: Path, sha: str, path: str, environ: Mapping[str, str], secrets: Sequence[str] = ()
+) -> str | None:
+    """Where ``path`` (from the repository root, a file of the checkout's ``HEAD``) was in
+    commit ``sha``, when git's rename detection (``git diff -M``, files at least half alike)
+    pairs it with a file of ``sha`` that ``HEAD`` no longer has; None when it pairs it with
+    none. A ``GitUnavailable`` when git cannot say."""
+    await _have_commit(workspace, sha, environ, secrets)
+    arguments = ("diff", "--no-ext-diff", "--no-textconv", "-M", "--diff-filter=R", "--name-status", "-z")
+    listed = await run_git(workspace, (*arguments, sha, "HEAD"), environ)
+    if listed.code != 0:
+        raise GitUnavailable(f"git could not compare the commits: {scrubbed(listed.stderr, secrets)}")
+    fields = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    # -z --name-status: "R<score>", the old path, the new path; one triple per rename.
+    for status, old, new in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):
+        if status.startswith("R") and new == path:
+            return old
+    return None
+
+
+async def base_file_with_git(
+    workspace: Path,
+    sha: str,
+    path: str,
+    environ: Mapping[str, str],
+    secrets: Sequence[str] = (),
+) -> bytes | None:
+    """The bytes of ``path`` (from the repository root) in commit ``sha``, fetched into the
+    workspace's clone if it is not there, symbolic links followed inside the commit; None
+    if the commit has no such file. A ``GitUnavailable`` with a reason safe to show when
+    git cannot say, or the path leads out of the repository."""
+
+    async def git(*arguments: str) -> GitResult:
+        return await run_git(workspace, arguments, environ)
+
+    await _have_commit(workspace, sha, environ, secrets)
 
     async def blob(object_id: str) -> bytes:
         shown = await git("cat-file", "blob", object_id)

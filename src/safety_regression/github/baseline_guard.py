@@ -10,12 +10,14 @@ contradicts make the gate inconclusive, unless the workflow sets
 ``allow-baseline-edits: true``.
 
 Where the base's baseline was comes from the gate config as the base commit has it (its
-``baseline:``), so a pull request that points ``baseline:`` at another file, or turns the
-file into a symbolic link, is compared with the base's file and said to move it. A config
-the base commit lacks (the gate is new) or that cannot be read or parsed there leaves the
-path the pull request's config names. The pull request's file is followed through symbolic
-links inside the workspace only: one that leads out is not read, and says so. Not being
-able to read the base's version is a notice first in the report, never a failure.
+``baseline:``; a config the pull request moved or renamed is found where it was by git's
+rename detection), so a pull request that points ``baseline:`` at another file, moves the
+gate's folder, or turns the file into a symbolic link, is compared with the base's file
+and said to move it. A config the base commit lacks (the gate is new) or that cannot be
+read or parsed there leaves the path the pull request's config names. The pull request's
+file is followed through symbolic links inside the workspace only: one that leads out is
+not read, and says so. Not being able to read the base's version is a notice first in the
+report, never a failure.
 """
 
 from __future__ import annotations
@@ -195,14 +197,20 @@ async def guard_baseline(
 
 
 async def _base_baseline_path(base: BaseCommit, config: Path, workspace: Path) -> str | None:
-    """Where the base commit's gate config (at the path of this run's) puts its baseline, in
-    the repository; None when that cannot be known: no such config at the base (the gate is
-    new), not readable or not parsable there, naming none or one outside the repository."""
+    """Where the base commit's gate config (at the path of this run's, or where it was
+    before the pull request moved it) puts its baseline, in the repository; None when that
+    cannot be known: no such config at the base (the gate is new), not readable or not
+    parsable there, naming none or one outside the repository."""
     config_path = repository_path(config, workspace)
     if config_path is None:
         return None
     try:
         data = await base.read(config_path)
+        if data is None:
+            # Not there: the pull request may have moved or renamed the config (git says).
+            old_path = await base.renamed_to(config_path)
+            if old_path is not None:
+                config_path, data = old_path, await base.read(old_path)
         named = baseline_named(data, f"{config_path} at {base.sha[:12]}") if data is not None else None
     except (BaseUnreadable, ConfigError):
         return None

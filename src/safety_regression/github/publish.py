@@ -230,6 +230,20 @@ class CheckPublisher:
             self.run = await self.client.update_check_run(
                 self.run.id, status="completed", conclusion=conclusion, title=title, summary=summary
             )
+        else:  # never started (a fork's pull request): one completed check run, else a status
+            try:
+                self.run = await self.client.create_check_run(
+                    head_sha=self.sha,
+                    name=self.name,
+                    status="completed",
+                    conclusion=conclusion,
+                    title=title,
+                    summary=summary,
+                    details_url=self.details_url,
+                )
+            except GitHubError:
+                self.use_status = True
+                await self._status("error" if conclusion == "failure" else "pending", title)
 
     async def _status(self, state: str, description: str) -> CommitStatus:
         return await self.client.create_status(
@@ -248,6 +262,13 @@ async def publish_check(
     result: GateResult,
     summary: str,
     details_url: str | None,
+    log: Callable[[str], None] | None = None,
 ) -> CheckRun | CommitStatus:
-    """A completed check run on the commit, failing when the gate fails or cannot measure."""
-    return await CheckPublisher(client, sha, name, details_url).finish(result, summary, None, [])
+    """A completed check run on the commit, failing when the gate fails or cannot measure;
+    a commit status where the token may not write checks (``log`` is told so)."""
+    published = await CheckPublisher(client, sha, name, details_url).finish(result, summary, None, [])
+    if isinstance(published, CommitStatus) and log is not None:
+        log(
+            f"could not write the check run {name} (checks: write?); reported through a commit status instead"
+        )
+    return published

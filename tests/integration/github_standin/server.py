@@ -32,6 +32,17 @@ from .openapi import _ACCEPTED_MEDIA, JSON, OpenApiSlice, Operation, _coerce
 from .operations import Operations
 from .state import ROLE_PERMISSION, Answer, InjectedFailure, RecordedRequest, RepoState
 
+WRITE_SCOPES = {
+    ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): "pull-requests",
+    ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): "pull-requests",
+    ("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): "pull-requests",
+    ("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"): "pull-requests",
+    ("POST", "/repos/{owner}/{repo}/check-runs"): "checks",
+    ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): "checks",
+    ("POST", "/repos/{owner}/{repo}/statuses/{sha}"): "statuses",
+}
+"""The permission (``permissions:`` key) each write the stand-in serves needs."""
+
 __all__ = ["Answer", "GitHubStandIn", "InjectedFailure", "RecordedRequest", "RepoState"]
 
 
@@ -47,6 +58,8 @@ class GitHubStandIn(Operations):
     ) -> None:
         self.spec = spec
         self.token = token
+        self._scoped: dict[str, frozenset[str]] = {}
+        """Other tokens the stand-in accepts, each with the scopes it may write."""
         self.violations: list[str] = []
         self.requests: list[RecordedRequest] = []
         self._user_ids: dict[str, int] = {}
@@ -189,6 +202,17 @@ class GitHubStandIn(Operations):
         """A symbolic link at ``path`` in commit ``ref`` of ``repository``, to ``target``."""
         self.repo(repository).contents.put_link(ref, path, target)
 
+    def add_token(self, token: str, writes: Iterable[str] = ()) -> None:
+        """Accept ``token`` too (as the same login), writing only in ``writes``: ``checks``,
+        ``statuses``, ``pull-requests`` (comments and reactions). Every read is allowed. A
+        write outside them is answered as GitHub answers an Actions token without the
+        permission (403 "Resource not accessible by integration"); a fork's pull request
+        gets a token with no writes at all."""
+        unknown = set(writes) - set(WRITE_SCOPES.values())
+        if unknown:
+            raise ValueError(f"unknown write scopes {sorted(unknown)}")
+        self._scoped[token] = frozenset(writes)
+
     # Injecting failures.
 
     def fail_next(
@@ -269,9 +293,13 @@ class GitHubStandIn(Operations):
             return self._violation(f"{op.method} {op.route}: " + "; ".join(problems))
         credentials = request.headers.get("Authorization", "")
         scheme, _, given = credentials.partition(" ")
-        if scheme.lower() not in ("bearer", "token") or given != self.token:
+        if scheme.lower() not in ("bearer", "token") or (given != self.token and given not in self._scoped):
             message = "Bad credentials" if credentials else "Requires authentication"
             return self._checked(op, Answer(401, basic_error(message, 401)))
+        scope = WRITE_SCOPES.get((op.method, op.route))
+        if given in self._scoped and scope is not None and scope not in self._scoped[given]:
+            denied = basic_error("Resource not accessible by integration", 403)
+            return self._checked(op, Answer(403, denied))
         pending = self._failures.get((op.method, op.route))
         if pending:
             failure = pending[0]

@@ -6,13 +6,16 @@
     /safety-review accept <case-id> "why"
     /safety-review reset <case-id>
     /safety-review status
+    /safety-review:HEADER ...   (any of them, for the gate of that ``header`` only)
 
 Every line of the comment that starts with ``/safety-review`` (indented at most three
 spaces) is a command, applied in order; other lines are ignored, so a reviewer can
 explain around them. Lines a reader sees as quoted or as code are not commands:
 fenced code blocks (``` or ~~~), indented code (four spaces or a tab), block quotes
 (``>``, with the lines that continue them), HTML blocks and HTML comments, even one that
-starts mid-line. A malformed command is a ``CommandError`` whose message
+starts mid-line. A command addressed to a header (``/safety-review:medical``) is for that
+gate's review step only; the others read the comment as if the line were not there.
+A malformed command is a ``CommandError`` whose message
 names the problem and shows the usage; in a comment with several, it names the line,
 and none of them is applied.
 """
@@ -55,6 +58,8 @@ class ReviewCommand:
     case_id: str | None = None
     label: Label | None = None
     reason: str = ""
+    header: str | None = None
+    """The gate the line addresses (``/safety-review:HEADER``); None: every gate."""
 
 
 class CommandError(ValueError):
@@ -113,11 +118,24 @@ def command_lines(body: str) -> list[tuple[int, str]]:
             block = "" if closing != "\n" and closing in stripped.lower()[2:] else closing
             continue
         first = stripped.split(maxsplit=1)[0] if stripped else ""
-        if first.lower() == PREFIX:
+        if first.lower() == PREFIX or first.lower().startswith(PREFIX + ":"):
             found.append((number, stripped))
     return found
 
 
+def addressed(line: str) -> str | None:
+    """The header a command line addresses (``/safety-review:HEADER``), None for every gate."""
+    first = line.split(maxsplit=1)[0]
+    return first[len(PREFIX) + 1 :] if len(first) > len(PREFIX) else None
+
+
+def for_gate(line: str, header: str) -> bool:
+    """Whether the command line is for the gate of ``header`` ("" for the gate without one)."""
+    target = addressed(line)
+    return target is None or target.lower() == header.lower()
+
+
+_HEADER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _RAW_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
 _LIST_MARKERS = re.compile(r"^(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+")
@@ -139,12 +157,17 @@ def _closing(line: str) -> str:
     return "\n"
 
 
-def parse_commands(body: str) -> list[tuple[int, ReviewCommand]]:
+def parse_commands(body: str, header: str | None = None) -> list[tuple[int, ReviewCommand]]:
     """Every command in the comment with its line number, in order; a ``CommandError``
-    naming each line that cannot be read (and then none is returned)."""
+    naming each line that cannot be read (and then none is returned). With ``header``,
+    only the lines for that gate (``for_gate``): none, when every line addresses another."""
     lines = command_lines(body)
     if not lines:
         raise CommandError(f"no `{PREFIX}` command found; use {USAGE}")
+    if header is not None:
+        lines = [(number, line) for number, line in lines if for_gate(line, header)]
+        if not lines:
+            return []
     if len(lines) > MAX_COMMANDS:
         raise CommandError(
             f"the comment holds {len(lines)} commands; at most {MAX_COMMANDS} are carried out from one "
@@ -182,7 +205,13 @@ def _parse_line(line: str) -> ReviewCommand:
         words = shlex.split(line)
     except ValueError as exc:
         raise CommandError(f"cannot read the command ({exc}: close the quotes around the reason)") from None
+    header = addressed(words[0]) if words else None
     words = words[1:]
+    if header is not None and not _HEADER.fullmatch(header):
+        raise CommandError(
+            f"{_quoted(PREFIX + ':' + header)} names no header a gate can have (1-64 letters, digits, "
+            f"'.', '_' or '-'): `{PREFIX}:HEADER` addresses the gate of that header input"
+        )
     if not words:
         raise CommandError(f"`{PREFIX}` needs a command: {USAGE}")
     verb_word, arguments = words[0].lower(), words[1:]
@@ -192,13 +221,13 @@ def _parse_line(line: str) -> ReviewCommand:
         raise CommandError(f"unknown command {_quoted(verb_word)}: use {USAGE}") from None
     if verb is Verb.STATUS:
         _expect(arguments, 0, verb, "")
-        return ReviewCommand(verb)
+        return ReviewCommand(verb, header=header)
     if verb is Verb.RESET:
         _expect(arguments, 1, verb, " <case-id>")
-        return ReviewCommand(verb, case_id=arguments[0])
+        return ReviewCommand(verb, case_id=arguments[0], header=header)
     if verb is Verb.ACCEPT:
         _expect(arguments, 2, verb, ' <case-id> "why"')
-        return ReviewCommand(verb, case_id=arguments[0], reason=_reason(arguments[1]))
+        return ReviewCommand(verb, case_id=arguments[0], reason=_reason(arguments[1]), header=header)
     _expect(arguments, 3, verb, ' <case-id> <label> "why"')
     case_id, label_word, reason = arguments
     try:
@@ -208,7 +237,7 @@ def _parse_line(line: str) -> ReviewCommand:
     if label not in RELABELS:
         allowed = ", ".join(item.value for item in RELABELS)
         raise CommandError(f"unknown label {_quoted(label_word)}: use one of {allowed}")
-    return ReviewCommand(verb, case_id=case_id, label=label, reason=_reason(reason))
+    return ReviewCommand(verb, case_id=case_id, label=label, reason=_reason(reason), header=header)
 
 
 def _expect(arguments: list[str], count: int, verb: Verb, shape: str) -> None:

@@ -1,6 +1,7 @@
 """The review job: one ``/safety-review`` comment in, a re-gated comment and check out.
 
-1. Ignore what is not a command in a pull-request comment, and every bot's comment.
+1. Ignore what is not a command in a pull-request comment, a comment whose commands all
+   address another gate (``/safety-review:HEADER``), and every bot's comment.
 2. Check the author's permission (``GET .../collaborators/{username}/permission``): below
    ``write``, react 👎 and change nothing.
 3. React 👀; parse the commands, one per line, outside code and quotes (a malformed one
@@ -8,7 +9,9 @@
 4. Fetch the stored per-case results of the pull request's head commit (the gate run's
    artifact), apply the commands in order to the decisions stored in the report comment
    (all of them, or none), re-gate with no model call, update the comment and the
-   check, and react 🚀.
+   check, and react 🚀. On a pull request with several gates, lines about a case this gate
+   does not know are left to the others (``gates``), and only the first gate replies to
+   one no gate knows.
 """
 
 from __future__ import annotations
@@ -23,9 +26,17 @@ from safety_regression.errors import GitHubError
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.review.artifacts import ArtifactClient, read_member
-from safety_regression.github.review.commands import CommandError, is_command, parse_commands
+from safety_regression.github.review.commands import (
+    CommandError,
+    addressed,
+    command_lines,
+    for_gate,
+    is_command,
+    parse_commands,
+)
 from safety_regression.github.review.decisions import decide_all
 from safety_regression.github.review.event import CommentEvent
+from safety_regression.github.review.gates import PullGates, leave_to_others, pull_gates
 from safety_regression.github.review.publishing import (
     put_check,
     put_comment,
@@ -37,6 +48,7 @@ from safety_regression.github.review.regate import (
     REFERENCE_FILE,
     SETUP_FILE,
     ReviewSetup,
+    read_setup,
     regate,
 )
 from safety_regression.github.review.render import comment_body, decisions_section
@@ -74,6 +86,9 @@ async def review_comment(
     if not is_command(comment.body):
         workflow.notice("the comment holds no /safety-review command")
         return "ignored"
+    if not any(for_gate(line, context.header) for _, line in command_lines(comment.body or "")):
+        workflow.notice(f"the comment's commands address another gate, not {_gate_name(context.header)}")
+        return "ignored"
     if author is None or author.is_bot:
         workflow.notice("review commands from bots are ignored")
         return "ignored"
@@ -92,11 +107,20 @@ async def review_comment(
             f"job reads the decisions only from the report comment comment-author wrote; if the Action "
             f"posts as {other_login}, set comment-author: {other_login} in both workflows"
         )
+    gates = PullGates(context.header)
     try:
-        commands = parse_commands(comment.body or "")
+        comments = await client.list_issue_comments(event.issue.number)
+        gates = pull_gates(comments, [context.comment_author, other_login], context.header)
+        try:
+            commands = parse_commands(comment.body or "", context.header)
+        except CommandError as exc:
+            if gates.several and not gates.first and not _addressed_to(comment.body or "", context.header):
+                # A line every gate reads: the pull request's first gate replies, once.
+                workflow.notice(f"review command not applied: {exc}; the first gate replies")
+                return "ignored"
+            raise
         pull = await client.get_pull(event.issue.number)
         reference, candidate, setup = await _stored_results(client, context.artifact, pull.head.sha)
-        comments = await client.list_issue_comments(event.issue.number)
         ours = report_comment(comments, context.comment_author, context.header)
         if ours is None and other_login:
             # The token's own comment is as trustworthy, and rewriting it beats a second report.
@@ -106,11 +130,21 @@ async def review_comment(
         except ValueError as exc:
             workflow.warning(f"{exc}; starting from no decisions")
             before = []
+        commands, left = leave_to_others(commands, gates, before, candidate)
+        if left:
+            lines = ", ".join(str(number) for number, _ in left)
+            workflow.notice(
+                f"line(s) {lines} of the comment: a case {_gate_name(context.header)} does not know, "
+                f"left to the pull request's other gates ({', '.join(map(_gate_name, gates.others))})"
+            )
+        if not commands:
+            return "ignored"
         decisions = decide_all(
             commands, before, candidate, by=author.login, at=context.now(), comment_url=comment.html_url
         )
     except CommandError as exc:
-        await _reply(client, event, f"@{author.login} `/safety-review`: {exc}")
+        hint = gates.hint() if gates.several else ""
+        await _reply(client, event, f"@{author.login} `/safety-review`: {exc}{hint}")
         await client.add_reaction(comment.id, ReactionContent.CONFUSED)
         workflow.warning(f"review command not applied: {exc}")
         return "malformed"
@@ -131,6 +165,7 @@ async def review_comment(
         regated.result,
         markdown + "\n" + section,
         context.details_url,
+        workflow.warning,
     )
     await client.add_reaction(comment.id, ReactionContent.ROCKET)
     workflow.add_summary(markdown + "\n" + section)
@@ -161,12 +196,23 @@ async def _stored_results(
     try:
         reference = Snapshot.model_validate_json(read_member(archive, REFERENCE_FILE, name))
         candidate = Snapshot.model_validate_json(read_member(archive, CANDIDATE_FILE, name))
-        setup = ReviewSetup.model_validate_json(read_member(archive, SETUP_FILE, name))
+        setup = read_setup(read_member(archive, SETUP_FILE, name), f"of {head_sha[:7]}")
+    except CommandError:
+        raise  # a setup of another version: the reply says to re-run the gate
     except ValueError as exc:
         raise GitHubError(
             f"artifact {name} holds a file this version cannot read: {str(exc)[:200]}"
         ) from None
     return reference, candidate, setup
+
+
+def _gate_name(header: str) -> str:
+    return f"the gate `{header}`" if header else "the gate without a header"
+
+
+def _addressed_to(body: str, header: str) -> bool:
+    """Whether a command line of the comment addresses this gate by its header."""
+    return any((addressed(line) or "").lower() == header.lower() != "" for _, line in command_lines(body))
 
 
 async def _reply(client: ArtifactClient, event: CommentEvent, text: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from safety_regression.gate import GateResult
 from safety_regression.github.client import GitHubClient
@@ -35,7 +35,14 @@ async def put_comment(
 
 
 async def put_check(
-    client: GitHubClient, sha: str, name: str, result: GateResult, summary: str, details_url: str | None
+    client: GitHubClient,
+    sha: str,
+    name: str,
+    result: GateResult,
+    summary: str,
+    details_url: str | None,
+    log: Callable[[str], None] | None = None,
 ) -> None:
-    """A new completed check run of the same name: GitHub shows the newest for the commit."""
-    await publish_check(client, sha, name, result, summary, details_url)
+    """A new completed check run of the same name: GitHub shows the newest for the commit
+    (a commit status where the token may not write checks, and ``log`` says so)."""
+    await publish_check(client, sha, name, result, summary, details_url, log)

@@ -24,7 +24,7 @@ from safety_regression.endpoints.metering import RunUsage
 from safety_regression.gate import GateResult, evaluate_gate
 from safety_regression.gate.result import Drift, ErrorBudget, ReviewDecision, SuiteComparison
 from safety_regression.gate.verdict import error_budget_problem
-from safety_regression.github.review.commands import Verb
+from safety_regression.github.review.commands import CommandError, Verb
 from safety_regression.github.review.decisions import Decision, apply_decisions, current
 from safety_regression.judges.calibration import JudgeErrorRates
 from safety_regression.pipeline import GateRun
@@ -32,6 +32,8 @@ from safety_regression.pipeline.holds import Hold, held
 from safety_regression.snapshot.model import Snapshot
 
 SETUP_FILE = "review-setup.json"
+SETUP_VERSION = 2
+"""Version 1 (before the run's holds, notices, drift and usage were kept) is refused."""
 REFERENCE_FILE = "reference.snapshot.json"
 CANDIDATE_FILE = "finetuned.snapshot.json"
 
@@ -42,7 +44,7 @@ class ReviewSetup(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: str = "safety-regression/review-setup"
-    version: int = 2
+    version: int = SETUP_VERSION
     gate: GateSettings
     partial_counts_as: PartialPolicy
     report: ReportConfig
@@ -72,6 +74,32 @@ class ReviewSetup(BaseModel):
             usage=result.usage,
             holds=list(gate_run.holds),
         )
+
+
+def read_setup(data: bytes, where: str) -> ReviewSetup:
+    """The setup in ``data``; a ``CommandError`` (the reply) for one of another version.
+
+    A version 1 file records none of what made its run inconclusive beyond the statistics
+    (a hand-edited baseline, a budget stop): re-gated from it, a review could lift that.
+    A file that names no version is taken as version 1. ``ValueError`` for one that cannot
+    be read.
+    """
+    setup = ReviewSetup.model_validate_json(data)
+    version = setup.version if "version" in setup.model_fields_set else 1
+    if version < SETUP_VERSION:
+        raise CommandError(
+            f"the stored results {where} were written by an older version of the Action "
+            f"({SETUP_FILE} version {version}), which did not record what can make a gate inconclusive "
+            "whatever its statistics (a hand-edited baseline, a budget stop), so a review could lift "
+            "it: re-run the gate for this commit with this version, then post the command again"
+        )
+    if version > SETUP_VERSION:
+        raise CommandError(
+            f"the stored results {where} were written by a newer version of the Action ({SETUP_FILE} "
+            f"version {version}; this one reads {SETUP_VERSION}): use the same version of the Action "
+            "in the gate and the review workflows"
+        )
+    return setup
 
 
 @dataclass(frozen=True)
