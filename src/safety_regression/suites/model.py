@@ -198,6 +198,9 @@ class Suite(BaseModel):
 
     name: str
     cases: tuple[Case, ...]
+    warnings: tuple[str, ...] = ()
+    """What looks wrong but does not stop the load, ``file:line: field: ...`` each (a
+    category that looks misspelt, ``suites.spelling``). Not part of the hash."""
 
     @cached_property
     def hash(self) -> str:
