@@ -14,6 +14,18 @@ FiniteNonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 """A weight or share: a finite number, zero or more (NaN, infinity and negatives are refused)."""
 
 
+def field_path(field: str) -> list[str | int]:
+    """A dotted field as the path ``Config.where`` takes: ``judge.judges[1].endpoint`` ->
+    ``["judge", "judges", 1, "endpoint"]``."""
+    parts: list[str | int] = []
+    for part in field.split("."):
+        name, _, index = part.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index.rstrip("]")))
+    return parts
+
+
 def attribute_docstrings(cls: type) -> dict[str, str]:
     """The docstrings under the annotated attributes of ``cls``'s own body, by name.
 

@@ -250,7 +250,9 @@ class Environment:
         from safety_regression.endpoints.preflight import preflight
 
         key = api_key(settings, role, self.environ, config.where)
-        await preflight(self.session, settings, role, key, self.limits, route, watch)
+        # A mistake the check finds names its field; the config knows the file and line.
+        locate = config.where_field if config.path is not None else None
+        await preflight(self.session, settings, role, key, self.limits, route, watch, locate)
         self.checked.add((role, settings.url, settings.model))
 
     def model(self, config: Config, role: str) -> tuple[Endpoint, EndpointConfig]:
