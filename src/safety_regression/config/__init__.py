@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from safety_regression.config.base import FiniteNonNegative, _Section, field_path
+from safety_regression.config.base import FiniteNonNegative, _Section, duration, field_path
 from safety_regression.config.budgets import check_budgets
 from safety_regression.config.gate import (
     CapabilityGateConfig,
@@ -230,27 +230,6 @@ class CacheConfig(_Section):
         return self.dir if self.dir is not None else DEFAULT_CACHE_DIR
 
 
-def _duration(value: Any) -> Any:
-    """Seconds from a number or a string such as ``90``, ``45s``, ``30m``, ``5h30m``."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip().lower().replace(" ", "")
-    units = {"h": 3600.0, "m": 60.0, "s": 1.0}
-    total, number = 0.0, ""
-    for char in text:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total, number = total + float(number) * units[char], ""
-        else:
-            raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
-    if number:
-        total += float(number)
-    if not text:
-        raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
-    return total
-
-
 class RunConfig(_Section):
     """When a run stops before it has asked everything: budgets, the deadline and the
     circuit breaker. A stopped run is inconclusive and the responses so far stay cached,
@@ -277,7 +256,7 @@ class RunConfig(_Section):
     @field_validator("deadline", mode="before")
     @classmethod
     def _readable_duration(cls, value: Any) -> Any:
-        return _duration(value)
+        return duration(value)
 
 
 class ResponseStorage(StrEnum):
