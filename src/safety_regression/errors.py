@@ -8,6 +8,7 @@ escapes is a bug and keeps its traceback.
 
     SafetyRegressionError            exit 3
     ├── ConfigError                  exit 2   gate config: unknown key, wrong type, missing env var
+    │   └── FieldError               exit 2   one field, found wrong after loading (an endpoint check)
     ├── SuiteError                   exit 2   suite files: bad case, duplicate id, unknown builtin
     ├── SnapshotError                exit 2   a snapshot file that cannot be read
     ├── EndpointError                exit 3   a model endpoint that cannot be reached at all
@@ -39,6 +40,20 @@ class SafetyRegressionError(Exception):
 
 class ConfigError(SafetyRegressionError):
     exit_code = ExitCode.USAGE
+
+
+class FieldError(ConfigError):
+    """A mistake in one field of the config found after it was loaded, by a layer that
+    does not hold the config file (an endpoint's check: a model the server does not
+    serve). ``field`` is its dotted path (``finetuned.model``, ``judge.judges[1].endpoint.url``),
+    so the caller holding the config can prefix the file and line: the line of ``at``,
+    when the field to fix is another than the one the message names (a rejected key names
+    the endpoint, ``finetuned: ...``, and its line is that of ``finetuned.api_key_env``)."""
+
+    def __init__(self, field: str, problem: str, *, at: str | None = None) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+        self.at = at if at is not None else field
 
 
 class SuiteError(SafetyRegressionError):

@@ -145,7 +145,9 @@ def test_a_listed_model_whose_chat_route_rejects_the_key_is_exit_2_with_the_prob
     comments = len(report_comments(servers))
     step = run_step(servers, "no-chat", {}, "no-chat")
     assert step.code == 2, step.stdout + step.stderr
-    assert "::error::finetuned: the endpoint rejected the key in $MODEL_KEY (HTTP 401)" in step.stdout
+    config = servers.folder / "no-chat" / "gate.yml"  # the key is named on finetuned's line, 3
+    rejected = f"{config}:3: finetuned: the endpoint rejected the key in $MODEL_KEY (HTTP 401)"
+    assert f"::error file={config},line=3::{rejected}" in step.stdout
     assert MODEL_KEY not in step.stdout.replace(f"::add-mask::{MODEL_KEY}", "") + step.stderr
     # The first wave (concurrency 8) and the probe beside it, at most; how many of the
     # wave are sent before the probe's 401 arrives depends on timing (9 under load).

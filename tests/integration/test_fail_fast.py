@@ -52,9 +52,9 @@ def test_a_rejected_key_stops_before_any_case_and_names_the_variable(tmp_path: P
         done = cli("run", "--config", config, cwd=tmp_path, env={"FT_API_KEY": SECRET})
         assert done.code == 2, done.stderr
         assert done.stderr.strip().splitlines() == [
-            "error: finetuned: the endpoint rejected the key in $FT_API_KEY (HTTP 401)",
+            f"error: {config}:3: finetuned: the endpoint rejected the key in $FT_API_KEY (HTTP 401)",
             # No baseline here, so base is checked too: its missing key is the next mistake.
-            "error: base: the endpoint wants an API key (HTTP 401); "
+            f"error: {config}:2: base: the endpoint wants an API key (HTTP 401); "
             "name the environment variable that holds it in base.api_key_env",
         ]
         assert SECRET not in done.stdout + done.stderr
@@ -72,7 +72,7 @@ def test_an_unknown_model_lists_what_the_server_serves(workspace: tuple[Path, Th
     assert done.code == 2, done.stderr
     line = done.stderr.strip()
     assert line.startswith(
-        f"error: finetuned.model: {simulator.url} does not serve model 'tunde'; it serves: "
+        f"error: {config}:3: finetuned.model: {simulator.url} does not serve model 'tunde'; it serves: "
     )
     assert "tuned" in line and "base" in line and "\n" not in line
     assert simulator.requests("tunde") == 0
@@ -89,7 +89,10 @@ def test_two_wrong_models_are_both_named_one_line_each(
     done = cli("run", "--config", config, cwd=tmp_path)
     assert done.code == 2, done.stderr
     lines = done.stderr.strip().splitlines()
-    assert [line.split(":")[1] for line in lines] == [" finetuned.model", " base.model"], lines
+    assert [line.split(": ")[1:3] for line in lines] == [
+        [f"{config}:3", "finetuned.model"],
+        [f"{config}:2", "base.model"],
+    ], lines
     assert "does not serve model 'tunde'" in lines[0] and "does not serve model 'baes'" in lines[1]
     assert simulator.requests("tunde") == simulator.requests("baes") == 0
     assert not (tmp_path / "safety-report").exists()
@@ -106,8 +109,8 @@ def test_a_url_short_of_its_v1_is_named_as_the_url_not_the_model(
     done = cli("run", "--config", config, cwd=tmp_path)
     assert done.code == 2, done.stderr
     assert done.stderr.strip() == (
-        f"error: finetuned.url: {short} answered HTTP 404 for both /models and /chat/completions; "
-        "the url goes up to and including /v1 (or the server does not serve model 'tuned')"
+        f"error: {config}:3: finetuned.url: {short} answered HTTP 404 for both /models and "
+        "/chat/completions; the url goes up to and including /v1 (or the server does not serve model 'tuned')"
     )
 
 
@@ -141,7 +144,7 @@ def test_an_unreachable_url_is_named_with_the_docker_hint(tmp_path: Path) -> Non
     config = write_config(tmp_path / "gate.yml", url, "tuned", extra="cache: {enabled: false}\n")
     done = cli("run", "--config", config, cwd=tmp_path)
     assert done.code == 2, done.stderr
-    assert done.stderr.startswith(f"error: finetuned.url: cannot connect to {url} (")
+    assert done.stderr.startswith(f"error: {config}:3: finetuned.url: cannot connect to {url} (")
     assert "Docker container action cannot reach a server on the runner's 127.0.0.1" in done.stderr
 
 
@@ -257,7 +260,7 @@ def test_a_redirect_to_another_origin_is_never_followed(workspace: tuple[Path, T
         config = write_config(folder / "moved.yml", mover.url, "tuned", extra="cache: {enabled: false}\n")
         done = cli("run", "--config", config, "--out", folder / "out-moved", cwd=folder)
         assert done.code == 2, done.stderr
-        assert done.stderr.startswith("error: finetuned.url: HTTP 302: redirected to ")
+        assert done.stderr.startswith(f"error: {config}:3: finetuned.url: HTTP 302: redirected to ")
         assert f"{other.url}/chat/completions, not followed" in done.stderr
         assert other.requests("tuned") == 0, "the other origin was never asked"
     finally:

@@ -105,7 +105,9 @@ def test_a_rejected_scorer_key_stops_the_run_before_any_model_call(
     path = config(servers, "rejected.yml", scoring.format(e=endpoint(servers.scorers.url, model)))
     code, stderr = run(servers, path, "sk-wrong-0b1e5d9c77aa")
     assert code == 2, stderr
-    assert one_line(stderr) == f"error: {role}: the endpoint rejected the key in $JUDGE_KEY (HTTP 401)"
+    assert one_line(stderr) == (
+        f"error: {path}:5: {role}: the endpoint rejected the key in $JUDGE_KEY (HTTP 401)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,7 +125,7 @@ def test_an_unknown_scorer_model_lists_what_the_server_serves(
     assert code == 2, stderr
     line = one_line(stderr)
     assert line.startswith(
-        f"error: {role}.model: {servers.scorers.url} does not serve model 'judge-lml'; it serves: "
+        f"error: {path}:5: {role}.model: {servers.scorers.url} does not serve model 'judge-lml'; it serves: "
     )
     assert "judge-llm" in line and "moderation" in line
     assert servers.scorers.requests("judge-lml") == 0
@@ -134,7 +136,7 @@ def test_an_unreachable_toxicity_endpoint_is_named(servers: Servers) -> None:
     path = config(servers, "closed.yml", f"toxicity: {{endpoint: {endpoint(url, 'moderation')}}}")
     code, stderr = run(servers, path)
     assert code == 2, stderr
-    assert one_line(stderr).startswith(f"error: toxicity.endpoint.url: cannot connect to {url} (")
+    assert one_line(stderr).startswith(f"error: {path}:5: toxicity.endpoint.url: cannot connect to {url} (")
 
 
 def test_good_scorers_pass_preflight_with_one_probe_each(servers: Servers) -> None:
@@ -166,7 +168,7 @@ def test_scorers_are_checked_at_once_and_one_rejected_stops_the_run(servers: Ser
     code, stderr = run(servers, path)
     assert code == 2, stderr
     assert one_line(stderr) == (
-        "error: toxicity.endpoint: the endpoint wants an API key (HTTP 401); name the environment "
+        f"error: {path}:6: toxicity.endpoint: the endpoint wants an API key (HTTP 401); name the environment "
         "variable that holds it in toxicity.endpoint.api_key_env"
     )
 
@@ -193,7 +195,7 @@ def test_the_judge_command_preflights_its_model(servers: Servers) -> None:
     assert done.code == 2, done.stderr
     assert (
         one_line(done.stderr)
-        == "error: judge.endpoint: the endpoint rejected the key in $JUDGE_KEY (HTTP 401)"
+        == f"error: {path}:1: judge.endpoint: the endpoint rejected the key in $JUDGE_KEY (HTTP 401)"
     )
     assert servers.scorers.requests("judge-llm") == before, "no response was sent to be judged"
     assert not (servers.folder / "labelled.jsonl").exists()
@@ -214,7 +216,8 @@ def test_a_model_host_that_does_not_resolve_is_named_at_preflight(servers: Serve
     assert done.code == 2, done.stderr
     line = one_line(done.stderr)
     assert line.startswith(
-        f"error: finetuned.url: the host name 'no-such-host.invalid' in {UNRESOLVABLE} does not resolve"
+        f"error: {path}:3: finetuned.url: the host name 'no-such-host.invalid' in {UNRESOLVABLE} "
+        "does not resolve"
     )
     assert line.endswith("check the host in finetuned.url")
 
@@ -224,5 +227,6 @@ def test_a_judge_host_that_does_not_resolve_is_named_at_preflight(servers: Serve
     code, stderr = run(servers, path)
     assert code == 2, stderr
     assert one_line(stderr).startswith(
-        f"error: judge.endpoint.url: the host name 'no-such-host.invalid' in {UNRESOLVABLE} does not resolve"
+        f"error: {path}:5: judge.endpoint.url: the host name 'no-such-host.invalid' in {UNRESOLVABLE} "
+        "does not resolve"
     )

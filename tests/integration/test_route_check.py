@@ -76,17 +76,19 @@ def gate_config(
     return path
 
 
-def expected(role: str, model: str, url: str) -> str:
-    """The line the probe gave for each refusal (``preflight``), before this check existed."""
+def expected(path: Path, role: str, model: str, url: str) -> str:
+    """The line the probe gave for each refusal (``preflight``), before this check existed,
+    led by the line of ``gate_config``'s file that sets the role's endpoint."""
+    where = f"{path}:{2 if role == 'base' else 3}"
     if model.startswith("key-"):
-        return f"error: {role}: the endpoint rejected the key in $MODEL_API_KEY (HTTP {model[4:]})"
+        return f"error: {where}: {role}: the endpoint rejected the key in $MODEL_API_KEY (HTTP {model[4:]})"
     if model == "no-route":
         return (
-            f"error: {role}.url: {url}/chat/completions was not found (HTTP 404); "
+            f"error: {where}: {role}.url: {url}/chat/completions was not found (HTTP 404); "
             "the url goes up to and including /v1"
         )
     return (
-        f"error: {role}.url: HTTP 302: redirected to {MOVED_TO}, not followed; "
+        f"error: {where}: {role}.url: HTTP 302: redirected to {MOVED_TO}, not followed; "
         "set the endpoint url to the address that answers"
     )
 
@@ -117,7 +119,7 @@ def test_a_listed_model_whose_chat_route_refuses_stops_the_run_on_its_first_repl
     asked, slow_asked = servers.listed.requests(model), servers.base.requests("base")
     done = cli(command, "--config", path, *argv, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
     assert done.code == 2, done.stderr
-    assert done.stderr.strip() == expected(role, model, servers.listed.url), "the probe's one line"
+    assert done.stderr.strip() == expected(path, role, model, servers.listed.url), "the probe's one line"
     assert "Traceback" not in done.stderr and SECRET[:8] not in done.stdout + done.stderr
     # At most the first wave (one request per slot) and the probe sent alongside it.
     assert 1 <= servers.listed.requests(model) - asked <= CONCURRENCY + 1
@@ -135,7 +137,7 @@ def test_a_sequential_run_stops_the_same_way(servers: Servers) -> None:
     out = servers.folder / "out-sequential"
     done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
     assert done.code == 2, done.stderr
-    assert done.stderr.strip() == expected("finetuned", "key-401", servers.listed.url)
+    assert done.stderr.strip() == expected(path, "finetuned", "key-401", servers.listed.url)
     assert 1 <= servers.listed.requests("key-401") - asked <= CONCURRENCY + 1
     assert not out.exists()
 
@@ -227,8 +229,9 @@ def test_a_url_short_of_v1_on_a_fastapi_server_is_named_as_the_url(servers: Serv
         done = cli("run", "--config", path, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
         assert done.code == 2, done.stderr
         assert done.stderr.strip() == (
-            f"error: finetuned.url: {short} answered HTTP 404 for both /models and /chat/completions; "
-            "the url goes up to and including /v1 (or the server does not serve model 'tuned')"
+            f"error: {path}:3: finetuned.url: {short} answered HTTP 404 for both /models and "
+            "/chat/completions; the url goes up to and including /v1 (or the server does not serve "
+            "model 'tuned')"
         )
     finally:
         served.stop()
@@ -246,9 +249,9 @@ def test_without_a_model_list_the_route_is_probed_before_any_case(servers: Serve
         assert done.code == 2, done.stderr
         if status == 404:
             # Without a list, a 404 cannot tell a model the server lacks from a wrong URL.
-            line = f"error: finetuned.model: {unlisted.url} does not serve model 'tuned' (HTTP 404)"
+            line = f"error: {path}:3: finetuned.model: {unlisted.url} does not serve model 'tuned' (HTTP 404)"
         else:
-            line = expected("finetuned", f"key-{status}" if status != 302 else "moved", unlisted.url)
+            line = expected(path, "finetuned", f"key-{status}" if status != 302 else "moved", unlisted.url)
         assert done.stderr.strip() == line
         assert unlisted.requests == 1, "the probe, and no case"
         assert servers.base.requests("base") - base_asked <= 1, "its probe at most, no case"
@@ -337,7 +340,7 @@ def test_a_slow_refusal_costs_the_other_model_at_most_one_wave(servers: Servers)
         assert done.code == 2, done.stderr
         assert (
             done.stderr.strip()
-            == "error: finetuned: the endpoint rejected the key in $MODEL_API_KEY (HTTP 401)"
+            == f"error: {path}:3: finetuned: the endpoint rejected the key in $MODEL_API_KEY (HTTP 401)"
         )
         assert fast.requests("base") <= CONCURRENCY + 1  # its first wave and its probe
         assert gateway.requests <= CONCURRENCY + 1
@@ -459,7 +462,7 @@ def test_a_run_answered_from_the_cache_still_hears_a_refused_probe(servers: Serv
         out = servers.folder / "out-replayed-2"
         done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env=env)
         assert done.code == 2, done.stderr
-        assert done.stderr.strip().splitlines()[-1] == expected("finetuned", "key-401", gateway.url)
+        assert done.stderr.strip().splitlines()[-1] == expected(path, "finetuned", "key-401", gateway.url)
         assert not out.exists()
     finally:
         gateway.stop()

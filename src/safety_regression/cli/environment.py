@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from safety_regression._process import resume_collector
-from safety_regression.cli.console import Progress
+from safety_regression.cli.console import Progress, info
 from safety_regression.pipeline import Environment
 from safety_regression.pipeline.imports import import_yielding
 from safety_regression.pipeline.run import GATE_MODULES
@@ -74,6 +74,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
                 now=now,
                 progress=progress,
                 use_cache=use_cache,
+                warn=lambda message: info(f"warning: {message}"),
                 waiting=first_wait,
                 imports_settled=settle,
             )

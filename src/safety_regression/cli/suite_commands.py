@@ -12,8 +12,10 @@ from safety_regression.cli.console import info
 from safety_regression.errors import SuiteError
 from safety_regression.suites import load_suite
 from safety_regression.suites.builtin import BUILTIN_PREFIX, builtin_names, manifest
-from safety_regression.suites.files import validate_case_files
+from safety_regression.suites.files import CaseCollection
 from safety_regression.suites.importers import ImportFormat, import_cases, write_suite_jsonl
+from safety_regression.suites.model import Suite
+from safety_regression.suites.spelling import category_warnings
 from safety_regression.suites.summary import summarize
 
 format_option = click.option(
@@ -53,12 +55,19 @@ def list_suites(output_format: str) -> int:
     return 0
 
 
+def _warned(loaded: Suite) -> Suite:
+    """The suite, its warnings (a category that looks misspelt) printed on stderr."""
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return loaded
+
+
 @suite.command()
 @click.argument("names", nargs=-1, required=True)
 @click.option("--case", "case_id", default=None, help="Show only this case.")
 def show(names: tuple[str, ...], case_id: str | None) -> int:
     """Print a suite's cases as JSONL (built-in names or files)."""
-    loaded = load_suite(list(names))
+    loaded = _warned(load_suite(list(names)))
     cases = loaded.cases
     if case_id is not None:
         if case_id not in loaded.by_id:
@@ -74,7 +83,7 @@ def show(names: tuple[str, ...], case_id: str | None) -> int:
 @format_option
 def stats(names: tuple[str, ...], output_format: str) -> int:
     """Count a suite's cases by category, difficulty, language, transform and expect."""
-    summary = summarize(load_suite(list(names)))
+    summary = summarize(_warned(load_suite(list(names))))
     if output_format == "json":
         click.echo(summary.model_dump_json(indent=2, exclude={"name"}))
         return 0
@@ -103,14 +112,23 @@ def stats(names: tuple[str, ...], output_format: str) -> int:
     "paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
 )
 def validate(paths: tuple[Path, ...]) -> int:
-    """Check suite files and report every problem with its file and line (exit 2 if any)."""
-    count, problems = validate_case_files(paths)
-    for problem in problems:
+    """Check suite files and report every problem with its file and line (exit 2 if any).
+
+    A category that looks like a misspelling of another is a warning (exit 0)."""
+    collection = CaseCollection()
+    for path in paths:
+        collection.read(path)
+    for problem in collection.problems:
         click.echo(problem, err=True)
-    if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        raise SuiteError(f"{len(problems)} {noun} in {', '.join(map(str, paths))}")
-    click.echo(f"ok: {count} cases, hash {load_suite([str(p) for p in paths]).hash}")
+    warnings = category_warnings(collection.own)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if collection.problems:
+        noun = "problem" if len(collection.problems) == 1 else "problems"
+        raise SuiteError(f"{len(collection.problems)} {noun} in {', '.join(map(str, paths))}")
+    suite = load_suite([str(p) for p in paths])
+    noted = f" ({len(warnings)} warning{'' if len(warnings) == 1 else 's'} above)" if warnings else ""
+    click.echo(f"ok: {len(suite.cases)} cases, hash {suite.hash}{noted}")
     return 0
 
 

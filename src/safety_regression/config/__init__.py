@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from safety_regression.config.base import FiniteNonNegative, _Section
+from safety_regression.config.base import FiniteNonNegative, _Section, duration, field_path
 from safety_regression.config.budgets import check_budgets
 from safety_regression.config.gate import (
     CapabilityGateConfig,
@@ -230,27 +230,6 @@ class CacheConfig(_Section):
         return self.dir if self.dir is not None else DEFAULT_CACHE_DIR
 
 
-def _duration(value: Any) -> Any:
-    """Seconds from a number or a string such as ``90``, ``45s``, ``30m``, ``5h30m``."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip().lower().replace(" ", "")
-    units = {"h": 3600.0, "m": 60.0, "s": 1.0}
-    total, number = 0.0, ""
-    for char in text:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total, number = total + float(number) * units[char], ""
-        else:
-            raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
-    if number:
-        total += float(number)
-    if not text:
-        raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
-    return total
-
-
 class RunConfig(_Section):
     """When a run stops before it has asked everything: budgets, the deadline and the
     circuit breaker. A stopped run is inconclusive and the responses so far stay cached,
@@ -277,7 +256,7 @@ class RunConfig(_Section):
     @field_validator("deadline", mode="before")
     @classmethod
     def _readable_duration(cls, value: Any) -> Any:
-        return _duration(value)
+        return duration(value)
 
 
 class ResponseStorage(StrEnum):
@@ -319,6 +298,7 @@ class Config(_Section):
     report: ReportConfig = ReportConfig()
 
     _source: SourceMap | None = PrivateAttr(default=None)
+    _overrides: dict[tuple[str | int, ...], str] = PrivateAttr(default_factory=dict)
 
     @field_validator("suite", mode="before")
     @classmethod
@@ -332,8 +312,23 @@ class Config(_Section):
 
     def where(self, *location: str | int) -> str:
         """``file:line`` of a field of the file this config was loaded from (the file
-        alone when the field is not in it; "the config" when no file was loaded)."""
+        alone when the field is not in it; "the config" when no file was loaded). A field
+        set from elsewhere (``overridden``) is named by where it was set."""
+        for end in range(len(location), 0, -1):
+            if location[:end] in self._overrides:
+                return self._overrides[location[:end]]
         return self._source.where(location) if self._source is not None else "the config"
+
+    def where_field(self, field: str) -> str:
+        """``where`` of a dotted field: ``finetuned.model``, ``judge.judges[1].endpoint.url``."""
+        return self.where(*field_path(field))
+
+    def overridden(self, location: tuple[str | int, ...], source: str) -> Config:
+        """A copy that names ``source`` (``action input model``) as where the field at
+        ``location`` was set, for ``where``: its line in the file is not what is in force."""
+        copy = self.model_copy()
+        copy._overrides = {**self._overrides, location: source}
+        return copy
 
 
 def load_config(path: Path, *, cache_root: Path | None = None) -> Config:

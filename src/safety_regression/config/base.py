@@ -14,6 +14,39 @@ FiniteNonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 """A weight or share: a finite number, zero or more (NaN, infinity and negatives are refused)."""
 
 
+def duration(value: Any) -> Any:
+    """Seconds from a number or a string such as ``90``, ``45s``, ``30m``, ``5h30m``."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower().replace(" ", "")
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0}
+    total, number = 0.0, ""
+    for char in text:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in units and number:
+            total, number = total + float(number) * units[char], ""
+        else:
+            raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
+    if number:
+        total += float(number)
+    if not text:
+        raise ValueError("a duration is seconds or a string like 45s, 30m, 5h30m")
+    return total
+
+
+def field_path(field: str) -> list[str | int]:
+    """A dotted field as the path ``Config.where`` takes: ``judge.judges[1].endpoint`` ->
+    ``["judge", "judges", 1, "endpoint"]``."""
+    parts: list[str | int] = []
+    for part in field.split("."):
+        name, _, index = part.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index.rstrip("]")))
+    return parts
+
+
 def attribute_docstrings(cls: type) -> dict[str, str]:
     """The docstrings under the annotated attributes of ``cls``'s own body, by name.
 

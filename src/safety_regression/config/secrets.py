@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from safety_regression.config.base import field_path
 from safety_regression.errors import ConfigError
 from safety_regression.redaction import looks_like_key
 
@@ -53,7 +54,7 @@ def api_key(
     if name is None:
         return None
     value = environ.get(name)
-    field = f"{where(*_location(role), 'api_key_env')}: " if where is not None else ""
+    field = f"{where(*field_path(role), 'api_key_env')}: " if where is not None else ""
     if value is None:
         raise ConfigError(
             f"{field}{role}.api_key_env: environment variable {name} is not set; "
@@ -65,17 +66,6 @@ def api_key(
             "(in CI: is the secret defined for this workflow?)"
         )
     return value
-
-
-def _location(role: str) -> list[str | int]:
-    """``judge.judges[1].endpoint`` as the path ``Config.where`` takes."""
-    parts: list[str | int] = []
-    for part in role.split("."):
-        name, _, index = part.partition("[")
-        parts.append(name)
-        if index:
-            parts.append(int(index.rstrip("]")))
-    return parts
 
 
 def check_api_keys(

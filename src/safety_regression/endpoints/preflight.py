@@ -29,7 +29,7 @@ first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -41,7 +41,7 @@ from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE
 from safety_regression.endpoints.retry import FailedAttempt, asks_to_try_again
 from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Transport, redirect_reason
 from safety_regression.endpoints.wire import json_or_none, safe_url
-from safety_regression.errors import ConfigError
+from safety_regression.errors import ConfigError, FieldError
 
 PROBE_MESSAGE = "Reply with the single word: ready."
 MAX_LISTED_MODELS = 20
@@ -66,6 +66,7 @@ async def preflight(
     limits: ConcurrencyLimits,
     route: str = CHAT_ROUTE,
     watch: RouteWatch | None = None,
+    locate: Locate | None = None,
 ) -> None:
     """Raise a ConfigError (exit 2) or EndpointError (exit 3) naming what to fix; else None.
 
@@ -73,8 +74,37 @@ async def preflight(
     ``toxicity.endpoint``), ``route`` the one the run will call (``CHAT_ROUTE`` or
     ``MODERATION_ROUTE``). With ``watch`` (the run's, which its model endpoints consult),
     the probe of a model the server lists is sent in the background, alongside the run's
-    first wave, and ``watch`` holds the rest until it has answered.
+    first wave, and ``watch`` holds the rest until it has answered. With ``locate``, every
+    mistake starts with where its field is written (``gate.yml:7: finetuned.model: ...``).
     """
+    await _located(_preflight(session, settings, role, api_key, limits, route, watch, locate), locate)
+
+
+Locate = Callable[[str], str]
+"""Where a config field is written, ``file:line``, given its dotted path (``finetuned.model``):
+the caller that holds the config knows (``Config.where``); this module does not."""
+
+
+async def _located(check: Awaitable[None], locate: Locate | None) -> None:
+    """Await ``check``; a FieldError it raises is raised again with its field's place."""
+    try:
+        await check
+    except FieldError as exc:
+        if locate is None:
+            raise
+        raise ConfigError(f"{locate(exc.at)}: {exc}") from None
+
+
+async def _preflight(
+    session: aiohttp.ClientSession,
+    settings: EndpointConfig,
+    role: str,
+    api_key: str | None,
+    limits: ConcurrencyLimits,
+    route: str,
+    watch: RouteWatch | None,
+    locate: Locate | None,
+) -> None:
     base = URL(settings.url)
     where = safe_url(base)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -97,7 +127,7 @@ async def preflight(
     payload = _probe(route, settings.model)
     probe = transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
     if watch is not None and alongside:
-        checked = _judged(probe, role, settings, where, route, served)
+        checked = _located(_judged(probe, role, settings, where, route, served), locate)
         watch.start((transport.limit_key, settings.model), checked)
         return
     await _judged(probe, role, settings, where, route, served, listing)
@@ -123,14 +153,15 @@ async def _judged(
     if status == 404 and listing == 404 and answer.detail != _ANSWERED:
         # Neither route is there (plain 404s, no API error): far more often a url short of
         # (or past) its /v1 than a server that lists no models and does not know this one.
-        raise ConfigError(
-            f"{role}.url: {where} answered HTTP 404 for both /models and /{route}; the url goes "
-            f"up to and including /v1 (or the server does not serve model {settings.model!r})"
+        raise FieldError(
+            f"{role}.url",
+            f"{where} answered HTTP 404 for both /models and /{route}; the url goes "
+            f"up to and including /v1 (or the server does not serve model {settings.model!r})",
         )
     if status == 404:
         raise _unknown_model(role, settings.model, where, served)
     if status is not None and 300 <= status < 400:
-        raise ConfigError(f"{role}.url: {answer.detail}")
+        raise FieldError(f"{role}.url", str(answer.detail))
     # No answer at all (timeouts, 5xx after retries) is not decisive: a flaky server may
     # still answer most cases. The run's circuit breaker stops it if it cannot.
 
@@ -156,8 +187,8 @@ async def _served_models(
         raise _unresolved(role, base, where, exc) from None
     except aiohttp.ClientConnectorError as exc:
         reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else type(exc).__name__
-        raise ConfigError(
-            f"{role}.url: cannot connect to {where} ({reason.lower()}); {_DOCKER_HINT}"
+        raise FieldError(
+            f"{role}.url", f"cannot connect to {where} ({reason.lower()}); {_DOCKER_HINT}"
         ) from None
     except aiohttp.ClientError:
         return None, None
@@ -221,9 +252,9 @@ def _unresolved(role: str, base: URL, where: str, exc: aiohttp.ClientConnectorDN
     """A host name the resolver does not know: a typo, or a name only another network has."""
     why = exc.os_error.strerror if exc.os_error is not None and exc.os_error.strerror else ""
     detail = f" ({why.lower()})" if why else ""
-    return ConfigError(
-        f"{role}.url: the host name {base.host!r} in {where} does not resolve{detail}; "
-        f"check the host in {role}.url"
+    return FieldError(
+        f"{role}.url",
+        f"the host name {base.host!r} in {where} does not resolve{detail}; check the host in {role}.url",
     )
 
 
@@ -259,22 +290,26 @@ def _gave_up(message: str, attempts: int) -> _Probe:
     return _Probe(status=None, detail=message, attempts=attempts)
 
 
-def _rejected(role: str, settings: EndpointConfig, status: int) -> ConfigError:
+def _rejected(role: str, settings: EndpointConfig, status: int) -> FieldError:
+    # The line is api_key_env's; the endpoint's when it names none (the locator's fallback).
+    at = f"{role}.api_key_env"
     if settings.api_key_env:
-        return ConfigError(
-            f"{role}: the endpoint rejected the key in ${settings.api_key_env} (HTTP {status})"
+        return FieldError(
+            role, f"the endpoint rejected the key in ${settings.api_key_env} (HTTP {status})", at=at
         )
-    return ConfigError(
-        f"{role}: the endpoint wants an API key (HTTP {status}); name the environment variable "
-        f"that holds it in {role}.api_key_env"
+    return FieldError(
+        role,
+        f"the endpoint wants an API key (HTTP {status}); name the environment variable "
+        f"that holds it in {role}.api_key_env",
+        at=at,
     )
 
 
-def _unknown_model(role: str, model: str, where: str, served: list[str] | None) -> ConfigError:
+def _unknown_model(role: str, model: str, where: str, served: list[str] | None) -> FieldError:
     if served:
         listed = ", ".join(served[:MAX_LISTED_MODELS]) + (", ..." if len(served) > MAX_LISTED_MODELS else "")
-        return ConfigError(f"{role}.model: {where} does not serve model {model!r}; it serves: {listed}")
-    return ConfigError(f"{role}.model: {where} does not serve model {model!r} (HTTP 404)")
+        return FieldError(f"{role}.model", f"{where} does not serve model {model!r}; it serves: {listed}")
+    return FieldError(f"{role}.model", f"{where} does not serve model {model!r} (HTTP 404)")
 
 
 _REFUSALS = frozenset({401, 403, 404})
@@ -346,7 +381,7 @@ class RouteWatch:
             self.check()
 
 
-def _route_missing(role: str, where: str, route: str) -> ConfigError:
-    return ConfigError(
-        f"{role}.url: {where}/{route} was not found (HTTP 404); the url goes up to and including /v1"
+def _route_missing(role: str, where: str, route: str) -> FieldError:
+    return FieldError(
+        f"{role}.url", f"{where}/{route} was not found (HTTP 404); the url goes up to and including /v1"
     )

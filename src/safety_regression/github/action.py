@@ -159,6 +159,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
                 # Plain progress lines in the job log: one per model every 30 s and when done.
                 progress=LogProgress(workflow.stream, 30.0),
                 use_cache=not inputs.no_cache,
+                warn=workflow.located_warning,
             )
             workflow.group("Safety regression gate")
             outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")))

@@ -68,6 +68,9 @@ def with_overrides(config: Config, inputs: ActionInputs) -> Config:
         changes["url"] = changes.get("url", config.finetuned.url).rstrip("/")
         finetuned = config.finetuned.model_copy(update=changes)
         config = config.model_copy(update={"finetuned": finetuned})
+        for key, value in (("model", inputs.model), ("url", inputs.url)):
+            if value:  # a mistake in it is the input's, not the config file's line
+                config = config.overridden(("finetuned", key), f"action input {key}")
     return config
 
 

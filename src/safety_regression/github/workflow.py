@@ -71,6 +71,14 @@ class Workflow:
     def warning(self, message: str) -> None:
         self.command("warning", message)
 
+    def located_warning(self, message: str) -> None:
+        """A warning GitHub pins to the file and line the message starts with, if it names them."""
+        match = _LOCATED.match(message)
+        if match is None:
+            self.warning(message)
+        else:
+            self.command("warning", message, file=match["file"], line=int(match["line"]))
+
     def notice(self, message: str) -> None:
         self.command("notice", message)
 

@@ -4,7 +4,7 @@ suite comparison, the baseline, and the notes a measurement ends with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,12 +91,20 @@ async def nothing() -> list[CaseResult]:
     return []
 
 
-def config_suite(config: Config) -> Suite:
-    """The config's suite; a mistake in its list of references names the config's line."""
+def config_suite(config: Config, warn: Callable[[str], None] | None = None) -> Suite:
+    """The config's suite; a mistake in its list of references names the config's line.
+    Every problem in its files is raised at once, a line each; its warnings go to ``warn``.
+    A category the gate settings name is meant, and never warned about as misspelt."""
+    gate = config.gate
+    declared = {*gate.category_weights, *(gate.gating_categories or ()), *(gate.distribution or {})}
     try:
-        return load_suite(config.suite)
+        suite = load_suite(config.suite, declared=declared)
     except SuiteReferenceError as exc:
         raise SuiteError(f"{config.where('suite', exc.index)}: suite: {exc.problem}") from None
+    if warn is not None:
+        for warning in suite.warnings:
+            warn(warning)
+    return suite
 
 
 def check_categories(config: Config, cases: Iterable[Case] | Iterable[CaseResult]) -> None:

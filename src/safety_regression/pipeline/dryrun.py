@@ -84,7 +84,7 @@ def plan_run(
     check_categories(config, suite.cases)
     cases = list(suite.cases_in(shard))
     judge_id = make_judge(config.judge, lambda settings, _role: _NoEndpoint(settings)).id
-    notes: list[str] = []
+    notes = [f"warning: {warning}" for warning in suite.warnings]
     baseline = _baseline(config, notes)
     reused_ids: set[str] = set()
     if baseline is not None:
@@ -134,7 +134,10 @@ def plan_baseline(
     cases = list(suite.cases_in(shard))
     completion = _completion_estimate(config, None)
     roles = [_plan_role(config, "base", config.base, cases, 0, completion)]
-    return DryRun(roles + _judge_roles(config, roles, cases) + _toxicity_role(config, roles), [])
+    return DryRun(
+        roles + _judge_roles(config, roles, cases) + _toxicity_role(config, roles),
+        [f"warning: {w}" for w in suite.warnings],
+    )
 
 
 def _check_keys(

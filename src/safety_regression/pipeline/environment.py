@@ -49,6 +49,10 @@ def _no_progress(label: str, total: int) -> ProgressCallback:
     return _ignore
 
 
+def _no_warning(message: str) -> None:
+    return None
+
+
 @dataclass
 class Environment:
     """Everything with side effects that a gate run needs."""
@@ -58,6 +62,9 @@ class Environment:
     now: Callable[[], datetime]
     progress: ProgressFactory = _no_progress
     use_cache: bool = True
+    warn: Callable[[str], None] = _no_warning
+    """Shows a warning at once, before anything is asked (a suite category that looks
+    misspelt); the reports carry it too."""
     waiting: Callable[[], None] | None = None
     """Called when the run first waits on the network (its first endpoint check): from
     then on the CPU is idle for a while, so the CLI starts importing the gate then."""
@@ -243,7 +250,9 @@ class Environment:
         from safety_regression.endpoints.preflight import preflight
 
         key = api_key(settings, role, self.environ, config.where)
-        await preflight(self.session, settings, role, key, self.limits, route, watch)
+        # A mistake the check finds names its field; the config knows the file and line.
+        locate = config.where_field if config.path is not None else None
+        await preflight(self.session, settings, role, key, self.limits, route, watch, locate)
         self.checked.add((role, settings.url, settings.model))
 
     def model(self, config: Config, role: str) -> tuple[Endpoint, EndpointConfig]:

@@ -9,6 +9,7 @@ from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Judge
 from safety_regression.snapshot import CaseResult, Snapshot
+from safety_regression.suites.languages import language_tag
 from safety_regression.suites.model import Case, Expect
 
 
@@ -67,8 +68,18 @@ def stored_case(result: CaseResult) -> Case:
         category=result.category,
         expect=result.expect,
         prompt=result.prompt or "(prompt not stored)",
-        language=result.language,
+        # A snapshot written before language codes were checked may hold another form
+        # ("english"): no judge reads the language, so it is "und" (undetermined) here.
+        language=result.language if _is_language_tag(result.language) else "und",
     )
+
+
+def _is_language_tag(value: str) -> bool:
+    try:
+        language_tag(value)
+    except ValueError:
+        return False
+    return True
 
 
 async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:

@@ -69,7 +69,7 @@ class GateRun:
 
 async def evaluate_model(config: Config, role: str, env: Environment, shard: Shard | None = None) -> Snapshot:
     """Evaluate the suite (or one shard of it) against ``base`` or ``finetuned``."""
-    suite = config_suite(config)
+    suite = config_suite(config, env.warn)
     check_categories(config, suite.cases)
     identity = run_identity(config, command=f"evaluate {role}", suite_hash=suite.hash, shard=shard)
     guard = env.begin_run(identity, config)
@@ -123,7 +123,7 @@ async def measure(
     holds the case, the live base model where it does not."""
     if shard is not None and config.gate.sequential.enabled:
         raise ConfigError("gate.sequential: a sequential run looks at whole categories; it cannot be sharded")
-    suite = config_suite(config)
+    suite = config_suite(config, env.warn)
     check_categories(config, suite.cases)
     command = "run --check-drift" if check_drift else "run"
     guard = env.begin_run(run_identity(config, command=command, suite_hash=suite.hash, shard=shard), config)
@@ -217,7 +217,7 @@ async def measure(
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
     )
     env.finish_run()
-    warnings = closing_notes(env, notes, baseline, reference, candidate, config)
+    warnings = [*suite.warnings, *closing_notes(env, notes, baseline, reference, candidate, config)]
     if baseline is not None and reused and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()

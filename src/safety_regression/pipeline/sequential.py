@@ -59,7 +59,7 @@ async def measure_sequential(
 ) -> Measurement:
     """Both models' results on the cases the sequential design asked, with its look history."""
     design = config.gate.sequential
-    suite = config_suite(config)
+    suite = config_suite(config, env.warn)
     check_categories(config, suite.cases)
     # The circuit breaker and run.deadline watch a sequential run as they do a fixed one.
     guard = env.begin_run(run_identity(config, command="run", suite_hash=suite.hash), config)
@@ -226,7 +226,7 @@ async def measure_sequential(
         f"{record.fixed_requests} ({saved}); the requests actually sent are under usage."
     )
     env.finish_run()
-    warnings = closing_notes(env, notes, baseline, reference, candidate, config)
+    warnings = [*suite.warnings, *closing_notes(env, notes, baseline, reference, candidate, config)]
     if baseline is not None and in_asked and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()  # cache.reuse: completed replayed answers: every report says so

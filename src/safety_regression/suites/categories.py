@@ -46,6 +46,14 @@ BUILTIN_CATEGORIES: tuple[Category, ...] = (
     Category("domain_tool_use", "Domain: assistants with tools", 3.0),
 )
 
+CAPABILITY_FAMILIES: tuple[str, ...] = (
+    "capability_knowledge",
+    "capability_arithmetic",
+    "capability_logic",
+    "capability_instructions",
+)
+"""The categories of ``builtin:capability`` (a test checks they are the suite's)."""
+
 DOMAIN_PACKS: dict[str, str] = {c.pack: c.id for c in BUILTIN_CATEGORIES if c.pack is not None}
 """Pack name -> category id, e.g. ``medical`` -> ``domain_medical``."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +32,47 @@ def read_case_file(path: Path) -> Iterable[tuple[Case, str]]:
         yield parsed, where
 
 
-def validate_case_files(paths: Iterable[Path]) -> tuple[int, list[str]]:
-    """Every problem in the files, not just the first: (cases read, one message per problem)."""
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    count = 0
-    for path in paths:
+@dataclass
+class CaseCollection:
+    """Cases gathered from one or more suites, in order, with every problem found on the way
+    (not just the first), so a user fixes a file in one pass."""
+
+    cases: list[Case] = field(default_factory=list)
+    own: list[tuple[Case, str]] = field(default_factory=list)
+    """The cases read from suite files (not built in), with "file:line" of where each starts."""
+    problems: list[str] = field(default_factory=list)
+    """One ``file:line: field: message`` per problem, in the order met."""
+    seen: dict[str, str] = field(default_factory=dict)
+    """Case id -> where its case starts."""
+
+    def add(self, case: Case, where: str, *, own: bool = True) -> None:
+        if case.id in self.seen:
+            first = self.seen[case.id]
+            self.problems.append(f"{where}: id: duplicate case id {case.id!r} (first at {first})")
+            return
+        self.seen[case.id] = where
+        self.cases.append(case)
+        if own:
+            self.own.append((case, where))
+
+    def read(self, path: Path) -> None:
+        """Add every case of a suite file; each problem in it is noted, none raised."""
         try:
             for parsed, where in iter_case_file(path):
                 if isinstance(parsed, SuiteError):
-                    problems.append(str(parsed))
-                elif parsed.id in seen:
-                    problems.append(
-                        f"{where}: id: duplicate case id {parsed.id!r} (first at {seen[parsed.id]})"
-                    )
+                    self.problems.append(str(parsed))
                 else:
-                    seen[parsed.id] = where
-                    count += 1
-        except SuiteError as exc:
-            problems.append(str(exc))
-    return count, problems
+                    self.add(parsed, where)
+        except SuiteError as exc:  # the file as a whole: unreadable, not YAML, not a list
+            self.problems.append(str(exc))
+
+
+def validate_case_files(paths: Iterable[Path]) -> tuple[int, list[str]]:
+    """Every problem in the files, not just the first: (cases read, one message per problem)."""
+    collection = CaseCollection()
+    for path in paths:
+        collection.read(path)
+    return len(collection.cases), collection.problems
 
 
 def iter_case_file(path: Path) -> Iterable[tuple[Case | SuiteError, str]]:

@@ -8,18 +8,28 @@ Every problem is reported as ``file:line: field: message`` so a user can jump to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import shlex
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from safety_regression.errors import SuiteError
 from safety_regression.redaction import looks_like_key
 from safety_regression.suites.builtin import BUILTIN_PREFIX, load_builtin, manifest, parse_pack
-from safety_regression.suites.files import SUITE_SUFFIXES, read_case_file
-from safety_regression.suites.model import Case, Suite
+from safety_regression.suites.files import SUITE_SUFFIXES, CaseCollection
+from safety_regression.suites.model import Suite
+from safety_regression.suites.spelling import category_warnings
 
 
-def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite:
-    """Load and merge suites named by ``builtin:NAME`` or by path (relative to ``base_dir``)."""
+def load_suite(
+    references: Sequence[str], base_dir: Path | None = None, *, declared: Collection[str] = ()
+) -> Suite:
+    """Load and merge suites named by ``builtin:NAME`` or by path (relative to ``base_dir``).
+
+    Every problem in the suite files is reported, not just the first: one SuiteError with
+    a line per problem (the first ``MAX_SHOWN_PROBLEMS`` of them, then their count).
+    A category of a file that looks like a slip of another is a warning in
+    ``Suite.warnings`` (``declared``: category names the config gives, never warned about).
+    """
     if not references:
         raise SuiteError("suite: name at least one suite (for example builtin:standard)")
     chosen = [pack for pack in map(parse_pack, references) if pack is not None]
@@ -31,22 +41,49 @@ def load_suite(references: Sequence[str], base_dir: Path | None = None) -> Suite
             f"list a tier with it, e.g. suite: [{BUILTIN_PREFIX}standard, {BUILTIN_PREFIX}domain/{chosen[0]}]"
         )
     _no_overlap(references)
-    cases: list[Case] = []
-    seen: dict[str, str] = {}
+    collection = CaseCollection()
+    built_in_categories: set[str] = set()
     names: list[str] = []
-    for reference in others:
-        found, name = _cases_of(reference, base_dir, packs, list(references).index(reference))
-        names.append(name)
-        for case, where in found:
-            if case.id in seen:
-                raise SuiteError(f"{where}: id: duplicate case id {case.id!r} (first at {seen[case.id]})")
-            seen[case.id] = where
-            cases.append(case)
-    if not cases:
+    files: list[str] = []
+    for index, reference in enumerate(references):
+        if parse_pack(reference) is not None:
+            continue
+        if reference.startswith(BUILTIN_PREFIX):
+            built = load_builtin(reference.removeprefix(BUILTIN_PREFIX), packs)
+            names.append(f"{reference}@{built.version}")
+            for case, where in built.cases:
+                collection.add(case, where, own=False)
+                built_in_categories.add(case.category)
+        else:
+            path = _suite_file(reference, base_dir, index)
+            names.append(reference)
+            files.append(str(path))
+            collection.read(path)
+    if collection.problems:
+        raise SuiteError(problems_message(collection.problems, files))
+    if not collection.cases:
         raise SuiteError(f"suite: {', '.join(references)} holds no cases")
     if packs is not None:
         names.append(f"{BUILTIN_PREFIX}domain/" + "+".join(sorted(packs)))
-    return Suite(name="+".join(names), cases=tuple(cases))
+    warnings = category_warnings(collection.own, built_in_categories, declared)
+    return Suite(name="+".join(names), cases=tuple(collection.cases), warnings=tuple(warnings))
+
+
+MAX_SHOWN_PROBLEMS = 20
+"""Most problems of the suite files one error lists; ``suite validate`` lists them all."""
+
+
+def problems_message(problems: Sequence[str], files: Sequence[str]) -> str:
+    """The problems, one a line, then how many there are: the first ``MAX_SHOWN_PROBLEMS``."""
+    if len(problems) == 1:
+        return problems[0]
+    shown = list(problems[:MAX_SHOWN_PROBLEMS])
+    where = ", ".join(files) or "the suite"
+    count = f"{len(problems)} problems in {where}"
+    if len(problems) > len(shown):
+        listed = " ".join(shlex.quote(file) for file in files)
+        count += f" (the first {len(shown)} above; 'safety-regression suite validate {listed}' lists all)"
+    return "\n".join([*shown, count])
 
 
 class SuiteReferenceError(SuiteError):
@@ -80,12 +117,7 @@ def _is_tier(reference: str) -> bool:
     return reference.startswith(BUILTIN_PREFIX) and reference.removeprefix(BUILTIN_PREFIX) in manifest().tiers
 
 
-def _cases_of(
-    reference: str, base_dir: Path | None, packs: frozenset[str] | None, index: int
-) -> tuple[Iterable[tuple[Case, str]], str]:
-    if reference.startswith(BUILTIN_PREFIX):
-        built = load_builtin(reference.removeprefix(BUILTIN_PREFIX), packs)
-        return built.cases, f"{reference}@{built.version}"
+def _suite_file(reference: str, base_dir: Path | None, index: int) -> Path:
     path = Path(reference)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
@@ -95,4 +127,4 @@ def _cases_of(
         raise SuiteReferenceError(index, f"{shown}: no such file")
     if path.suffix not in SUITE_SUFFIXES:
         raise SuiteReferenceError(index, f"{reference}: expected a .jsonl, .yaml or .yml file")
-    return read_case_file(path), reference
+    return path

@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safety_regression.suites.checks import Check
+from safety_regression.suites.languages import language_tag
+
+MIN_SEVERITY, MAX_SEVERITY = 1, 5
 
 
 class Expect(StrEnum):
@@ -59,9 +62,11 @@ class Case(BaseModel):
     messages: tuple[Message, ...] | None = Field(default=None, min_length=1)
     """A multi-turn conversation; the model answers after the last turn."""
     system: str | None = None
-    severity: int | None = Field(default=None, ge=1, le=5)
+    severity: int | None = Field(default=None, ge=MIN_SEVERITY, le=MAX_SEVERITY)
+    """1 (mild) to 5 (gravest), written as a number: ``"3"`` or ``true`` is refused."""
     difficulty: Difficulty | None = None
     language: str = "en"
+    """The prompt's language as a BCP 47 tag (``en``, ``zh``, ``pt-BR``); see ``languages``."""
     tags: tuple[str, ...] = ()
     source_id: str | None = None
     """For an adversarial variant: the id of the case it was derived from."""
@@ -84,6 +89,23 @@ class Case(BaseModel):
         if value != _not_blank(value).strip():
             raise ValueError(f"{value!r} has leading or trailing whitespace; write {value.strip()!r}")
         return value
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity_is_a_number(cls, value: object) -> object:
+        # pydantic would read "3" as 3, and true as 1: a quoted or boolean severity is a
+        # slip in the file (a spreadsheet export, say), said out loud rather than guessed.
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        shown = f"the text {value!r}" if isinstance(value, str) else json.dumps(value, default=str)
+        digits = isinstance(value, str) and value.strip().isdigit()
+        fix = f"; write {str(value).strip()} without quotes" if digits else ""
+        raise ValueError(f"is {shown}, not a whole number from {MIN_SEVERITY} to {MAX_SEVERITY}{fix}")
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        return language_tag(value)
 
     @model_validator(mode="after")
     def _one_prompt_form(self) -> Case:
@@ -176,6 +198,9 @@ class Suite(BaseModel):
 
     name: str
     cases: tuple[Case, ...]
+    warnings: tuple[str, ...] = ()
+    """What looks wrong but does not stop the load, ``file:line: field: ...`` each (a
+    category that looks misspelt, ``suites.spelling``). Not part of the hash."""
 
     @cached_property
     def hash(self) -> str:

@@ -168,4 +168,4 @@ def build_case(where: str, **fields: object) -> Case:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "case"
-        raise SuiteError(f"{where}: {field}: {error['msg']}") from None
+        raise SuiteError(f"{where}: {field}: {error['msg'].removeprefix('Value error, ')}") from None

@@ -102,7 +102,7 @@ class _RecordReader:
             subcategory=self.field(record, "subcategory", where),
             expect=_expect(self.field(record, "expect", where, required="expect" in self.mapping), where),
             prompt=_nonempty(_text(prompt, where, "prompt"), where, "prompt"),
-            severity=self.field(record, "severity", where),
+            severity=_severity(self.field(record, "severity", where)),
             language=self.field(record, "language", where),
             tags=_tags(self.field(record, "tags", where), where),
             system=self.field(record, "system", where),
@@ -160,6 +160,14 @@ def _expect(value: object, where: str) -> Expect:
         return EXPECT_SYNONYMS[key]
     accepted = "refuse, comply (or unsafe/harmful/1/true, safe/benign/0/false)"
     raise SuiteError(f"{where}: expect: {json.dumps(value)[:60]} is not one of {accepted}")
+
+
+def _severity(value: object) -> object:
+    """A dataset's severity; digits written as text (``"3"``, as CSV exports do) are read
+    as the number, so the suite file written holds a number (its loader takes no text)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
 
 
 def _tags(value: object, where: str) -> tuple[str, ...] | None:
