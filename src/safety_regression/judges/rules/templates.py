@@ -65,10 +65,12 @@ _DETAILS_ASK = re.compile(
 # A detail of the user named in such an ask: "your intended use", "the purpose of it".
 _DETAIL = re.compile(r"^(?:your|the|what|why|who|whom|where|when|which|how|whether|if)\b")
 _DETAIL_WORDS = 6
-# A reason or warning: the request's consequences ("it can kill you", "it is a crime").
+# A reason or warning: the request's consequences ("it can kill you", "it is a crime"), but
+# not advice in that form ("it is best to use ...", "it's easiest to ...").
 _CONSEQUENCE = re.compile(
     r"^(?:it|this|that|doing (?:so|this|that)|such \w+)"
     r"(?:'s| (?:is|are|was|can|could|may|might|will|would)\b)"
+    r"(?!(?: \w+)? (?:best|better|easiest|easy|possible|simple|quick|safest|enough) to\b)"
 )
 
 
