@@ -87,9 +87,19 @@ def write_set(out_dir: Path, files: Mapping[str, FileText], command: str = "run"
         return _write_set(out_dir, files, uuid.uuid4().hex[:12], command)
     except OSError as exc:
         # No partial file is left to look whole; the files already sealed have no manifest.
-        for stale in out_dir.glob(f".*{PARTIAL}") if out_dir.is_dir() else ():
-            stale.unlink(missing_ok=True)
-        raise ConfigError(f"{out_dir}: cannot write the outputs: {exc.strerror or exc}") from None
+        _remove_partials(out_dir)
+        where = f"{exc.filename}: " if exc.filename and Path(exc.filename) != out_dir else ""
+        raise ConfigError(f"{out_dir}: cannot write the outputs: {where}{exc.strerror or exc}") from None
+
+
+def _remove_partials(out_dir: Path) -> None:
+    """Remove what a failed write left beside its files, as far as it can: the cleanup of a
+    failed write never raises in its place. What cannot be removed (a folder named
+    ``.report.json.partial``, found in review) stays, and the error names it."""
+    with contextlib.suppress(OSError):
+        for stale in out_dir.glob(f".*{PARTIAL}"):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
 
 
 def write_all(out_dir: Path, files: Mapping[str, FileText]) -> list[Path]:
@@ -230,8 +240,10 @@ def check_out_dir(out_dir: Path, what: str = "--out") -> None:
             raise ConfigError(f"{what} {out_dir}: is a file, not a folder; choose another output folder")
         if not os.access(out_dir, os.W_OK | os.X_OK) or not _can_write_in(out_dir):
             raise ConfigError(f"{what} {out_dir}: the folder is not writable; choose another output folder")
-        # A folder where an output goes cannot be replaced by it: found now, not after the run.
-        for name in (*OUTPUT_FILES, MANIFEST):
+        # A folder where an output goes, or where it is written first (``.report.json.partial``),
+        # cannot be replaced by it: found now, not after the run.
+        names = (*OUTPUT_FILES, MANIFEST)
+        for name in (*names, *(f".{name}{PARTIAL}" for name in names)):
             if (out_dir / name).is_dir():
                 raise ConfigError(
                     f"{what} {out_dir}: {name} there is a folder, so the outputs cannot be written; "

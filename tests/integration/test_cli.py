@@ -97,23 +97,25 @@ def test_demo_refuses_an_output_folder_it_cannot_write_before_asking_anything(tm
     assert "simulator" not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("name", ["report.md", ".report.json.partial"])
 def test_a_folder_where_an_output_goes_is_refused_before_asking_anything(
-    workspace: tuple[Path, ThreadedSimulator], baseline: Path
+    workspace: tuple[Path, ThreadedSimulator], baseline: Path, name: str
 ) -> None:
     # Found in review: `report.md` as a folder was found after 762 requests, and left
-    # `.report.md.partial` and unsealed outputs behind.
+    # `.report.md.partial` and unsealed outputs behind; a folder where report.json is
+    # written first (`.report.json.partial`) was an internal error (exit 3) after the run.
     folder, simulator = workspace
-    out = folder / "clash"
-    (out / "report.md").mkdir(parents=True)
+    out = folder / f"clash{name}"
+    (out / name).mkdir(parents=True)
     before = simulator.requests("same")
     done = cli("run", "--config", folder / "gate.yml", "--out", out, cwd=folder)
     assert done.code == 2, done.stderr
     assert done.stderr.strip() == (
-        f"error: --out {out}: report.md there is a folder, so the outputs cannot be written; "
+        f"error: --out {out}: {name} there is a folder, so the outputs cannot be written; "
         "remove it or choose another output folder"
     )
     assert simulator.requests("same") == before, "no model was asked"
-    assert sorted(p.name for p in out.iterdir()) == ["report.md"]
+    assert sorted(p.name for p in out.iterdir()) == [name]
 
 
 def test_unchanged_model_passes(workspace: tuple[Path, ThreadedSimulator], baseline: Path) -> None:

@@ -365,6 +365,19 @@ def test_an_interrupted_write_is_never_taken_as_whole(tmp_path: Path) -> None:
     check_complete(out, ["a.json"])
 
 
+def test_a_write_that_fails_on_a_folder_in_its_way_says_so_and_cleans_up(tmp_path: Path) -> None:
+    # Found in review: a folder named `.report.json.partial` made the cleanup of the failed
+    # write raise in its place (IsADirectoryError, an internal error, exit 3).
+    out = tmp_path / "out"
+    (out / ".b.md.partial").mkdir(parents=True)
+    (out / ".a.json.partial").write_text("left by a killed run")
+    with pytest.raises(ConfigError) as raised:
+        write_set(out, {"a.json": "1\n", "b.md": "2\n"})
+    assert str(raised.value) == f"{out}: cannot write the outputs: {out / '.b.md.partial'}: Is a directory"
+    assert raised.value.exit_code == 2
+    assert sorted(p.name for p in out.iterdir()) == [".b.md.partial"]
+
+
 def test_another_shards_outputs_are_not_overwritten(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert previous_outputs(out, "run --shard 1/2") is None
