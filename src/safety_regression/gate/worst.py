@@ -131,30 +131,25 @@ def _worst(
     is the gateway's, not the model's); a blocked fine-tuned one already scores the bad way."""
     fill = 1.0 if bad_is_high else 0.0
     good = 1.0 - fill
-    touched_pairs: list[tuple[float, float]] = []
-    kept_pairs: list[tuple[float, float]] = []
-    touched_clusters: list[str] = []
-    kept_clusters: list[str] = []
-    base_side = 0
+    pairs: list[tuple[float, float]] = []
+    order: list[str] = []  # each pair's cluster
+    touched = base_side = 0
     for case in cases:
         base_short = _base_short(case.base)
-        if base_short or _short(case.finetuned):
-            base_side += base_short
-            base = case.base.base_worst(good, fill) if base_short else case.base.score
-            touched_pairs.append((base, _filled(case.finetuned, fill)))
-            touched_clusters.append(case.cluster)
-        else:
-            kept_pairs.append((case.base.score, case.finetuned.score))
-            kept_clusters.append(case.cluster)
-    touched = len(touched_pairs) + len(missing)
+        finetuned_short = _short(case.finetuned)
+        touched += base_short or finetuned_short
+        base_side += base_short
+        base = case.base.base_worst(good, fill) if base_short else case.base.score
+        pairs.append((base, _filled(case.finetuned, fill) if finetuned_short else case.finetuned.score))
+        order.append(case.cluster)
+    touched += len(missing)
     if not touched:
         return None
-    pairs = touched_pairs + kept_pairs
     for gone in missing:
         base_side += gone.base is None or _base_short(gone.base)
         base = good if gone.base is None else gone.base.base_worst(good, fill)
         pairs.append((base, fill if gone.finetuned is None else _filled(gone.finetuned, fill)))
-    order = touched_clusters + kept_clusters + [m.cluster for m in missing]
+        order.append(gone.cluster)
     clusters = _clustered(order, pairs, bad_is_high)
     base_mean = sum(b for b, _ in pairs) / len(pairs)
     finetuned_mean = sum(f for _, f in pairs) / len(pairs)

@@ -197,22 +197,37 @@ def _judge_roles(config: Config, models: list[PlannedRole], cases: list[Case]) -
         rubric = -(-len(LLM_RUBRIC) // 4)
         prompt_tokens = round(prompt_share + answer_tokens + answers * rubric)
         completion_tokens = answers * 64
-        settings = judge.endpoint
+        role = "judge" if len(judges) == 1 else f"judge {number + 1}"
         rows.append(
-            PlannedRole(
-                role="judge" if len(judges) == 1 else f"judge {number + 1}",
-                model=settings.model,
-                live_cases=answers,
-                reused_cases=0,
-                requests=answers,
-                cached=0,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                completion_estimate="64 tokens per verdict",
-                cost=settings.price.cost(prompt_tokens, completion_tokens) if settings.price else None,
+            _scorer_role(
+                role, judge.endpoint, answers, prompt_tokens, completion_tokens, "64 tokens per verdict"
             )
         )
     return rows
+
+
+def _scorer_role(
+    role: str,
+    settings: EndpointConfig,
+    answers: int,
+    prompt_tokens: int,
+    completion_tokens: int,
+    estimate: str,
+) -> PlannedRole:
+    """An endpoint that reads the models' answers (a model judge, the toxicity classifier):
+    one request per answer, none reused or cached."""
+    return PlannedRole(
+        role=role,
+        model=settings.model,
+        live_cases=answers,
+        reused_cases=0,
+        requests=answers,
+        cached=0,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        completion_estimate=estimate,
+        cost=settings.price.cost(prompt_tokens, completion_tokens) if settings.price else None,
+    )
 
 
 def _toxicity_role(config: Config, models: list[PlannedRole]) -> list[PlannedRole]:
@@ -225,19 +240,9 @@ def _toxicity_role(config: Config, models: list[PlannedRole]) -> list[PlannedRol
     tokens = sum(role.completion_tokens for role in models) + round(
         sum(role.cached for role in models) * (max(per_answer) if per_answer else config.sampling.max_tokens)
     )
-    settings = config.toxicity.endpoint
     return [
-        PlannedRole(
-            role="toxicity",
-            model=settings.model,
-            live_cases=answers,
-            reused_cases=0,
-            requests=answers,
-            cached=0,
-            prompt_tokens=tokens,
-            completion_tokens=0,
-            completion_estimate="reads each answer, writes nothing",
-            cost=settings.price.cost(tokens, 0) if settings.price else None,
+        _scorer_role(
+            "toxicity", config.toxicity.endpoint, answers, tokens, 0, "reads each answer, writes nothing"
         )
     ]
 

@@ -25,6 +25,7 @@ import aiohttp
 from safety_regression.errors import GitHubError
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.models import Permission, ReactionContent
+from safety_regression.github.publish import publish_check
 from safety_regression.github.review.artifacts import ArtifactClient, read_member
 from safety_regression.github.review.commands import (
     CommandError,
@@ -38,7 +39,6 @@ from safety_regression.github.review.decisions import decide_all
 from safety_regression.github.review.event import CommentEvent
 from safety_regression.github.review.gates import PullGates, leave_to_others, pull_gates
 from safety_regression.github.review.publishing import (
-    put_check,
     put_comment,
     report_comment,
     stored_decisions,
@@ -158,7 +158,8 @@ async def review_comment(
     section = decisions_section(regated)
     body = comment_body(markdown, section, decisions)
     await put_comment(client, event.issue.number, ours, body)
-    await put_check(
+    # A new completed check run of the same name: GitHub shows the newest for the commit.
+    await publish_check(
         client,
         pull.head.sha,
         context.check_name,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from safety_regression.gate import GateResult
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.models import IssueComment
-from safety_regression.github.publish import fit, is_ours, publish_check
+from safety_regression.github.publish import fit, is_ours
 from safety_regression.github.review.decisions import Decision, decode_block
 from safety_regression.report.comment import comment_marker
 
@@ -32,17 +31,3 @@ async def put_comment(
     if existing is not None:
         return await client.update_issue_comment(existing.id, body)
     return await client.create_issue_comment(pull_number, body)
-
-
-async def put_check(
-    client: GitHubClient,
-    sha: str,
-    name: str,
-    result: GateResult,
-    summary: str,
-    details_url: str | None,
-    log: Callable[[str], None] | None = None,
-) -> None:
-    """A new completed check run of the same name: GitHub shows the newest for the commit
-    (a commit status where the token may not write checks, and ``log`` says so)."""
-    await publish_check(client, sha, name, result, summary, details_url, log)
