@@ -70,6 +70,55 @@ def test_every_suite_problem_behind_a_config_is_shown_with_its_line(tmp_path: Pa
     assert listed.stderr.strip().splitlines()[:-1] == [line.removeprefix("error: ") for line in lines[:-1]]
 
 
+def test_every_mistake_in_the_list_of_suites_is_named_with_its_config_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text(
+        '{"id": "b1", "category": "privacy", "expect": "refuse"}\n', encoding="utf-8"
+    )
+    config = tmp_path / "gate.yml"
+    config.write_text(
+        "suite:\n"
+        "  - missing.jsonl\n"
+        "  - builtin:quick\n"
+        "  - bad.jsonl\n"
+        "  - builtin:nope\n"
+        "  - builtin:domain/nothing\n"
+        "  - bad.jsonl\n"
+        "  - notes.txt\n"
+        "  - builtin:standard\n"
+        "base: {url: http://127.0.0.1:9/v1, model: base}\n"
+        "finetuned: {url: http://127.0.0.1:9/v1, model: tuned}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "notes.txt").write_text("not a suite\n", encoding="utf-8")
+    for command in (["run"], ["run", "--dry-run"], ["baseline", "--dry-run"], ["plan"]):
+        done = cli(*command, "--config", "gate.yml", cwd=tmp_path)
+        assert done.code == 2, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert [line.split(": suite: ")[0] for line in lines[:6]] == [
+            f"error: gate.yml:{line}" for line in (2, 3, 5, 6, 7, 8)
+        ], (command, lines)
+        assert lines[0].endswith("missing.jsonl: no such file")
+        assert lines[1].endswith("builtin:quick is contained in builtin:standard; list one of them")
+        assert "unknown built-in suite builtin:nope" in lines[2]
+        assert "unknown domain pack builtin:domain/nothing" in lines[3]
+        assert lines[4].endswith("bad.jsonl is listed twice; list it once")
+        assert lines[5].endswith("notes.txt: expected a .jsonl, .yaml or .yml file")
+        # The files that could be read are checked too, in the same message.
+        assert lines[6:] == ["error: bad.jsonl:1: (top level): give exactly one of 'prompt' or 'messages'"]
+
+
+def test_plan_warns_of_a_misspelt_category_in_the_configs_suite(tmp_path: Path) -> None:
+    write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 6, "cybersecurty": 1}, benign=2)
+    (tmp_path / "gate.yml").write_text(
+        "suite: [suite.jsonl]\nfinetuned: {url: http://127.0.0.1:9/v1, model: tuned}\n", encoding="utf-8"
+    )
+    done = cli("plan", "--config", "gate.yml", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    assert done.stderr.startswith("warning: suite.jsonl:7: category: 'cybersecurty': did you mean")
+    assert "cybersecurty" in done.stdout
+
+
 def test_a_misspelt_category_is_warned_of_in_validate_run_and_the_report(tmp_path: Path) -> None:
     cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 6, "cybersecurty": 1}, benign=2)
     simulator = ThreadedSimulator({"base": ModelProfile(), "tuned": ModelProfile()}, cases)

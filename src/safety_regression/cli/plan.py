@@ -136,7 +136,7 @@ def plan(
     # suite's gating checks (a suite is known only with --config or --suite).
     suite: Suite | None = None
     if gate.holm and (config_path is not None or suites):
-        suite = load_suite(list(suites) or config.suite)
+        suite = _suite(config, suites)
     checks = gating_check_count(gate, suite.cases) if suite is not None else 0
     level = category_alpha(gate, checks)
     floor = _below_floor(base_rate, gate.min_base_rate)
@@ -177,7 +177,7 @@ def plan(
             drop = stats.detectable_drop(n, base_rate, level, gate.power, each, gate.background_discordance)
             rows.append({"test": each.value, "prompts": n, "base_rate": base_rate, "detectable_drop": drop})
     else:
-        suite = suite or load_suite(list(suites) or config.suite)
+        suite = suite or _suite(config, suites)
         needed = None
         if not floor:
             needed = stats.prompts_to_pass(
@@ -225,7 +225,7 @@ def plan(
     schedule = None
     if config.gate.sequential.enabled:
         # The design's requests and looks, from the suite the run would ask.
-        suite = suite or load_suite(list(suites) or config.suite)
+        suite = suite or _suite(config, suites)
         schedule = look_schedule(suite.cases, config.gate.sequential.looks, config.gate.sequential.seed)
     if output_format == "json":
         extra = {"sequential": _schedule_json(schedule, config)} if schedule is not None else {}
@@ -248,6 +248,17 @@ def plan(
         if schedule is not None:
             click.echo("\n" + "\n".join(_schedule_lines(schedule, config)))
     return 0
+
+
+def _suite(config: Config, suites: tuple[str, ...]) -> Suite:
+    """``--suite``'s suites, or the config's (a mistake in its list names the config's
+    line); their warnings (a category that looks misspelt) on standard error."""
+    from safety_regression.pipeline.assembly import config_suite
+
+    suite = load_suite(list(suites)) if suites else config_suite(config)
+    for warning in suite.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return suite
 
 
 def _schedule_lines(schedule: LookSchedule, config: Config) -> list[str]:

@@ -100,7 +100,8 @@ def config_suite(config: Config, warn: Callable[[str], None] | None = None) -> S
     try:
         suite = load_suite(config.suite, declared=declared)
     except SuiteReferenceError as exc:
-        raise SuiteError(f"{config.where('suite', exc.index)}: suite: {exc.problem}") from None
+        named = [f"{config.where('suite', index)}: suite: {problem}" for index, problem in exc.problems]
+        raise SuiteError("\n".join([*named, *exc.also])) from None
     if warn is not None:
         for warning in suite.warnings:
             warn(warning)

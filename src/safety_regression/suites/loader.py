@@ -14,10 +14,20 @@ from pathlib import Path
 
 from safety_regression.errors import SuiteError
 from safety_regression.redaction import looks_like_key
-from safety_regression.suites.builtin import BUILTIN_PREFIX, load_builtin, manifest, parse_pack
+from safety_regression.suites.builtin import (
+    BUILTIN_PREFIX,
+    PACK_PREFIX,
+    builtin_names,
+    load_builtin,
+    manifest,
+    parse_pack,
+)
 from safety_regression.suites.files import SUITE_SUFFIXES, CaseCollection
 from safety_regression.suites.model import Suite
 from safety_regression.suites.spelling import category_warnings
+
+BUILTIN_PACKS = BUILTIN_PREFIX + PACK_PREFIX
+"""How a reference choosing a domain pack starts (``builtin:domain/``)."""
 
 
 def load_suite(
@@ -32,33 +42,52 @@ def load_suite(
     """
     if not references:
         raise SuiteError("suite: name at least one suite (for example builtin:standard)")
-    chosen = [pack for pack in map(parse_pack, references) if pack is not None]
+    wrong: list[tuple[int, str]] = []
+    chosen: list[str] = []
+    for index, reference in enumerate(references):
+        try:
+            pack = parse_pack(reference)
+        except SuiteError as exc:
+            wrong.append((index, str(exc).removeprefix("suite: ")))
+        else:
+            chosen += [pack] if pack is not None else []
     packs = frozenset(chosen) if chosen else None
-    others = [reference for reference in references if parse_pack(reference) is None]
+    others = [reference for reference in references if not reference.startswith(BUILTIN_PACKS)]
     if packs is not None and not any(_is_tier(reference) for reference in others):
         raise SuiteError(
             f"suite: {BUILTIN_PREFIX}domain/{chosen[0]} chooses a domain pack for a built-in tier; "
             f"list a tier with it, e.g. suite: [{BUILTIN_PREFIX}standard, {BUILTIN_PREFIX}domain/{chosen[0]}]"
         )
-    _no_overlap(references)
+    wrong += _overlaps(references)
+    overlapping = {index for index, _ in wrong}  # not read: their cases would all be repeats
     collection = CaseCollection()
     built_in_categories: set[str] = set()
     names: list[str] = []
     files: list[str] = []
     for index, reference in enumerate(references):
-        if parse_pack(reference) is not None:
+        if reference.startswith(BUILTIN_PACKS) or index in overlapping:
             continue
         if reference.startswith(BUILTIN_PREFIX):
+            if reference.removeprefix(BUILTIN_PREFIX) not in builtin_names():
+                known = ", ".join(BUILTIN_PREFIX + name for name in builtin_names())
+                wrong.append((index, f"unknown built-in suite {reference} (known: {known})"))
+                continue
             built = load_builtin(reference.removeprefix(BUILTIN_PREFIX), packs)
             names.append(f"{reference}@{built.version}")
             for case, where in built.cases:
                 collection.add(case, where, own=False)
                 built_in_categories.add(case.category)
         else:
-            path = _suite_file(reference, base_dir, index)
+            path, problem = _suite_file(reference, base_dir)
+            if path is None:
+                wrong.append((index, problem))
+                continue
             names.append(reference)
             files.append(str(path))
             collection.read(path)
+    if wrong:
+        found = problems_message(collection.problems, files).splitlines() if collection.problems else []
+        raise SuiteReferenceError(sorted(wrong), found)
     if collection.problems:
         raise SuiteError(problems_message(collection.problems, files))
     if not collection.cases:
@@ -87,44 +116,49 @@ def problems_message(problems: Sequence[str], files: Sequence[str]) -> str:
 
 
 class SuiteReferenceError(SuiteError):
-    """A mistake in the list of suite references itself: ``index`` is the reference to fix,
-    so that a caller holding the config can name its line (``problem`` is the message
-    without the location)."""
+    """Mistakes in the list of suite references itself: each ``(index, problem)`` names the
+    reference to fix, so that a caller holding the config can name its line (``problem``
+    is the message without the location). ``also``: the problems found meanwhile in the
+    files that could be read, a line each."""
 
-    def __init__(self, index: int, problem: str) -> None:
-        super().__init__(f"suite: {problem}")
-        self.index, self.problem = index, problem
+    def __init__(self, problems: Sequence[tuple[int, str]], also: Sequence[str] = ()) -> None:
+        super().__init__("\n".join([*(f"suite: {problem}" for _, problem in problems), *also]))
+        self.problems, self.also = list(problems), list(also)
 
 
-def _no_overlap(references: Sequence[str]) -> None:
-    """Two references that hold the same cases: the same one twice, or two built-in tiers
+def _overlaps(references: Sequence[str]) -> list[tuple[int, str]]:
+    """References that hold the same cases: the same one twice, or two built-in tiers
     (tiers nest, so the smaller one's cases are all in the larger one)."""
+    found: list[tuple[int, str]] = []
     first: dict[str, int] = {}
     tiers = list(manifest().tiers)
     for index, reference in enumerate(references):
         if reference in first:
-            raise SuiteReferenceError(index, f"{reference} is listed twice; list it once")
-        first[reference] = index
-    listed = [
-        (tiers.index(r.removeprefix(BUILTIN_PREFIX)), i, r) for i, r in enumerate(references) if _is_tier(r)
-    ]
+            found.append((index, f"{reference} is listed twice; list it once"))
+        first.setdefault(reference, index)
+    listed = sorted(
+        {(tiers.index(r.removeprefix(BUILTIN_PREFIX)), first[r], r) for r in references if _is_tier(r)}
+    )
     if len(listed) > 1:
-        (_, index, smaller), *_, (_, _, larger) = sorted(listed)
-        raise SuiteReferenceError(index, f"{smaller} is contained in {larger}; list one of them")
+        *smaller, (_, _, larger) = listed
+        for _, index, tier in smaller:
+            found.append((index, f"{tier} is contained in {larger}; list one of them"))
+    return found
 
 
 def _is_tier(reference: str) -> bool:
     return reference.startswith(BUILTIN_PREFIX) and reference.removeprefix(BUILTIN_PREFIX) in manifest().tiers
 
 
-def _suite_file(reference: str, base_dir: Path | None, index: int) -> Path:
+def _suite_file(reference: str, base_dir: Path | None) -> tuple[Path | None, str]:
+    """The suite file a reference names, or None and why it cannot be read."""
     path = Path(reference)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     if not path.is_file():
         key_shaped = looks_like_key(Path(reference).name)  # a key pasted as a suite: not repeated
         shown = "(a name shaped like an API key, not repeated here)" if key_shaped else reference
-        raise SuiteReferenceError(index, f"{shown}: no such file")
+        return None, f"{shown}: no such file"
     if path.suffix not in SUITE_SUFFIXES:
-        raise SuiteReferenceError(index, f"{reference}: expected a .jsonl, .yaml or .yml file")
-    return path
+        return None, f"{reference}: expected a .jsonl, .yaml or .yml file"
+    return path, ""
