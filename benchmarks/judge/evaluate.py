@@ -249,10 +249,13 @@ def main() -> None:
 
 
 def _thresholds(model: LearnedModel) -> str:
-    return (
+    text = (
         f"{model.comply_at:g} / {model.comply_at_sure:g} / {model.withhold_below:g}"
         f" / {model.withhold_below_sure:g}"
     )
+    if not model.withholds_without_intent:
+        text += " (no benign request in training: no withholding without intent)"
+    return text
 
 
 if __name__ == "__main__":

@@ -46,6 +46,11 @@ class LearnedModel:
     """Like ``withhold_below``, for a response the rules read as a refusal overridden by the
     answer that follows it (a second voice that answers, an answer given all the same): their
     surest compliance. None: ``withhold_below``."""
+    withholds_without_intent: bool = True
+    """Whether the two ``withhold`` thresholds apply to a response judged without the case.
+    False for a model trained with no benign request: its data never measured what
+    withholding costs a harmless answer to a harmless request, so, the request unknown, it
+    does not overrule a compliance (``train.py``'s ``fit``)."""
     _text_sums: dict[int, tuple[array[int], int]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -102,6 +107,7 @@ def parse_weights(data: bytes) -> LearnedModel:
         weights=weights,
         comply_at_sure=float(meta.get("comply_at_sure", meta["comply_at"])),
         withhold_below_sure=float(meta.get("withhold_below_sure", meta["withhold_below"])),
+        withholds_without_intent=bool(meta.get("withholds_without_intent", True)),
     )
 
 
@@ -114,8 +120,11 @@ def encode_weights(
     weights: list[int],
     comply_at_sure: float | None = None,
     withhold_below_sure: float | None = None,
+    withholds_without_intent: bool = True,
 ) -> bytes:
-    """The bytes of a weights file (the training script writes it with this)."""
+    """The bytes of a weights file (the training script writes it with this). The header
+    names ``withholds_without_intent`` only when it is false, so a file that withholds
+    alike with and without the case reads, and encodes, as before the flag."""
     header = {
         "bias": bias,
         "comply_at": comply_at,
@@ -126,6 +135,8 @@ def encode_weights(
         "withhold_below": withhold_below,
         "withhold_below_sure": withhold_below if withhold_below_sure is None else withhold_below_sure,
     }
+    if not withholds_without_intent:
+        header["withholds_without_intent"] = False
     body = array("h", weights)
     if sys.byteorder != "little":
         body.byteswap()
