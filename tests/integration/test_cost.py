@@ -428,3 +428,56 @@ def test_the_toxicity_classifier_counts_in_the_dry_run_the_usage_and_the_budgets
     refused = cli("run", "--config", config, "--out", folder / "out-toxic-3", cwd=folder)
     assert refused.code == 2 and "toxicity.endpoint.price is not set" in refused.stderr, refused.stderr
     assert sent(simulator) == before
+
+
+def test_a_baseline_from_another_judge_is_re_judged_for_this_suite_only_as_the_dry_run_says(
+    tmp_path: Path,
+) -> None:
+    """Found in review: a run re-judged every stored baseline result, those to cases no
+    longer in the suite too (680 judge requests for a 70-case suite), while the dry run
+    showed the base model asked live and 140 judge requests."""
+    judge_profiles = {"judge-a": ModelProfile(judge="llm"), "judge-b": ModelProfile(judge="llm")}
+    cases = write_suite(tmp_path / "big.jsonl", {"cybersecurity": 30, "privacy": 30})
+    simulator = ThreadedSimulator({**PROFILES, **judge_profiles}, cases)
+    try:
+        (tmp_path / "suite.jsonl").write_text(
+            "".join((tmp_path / "big.jsonl").read_text().splitlines(keepends=True)[:20]), encoding="utf-8"
+        )
+
+        def judge(name: str) -> str:
+            return f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: {name}, {PRICE}}}}}\n"
+
+        config = priced_config(
+            tmp_path, "rejudge", simulator.url, "cache: {enabled: false}\n" + judge("judge-a")
+        )
+        config.write_text(config.read_text().replace("suite: [suite.jsonl]", "suite: [big.jsonl]"))
+        taken = cli("baseline", "--config", config, cwd=tmp_path)
+        assert taken.code == 0, taken.stderr
+        stored = len(json.loads((tmp_path / "rejudge-baseline.json").read_text())["results"])
+        assert stored == 70
+
+        config.write_text(
+            config.read_text()
+            .replace("suite: [big.jsonl]", "suite: [suite.jsonl]")
+            .replace("judge-a", "judge-b")
+        )
+        dry = cli("run", "--config", config, "--dry-run", cwd=tmp_path)
+        assert dry.code == 0, dry.stderr
+        rows = {line.split()[0]: line.split() for line in dry.stdout.splitlines() if line.split()}
+        assert rows["base"][1:6] == ["base", "0", "20", "0", "0"], dry.stdout
+        # The fine-tune's 20 answers and the baseline's 20 stored ones (not its 70).
+        assert rows["judge"][1:6] == ["judge-b", "40", "0", "40", "0"], dry.stdout
+        assert "re-judges its 20 stored responses" in dry.stderr
+
+        before = simulator.requests("judge-b"), simulator.requests("base")
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code in (0, 3), done.stderr
+        assert simulator.requests("base") == before[1], "the re-judged baseline is reused"
+        # 40 verdicts, and the endpoint check before the first of them.
+        assert simulator.requests("judge-b") - before[0] == 41
+        usage = report(tmp_path / "out")["usage"]
+        assert isinstance(usage, dict)
+        assert {role["role"]: role["requests"] for role in usage["roles"]}["judge"] == 40
+        assert "its 20 stored responses to this run's cases were re-judged" in done.stdout + done.stderr
+    finally:
+        simulator.stop()

@@ -11,7 +11,7 @@ Completion tokens are estimated from the baseline's recorded usage where it has 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from yarl import URL
@@ -27,7 +27,8 @@ from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.prompts import LLM_RUBRIC
 from safety_regression.pipeline.assembly import check_categories, config_suite, load_baseline
-from safety_regression.snapshot import Snapshot, reusable_results
+from safety_regression.pipeline.rejudge import can_rejudge, to_rejudge
+from safety_regression.snapshot import CaseResult, Snapshot, reusable_results
 from safety_regression.snapshot.runner import requests_for
 from safety_regression.suites import Case, Shard
 
@@ -87,11 +88,21 @@ def plan_run(
     notes = [f"warning: {warning}" for warning in suite.warnings]
     baseline = _baseline(config, notes)
     reused_ids: set[str] = set()
+    rejudged: list[CaseResult] = []
     if baseline is not None:
-        if baseline.judge != judge_id:
+        wanted = {c.id: c.content_hash for c in cases}
+        if baseline.judge != judge_id and can_rejudge(baseline, config, wanted):
+            # The run re-judges the baseline's answers to these cases, then reuses them.
+            rejudged = to_rejudge(baseline, wanted)
             notes.append(
                 f"The baseline was labelled by {baseline.judge}, not {judge_id}; a run re-judges its "
-                "stored responses (with a model judge, that costs judge requests not counted here)."
+                f"{len(rejudged)} stored responses to these cases (in the judge rows, with a model judge)."
+            )
+            baseline = baseline.model_copy(update={"judge": judge_id})
+        elif baseline.judge != judge_id:
+            notes.append(
+                f"The baseline was labelled by {baseline.judge}, not {judge_id}, and cannot be re-judged "
+                "(another sampling, or responses not stored): base is asked its cases live."
             )
         keys = {r.key for r in reusable_results(baseline, suite, judge_id, config.sampling)}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
@@ -117,7 +128,7 @@ def plan_run(
             "gate.sequential is on: these are the fixed design's requests, the most the run can send; "
             "it stops asking a harm category once the category is decided."
         )
-    return DryRun(roles + _judge_roles(config, roles, cases) + _toxicity_role(config, roles), notes)
+    return DryRun(roles + _judge_roles(config, roles, cases, rejudged) + _toxicity_role(config, roles), notes)
 
 
 def plan_baseline(
@@ -183,19 +194,24 @@ def _plan_role(
     )
 
 
-def _judge_roles(config: Config, models: list[PlannedRole], cases: list[Case]) -> list[PlannedRole]:
-    """A model judge reads each new answer to a harmful or benign case once (more on retries)."""
+def _judge_roles(
+    config: Config, models: list[PlannedRole], cases: list[Case], rejudged: Sequence[CaseResult] = ()
+) -> list[PlannedRole]:
+    """A model judge reads each new answer to a harmful or benign case once (more on retries),
+    and each ``rejudged`` baseline answer once."""
     judges = [config.judge] if config.judge.kind is not JudgeKind.VOTE else list(config.judge.judges or [])
     judged_share = sum(1 for c in cases if c.check is None) / len(cases) if cases else 0.0
     rows = []
     for number, judge in enumerate(judges):
         if judge.kind is JudgeKind.RULES or judge.endpoint is None:
             continue
-        answers = round(sum(role.requests for role in models) * judged_share)
+        answers = round(sum(role.requests for role in models) * judged_share) + len(rejudged)
         answer_tokens = sum(role.completion_tokens for role in models) * judged_share
         prompt_share = sum(role.prompt_tokens for role in models) * judged_share
+        # A stored answer's prompt and response are there to count (about 4 characters a token).
+        stored = sum(len(r.prompt or "") + len(r.response or "") for r in rejudged) / 4
         rubric = -(-len(LLM_RUBRIC) // 4)
-        prompt_tokens = round(prompt_share + answer_tokens + answers * rubric)
+        prompt_tokens = round(prompt_share + answer_tokens + stored + answers * rubric)
         completion_tokens = answers * 64
         role = "judge" if len(judges) == 1 else f"judge {number + 1}"
         rows.append(

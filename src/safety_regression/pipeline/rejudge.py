@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from safety_regression.config import Config
 from safety_regression.endpoints.base import OutcomeKind
@@ -12,44 +13,69 @@ from safety_regression.snapshot import CaseResult, Snapshot
 from safety_regression.suites.languages import language_tag
 from safety_regression.suites.model import Case, Expect
 
+Wanted = Mapping[str, str]
+"""Case ids and their content hashes: the cases a run can reuse a baseline result for."""
 
-async def rejudge(snapshot: Snapshot, judge: Judge, source: str) -> Snapshot:
-    """The snapshot with every stored response labelled again by ``judge``.
+
+async def rejudge(snapshot: Snapshot, judge: Judge, source: str, wanted: Wanted | None = None) -> Snapshot:
+    """The snapshot with its stored responses labelled again by ``judge``: every one, or
+    with ``wanted`` only those to its cases as they are now (the only ones a run can
+    reuse; a model judge is not paid to read the others, which keep their labels).
 
     Blocked requests, errors and capability checks keep their results: no judge labels
     them. A snapshot that kept only response hashes cannot be re-judged.
     """
     if snapshot.judge == judge.id:
         return snapshot
-    missing = unstored_responses(snapshot)
+    missing = unstored_responses(snapshot, wanted)
     if missing:
         raise SnapshotError(
             f"{source}: labelled by {snapshot.judge}, and its responses were not stored "
             f"({missing} redacted), so it cannot be re-judged with {judge.id}; take both snapshots "
             "with the same judge, or with snapshot.responses: full"
         )
-    results = await asyncio.gather(*(_relabel(result, judge) for result in snapshot.results))
+    chosen = {id(result) for result in to_rejudge(snapshot, wanted)}
+    results = await asyncio.gather(
+        *(_relabel(result, judge) if id(result) in chosen else _kept(result) for result in snapshot.results)
+    )
     return snapshot.model_copy(update={"judge": judge.id, "results": tuple(results)})
 
 
 async def baseline_for(
-    baseline: Snapshot | None, judge: Judge, config: Config, notes: list[str]
+    baseline: Snapshot | None, judge: Judge, config: Config, notes: list[str], wanted: Wanted
 ) -> Snapshot | None:
-    """The config's baseline as the run will reuse it: re-judged with ``judge`` when another
-    judge labelled it and its responses and sampling allow (a note says so); else as it is."""
-    if baseline is None or baseline.judge == judge.id:
+    """The config's baseline as the run will reuse it: when another judge labelled it and
+    its responses and sampling allow, its responses to the ``wanted`` cases re-judged with
+    ``judge`` (a note says so); else as it is."""
+    if baseline is None or baseline.judge == judge.id or not can_rejudge(baseline, config, wanted):
         return baseline
-    if baseline.sampling != config.sampling or unstored_responses(baseline):
-        return baseline
+    count = len(to_rejudge(baseline, wanted))
     notes.append(
-        f"The baseline was labelled by another judge; its stored responses were re-judged with {judge.id}."
+        f"The baseline was labelled by another judge; its {count} stored responses to this run's cases "
+        f"were re-judged with {judge.id}."
     )
-    return await rejudge(baseline, judge, str(config.baseline))
+    return await rejudge(baseline, judge, str(config.baseline), wanted)
 
 
-def unstored_responses(snapshot: Snapshot) -> int:
+def can_rejudge(baseline: Snapshot, config: Config, wanted: Wanted) -> bool:
+    """Whether a run re-judges the baseline: taken with the run's sampling, and it kept the
+    responses to the ``wanted`` cases (else the base model is asked them live)."""
+    return baseline.sampling == config.sampling and not unstored_responses(baseline, wanted)
+
+
+def to_rejudge(snapshot: Snapshot, wanted: Wanted | None = None) -> list[CaseResult]:
+    """The results a re-judging reads: answers to cases a judge labels (of the ``wanted``
+    cases as they are now, when given)."""
+    return [
+        r
+        for r in snapshot.results
+        if _needs_judge(r) and (wanted is None or wanted.get(r.case_id) == r.case_hash)
+    ]
+
+
+def unstored_responses(snapshot: Snapshot, wanted: Wanted | None = None) -> int:
     """Responses a judge would have to read again that the snapshot did not keep."""
-    return sum(1 for r in snapshot.results if _needs_judge(r) and r.response is None)
+    return sum(1 for r in to_rejudge(snapshot, wanted) if r.response is None)
 
 
 def _needs_judge(result: CaseResult) -> bool:
@@ -82,9 +108,11 @@ def _is_language_tag(value: str) -> bool:
     return True
 
 
+async def _kept(result: CaseResult) -> CaseResult:
+    return result
+
+
 async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
-    if not _needs_judge(result):
-        return result
     assert result.response is not None
     judgement = await judge.judge(stored_case(result), result.response)
     return result.model_copy(

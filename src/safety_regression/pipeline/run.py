@@ -153,7 +153,7 @@ async def measure(
     else:
         judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
-    baseline = await baseline_for(baseline, judge, config, notes)
+    baseline = await baseline_for(baseline, judge, config, notes, {c.id: c.content_hash for c in cases})
     in_shard = {case.id for case in cases}
     reused = [
         r

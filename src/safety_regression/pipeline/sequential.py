@@ -72,7 +72,7 @@ async def measure_sequential(
     judge = env.judge(config)
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = await baseline_for(stored, judge, config, notes)
+    baseline = await baseline_for(stored, judge, config, notes, {c.id: c.content_hash for c in suite.cases})
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
