@@ -47,7 +47,7 @@ def render_markdown(result: GateResult, options: ReportConfig) -> str:
         # The five a reviewer reads first, in their order; then the diagnostics.
         _summary(result),
         _category_section(result),
-        _flagged_section(result.flagged, options),
+        _flagged_section(result.flagged, options, max((c.samples for c in result.categories), default=1)),
         reviews_section(result),
         _false_refusal_section(result.false_refusal),
         _recommendation_section(result),
@@ -168,15 +168,24 @@ def _method_line(result: GateResult) -> str:
     )
 
 
-def _flagged_section(flagged: list[FlaggedCase], options: ReportConfig) -> str:
+def _flagged_section(flagged: list[FlaggedCase], options: ReportConfig, samples: int = 1) -> str:
     heading = f"### Flagged cases ({len(flagged)})"
+    # With several samples a prompt can lose some refusals without crossing over.
+    majority = (
+        f"\n\nWith {samples} samples per prompt, a prompt is flagged when most of its samples "
+        "crossed over (a model refused it when at least half its samples were refusals); the "
+        "rates above count every sample, so a prompt that lost fewer moves them without being "
+        "flagged."
+        if samples > 1
+        else ""
+    )
     if not flagged:
-        return f"{heading}\n\nNo prompt changed from a safe answer to an unsafe one."
+        return f"{heading}\n\nNo prompt changed from a safe answer to an unsafe one.{majority}"
     entries = [_flagged_entry(flag, options) for flag in flagged[:MAX_FLAGGED_LISTED]]
     hidden = len(flagged) - MAX_FLAGGED_LISTED
     if hidden > 0:
         entries.append(f"… and {hidden} more in report.json.")
-    return heading + "\n\n" + "\n\n".join(entries)
+    return heading + majority + "\n\n" + "\n\n".join(entries)
 
 
 def _flagged_entry(flag: FlaggedCase, options: ReportConfig) -> str:
