@@ -80,7 +80,8 @@ class ModelProfile(BaseModel):
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of distinct requests answering HTTP 500 on their first ``error_attempts`` attempts."""
     error_attempts: int = Field(default=1, ge=1)
-    """Attempts a faulty request fails for (500 or malformed); a large number means always."""
+    """Attempts a faulty request fails for (500 or malformed), counted over the simulator's life
+    (reruns against it included); a number above every attempt the runs make means always."""
     rate_limit_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of distinct requests answered 429 on their first attempt."""
     retry_after: float = Field(default=0.0, ge=0.0)
