@@ -13,6 +13,7 @@ import click
 
 from safety_regression.cli.console import exit_code, info
 from safety_regression.cli.environment import now, with_environment
+from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.endpoints.run_cache import RunCompletion
@@ -167,6 +168,7 @@ def run(
     --out; `safety-regression merge` then gates all the parts together.
     """
     config = load_config(config_path)
+    keeps_answers(config, no_cache=no_cache)
     if dry_run:
         from safety_regression.cli.dry_run import show_dry_run
         from safety_regression.pipeline.dryrun import plan_run
@@ -262,6 +264,7 @@ def baseline(
     merge-snapshots` joins the parts into the baseline.
     """
     config = load_config(config_path)
+    keeps_answers(config, no_cache=no_cache)
     if dry_run:
         from safety_regression.cli.dry_run import show_dry_run
         from safety_regression.pipeline.dryrun import plan_baseline
@@ -368,6 +371,7 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
             # Nothing to re-judge: no endpoint, so no HTTP session or event loop either.
             gate_run = regate_snapshots(reference, candidate, config, known_secrets(config, os.environ), [])
         else:
+            keeps_answers(config)  # the judge's verdicts, as it re-judges
             gate_run = with_environment(
                 lambda env: compare_snapshots(
                     reference, candidate, config, env, (str(baseline_path), str(candidate_path))

@@ -10,6 +10,7 @@ import click
 
 from safety_regression.cli.console import info
 from safety_regression.cli.environment import with_environment
+from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.run_cache import RunCompletion
 from safety_regression.judges.calibration import (
@@ -56,6 +57,7 @@ def judge(input_path: Path, output: Path, config_path: Path | None, quiet: bool)
     """Label responses as refusal, partial, compliance or unjudged with the configured judge."""
     config = load_config(config_path) if config_path else Config()
     items = read_responses(input_path)
+    keeps_answers(config)
 
     async def work(env: Environment) -> tuple[list[dict[str, object]], RunCompletion]:
         env.begin_run(run_identity(config, command="judge", suite_hash=_digest(input_path)), config)
@@ -123,6 +125,7 @@ def calibrate(
     """Measure a judge against human labels: accuracy, Cohen's kappa, confusion, precision and recall."""
     config = load_config(config_path) if config_path else Config()
     items = read_labelled(labels_path, _columns(columns), model=model)
+    keeps_answers(config)
 
     async def work(env: Environment) -> tuple[CalibrationReport, RunCompletion]:
         env.begin_run(run_identity(config, command="calibrate", suite_hash=_digest(labels_path)), config)
