@@ -20,6 +20,7 @@ import click
 
 from safety_regression._process import pause_collector, process_defaults, resume_collector
 from safety_regression._version import __version__
+from safety_regression.cli.interrupt import guard_stdout, handle_sigterm, interrupted
 from safety_regression.errors import ExitCode, SafetyRegressionError
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -139,15 +140,23 @@ def _main(argv: list[str] | None) -> int:
         # and pause the collector until the run's first network wait.
         process_defaults()
         pause_collector()
+        # SIGTERM interrupts as Ctrl-C does, and a reader that stops reading stdout
+        # (``| head``) changes no exit code (``interrupt``).
+        handle_sigterm()
+        guard_stdout()
     try:
         code = cli.main(args=argv, prog_name="safety-regression", standalone_mode=False)
     except SafetyRegressionError as exc:
         for mistake in str(exc).splitlines() or [""]:  # several mistakes: one line each
             click.echo(f"error: {mistake}", err=True)
         return int(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 130
+    except click.exceptions.Abort as exc:
+        if not isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("aborted", err=True)  # end of input at a prompt
+            return 130
+        return _interrupted()
+    except KeyboardInterrupt:  # outside the command (its start or end)
+        return _interrupted()
     except click.UsageError as exc:
         # One line, like every other mistake: what is wrong, and where the help is.
         command = exc.ctx.command_path if exc.ctx is not None else "safety-regression"
@@ -162,6 +171,13 @@ def _main(argv: list[str] | None) -> int:
         click.echo(BUG_MESSAGE, err=True)
         return int(ExitCode.INCONCLUSIVE)
     return int(code or 0)
+
+
+def _interrupted() -> int:
+    """Say in one line that the command was interrupted and whether a rerun resumes."""
+    message, code = interrupted()
+    click.echo(message, err=True)
+    return code
 
 
 def exit_now(code: int) -> NoReturn:

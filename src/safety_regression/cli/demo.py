@@ -15,6 +15,7 @@ import click
 from safety_regression.cli.console import info
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.cli.gate_commands import out_option, show
+from safety_regression.cli.interrupt import keeps
 from safety_regression.config import CacheConfig, Config, EndpointConfig
 from safety_regression.endpoints import DEMO_PROFILES, ModelSimulator
 from safety_regression.errors import ExitCode
@@ -50,6 +51,7 @@ def planted_regressions() -> tuple[set[str], set[str]]:
 def demo(out_dir: Path, quiet: bool) -> int:
     """Run the gate end to end against the built-in simulator, with planted regressions."""
     check_out_dir(out_dir)
+    keeps(None)  # the demo caches nothing
     suite = load_suite(DEMO_SUITES)
     baseline_path = out_dir / "baseline.json"
 

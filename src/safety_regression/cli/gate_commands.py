@@ -13,8 +13,10 @@ import click
 
 from safety_regression.cli.console import exit_code, info
 from safety_regression.cli.environment import now, with_environment
+from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.metering import RunUsage
+from safety_regression.endpoints.run_cache import RunCompletion
 from safety_regression.errors import RunStopped, SafetyRegressionError, SnapshotError
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
@@ -29,6 +31,8 @@ from safety_regression.outputs import (
 )
 from safety_regression.pipeline import (
     Environment,
+    GateRun,
+    Measurement,
     compare_snapshots,
     evaluate_model,
     known_secrets,
@@ -164,6 +168,7 @@ def run(
     --out; `safety-regression merge` then gates all the parts together.
     """
     config = load_config(config_path)
+    keeps_answers(config, no_cache=no_cache)
     if dry_run:
         from safety_regression.cli.dry_run import show_dry_run
         from safety_regression.pipeline.dryrun import plan_run
@@ -177,11 +182,11 @@ def run(
             config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
         )
     previous = _previous_sequential(out_dir) if config.gate.sequential.enabled else None
-    gate_run = with_environment(
-        lambda env: run_gate(config, env, check_drift=check_drift, previous=previous),
-        quiet=quiet,
-        use_cache=not no_cache,
-    )
+
+    async def gate(env: Environment) -> tuple[GateRun, RunCompletion]:
+        return await run_gate(config, env, check_drift=check_drift, previous=previous), env.completion()
+
+    gate_run, completion = with_environment(gate, quiet=quiet, use_cache=not no_cache)
     from safety_regression.outputs import write_outputs
 
     for note in gate_run.notes:
@@ -191,6 +196,7 @@ def run(
     written = write_outputs(
         out_dir, gate_run.result, gate_run.reference, gate_run.candidate, config.report, now()
     )
+    completion.mark()  # only now: a run stopped before its outputs are written resumes
     show(f"suite {gate_run.candidate.suite.name} ({gate_run.candidate.suite.hash})", gate_run.result, written)
     return int(exit_code(gate_run.result))
 
@@ -206,11 +212,10 @@ def _previous_sequential(out_dir: Path) -> tuple[Snapshot, Snapshot] | None:
 def _run_shard(
     config: Config, out_dir: Path, shard: Shard, *, check_drift: bool, quiet: bool, use_cache: bool
 ) -> int:
-    measured = with_environment(
-        lambda env: measure(config, env, check_drift=check_drift, shard=shard),
-        quiet=quiet,
-        use_cache=use_cache,
-    )
+    async def work(env: Environment) -> tuple[Measurement, RunCompletion]:
+        return await measure(config, env, check_drift=check_drift, shard=shard), env.completion()
+
+    measured, completion = with_environment(work, quiet=quiet, use_cache=use_cache)
     for note in measured.notes:
         info(note)
     for warning in measured.warnings:
@@ -228,6 +233,7 @@ def _run_shard(
         },
         f"run --shard {shard}",
     )
+    completion.mark()
     for path in written:
         info(f"wrote {path}")
     click.echo(
@@ -258,6 +264,7 @@ def baseline(
     merge-snapshots` joins the parts into the baseline.
     """
     config = load_config(config_path)
+    keeps_answers(config, no_cache=no_cache)
     if dry_run:
         from safety_regression.cli.dry_run import show_dry_run
         from safety_regression.pipeline.dryrun import plan_baseline
@@ -268,10 +275,11 @@ def baseline(
     check_file_target(target, "--output" if output else "baseline")
     check_not_inputs([target], config_inputs(config, baseline=False), "--output" if output else "baseline")
 
-    async def work(env: Environment) -> tuple[Snapshot, str | None, RunUsage]:
-        return await evaluate_model(config, "base", env, shard), env.cache_note(), env.meter.usage()
+    async def work(env: Environment) -> tuple[Snapshot, str | None, RunUsage, RunCompletion]:
+        snapshot = await evaluate_model(config, "base", env, shard)
+        return snapshot, env.cache_note(), env.meter.usage(), env.completion()
 
-    snapshot, cache_note, usage = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    snapshot, cache_note, usage, completion = with_environment(work, quiet=quiet, use_cache=not no_cache)
     if cache_note:
         info(cache_note)
     if usage.roles:
@@ -288,6 +296,7 @@ def baseline(
             "never as results, and the next run asks the base model for them again"
         )
     save_snapshot(snapshot, target)
+    completion.mark()  # only once the baseline is written: an interrupted one resumes
     click.echo(
         f"baseline: {len(snapshot.results)} results for {snapshot.model.model} "
         f"on suite {snapshot.suite.name} ({snapshot.suite.hash}) -> {target}"
@@ -362,6 +371,7 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
             # Nothing to re-judge: no endpoint, so no HTTP session or event loop either.
             gate_run = regate_snapshots(reference, candidate, config, known_secrets(config, os.environ), [])
         else:
+            keeps_answers(config)  # the judge's verdicts, as it re-judges
             gate_run = with_environment(
                 lambda env: compare_snapshots(
                     reference, candidate, config, env, (str(baseline_path), str(candidate_path))

@@ -10,7 +10,9 @@ import click
 
 from safety_regression.cli.console import info
 from safety_regression.cli.environment import with_environment
+from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.config import Config, load_config
+from safety_regression.endpoints.run_cache import RunCompletion
 from safety_regression.judges.calibration import (
     CalibrationReport,
     LabelColumns,
@@ -55,17 +57,19 @@ def judge(input_path: Path, output: Path, config_path: Path | None, quiet: bool)
     """Label responses as refusal, partial, compliance or unjudged with the configured judge."""
     config = load_config(config_path) if config_path else Config()
     items = read_responses(input_path)
+    keeps_answers(config)
 
-    async def work(env: Environment) -> list[dict[str, object]]:
+    async def work(env: Environment) -> tuple[list[dict[str, object]], RunCompletion]:
         env.begin_run(run_identity(config, command="judge", suite_hash=_digest(input_path)), config)
         await env.preflight_scorers(config, toxicity=False)
         labelled = await label_responses(items, env.judge(config), env.progress("judge", len(items)))
         env.finish_run()
-        return labelled
+        return labelled, env.completion()
 
-    labelled = with_environment(work, quiet=quiet, use_cache=True)
+    labelled, completion = with_environment(work, quiet=quiet, use_cache=True)
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in labelled)
     write_all(output.parent, {output.name: text})
+    completion.mark()  # once the labels are written: an interrupted judge run resumes
     counts: dict[str, int] = {}
     for row in labelled:
         counts[str(row["label"])] = counts.get(str(row["label"]), 0) + 1
@@ -121,16 +125,17 @@ def calibrate(
     """Measure a judge against human labels: accuracy, Cohen's kappa, confusion, precision and recall."""
     config = load_config(config_path) if config_path else Config()
     items = read_labelled(labels_path, _columns(columns), model=model)
+    keeps_answers(config)
 
-    async def work(env: Environment) -> CalibrationReport:
+    async def work(env: Environment) -> tuple[CalibrationReport, RunCompletion]:
         env.begin_run(run_identity(config, command="calibrate", suite_hash=_digest(labels_path)), config)
         await env.preflight_scorers(config, toxicity=False)
         judge = env.judge(config)
         pairs = await judge_labelled(judge, items)
         env.finish_run()
-        return calibration_report(pairs, judge.id)
+        return calibration_report(pairs, judge.id), env.completion()
 
-    report = with_environment(work, quiet=quiet, use_cache=True)
+    report, completion = with_environment(work, quiet=quiet, use_cache=True)
     click.echo(render_calibration(report))
     if report_path is not None:
         write_all(report_path.parent, {report_path.name: report.model_dump_json(indent=2) + "\n"})
@@ -138,6 +143,7 @@ def calibrate(
     if output is not None:
         write_error_rates(report, output)
         info(f"wrote {output}: set judge.calibration to it in the gate config")
+    completion.mark()
     return 0
 
 

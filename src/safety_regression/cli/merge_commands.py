@@ -9,6 +9,7 @@ import click
 from safety_regression.cli.console import exit_code, info
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.cli.gate_commands import default_config, out_option, prepare_out, show
+from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
     OUTPUT_FILES,
@@ -51,6 +52,8 @@ def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None)
     prepare_out(out_dir, "merge", [*config_inputs(config), *shards])
     reference = _merged([folder / REFERENCE_SNAPSHOT for folder in shard_dirs])
     candidate = _merged([folder / FINETUNED_SNAPSHOT for folder in shard_dirs])
+    if reference.judge != candidate.judge:
+        keeps_answers(config)  # the judge's verdicts, as it re-judges
     gate_run = with_environment(
         lambda env: compare_snapshots(
             reference, candidate, config, env, ("merged reference", "merged candidate")

@@ -8,6 +8,11 @@ is asked again, unless the user opted in to replaying completed runs
 (``cache.reuse: completed``). The decision and the fresh start happen under a lock on
 the folder, so two runs sharing one cache never delete each other's half-written file
 mid-read.
+
+A run is complete once its outputs are written, not when its last answer arrives: the
+``.complete`` marker is written by ``RunCompletion.mark``, which the command calls after
+its reports (or snapshot) are in place. A run stopped between the two (a signal, a failed
+write) leaves no report and no marker, so its rerun resumes and asks nothing again.
 """
 
 from __future__ import annotations
@@ -51,6 +56,21 @@ class RunCache:
                 f"cache.dir: cannot write {self.marker}: {exc.strerror or exc}; "
                 "point cache.dir at a writable folder or set cache.enabled: false"
             ) from None
+
+
+@dataclass(frozen=True)
+class RunCompletion:
+    """The caches of a run that asked everything, to be marked complete once its outputs
+    are written (``mark``). Empty when the run did not finish (a guard or budget stopped
+    it) or cached nothing: ``mark`` then does nothing and the run stays resumable."""
+
+    caches: tuple[RunCache, ...] = ()
+    completed_at: str = ""
+
+    def mark(self) -> None:
+        """Mark each cache complete: a later run with the same identity starts afresh."""
+        for run_cache in self.caches:
+            run_cache.mark_complete(self.completed_at)
 
 
 def open_run_cache(folder: Path, identity: str, *, reuse_completed: bool) -> RunCache:

@@ -32,6 +32,7 @@ import aiohttp
 
 from safety_regression import outputs
 from safety_regression.config import Config, load_config
+from safety_regression.endpoints.run_cache import RunCompletion
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
 from safety_regression.github.alert import AlertContext, alert_due, send_webhook, webhook_payload
 from safety_regression.github.baseline_guard import guard_baseline
@@ -172,7 +173,7 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
             return int(exc.exit_code)
         if isinstance(outcome, ShardRun):
             return shard_done(outcome, workflow)
-        return await _report(inputs, config, pull, session, outcome, workflow)
+        return await _report(inputs, config, pull, session, outcome, workflow, env.completion())
 
 
 async def _skip_fork(pull: PullRequest, missing: list[str], workflow: Workflow) -> int:
@@ -192,6 +193,7 @@ async def _report(
     session: aiohttp.ClientSession,
     gate_run: GateRun,
     workflow: Workflow,
+    completion: RunCompletion,
 ) -> int:
     gate_run = await guard_baseline(inputs, config, pull, session, gate_run, workflow)
     # Then the stored review decisions (until their case's answer changes), keeping the guard's hold.
@@ -203,6 +205,7 @@ async def _report(
         workflow.error(f"the run stopped early: {gate_run.stopped}; run it again to resume")
     write_outputs(inputs.out, result, gate_run.reference, gate_run.candidate, config.report, _now())
     carried.save_setup(inputs.out)
+    completion.mark()  # only once the reports are written: a job cancelled before resumes
     markdown = render_markdown(result, config.report)
     workflow.add_summary(markdown)
     links = CommentLinks(

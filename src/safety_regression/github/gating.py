@@ -124,6 +124,7 @@ async def gate(inputs: ActionInputs, config: Config, env: Environment, workspace
                 FINETUNED_SNAPSHOT: snapshot_json(measured.candidate),
             },
         )
+        env.completion().mark()  # once the shard is written: an interrupted one resumes
         return ShardRun(
             shard, len(measured.candidate.results), written, [*measured.notes, *measured.warnings]
         )

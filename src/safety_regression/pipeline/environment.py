@@ -16,7 +16,7 @@ from safety_regression.config.budgets import check_priced
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE, Endpoint
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint, estimate_text_tokens
-from safety_regression.endpoints.run_cache import CacheState, RunCache, open_run_cache
+from safety_regression.endpoints.run_cache import CacheState, RunCache, RunCompletion, open_run_cache
 from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.base import Judge
@@ -88,6 +88,8 @@ class Environment:
         """Requests, tokens and cost per role, and the run's budgets (``run.*``)."""
         self.guard: RunGuard | None = None
         """The run's circuit breaker and deadline, from ``begin_run``."""
+        self._finished_at: str | None = None
+        """Set by ``finish_run``: when the run last begun had asked everything."""
         self.checked: set[tuple[str, str, str]] = set()
         """Endpoints that passed ``preflight``."""
         self._route_watch: RouteWatch | None = None  # the models' route probes (``_watch``)
@@ -96,6 +98,7 @@ class Environment:
         """Name the run (``pipeline.identity``) and start its circuit breaker and deadline,
         before any endpoint is built."""
         self.run_identity = identity
+        self._finished_at = None
         budget = config.gate.error_budget if config.run.stop_when_inconclusive else None
         self.guard = RunGuard(
             deadline=config.run.deadline, error_budget=budget, halted=lambda: self.meter.stopped is not None
@@ -103,14 +106,22 @@ class Environment:
         return self.guard
 
     def finish_run(self) -> None:
-        """Mark the run's caches complete: a later run with its identity asks again.
-        A run its guard stopped stays resumable."""
+        """The run has asked everything: ``completion`` now holds its caches, for the
+        command to mark complete once the run's outputs are written (a later run with
+        its identity then asks again). A run its guard or a budget stopped stays resumable."""
         if self.guard is not None and self.guard.stopped is not None:
             return
         if self.meter.stopped is not None:
             return
-        for run_cache in self.caches.values():
-            run_cache.mark_complete(self.now().isoformat())
+        self._finished_at = self.now().isoformat()
+
+    def completion(self) -> RunCompletion:
+        """What marks the finished run's caches complete: its caller calls ``mark`` only
+        after every output of the run is written, so a run interrupted (or failing) while
+        it gates or writes stays resumable. Empty when the run did not finish."""
+        if self._finished_at is None:
+            return RunCompletion()
+        return RunCompletion(tuple(self.caches.values()), self._finished_at)
 
     def cached(
         self, endpoint: Endpoint, config: Config, max_chars: int | None = None, *, model: bool = False
