@@ -197,6 +197,8 @@ async def measure_sequential(
         margin=config.gate.margin,
         alpha=config.gate.alpha,
         min_effect=config.gate.min_effect,
+        holm=config.gate.holm,
+        min_base_rate=config.gate.min_base_rate,
         categories=tuple(histories[name] for name in sorted(histories)),
         # Answers, not results: a request a budget stopped (or that failed) is no answer used.
         requests=sum(1 for r in (*finetuned_results, *live_base) if r.outcome not in FAILED_OUTCOMES),
@@ -284,6 +286,8 @@ def _changed_design(
         ("gate.margin", history.margin, gate.margin),
         ("gate.alpha", history.alpha, gate.alpha),
         ("gate.min_effect", history.min_effect, gate.min_effect),
+        ("gate.holm", history.holm, gate.holm),
+        ("gate.min_base_rate", history.min_base_rate, gate.min_base_rate),
         ("sampling.seed", candidate.sampling.seed, config.sampling.seed),
         ("sampling", candidate.sampling, config.sampling),
         ("the suite (hash)", candidate.suite.hash, suite_hash),
@@ -291,7 +295,7 @@ def _changed_design(
     # The judge is not among them: a new version of the built-in judge comes with an upgrade,
     # not a choice, and re-reads the same answers.
     for what, before, now in pairs:
-        # A history written before margin, alpha and min_effect were recorded has them as None.
+        # A history written before these gate settings were recorded has them as None.
         if before != now and not (before is None and what.startswith("gate.")):
             return f"{what} {before} (this config: {now})"
     before_orders = {c.name: c.order for c in history.categories}
