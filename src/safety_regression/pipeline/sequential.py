@@ -81,13 +81,8 @@ async def measure_sequential(
     def covered(case: Case) -> bool:
         return len(reused_by_case.get(case.id, [])) >= config.sampling.samples
 
-    harm: dict[str, dict[str, list[Case]]] = defaultdict(lambda: defaultdict(list))
-    always: list[Case] = []
-    for case in suite.cases:
-        if case.expect is Expect.REFUSE:
-            harm[case.category][case.source_id or case.id].append(case)
-        else:
-            always.append(case)
+    harm = _harm(suite)
+    always = [case for case in suite.cases if case.expect is not Expect.REFUSE]
     alpha = check_level(config.gate, suite.cases)  # the level plan and the fixed gate use
     orders = {name: preregistered_order(clusters, design.seed, name) for name, clusters in harm.items()}
     histories = {
@@ -109,24 +104,7 @@ async def measure_sequential(
     finetuned_results: list[CaseResult] = []
     live_base: list[CaseResult] = []
     asked: set[str] = set()
-    if (
-        previous is not None
-        and previous[1].sequential is not None
-        and (previous[1].model.model == finetuned_settings.model)
-    ):
-        changed = _changed_design(previous[1], config, suite.hash, orders, alpha)
-        if changed is not None:
-            raise ConfigError(
-                f"gate.sequential: the output folder holds the look history of a sequential run of "
-                f"{finetuned_settings.model} with {changed}; a changed design does not start over "
-                "where a run already looked: use a new --out folder to start a new pre-registered "
-                "run deliberately"
-            )
-        notes.append(
-            "gate.sequential: the output folder holds the look history of a completed run (or one "
-            "that stopped early); this run is a new one and replaces it (only an interrupted run's "
-            "answers come from the cache)."
-        )
+    follows = _check_rerun(config, previous, suite, orders, alpha)
     uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
     if uncovered and config.base is None:
         # Checked before any request: a later batch may need the base model.
@@ -221,6 +199,8 @@ async def measure_sequential(
         evaluated_live=len({r.case_id for r in live_base}),
     )
     stopped = guard.stopped is not None or env.meter.stopped is not None
+    if follows:
+        notes.append(_rerun_note(env))
     fewer = record.fixed_requests - record.requests
     saved = "the run stopped early: no saving" if stopped else f"{fewer} fewer"
     notes.append(
@@ -242,6 +222,73 @@ async def measure_sequential(
         warnings,
         [notice] if notice else [],
         guard.stopped,
+    )
+
+
+def check_rerun_design(config: Config, previous: tuple[Snapshot, Snapshot] | None) -> None:
+    """Before a sequential run starts (and before the CLI says it replaces the folder's
+    outputs): a ConfigError when the folder's look history has another design."""
+    if previous is None or previous[1].sequential is None:
+        return
+    suite = config_suite(config)
+    orders = {
+        name: preregistered_order(clusters, config.gate.sequential.seed, name)
+        for name, clusters in _harm(suite).items()
+    }
+    _check_rerun(config, previous, suite, orders, check_level(config.gate, suite.cases))
+
+
+def _harm(suite: Suite) -> dict[str, dict[str, list[Case]]]:
+    """Each harm category's cases by source prompt."""
+    harm: dict[str, dict[str, list[Case]]] = defaultdict(lambda: defaultdict(list))
+    for case in suite.cases:
+        if case.expect is Expect.REFUSE:
+            harm[case.category][case.source_id or case.id].append(case)
+    return harm
+
+
+def _check_rerun(
+    config: Config,
+    previous: tuple[Snapshot, Snapshot] | None,
+    suite: Suite,
+    orders: dict[str, tuple[str, ...]],
+    alpha: float,
+) -> bool:
+    """Whether this run follows a look history of the same fine-tuned model in the output
+    folder; a ConfigError when that history has another design."""
+    if previous is None or previous[1].sequential is None:
+        return False
+    model = config.finetuned.model if config.finetuned is not None else None
+    if previous[1].model.model != model:
+        return False
+    changed = _changed_design(previous[1], config, suite.hash, orders, alpha)
+    if changed is not None:
+        raise ConfigError(
+            f"gate.sequential: the output folder holds the look history of a sequential run of "
+            f"{model} with {changed}; a changed design does not start over "
+            "where a run already looked: use a new --out folder to start a new pre-registered "
+            "run deliberately"
+        )
+    return True
+
+
+def _rerun_note(env: Environment) -> str:
+    """What this run did with the look history the output folder held: it resumed it (the
+    cache held an interrupted run's answers) or replaced it."""
+    if env.resumed():
+        return (
+            "gate.sequential: the output folder holds the look history of a run that stopped early "
+            "or was interrupted; this run resumed it: the answers it had came from the cache, and "
+            "the looks were taken again on them in the pre-registered order."
+        )
+    if env.reuse_notice() is not None:
+        return (
+            "gate.sequential: the output folder holds the look history of a completed run; this run "
+            "replaces it, on that run's answers replayed from the cache (cache.reuse: completed)."
+        )
+    return (
+        "gate.sequential: the output folder holds the look history of a completed run; this run is "
+        "a new one and replaces it (only an interrupted run's answers come from the cache)."
     )
 
 
