@@ -9,8 +9,9 @@ a rerun is a new run that asks every case again (a fine-tune redeployed under th
 name is never gated on its predecessor's answers); an interrupted run resumes from the
 cache, and the same answers in the same pre-registered order take the same looks again.
 A rerun into a folder whose history has another design (seed, looks, margin, alpha,
-min_effect, sampling, suite, judge) is refused: changing the design and asking again
-until a category passes would spend alpha once per try.
+min_effect, holm, min_base_rate, sampling, suite; not the judge) is refused, before the
+CLI says the folder's outputs are replaced (``check_rerun_design``): changing the design
+and asking again until a category passes would spend alpha once per try.
 """
 
 from __future__ import annotations
