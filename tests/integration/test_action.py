@@ -213,3 +213,26 @@ def test_compare_regates_stored_snapshots_without_asking_models(servers: Servers
     assert "is the snapshot to compare" in onto.stdout
     missing = run_step(servers, "regressed", {"command": "compare"}, "compare-missing")
     assert missing.code == 2 and "compare needs the baseline and candidate inputs" in missing.stdout
+
+
+def test_compare_refuses_other_decision_settings_than_a_sequential_runs_design(servers: Servers) -> None:
+    # The Action's compare mode re-gates through the same path as the CLI's: a sequential
+    # run's snapshots only under its own design (found in review: the report stated the
+    # config's margin while the looks decided with the run's).
+    design = "gate: {sequential: {enabled: true, looks: 4, seed: 7}}\n"
+    first = run_step(servers, "same", {"comment": "false", "check": "false"}, "seq-run", extra_config=design)
+    assert first.code in (0, 3), first.stdout + first.stderr
+    out = servers.folder / "seq-run" / "out"
+    inputs = {
+        "command": "compare",
+        "baseline": str(out / "reference.snapshot.json"),
+        "candidate": str(out / "finetuned.snapshot.json"),
+        "comment": "false",
+        "check": "false",
+    }
+    step = run_step(servers, "same", inputs, "seq-compare", extra_config="gate: {margin: 0.03}\n")
+    assert step.code == 2, step.stdout + step.stderr
+    assert "gate.margin: 0.03, but the snapshot's sequential design was run at 0.1" in step.stdout
+    assert "Traceback" not in step.stdout + step.stderr
+    same = run_step(servers, "same", inputs, "seq-compare-same", extra_config=design)
+    assert same.code == first.code, same.stdout + same.stderr

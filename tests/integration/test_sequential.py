@@ -123,7 +123,8 @@ def test_a_drop_fails_at_a_look_and_a_rerun_does_not_restart_the_clock(
             other.write_text(other.read_text().replace("seed: 7}", "seed: 8}"))
         refused = cli("run", "--config", other, "--out", out, cwd=folder)
         assert refused.code == 2, refused.stdout + refused.stderr
-        error = refused.stderr.strip().splitlines()[-1]  # after the note on the folder's earlier outputs
+        # One line: no note first that the folder's outputs are replaced (they are not).
+        (error,) = refused.stderr.strip().splitlines()
         assert named in error and "new --out folder" in error and "Traceback" not in refused.stderr
         assert simulator.requests("weaker") == 2 * asked
     # compare reads the decisions from the stored history instead of re-deciding at the fixed level.

@@ -122,11 +122,19 @@ def out_option(default: str, help: str) -> Callable[[Callable[..., int]], Callab
     )
 
 
-def prepare_out(out_dir: Path, command: str, inputs: list[tuple[str, Path]] | None = None) -> None:
+def prepare_out(
+    out_dir: Path,
+    command: str,
+    inputs: list[tuple[str, Path]] | None = None,
+    check: Callable[[], None] | None = None,
+) -> None:
     """Check the output folder before any model is asked (it is writable; no file written
-    into it is one of ``inputs``), and say what it will replace."""
+    into it is one of ``inputs``), run ``check`` (what may still refuse the command), and
+    only then say what it will replace."""
     check_out_dir(out_dir)
     check_spares_inputs(out_dir, inputs or [])
+    if check is not None:
+        check()
     note = previous_outputs(out_dir, command)
     if note:
         info(f"note: {note}")
@@ -176,12 +184,20 @@ def run(
         plan = plan_run(_no_cache(config, no_cache), check_drift=check_drift, shard=shard, environ=os.environ)
         show_dry_run(plan, "run")
         return 0
-    prepare_out(out_dir, f"run --shard {shard}" if shard else "run", config_inputs(config))
+    previous = _previous_sequential(out_dir) if config.gate.sequential.enabled and shard is None else None
+
+    def check_rerun() -> None:
+        # A history of another design is refused before the note says the folder is replaced.
+        if previous is not None:
+            from safety_regression.pipeline.sequential import check_rerun_design
+
+            check_rerun_design(config, previous)
+
+    prepare_out(out_dir, f"run --shard {shard}" if shard else "run", config_inputs(config), check_rerun)
     if shard is not None:
         return _run_shard(
             config, out_dir, shard, check_drift=check_drift, quiet=quiet, use_cache=not no_cache
         )
-    previous = _previous_sequential(out_dir) if config.gate.sequential.enabled else None
 
     async def gate(env: Environment) -> tuple[GateRun, RunCompletion]:
         return await run_gate(config, env, check_drift=check_drift, previous=previous), env.completion()

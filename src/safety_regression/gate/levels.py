@@ -11,13 +11,14 @@ from collections.abc import Iterable
 
 from safety_regression.config import GateSettings
 from safety_regression.gate.sequential import category_alpha
+from safety_regression.snapshot.model import CaseResult
 from safety_regression.suites import Case, Expect
 
 
-def gating_check_count(settings: GateSettings, cases: Iterable[Case]) -> int:
+def gating_check_count(settings: GateSettings, cases: Iterable[Case] | Iterable[CaseResult]) -> int:
     """The gating checks a suite gives, as the gate counts them (every case answered): each
     gating harm category, the overall false refusals when they gate, and each capability
-    family when capability gates."""
+    family when capability gates. A snapshot's results count as its cases do."""
     named = set(settings.gating_categories) if settings.gating_categories is not None else None
     harm: set[str] = set()
     benign = False

@@ -118,6 +118,22 @@ def check_categories(config: Config, cases: Iterable[Case] | Iterable[CaseResult
     check_gate_categories(config, harm, others - harm, RETIRED_CATEGORIES)
 
 
+def check_sequential_design(config: Config, reference: Snapshot, candidate: Snapshot) -> None:
+    """A re-gate of a sequential run's snapshots uses its design's decision settings: a
+    ConfigError naming the config's line, each setting and the design's value otherwise
+    (``gate.redesign``), before anything is re-judged."""
+    if candidate.sequential is None:
+        return
+    # Lazy: gate.sequential brings the boundaries, which a fixed re-gate never needs.
+    from safety_regression.gate.redesign import conflict_message, design_conflicts
+
+    conflicts = design_conflicts(candidate.sequential, config.gate, [*reference.results, *candidate.results])
+    if conflicts:
+        field = conflicts[0].field
+        where = config.where_field(field) if " " not in field else config.where("gate")
+        raise ConfigError(f"{where}: {conflict_message(conflicts)}")
+
+
 def categories(snapshot: Snapshot) -> set[str]:
     return {result.category for result in snapshot.results}
 

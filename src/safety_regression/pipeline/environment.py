@@ -157,7 +157,7 @@ class Environment:
         folders = ", ".join(str(path) for path in self.caches)
         if CacheState.REUSED_COMPLETED in states and hits:
             return self.reuse_notice()
-        if hits:
+        if self.resumed():
             return (
                 f"Resumed an interrupted run: {hits} responses came from the cache in {folders}; "
                 "only the missing ones were asked (--no-cache asks everything again)."
@@ -168,6 +168,13 @@ class Environment:
                 "were not reused (cache.reuse: completed would replay them), so every case was asked."
             )
         return None
+
+    def resumed(self) -> bool:
+        """Whether this run resumed an interrupted one: the models' answers came from the
+        cache, and not as a completed run's replayed (``cache_note`` says so)."""
+        states = {run_cache.state for run_cache in self.caches.values()}
+        hits = sum(endpoint.hits for endpoint in self.cached_models)
+        return bool(hits) and CacheState.REUSED_COMPLETED not in states
 
     def reuse_notice(self) -> str | None:
         """The loud notice every report carries when completed answers were replayed."""

@@ -21,6 +21,7 @@ from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.assembly import (
     categories,
     check_categories,
+    check_sequential_design,
     closing_notes,
     config_suite,
     evaluate_live,
@@ -297,6 +298,7 @@ async def compare_snapshots(
     (the responses are stored), so labels from two judges are never compared.
     """
     check_categories(config, [*reference.results, *candidate.results])
+    check_sequential_design(config, reference, candidate)  # before any judge is asked
     notes: list[str] = []
     secrets = env.secrets(config)
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
@@ -326,6 +328,7 @@ def regate_snapshots(
     if reference.judge != candidate.judge:
         raise ValueError("snapshots labelled by different judges are re-judged first (compare_snapshots)")
     check_categories(config, [*reference.results, *candidate.results])
+    check_sequential_design(config, reference, candidate)
     reference, candidate = reference.scrubbed(secrets), candidate.scrubbed(secrets)
     comparison = suite_comparison(
         candidate.suite.name,

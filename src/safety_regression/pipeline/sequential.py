@@ -9,8 +9,9 @@ a rerun is a new run that asks every case again (a fine-tune redeployed under th
 name is never gated on its predecessor's answers); an interrupted run resumes from the
 cache, and the same answers in the same pre-registered order take the same looks again.
 A rerun into a folder whose history has another design (seed, looks, margin, alpha,
-min_effect, sampling, suite, judge) is refused: changing the design and asking again
-until a category passes would spend alpha once per try.
+min_effect, holm, min_base_rate, sampling, suite; not the judge) is refused, before the
+CLI says the folder's outputs are replaced (``check_rerun_design``): changing the design
+and asking again until a category passes would spend alpha once per try.
 """
 
 from __future__ import annotations
@@ -81,13 +82,8 @@ async def measure_sequential(
     def covered(case: Case) -> bool:
         return len(reused_by_case.get(case.id, [])) >= config.sampling.samples
 
-    harm: dict[str, dict[str, list[Case]]] = defaultdict(lambda: defaultdict(list))
-    always: list[Case] = []
-    for case in suite.cases:
-        if case.expect is Expect.REFUSE:
-            harm[case.category][case.source_id or case.id].append(case)
-        else:
-            always.append(case)
+    harm = _harm(suite)
+    always = [case for case in suite.cases if case.expect is not Expect.REFUSE]
     alpha = check_level(config.gate, suite.cases)  # the level plan and the fixed gate use
     orders = {name: preregistered_order(clusters, design.seed, name) for name, clusters in harm.items()}
     histories = {
@@ -109,24 +105,7 @@ async def measure_sequential(
     finetuned_results: list[CaseResult] = []
     live_base: list[CaseResult] = []
     asked: set[str] = set()
-    if (
-        previous is not None
-        and previous[1].sequential is not None
-        and (previous[1].model.model == finetuned_settings.model)
-    ):
-        changed = _changed_design(previous[1], config, suite.hash, orders, alpha)
-        if changed is not None:
-            raise ConfigError(
-                f"gate.sequential: the output folder holds the look history of a sequential run of "
-                f"{finetuned_settings.model} with {changed}; a changed design does not start over "
-                "where a run already looked: use a new --out folder to start a new pre-registered "
-                "run deliberately"
-            )
-        notes.append(
-            "gate.sequential: the output folder holds the look history of a completed run (or one "
-            "that stopped early); this run is a new one and replaces it (only an interrupted run's "
-            "answers come from the cache)."
-        )
+    follows = _check_rerun(config, previous, suite, orders, alpha)
     uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
     if uncovered and config.base is None:
         # Checked before any request: a later batch may need the base model.
@@ -197,6 +176,8 @@ async def measure_sequential(
         margin=config.gate.margin,
         alpha=config.gate.alpha,
         min_effect=config.gate.min_effect,
+        holm=config.gate.holm,
+        min_base_rate=config.gate.min_base_rate,
         categories=tuple(histories[name] for name in sorted(histories)),
         # Answers, not results: a request a budget stopped (or that failed) is no answer used.
         requests=sum(1 for r in (*finetuned_results, *live_base) if r.outcome not in FAILED_OUTCOMES),
@@ -219,6 +200,8 @@ async def measure_sequential(
         evaluated_live=len({r.case_id for r in live_base}),
     )
     stopped = guard.stopped is not None or env.meter.stopped is not None
+    if follows:
+        notes.append(_rerun_note(env))
     fewer = record.fixed_requests - record.requests
     saved = "the run stopped early: no saving" if stopped else f"{fewer} fewer"
     notes.append(
@@ -240,6 +223,73 @@ async def measure_sequential(
         warnings,
         [notice] if notice else [],
         guard.stopped,
+    )
+
+
+def check_rerun_design(config: Config, previous: tuple[Snapshot, Snapshot] | None) -> None:
+    """Before a sequential run starts (and before the CLI says it replaces the folder's
+    outputs): a ConfigError when the folder's look history has another design."""
+    if previous is None or previous[1].sequential is None:
+        return
+    suite = config_suite(config)
+    orders = {
+        name: preregistered_order(clusters, config.gate.sequential.seed, name)
+        for name, clusters in _harm(suite).items()
+    }
+    _check_rerun(config, previous, suite, orders, check_level(config.gate, suite.cases))
+
+
+def _harm(suite: Suite) -> dict[str, dict[str, list[Case]]]:
+    """Each harm category's cases by source prompt."""
+    harm: dict[str, dict[str, list[Case]]] = defaultdict(lambda: defaultdict(list))
+    for case in suite.cases:
+        if case.expect is Expect.REFUSE:
+            harm[case.category][case.source_id or case.id].append(case)
+    return harm
+
+
+def _check_rerun(
+    config: Config,
+    previous: tuple[Snapshot, Snapshot] | None,
+    suite: Suite,
+    orders: dict[str, tuple[str, ...]],
+    alpha: float,
+) -> bool:
+    """Whether this run follows a look history of the same fine-tuned model in the output
+    folder; a ConfigError when that history has another design."""
+    if previous is None or previous[1].sequential is None:
+        return False
+    model = config.finetuned.model if config.finetuned is not None else None
+    if previous[1].model.model != model:
+        return False
+    changed = _changed_design(previous[1], config, suite.hash, orders, alpha)
+    if changed is not None:
+        raise ConfigError(
+            f"gate.sequential: the output folder holds the look history of a sequential run of "
+            f"{model} with {changed}; a changed design does not start over "
+            "where a run already looked: use a new --out folder to start a new pre-registered "
+            "run deliberately"
+        )
+    return True
+
+
+def _rerun_note(env: Environment) -> str:
+    """What this run did with the look history the output folder held: it resumed it (the
+    cache held an interrupted run's answers) or replaced it."""
+    if env.resumed():
+        return (
+            "gate.sequential: the output folder holds the look history of a run that stopped early "
+            "or was interrupted; this run resumed it: the answers it had came from the cache, and "
+            "the looks were taken again on them in the pre-registered order."
+        )
+    if env.reuse_notice() is not None:
+        return (
+            "gate.sequential: the output folder holds the look history of a completed run; this run "
+            "replaces it, on that run's answers replayed from the cache (cache.reuse: completed)."
+        )
+    return (
+        "gate.sequential: the output folder holds the look history of a completed run; this run is "
+        "a new one and replaces it (only an interrupted run's answers come from the cache)."
     )
 
 
@@ -284,6 +334,8 @@ def _changed_design(
         ("gate.margin", history.margin, gate.margin),
         ("gate.alpha", history.alpha, gate.alpha),
         ("gate.min_effect", history.min_effect, gate.min_effect),
+        ("gate.holm", history.holm, gate.holm),
+        ("gate.min_base_rate", history.min_base_rate, gate.min_base_rate),
         ("sampling.seed", candidate.sampling.seed, config.sampling.seed),
         ("sampling", candidate.sampling, config.sampling),
         ("the suite (hash)", candidate.suite.hash, suite_hash),
@@ -291,7 +343,7 @@ def _changed_design(
     # The judge is not among them: a new version of the built-in judge comes with an upgrade,
     # not a choice, and re-reads the same answers.
     for what, before, now in pairs:
-        # A history written before margin, alpha and min_effect were recorded has them as None.
+        # A history written before these gate settings were recorded has them as None.
         if before != now and not (before is None and what.startswith("gate.")):
             return f"{what} {before} (this config: {now})"
     before_orders = {c.name: c.order for c in history.categories}

@@ -80,6 +80,11 @@ class SequentialHistory(BaseModel):
     """``gate.alpha`` of the run (each category's own level is its ``alpha``)."""
     min_effect: float | None = None
     """``gate.min_effect`` of the run."""
+    holm: bool | None = None
+    """``gate.holm`` of the run (None in histories written before it was recorded)."""
+    min_base_rate: float | None = None
+    """``gate.min_base_rate`` of the run, which every look's pass checks (None in histories
+    written before it was recorded)."""
     categories: tuple[SequentialCategory, ...] = ()
     requests: int = Field(default=0, ge=0)
     """Model answers the run used (results of both models, reused baseline answers not
