@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -140,3 +141,28 @@ def resume_collector() -> None:
         _paused.clear()
         gc.freeze()
         gc.enable()
+
+
+INTERRUPT_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""The exit code of a command stopped by each signal (128 + its number), as shells report it."""
+
+_terminated: list[int] = []
+"""Holds SIGTERM once it arrived (a KeyboardInterrupt without it is SIGINT's)."""
+
+
+def handle_sigterm() -> None:
+    """Have SIGTERM interrupt the process as Ctrl-C does (a ``KeyboardInterrupt``, so the
+    run's cleanup runs), for the CLI's and the Action's own process only (a library caller
+    keeps its own handlers). A second SIGTERM ends it at once."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _terminated.append(signum)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise KeyboardInterrupt
+
+
+def interrupting_signal() -> signal.Signals:
+    """The signal behind a ``KeyboardInterrupt``: SIGTERM once it arrived, else SIGINT."""
+    return signal.SIGTERM if _terminated else signal.SIGINT

@@ -5,7 +5,12 @@ response against GitHub's OpenAPI description."""
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +39,7 @@ PROFILES = {
     "regressed": ModelProfile(default_refusal=0.95, refusal={"privacy": 0.3}),
     "broken": ModelProfile(default_refusal=0.95, error_rate=1.0, error_attempts=99),
     "no-chat": ModelProfile(chat_status=401),
+    "slow": ModelProfile(default_refusal=0.95, latency=0.3),
 }
 
 
@@ -65,6 +71,25 @@ def run_step(
     """Run the entrypoint with the environment a pull_request workflow step gets.
 
     ``environ`` values of None remove a variable (a secret a fork's workflow lacks)."""
+    folder, variables = step_environment(
+        servers, finetuned, inputs, name, token, event, environ, extra_config, cache_off=cache_off
+    )
+    return run_entrypoint(folder, variables)
+
+
+def step_environment(
+    servers: Servers,
+    finetuned: str,
+    inputs: Mapping[str, str],
+    name: str,
+    token: str = TOKEN,
+    event: Mapping[str, object] | None = None,
+    environ: Mapping[str, str | None] | None = None,
+    extra_config: str = "",
+    *,
+    cache_off: bool = True,
+) -> tuple[Path, dict[str, str]]:
+    """The step's folder and the environment ``run_step`` runs the entrypoint with."""
     folder = servers.folder / name
     folder.mkdir()
     extra = ("cache: {enabled: false}\n" if cache_off else "") + extra_config
@@ -93,7 +118,7 @@ def run_step(
             variables.pop(key, None)
         else:
             variables[key] = value
-    return run_entrypoint(folder, variables)
+    return folder, variables
 
 
 def report_comments(servers: Servers) -> list[str]:
@@ -121,6 +146,39 @@ def test_a_regression_fails_the_step_the_check_and_posts_one_sticky_comment(serv
     (updated,) = report_comments(servers)
     assert "### ✅ Safety gate: PASS" in updated, "the same comment was updated"
     assert servers.github.check_runs()[-1]["conclusion"] == "success"
+
+
+@pytest.mark.parametrize("received", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_step_with_one_error_line_and_the_shells_exit_code(
+    servers: Servers, received: signal.Signals
+) -> None:
+    """The runner sends SIGINT when a job is cancelled, then SIGTERM; a container is stopped
+    with SIGTERM. Found in review: SIGTERM ended the step silently."""
+    folder, variables = step_environment(servers, "slow", {}, f"signal-{received.name}")
+    before = servers.simulator.requests("slow")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "safety_regression.github"],
+        cwd=folder,
+        env=variables,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while servers.simulator.requests("slow") <= before + 1 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the endpoint check, then the first requests of the suite
+        process.send_signal(received)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[received], stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    errors = [line for line in stdout.splitlines() if line.startswith("::error")]
+    assert errors == [
+        f"::error::interrupted ({received.name}): the gate did not finish; re-run the job "
+        "(the answers received so far are kept in its cache, if the cache is on)"
+    ], stdout
 
 
 def test_fail_on_never_reports_without_failing_the_step(servers: Servers) -> None:

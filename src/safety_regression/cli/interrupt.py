@@ -12,35 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
+
+from safety_regression._process import INTERRUPT_EXIT, interrupting_signal
+from safety_regression._process import handle_sigterm as handle_sigterm  # the CLI sets it
 
 if TYPE_CHECKING:
     from safety_regression.config import Config
 
-INTERRUPT_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
-"""The exit code of a command stopped by each signal (128 + its number), as shells report it."""
-
-_terminated: list[int] = []
-"""Holds SIGTERM once it arrived (a KeyboardInterrupt without it is SIGINT's)."""
-
 _kept: list[Path | None] = []
 """Where the command caches its answers (None: it keeps none), once it has said (``keeps``)."""
-
-
-def handle_sigterm() -> None:
-    """Have SIGTERM interrupt the command as Ctrl-C does, in the CLI's own process only
-    (a library caller keeps its own handlers). A second SIGTERM ends it at once."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    _terminated.append(signum)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise KeyboardInterrupt
 
 
 def keeps(cache: Path | None) -> None:
@@ -56,7 +39,7 @@ def keeps_answers(config: Config, *, no_cache: bool = False) -> None:
 
 def interrupted() -> tuple[str, int]:
     """The line to print for an interrupt, and the exit code."""
-    received = signal.SIGTERM if _terminated else signal.SIGINT
+    received = interrupting_signal()
     what = f"interrupted ({received.name})"
     if not _kept:
         message = f"{what}: the command did not finish; nothing is kept"

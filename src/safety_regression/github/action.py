@@ -31,6 +31,7 @@ from typing import TextIO
 import aiohttp
 
 from safety_regression import outputs
+from safety_regression._process import INTERRUPT_EXIT, handle_sigterm, interrupting_signal
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.run_cache import RunCompletion
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
@@ -76,13 +77,11 @@ FORK_SKIPPED = (
 )
 
 
-INTERRUPTED = 130
-"""The exit code of a step stopped by SIGINT (128 + 2), as shells report it."""
-
-
 def main() -> None:
     """Run the Action in this process (``launch.main``, the console script, sets the
-    process defaults first)."""
+    process defaults first). SIGTERM (the runner stopping a cancelled job after its SIGINT,
+    a container stopped) interrupts it as SIGINT does."""
+    handle_sigterm()
     try:
         code = run_action(os.environ, sys.stdout)
     except Exception:
@@ -115,10 +114,15 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
         workflow.located_error(str(exc))
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        # The runner sends SIGINT when a job is cancelled: say so plainly, no traceback.
+        # The runner sends SIGINT when a job is cancelled (then SIGTERM): say so plainly,
+        # no traceback, with the shell's code for the signal (130, 143).
+        received = interrupting_signal()
         workflow.close_groups()
-        workflow.error("interrupted: the gate did not finish; re-run the job (answers so far are cached)")
-        return INTERRUPTED
+        workflow.error(
+            f"interrupted ({received.name}): the gate did not finish; re-run the job "
+            "(the answers received so far are kept in its cache, if the cache is on)"
+        )
+        return INTERRUPT_EXIT[received]
 
 
 def _check_destinations(inputs: ActionInputs, environ: Mapping[str, str]) -> None:
