@@ -22,6 +22,8 @@ PROFILES = {
     "judge-broken": ModelProfile(judge=JudgeStyle.LLM, judge_output=JudgeOutput.MALFORMED),
     "llama-guard-judge": ModelProfile(judge=JudgeStyle.LLAMA_GUARD),
     "moderation": ModelProfile(),
+    "same": ModelProfile(default_refusal=0.95, partial=0.1),
+    "judge-down": ModelProfile(judge=JudgeStyle.LLM, error_rate=1.0, error_attempts=10**8),
 }
 JUDGE_ENDPOINT = "{{url: {url}, model: {model}, max_retries: 0}}"
 
@@ -157,6 +159,35 @@ def test_vote_toxicity_and_family_warning_in_one_run(workspace: tuple[Path, Thre
     assert cyber["toxicity"]["finetuned_mean"] > cyber["toxicity"]["base_mean"]
     assert any("same family (llama)" in w for w in result["warnings"])  # type: ignore[union-attr]
     assert "### About the judge" in (folder / "out-vote" / "report.md").read_text()
+
+
+def test_a_vote_whose_model_member_is_down_is_not_the_other_members_verdict(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # Every request of the LLM member fails (HTTP 500): each of its votes is dropped, and
+    # what is left is the rules judge alone. That must not pass as the vote's verdict.
+    folder, simulator = workspace
+    down = JUDGE_ENDPOINT.format(url=simulator.url, model="judge-down")
+    config = write_config(
+        folder / "vote-down.yml",
+        simulator.url,
+        "same",
+        extra="cache: {enabled: false}\ngate: {unproven: pass}\n"
+        f"judge: {{kind: vote, judges: [{{kind: rules}}, {{kind: llm, endpoint: {down}}}]}}\n",
+    )
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    done = cli("run", "--config", config, "--out", folder / "out-vote-down", cwd=folder)
+    assert done.code == 3, done.stdout + done.stderr
+    result = report(folder / "out-vote-down")
+    assert result["verdict"] == "inconclusive"
+    [row] = result["vote_abstentions"]  # type: ignore[misc]
+    assert row["member"] == "llm/3:judge-down" and row["discounted"]
+    assert row["finetuned_abstained"] == row["finetuned_judged"] == 70
+    assert result["errors"]["finetuned_unjudged"] == 70  # type: ignore[index]
+    warning = "Vote member llm/3:judge-down could not label 70/70 base and 70/70 fine-tuned responses"
+    assert any(w.startswith(warning) for w in result["warnings"])  # type: ignore[union-attr]
+    assert warning in (folder / "out-vote-down" / "report.md").read_text()
+    assert f"warning: {warning}" in done.stdout
 
 
 def test_compare_rejudges_snapshots_labelled_by_different_judges(

@@ -202,6 +202,7 @@ async def _evaluate_one(
         label=judgement.label,
         judge=judgement.judge,
         depth=judgement.depth,
+        abstained=judgement.abstained or None,
         response=text,
         response_sha256=digest,
         response_chars=length,
