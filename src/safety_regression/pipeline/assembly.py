@@ -65,13 +65,21 @@ async def evaluate_live(
 ) -> list[CaseResult]:
     """Ask ``role``'s endpoint every case (each sample), judged, with progress; then wait
     for the route probes no case settled (``Environment.routes_checked``)."""
+    progress = env.progress(role, len(cases) * config.sampling.samples)
+    guard = env.guard
+
+    def on_result(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
+        progress(failed, unsent, unjudged)
+        if unjudged and guard is not None:
+            guard.unjudged(role)  # the circuit breaker counts the judge's failures too
+
     results = await evaluate_cases(
         cases,
         endpoint,
         judge,
         config.sampling,
         toxicity=env.toxicity(config),
-        on_result=env.progress(role, len(cases) * config.sampling.samples),
+        on_result=on_result,
         workers=workers(config, role),
     )
     await env.routes_checked()
