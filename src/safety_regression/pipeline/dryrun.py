@@ -26,8 +26,14 @@ from safety_regression.endpoints.wire import safe_url
 from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.prompts import LLM_RUBRIC
-from safety_regression.pipeline.assembly import check_categories, config_suite, load_baseline
-from safety_regression.snapshot import Snapshot, reusable_results
+from safety_regression.pipeline.assembly import (
+    baseline_lacks_toxicity,
+    check_categories,
+    config_suite,
+    load_baseline,
+    unscored_baseline,
+)
+from safety_regression.snapshot import CaseResult, Snapshot, reusable_results
 from safety_regression.snapshot.runner import requests_for
 from safety_regression.suites import Case, Shard
 
@@ -87,13 +93,15 @@ def plan_run(
     notes = [f"warning: {warning}" for warning in suite.warnings]
     baseline = _baseline(config, notes)
     reused_ids: set[str] = set()
+    reusable: list[CaseResult] = []
     if baseline is not None:
         if baseline.judge != judge_id:
             notes.append(
                 f"The baseline was labelled by {baseline.judge}, not {judge_id}; a run re-judges its "
                 "stored responses (with a model judge, that costs judge requests not counted here)."
             )
-        keys = {r.key for r in reusable_results(baseline, suite, judge_id, config.sampling)}
+        reusable = reusable_results(baseline, suite, judge_id, config.sampling)
+        keys = {r.key for r in reusable}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
     live_base = cases if check_drift else [c for c in cases if c.id not in reused_ids]
     models: list[tuple[str, EndpointConfig | None]] = [("finetuned", config.finetuned)]
@@ -117,6 +125,9 @@ def plan_run(
             "gate.sequential is on: these are the fixed design's requests, the most the run can send; "
             "it stops asking a harm category once the category is decided."
         )
+    if baseline_lacks_toxicity(config, [r for r in reusable if r.case_id in reused_ids], len(live_base)):
+        notes.append(unscored_baseline(config))  # and the run asks the classifier nothing
+        return DryRun(roles + _judge_roles(config, roles, cases), notes)
     return DryRun(roles + _judge_roles(config, roles, cases) + _toxicity_role(config, roles), notes)
 
 
