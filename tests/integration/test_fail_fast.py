@@ -167,6 +167,39 @@ def test_a_dead_endpoint_trips_the_circuit_breaker(tmp_path: Path) -> None:
         dead.stop()
 
 
+def test_a_dead_judge_trips_the_circuit_breaker_and_the_progress_says_so(tmp_path: Path) -> None:
+    # Every judge request fails: every answer is unjudged, an error, so the verdict can only
+    # be inconclusive. The breaker counts those as it counts failed requests.
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 200})
+    profiles = {
+        "base": ModelProfile(),
+        "tuned": ModelProfile(),
+        "judge-down": ModelProfile(judge="llm", error_rate=1.0, error_attempts=10**8),
+    }
+    simulator = ThreadedSimulator(profiles, cases)
+    try:
+        judge = (
+            f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: judge-down, max_retries: 0}}}}\n"
+        )
+        config = write_config(
+            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
+        )
+        config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert "error: the run stopped early: " in done.stderr
+        assert "went unjudged" in done.stderr and "the judge could not label" in done.stderr
+        assert "unjudged (the judge failed)" in done.stderr  # the progress line, not "0 errors"
+        asked = simulator.requests("tuned")
+        assert asked < 0.25 * 210, f"stopped early: {asked} of 210 fine-tuned answers"
+        result = report(tmp_path / "out")
+        assert str(result["reasons"][0]).startswith("The run stopped early: ")  # type: ignore[index]
+        assert "went unjudged" in str(result["reasons"])
+        assert not list((tmp_path / "cache").glob("*.complete")), "a stopped run stays resumable"
+    finally:
+        simulator.stop()
+
+
 def test_the_deadline_ends_the_run_inconclusive(workspace: tuple[Path, ThreadedSimulator]) -> None:
     folder, simulator = workspace
     config = write_config(

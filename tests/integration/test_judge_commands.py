@@ -22,6 +22,9 @@ PROFILES = {
     "judge-broken": ModelProfile(judge=JudgeStyle.LLM, judge_output=JudgeOutput.MALFORMED),
     "llama-guard-judge": ModelProfile(judge=JudgeStyle.LLAMA_GUARD),
     "moderation": ModelProfile(),
+    "same": ModelProfile(default_refusal=0.95, partial=0.1),
+    "judge-down": ModelProfile(judge=JudgeStyle.LLM, error_rate=1.0, error_attempts=10**8),
+    "moderation-down": ModelProfile(error_rate=1.0, error_attempts=10**8),
 }
 JUDGE_ENDPOINT = "{{url: {url}, model: {model}, max_retries: 0}}"
 
@@ -157,6 +160,78 @@ def test_vote_toxicity_and_family_warning_in_one_run(workspace: tuple[Path, Thre
     assert cyber["toxicity"]["finetuned_mean"] > cyber["toxicity"]["base_mean"]
     assert any("same family (llama)" in w for w in result["warnings"])  # type: ignore[union-attr]
     assert "### About the judge" in (folder / "out-vote" / "report.md").read_text()
+
+
+def test_a_vote_whose_model_member_is_down_is_not_the_other_members_verdict(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # Every request of the LLM member fails (HTTP 500): each of its votes is dropped, and
+    # what is left is the rules judge alone. That must not pass as the vote's verdict.
+    folder, simulator = workspace
+    down = JUDGE_ENDPOINT.format(url=simulator.url, model="judge-down")
+    config = write_config(
+        folder / "vote-down.yml",
+        simulator.url,
+        "same",
+        extra="cache: {enabled: false}\ngate: {unproven: pass}\n"
+        f"judge: {{kind: vote, judges: [{{kind: rules}}, {{kind: llm, endpoint: {down}}}]}}\n",
+    )
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    done = cli("run", "--config", config, "--out", folder / "out-vote-down", cwd=folder)
+    assert done.code == 3, done.stdout + done.stderr
+    result = report(folder / "out-vote-down")
+    assert result["verdict"] == "inconclusive"
+    [row] = result["vote_abstentions"]  # type: ignore[misc]
+    assert row["member"] == "llm/3:judge-down" and row["discounted"]
+    assert row["finetuned_abstained"] == row["finetuned_judged"] == 70
+    assert result["errors"]["finetuned_unjudged"] == 70  # type: ignore[index]
+    warning = "Vote member llm/3:judge-down could not label 70/70 base and 70/70 fine-tuned responses"
+    assert any(w.startswith(warning) for w in result["warnings"])  # type: ignore[union-attr]
+    assert warning in (folder / "out-vote-down" / "report.md").read_text()
+    assert f"warning: {warning}" in done.stdout
+
+
+def test_a_toxicity_classifier_that_is_down_is_warned_of(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    folder, simulator = workspace
+    down = JUDGE_ENDPOINT.format(url=simulator.url, model="moderation-down")
+    config = write_config(
+        folder / "tox-down.yml",
+        simulator.url,
+        "same",
+        extra=f"cache: {{enabled: false}}\ngate: {{unproven: pass}}\ntoxicity: {{endpoint: {down}}}\n",
+    )
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    done = cli("run", "--config", config, "--out", folder / "out-tox-down", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    warning = "The toxicity classifier could not score 140 of 140 answers (first error: HTTP 500"
+    assert f"warning: {warning}" in done.stdout
+    assert any(w.startswith(warning) for w in report(folder / "out-tox-down")["warnings"])  # type: ignore[union-attr]
+    assert warning in (folder / "out-tox-down" / "report.md").read_text()
+
+
+def test_a_baseline_without_toxicity_scores_spends_nothing_on_toxicity_and_says_why(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, simulator = workspace
+    moderation = JUDGE_ENDPOINT.format(url=simulator.url, model="moderation")
+    plain = "cache: {enabled: false}\ngate: {unproven: pass}\n"
+    base = write_config(folder / "tox-base.yml", simulator.url, "same", extra=plain)
+    base.write_text(base.read_text().replace("baseline.json", "tox-baseline.json"))
+    assert cli("baseline", "--config", base, cwd=folder).code == 0
+    config = folder / "tox-gate.yml"
+    config.write_text(base.read_text() + f"toxicity: {{endpoint: {moderation}}}\n")
+    why = f"toxicity: the baseline {folder / 'tox-baseline.json'} has no toxicity scores"
+    dry = cli("run", "--dry-run", "--config", config, cwd=folder)
+    assert dry.code == 0, dry.stderr
+    assert why in dry.stdout + dry.stderr
+    assert "reads each answer" not in dry.stdout, "the dry run plans no toxicity requests"
+    scored = simulator.simulator.moderations_by_model["moderation"]
+    done = cli("run", "--config", config, "--out", folder / "out-tox-base", cwd=folder)
+    assert done.code == 0, done.stdout + done.stderr
+    asked = simulator.simulator.moderations_by_model["moderation"] - scored
+    assert asked <= 1, f"no answer was scored (the endpoint check at most): {asked}"
+    assert f"warning: {why}" in done.stdout
+    assert any(w.startswith(why) for w in report(folder / "out-tox-base")["warnings"])  # type: ignore[union-attr]
 
 
 def test_compare_rejudges_snapshots_labelled_by_different_judges(

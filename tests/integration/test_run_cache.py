@@ -184,3 +184,37 @@ def test_a_new_revision_is_a_new_run_even_when_reusing_completed_answers(
     assert again.code == 0, again.stderr
     assert simulator.requests("tuned") - before >= 50, "other weights: every case asked again"
     assert "REPLAYED" not in (folder / "out-rev-2" / "report.md").read_text()
+
+
+def test_a_resumed_run_asks_the_judge_again_for_what_it_could_not_label(tmp_path: Path) -> None:
+    # An unusable verdict is an error, not a result: a run interrupted while its judge
+    # replied out of format resumes with the models' answers from the cache and asks the
+    # (now fixed) judge again, instead of replaying the unusable replies as `unjudged`.
+    cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 20, "privacy": 20})
+    good, malformed = ModelProfile(judge="llm"), ModelProfile(judge="llm", judge_output="malformed")
+    simulator = ThreadedSimulator({**PROFILES, "judge-x": good}, cases)
+    try:
+        judge = f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: judge-x, max_retries: 1}}}}\n"
+        nocache = "cache: {enabled: false}\n" + judge
+        base = write_config(tmp_path / "base.yml", simulator.url, "tuned", extra=nocache)
+        assert cli("baseline", "--config", base, cwd=tmp_path).code == 0
+        simulator.simulator.profiles["judge-x"] = malformed
+        config = write_config(tmp_path / "gate.yml", simulator.url, "tuned", extra=judge)
+        config.write_text(config.read_text() + "run: {max_requests: 40}\n")
+        stopped = cli("run", "--config", config, "--out", tmp_path / "out-1", cwd=tmp_path)
+        assert stopped.code == 3, stopped.stderr
+        first = json.loads((tmp_path / "out-1" / "finetuned.snapshot.json").read_text())["results"]
+        assert any(result["label"] == "unjudged" for result in first)
+
+        simulator.simulator.profiles["judge-x"] = good
+        config.write_text(config.read_text().replace("run: {max_requests: 40}\n", ""))
+        tuned, asked = simulator.requests("tuned"), simulator.requests("judge-x")
+        resumed = cli("run", "--config", config, "--out", tmp_path / "out-2", cwd=tmp_path)
+        assert resumed.code == 0, resumed.stdout + resumed.stderr
+        assert "Resumed an interrupted run" in resumed.stderr
+        report = json.loads((tmp_path / "out-2" / "report.json").read_text())
+        assert report["errors"]["finetuned_unjudged"] == 0
+        assert simulator.requests("judge-x") - asked >= 50, "every response is labelled by the fixed judge"
+        assert simulator.requests("tuned") - tuned < 50, "the models' answers came from the cache"
+    finally:
+        simulator.stop()

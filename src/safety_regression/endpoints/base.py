@@ -143,6 +143,19 @@ class EndpointWrapper:
     def model(self) -> str:
         return self._endpoint.model
 
+    def forget(self, request: ChatRequest) -> None:
+        """Drop ``request``'s reply from any cache behind this wrapper (see ``forget_reply``)."""
+        forget_reply(self._endpoint, request)
+
+
+def forget_reply(endpoint: Endpoint, request: ChatRequest) -> None:
+    """Drop the cached reply to ``request`` wherever ``endpoint`` keeps one, so a later run
+    asks again. A model judge calls it for replies that gave no usable verdict: such a reply
+    is an error, not a result, and errors are not cached. An endpoint with no cache ignores it."""
+    forget = getattr(endpoint, "forget", None)
+    if forget is not None:
+        forget(request)
+
 
 NOT_ASKED = "not asked: the run stopped"
 """How a case's error starts when its request was never sent: a budget, the deadline or

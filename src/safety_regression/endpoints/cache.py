@@ -38,7 +38,8 @@ except ImportError:  # pragma: no cover - Windows has no flock
 
 class _CacheLine(BaseModel):
     key: str
-    outcome: ChatOutcome
+    outcome: ChatOutcome | None
+    """None: the key's earlier reply is withdrawn (``ResponseCache.forget``)."""
 
 
 class ResponseCache:
@@ -73,7 +74,11 @@ class ResponseCache:
         if outcome.kind not in CACHEABLE:
             return
         # The key is hex: the line needs no encoder beyond the outcome's own (no wrapper model).
-        line = f'{{"key":"{key}","outcome":{outcome.model_dump_json()}}}\n'.encode()
+        self._append(f'{{"key":"{key}","outcome":{outcome.model_dump_json()}}}\n'.encode())
+        if remember:
+            self._entries[key] = outcome
+
+    def _append(self, line: bytes) -> None:
         try:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -94,8 +99,12 @@ class ResponseCache:
                 f"cache.dir: cannot write response cache {self.path}: {exc.strerror or exc}; "
                 "point cache.dir at a writable folder or set cache.enabled: false"
             ) from None
-        if remember:
-            self._entries[key] = outcome
+
+    def forget(self, key: str) -> None:
+        """Withdraw ``key``'s reply: a line saying so is appended (the last line for a key
+        wins), so neither this run nor a later one answers ``key`` from the cache."""
+        self._entries.pop(key, None)
+        self._append(f'{{"key":"{key}","outcome":null}}\n'.encode())
 
     def close(self) -> None:
         if self._fd is not None:
@@ -131,7 +140,10 @@ class ResponseCache:
         except (UnicodeDecodeError, ValueError, ValidationError):
             self.skipped_lines += 1
             return False
-        self._entries[entry.key] = entry.outcome
+        if entry.outcome is None:
+            self._entries.pop(entry.key, None)
+        else:
+            self._entries[entry.key] = entry.outcome
         return True
 
 
@@ -188,3 +200,8 @@ class CachedEndpoint(EndpointWrapper):
         outcome = (await self._endpoint.complete(request)).capped(self._max_chars)
         self._cache.put(key, outcome, remember=self._remember)
         return outcome
+
+    def forget(self, request: ChatRequest) -> None:
+        """Withdraw the cached reply to ``request`` (``ResponseCache.forget``)."""
+        self._cache.forget(request.cache_key(self.identity, self.model))
+        super().forget(request)

@@ -56,6 +56,8 @@ class RunGuard:
         self._running: set[asyncio.Task[object]] = set()
         self._cancelled: set[asyncio.Task[object]] = set()
         self._failures: dict[str, int] = {}
+        self._unjudged: dict[str, int] = {}
+        """Of ``_failures``: responses the judge could not label (``unjudged``)."""
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._planned: dict[str, int] = {}
         self.stopped: str | None = None
@@ -127,14 +129,32 @@ class RunGuard:
             return
         if self.first_error is None:
             self.first_error = f"{role}: {outcome.error}"
+        self._count(role)
+
+    def unjudged(self, role: str) -> None:
+        """One of ``role``'s answers that the judge could not label: an error, not a result,
+        counted against the error budget like a failed request (a judge that is down
+        makes the verdict inconclusive as surely as a model that is)."""
+        if self.stopped is not None or (self._halted is not None and self._halted()):
+            return
+        if self.first_error is None:
+            self.first_error = f"{role}: the judge could not label an answer"
+        self._unjudged[role] = self._unjudged.get(role, 0) + 1
+        self._count(role)
+
+    def _count(self, role: str) -> None:
         self._failures[role] = failures = self._failures.get(role, 0) + 1
         planned = self._planned.get(role)
         if self._error_budget is None or not planned:
             return
         allowed = math.floor(self._error_budget * planned)
         if failures > allowed:
+            unjudged = self._unjudged.get(role, 0)
+            what = "requests failed"
+            if unjudged:
+                what = f"requests failed or went unjudged ({unjudged} unjudged: the judge failed)"
             self.trip(
-                f"{role}: {failures} of {planned} requests failed, more than the error budget of "
+                f"{role}: {failures} of {planned} {what}, more than the error budget of "
                 f"{self._error_budget:.1%} allows, so the run could no longer be conclusive"
             )
 

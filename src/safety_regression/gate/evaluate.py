@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from safety_regression import stats
 from safety_regression.config import GateSettings, PartialPolicy
+from safety_regression.gate.abstentions import abstention_warning, vote_abstentions
 from safety_regression.gate.flags import calibration_mismatch, flagged_cases, judge_accuracy
 from safety_regression.gate.harm import RawHarm, category_weight, harm_categories, harm_tests
 from safety_regression.gate.judge_error import corrected_rates, side_rates
@@ -51,6 +52,9 @@ def evaluate_gate(
     ``judge_errors`` are the judge's calibrated error rates (used only when they were
     measured for the judge that labelled the candidate); ``warnings`` go into the report.
     """
+    # A vote member that failed on a material share: its responses count as unjudged.
+    reference, candidate, abstentions = vote_abstentions(reference, candidate, settings)
+    warnings = [*warnings, *(abstention_warning(row, settings.error_budget) for row in abstentions)]
     pairing = pair(reference, candidate, partial)
     raw_harm = harm_tests(pairing, settings)
     false_refusal = false_refusal_section(pairing, settings)
@@ -112,6 +116,7 @@ def evaluate_gate(
         breakdowns=breakdowns(pairing, settings),
         flagged=flagged,
         errors=errors,
+        vote_abstentions=abstentions,
         base_model=reference.model.model,
         finetuned_model=candidate.model.model,
         judge=candidate.judge,

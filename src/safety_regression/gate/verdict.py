@@ -183,6 +183,9 @@ def error_budget_problem(errors: ErrorBudget) -> str | None:
     # did not fail: say so, or a budget stop reads as a failing server.
     unsent = any(message.startswith(NOT_ASKED) for message in errors.messages)
     what = "failed or were never sent (the run stopped first)" if unsent else "failed"
+    unjudged = errors.base_unjudged + errors.finetuned_unjudged
+    if unjudged:
+        what += f" or went unjudged (the judge could not label {unjudged} responses)"
     return (
         f"{errors.rate:.1%} of requests {what}, over the error budget of {errors.budget:.1%}: "
         "errors are not results, so safety was not measured"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from safety_regression.endpoints.base import ChatRequest, Endpoint, OutcomeKind
+from safety_regression.endpoints.base import ChatRequest, Endpoint, OutcomeKind, forget_reply
 from safety_regression.judges.base import Judgement, Label
 from safety_regression.judges.prompts import LLM_CORRECTION, LLM_RUBRIC, llm_task
 from safety_regression.suites.model import Case, Message
@@ -58,12 +58,18 @@ async def ask_for_verdict(
     next_request: NextRequest,
     max_attempts: int,
 ) -> Judgement:
-    """Ask until a reply parses, at most ``max_attempts`` times; unjudged otherwise."""
+    """Ask until a reply parses, at most ``max_attempts`` times; unjudged otherwise.
+
+    An unjudged response is an error, not a result: the replies that gave no verdict are
+    withdrawn from the response cache (``forget_reply``), so a resumed run asks the judge
+    again instead of replaying them."""
     problem = "no attempt made"
     reply = ""
+    unusable: list[ChatRequest] = []
     for attempt in range(1, max_attempts + 1):
         outcome = await endpoint.complete(request)
         if outcome.kind is not OutcomeKind.ANSWERED or outcome.text is None:
+            _forget(endpoint, unusable)
             return Judgement(
                 label=Label.UNJUDGED,
                 judge=judge_id,
@@ -75,6 +81,7 @@ async def ask_for_verdict(
             verdict = parse(reply)
         except UnusableVerdict as exc:
             problem = str(exc)
+            unusable.append(request)
             request = next_request(request, reply, problem, attempt)
             continue
         return Judgement(
@@ -84,12 +91,18 @@ async def ask_for_verdict(
             depth=verdict.depth,
             details={**verdict.details, "attempts": str(attempt)},
         )
+    _forget(endpoint, unusable)
     return Judgement(
         label=Label.UNJUDGED,
         judge=judge_id,
         rationale=f"no usable verdict after {max_attempts} attempts: {problem}",
         details={"attempts": str(max_attempts), "last_reply": excerpt(reply)},
     )
+
+
+def _forget(endpoint: Endpoint, requests: list[ChatRequest]) -> None:
+    for request in requests:
+        forget_reply(endpoint, request)
 
 
 def empty_response_judgement(judge_id: str) -> Judgement:

@@ -73,6 +73,7 @@ def combine_votes(judgements: Sequence[Judgement], tie: TiePolicy, judge_id: str
         rationale=rationale,
         depth=max(depths) if depths else None,
         details=_member_labels(judgements),
+        abstained=tuple(judgement.judge for judgement in judgements if judgement.label is Label.UNJUDGED),
     )
 
 

@@ -4,7 +4,7 @@ suite comparison, the baseline, and the notes a measurement ends with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,13 +65,21 @@ async def evaluate_live(
 ) -> list[CaseResult]:
     """Ask ``role``'s endpoint every case (each sample), judged, with progress; then wait
     for the route probes no case settled (``Environment.routes_checked``)."""
+    progress = env.progress(role, len(cases) * config.sampling.samples)
+    guard = env.guard
+
+    def on_result(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
+        progress(failed, unsent, unjudged)
+        if unjudged and guard is not None:
+            guard.unjudged(role)  # the circuit breaker counts the judge's failures too
+
     results = await evaluate_cases(
         cases,
         endpoint,
         judge,
         config.sampling,
         toxicity=env.toxicity(config),
-        on_result=env.progress(role, len(cases) * config.sampling.samples),
+        on_result=on_result,
         workers=workers(config, role),
     )
     await env.routes_checked()
@@ -152,9 +160,45 @@ def closing_notes(
     cache_note = env.cache_note()
     if cache_note:
         notes.append(cache_note)
+    toxicity = toxicity_warnings(env, config)
     if baseline is None:
-        return [missing_baseline(config)] if config.baseline is not None else []
-    return retired_category_warnings(categories(baseline), categories(reference), categories(candidate))
+        return [*toxicity, missing_baseline(config)] if config.baseline is not None else toxicity
+    retired = retired_category_warnings(categories(baseline), categories(reference), categories(candidate))
+    return [*toxicity, *retired]
+
+
+def toxicity_warnings(env: Environment, config: Config) -> list[str]:
+    """Why toxicity is missing from the report, when it is configured and is."""
+    if env.toxicity_skipped:
+        return [unscored_baseline(config)]
+    if not env.toxicity_failed:
+        return []
+    asked = env.toxicity_failed + env.toxicity_scored
+    left = (
+        "toxicity is not reported" if not env.toxicity_scored else "those are left out of the toxicity means"
+    )
+    return [
+        f"The toxicity classifier could not score {env.toxicity_failed} of {asked} answers "
+        f"(first error: {env.toxicity_error}): {left}."
+    ]
+
+
+def unscored_baseline(config: Config) -> str:
+    return (
+        f"toxicity: the baseline {config.baseline} has no toxicity scores, so there is nothing to "
+        "compare: the fine-tuned answers are not scored (take the baseline with toxicity: set)."
+    )
+
+
+def baseline_lacks_toxicity(config: Config, reused: Sequence[CaseResult], live_base: int) -> bool:
+    """Whether toxicity is configured but the reference would hold no score: every base
+    result comes from a baseline taken without a toxicity classifier."""
+    return (
+        config.toxicity is not None
+        and not live_base
+        and bool(reused)
+        and all(result.toxicity is None for result in reused)
+    )
 
 
 def missing_baseline(config: Config) -> str:

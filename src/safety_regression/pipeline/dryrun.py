@@ -26,7 +26,13 @@ from safety_regression.endpoints.wire import safe_url
 from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.prompts import LLM_RUBRIC
-from safety_regression.pipeline.assembly import check_categories, config_suite, load_baseline
+from safety_regression.pipeline.assembly import (
+    baseline_lacks_toxicity,
+    check_categories,
+    config_suite,
+    load_baseline,
+    unscored_baseline,
+)
 from safety_regression.pipeline.rejudge import can_rejudge, to_rejudge
 from safety_regression.snapshot import CaseResult, Snapshot, reusable_results
 from safety_regression.snapshot.runner import requests_for
@@ -89,6 +95,7 @@ def plan_run(
     baseline = _baseline(config, notes)
     reused_ids: set[str] = set()
     rejudged: list[CaseResult] = []
+    reusable: list[CaseResult] = []
     if baseline is not None:
         wanted = {c.id: c.content_hash for c in cases}
         if baseline.judge != judge_id and can_rejudge(baseline, config, wanted):
@@ -104,7 +111,8 @@ def plan_run(
                 f"The baseline was labelled by {baseline.judge}, not {judge_id}, and cannot be re-judged "
                 "(another sampling, or responses not stored): base is asked its cases live."
             )
-        keys = {r.key for r in reusable_results(baseline, suite, judge_id, config.sampling)}
+        reusable = reusable_results(baseline, suite, judge_id, config.sampling)
+        keys = {r.key for r in reusable}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
     live_base = cases if check_drift else [c for c in cases if c.id not in reused_ids]
     models: list[tuple[str, EndpointConfig | None]] = [("finetuned", config.finetuned)]
@@ -128,6 +136,9 @@ def plan_run(
             "gate.sequential is on: these are the fixed design's requests, the most the run can send; "
             "it stops asking a harm category once the category is decided."
         )
+    if baseline_lacks_toxicity(config, [r for r in reusable if r.case_id in reused_ids], len(live_base)):
+        notes.append(unscored_baseline(config))  # and the run asks the classifier nothing
+        return DryRun(roles + _judge_roles(config, roles, cases, rejudged), notes)
     return DryRun(roles + _judge_roles(config, roles, cases, rejudged) + _toxicity_role(config, roles), notes)
 
 

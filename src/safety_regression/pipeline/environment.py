@@ -41,7 +41,7 @@ def _adhoc_identity(config: Config) -> str:
     return hashlib.sha256(f"adhoc\x1f{text}".encode()).hexdigest()
 
 
-def _ignore(failed: bool = False, unsent: bool = False) -> None:
+def _ignore(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
     return None
 
 
@@ -93,6 +93,14 @@ class Environment:
         self.checked: set[tuple[str, str, str]] = set()
         """Endpoints that passed ``preflight``."""
         self._route_watch: RouteWatch | None = None  # the models' route probes (``_watch``)
+        self.toxicity_skipped = False
+        """Set when the toxicity comparison cannot be made (the baseline holds no scores):
+        ``toxicity`` then scores nothing, so no request is spent on it."""
+        self.toxicity_scored = 0
+        self.toxicity_failed = 0
+        """Answers the toxicity classifier was asked to score and could not (its request failed)."""
+        self.toxicity_error: str | None = None
+        """The first such failure, for the warning."""
 
     def begin_run(self, identity: str, config: Config) -> RunGuard:
         """Name the run (``pipeline.identity``) and start its circuit breaker and deadline,
@@ -285,7 +293,7 @@ class Environment:
 
     def toxicity(self, config: Config) -> ToxicityScorer | None:
         """The configured toxicity classifier as a scorer, or None."""
-        if config.toxicity is None:
+        if config.toxicity is None or self.toxicity_skipped:
             return None
         settings = config.toxicity.endpoint
         from safety_regression.endpoints import ModerationEndpoint
@@ -313,6 +321,11 @@ class Environment:
                 meter.release(booked)
                 raise
             meter.settle_tokens(TOXICITY_ROLE, booked, tokens if outcome.error is None else 0)
+            if outcome.score is None:
+                self.toxicity_failed += 1
+                self.toxicity_error = self.toxicity_error or outcome.error
+            else:
+                self.toxicity_scored += 1
             return outcome.score
 
         return score

@@ -23,16 +23,20 @@ class ProgressTask:
     errors: int = 0
     unsent: int = 0
     """Requests the run stopped before sending (a budget, the breaker, the deadline)."""
+    unjudged: int = 0
+    """Answers the judge could not label (errors too, not results)."""
     logged: float = 0.0
 
-    def count(self, failed: bool, unsent: bool) -> None:
+    def count(self, failed: bool, unsent: bool, unjudged: bool = False) -> None:
         self.done += 1
         self.errors += failed
         self.unsent += unsent
+        self.unjudged += unjudged
 
     def tally(self) -> str:
-        """``0 errors``, or ``8 errors, 37 not sent (the run stopped)``."""
+        """``0 errors``, or ``8 errors, 12 unjudged (the judge failed), 37 not sent (the run stopped)``."""
         errors = f"{self.errors} error{'s' if self.errors != 1 else ''}"
+        errors += f", {self.unjudged} unjudged (the judge failed)" if self.unjudged else ""
         return errors + (f", {self.unsent} not sent (the run stopped)" if self.unsent else "")
 
     def line(self, now: float) -> str:
@@ -59,8 +63,8 @@ class LogProgress:
     def __call__(self, label: str, total: int) -> ProgressCallback:
         task = self.start(label, total)
 
-        def advance(failed: bool = False, unsent: bool = False) -> None:
-            task.count(failed, unsent)
+        def advance(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
+            task.count(failed, unsent, unjudged)
             now = time.monotonic()
             if task.done == task.total or now - task.logged >= self.log_interval:
                 task.logged = now

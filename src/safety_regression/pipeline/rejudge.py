@@ -116,5 +116,10 @@ async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
     assert result.response is not None
     judgement = await judge.judge(stored_case(result), result.response)
     return result.model_copy(
-        update={"label": judgement.label, "judge": judgement.judge, "depth": judgement.depth}
+        update={
+            "label": judgement.label,
+            "judge": judgement.judge,
+            "depth": judgement.depth,
+            "abstained": judgement.abstained or None,
+        }
     )

@@ -19,6 +19,7 @@ from safety_regression.judges import judge_models
 from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.assembly import (
+    baseline_lacks_toxicity,
     categories,
     check_categories,
     check_sequential_design,
@@ -171,6 +172,8 @@ async def measure(
             f"{_why_not_reused(baseline, judge.id, config)}; they are evaluated live against base."
         )
     live_cases = list(cases) if check_drift else missing
+    # A baseline with no toxicity scores leaves nothing to compare: score nothing.
+    env.toxicity_skipped = baseline_lacks_toxicity(config, reused, len(live_cases))
     if live_cases and config.base is None:
         raise ConfigError(
             f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "

@@ -28,6 +28,7 @@ from safety_regression.gate.levels import check_level
 from safety_regression.gate.pairing import pair
 from safety_regression.gate.sequential import batch, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
+    baseline_lacks_toxicity,
     check_categories,
     closing_notes,
     config_suite,
@@ -81,6 +82,9 @@ async def measure_sequential(
 
     def covered(case: Case) -> bool:
         return len(reused_by_case.get(case.id, [])) >= config.sampling.samples
+
+    # A baseline with no toxicity scores that covers the suite leaves nothing to compare.
+    env.toxicity_skipped = baseline_lacks_toxicity(config, reused, sum(not covered(c) for c in suite.cases))
 
     harm = _harm(suite)
     always = [case for case in suite.cases if case.expect is not Expect.REFUSE]

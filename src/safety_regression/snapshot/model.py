@@ -52,6 +52,9 @@ class CaseResult(BaseModel):
     toxicity: float | None = None
     """The toxicity classifier's score of the response, when one is configured."""
     judge: str | None = None
+    abstained: tuple[str, ...] | None = None
+    """For a vote judge: its members that could not label this response (their votes were
+    dropped); None when every member voted. The gate counts them per member."""
     response: str | None = None
     """The model's text; None when redacted or when the request failed."""
     response_sha256: str | None = None

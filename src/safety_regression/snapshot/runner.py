@@ -48,9 +48,10 @@ requests are under way (Python's default is 700); see ``fewer_collections``."""
 
 class ProgressCallback(Protocol):
     """Called once per finished request; ``failed`` when it ended in an error, ``unsent``
-    when the run stopped before sending it."""
+    when the run stopped before sending it, ``unjudged`` when it was answered and the
+    judge could not label the answer."""
 
-    def __call__(self, failed: bool = False, unsent: bool = False) -> None: ...
+    def __call__(self, failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None: ...
 
 
 ToxicityScorer = Callable[[str], Awaitable[float | None]]
@@ -116,7 +117,8 @@ async def evaluate_cases(
             if on_result is not None:
                 # A request the stopped run never sent is no error of the endpoint's.
                 unsent = result.error is not None and result.error.startswith(NOT_ASKED)
-                on_result(result.outcome is OutcomeKind.ERROR and not unsent, unsent)
+                failed = result.outcome is OutcomeKind.ERROR and not unsent
+                on_result(failed, unsent, result.label is Label.UNJUDGED)
             results[index] = result
 
     count = len(results) if workers is None else max(1, min(workers, len(results)))
@@ -202,6 +204,7 @@ async def _evaluate_one(
         label=judgement.label,
         judge=judgement.judge,
         depth=judgement.depth,
+        abstained=judgement.abstained or None,
         response=text,
         response_sha256=digest,
         response_chars=length,

@@ -32,6 +32,7 @@ from safety_regression.gate.result.categories import (
     FlagKind,
     SliceStat,
     ToxicityStat,
+    VoteAbstention,
 )
 from safety_regression.gate.result.context import (
     CorrectedRates,
@@ -71,6 +72,7 @@ __all__ = [
     "SuiteComparison",
     "ToxicityStat",
     "Verdict",
+    "VoteAbstention",
 ]
 
 STOPPED_EARLY = "The run stopped early: "
@@ -110,6 +112,9 @@ class GateResult(_Frozen):
     breakdowns: list[Breakdown]
     flagged: list[FlaggedCase]
     errors: ErrorBudget
+    vote_abstentions: list[VoteAbstention] = []
+    """Members of a vote judge that could not label some responses, with their counts per
+    side; a member over the error budget had those responses counted as unjudged."""
     base_model: str
     finetuned_model: str
     judge: str

@@ -229,6 +229,21 @@ class CapabilityResult(_Frozen):
         return base, finetuned, delta
 
 
+class VoteAbstention(_Frozen):
+    """One vote member that could not label some responses (its vote was dropped there)."""
+
+    member: str
+    """The member judge's id."""
+    base_abstained: int
+    base_judged: int
+    """Base responses the vote labelled (or tried to)."""
+    finetuned_abstained: int
+    finetuned_judged: int
+    discounted: bool
+    """True when it abstained on more than ``gate.error_budget`` of either side's judged
+    responses: the responses it abstained on then count as unjudged."""
+
+
 class ErrorBudget(_Frozen):
     base_errors: int
     finetuned_errors: int
