@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,25 +57,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         assert github.violations == []
 
 
-def run_step(
-    servers: Servers,
-    finetuned: str,
-    inputs: Mapping[str, str],
-    name: str,
-    token: str = TOKEN,
-    event: Mapping[str, object] | None = None,
-    environ: Mapping[str, str | None] | None = None,
-    extra_config: str = "",
-    *,
-    cache_off: bool = True,
-) -> Step:
-    """Run the entrypoint with the environment a pull_request workflow step gets.
-
-    ``environ`` values of None remove a variable (a secret a fork's workflow lacks)."""
-    folder, variables = step_environment(
-        servers, finetuned, inputs, name, token, event, environ, extra_config, cache_off=cache_off
-    )
-    return run_entrypoint(folder, variables)
+def run_step(servers: Servers, *args: Any, **kwargs: Any) -> Step:
+    """Run the entrypoint with the environment a pull_request workflow step gets
+    (``step_environment``'s arguments)."""
+    return run_entrypoint(*step_environment(servers, *args, **kwargs))
 
 
 def step_environment(
@@ -89,7 +75,9 @@ def step_environment(
     *,
     cache_off: bool = True,
 ) -> tuple[Path, dict[str, str]]:
-    """The step's folder and the environment ``run_step`` runs the entrypoint with."""
+    """The step's folder and the environment a pull_request workflow step gets.
+
+    ``environ`` values of None remove a variable (a secret a fork's workflow lacks)."""
     folder = servers.folder / name
     folder.mkdir()
     extra = ("cache: {enabled: false}\n" if cache_off else "") + extra_config

@@ -98,7 +98,12 @@ def plan_run(
     reusable: list[CaseResult] = []
     if baseline is not None:
         wanted = {c.id: c.content_hash for c in cases}
-        if baseline.judge != judge_id and can_rejudge(baseline, config, wanted):
+        if baseline.judge != judge_id and not can_rejudge(baseline, config, wanted):
+            notes.append(
+                f"The baseline was labelled by {baseline.judge}, not {judge_id}, and cannot be re-judged "
+                "(another sampling, or responses not stored): base is asked its cases live."
+            )
+        elif baseline.judge != judge_id:
             # The run re-judges the baseline's answers to these cases, then reuses them.
             rejudged = to_rejudge(baseline, wanted)
             notes.append(
@@ -106,11 +111,6 @@ def plan_run(
                 f"{len(rejudged)} stored responses to these cases (in the judge rows, with a model judge)."
             )
             baseline = baseline.model_copy(update={"judge": judge_id})
-        elif baseline.judge != judge_id:
-            notes.append(
-                f"The baseline was labelled by {baseline.judge}, not {judge_id}, and cannot be re-judged "
-                "(another sampling, or responses not stored): base is asked its cases live."
-            )
         reusable = reusable_results(baseline, suite, judge_id, config.sampling)
         keys = {r.key for r in reusable}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}
@@ -136,10 +136,11 @@ def plan_run(
             "gate.sequential is on: these are the fixed design's requests, the most the run can send; "
             "it stops asking a harm category once the category is decided."
         )
+    toxicity = _toxicity_role(config, roles)
     if baseline_lacks_toxicity(config, [r for r in reusable if r.case_id in reused_ids], len(live_base)):
         notes.append(unscored_baseline(config))  # and the run asks the classifier nothing
-        return DryRun(roles + _judge_roles(config, roles, cases, rejudged), notes)
-    return DryRun(roles + _judge_roles(config, roles, cases, rejudged) + _toxicity_role(config, roles), notes)
+        toxicity = []
+    return DryRun(roles + _judge_roles(config, roles, cases, rejudged) + toxicity, notes)
 
 
 def plan_baseline(

@@ -27,18 +27,18 @@ async def rejudge(snapshot: Snapshot, judge: Judge, source: str, wanted: Wanted 
     """
     if snapshot.judge == judge.id:
         return snapshot
-    missing = unstored_responses(snapshot, wanted)
+    targets = to_rejudge(snapshot, wanted)
+    missing = sum(1 for r in targets if r.response is None)
     if missing:
         raise SnapshotError(
             f"{source}: labelled by {snapshot.judge}, and its responses were not stored "
             f"({missing} redacted), so it cannot be re-judged with {judge.id}; take both snapshots "
             "with the same judge, or with snapshot.responses: full"
         )
-    chosen = {id(result) for result in to_rejudge(snapshot, wanted)}
-    results = await asyncio.gather(
-        *(_relabel(result, judge) if id(result) in chosen else _kept(result) for result in snapshot.results)
-    )
-    return snapshot.model_copy(update={"judge": judge.id, "results": tuple(results)})
+    relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    by_result = dict(zip(map(id, targets), relabelled, strict=True))
+    results = tuple(by_result.get(id(result), result) for result in snapshot.results)
+    return snapshot.model_copy(update={"judge": judge.id, "results": results})
 
 
 async def baseline_for(
@@ -106,10 +106,6 @@ def _is_language_tag(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-async def _kept(result: CaseResult) -> CaseResult:
-    return result
 
 
 async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
