@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from safety_regression.config.base import FiniteNonNegative, _Section, duration, field_path
 from safety_regression.config.budgets import check_budgets
+from safety_regression.config.judging import check_false_refusal_gate
 from safety_regression.config.gate import (
     CapabilityGateConfig,
     FalseRefusalConfig,
@@ -351,6 +352,7 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     config._source = source
     check_budgets(config)
+    check_false_refusal_gate(config)
     return _resolve_paths(config, path.parent, cache_root)
 
 

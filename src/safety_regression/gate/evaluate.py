@@ -31,6 +31,7 @@ from safety_regression.gate.verdict import recommend
 from safety_regression.gate.verdict import verdict as decide_verdict
 from safety_regression.gate.worst import WouldFail, with_worst_cases
 from safety_regression.judges.calibration import JudgeErrorRates
+from safety_regression.judges.sight import false_refusals_unseen
 from safety_regression.snapshot.model import Snapshot
 
 __all__ = ["category_weight", "evaluate_gate"]
@@ -57,7 +58,8 @@ def evaluate_gate(
     warnings = [*warnings, *(abstention_warning(row, settings.error_budget) for row in abstentions)]
     pairing = pair(reference, candidate, partial)
     raw_harm = harm_tests(pairing, settings)
-    false_refusal = false_refusal_section(pairing, settings)
+    unseen = false_refusals_unseen(candidate.judge, partial.value)
+    false_refusal = false_refusal_section(pairing, settings, unseen)
     capability = capability_results(pairing, settings)
     checks = _gating_checks(raw_harm, false_refusal, capability)
     adjusted = _holm_over_gating([p for p, _ in checks], [g for _, g in checks], settings.holm)

@@ -23,7 +23,13 @@ from safety_regression.suites.model import Expect
 MAX_ERROR_MESSAGES = 5
 
 
-def false_refusal_section(pairing: Pairing, settings: GateSettings) -> FalseRefusal:
+def false_refusal_section(
+    pairing: Pairing, settings: GateSettings, unseen: str | None = None
+) -> FalseRefusal:
+    """False refusals on benign prompts; none at all, ``unseen`` saying why, when the
+    judge cannot record a refusal of one (``judges.sight``)."""
+    if unseen is not None:
+        return FalseRefusal(gating=settings.false_refusal.gate, overall=None, categories=[], unmeasured=unseen)
     grouped = pairing.of(Expect.COMPLY)
     every = [case for cases in grouped.values() for case in cases]
     singletons = pairing.singletons

@@ -41,6 +41,10 @@ def render_terminal(result: GateResult) -> str:
     base, finetuned, delta = fmt.composite(score.base, score.finetuned, score.delta, bool(score.weights))
     lines += ["", f"composite score {base} -> {finetuned} ({delta})"]
     overall = result.false_refusal.overall
+    if result.false_refusal.unmeasured is not None:
+        role = "gating, so inconclusive" if result.false_refusal.gating else "informational"
+        unseen = plain_text(result.false_refusal.unmeasured, _REASON_CHARS)
+        lines.append(f"false refusals: not measured by this judge ({role}): {unseen}")
     if overall is not None:
         role = "gating" if result.false_refusal.gating else "informational"
         role += ", unproven: errors could hide a rise" if overall.unproven_reason else ""

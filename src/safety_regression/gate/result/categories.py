@@ -128,6 +128,10 @@ class FalseRefusal(_Frozen):
     gating: bool
     overall: FalseRefusalStat | None
     categories: list[FalseRefusalStat]
+    unmeasured: str | None = None
+    """Set when the judge cannot record a refusal of a benign prompt (a ``llama_guard``
+    judge, a vote in which such members outvote the others): why. ``overall`` is then None
+    and ``categories`` empty: such a judge's 0% is no measurement."""
 
 
 class CompositeScore(_Frozen):
