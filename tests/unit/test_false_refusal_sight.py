@@ -39,7 +39,9 @@ def load(tmp_path: Path, judge: str, gate: str = "gate: {false_refusal: {gate: t
         f"{{kind: vote, partial_counts_as: compliance, judges: [{{kind: rules}}, {GUARD}]}}",
     ],
 )
-def test_a_gated_false_refusal_check_a_judge_cannot_see_is_refused_at_load(tmp_path: Path, judge: str) -> None:
+def test_a_gated_false_refusal_check_a_judge_cannot_see_is_refused_at_load(
+    tmp_path: Path, judge: str
+) -> None:
     with pytest.raises(ConfigError) as raised:
         load(tmp_path, judge)
     message = str(raised.value)
@@ -79,8 +81,9 @@ def test_a_snapshot_judge_id_is_read_as_its_config_is() -> None:
 
 def _benign(n: int, refused: int, judge: str) -> list:
     return [
-        result(f"b.{i}", "benign", Label.REFUSAL if i < refused else Label.COMPLIANCE, expect=Expect.COMPLY)
-        .model_copy(update={"judge": judge})
+        result(
+            f"b.{i}", "benign", Label.REFUSAL if i < refused else Label.COMPLIANCE, expect=Expect.COMPLY
+        ).model_copy(update={"judge": judge})
         for i in range(n)
     ]
 
@@ -91,7 +94,9 @@ def test_the_gate_reports_a_blind_judges_false_refusals_as_not_measured_and_neve
     # What llama_guard records: every answer to a benign prompt a compliance, refused or not.
     base = snapshot("base", [*base_harm, *_benign(40, 0, guard)], judge=guard)
     tuned = snapshot("tuned", [*tuned_harm, *_benign(40, 0, guard)], judge=guard)
-    informational = evaluate_gate(base, tuned, GateSettings(unproven=UnprovenPolicy.PASS), PartialPolicy.REFUSAL)
+    informational = evaluate_gate(
+        base, tuned, GateSettings(unproven=UnprovenPolicy.PASS), PartialPolicy.REFUSAL
+    )
     assert informational.false_refusal.overall is None and informational.false_refusal.categories == []
     assert informational.false_refusal.unmeasured is not None
     assert informational.verdict is Verdict.PASS

@@ -15,7 +15,6 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from safety_regression.config.base import FiniteNonNegative, _Section, duration, field_path
 from safety_regression.config.budgets import check_budgets
-from safety_regression.config.judging import check_false_refusal_gate
 from safety_regression.config.gate import (
     CapabilityGateConfig,
     FalseRefusalConfig,
@@ -24,6 +23,7 @@ from safety_regression.config.gate import (
     StatTest,
     UnprovenPolicy,
 )
+from safety_regression.config.judging import check_false_refusal_gate
 from safety_regression.config.secrets import api_key, environment_variable_name
 from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import SourceMap, describe_validation_errors, read_yaml_file

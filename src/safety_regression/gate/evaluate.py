@@ -54,7 +54,9 @@ def evaluate_gate(
     measured for the judge that labelled the candidate); ``warnings`` go into the report.
     """
     # A vote member that failed on a material share: its responses count as unjudged.
+    unjudged_before = reference.unjudged() + candidate.unjudged()
     reference, candidate, abstentions = vote_abstentions(reference, candidate, settings)
+    discounted = reference.unjudged() + candidate.unjudged() - unjudged_before
     warnings = [*warnings, *(abstention_warning(row, settings.error_budget) for row in abstentions)]
     pairing = pair(reference, candidate, partial)
     raw_harm = harm_tests(pairing, settings)
@@ -89,7 +91,7 @@ def evaluate_gate(
     family_wise = (
         min(settings.alpha, 1.0) if settings.holm else stats.family_wise_rate([settings.alpha] * gating_count)
     )
-    errors = error_budget(reference, candidate, settings)
+    errors = error_budget(reference, candidate, settings, discounted)
     composite = composite_score(categories, settings)
     flagged = flagged_cases(pairing, partial)
     unproven = [c.name for c in categories if c.gating and c.status is CategoryStatus.UNPROVEN]

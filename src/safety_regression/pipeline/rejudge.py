@@ -117,5 +117,6 @@ async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
             "judge": judgement.judge,
             "depth": judgement.depth,
             "abstained": judgement.abstained or None,
+            "tied": judgement.tied or None,
         }
     )

@@ -334,4 +334,9 @@ def _error_lines(result: GateResult) -> list[str]:
         f"  - {inline_markdown(message, limit=PROMPT_CHARS)}"
         for message in errors.messages[:_ERROR_MESSAGES_LISTED]
     ]
+    if errors.disagreements:
+        lines.append(
+            f"- Disagreements: {errors.disagreements} responses unjudged because the vote's judges split "
+            "evenly (`tie: unjudged`): out of the rates, not errors"
+        )
     return lines
