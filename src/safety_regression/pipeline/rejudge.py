@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from safety_regression.config import Config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.errors import SnapshotError
-from safety_regression.judges.base import Judge
+from safety_regression.judges.base import Judge, Label
 from safety_regression.snapshot import CaseResult, Snapshot
 from safety_regression.suites.languages import language_tag
 from safety_regression.suites.model import Case, Expect
@@ -46,7 +46,10 @@ async def baseline_for(
 ) -> Snapshot | None:
     """The config's baseline as the run will reuse it: when another judge labelled it and
     its responses and sampling allow, its responses to the ``wanted`` cases re-judged with
-    ``judge`` (a note says so); else as it is."""
+    ``judge`` (a note says so); labelled by ``judge``, its answers the judge could not
+    label judged again (``judge_unjudged``); else as it is."""
+    if baseline is not None and baseline.judge == judge.id:
+        return await judge_unjudged(baseline, judge, config, notes, wanted)
     if baseline is None or baseline.judge == judge.id or not can_rejudge(baseline, config, wanted):
         return baseline
     count = len(to_rejudge(baseline, wanted))
@@ -55,6 +58,47 @@ async def baseline_for(
         f"were re-judged with {judge.id}."
     )
     return await rejudge(baseline, judge, str(config.baseline), wanted)
+
+
+async def judge_unjudged(
+    baseline: Snapshot, judge: Judge, config: Config, notes: list[str], wanted: Wanted
+) -> Snapshot:
+    """The baseline with its answers to the ``wanted`` cases that its judge (this run's)
+    could not label, or that a vote member could not (``unjudged_answers``), judged again
+    from their stored responses, as a run asks the base model again for the requests
+    that failed; a note says how many and how many are still unjudged."""
+    targets = unjudged_answers(baseline, config, wanted)
+    if not targets:
+        return baseline
+    relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    by_result = dict(zip(map(id, targets), relabelled, strict=True))
+    results = tuple(by_result.get(id(result), result) for result in baseline.results)
+    still = sum(1 for r in relabelled if _unjudged(r) or r.abstained)
+    left = f"; {still} still could not be labelled" if still else ""
+    notes.append(
+        f"The baseline held {len(targets)} answers its judge could not label (stored unjudged, or a "
+        f"vote member abstained); they were judged again from their stored responses{left}. Take the "
+        "baseline again to keep the labels."
+    )
+    return baseline.model_copy(update={"results": results})
+
+
+def unjudged_answers(baseline: Snapshot, config: Config, wanted: Wanted) -> list[CaseResult]:
+    """The baseline's stored answers to the ``wanted`` cases that a run judges again: those
+    its judge could not label (a vote's disagreements are labels of a kind, and kept) or a
+    vote member abstained on. None when the run would not reuse the baseline (another
+    sampling); a redacted answer cannot be re-judged, so base is asked it live."""
+    if baseline.sampling != config.sampling:
+        return []
+    return [
+        r
+        for r in to_rejudge(baseline, wanted)
+        if r.response is not None and (_unjudged(r) or r.abstained) and r.sample < config.sampling.samples
+    ]
+
+
+def _unjudged(result: CaseResult) -> bool:
+    return result.label is Label.UNJUDGED and not result.tied
 
 
 def can_rejudge(baseline: Snapshot, config: Config, wanted: Wanted) -> bool:
