@@ -46,12 +46,12 @@ async def baseline_for(
 ) -> Snapshot | None:
     """The config's baseline as the run will reuse it: when another judge labelled it and
     its responses and sampling allow, its responses to the ``wanted`` cases re-judged with
-    ``judge`` (a note says so); labelled by ``judge``, its answers the judge could not
-    label judged again (``judge_unjudged``); else as it is."""
-    if baseline is not None and baseline.judge == judge.id:
-        return await judge_unjudged(baseline, judge, config, notes, wanted)
+    ``judge`` (a note says so); else as it is."""
     if baseline is None or baseline.judge == judge.id or not can_rejudge(baseline, config, wanted):
-        return baseline
+        # Labelled by this judge: its answers the judge could not label are judged again.
+        if baseline is None or baseline.judge != judge.id:
+            return baseline
+        return await judge_unjudged(baseline, judge, config, notes, wanted)
     count = len(to_rejudge(baseline, wanted))
     notes.append(
         f"The baseline was labelled by another judge; its {count} stored responses to this run's cases "
