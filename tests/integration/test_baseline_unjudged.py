@@ -72,3 +72,33 @@ def test_a_baseline_judged_in_part_is_warned_of_and_judged_again_by_the_next_run
     finally:
         failing.stop()
         healthy.stop()
+
+
+def test_a_redacted_baseline_judged_in_part_asks_base_again_for_what_was_not_labelled(tmp_path: Path) -> None:
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 30}, benign=10)
+    failing = ThreadedSimulator(
+        {**MODELS, "guard": ModelProfile(judge=JudgeStyle.LLAMA_GUARD, error_rate=0.5, error_attempts=10**8)},
+        cases,
+    )
+    healthy = ThreadedSimulator({"guard": ModelProfile(judge=JudgeStyle.LLAMA_GUARD)}, cases)
+    try:
+        extra = "cache: {enabled: false}\nsnapshot: {responses: redacted}\n" + _judge(
+            "llama_guard", failing.url
+        )
+        config = write_config(tmp_path / "gate.yml", failing.url, "tuned", extra=extra)
+        done = cli("baseline", "--config", config, cwd=tmp_path)
+        assert done.code == 0, done.stderr
+        stored = json.loads((tmp_path / "baseline.json").read_text())["results"]
+        missed = [r for r in stored if r["label"] == "unjudged"]
+        assert len(missed) > 5 and not any(r["response"] for r in missed)
+        assert "asking the base model again where no response was stored" in done.stderr
+        healthy_judge = f"url: {healthy.url}, model: guard"
+        config.write_text(config.read_text().replace(f"url: {failing.url}, model: guard", healthy_judge))
+        asked = failing.requests("base")
+        cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert failing.requests("base") - asked == len(missed) + 1  # the unlabelled ones, and the probe
+        reference = json.loads((tmp_path / "out" / "reference.snapshot.json").read_text())["results"]
+        assert not [r for r in reference if r["label"] == "unjudged"]
+    finally:
+        failing.stop()
+        healthy.stop()

@@ -336,11 +336,11 @@ def _unjudged_warning(snapshot: Snapshot) -> str | None:
     total = len(snapshot.results)
     parts = [f"the judge could not label {len(unjudged)} of {total} answers"] if unjudged else []
     parts += [f"vote member {member} could not label {count} of {total}" for member, count in members.items()]
-    affected = [r for r in snapshot.results if (r.label is Label.UNJUDGED and not r.tied) or r.abstained]
+    affected = [r for r in snapshot.results if r.judge_failed]
     again = (
         "the next run judges them again from their stored responses"
         if all(r.response is not None for r in affected)
-        else "the next run asks the base model again for those whose responses were not stored"
+        else "the next run judges them again, asking the base model again where no response was stored"
     )
     return f"warning: {'; '.join(parts)}: they are stored so, never as results, and {again}"
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from safety_regression.config import Config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.errors import SnapshotError
-from safety_regression.judges.base import Judge, Label
+from safety_regression.judges.base import Judge
 from safety_regression.snapshot import CaseResult, Snapshot
 from safety_regression.suites.languages import language_tag
 from safety_regression.suites.model import Case, Expect
@@ -73,7 +73,7 @@ async def judge_unjudged(
     relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
     by_result = dict(zip(map(id, targets), relabelled, strict=True))
     results = tuple(by_result.get(id(result), result) for result in baseline.results)
-    still = sum(1 for r in relabelled if _unjudged(r) or r.abstained)
+    still = sum(1 for r in relabelled if r.judge_failed)
     left = f"; {still} still could not be labelled" if still else ""
     notes.append(
         f"The baseline held {len(targets)} answers its judge could not label (stored unjudged, or a "
@@ -93,12 +93,8 @@ def unjudged_answers(baseline: Snapshot, config: Config, wanted: Wanted) -> list
     return [
         r
         for r in to_rejudge(baseline, wanted)
-        if r.response is not None and (_unjudged(r) or r.abstained) and r.sample < config.sampling.samples
+        if r.response is not None and r.judge_failed and r.sample < config.sampling.samples
     ]
-
-
-def _unjudged(result: CaseResult) -> bool:
-    return result.label is Label.UNJUDGED and not result.tied
 
 
 def can_rejudge(baseline: Snapshot, config: Config, wanted: Wanted) -> bool:

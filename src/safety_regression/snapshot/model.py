@@ -78,6 +78,12 @@ class CaseResult(BaseModel):
     def key(self) -> tuple[str, int]:
         return (self.case_id, self.sample)
 
+    @property
+    def judge_failed(self) -> bool:
+        """The judge, or a member of a vote, could not label this answer (a vote's
+        disagreement is no failure): a run judges it again, or asks it again if redacted."""
+        return (self.label is Label.UNJUDGED and not self.tied) or bool(self.abstained)
+
     @classmethod
     def for_case(
         cls, case: Case, sample: int, prompt_text: str | None = None, **fields: object

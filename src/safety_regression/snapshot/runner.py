@@ -285,8 +285,9 @@ def reusable_results(
     """Baseline results that can stand in for live base-model answers to this suite.
 
     A result is reused only when it was produced the same way: same judge, same
-    sampling, same case content, and not an error; nor an answer the judge could not label
-    and whose response was not stored (redacted), which the run cannot judge again.
+    sampling, same case content, and not an error; nor an answer the judge (or a vote
+    member) could not label whose response was not stored (redacted): it cannot be judged
+    again, so base is asked it live.
     """
     if baseline.judge != judge_id or baseline.sampling != sampling:
         return []
@@ -297,5 +298,5 @@ def reusable_results(
         if wanted.get(result.case_id) == result.case_hash
         and result.outcome not in FAILED_OUTCOMES
         and result.sample < sampling.samples
-        and not (result.label is Label.UNJUDGED and not result.tied and result.response is None)
+        and not (result.judge_failed and result.response is None)
     ]
