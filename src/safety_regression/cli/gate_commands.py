@@ -27,6 +27,7 @@ from safety_regression.outputs import (
     check_spares_inputs,
     config_inputs,
     previous_outputs,
+    withdraw_outputs,
     write_set,
 )
 from safety_regression.pipeline import (
@@ -130,7 +131,8 @@ def prepare_out(
 ) -> None:
     """Check the output folder before any model is asked (it is writable; no file written
     into it is one of ``inputs``), run ``check`` (what may still refuse the command), and
-    only then say what it will replace."""
+    only then say what it will replace, and withdraw it: until this command has written
+    its own outputs, the folder holds no complete set (``withdraw_outputs``)."""
     check_out_dir(out_dir)
     check_spares_inputs(out_dir, inputs or [])
     if check is not None:
@@ -138,6 +140,7 @@ def prepare_out(
     note = previous_outputs(out_dir, command)
     if note:
         info(f"note: {note}")
+        withdraw_outputs(out_dir, command)
 
 
 def show(heading: str, result: GateResult, written: list[Path]) -> None:

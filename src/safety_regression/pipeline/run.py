@@ -225,6 +225,9 @@ async def measure(
     if baseline is not None and reused and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()
+    if notice:
+        # Stored with the answers, so that merge and compare of these snapshots say it too.
+        candidate = candidate.model_copy(update={"notices": (*candidate.notices, notice)})
     return Measurement(
         reference,
         candidate,
@@ -355,6 +358,9 @@ def regate_snapshots(
         suite=comparison,
         **context,
     )
+    stored = list(dict.fromkeys([*reference.notices, *candidate.notices]))
+    if stored:  # how the snapshots were measured (answers replayed, shards' endpoints)
+        result = result.model_copy(update={"notices": [*stored, *result.notices]})
     return GateRun(reference, candidate, result, notes)
 
 

@@ -217,6 +217,9 @@ async def measure_sequential(
     if baseline is not None and in_asked and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()  # cache.reuse: completed replayed answers: every report says so
+    if notice:
+        # Stored with the answers, so that merge and compare of these snapshots say it too.
+        candidate = candidate.model_copy(update={"notices": (*candidate.notices, notice)})
     return Measurement(
         reference,
         candidate,
