@@ -155,7 +155,15 @@ async def measure(
     else:
         judge = env.judge(config)
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
-    baseline = await baseline_for(baseline, judge, config, notes, {c.id: c.content_hash for c in cases})
+    # The breaker counts the baseline's answers the judge cannot label (as base's in the run):
+    # planned now, so a judge that is down stops the re-judging too.
+    guard.plan("finetuned", len(cases) * config.sampling.samples)
+    if not check_drift:
+        # Drift asks base about cases the reference takes from the baseline: its errors
+        # there do not count against the budget, so only the deadline watches them.
+        guard.plan("base", len(cases) * config.sampling.samples)
+    wanted = {c.id: c.content_hash for c in cases}
+    baseline = await baseline_for(baseline, judge, config, notes, wanted, guard)
     in_shard = {case.id for case in cases}
     reused = [
         r
@@ -185,11 +193,6 @@ async def measure(
         check_priced(config, [("base", config.base)])
         env.model(config, "base")
     await env.preflight_models(config, ("finetuned", "base") if live_cases else ("finetuned",))
-    guard.plan("finetuned", len(cases) * config.sampling.samples)
-    if not check_drift:
-        # Drift asks base about cases the reference takes from the baseline: its errors
-        # there do not count against the budget, so only the deadline watches them.
-        guard.plan("base", len(cases) * config.sampling.samples)
     base_identity: str | None = None
     base_model = baseline.model.model if baseline else ""
     base_revision = baseline.model.revision if baseline else None

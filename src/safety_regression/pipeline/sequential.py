@@ -74,7 +74,13 @@ async def measure_sequential(
     judge = env.judge(config)
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = await baseline_for(stored, judge, config, notes, {c.id: c.content_hash for c in suite.cases})
+    # The most each snapshot can hold (the fixed design's): the breaker trips only once the
+    # failures would exceed the error budget even then, so the gate could not be conclusive.
+    # Planned before the baseline is re-judged: its unjudged answers count against base's.
+    guard.plan("finetuned", len(suite.cases) * config.sampling.samples)
+    guard.plan("base", len(suite.cases) * config.sampling.samples)
+    wanted = {c.id: c.content_hash for c in suite.cases}
+    baseline = await baseline_for(stored, judge, config, notes, wanted, guard)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
@@ -120,10 +126,6 @@ async def measure_sequential(
     if uncovered:
         check_priced(config, [("base", config.base)])
     base_endpoint = env.model(config, "base") if uncovered else None
-    # The most each snapshot can hold (the fixed design's): the breaker trips only once the
-    # failures would exceed the error budget even then, so the gate could not be conclusive.
-    guard.plan("finetuned", len(suite.cases) * config.sampling.samples)
-    guard.plan("base", len(suite.cases) * config.sampling.samples)
     for look in range(design.looks):
         to_ask = [case for case in always if case.id not in asked] if look == 0 else []
         for name, history in histories.items():
