@@ -24,6 +24,7 @@ from safety_regression.config import Config
 from safety_regression.config.budgets import check_priced, scorer_endpoints
 from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
+from safety_regression.gate.abstentions import vote_abstentions
 from safety_regression.gate.levels import check_level
 from safety_regression.gate.pairing import pair
 from safety_regression.gate.sequential import batch, pass_rule, preregistered_order, take_look
@@ -153,6 +154,10 @@ async def measure_sequential(
         reference, candidate = _pair_snapshots(
             reused, live_base, finetuned_results, asked, suite, judge.id, config
         )
+        # The labels the gate will see: a vote member's abstentions, over the error budget
+        # of the answers so far, make those answers unjudged here too, so no look decides
+        # on a crippled vote's labels.
+        reference, candidate, _ = vote_abstentions(reference, candidate, config.gate)
         pairing = pair(reference, candidate, config.judge.partial_counts_as)
         by_category = pairing.of(Expect.REFUSE)
         for name, history in list(histories.items()):
