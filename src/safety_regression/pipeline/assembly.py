@@ -22,6 +22,7 @@ from safety_regression.snapshot import (
     build_snapshot,
     evaluate_cases,
     load_snapshot,
+    reusable_results,
 )
 from safety_regression.suites import Case, Shard, Suite, load_suite
 from safety_regression.suites.categories import RETIRED_CATEGORIES, retired_category_warnings
@@ -259,6 +260,30 @@ def load_baseline(config: Config) -> Snapshot | None:
     if not path.exists():
         return None
     return load_snapshot(path)
+
+
+def no_base(missing: int) -> ConfigError:
+    """The refusal of a run whose baseline lacks ``missing`` cases and that has no base model."""
+    return ConfigError(
+        f"base: {missing} cases have no baseline result, so a 'base' endpoint is needed; "
+        "add base: {url, model} or run 'safety-regression baseline' first"
+    )
+
+
+def require_base(config: Config, baseline: Snapshot | None, suite: Suite, cases: Sequence[Case]) -> None:
+    """Refuse, before any endpoint is asked, a run without a base model whose baseline
+    cannot cover ``cases`` whatever the judge (results to other content or with other
+    sampling, errors, no baseline): its scorers are not checked, nor its answers re-judged,
+    for a run that cannot go ahead. (Results another judge labelled and cannot re-judge
+    are known only once the run's judge is: ``no_base`` is raised then.)"""
+    if config.base is not None or not cases:
+        return
+    reusable = reusable_results(baseline, suite, baseline.judge, config.sampling) if baseline else []
+    keys = {result.key for result in reusable}
+    samples = range(config.sampling.samples)
+    missing = sum(1 for case in cases if any((case.id, sample) not in keys for sample in samples))
+    if missing:
+        raise no_base(missing)
 
 
 def other_base_warnings(baseline: Snapshot, base: EndpointConfig) -> list[str]:

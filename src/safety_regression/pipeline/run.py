@@ -28,9 +28,11 @@ from safety_regression.pipeline.assembly import (
     evaluate_live,
     load_baseline,
     model_snapshot,
+    no_base,
     nothing,
     other_base_warnings,
     overlap_warnings,
+    require_base,
     suite_comparison,
 )
 from safety_regression.pipeline.budget import budget_hold, with_usage
@@ -133,6 +135,8 @@ async def measure(
     cases = suite.cases_in(shard)
     notes: list[str] = []
     baseline = load_baseline(config)  # a bad baseline file stops the run before any request
+    if not check_drift:
+        require_base(config, baseline, suite, cases)  # and so does one short of cases, without base
     # run.max_cost must see everything the run may spend: the fine-tune, the judge, and
     # base when it is asked every case (its other cases are known once the baseline is read).
     asks_base = bool(cases) and (check_drift or baseline is None)
@@ -183,10 +187,7 @@ async def measure(
     # A baseline with no toxicity scores leaves nothing to compare: score nothing.
     env.toxicity_skipped = baseline_lacks_toxicity(config, reused, len(live_cases))
     if live_cases and config.base is None:
-        raise ConfigError(
-            f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
-            "add base: {url, model} or run 'safety-regression baseline' first"
-        )
+        raise no_base(len(missing))
     # Check each endpoint before the suite is sent: a wrong key, model or URL fails in
     # seconds with the setting to fix, not after thousands of failed requests.
     if live_cases:

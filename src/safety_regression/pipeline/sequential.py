@@ -36,8 +36,10 @@ from safety_regression.pipeline.assembly import (
     evaluate_live,
     load_baseline,
     model_snapshot,
+    no_base,
     nothing,
     other_base_warnings,
+    require_base,
     suite_comparison,
 )
 from safety_regression.pipeline.environment import Environment
@@ -67,6 +69,7 @@ async def measure_sequential(
     # The circuit breaker and run.deadline watch a sequential run as they do a fixed one.
     guard = env.begin_run(run_identity(config, command="run", suite_hash=suite.hash), config)
     stored = load_baseline(config)
+    require_base(config, stored, suite, suite.cases)  # before any endpoint is asked
     # As in a fixed run: run.max_cost must see the fine-tune, the judge, and base when it
     # is asked every case (whether it is asked at all is known once the baseline is read).
     asks_base = [("base", config.base)] if stored is None else []
@@ -120,10 +123,7 @@ async def measure_sequential(
     uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
     if uncovered and config.base is None:
         # Checked before any request: a later batch may need the base model.
-        raise ConfigError(
-            f"base: {len(uncovered)} cases have no baseline result, so a 'base' endpoint is needed; "
-            "add base: {url, model} or run 'safety-regression baseline' first"
-        )
+        raise no_base(len(uncovered))
     if uncovered:
         check_priced(config, [("base", config.base)])
     base_endpoint = env.model(config, "base") if uncovered else None
