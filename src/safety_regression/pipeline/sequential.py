@@ -27,6 +27,7 @@ from safety_regression.errors import ConfigError
 from safety_regression.gate.abstentions import vote_abstentions
 from safety_regression.gate.levels import check_level
 from safety_regression.gate.pairing import pair
+from safety_regression.gate.redesign import decision_settings, setting_differs
 from safety_regression.gate.sequential import batch, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
     baseline_lacks_toxicity,
@@ -338,15 +339,11 @@ def _changed_design(
     history = candidate.sequential
     if history is None:
         return None
-    design, gate = config.gate.sequential, config.gate
+    # A history written before these gate settings were recorded has them as None: not compared.
+    for what, (before, now) in decision_settings(history, config.gate).items():
+        if setting_differs(before, now, exact=True):
+            return f"{what} {before} (this config: {now})"
     pairs: list[tuple[str, object, object]] = [
-        ("gate.sequential.seed", history.seed, design.seed),
-        ("gate.sequential.looks", history.looks, design.looks),
-        ("gate.margin", history.margin, gate.margin),
-        ("gate.alpha", history.alpha, gate.alpha),
-        ("gate.min_effect", history.min_effect, gate.min_effect),
-        ("gate.holm", history.holm, gate.holm),
-        ("gate.min_base_rate", history.min_base_rate, gate.min_base_rate),
         ("sampling.seed", candidate.sampling.seed, config.sampling.seed),
         ("sampling", candidate.sampling, config.sampling),
         ("the suite (hash)", candidate.suite.hash, suite_hash),
@@ -354,8 +351,7 @@ def _changed_design(
     # The judge is not among them: a new version of the built-in judge comes with an upgrade,
     # not a choice, and re-reads the same answers.
     for what, before, now in pairs:
-        # A history written before these gate settings were recorded has them as None.
-        if before != now and not (before is None and what.startswith("gate.")):
+        if before != now:
             return f"{what} {before} (this config: {now})"
     before_orders = {c.name: c.order for c in history.categories}
     if before_orders != orders:
