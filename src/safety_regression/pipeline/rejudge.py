@@ -135,8 +135,8 @@ async def _relabel_guarded(targets: list[CaseResult], judge: Judge, guard: Break
     """``_relabel`` each result at once, each unjudged label counted by ``guard`` against
     the base model (the baseline's answers are the reference's, as base's are in a run);
     once it has stopped the run, the relabelling still waiting is cancelled and those
-    results are unjudged, saying why."""
-    if guard.stopped is not None:
+    results are unjudged."""
+    if guard.stopped is not None or not targets:
         return [_not_judged(result, judge) for result in targets]
     tasks = [asyncio.ensure_future(_relabel(result, judge)) for result in targets]
 
