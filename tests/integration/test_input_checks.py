@@ -174,35 +174,37 @@ def test_a_dry_run_checks_the_key_variables_it_would_need(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("design", ["fixed", "sequential"])
+@pytest.mark.parametrize("short", ["of cases", "of its judge"])
 def test_a_baseline_short_of_cases_without_a_base_is_refused_before_any_endpoint_is_asked(
-    tmp_path: Path, design: str
+    tmp_path: Path, design: str, short: str
 ) -> None:
-    # The baseline lacks two of the suite's cases and there is no base model to ask them.
-    # Found in review: the toxicity classifier was checked, and a model judge re-judged the
-    # whole baseline, before the run was refused for that.
+    # No base model to ask what the baseline lacks: two of the suite's cases, or every
+    # case (labelled by the built-in judge and kept without its responses, so the run's
+    # model judge cannot re-judge it). Found in review: the toxicity classifier was
+    # checked, and a model judge re-judged the whole baseline, before the run was refused.
     cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 10})
     profiles = {**PROFILES, "moderation": ModelProfile(), "judge": ModelProfile(judge="llm")}
     simulator = ThreadedSimulator(profiles, cases)
     try:
-        plain = write_config(tmp_path / "base.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n")
+        kept = "snapshot: {responses: redacted}\n" if short == "of its judge" else ""
+        plain = write_config(
+            tmp_path / "base.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n" + kept
+        )
         assert cli("baseline", "--config", plain, cwd=tmp_path).code == 0
-        write_suite(tmp_path / "suite.jsonl", {"privacy": 12})
+        if short == "of cases":
+            write_suite(tmp_path / "suite.jsonl", {"privacy": 12})
         scorers = (
             f"toxicity: {{endpoint: {{url: {simulator.url}, model: moderation}}}}\n"
             f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: judge}}}}\n"
         )
         sequential = "gate: {sequential: {enabled: true}}\n" if design == "sequential" else ""
-        config = write_config(
-            tmp_path / "gate.yml",
-            simulator.url,
-            "tuned",
-            extra="cache: {enabled: false}\n" + scorers + sequential,
-        )
-        config.write_text(
-            "".join(line for line in config.read_text().splitlines(True) if not line.startswith("base:"))
-        )
+        extra = "cache: {enabled: false}\n" + scorers + sequential
+        config = write_config(tmp_path / "gate.yml", simulator.url, "tuned", extra=extra)
+        lines = config.read_text().splitlines(True)
+        config.write_text("".join(line for line in lines if not line.startswith("base:")))
         done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
-        refused(done, "base: 2 cases have no baseline result, so a 'base' endpoint is needed")
+        missing = 2 if short == "of cases" else 20
+        refused(done, f"base: {missing} cases have no baseline result, so a 'base' endpoint is needed")
         assert sum(simulator.simulator.moderations_by_model.values()) == 0, "the classifier was not checked"
         assert simulator.requests("judge") == simulator.requests("tuned") == 0
     finally:

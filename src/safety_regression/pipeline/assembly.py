@@ -15,6 +15,7 @@ from safety_regression.endpoints.base import Endpoint
 from safety_regression.errors import ConfigError, SuiteError
 from safety_regression.judges.base import Judge
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.rejudge import can_rejudge
 from safety_regression.snapshot import (
     CaseResult,
     ModelInfo,
@@ -270,15 +271,20 @@ def no_base(missing: int) -> ConfigError:
     )
 
 
-def require_base(config: Config, baseline: Snapshot | None, suite: Suite, cases: Sequence[Case]) -> None:
+def require_base(
+    config: Config, baseline: Snapshot | None, suite: Suite, cases: Sequence[Case], judge_id: str
+) -> None:
     """Refuse, before any endpoint is asked, a run without a base model whose baseline
-    cannot cover ``cases`` whatever the judge (results to other content or with other
-    sampling, errors, no baseline): its scorers are not checked, nor its answers re-judged,
-    for a run that cannot go ahead. (Results another judge labelled and cannot re-judge
-    are known only once the run's judge is: ``no_base`` is raised then.)"""
+    cannot cover ``cases`` for the run's judge (results to other content or with other
+    sampling, errors, no baseline, or labelled by another judge and not re-judgeable): its
+    scorers are not checked, nor its answers re-judged, for a run that cannot go ahead."""
     if config.base is not None or not cases:
         return
-    reusable = reusable_results(baseline, suite, baseline.judge, config.sampling) if baseline else []
+    wanted = {case.id: case.content_hash for case in cases}
+    reusable: list[CaseResult] = []
+    if baseline is not None and (baseline.judge == judge_id or can_rejudge(baseline, config, wanted)):
+        # Re-judged, the baseline's answers are reused as its own judge's are.
+        reusable = reusable_results(baseline, suite, baseline.judge, config.sampling)
     keys = {result.key for result in reusable}
     samples = range(config.sampling.samples)
     missing = sum(1 for case in cases if any((case.id, sample) not in keys for sample in samples))

@@ -135,8 +135,6 @@ async def measure(
     cases = suite.cases_in(shard)
     notes: list[str] = []
     baseline = load_baseline(config)  # a bad baseline file stops the run before any request
-    if not check_drift:
-        require_base(config, baseline, suite, cases)  # and so does one short of cases, without base
     # run.max_cost must see everything the run may spend: the fine-tune, the judge, and
     # base when it is asked every case (its other cases are known once the baseline is read).
     asks_base = bool(cases) and (check_drift or baseline is None)
@@ -158,6 +156,8 @@ async def measure(
         judge = await env.judge_while_checking(config, [_check_all(config, env, ("finetuned",))])
     else:
         judge = env.judge(config)
+        if not check_drift:
+            require_base(config, baseline, suite, cases, judge.id)  # short of cases and no base: stop
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
     # The breaker counts the baseline's answers the judge cannot label (as base's in the run):
     # planned now, so a judge that is down stops the re-judging too.

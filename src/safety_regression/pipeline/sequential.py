@@ -70,13 +70,13 @@ async def measure_sequential(
     # The circuit breaker and run.deadline watch a sequential run as they do a fixed one.
     guard = env.begin_run(run_identity(config, command="run", suite_hash=suite.hash), config)
     stored = load_baseline(config)
-    require_base(config, stored, suite, suite.cases)  # before any endpoint is asked
     # As in a fixed run: run.max_cost must see the fine-tune, the judge, and base when it
     # is asked every case (whether it is asked at all is known once the baseline is read).
     asks_base = [("base", config.base)] if stored is None else []
     check_priced(config, [("finetuned", config.finetuned), *scorer_endpoints(config), *asks_base])
     finetuned_endpoint, finetuned_settings = env.model(config, "finetuned")
     judge = env.judge(config)
+    require_base(config, stored, suite, suite.cases, judge.id)  # before any endpoint is asked
     await env.preflight_scorers(config)
     notes: list[str] = []
     # The most each snapshot can hold (the fixed design's): the breaker trips only once the
