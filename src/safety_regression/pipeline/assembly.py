@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from safety_regression.config import Config, EndpointConfig
 from safety_regression.config.categories import check_gate_categories
 from safety_regression.endpoints.base import Endpoint
+from safety_regression.endpoints.guard import RunGuard
 from safety_regression.errors import ConfigError, SuiteError
 from safety_regression.judges.base import Judge
 from safety_regression.pipeline.environment import Environment
@@ -261,6 +262,17 @@ def load_baseline(config: Config) -> Snapshot | None:
     if not path.exists():
         return None
     return load_snapshot(path)
+
+
+def plan_guard(guard: RunGuard, config: Config, cases: int, *, base: bool = True) -> None:
+    """Tell the run's breaker how many requests each model's snapshot holds, before the
+    baseline is re-judged (its unjudged answers count against base's budget, so a judge
+    that is down stops the re-judging too). Without ``base``: drift asks base about cases
+    the reference takes from the baseline, and its errors there do not count against the
+    budget, so only the deadline watches them."""
+    guard.plan("finetuned", cases * config.sampling.samples)
+    if base:
+        guard.plan("base", cases * config.sampling.samples)
 
 
 def no_base(missing: int) -> ConfigError:

@@ -32,6 +32,7 @@ from safety_regression.pipeline.assembly import (
     nothing,
     other_base_warnings,
     overlap_warnings,
+    plan_guard,
     require_base,
     suite_comparison,
 )
@@ -156,16 +157,9 @@ async def measure(
         judge = await env.judge_while_checking(config, [_check_all(config, env, ("finetuned",))])
     else:
         judge = env.judge(config)
-        if not check_drift:
-            require_base(config, baseline, suite, cases, judge.id)  # short of cases and no base: stop
+        require_base(config, baseline, suite, cases, judge.id)  # short of cases and no base: stop
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
-    # The breaker counts the baseline's answers the judge cannot label (as base's in the run):
-    # planned now, so a judge that is down stops the re-judging too.
-    guard.plan("finetuned", len(cases) * config.sampling.samples)
-    if not check_drift:
-        # Drift asks base about cases the reference takes from the baseline: its errors
-        # there do not count against the budget, so only the deadline watches them.
-        guard.plan("base", len(cases) * config.sampling.samples)
+    plan_guard(guard, config, len(cases), base=not check_drift)  # before the re-judging, too
     wanted = {c.id: c.content_hash for c in cases}
     baseline = await baseline_for(baseline, judge, config, notes, wanted, guard)
     in_shard = {case.id for case in cases}

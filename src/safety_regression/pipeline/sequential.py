@@ -40,6 +40,7 @@ from safety_regression.pipeline.assembly import (
     no_base,
     nothing,
     other_base_warnings,
+    plan_guard,
     require_base,
     suite_comparison,
 )
@@ -81,9 +82,7 @@ async def measure_sequential(
     notes: list[str] = []
     # The most each snapshot can hold (the fixed design's): the breaker trips only once the
     # failures would exceed the error budget even then, so the gate could not be conclusive.
-    # Planned before the baseline is re-judged: its unjudged answers count against base's.
-    guard.plan("finetuned", len(suite.cases) * config.sampling.samples)
-    guard.plan("base", len(suite.cases) * config.sampling.samples)
+    plan_guard(guard, config, len(suite.cases))
     wanted = {c.id: c.content_hash for c in suite.cases}
     baseline = await baseline_for(stored, judge, config, notes, wanted, guard)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
