@@ -331,3 +331,42 @@ def test_a_failure_waiting_to_retry_when_the_deadline_passes_is_reported_as_the_
         assert failed - unsent == len(waiting), "the failures are counted as failed, not as unsent"
     finally:
         simulator.stop()
+
+
+def test_a_dead_judge_trips_the_circuit_breaker_while_it_re_judges_the_baseline(tmp_path: Path) -> None:
+    # The baseline was labelled by the built-in judge: a run with a model judge re-judges
+    # its stored responses first. Found in review: with that judge down, every baseline
+    # response spent its attempts before the breaker, which counted only the run, tripped.
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 200})
+    profiles = {
+        "base": ModelProfile(),
+        "tuned": ModelProfile(),
+        "judge-down": ModelProfile(judge="llm", error_rate=1.0, error_attempts=10**8),
+    }
+    simulator = ThreadedSimulator(profiles, cases)
+    try:
+        plain = write_config(tmp_path / "base.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n")
+        assert cli("baseline", "--config", plain, cwd=tmp_path).code == 0
+        judge = (
+            f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: judge-down, max_retries: 0}}}}\n"
+        )
+        config = write_config(
+            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
+        )
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert "error: the run stopped early: base: " in done.stderr
+        assert (
+            "went unjudged (" in done.stderr and "first error: base: the judge could not label" in done.stderr
+        )
+        judged = simulator.requests("judge-down")
+        assert judged < 0.25 * 200, f"stopped early: {judged} judge requests for 200 baseline responses"
+        assert simulator.requests("tuned") <= 1, (
+            "the fine-tuned model is asked nothing (its route probe at most)"
+        )
+        assert "re-judged with llm/3:judge-down (until the run stopped: the rest are unjudged)" in done.stderr
+        result = report(tmp_path / "out")
+        assert result["verdict"] == "inconclusive"
+        assert str(result["reasons"][0]).startswith("The run stopped early: base: ")  # type: ignore[index]
+    finally:
+        simulator.stop()
