@@ -108,6 +108,15 @@ def endpoint_of(
     )
 
 
+async def warm_up(session: aiohttp.ClientSession, url: str, connections: int) -> None:
+    """Open ``connections`` pooled connections to the simulator first, through another key
+    (its own limiter): the first burst would otherwise wait for new connections and reach
+    the server later than the next burst does, blurring the window the test measures."""
+    limits = ConcurrencyLimits()
+    warm = OpenAICompatEndpoint(session, url, "w", "warm-up", connections, 5, 0, limits)
+    await asyncio.gather(*(warm.complete(request) for request in asks(connections, "warm-up")))
+
+
 def asks(count: int, content: str = "benign ask") -> list[ChatRequest]:
     return [
         ChatRequest(messages=(Message(role="user", content=f"{content} {i}"),), max_tokens=10)
@@ -122,7 +131,8 @@ async def test_requests_per_minute_hold_in_every_window_at_the_server(
     # and 60 in the first minute (a bucket that started full and refilled). A window of
     # 1.5 s stands in for the minute; the arrivals are timed by the simulator.
     window = 1.5
-    simulator = await start_simulator({"m": ModelProfile(latency=0.01)}, CASES)
+    simulator = await start_simulator({"m": ModelProfile(latency=0.01), "w": ModelProfile()}, CASES)
+    await warm_up(http_session, simulator.url or "", 3)
     endpoint = endpoint_of(
         http_session, simulator.url or "", ConcurrencyLimits(window=window), requests_per_minute=3
     )
@@ -140,7 +150,8 @@ async def test_tokens_per_minute_hold_in_every_window_at_the_server(
     http_session: aiohttp.ClientSession, start_simulator: StartSimulator
 ) -> None:
     window = 1.5
-    simulator = await start_simulator({"m": ModelProfile(latency=0.01)}, CASES)
+    simulator = await start_simulator({"m": ModelProfile(latency=0.01), "w": ModelProfile()}, CASES)
+    await warm_up(http_session, simulator.url or "", 2)
     requests = asks(6, "x" * 36)  # each weighs 10 prompt tokens (40 characters) + 10 max_tokens
     assert {payload_tokens({"messages": r.wire_messages(), "max_tokens": 10}) for r in requests} == {20}
     endpoint = endpoint_of(
