@@ -18,7 +18,7 @@ A 429 (or a 503 with ``Retry-After``) pauses every request to that endpoint unti
 (``pause``), not only the one that was told, whether or not a cap is configured.
 
 Shards run on separate runners and cannot see each other's requests: give each of N
-shards 1/N of the provider's limit (see the README, "Rate limits and budgets").
+shards 1/N of the provider's limit (the README, "Rate limits"; docs/performance.md).
 """
 
 from __future__ import annotations
