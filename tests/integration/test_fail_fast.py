@@ -370,3 +370,34 @@ def test_a_dead_judge_trips_the_circuit_breaker_while_it_re_judges_the_baseline(
         assert str(result["reasons"][0]).startswith("The run stopped early: base: ")  # type: ignore[index]
     finally:
         simulator.stop()
+
+
+def test_a_baseline_stopped_by_its_deadline_says_a_rerun_resumes(tmp_path: Path) -> None:
+    # Found in review: ``baseline`` printed only "error: the run reached its deadline
+    # (run.deadline = 3s)", without the hint ``run`` gives, though it does resume.
+    cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 20})
+    simulator = ThreadedSimulator({"slow": ModelProfile(default_refusal=0.95, latency=0.5)}, cases)
+    try:
+        config = write_config(tmp_path / "gate.yml", simulator.url, "slow", base="slow")
+        config.write_text(config.read_text() + "run: {deadline: 1s}\n")
+        done = cli("baseline", "--config", config, cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert (
+            "error: baseline not written: the run stopped early: the run reached its deadline "
+            "(run.deadline = 1s); run it again to resume"
+        ) in done.stderr
+        assert not (tmp_path / "baseline.json").exists()
+        asked = simulator.requests("slow")
+        config.write_text(config.read_text().replace("run: {deadline: 1s}\n", ""))
+        again = cli("baseline", "--config", config, cwd=tmp_path)
+        assert again.code == 0, again.stderr
+        assert "Resumed an interrupted run" in again.stderr
+        # The rerun asked only what the first did not answer (and its endpoint check).
+        assert simulator.requests("slow") - asked < 30
+        # Without the cache nothing is kept, and the hint says so.
+        config.write_text(config.read_text() + "run: {deadline: 1s}\n")
+        uncached = cli("baseline", "--config", config, "--no-cache", "--output", "other.json", cwd=tmp_path)
+        assert uncached.code == 3, uncached.stderr
+        assert "; the cache is off, so running it again asks every case again" in uncached.stderr
+    finally:
+        simulator.stop()

@@ -298,7 +298,14 @@ def baseline(
         snapshot = await evaluate_model(config, "base", env, shard)
         return snapshot, env.cache_note(), env.meter.usage(), env.completion()
 
-    snapshot, cache_note, usage, completion = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    try:
+        snapshot, cache_note, usage, completion = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    except RunStopped as stopped:
+        # The deadline: what was asked is cached, so a rerun resumes (as ``run`` says).
+        again = "run it again to resume"
+        if no_cache or not config.cache.enabled:
+            again = "the cache is off, so running it again asks every case again"
+        raise RunStopped(f"baseline not written: the run stopped early: {stopped}; {again}") from None
     if cache_note:
         info(cache_note)
     if usage.roles:

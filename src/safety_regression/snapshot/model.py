@@ -6,6 +6,7 @@ and sample, the outcome, the response (or its hash), the label and the judge.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -263,7 +264,9 @@ def snapshot_json(snapshot: Snapshot) -> Iterator[str]:
 
 
 def save_snapshot(snapshot: Snapshot, path: Path) -> None:
-    """Write atomically and durably: a reader never sees half a snapshot."""
+    """Write atomically and durably: a reader never sees half a snapshot. A write that
+    fails or is interrupted (Ctrl-C, SIGTERM) leaves no ``.partial`` file behind, as far
+    as it can remove it (found in review: a SIGTERM left megabytes beside the baseline)."""
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,5 +275,9 @@ def save_snapshot(snapshot: Snapshot, path: Path) -> None:
             file.flush()
             os.fsync(file.fileno())
         partial.replace(path)
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot write the snapshot: {exc.strerror or exc}") from None
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise SnapshotError(f"{path}: cannot write the snapshot: {exc.strerror or exc}") from None
+        raise
