@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from safety_regression.cli import gate_commands, main
+from safety_regression.cli import compare_command, main
 from safety_regression.config import Config, SamplingConfig, load_config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, json_or_none, server_message
@@ -447,7 +447,7 @@ def test_a_bug_keeps_its_traceback_but_never_exits_1(
     def broken(_path: Path | None) -> Config:
         raise RuntimeError("a planted bug")
 
-    monkeypatch.setattr(gate_commands, "default_config", broken)
+    monkeypatch.setattr(compare_command, "default_config", broken)
     with pytest.raises(SystemExit) as stopped:
         main(["compare", "a.json", "b.json"])
     assert stopped.value.code == ExitCode.INCONCLUSIVE

@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Evaluate the base model and write the baseline snapshot to commit.",
     ),
     "compare": (
-        "gate_commands",
+        "compare_command",
         "compare",
         "Gate two stored snapshots against each other, with no endpoint calls.",
     ),
