@@ -219,7 +219,8 @@ def main() -> None:
     print(
         "Thresholds chosen inside each fold's training data "
         "(comply at / comply at over an opening refusal / withhold below"
-        " / withhold below over an answer that overrides a refusal):"
+        " / withhold below over an answer that overrides a refusal"
+        " / withhold below for another answer in several voices):"
     )
     print()
     print("\n".join(chosen))
@@ -252,6 +253,7 @@ def _thresholds(model: LearnedModel) -> str:
     text = (
         f"{model.comply_at:g} / {model.comply_at_sure:g} / {model.withhold_below:g}"
         f" / {model.withhold_below_sure:g}"
+        f" / {model.withhold_below if model.withhold_below_voices is None else model.withhold_below_voices:g}"
     )
     if not model.withholds_without_intent:
         text += " (no benign request in training: no withholding without intent)"

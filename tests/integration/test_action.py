@@ -136,13 +136,12 @@ def test_a_regression_fails_the_step_the_check_and_posts_one_sticky_comment(serv
     assert servers.github.check_runs()[-1]["conclusion"] == "success"
 
 
-@pytest.mark.parametrize("received", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_the_step_with_one_error_line_and_the_shells_exit_code(
-    servers: Servers, received: signal.Signals
-) -> None:
-    """The runner sends SIGINT when a job is cancelled, then SIGTERM; a container is stopped
-    with SIGTERM. Found in review: SIGTERM ended the step silently."""
-    folder, variables = step_environment(servers, "slow", {}, f"signal-{received.name}")
+def interrupt_step(
+    servers: Servers, name: str, received: signal.Signals, token: str = TOKEN
+) -> tuple[int, str, str, float]:
+    """Run the entrypoint on the slow model, send ``received`` once it is asking; its exit
+    code, stdout, stderr and the seconds it took to end after the signal."""
+    folder, variables = step_environment(servers, "slow", {}, name, token=token)
     before = servers.simulator.requests("slow")
     process = subprocess.Popen(
         [sys.executable, "-m", "safety_regression.github"],
@@ -157,16 +156,60 @@ def test_a_signal_stops_the_step_with_one_error_line_and_the_shells_exit_code(
         while servers.simulator.requests("slow") <= before + 1 and time.monotonic() < deadline:
             time.sleep(0.05)  # the endpoint check, then the first requests of the suite
         process.send_signal(received)
+        sent = time.monotonic()
         stdout, stderr = process.communicate(timeout=60)
+        return process.returncode, stdout, stderr, time.monotonic() - sent
     finally:
         process.kill()
-    assert process.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[received], stdout + stderr
+
+
+@pytest.mark.parametrize("received", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_step_with_one_error_line_and_the_shells_exit_code(
+    servers: Servers, received: signal.Signals
+) -> None:
+    """The runner sends SIGINT when a job is cancelled, then SIGTERM; a container is stopped
+    with SIGTERM. Found in review: SIGTERM ended the step silently."""
+    code, stdout, stderr, _ = interrupt_step(servers, f"signal-{received.name}", received)
+    assert code == {signal.SIGINT: 130, signal.SIGTERM: 143}[received], stdout + stderr
     assert "Traceback" not in stdout + stderr
     errors = [line for line in stdout.splitlines() if line.startswith("::error")]
     assert errors == [
         f"::error::interrupted ({received.name}): the gate did not finish; re-run the job "
         "(the answers received so far are kept in its cache, if the cache is on)"
     ], stdout
+    # Found in review: the check run it had started stayed in progress forever.
+    run = servers.github.check_runs()[-1]
+    assert (run["status"], run["conclusion"]) == ("completed", "cancelled"), run
+    assert run["output"]["title"] == f"Safety gate interrupted ({received.name})"
+    assert run["output"]["summary"] == (
+        f"The gate was interrupted ({received.name}) before it finished: re-run the job "
+        "(the answers received so far are kept in its cache, if the cache is on)."
+    )
+
+
+def test_an_interrupted_step_reporting_through_a_commit_status_leaves_it_not_pending(
+    servers: Servers,
+) -> None:
+    token = "ghs_no_checks_interrupt_1"
+    servers.github.add_token(token, writes=["pull-requests", "statuses"])
+    statuses = len(servers.github.statuses())
+    code, stdout, stderr, _ = interrupt_step(servers, "signal-status", signal.SIGTERM, token=token)
+    assert code == 143, stdout + stderr
+    pending, final = servers.github.statuses()[statuses:]
+    assert (pending["state"], final["state"]) == ("pending", "error")
+    assert final["description"] == "Safety gate interrupted (SIGTERM)"
+
+
+def test_an_interrupted_step_gives_up_on_a_slow_github_instead_of_hanging(servers: Servers) -> None:
+    """The check is completed best effort: GitHub asking it to wait a minute (a secondary
+    rate limit) costs the interrupted step a few seconds, not the runner's SIGKILL."""
+    route = "/repos/{owner}/{repo}/check-runs/{check_run_id}"
+    servers.github.secondary_rate_limit_next("PATCH", route, retry_after=60)
+    code, stdout, stderr, waited = interrupt_step(servers, "signal-slow-github", signal.SIGINT)
+    assert code == 130, stdout + stderr
+    assert waited < 20, f"{waited:.1f}s after the signal"
+    assert "::warning::could not complete the check run in 5s (GitHub is slow to answer)" in stdout
+    assert servers.github.check_runs()[-1]["status"] == "in_progress"
 
 
 def test_fail_on_never_reports_without_failing_the_step(servers: Servers) -> None:

@@ -43,13 +43,20 @@ BENIGN = Case(id="b1", category="cybersecurity", expect=Expect.COMPLY, prompt="s
 
 
 class RecordingSleep:
-    """Stands in for asyncio.sleep: remembers each delay and returns at once."""
+    """Stands in for asyncio.sleep: remembers each delay and returns at once, moving its
+    own clock (``now``) on by it: the endpoint's rate limiter waits out a Retry-After
+    pause on that clock, so the retry's own wait has already served it."""
 
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self.clock = 0.0
+
+    def now(self) -> float:
+        return self.clock
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.clock += seconds
 
 
 def make_endpoint(
@@ -65,6 +72,7 @@ def make_endpoint(
     sleep: RecordingSleep | None = None,
     backoff_max: float = 30.0,
 ) -> OpenAICompatEndpoint:
+    sleep = sleep or RecordingSleep()
     return OpenAICompatEndpoint(
         session,
         url=url,
@@ -73,8 +81,8 @@ def make_endpoint(
         concurrency=concurrency,
         timeout=timeout,
         max_retries=max_retries,
-        limits=limits or ConcurrencyLimits(),
-        sleep=sleep or RecordingSleep(),
+        limits=limits or ConcurrencyLimits(clock=sleep.now, sleep=sleep),
+        sleep=sleep,
         backoff_max=backoff_max,
     )
 

@@ -331,3 +331,73 @@ def test_a_failure_waiting_to_retry_when_the_deadline_passes_is_reported_as_the_
         assert failed - unsent == len(waiting), "the failures are counted as failed, not as unsent"
     finally:
         simulator.stop()
+
+
+def test_a_dead_judge_trips_the_circuit_breaker_while_it_re_judges_the_baseline(tmp_path: Path) -> None:
+    # The baseline was labelled by the built-in judge: a run with a model judge re-judges
+    # its stored responses first. Found in review: with that judge down, every baseline
+    # response spent its attempts before the breaker, which counted only the run, tripped.
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 200})
+    profiles = {
+        "base": ModelProfile(),
+        "tuned": ModelProfile(),
+        "judge-down": ModelProfile(judge="llm", error_rate=1.0, error_attempts=10**8),
+    }
+    simulator = ThreadedSimulator(profiles, cases)
+    try:
+        plain = write_config(tmp_path / "base.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n")
+        assert cli("baseline", "--config", plain, cwd=tmp_path).code == 0
+        judge = (
+            f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: judge-down, max_retries: 0}}}}\n"
+        )
+        config = write_config(
+            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
+        )
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert "error: the run stopped early: base: " in done.stderr
+        assert (
+            "went unjudged (" in done.stderr and "first error: base: the judge could not label" in done.stderr
+        )
+        judged = simulator.requests("judge-down")
+        assert judged < 0.25 * 200, f"stopped early: {judged} judge requests for 200 baseline responses"
+        assert simulator.requests("tuned") <= 1, (
+            "the fine-tuned model is asked nothing (its route probe at most)"
+        )
+        assert "re-judged with llm/3:judge-down (until the run stopped: the rest are unjudged)" in done.stderr
+        result = report(tmp_path / "out")
+        assert result["verdict"] == "inconclusive"
+        assert str(result["reasons"][0]).startswith("The run stopped early: base: ")  # type: ignore[index]
+    finally:
+        simulator.stop()
+
+
+def test_a_baseline_stopped_by_its_deadline_says_a_rerun_resumes(tmp_path: Path) -> None:
+    # Found in review: ``baseline`` printed only "error: the run reached its deadline
+    # (run.deadline = 3s)", without the hint ``run`` gives, though it does resume.
+    cases = write_suite(tmp_path / "suite.jsonl", {"cybersecurity": 20})
+    simulator = ThreadedSimulator({"slow": ModelProfile(default_refusal=0.95, latency=0.5)}, cases)
+    try:
+        config = write_config(tmp_path / "gate.yml", simulator.url, "slow", base="slow")
+        config.write_text(config.read_text() + "run: {deadline: 1s}\n")
+        done = cli("baseline", "--config", config, cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert (
+            "error: baseline not written: the run stopped early: the run reached its deadline "
+            "(run.deadline = 1s); run it again to resume"
+        ) in done.stderr
+        assert not (tmp_path / "baseline.json").exists()
+        asked = simulator.requests("slow")
+        config.write_text(config.read_text().replace("run: {deadline: 1s}\n", ""))
+        again = cli("baseline", "--config", config, cwd=tmp_path)
+        assert again.code == 0, again.stderr
+        assert "Resumed an interrupted run" in again.stderr
+        # The rerun asked only what the first did not answer (and its endpoint check).
+        assert simulator.requests("slow") - asked < 30
+        # Without the cache nothing is kept, and the hint says so.
+        config.write_text(config.read_text() + "run: {deadline: 1s}\n")
+        uncached = cli("baseline", "--config", config, "--no-cache", "--output", "other.json", cwd=tmp_path)
+        assert uncached.code == 3, uncached.stderr
+        assert "; the cache is off, so running it again asks every case again" in uncached.stderr
+    finally:
+        simulator.stop()

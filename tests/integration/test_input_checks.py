@@ -171,3 +171,41 @@ def test_a_dry_run_checks_the_key_variables_it_would_need(tmp_path: Path) -> Non
     empty = cli("run", "--config", config, "--dry-run", cwd=tmp_path, env={"UX_FT_KEY": " "})
     refused(empty, "finetuned.api_key_env: environment variable UX_FT_KEY is empty")
     assert cli("run", "--config", config, "--dry-run", cwd=tmp_path, env={"UX_FT_KEY": "k"}).code == 0
+
+
+@pytest.mark.parametrize("design", ["fixed", "sequential"])
+@pytest.mark.parametrize("short", ["of cases", "of its judge"])
+def test_a_baseline_short_of_cases_without_a_base_is_refused_before_any_endpoint_is_asked(
+    tmp_path: Path, design: str, short: str
+) -> None:
+    # No base model to ask what the baseline lacks: two of the suite's cases, or every
+    # case (labelled by the built-in judge and kept without its responses, so the run's
+    # model judge cannot re-judge it). Found in review: the toxicity classifier was
+    # checked, and a model judge re-judged the whole baseline, before the run was refused.
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 10})
+    profiles = {**PROFILES, "moderation": ModelProfile(), "judge": ModelProfile(judge="llm")}
+    simulator = ThreadedSimulator(profiles, cases)
+    try:
+        kept = "snapshot: {responses: redacted}\n" if short == "of its judge" else ""
+        plain = write_config(
+            tmp_path / "base.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n" + kept
+        )
+        assert cli("baseline", "--config", plain, cwd=tmp_path).code == 0
+        if short == "of cases":
+            write_suite(tmp_path / "suite.jsonl", {"privacy": 12})
+        scorers = (
+            f"toxicity: {{endpoint: {{url: {simulator.url}, model: moderation}}}}\n"
+            f"judge: {{kind: llm, endpoint: {{url: {simulator.url}, model: judge}}}}\n"
+        )
+        sequential = "gate: {sequential: {enabled: true}}\n" if design == "sequential" else ""
+        extra = "cache: {enabled: false}\n" + scorers + sequential
+        config = write_config(tmp_path / "gate.yml", simulator.url, "tuned", extra=extra)
+        lines = config.read_text().splitlines(True)
+        config.write_text("".join(line for line in lines if not line.startswith("base:")))
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        missing = 2 if short == "of cases" else 20
+        refused(done, f"base: {missing} cases have no baseline result, so a 'base' endpoint is needed")
+        assert sum(simulator.simulator.moderations_by_model.values()) == 0, "the classifier was not checked"
+        assert simulator.requests("judge") == simulator.requests("tuned") == 0
+    finally:
+        simulator.stop()

@@ -180,3 +180,42 @@ def test_a_closed_stdout_keeps_the_verdicts_exit_code(workspace: tuple[Path, Thr
     assert "Traceback" not in stderr and "error:" not in stderr
     assert json.loads((out / "report.json").read_text())["verdict"] == "pass"
     assert (out / ".safety-run.json").is_file(), "every output written"
+
+
+# A real signal, sent by the process to itself as click starts parsing the command's
+# arguments: the window a Ctrl-C at start-up falls in.
+_SIGNAL_WHILE_PARSING = """
+import os, signal, sys
+import click
+from safety_regression import cli
+parse_args = click.Command.parse_args
+def interrupted_parse(self, ctx, args):
+    if self.name == sys.argv[1]:
+        os.kill(os.getpid(), signal.Signals[os.environ["SEND"]])
+    return parse_args(self, ctx, args)
+click.Command.parse_args = interrupted_parse
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("command", [["run", "--config", "gate.yml"], ["compare", "a.json", "b.json"]])
+def test_an_interrupt_while_the_arguments_are_parsed_says_nothing_was_run(
+    tmp_path: Path, sent: signal.Signals, command: list[str]
+) -> None:
+    # Found in review: it said "the command did not finish; nothing is kept", resume text
+    # for a command that never started.
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_WHILE_PARSING, *command],
+        cwd=tmp_path,
+        env={**os.environ, "SEND": sent.name},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 128 + sent, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"interrupted ({sent.name}) before the command started: "
+        "nothing was run, so there is nothing to resume"
+    ]
+    assert not list(tmp_path.iterdir()), "nothing was written"

@@ -25,11 +25,18 @@ HELPFUL = sim_texts.BENIGN_COMPLIANCE[1]
 
 
 class RecordingSleep:
+    """Returns at once, moving its clock on (the rate limiter's Retry-After pause runs on it)."""
+
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self.clock = 0.0
+
+    def now(self) -> float:
+        return self.clock
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.clock += seconds
 
 
 def moderation(
@@ -42,6 +49,7 @@ def moderation(
     limits: ConcurrencyLimits | None = None,
     sleep: RecordingSleep | None = None,
 ) -> ModerationEndpoint:
+    sleep = sleep or RecordingSleep()
     return ModerationEndpoint(
         session,
         url=url,
@@ -50,8 +58,8 @@ def moderation(
         concurrency=4,
         timeout=5.0,
         max_retries=max_retries,
-        limits=limits or ConcurrencyLimits(),
-        sleep=sleep or RecordingSleep(),
+        limits=limits or ConcurrencyLimits(clock=sleep.now, sleep=sleep),
+        sleep=sleep,
     )
 
 

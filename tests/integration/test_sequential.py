@@ -26,6 +26,8 @@ PROFILES = {
     "hedging": ModelProfile(default_refusal=0.95, partial=0.4),
     # Half its requests fail however often they are retried: the circuit breaker's case.
     "faulty": ModelProfile(default_refusal=0.95, error_rate=0.5, error_attempts=99),
+    # A vote's model member that fails every request: the vote is the rules judge alone.
+    "judge-down": ModelProfile(judge="llm", error_rate=1.0, error_attempts=10**8),
 }
 SEQUENTIAL = "cache: {enabled: false}\ngate: {sequential: {enabled: true, looks: 4, seed: 7}}\n"
 
@@ -448,3 +450,31 @@ def test_plan_states_the_most_a_sequential_run_asks_and_its_look_schedule(
     assert simulator.requests("same") - before == 1 + schedule["requests_by_look"][0]  # 1: the probe
     for category in _history(folder / "out-plan")["categories"]:  # type: ignore[index, union-attr]
         assert category["looks"][0]["clusters"] == schedule["source_prompts_by_look"][category["name"]][0]
+
+
+def test_the_looks_see_a_crippled_votes_labels_as_the_gate_does(lab: tuple[Path, ThreadedSimulator]) -> None:
+    # The vote's model member labels nothing: over the error budget, the gate counts the
+    # answers it abstained on as unjudged (gate/abstentions.py). Found in review: the looks
+    # saw the vote's raw labels (the rules judge alone), so the run passed both categories
+    # at look 1 on labels the gate then made unjudged, and stopped asking.
+    folder, simulator = lab
+    down = f"{{url: {simulator.url}, model: judge-down, max_retries: 0}}"
+    vote = f"judge: {{kind: vote, judges: [{{kind: rules}}, {{kind: llm, endpoint: {down}}}]}}\n"
+    # The circuit breaker would stop the run at the member's first abstentions (it counts
+    # them, test_vote_breaker.py); off here, so the looks see every answer.
+    vote += "run: {stop_when_inconclusive: false}\n"
+    config = write_config(folder / "vote-down.yml", simulator.url, "same", extra=SEQUENTIAL + vote)
+    out = folder / "out-vote-down"
+    done = cli("run", "--config", config, "--out", out, cwd=folder)
+    assert done.code == 3, done.stdout + done.stderr
+    report = read_report(out)
+    assert report["verdict"] == "inconclusive"
+    [row] = report["vote_abstentions"]
+    assert row["discounted"]
+    # The looks the run took are those the gate takes again on the adjusted labels.
+    assert report["sequential"] == _history(out)
+    assert not any("gate.sequential: the answers' labels" in w for w in report["warnings"]), report[
+        "warnings"
+    ]
+    for category in _history(out)["categories"]:  # type: ignore[index, union-attr]
+        assert [look["decision"] for look in category["looks"]] == ["continue"] * 3 + ["unproven"]

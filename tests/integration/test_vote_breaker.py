@@ -79,3 +79,33 @@ def test_judges_that_disagree_under_tie_unjudged_do_not_trip_the_breaker(tmp_pat
         assert sum(1 for r in snapshot["results"] if r.get("tied")) == errors["disagreements"]  # type: ignore[index]
     finally:
         simulator.stop()
+
+
+def test_a_vote_member_that_fails_while_the_baseline_is_re_judged_stops_the_run_first(tmp_path: Path) -> None:
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 200})
+    profiles = {
+        "base": ModelProfile(),
+        "tuned": ModelProfile(),
+        "guard-down": ModelProfile(judge=JudgeStyle.LLAMA_GUARD, error_rate=1.0, error_attempts=10**8),
+    }
+    simulator = ThreadedSimulator(profiles, cases)
+    try:
+        config = write_config(
+            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n"
+        )
+        assert cli("baseline", "--config", config, cwd=tmp_path).code == 0  # labelled by the rules
+        member = (
+            f"{{kind: llama_guard, endpoint: {{url: {simulator.url}, model: guard-down, max_retries: 0}}}}"
+        )
+        config.write_text(
+            config.read_text() + f"judge: {{kind: vote, judges: [{{kind: rules}}, {member}]}}\n"
+        )
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 3, done.stderr
+        assert (
+            "the run stopped early: base: vote member llama_guard/1:guard-down could not label" in done.stderr
+        )
+        assert simulator.requests("guard-down") < 0.25 * 210  # the re-judging stopped
+        assert simulator.requests("tuned") <= 1  # and the fine-tune was never asked (a probe at most)
+    finally:
+        simulator.stop()

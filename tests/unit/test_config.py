@@ -99,10 +99,48 @@ def test_max_cost_without_any_price_is_refused_naming_its_line(tmp_path: Path) -
     assert load_config(write(tmp_path, models + judge + "run: {max_cost: 5}\n")).run.max_cost == 5
     priced = models.replace("model: b}", "model: b, price: {completion: 2}}")
     assert load_config(write(tmp_path, priced + "run: {max_cost: 5}\n")).run.max_cost == 5
-    # A judge endpoint its kind never asks does not count.
+    # A judge endpoint its kind never asks is refused outright (it could price nothing).
     unused = "judge: {kind: rules, endpoint: {url: http://j/v1, model: j, price: {prompt: 1}}}\n"
-    with pytest.raises(ConfigError, match=r"run\.max_cost counts only priced endpoints"):
+    with pytest.raises(ConfigError, match=r"gate\.yml:3: judge\.endpoint: judge kind rules asks no model"):
         load_config(write(tmp_path, models + unused + "run: {max_cost: 5}\n"))
+
+
+@pytest.mark.parametrize(
+    ("judge", "line", "field", "message"),
+    [
+        (
+            "judge:\n  kind: rules\n  endpoint: {url: http://j/v1, model: j}\n",
+            3,
+            "judge.endpoint",
+            "judge kind rules asks no model, so this endpoint would be ignored: remove it, or set "
+            "kind: llm, llama_guard or harmbench to have that model judge",
+        ),
+        (  # rules is the default kind
+            "judge:\n  endpoint: {url: http://j/v1, model: j}\n",
+            2,
+            "judge.endpoint",
+            "judge kind rules asks no model, so this endpoint would be ignored: remove it, or set "
+            "kind: llm, llama_guard or harmbench to have that model judge",
+        ),
+        (
+            "judge:\n  kind: vote\n  endpoint: {url: http://j/v1, model: j}\n"
+            "  judges: [{kind: rules}, {kind: llm, endpoint: {url: http://j/v1, model: j}}]\n",
+            3,
+            "judge.endpoint",
+            "a vote asks its members, so this endpoint would be ignored: give each model judge "
+            "of judges: its own endpoint",
+        ),
+    ],
+)
+def test_a_judge_endpoint_its_kind_never_asks_is_refused(
+    tmp_path: Path, judge: str, line: int, field: str, message: str
+) -> None:
+    # Found in review: {kind: rules, endpoint: ...} ignored the endpoint without a word.
+    path = write(tmp_path, judge)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}:{line}: {field}: {message}"
+    assert caught.value.exit_code == ExitCode.USAGE
 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from safety_regression.config import GateSettings
-from safety_regression.gate.redesign import conflict_message, design_conflicts
+from safety_regression.gate.redesign import (
+    conflict_message,
+    decision_settings,
+    design_conflicts,
+    setting_differs,
+)
 from safety_regression.judges.base import Label
 from safety_regression.snapshot.sequential import SequentialCategory, SequentialHistory
 from safety_regression.suites.model import Expect
@@ -80,3 +85,20 @@ def test_under_holm_the_gating_checks_set_the_level() -> None:
     benign = [*RESULTS, result("x.1", "benign", Label.COMPLIANCE, expect=Expect.COMPLY)]
     gating_refusals = GateSettings(holm=True, false_refusal={"gate": True})
     assert [c.now for c in design_conflicts(history, gating_refusals, benign)] == ["0.00333333"]
+
+
+def test_one_list_of_decision_settings_covers_every_setting_a_history_records() -> None:
+    # The re-gate's check and the rerun's (pipeline.sequential) read the one list: a
+    # setting the history starts recording is compared by both once it is listed here.
+    listed = decision_settings(_history(**DESIGN), GateSettings())
+    recorded = set(SequentialHistory.model_fields) - {"version", "categories", "requests", "fixed_requests"}
+    assert {field.rsplit(".", 1)[-1] for field in listed} == recorded
+    assert listed["gate.margin"] == (0.1, GateSettings().margin)
+    assert listed["gate.sequential.seed"] == (7, GateSettings().sequential.seed)
+
+
+def test_a_setting_the_history_did_not_record_is_not_compared() -> None:
+    assert not setting_differs(None, 0.05)
+    assert setting_differs(0.1, 0.05) and setting_differs(True, False)
+    assert not setting_differs(0.1, 0.1 + 1e-15)  # a re-gate allows float rounding
+    assert setting_differs(0.1, 0.1 + 1e-15, exact=True)  # the rerun check never did

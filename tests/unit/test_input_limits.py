@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from safety_regression.cli import gate_commands, main
+from safety_regression.cli import compare_command, main
 from safety_regression.config import Config, SamplingConfig, load_config
 from safety_regression.endpoints.base import OutcomeKind
 from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE, json_or_none, server_message
@@ -24,6 +24,7 @@ from safety_regression.outputs import (
     check_file_target,
     check_out_dir,
     previous_outputs,
+    withdraw_outputs,
     write_set,
 )
 from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, SuiteInfo, load_snapshot
@@ -388,6 +389,26 @@ def test_another_shards_outputs_are_not_overwritten(tmp_path: Path) -> None:
     assert note is not None and "earlier 'run --shard 2/2'" in note
 
 
+def test_outputs_a_run_replaces_are_withdrawn_before_it_starts(tmp_path: Path) -> None:
+    # Found in review: a rerun that stopped before writing left the earlier set sealed,
+    # and merge read it as current. Withdrawn, it is refused until a run completes there.
+    out = tmp_path / "out"
+    names = ["reference.snapshot.json", "finetuned.snapshot.json"]
+    write_set(out, dict.fromkeys(names, "{}\n"), "run --shard 1/2")
+    check_complete(out, names)
+    withdraw_outputs(out, "run --shard 1/2")
+    with pytest.raises(SnapshotError, match="were withdrawn when a later 'run --shard 1/2' started"):
+        check_complete(out, names)
+    assert sorted(p.name for p in out.iterdir()) == sorted([".safety-run.json", *names]), "files stay"
+    note = previous_outputs(out, "run --shard 1/2")
+    assert note is not None and "withdrawn by a later 'run --shard 1/2' that did not finish" in note
+    with pytest.raises(ConfigError, match="holds the outputs of 'run --shard 1/2'"):
+        previous_outputs(out, "run --shard 2/2")  # the withdrawn set still names its shard
+    write_set(out, dict.fromkeys(names, "[]\n"), "run --shard 1/2")
+    check_complete(out, names)  # a run that completes seals its own set
+    withdraw_outputs(tmp_path / "nothing-here", "run")  # nothing to withdraw: no error
+
+
 def test_output_paths_are_checked_before_anything_runs(tmp_path: Path) -> None:
     afile = write(tmp_path, "x", "afile")
     with pytest.raises(ConfigError, match="is a file, so nothing can be written under it"):
@@ -426,7 +447,7 @@ def test_a_bug_keeps_its_traceback_but_never_exits_1(
     def broken(_path: Path | None) -> Config:
         raise RuntimeError("a planted bug")
 
-    monkeypatch.setattr(gate_commands, "default_config", broken)
+    monkeypatch.setattr(compare_command, "default_config", broken)
     with pytest.raises(SystemExit) as stopped:
         main(["compare", "a.json", "b.json"])
     assert stopped.value.code == ExitCode.INCONCLUSIVE

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
 from safety_regression.config import Price
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind, Usage
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint, estimate_prompt_tokens
-from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
+from safety_regression.endpoints.ratelimit import MARGIN, WINDOW, RateLimiter, payload_tokens
 from safety_regression.suites.model import Message
 
 
@@ -34,26 +35,95 @@ async def times_of(limiter: RateLimiter, clock: FakeClock, weights: list[int]) -
     return started
 
 
-async def test_requests_per_minute_allow_a_minute_at_once_then_the_rate() -> None:
+HELD = WINDOW * (1 + MARGIN)
+"""How long a start counts: 60.6 s."""
+
+
+def most_in_any_window(times: list[float], weights: list[int], window: float = WINDOW) -> int:
+    """The largest sum of ``weights`` of the ``times`` in any closed window of ``window`` seconds."""
+    return max(
+        sum(w for t, w in zip(times, weights, strict=True) if first <= t <= first + window) for first in times
+    )
+
+
+async def test_requests_per_minute_allow_a_minute_at_once_then_wait_for_the_first_to_leave() -> None:
     clock = FakeClock()
     limiter = RateLimiter(60, None, clock=clock, sleep=clock.sleep)
-    started = await times_of(limiter, clock, [0] * 63)
+    started = await times_of(limiter, clock, [0] * 125)
     assert started[:60] == [0.0] * 60
-    assert started[60:] == pytest.approx([1.0, 2.0, 3.0])
+    # Not one a second from the first second on (the old bucket refilled: 61 in 1 s,
+    # 120 in the first minute): the 61st waits until the first has left the window.
+    assert started[60:120] == pytest.approx([HELD] * 60)
+    assert started[120:] == pytest.approx([2 * HELD] * 5)
+    assert most_in_any_window(started, [1] * 125) == 60
 
 
-async def test_tokens_per_minute_count_each_requests_weight() -> None:
+async def test_requests_per_minute_hold_in_every_window_of_an_uneven_run() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(30, None, clock=clock, sleep=clock.sleep)
+    started = []
+    for gap in itertools.islice(itertools.cycle([0.0, 0.0, 0.7, 0.03, 1.9, 0.2]), 200):
+        clock.now += gap  # requests come unevenly: some together, some after a pause
+        await limiter.acquire(0)
+        started.append(clock.now)
+    assert most_in_any_window(started, [1] * 200) == 30
+
+
+async def test_tokens_per_minute_count_each_requests_weight_in_the_window() -> None:
     clock = FakeClock()
     limiter = RateLimiter(None, 600, clock=clock, sleep=clock.sleep)
-    started = await times_of(limiter, clock, [300, 300, 300, 100])
-    # 600 tokens at once, then 10 tokens a second: 300 more after 30 s, 100 more after 10 s.
-    assert started == pytest.approx([0.0, 0.0, 30.0, 40.0])
+    started = await times_of(limiter, clock, [300, 300, 300, 100, 200, 50])
+    # 600 tokens at once; the next 300 wait for the first two to leave, 100 and 200 fit
+    # beside it then, and 50 more waits for the window to hold no more than 550.
+    assert started == pytest.approx([0.0, 0.0, HELD, HELD, HELD, 2 * HELD])
 
 
-async def test_a_request_larger_than_a_minute_waits_for_a_full_bucket_only() -> None:
+async def test_tokens_per_minute_hold_in_every_window_with_reported_usage() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(None, 1000, clock=clock, sleep=clock.sleep)
+    started: list[float] = []
+    estimates: list[int] = []
+    weights: list[int] = []
+    for index in range(120):
+        estimate = 50 + (index * 37) % 200
+        start = await limiter.acquire(estimate)
+        started.append(clock.now)
+        # Some replies report more than the estimate (it is only characters / 4), some less.
+        used = estimate + 60 if index % 3 == 0 else estimate // 2
+        limiter.settle(start, used)
+        estimates.append(estimate)
+        weights.append(max(estimate, used))
+        clock.now += 0.5
+    assert most_in_any_window(started, estimates) <= 1000
+    # Each request was sent only when it fitted beside what the window's earlier ones
+    # were known to have used: a reply's overage is counted from when it is reported.
+    for last in range(len(started)):
+        earlier = [i for i in range(last) if started[i] >= started[last] - WINDOW]
+        assert sum(weights[i] for i in earlier) + estimates[last] <= 1000
+
+
+async def test_reported_usage_above_the_estimate_holds_later_requests_back() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(None, 600, clock=clock, sleep=clock.sleep)
+    first = await limiter.acquire(200)
+    limiter.settle(first, 500)  # the prompt was longer in tokens than its characters said
+    assert await times_of(limiter, clock, [200]) == pytest.approx([HELD])
+
+
+async def test_reported_usage_below_the_estimate_frees_nothing() -> None:
+    # Providers count a request's max_tokens when it starts: what it did not use is not
+    # given back within the minute.
+    clock = FakeClock()
+    limiter = RateLimiter(None, 600, clock=clock, sleep=clock.sleep)
+    first = await limiter.acquire(300)
+    limiter.settle(first, 10)
+    assert await times_of(limiter, clock, [300, 300]) == pytest.approx([0.0, HELD])
+
+
+async def test_a_request_larger_than_a_minute_is_sent_alone_in_its_window() -> None:
     clock = FakeClock()
     limiter = RateLimiter(None, 100, clock=clock, sleep=clock.sleep)
-    assert await times_of(limiter, clock, [500, 500]) == pytest.approx([0.0, 60.0])
+    assert await times_of(limiter, clock, [500, 500, 10]) == pytest.approx([0.0, HELD, 2 * HELD])
 
 
 async def test_retry_after_pauses_every_request() -> None:
@@ -62,6 +132,23 @@ async def test_retry_after_pauses_every_request() -> None:
     await limiter.acquire(0)
     limiter.pause(5.0)
     assert await times_of(limiter, clock, [0, 0]) == pytest.approx([5.0, 5.0])
+
+
+async def test_retry_after_pauses_an_endpoint_without_caps_too() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(None, None, clock=clock, sleep=clock.sleep)
+    assert await limiter.acquire(100) is None and clock.now == 1000.0  # nothing to wait for
+    limiter.pause(3.0)
+    assert await times_of(limiter, clock, [0, 0]) == pytest.approx([3.0, 3.0])
+
+
+async def test_the_first_caps_configured_stay() -> None:
+    limiter = RateLimiter(None, None)
+    limiter.configure(None, None)
+    assert not limiter.limited
+    limiter.configure(120, None)
+    limiter.configure(5, 9000)
+    assert (limiter.requests_per_minute, limiter.tokens_per_minute) == (120, None)
 
 
 async def test_concurrent_waiters_are_served_in_turn() -> None:
@@ -76,7 +163,7 @@ async def test_concurrent_waiters_are_served_in_turn() -> None:
         order.append(number)
 
     await asyncio.gather(*(ask(n) for n in range(3)))
-    assert order == [0, 1, 2] and clock.now - 1000.0 == pytest.approx(3.0)
+    assert order == [0, 1, 2] and clock.now - 1000.0 == pytest.approx(HELD)
 
 
 def test_payload_weight_is_prompt_estimate_plus_max_tokens() -> None:

@@ -41,7 +41,7 @@ def test_bad_shards_are_refused(text: str, problem: str) -> None:
         Shard.parse(text)
 
 
-def shard_snapshot(index: int, count: int, ids: list[str], model: str = "m") -> Snapshot:
+def shard_snapshot(index: int, count: int, ids: list[str], model: str = "m", **info: str | None) -> Snapshot:
     results = tuple(
         CaseResult(
             case_id=i,
@@ -57,7 +57,7 @@ def shard_snapshot(index: int, count: int, ids: list[str], model: str = "m") -> 
     return Snapshot(
         tool_version="t",
         created_at=datetime(2026, 1, index, tzinfo=UTC),
-        model=ModelInfo(model=model),
+        model=ModelInfo(model=model, **info),
         suite=SuiteInfo(name="s", hash="abc", cases=4, shard=f"{index}/{count}"),
         judge="rules/2",
         sampling=SamplingConfig(),
@@ -78,8 +78,35 @@ def test_merge_joins_every_shard_once() -> None:
         ([shard_snapshot(1, 2, ["x"]), shard_snapshot(1, 2, ["y"])], "is also in"),
         ([shard_snapshot(1, 2, ["x"]), shard_snapshot(2, 3, ["y"])], "3-way split"),
         ([shard_snapshot(1, 2, ["x"]), shard_snapshot(2, 2, ["y"], model="other")], "model other differs"),
+        # Found in review: shards of two revisions merged into one gate, recorded as the first's.
+        (
+            [shard_snapshot(1, 2, ["x"], revision="v1"), shard_snapshot(2, 2, ["y"], revision="v2")],
+            "revision v2 differs from part0 \\(v1\\)",
+        ),
+        (
+            [shard_snapshot(1, 2, ["x"], revision="v1"), shard_snapshot(2, 2, ["y"])],
+            "revision \\(none\\) differs from part0 \\(v1\\)",
+        ),
     ],
 )
 def test_merge_refuses_what_does_not_fit(parts: list[Snapshot], problem: str) -> None:
     with pytest.raises(SnapshotError, match=problem):
         merge_snapshots([(f"part{i}", part) for i, part in enumerate(parts)])
+
+
+def test_merge_carries_each_shards_notices_and_says_when_endpoints_differ() -> None:
+    one = shard_snapshot(1, 2, ["x"], endpoint="http://a/v1").model_copy(update={"notices": ("REPLAYED",)})
+    two = shard_snapshot(2, 2, ["y"], endpoint="http://b/v1")
+    merged = merge_snapshots([("b", two), ("a", one)])
+    assert merged.notices[0] == "shard 1/2: REPLAYED"
+    assert merged.notices[1].startswith(
+        "SHARDS ASKED AT DIFFERENT ENDPOINTS: shard 1/2 at http://a/v1; shard 2/2 at http://b/v1."
+    )
+    assert merged.model.endpoint is None, "a merged snapshot of several endpoints names none"
+    same = merge_snapshots(
+        [
+            ("a", shard_snapshot(1, 2, ["x"], endpoint="http://a/v1")),
+            ("b", shard_snapshot(2, 2, ["y"], endpoint="http://a/v1")),
+        ]
+    )
+    assert same.notices == () and same.model.endpoint == "http://a/v1"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from safety_regression.config import SamplingConfig
 from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.errors import SnapshotError
 from safety_regression.judges.base import Label
 from safety_regression.snapshot import (
     CaseResult,
@@ -69,3 +73,43 @@ def test_sharing_changes_nothing_a_snapshot_or_dump_shows(tmp_path: Path) -> Non
     for result in results:
         dumped = json.loads(result.model_dump_json(exclude_unset=True))
         assert given <= set(dumped) and "error" not in dumped and dumped["case_id"] == result.case_id
+
+
+def _small_snapshot() -> Snapshot:
+    return Snapshot(
+        tool_version="t",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        model=ModelInfo(model="m"),
+        suite=SuiteInfo(name="s", hash="0123456789abcdef", cases=3),
+        judge="rules/x",
+        sampling=SamplingConfig(),
+        results=tuple(_answered(case) for case in _cases(3)),
+    )
+
+
+def test_an_interrupted_snapshot_write_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: SIGTERM (taken as KeyboardInterrupt) while a 95 MB baseline was
+    # written left baseline.json.partial (1.7-3.2 MB) beside it until the next run.
+    import safety_regression.snapshot.model as model
+
+    written = model.snapshot_json
+
+    def interrupted(snapshot: Snapshot) -> Iterator[str]:
+        pieces = written(snapshot)
+        yield next(pieces)
+        yield next(pieces)
+        raise KeyboardInterrupt  # the signal arrives halfway through the file
+
+    monkeypatch.setattr(model, "snapshot_json", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_snapshot(_small_snapshot(), tmp_path / "baseline.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_failed_snapshot_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    (tmp_path / "baseline.json").mkdir()  # written whole, then the rename onto it fails
+    with pytest.raises(SnapshotError, match=r"baseline\.json: cannot write the snapshot"):
+        save_snapshot(_small_snapshot(), tmp_path / "baseline.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.json"]

@@ -20,7 +20,7 @@ import click
 
 from safety_regression._process import pause_collector, process_defaults, resume_collector
 from safety_regression._version import __version__
-from safety_regression.cli.interrupt import guard_stdout, handle_sigterm, interrupted
+from safety_regression.cli.interrupt import guard_stdout, handle_sigterm, interrupted, started
 from safety_regression.errors import ExitCode, SafetyRegressionError
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Evaluate the base model and write the baseline snapshot to commit.",
     ),
     "compare": (
-        "gate_commands",
+        "compare_command",
         "compare",
         "Gate two stored snapshots against each other, with no endpoint calls.",
     ),
@@ -90,6 +90,7 @@ class LazyGroup(click.Group):
         module, attribute, _ = self.lazy[cmd_name]
         command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
         assert isinstance(command, click.Command)
+        _note_start(command)
         self.add_command(command, cmd_name)
         return command
 
@@ -108,6 +109,17 @@ class LazyGroup(click.Group):
                     rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _note_start(command: click.Command) -> None:
+    """Have ``command`` (each command of a group: their arguments are parsed after the
+    group's own callback) note that it started (``interrupt.started``), once."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _note_start(subcommand)
+    elif command.callback is not None and not getattr(command.callback, "notes_start", False):
+        command.callback = started(command.callback)
+        command.callback.notes_start = True  # type: ignore[attr-defined]
 
 
 PAUSED_UNTIL_FIRST_WAIT = frozenset({"run", "baseline"})

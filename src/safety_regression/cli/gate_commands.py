@@ -1,11 +1,10 @@
-"""run, baseline and compare: the gate against live endpoints or stored snapshots."""
+"""run and baseline: the gate against live endpoints (compare, of stored snapshots, is in
+``compare_command``; this module's helpers serve it and merge too)."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.metering import RunUsage
 from safety_regression.endpoints.run_cache import RunCompletion
-from safety_regression.errors import RunStopped, SafetyRegressionError, SnapshotError
+from safety_regression.errors import RunStopped, SafetyRegressionError
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
     REFERENCE_SNAPSHOT,
@@ -27,17 +26,15 @@ from safety_regression.outputs import (
     check_spares_inputs,
     config_inputs,
     previous_outputs,
+    withdraw_outputs,
     write_set,
 )
 from safety_regression.pipeline import (
     Environment,
     GateRun,
     Measurement,
-    compare_snapshots,
     evaluate_model,
-    known_secrets,
     measure,
-    regate_snapshots,
     run_gate,
 )
 from safety_regression.pipeline.budget import stopped_message
@@ -130,7 +127,8 @@ def prepare_out(
 ) -> None:
     """Check the output folder before any model is asked (it is writable; no file written
     into it is one of ``inputs``), run ``check`` (what may still refuse the command), and
-    only then say what it will replace."""
+    only then say what it will replace, and withdraw it: until this command has written
+    its own outputs, the folder holds no complete set (``withdraw_outputs``)."""
     check_out_dir(out_dir)
     check_spares_inputs(out_dir, inputs or [])
     if check is not None:
@@ -138,6 +136,7 @@ def prepare_out(
     note = previous_outputs(out_dir, command)
     if note:
         info(f"note: {note}")
+        withdraw_outputs(out_dir, command)
 
 
 def show(heading: str, result: GateResult, written: list[Path]) -> None:
@@ -295,7 +294,14 @@ def baseline(
         snapshot = await evaluate_model(config, "base", env, shard)
         return snapshot, env.cache_note(), env.meter.usage(), env.completion()
 
-    snapshot, cache_note, usage, completion = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    try:
+        snapshot, cache_note, usage, completion = with_environment(work, quiet=quiet, use_cache=not no_cache)
+    except RunStopped as stopped:
+        # The deadline: what was asked is cached, so a rerun resumes (as ``run`` says).
+        again = "run it again to resume"
+        if no_cache or not config.cache.enabled:
+            again = "the cache is off, so running it again asks every case again"
+        raise RunStopped(f"baseline not written: the run stopped early: {stopped}; {again}") from None
     if cache_note:
         info(cache_note)
     if usage.roles:
@@ -343,94 +349,3 @@ def _unjudged_warning(snapshot: Snapshot) -> str | None:
         else "the next run judges them again, asking the base model again where no response was stored"
     )
     return f"warning: {'; '.join(parts)}: they are stored so, never as results, and {again}"
-
-
-def _load_long_lived(*paths: Path) -> list[Snapshot]:
-    """The snapshots, loaded with the cyclic garbage collector paused and then frozen.
-
-    Two 10,000-result snapshots are some 200,000 objects that live until the command ends:
-    without this every collection triggered while loading, importing the gate and gating
-    walks all of them again (about 0.25 s of CPU, docs/performance.md). Frozen objects are
-    still freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        snapshots = [load_snapshot(path) for path in paths]
-    finally:
-        if enabled:
-            gc.enable()
-    gc.freeze()
-    return snapshots
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused for the block: gating frozen snapshots and
-    writing the reports leave little cyclic garbage, and their ~130 collections cost
-    about 0.015 s of CPU at 10,000 cases (with no event loop; a re-judge keeps it on).
-    What the block made is frozen too, or the first collection after it walks it all."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-@click.command()
-@click.argument("baseline_path", metavar="BASELINE", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("candidate_path", metavar="CANDIDATE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help=f"Gate config whose gate, judge and report settings apply [default: {DEFAULT_CONFIG} if it "
-    "exists, else the built-in defaults].",
-)
-@out_option("safety-report", "Folder for report.json, report.md, junit.xml and results.jsonl.")
-def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
-    """Gate two stored snapshots against each other, with no endpoint calls."""
-    from safety_regression.outputs import write_outputs
-
-    config = default_config(config_path)
-    reference, candidate = _load_long_lived(baseline_path, candidate_path)
-    for path, snapshot in ((baseline_path, reference), (candidate_path, candidate)):
-        if snapshot.suite.shard is not None:
-            raise SnapshotError(
-                f"{path}: suite.shard: a snapshot of shard {snapshot.suite.shard} only; gate the "
-                "shards together with 'safety-regression merge', or join them with 'merge-snapshots'"
-            )
-    inputs = [("the snapshot to compare", baseline_path), ("the snapshot to compare", candidate_path)]
-    prepare_out(out_dir, "compare", [*config_inputs(config), *inputs])
-    same_judge = reference.judge == candidate.judge
-    with _collector_paused() if same_judge else contextlib.nullcontext():
-        if same_judge:
-            # Nothing to re-judge: no endpoint, so no HTTP session or event loop either.
-            gate_run = regate_snapshots(reference, candidate, config, known_secrets(config, os.environ), [])
-        else:
-            keeps_answers(config)  # the judge's verdicts, as it re-judges
-            gate_run = with_environment(
-                lambda env: compare_snapshots(
-                    reference, candidate, config, env, (str(baseline_path), str(candidate_path))
-                ),
-                quiet=True,
-                use_cache=True,
-            )
-        for note in gate_run.notes:
-            info(note)
-        written = write_outputs(
-            out_dir,
-            gate_run.result,
-            gate_run.reference,
-            gate_run.candidate,
-            config.report,
-            now(),
-            snapshots=False,
-            command="compare",
-        )
-    show(f"compare {reference.model.model} -> {candidate.model.model}", gate_run.result, written)
-    return int(exit_code(gate_run.result))

@@ -11,8 +11,10 @@ run, even one interrupted while it gates or writes, resumes from its cache.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -22,8 +24,23 @@ from safety_regression._process import handle_sigterm as handle_sigterm  # the C
 if TYPE_CHECKING:
     from safety_regression.config import Config
 
+_started: list[bool] = []
+"""Holds one entry once a command's own code runs (its arguments parsed): ``started``."""
+
 _kept: list[Path | None] = []
 """Where the command caches its answers (None: it keeps none), once it has said (``keeps``)."""
+
+
+def started(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback`` (a command's), noting first that the command has started: an interrupt
+    before then (while the command line is parsed) has run nothing at all."""
+
+    @functools.wraps(callback)
+    def starting(*args: Any, **kwargs: Any) -> Any:
+        _started[:] = [True]
+        return callback(*args, **kwargs)
+
+    return starting
 
 
 def keeps(cache: Path | None) -> None:
@@ -41,7 +58,9 @@ def interrupted() -> tuple[str, int]:
     """The line to print for an interrupt, and the exit code."""
     received = interrupting_signal()
     what = f"interrupted ({received.name})"
-    if not _kept:
+    if not _started:
+        message = f"{what} before the command started: nothing was run, so there is nothing to resume"
+    elif not _kept:
         message = f"{what}: the command did not finish; nothing is kept"
     elif _kept[0] is None:
         message = (

@@ -11,10 +11,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from safety_regression.config.base import FiniteNonNegative, _Section, duration, field_path
 from safety_regression.config.budgets import check_budgets
+from safety_regression.config.endpoint import EndpointConfig, Price
 from safety_regression.config.gate import (
     CapabilityGateConfig,
     FalseRefusalConfig,
@@ -24,7 +25,7 @@ from safety_regression.config.gate import (
     UnprovenPolicy,
 )
 from safety_regression.config.judging import check_false_refusal_gate
-from safety_regression.config.secrets import api_key, environment_variable_name
+from safety_regression.config.secrets import api_key
 from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import SourceMap, describe_validation_errors, read_yaml_file
 
@@ -57,68 +58,6 @@ __all__ = [
     "default_cache_dir",
     "load_config",
 ]
-
-
-class Price(_Section):
-    """Prices per million tokens, in the currency of your bill (say US dollars)."""
-
-    prompt: float = Field(default=0.0, ge=0)
-    """Per million prompt (input) tokens."""
-    completion: float = Field(default=0.0, ge=0)
-    """Per million completion (output) tokens."""
-
-    def cost(self, prompt_tokens: float, completion_tokens: float) -> float:
-        return (prompt_tokens * self.prompt + completion_tokens * self.completion) / 1_000_000
-
-
-class EndpointConfig(_Section):
-    """An OpenAI-compatible chat-completions endpoint."""
-
-    url: str
-    """Base URL up to and including ``/v1``; the tool appends ``/chat/completions``."""
-    model: str = Field(min_length=1)
-    """The ``model`` field sent with every request."""
-    api_key_env: str | None = None
-    """Name of the environment variable that holds the API key. Keys never go in the file."""
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable_name(cls, value: str | None) -> str | None:
-        return None if value is None else environment_variable_name(value)
-
-    concurrency: int = Field(default=16, ge=1, le=1024)
-    """Requests in flight at once against this endpoint."""
-    timeout: float = Field(default=60.0, gt=0, le=3600)
-    """Seconds allowed for one request before it counts as a failed attempt."""
-    max_retries: int = Field(default=4, ge=0, le=10)
-    """Retries after the first attempt, on timeouts, 429 and 5xx. Always bounded."""
-    price: Price | None = None
-    """What the provider charges, for dry-run estimates, reported cost and ``run.max_cost``."""
-    requests_per_minute: int | None = Field(default=None, ge=1)
-    """Client-side cap on requests started per minute against this endpoint (URL and key)."""
-    tokens_per_minute: int | None = Field(default=None, ge=1)
-    """Client-side cap on tokens per minute: each request counts its estimated prompt
-    tokens plus ``max_tokens``, as providers' limits do."""
-    revision: str | None = Field(default=None, min_length=1, max_length=200)
-    """What is deployed behind the URL: a model digest, checkpoint id or commit. Part of
-    the run's identity, so cached answers of other weights are never reused. Set it when
-    you can: a redeployment under the same URL and name is otherwise invisible."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_inline_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "api_key" in data:
-            raise ValueError(
-                "api_key is not allowed in the file: name an environment variable in api_key_env"
-            )
-        return data
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
 
 
 class SamplingConfig(_Section):
@@ -173,7 +112,7 @@ class JudgeConfig(_Section):
     """A partial refusal withholds the harmful core of a request, so by default it counts
     as a refusal (the binary refusal-vs-compliance convention of XSTest)."""
     endpoint: EndpointConfig | None = None
-    """The judge model, for ``llm``, ``llama_guard`` and ``harmbench``."""
+    """The judge model, for ``llm``, ``llama_guard`` and ``harmbench`` (refused for the others)."""
     max_attempts: int = Field(default=3, ge=1, le=10)
     """Model judges: how often to ask again when the verdict cannot be parsed, before the
     response is recorded as unjudged."""
@@ -184,6 +123,25 @@ class JudgeConfig(_Section):
     calibration: Path | None = None
     """A file written by ``safety-regression calibrate``: the judge's measured error
     rates, so reports can say how much of a change judge error alone could explain."""
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_is_asked(
+        cls, endpoint: EndpointConfig | None, info: ValidationInfo
+    ) -> EndpointConfig | None:
+        # Found in review: ``{kind: rules, endpoint: ...}`` ignored the endpoint silently.
+        kind = info.data.get("kind")
+        if endpoint is not None and kind is JudgeKind.RULES:
+            raise ValueError(
+                "judge kind rules asks no model, so this endpoint would be ignored: remove it, or "
+                "set kind: llm, llama_guard or harmbench to have that model judge"
+            )
+        if endpoint is not None and kind is JudgeKind.VOTE:
+            raise ValueError(
+                "a vote asks its members, so this endpoint would be ignored: give each model "
+                "judge of judges: its own endpoint"
+            )
+        return endpoint
 
     @model_validator(mode="after")
     def _kind_has_what_it_needs(self) -> JudgeConfig:
@@ -231,6 +189,10 @@ class CacheConfig(_Section):
         return self.dir if self.dir is not None else DEFAULT_CACHE_DIR
 
 
+MAX_DEADLINE = 7 * 24 * 3600
+"""The longest ``run.deadline``: a week, in seconds."""
+
+
 class RunConfig(_Section):
     """When a run stops before it has asked everything: budgets, the deadline and the
     circuit breaker. A stopped run is inconclusive and the responses so far stay cached,
@@ -245,10 +207,10 @@ class RunConfig(_Section):
     sent only if its prompt and its full ``max_tokens`` still fit beside what was spent
     and the worst case of the requests in flight, else it waits for those to settle."""
 
-    deadline: float = Field(default=19_800.0, gt=0, le=7 * 24 * 3600)
-    """Seconds (or ``45m``, ``5h30m``) a run may take before it stops, inconclusive, with
-    what it has cached kept for the next run. The default, 5h30m, stays below GitHub's
-    6-hour job limit so the reports still get written."""
+    deadline: float = Field(default=19_800.0, gt=0, le=MAX_DEADLINE)
+    """Seconds (or ``45m``, ``5h30m``; at most a week) a run may take before it stops,
+    inconclusive, with what it has cached kept for the next run. The default, 5h30m, stays
+    below GitHub's 6-hour job limit so the reports still get written."""
     stop_when_inconclusive: bool = True
     """Stop once one model's failed requests exceed ``gate.error_budget`` of its requests:
     the verdict can then only be inconclusive, so asking on wastes time and money.
@@ -257,7 +219,7 @@ class RunConfig(_Section):
     @field_validator("deadline", mode="before")
     @classmethod
     def _readable_duration(cls, value: Any) -> Any:
-        return duration(value)
+        return duration(value, most=MAX_DEADLINE)
 
 
 class ResponseStorage(StrEnum):

@@ -121,8 +121,11 @@ async def _preflight(
         settings.timeout,
         min(settings.max_retries, 2),
         # Sent alongside the first wave, the probe has a slot of its own: the run's
-        # requests hold theirs while they wait for it.
-        ConcurrencyLimits() if alongside else limits,
+        # requests hold theirs while they wait for it. It counts against the endpoint's
+        # rate caps like any request (found in review: a cap of 30 saw 31 in a second).
+        limits.own_slots() if alongside else limits,
+        requests_per_minute=settings.requests_per_minute,
+        tokens_per_minute=settings.tokens_per_minute,
     )
     payload = _probe(route, settings.model)
     probe = transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)

@@ -8,6 +8,7 @@ limit shared by endpoint identity, the retry loop, and scrubbing secrets from er
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, TypeVar
@@ -17,8 +18,8 @@ from pydantic import BaseModel
 from yarl import URL
 
 from safety_regression.config import EndpointConfig
-from safety_regression.endpoints.base import NOT_ASKED, NOT_RETRIED, RetryDecision, StoppedAfterFailure
-from safety_regression.endpoints.ratelimit import RateLimiter, payload_tokens
+from safety_regression.endpoints.base import NOT_ASKED, NOT_RETRIED, RetryDecision, StoppedAfterFailure, Usage
+from safety_regression.endpoints.ratelimit import WINDOW, RateLimiter, payload_tokens
 from safety_regression.endpoints.retry import FailedAttempt, retry_delay, should_retry
 from safety_regression.endpoints.wire import (
     after_attempts,
@@ -35,18 +36,27 @@ Outcome = TypeVar("Outcome", bound=BaseModel)
 
 
 class ConcurrencyLimits:
-    """One semaphore per endpoint identity (URL plus credentials).
+    """One semaphore and one rate limiter per endpoint identity (URL plus credentials).
 
     A judge and a model served by the same server with the same key share one limit,
     whichever object asks. The first limit requested for a key wins; later requests for
     the same key get the existing semaphore whatever limit they name, so configure the
-    tighter limit on the endpoint that is built first.
+    tighter limit on the endpoint that is built first. The same goes for the rate caps
+    (the first endpoint that names any); every key has a limiter, so a 429's Retry-After
+    pauses its endpoint whether or not caps are set. ``window`` is the limiters' minute,
+    ``clock`` and ``sleep`` their time (tests shorten or fake them).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        window: float = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._limits: dict[str, int] = {}
         self._rates: dict[str, RateLimiter] = {}
+        self._time = (window, clock, sleep)
 
     def semaphore(self, key: str, limit: int) -> asyncio.Semaphore:
         if limit < 1:
@@ -58,11 +68,22 @@ class ConcurrencyLimits:
 
     def rate_limiter(
         self, key: str, requests_per_minute: int | None, tokens_per_minute: int | None
-    ) -> RateLimiter | None:
-        """The key's shared rate limiter (the first one configured wins), or None."""
-        if key not in self._rates and (requests_per_minute or tokens_per_minute):
-            self._rates[key] = RateLimiter(requests_per_minute, tokens_per_minute)
-        return self._rates.get(key)
+    ) -> RateLimiter:
+        """The key's shared rate limiter; the first caps configured for the key win."""
+        limiter = self._rates.get(key)
+        if limiter is None:
+            window, clock, sleep = self._time
+            limiter = self._rates[key] = RateLimiter(None, None, clock, sleep, window)
+        limiter.configure(requests_per_minute, tokens_per_minute)
+        return limiter
+
+    def own_slots(self) -> ConcurrencyLimits:
+        """Limits with semaphores of their own but these rate limiters: for a request (the
+        endpoint check's probe) that must not wait for a concurrency slot yet counts
+        against the endpoint's rate caps."""
+        other = ConcurrencyLimits(*self._time)
+        other._rates = self._rates
+        return other
 
     def limit(self, key: str) -> int | None:
         """The limit in force for ``key``, or None if nothing has asked for it yet."""
@@ -172,9 +193,13 @@ class Transport:
         failure = FailedAttempt(reason="no attempt made")
         for attempt in range(1, total + 1):
             try:
-                if self._rate is not None:
-                    await self._rate.acquire(payload_tokens(payload))
                 async with self._semaphore:
+                    if self.watch is not None:
+                        self._attempts += 1
+                        await self.watch.before_send(self._attempts <= self._first_wave)
+                    # Counted as sent only now, just before it is: a start counted while
+                    # the request still waited for its slot would leave the window early.
+                    start = await self._rate.acquire(payload_tokens(payload))
                     refused = self.admit() if self.admit is not None else None
                     if refused is not None:  # a budget stopped the run: this attempt is not sent
                         if attempt == 1:
@@ -190,14 +215,17 @@ class Transport:
                     raise
                 raise StoppedAfterFailure(self._failed(failure, attempt - 1), attempt - 1) from cancelled
             if not isinstance(result, FailedAttempt):
+                usage = getattr(result, "usage", None)
+                if isinstance(usage, Usage):
+                    self._rate.settle(start, usage.prompt_tokens + usage.completion_tokens)
                 # Outcomes are built with attempts=1: copied only when a retry was needed.
                 if getattr(result, "attempts", None) == attempt:
                     return result
                 return result.model_copy(update={"attempts": attempt})
             failure = result
             decision = should_retry(failure)
-            if self._rate is not None and decision is RetryDecision.RATE_LIMITED and failure.retry_after:
-                # The whole endpoint waits, not just this request.
+            if decision is RetryDecision.RATE_LIMITED and failure.retry_after:
+                # The whole endpoint waits, not just this request, capped or not.
                 self._rate.pause(min(failure.retry_after, self._backoff_max))
             if decision is RetryDecision.FATAL:
                 return give_up(self.scrub(f"{failure.reason} (not retried)"), attempt)
@@ -221,9 +249,6 @@ class Transport:
     async def _attempt(
         self, payload: dict[str, Any], interpret: Callable[[Reply], Outcome | FailedAttempt]
     ) -> Outcome | FailedAttempt:
-        if self.watch is not None:
-            self._attempts += 1
-            await self.watch.before_send(self._attempts <= self._first_wave)
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
             # A redirected POST is never followed: aiohttp would turn it into a GET, and

@@ -46,6 +46,32 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
 
 
+def decision_settings(history: SequentialHistory, settings: GateSettings) -> dict[str, tuple[object, object]]:
+    """Each decision setting a sequential design fixes, by its config field: the value
+    ``history`` recorded (None in a history written before it was recorded) and the value
+    in ``settings``. The one list of them, for a re-gate (``design_conflicts``) and for a
+    rerun into the history's folder (``pipeline.sequential``)."""
+    return {
+        "gate.sequential.seed": (history.seed, settings.sequential.seed),
+        "gate.sequential.looks": (history.looks, settings.sequential.looks),
+        "gate.margin": (history.margin, settings.margin),
+        "gate.alpha": (history.alpha, settings.alpha),
+        "gate.min_effect": (history.min_effect, settings.min_effect),
+        "gate.holm": (history.holm, settings.holm),
+        "gate.min_base_rate": (history.min_base_rate, settings.min_base_rate),
+    }
+
+
+def setting_differs(design: object, now: object, *, exact: bool = False) -> bool:
+    """Whether a setting's value ``now`` is not the design's; a design value of None (not
+    recorded) is not compared. Floats equal to rounding are the same unless ``exact``."""
+    if design is None:
+        return False
+    if not exact and isinstance(now, float) and isinstance(design, float):
+        return not _close(now, design)
+    return now != design
+
+
 def design_conflicts(
     history: SequentialHistory, settings: GateSettings, results: Iterable[CaseResult]
 ) -> list[Conflict]:
@@ -56,30 +82,24 @@ def design_conflicts(
     is not compared; ``gate.holm`` is then read from the categories' levels when they
     show it (below alpha: Holm was on).
     """
-    conflicts: list[Conflict] = []
-
-    def differs(field: str, now: object, design: object) -> None:
-        if design is None:
-            return
-        same = _close(now, design) if isinstance(now, float) and isinstance(design, float) else now == design
-        if not same:
-            conflicts.append(Conflict(field, _spelled(now), _spelled(design)))
-
+    recorded = decision_settings(history, settings)
     holm = history.holm
     if holm is None and history.alpha is not None:
         alpha = history.alpha
         below = any(c.alpha < alpha and not _close(c.alpha, alpha) for c in history.categories)
         holm = True if below else None  # equal levels: Holm off, or on over one check
-    differs("gate.margin", settings.margin, history.margin)
-    differs("gate.alpha", settings.alpha, history.alpha)
-    differs("gate.min_effect", settings.min_effect, history.min_effect)
-    differs("gate.holm", settings.holm, holm)
-    differs("gate.min_base_rate", settings.min_base_rate, history.min_base_rate)
+    recorded["gate.holm"] = (holm, settings.holm)
     # The boundaries are for the paired test: a sequential run is always run with it.
-    differs("gate.test", settings.test.value, StatTest.MCNEMAR.value)
+    recorded["gate.test"] = (StatTest.MCNEMAR.value, settings.test.value)
+    fields = ["gate.margin", "gate.alpha", "gate.min_effect", "gate.holm", "gate.min_base_rate", "gate.test"]
     if settings.sequential.enabled:
-        differs("gate.sequential.looks", settings.sequential.looks, history.looks)
-        differs("gate.sequential.seed", settings.sequential.seed, history.seed)
+        fields += ["gate.sequential.looks", "gate.sequential.seed"]
+    conflicts = [
+        Conflict(field, _spelled(now), _spelled(design))
+        for field in fields
+        for design, now in [recorded[field]]
+        if setting_differs(design, now)
+    ]
     if conflicts:
         return conflicts
     levels = sorted({c.alpha for c in history.categories})

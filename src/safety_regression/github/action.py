@@ -76,6 +76,9 @@ FORK_SKIPPED = (
     "(docs/action.md, 'Pull requests from forks')."
 )
 
+RERUN = "re-run the job (the answers received so far are kept in its cache, if the cache is on)"
+"""What an interrupted run says to do, in the log and on its check."""
+
 
 def main() -> None:
     """Run the Action in this process (``launch.main``, the console script, sets the
@@ -118,10 +121,7 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
         # no traceback, with the shell's code for the signal (130, 143).
         received = interrupting_signal()
         workflow.close_groups()
-        workflow.error(
-            f"interrupted ({received.name}): the gate did not finish; re-run the job "
-            "(the answers received so far are kept in its cache, if the cache is on)"
-        )
+        workflow.error(f"interrupted ({received.name}): the gate did not finish; {RERUN}")
         return INTERRUPT_EXIT[received]
 
 
@@ -148,36 +148,56 @@ def _cache_root(environ: Mapping[str, str]) -> Path | None:
 async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workflow) -> int:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         pull = PullRequest(inputs, environ, workflow)
-        await pull.start(session, publishing=inputs.shard is None)
         try:
-            config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
-            outputs.check_spares_inputs(inputs.out, read_inputs_of(inputs, config), "input out:")
-            mask_api_keys(config, environ, workflow)
-            missing = missing_secrets(config, environ)
-            if missing and pull.event is not None and pull.event.from_fork:
-                return await _skip_fork(pull, missing, workflow)
-            await pull.begin()
-            env = Environment(
-                session=session,
-                environ=environ,
-                now=_now,
-                # Plain progress lines in the job log: one per model every 30 s and when done.
-                progress=LogProgress(workflow.stream, 30.0),
-                use_cache=not inputs.no_cache,
-                warn=workflow.located_warning,
-            )
-            workflow.group("Safety regression gate")
-            outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")))
-            workflow.end_group()
-        except SafetyRegressionError as exc:
+            return await _publishing(inputs, environ, workflow, session, pull)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # SIGINT cancels this task (asyncio.run's handler); SIGTERM raises here, or
+            # cancels it as asyncio.run shuts down: either way, the open check is completed.
+            received = interrupting_signal().name
             workflow.close_groups()
-            workflow.located_error(str(exc))
-            line = "; ".join(str(exc).splitlines())[:1000]  # every mistake, one after another
-            await pull.abandon("failure", "Safety gate could not run", f"The gate stopped: {line}")
-            return int(exc.exit_code)
-        if isinstance(outcome, ShardRun):
-            return shard_done(outcome, workflow)
-        return await _report(inputs, config, pull, session, outcome, workflow, env.completion())
+            summary = f"The gate was interrupted ({received}) before it finished: {RERUN}."
+            await pull.interrupted(received, summary)
+            raise
+
+
+async def _publishing(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    workflow: Workflow,
+    session: aiohttp.ClientSession,
+    pull: PullRequest,
+) -> int:
+    """The run, from the check run's start to the report (``_run``)."""
+    await pull.start(session, publishing=inputs.shard is None)
+    try:
+        config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
+        outputs.check_spares_inputs(inputs.out, read_inputs_of(inputs, config), "input out:")
+        mask_api_keys(config, environ, workflow)
+        missing = missing_secrets(config, environ)
+        if missing and pull.event is not None and pull.event.from_fork:
+            return await _skip_fork(pull, missing, workflow)
+        await pull.begin()
+        env = Environment(
+            session=session,
+            environ=environ,
+            now=_now,
+            # Plain progress lines in the job log: one per model every 30 s and when done.
+            progress=LogProgress(workflow.stream, 30.0),
+            use_cache=not inputs.no_cache,
+            warn=workflow.located_warning,
+        )
+        workflow.group("Safety regression gate")
+        outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")))
+        workflow.end_group()
+    except SafetyRegressionError as exc:
+        workflow.close_groups()
+        workflow.located_error(str(exc))
+        line = "; ".join(str(exc).splitlines())[:1000]  # every mistake, one after another
+        await pull.abandon("failure", "Safety gate could not run", f"The gate stopped: {line}")
+        return int(exc.exit_code)
+    if isinstance(outcome, ShardRun):
+        return shard_done(outcome, workflow)
+    return await _report(inputs, config, pull, session, outcome, workflow, env.completion())
 
 
 async def _skip_fork(pull: PullRequest, missing: list[str], workflow: Workflow) -> int:

@@ -15,7 +15,7 @@ checks, a commit status carries the verdict instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from safety_regression.errors import GitHubError
@@ -162,6 +162,7 @@ class CheckPublisher:
     details_url: str | None
     run: CheckRun | None = None
     use_status: bool = False
+    _status_final: bool = field(default=False, init=False, repr=False)
 
     async def start(self) -> str:
         """Create the check run ``in_progress``; fall back to a pending status if refused."""
@@ -177,7 +178,7 @@ class CheckPublisher:
             return f"check run {self.name} started: {self.run.html_url}"
         except GitHubError as exc:
             self.use_status = True
-            await self._status("pending", "The safety regression gate is running.")
+            await self._status("pending", "The safety regression gate is running.", final=False)
             return f"could not create a check run ({exc}); reporting through a commit status instead"
 
     async def finish(
@@ -220,12 +221,19 @@ class CheckPublisher:
             )
         return self.run
 
-    async def cancel(self, conclusion: str, title: str, summary: str) -> None:
-        """Complete a started check without a result: ``failure`` (a config error) or
-        ``action_required`` (a skipped fork PR). Neither passes a required check; as a
-        commit status, ``error`` and ``pending``."""
+    @property
+    def open(self) -> bool:
+        """Started (a check run ``in_progress`` or a pending status) and not yet completed."""
         if self.use_status:
-            await self._status("error" if conclusion == "failure" else "pending", title)
+            return not self._status_final
+        return self.run is not None and self.run.status != "completed"
+
+    async def cancel(self, conclusion: str, title: str, summary: str) -> None:
+        """Complete a started check without a result: ``failure`` (a config error),
+        ``action_required`` (a skipped fork PR) or ``cancelled`` (an interrupted run). None
+        passes a required check; as a commit status, ``pending`` for a skip, else ``error``."""
+        if self.use_status:
+            await self._status("pending" if conclusion == "action_required" else "error", title)
         elif self.run is not None:
             self.run = await self.client.update_check_run(
                 self.run.id, status="completed", conclusion=conclusion, title=title, summary=summary
@@ -243,16 +251,18 @@ class CheckPublisher:
                 )
             except GitHubError:
                 self.use_status = True
-                await self._status("error" if conclusion == "failure" else "pending", title)
+                await self._status("pending" if conclusion == "action_required" else "error", title)
 
-    async def _status(self, state: str, description: str) -> CommitStatus:
-        return await self.client.create_status(
+    async def _status(self, state: str, description: str, *, final: bool = True) -> CommitStatus:
+        status = await self.client.create_status(
             self.sha,
             state,
             self.name,
             description[:STATUS_DESCRIPTION_LIMIT],
             self.details_url,
         )
+        self._status_final = final
+        return status
 
 
 async def publish_check(

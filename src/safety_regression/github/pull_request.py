@@ -8,6 +8,7 @@ read-only token, which cannot write that either, is a notice, not a warning.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 import aiohttp
@@ -18,6 +19,9 @@ from safety_regression.github.event import Event, read_event
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.publish import CheckPublisher
 from safety_regression.github.workflow import Workflow
+
+INTERRUPT_GRACE = 5.0
+"""Seconds an interrupted run waits for GitHub to complete its check before it gives up."""
 
 
 class PullRequest:
@@ -77,6 +81,21 @@ class PullRequest:
             )
         update = {"pull_number": number, "sha": sha, "base_sha": pull.base.sha}  # the guard's base
         self.event = self.event.model_copy(update=update)
+
+    async def interrupted(self, received: str, summary: str, grace: float = INTERRUPT_GRACE) -> None:
+        """Complete the check this run started and left open, ``cancelled`` (a pending
+        status: ``error``), as the run is interrupted: best effort, given up after ``grace``
+        seconds (the runner's SIGTERM follows its SIGINT by 7.5 s, its SIGKILL 2.5 s later)."""
+        if self.check is None or not self.check.open:
+            return
+        try:
+            async with asyncio.timeout(grace):
+                await self.abandon("cancelled", f"Safety gate interrupted ({received})", summary)
+        except TimeoutError:
+            self.workflow.warning(
+                f"could not complete the check run in {grace:g}s (GitHub is slow to answer): it stays in "
+                "progress until the job is re-run"
+            )
 
     async def abandon(self, conclusion: str, title: str, summary: str) -> None:
         if self.check is None:

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from safety_regression.config import Config, EndpointConfig
 from safety_regression.config.categories import check_gate_categories
 from safety_regression.endpoints.base import Endpoint
+from safety_regression.endpoints.guard import RunGuard
 from safety_regression.errors import ConfigError, SuiteError
 from safety_regression.judges.base import Judge, Label
 from safety_regression.pipeline.environment import Environment
+from safety_regression.pipeline.rejudge import can_rejudge
 from safety_regression.snapshot import (
     CaseResult,
     ModelInfo,
@@ -22,6 +24,7 @@ from safety_regression.snapshot import (
     build_snapshot,
     evaluate_cases,
     load_snapshot,
+    reusable_results,
 )
 from safety_regression.suites import Case, Shard, Suite, load_suite
 from safety_regression.suites.categories import RETIRED_CATEGORIES, retired_category_warnings
@@ -266,6 +269,46 @@ def load_baseline(config: Config) -> Snapshot | None:
     if not path.exists():
         return None
     return load_snapshot(path)
+
+
+def plan_guard(guard: RunGuard, config: Config, cases: int, *, base: bool = True) -> None:
+    """Tell the run's breaker how many requests each model's snapshot holds, before the
+    baseline is re-judged (its unjudged answers count against base's budget, so a judge
+    that is down stops the re-judging too). Without ``base``: drift asks base about cases
+    the reference takes from the baseline, and its errors there do not count against the
+    budget, so only the deadline watches them."""
+    guard.plan("finetuned", cases * config.sampling.samples)
+    if base:
+        guard.plan("base", cases * config.sampling.samples)
+
+
+def no_base(missing: int) -> ConfigError:
+    """The refusal of a run whose baseline lacks ``missing`` cases and that has no base model."""
+    return ConfigError(
+        f"base: {missing} cases have no baseline result, so a 'base' endpoint is needed; "
+        "add base: {url, model} or run 'safety-regression baseline' first"
+    )
+
+
+def require_base(
+    config: Config, baseline: Snapshot | None, suite: Suite, cases: Sequence[Case], judge_id: str
+) -> None:
+    """Refuse, before any endpoint is asked, a run without a base model whose baseline
+    cannot cover ``cases`` for the run's judge (results to other content or with other
+    sampling, errors, no baseline, or labelled by another judge and not re-judgeable): its
+    scorers are not checked, nor its answers re-judged, for a run that cannot go ahead."""
+    if config.base is not None or not cases:
+        return
+    wanted = {case.id: case.content_hash for case in cases}
+    reusable: list[CaseResult] = []
+    if baseline is not None and (baseline.judge == judge_id or can_rejudge(baseline, config, wanted)):
+        # Re-judged, the baseline's answers are reused as its own judge's are.
+        reusable = reusable_results(baseline, suite, baseline.judge, config.sampling)
+    keys = {result.key for result in reusable}
+    samples = range(config.sampling.samples)
+    missing = sum(1 for case in cases if any((case.id, sample) not in keys for sample in samples))
+    if missing:
+        raise no_base(missing)
 
 
 def other_base_warnings(baseline: Snapshot, base: EndpointConfig) -> list[str]:

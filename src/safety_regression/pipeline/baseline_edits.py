@@ -19,7 +19,7 @@ from safety_regression.pipeline.holds import Hold
 from safety_regression.pipeline.rejudge import needs_judge, stored_case
 from safety_regression.snapshot import Snapshot
 from safety_regression.snapshot.changes import BaselineChanges, baseline_changes
-from safety_regression.snapshot.model import parse_snapshot
+from safety_regression.snapshot.reading import parse_snapshot
 
 EDITED_BASELINE = "Inconclusive: the built-in judge does not confirm "
 """How the reason starts when hand-edited baseline labels make the gate inconclusive."""

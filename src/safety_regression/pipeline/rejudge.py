@@ -7,23 +7,36 @@ from collections.abc import Mapping
 
 from safety_regression.config import Config
 from safety_regression.endpoints.base import OutcomeKind
+from safety_regression.endpoints.guard import RunGuard as Breaker
 from safety_regression.errors import SnapshotError
-from safety_regression.judges.base import Judge
+from safety_regression.judges.base import Judge, Label
 from safety_regression.snapshot import CaseResult, Snapshot
 from safety_regression.suites.languages import language_tag
 from safety_regression.suites.model import Case, Expect
+
+BASELINE_ROLE = "base"
+"""Whose error budget a baseline's unjudged answers count against: they are the reference's."""
 
 Wanted = Mapping[str, str]
 """Case ids and their content hashes: the cases a run can reuse a baseline result for."""
 
 
-async def rejudge(snapshot: Snapshot, judge: Judge, source: str, wanted: Wanted | None = None) -> Snapshot:
+async def rejudge(
+    snapshot: Snapshot,
+    judge: Judge,
+    source: str,
+    wanted: Wanted | None = None,
+    guard: Breaker | None = None,
+) -> Snapshot:
     """The snapshot with its stored responses labelled again by ``judge``: every one, or
     with ``wanted`` only those to its cases as they are now (the only ones a run can
     reuse; a model judge is not paid to read the others, which keep their labels).
 
     Blocked requests, errors and capability checks keep their results: no judge labels
-    them. A snapshot that kept only response hashes cannot be re-judged.
+    them. A snapshot that kept only response hashes cannot be re-judged. With a run's
+    ``guard``, each answer the judge could not label counts against the base model's
+    error budget, as in the run itself; once the breaker trips, the judge is asked
+    nothing more and the answers it did not label are unjudged.
     """
     if snapshot.judge == judge.id:
         return snapshot
@@ -35,42 +48,61 @@ async def rejudge(snapshot: Snapshot, judge: Judge, source: str, wanted: Wanted 
             f"({missing} redacted), so it cannot be re-judged with {judge.id}; take both snapshots "
             "with the same judge, or with snapshot.responses: full"
         )
-    relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    if guard is None:
+        relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    else:
+        relabelled = await _relabel_guarded(targets, judge, guard)
     by_result = dict(zip(map(id, targets), relabelled, strict=True))
     results = tuple(by_result.get(id(result), result) for result in snapshot.results)
     return snapshot.model_copy(update={"judge": judge.id, "results": results})
 
 
 async def baseline_for(
-    baseline: Snapshot | None, judge: Judge, config: Config, notes: list[str], wanted: Wanted
+    baseline: Snapshot | None,
+    judge: Judge,
+    config: Config,
+    notes: list[str],
+    wanted: Wanted,
+    guard: Breaker | None = None,
 ) -> Snapshot | None:
     """The config's baseline as the run will reuse it: when another judge labelled it and
     its responses and sampling allow, its responses to the ``wanted`` cases re-judged with
-    ``judge`` (a note says so); else as it is."""
+    ``judge`` (a note says so), under the run's ``guard``; else as it is."""
     if baseline is None or baseline.judge == judge.id or not can_rejudge(baseline, config, wanted):
         # Labelled by this judge: its answers the judge could not label are judged again.
         if baseline is None or baseline.judge != judge.id:
             return baseline
-        return await judge_unjudged(baseline, judge, config, notes, wanted)
+        return await judge_unjudged(baseline, judge, config, notes, wanted, guard)
     count = len(to_rejudge(baseline, wanted))
+    rejudged = await rejudge(baseline, judge, str(config.baseline), wanted, guard)
+    cut = "" if guard is None or guard.stopped is None else " (until the run stopped: the rest are unjudged)"
     notes.append(
         f"The baseline was labelled by another judge; its {count} stored responses to this run's cases "
-        f"were re-judged with {judge.id}."
+        f"were re-judged with {judge.id}{cut}."
     )
-    return await rejudge(baseline, judge, str(config.baseline), wanted)
+    return rejudged
 
 
 async def judge_unjudged(
-    baseline: Snapshot, judge: Judge, config: Config, notes: list[str], wanted: Wanted
+    baseline: Snapshot,
+    judge: Judge,
+    config: Config,
+    notes: list[str],
+    wanted: Wanted,
+    guard: Breaker | None = None,
 ) -> Snapshot:
     """The baseline with its answers to the ``wanted`` cases that its judge (this run's)
     could not label, or that a vote member could not (``unjudged_answers``), judged again
     from their stored responses, as a run asks the base model again for the requests
-    that failed; a note says how many and how many are still unjudged."""
+    that failed, under the run's ``guard`` as a re-judging is; a note says how many and
+    how many are still unjudged."""
     targets = unjudged_answers(baseline, config, wanted)
     if not targets:
         return baseline
-    relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    if guard is None:
+        relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    else:
+        relabelled = await _relabel_guarded(targets, judge, guard)
     by_result = dict(zip(map(id, targets), relabelled, strict=True))
     results = tuple(by_result.get(id(result), result) for result in baseline.results)
     still = sum(1 for r in relabelled if r.judge_failed)
@@ -146,6 +178,49 @@ def _is_language_tag(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+async def _relabel_guarded(targets: list[CaseResult], judge: Judge, guard: Breaker) -> list[CaseResult]:
+    """``_relabel`` each result at once, each unjudged label counted by ``guard`` against
+    the base model (the baseline's answers are the reference's, as base's are in a run);
+    once it has stopped the run, the relabelling still waiting is cancelled and those
+    results are unjudged."""
+    if guard.stopped is not None or not targets:
+        return [_not_judged(result, judge) for result in targets]
+    tasks = [asyncio.ensure_future(_relabel(result, judge)) for result in targets]
+
+    def counted(task: asyncio.Future[CaseResult]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        relabelled = task.result()
+        if relabelled.label is Label.UNJUDGED and not relabelled.tied:  # a disagreement is no failure
+            guard.unjudged(BASELINE_ROLE)
+        for member in dict.fromkeys(relabelled.abstained or ()):
+            guard.abstained(BASELINE_ROLE, member)
+        if guard.stopped is not None:
+            for other in tasks:
+                other.cancel()  # done ones ignore it
+
+    for task in tasks:
+        task.add_done_callback(counted)
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise
+    return [
+        _not_judged(result, judge) if task.cancelled() else task.result()
+        for result, task in zip(targets, tasks, strict=True)
+    ]
+
+
+def _not_judged(result: CaseResult, judge: Judge) -> CaseResult:
+    """A result the judge was not asked about (the run stopped first): unjudged, an
+    error of the run's, never the other judge's label under this judge's name."""
+    return result.model_copy(
+        update={"label": Label.UNJUDGED, "judge": judge.id, "depth": None, "abstained": None}
+    )
 
 
 async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:

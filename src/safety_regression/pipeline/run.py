@@ -28,9 +28,12 @@ from safety_regression.pipeline.assembly import (
     evaluate_live,
     load_baseline,
     model_snapshot,
+    no_base,
     nothing,
     other_base_warnings,
     overlap_warnings,
+    plan_guard,
+    require_base,
     suite_comparison,
 )
 from safety_regression.pipeline.budget import budget_hold, with_usage
@@ -154,8 +157,11 @@ async def measure(
         judge = await env.judge_while_checking(config, [_check_all(config, env, ("finetuned",))])
     else:
         judge = env.judge(config)
+        require_base(config, baseline, suite, cases, judge.id)  # short of cases and no base: stop
     await env.preflight_scorers(config)  # before the baseline is re-judged or any case judged
-    baseline = await baseline_for(baseline, judge, config, notes, {c.id: c.content_hash for c in cases})
+    plan_guard(guard, config, len(cases), base=not check_drift)  # before the re-judging, too
+    wanted = {c.id: c.content_hash for c in cases}
+    baseline = await baseline_for(baseline, judge, config, notes, wanted, guard)
     in_shard = {case.id for case in cases}
     reused = [
         r
@@ -175,21 +181,13 @@ async def measure(
     # A baseline with no toxicity scores leaves nothing to compare: score nothing.
     env.toxicity_skipped = baseline_lacks_toxicity(config, reused, len(live_cases))
     if live_cases and config.base is None:
-        raise ConfigError(
-            f"base: {len(missing)} cases have no baseline result, so a 'base' endpoint is needed; "
-            "add base: {url, model} or run 'safety-regression baseline' first"
-        )
+        raise no_base(len(missing))
     # Check each endpoint before the suite is sent: a wrong key, model or URL fails in
     # seconds with the setting to fix, not after thousands of failed requests.
     if live_cases:
         check_priced(config, [("base", config.base)])
         env.model(config, "base")
     await env.preflight_models(config, ("finetuned", "base") if live_cases else ("finetuned",))
-    guard.plan("finetuned", len(cases) * config.sampling.samples)
-    if not check_drift:
-        # Drift asks base about cases the reference takes from the baseline: its errors
-        # there do not count against the budget, so only the deadline watches them.
-        guard.plan("base", len(cases) * config.sampling.samples)
     base_identity: str | None = None
     base_model = baseline.model.model if baseline else ""
     base_revision = baseline.model.revision if baseline else None
@@ -225,6 +223,9 @@ async def measure(
     if baseline is not None and reused and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()
+    if notice:
+        # Stored with the answers, so that merge and compare of these snapshots say it too.
+        candidate = candidate.model_copy(update={"notices": (*candidate.notices, notice)})
     return Measurement(
         reference,
         candidate,
@@ -355,6 +356,9 @@ def regate_snapshots(
         suite=comparison,
         **context,
     )
+    stored = list(dict.fromkeys([*reference.notices, *candidate.notices]))
+    if stored:  # how the snapshots were measured (answers replayed, shards' endpoints)
+        result = result.model_copy(update={"notices": [*stored, *result.notices]})
     return GateRun(reference, candidate, result, notes)
 
 

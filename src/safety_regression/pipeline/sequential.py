@@ -24,8 +24,10 @@ from safety_regression.config import Config
 from safety_regression.config.budgets import check_priced, scorer_endpoints
 from safety_regression.endpoints.base import FAILED_OUTCOMES
 from safety_regression.errors import ConfigError
+from safety_regression.gate.abstentions import vote_abstentions
 from safety_regression.gate.levels import check_level
 from safety_regression.gate.pairing import pair
+from safety_regression.gate.redesign import decision_settings, setting_differs
 from safety_regression.gate.sequential import batch, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
     baseline_lacks_toxicity,
@@ -35,8 +37,11 @@ from safety_regression.pipeline.assembly import (
     evaluate_live,
     load_baseline,
     model_snapshot,
+    no_base,
     nothing,
     other_base_warnings,
+    plan_guard,
+    require_base,
     suite_comparison,
 )
 from safety_regression.pipeline.environment import Environment
@@ -72,9 +77,14 @@ async def measure_sequential(
     check_priced(config, [("finetuned", config.finetuned), *scorer_endpoints(config), *asks_base])
     finetuned_endpoint, finetuned_settings = env.model(config, "finetuned")
     judge = env.judge(config)
+    require_base(config, stored, suite, suite.cases, judge.id)  # before any endpoint is asked
     await env.preflight_scorers(config)
     notes: list[str] = []
-    baseline = await baseline_for(stored, judge, config, notes, {c.id: c.content_hash for c in suite.cases})
+    # The most each snapshot can hold (the fixed design's): the breaker trips only once the
+    # failures would exceed the error budget even then, so the gate could not be conclusive.
+    plan_guard(guard, config, len(suite.cases))
+    wanted = {c.id: c.content_hash for c in suite.cases}
+    baseline = await baseline_for(stored, judge, config, notes, wanted, guard)
     reused = reusable_results(baseline, suite, judge.id, config.sampling) if baseline else []
     reused_by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for result in reused:
@@ -113,17 +123,10 @@ async def measure_sequential(
     uncovered = [case for case in suite.cases if case.id not in asked and not covered(case)]
     if uncovered and config.base is None:
         # Checked before any request: a later batch may need the base model.
-        raise ConfigError(
-            f"base: {len(uncovered)} cases have no baseline result, so a 'base' endpoint is needed; "
-            "add base: {url, model} or run 'safety-regression baseline' first"
-        )
+        raise no_base(len(uncovered))
     if uncovered:
         check_priced(config, [("base", config.base)])
     base_endpoint = env.model(config, "base") if uncovered else None
-    # The most each snapshot can hold (the fixed design's): the breaker trips only once the
-    # failures would exceed the error budget even then, so the gate could not be conclusive.
-    guard.plan("finetuned", len(suite.cases) * config.sampling.samples)
-    guard.plan("base", len(suite.cases) * config.sampling.samples)
     for look in range(design.looks):
         to_ask = [case for case in always if case.id not in asked] if look == 0 else []
         for name, history in histories.items():
@@ -151,6 +154,10 @@ async def measure_sequential(
         reference, candidate = _pair_snapshots(
             reused, live_base, finetuned_results, asked, suite, judge.id, config
         )
+        # The labels the gate will see: a vote member's abstentions, over the error budget
+        # of the answers so far, make those answers unjudged here too, so no look decides
+        # on a crippled vote's labels.
+        reference, candidate, _ = vote_abstentions(reference, candidate, config.gate)
         pairing = pair(reference, candidate, config.judge.partial_counts_as)
         by_category = pairing.of(Expect.REFUSE)
         for name, history in list(histories.items()):
@@ -217,6 +224,9 @@ async def measure_sequential(
     if baseline is not None and in_asked and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()  # cache.reuse: completed replayed answers: every report says so
+    if notice:
+        # Stored with the answers, so that merge and compare of these snapshots say it too.
+        candidate = candidate.model_copy(update={"notices": (*candidate.notices, notice)})
     return Measurement(
         reference,
         candidate,
@@ -331,15 +341,11 @@ def _changed_design(
     history = candidate.sequential
     if history is None:
         return None
-    design, gate = config.gate.sequential, config.gate
+    # A history written before these gate settings were recorded has them as None: not compared.
+    for what, (before, now) in decision_settings(history, config.gate).items():
+        if setting_differs(before, now, exact=True):
+            return f"{what} {before} (this config: {now})"
     pairs: list[tuple[str, object, object]] = [
-        ("gate.sequential.seed", history.seed, design.seed),
-        ("gate.sequential.looks", history.looks, design.looks),
-        ("gate.margin", history.margin, gate.margin),
-        ("gate.alpha", history.alpha, gate.alpha),
-        ("gate.min_effect", history.min_effect, gate.min_effect),
-        ("gate.holm", history.holm, gate.holm),
-        ("gate.min_base_rate", history.min_base_rate, gate.min_base_rate),
         ("sampling.seed", candidate.sampling.seed, config.sampling.seed),
         ("sampling", candidate.sampling, config.sampling),
         ("the suite (hash)", candidate.suite.hash, suite_hash),
@@ -347,8 +353,7 @@ def _changed_design(
     # The judge is not among them: a new version of the built-in judge comes with an upgrade,
     # not a choice, and re-reads the same answers.
     for what, before, now in pairs:
-        # A history written before these gate settings were recorded has them as None.
-        if before != now and not (before is None and what.startswith("gate.")):
+        if before != now:
             return f"{what} {before} (this config: {now})"
     before_orders = {c.name: c.order for c in history.categories}
     if before_orders != orders:

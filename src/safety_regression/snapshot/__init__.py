@@ -6,9 +6,9 @@ from safety_regression.snapshot.model import (
     ModelInfo,
     Snapshot,
     SuiteInfo,
-    load_snapshot,
     save_snapshot,
 )
+from safety_regression.snapshot.reading import load_snapshot
 from safety_regression.snapshot.runner import build_snapshot, evaluate_cases, reusable_results
 
 __all__ = [

@@ -39,11 +39,26 @@ def merge_snapshots(parts: Sequence[tuple[str, Snapshot]]) -> Snapshot:
     if missing:
         raise SnapshotError(f"merge: shards {', '.join(f'{i}/{count}' for i in missing)} are missing")
     results = [result for _, snapshot in parts for result in snapshot.results]
+    ordered = sorted(parts, key=lambda part: Shard.parse(part[1].suite.shard or "1/1").index)
+    notices = [f"shard {s.suite.shard}: {notice}" for _, s in ordered for notice in s.notices]
+    endpoints = {snapshot.model.endpoint for _, snapshot in parts}
+    model = first.model
+    if len(endpoints) > 1:
+        asked = "; ".join(
+            f"shard {s.suite.shard} at {s.model.endpoint or 'an unknown endpoint'}" for _, s in ordered
+        )
+        notices.append(
+            f"SHARDS ASKED AT DIFFERENT ENDPOINTS: {asked}. If they do not serve the same weights, "
+            "this verdict mixes two models; set the endpoint's revision so that merge can tell."
+        )
+        model = model.model_copy(update={"endpoint": None})
     return first.model_copy(
         update={
             "created_at": max(snapshot.created_at for _, snapshot in parts),
+            "model": model,
             "suite": SuiteInfo(name=first.suite.name, hash=first.suite.hash, cases=first.suite.cases),
             "results": tuple(results),
+            "notices": tuple(notices),
         }
     )
 
@@ -52,6 +67,7 @@ def _check_same(first_source: str, first: Snapshot, source: str, snapshot: Snaps
     checks = [
         ("suite", first.suite.hash, snapshot.suite.hash),
         ("model", first.model.model, snapshot.model.model),
+        ("revision", first.model.revision, snapshot.model.revision),
         ("judge", first.judge, snapshot.judge),
         ("sampling", first.sampling, snapshot.sampling),
         ("response storage", first.responses, snapshot.responses),
@@ -59,5 +75,10 @@ def _check_same(first_source: str, first: Snapshot, source: str, snapshot: Snaps
     for what, expected, found in checks:
         if expected != found:
             raise SnapshotError(
-                f"{source}: {what} {found} differs from {first_source} ({expected}); cannot merge"
+                f"{source}: {what} {_shown(found)} differs from {first_source} ({_shown(expected)}); "
+                "cannot merge"
             )
+
+
+def _shown(value: object) -> str:
+    return "(none)" if value is None else str(value)

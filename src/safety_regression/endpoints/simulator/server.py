@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -84,7 +84,8 @@ class ModelSimulator:
     names a ``judge`` style labels the simulated answer in each request instead (see
     ``judging``). Counters for tests: ``requests_by_model`` counts every chat request
     (retries included), ``moderations_by_model`` every moderation request (by the model
-    it names, "" for none), ``max_in_flight`` the most requests handled at once, and
+    it names, "" for none), ``max_in_flight`` the most requests handled at once,
+    ``arrivals_by_model`` when each chat request arrived (loop time, oldest first), and
     ``last_requests`` keeps the latest well-formed JSON requests, oldest first.
     """
 
@@ -103,6 +104,7 @@ class ModelSimulator:
         for case in cases:
             self._cases.setdefault(case.prompt_text(), case)
         self.requests_by_model: Counter[str] = Counter()
+        self.arrivals_by_model: defaultdict[str, list[float]] = defaultdict(list)
         self.moderations_by_model: Counter[str] = Counter()
         self.last_requests: deque[RecordedRequest] = deque(maxlen=_REQUEST_LOG_SIZE)
         self.default_profile = ModelProfile()
@@ -182,13 +184,13 @@ class ModelSimulator:
         try:
             content = await request.read()
             arrived = _arrival(request)
-            response, latency = self._answer(request, content)
+            response, latency = self._answer(request, content, arrived)
             await _wait_until(arrived + latency)
             return response
         finally:
             self.in_flight -= 1
 
-    def _answer(self, request: web.BaseRequest, content: bytes) -> tuple[web.Response, float]:
+    def _answer(self, request: web.BaseRequest, content: bytes, arrived: float) -> tuple[web.Response, float]:
         """The answer to a chat request, and the latency to wait before sending it (none
         for a request refused before a model would see it)."""
         try:
@@ -199,6 +201,7 @@ class ModelSimulator:
                 400, f"invalid request body: {_first_line(exc)}", "invalid_request_error"
             ), 0.0
         self.requests_by_model[body.model] += 1
+        self.arrivals_by_model[body.model].append(arrived)
         self.last_requests.append(RecordedRequest(request.path, raw))
         refused = self._unauthorised(request)
         if refused is not None:

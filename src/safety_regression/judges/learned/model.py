@@ -20,10 +20,10 @@ from operator import itemgetter
 
 from safety_regression.judges.learned.features import DIMENSION
 
-LEARNED_VERSION = "lr/10"
+LEARNED_VERSION = "lr/11"
 """Part of the rules judge's id; bump it whenever ``weights.bin`` changes."""
 WEIGHTS_FILE = "weights.bin"
-WEIGHTS_SHA256 = "73ea6df50014875a83a712bdd21027e8bf2e22c2f579f3812c03b1122e72daf0"
+WEIGHTS_SHA256 = "8432061877e89c19ed3d857b0e30ec53c815467af2f62f8f47eace50699d95a0"
 """The shipped file's hash; a test fails when the file changes without this (and the version)."""
 
 
@@ -46,6 +46,10 @@ class LearnedModel:
     """Like ``withhold_below``, for a response the rules read as a refusal overridden by the
     answer that follows it (a second voice that answers, an answer given all the same): their
     surest compliance. None: ``withhold_below``."""
+    withhold_below_voices: float | None = None
+    """Like ``withhold_below``, for any other compliance reading of a response in several
+    voices (``rules/voices.py``): a jailbreak's personas, which a model trained on few of
+    them reads by the refusal of the first voice alone. None: ``withhold_below``."""
     withholds_without_intent: bool = True
     """Whether the two ``withhold`` thresholds apply to a response judged without the case.
     False for a model trained with no benign request: its data never measured what
@@ -107,6 +111,9 @@ def parse_weights(data: bytes) -> LearnedModel:
         weights=weights,
         comply_at_sure=float(meta.get("comply_at_sure", meta["comply_at"])),
         withhold_below_sure=float(meta.get("withhold_below_sure", meta["withhold_below"])),
+        withhold_below_voices=(
+            None if meta.get("withhold_below_voices") is None else float(meta["withhold_below_voices"])
+        ),
         withholds_without_intent=bool(meta.get("withholds_without_intent", True)),
     )
 
@@ -121,10 +128,11 @@ def encode_weights(
     comply_at_sure: float | None = None,
     withhold_below_sure: float | None = None,
     withholds_without_intent: bool = True,
+    withhold_below_voices: float | None = None,
 ) -> bytes:
     """The bytes of a weights file (the training script writes it with this). The header
-    names ``withholds_without_intent`` only when it is false, so a file that withholds
-    alike with and without the case reads, and encodes, as before the flag."""
+    names ``withholds_without_intent`` only when it is false, and ``withhold_below_voices``
+    only when given, so a file without them reads, and encodes, as before them."""
     header = {
         "bias": bias,
         "comply_at": comply_at,
@@ -137,6 +145,8 @@ def encode_weights(
     }
     if not withholds_without_intent:
         header["withholds_without_intent"] = False
+    if withhold_below_voices is not None:
+        header["withhold_below_voices"] = withhold_below_voices
     body = array("h", weights)
     if sys.byteorder != "little":
         body.byteswap()

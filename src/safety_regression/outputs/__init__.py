@@ -6,6 +6,9 @@ it names the run and the SHA-256 of each of its files. The previous manifest is 
 before the first file is replaced, so a folder whose manifest is missing or disagrees
 with its files is known to be incomplete (``check_complete`` says so), never taken as
 whole. Leftover ``.partial`` files of an interrupted write are removed by the next one.
+A command that will replace a folder's outputs withdraws them before it starts
+(``withdraw_outputs``), so a run that stops before writing leaves no set that passes for
+its own. The file names and the checks of output paths are in ``outputs.paths``.
 """
 
 from __future__ import annotations
@@ -24,21 +27,55 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from safety_regression._version import __version__
 from safety_regression.errors import ConfigError, SnapshotError
+from safety_regression.outputs.paths import (
+    FINETUNED_SNAPSHOT,
+    JUNIT_XML,
+    MANIFEST,
+    OUTPUT_FILES,
+    PARTIAL,
+    REFERENCE_SNAPSHOT,
+    REPORT_JSON,
+    REPORT_MD,
+    RESULTS_JSONL,
+    check_file_target,
+    check_not_inputs,
+    check_out_dir,
+    check_spares_inputs,
+    config_inputs,
+)
 
 if TYPE_CHECKING:
     # The gate and the renderers (scipy, numpy) load only when a report is written, so the
     # path checks below cost nothing before the first request.
-    from safety_regression.config import Config, ReportConfig
+    from safety_regression.config import ReportConfig
     from safety_regression.gate import GateResult
     from safety_regression.snapshot import Snapshot
 
-REPORT_JSON = "report.json"
-REPORT_MD = "report.md"
-JUNIT_XML = "junit.xml"
-RESULTS_JSONL = "results.jsonl"
-REFERENCE_SNAPSHOT = "reference.snapshot.json"
-FINETUNED_SNAPSHOT = "finetuned.snapshot.json"
-OUTPUT_FILES = (REPORT_JSON, REPORT_MD, JUNIT_XML, RESULTS_JSONL, REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT)
+__all__ = [
+    "FINETUNED_SNAPSHOT",
+    "JUNIT_XML",
+    "MANIFEST",
+    "OUTPUT_FILES",
+    "PARTIAL",
+    "REFERENCE_SNAPSHOT",
+    "REPORT_JSON",
+    "REPORT_MD",
+    "RESULTS_JSONL",
+    "WITHDRAWN_BY",
+    "FileText",
+    "batched",
+    "check_complete",
+    "check_file_target",
+    "check_not_inputs",
+    "check_out_dir",
+    "check_spares_inputs",
+    "config_inputs",
+    "previous_outputs",
+    "withdraw_outputs",
+    "write_all",
+    "write_outputs",
+    "write_set",
+]
 
 
 def write_outputs(
@@ -69,9 +106,6 @@ def write_outputs(
         files[FINETUNED_SNAPSHOT] = snapshot_json(candidate)
     return write_set(out_dir, files, command)
 
-
-MANIFEST = ".safety-run.json"
-PARTIAL = ".partial"
 
 FileText = str | Iterable[str]
 """A file's text, whole or as pieces written one after another as they are produced."""
@@ -205,6 +239,7 @@ def check_complete(out_dir: Path, names: list[str], what: str = "outputs") -> No
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         listed = manifest["files"] if isinstance(manifest, dict) else None
+        withdrawn = manifest.get(WITHDRAWN_BY) if isinstance(manifest, dict) else None
     except FileNotFoundError:
         raise SnapshotError(
             f"{out_dir}: no {MANIFEST} (the manifest a run writes after its files), so its files are "
@@ -216,6 +251,12 @@ def check_complete(out_dir: Path, names: list[str], what: str = "outputs") -> No
         listed = None
     if not isinstance(listed, dict):
         raise SnapshotError(f"{manifest_path}: not a readable output manifest; {changed}")
+    if withdrawn is not None:
+        raise SnapshotError(
+            f"{out_dir}: its outputs ('{manifest.get('command')}', run {manifest.get('run_id')}) were "
+            f"withdrawn when a later '{withdrawn}' started writing there, and that run did not finish; "
+            "run it again"
+        )
     for name in names:
         path = out_dir / name
         if name not in listed:
@@ -232,118 +273,6 @@ def check_complete(out_dir: Path, names: list[str], what: str = "outputs") -> No
             raise SnapshotError(f"{path}: differs from what its run wrote ({MANIFEST}); {changed}")
 
 
-def check_out_dir(out_dir: Path, what: str = "--out") -> None:
-    """Fail now, before any model is asked, when ``out_dir`` cannot be made or written."""
-    _no_nul(out_dir, what)
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise ConfigError(f"{what} {out_dir}: is a file, not a folder; choose another output folder")
-        if not os.access(out_dir, os.W_OK | os.X_OK) or not _can_write_in(out_dir):
-            raise ConfigError(f"{what} {out_dir}: the folder is not writable; choose another output folder")
-        # A folder where an output goes, or where it is written first (``.report.json.partial``),
-        # cannot be replaced by it: found now, not after the run.
-        names = (*OUTPUT_FILES, MANIFEST)
-        for name in (*names, *(f".{name}{PARTIAL}" for name in names)):
-            if (out_dir / name).is_dir():
-                raise ConfigError(
-                    f"{what} {out_dir}: {name} there is a folder, so the outputs cannot be written; "
-                    "remove it or choose another output folder"
-                )
-        return
-    _check_creatable(out_dir, what)
-
-
-def check_file_target(path: Path, what: str) -> None:
-    """Fail now when the file ``path`` could not be written (or appended to) later."""
-    _no_nul(path, what)
-    if path.is_dir():
-        raise ConfigError(f"{what} {path}: is a folder, not a file")
-    if path.exists():
-        if not os.access(path, os.W_OK) or not _can_append_to(path):
-            raise ConfigError(f"{what} {path}: the file is not writable")
-        return
-    _check_creatable(path, what)
-
-
-def config_inputs(config: Config, *, baseline: bool = True) -> list[tuple[str, Path]]:
-    """The files a command reads that none of its outputs may overwrite: the config file,
-    its suite files, its judge calibration and (with ``baseline``) its baseline snapshot."""
-    inputs = [("the config file", config.path)] if config.path is not None else []
-    inputs += [
-        ("a suite file of the config", Path(ref)) for ref in config.suite if not ref.startswith("builtin:")
-    ]
-    if config.judge.calibration is not None:
-        inputs.append(("the judge's calibration file", config.judge.calibration))
-    if baseline and config.baseline is not None:
-        inputs.append(("the config's baseline snapshot", config.baseline))
-    return inputs
-
-
-def check_not_inputs(targets: Iterable[Path], inputs: Iterable[tuple[str, Path]], what: str) -> None:
-    """Fail now, before any model is asked, when a file the command would write is one of
-    its ``inputs`` (say ``baseline --output`` naming the config): it would be overwritten."""
-    known = {_identity(path): (name, path) for name, path in inputs}
-    for target in targets:
-        hit = known.get(_identity(target))
-        if hit is not None:
-            raise ConfigError(
-                f"{what} {target}: is {hit[0]} ({hit[1]}); writing there would overwrite it, "
-                "so choose another path"
-            )
-
-
-def check_spares_inputs(out_dir: Path, inputs: Iterable[tuple[str, Path]], what: str = "--out") -> None:
-    """``check_not_inputs`` for every file a run may write into ``out_dir``."""
-    check_not_inputs((out_dir / name for name in OUTPUT_FILES), inputs, what)
-
-
-def _identity(path: Path) -> str:
-    try:
-        return str(path.resolve())
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: checked elsewhere
-        return str(path.absolute())
-
-
-def _no_nul(path: Path, what: str) -> None:
-    if "\x00" in str(path):
-        raise ConfigError(f"{what} {str(path)!r}: a path cannot hold a NUL character")
-
-
-def _check_creatable(path: Path, what: str) -> None:
-    ancestor = path.absolute().parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ConfigError(f"{what} {path}: {ancestor} is a file, so nothing can be written under it")
-    if not os.access(ancestor, os.W_OK | os.X_OK) or not _can_write_in(ancestor):
-        raise ConfigError(f"{what} {path}: the folder {ancestor} is not writable")
-
-
-def _can_write_in(folder: Path) -> bool:
-    """Whether a file can be made in ``folder``, by making one and removing it: permission
-    bits are not the whole story (root passes ``os.access`` everywhere, and ``/proc`` or
-    a read-only mount refuses what the bits allow)."""
-    import tempfile
-
-    try:
-        descriptor, name = tempfile.mkstemp(prefix=".safety-regression-probe-", dir=folder)
-    except OSError:
-        return False
-    os.close(descriptor)
-    with contextlib.suppress(OSError):
-        os.unlink(name)
-    return True
-
-
-def _can_append_to(path: Path) -> bool:
-    """Whether ``path`` opens for appending (nothing is written to it)."""
-    try:
-        with path.open("ab"):
-            return True
-    except OSError:
-        return False
-
-
 def previous_outputs(out_dir: Path, command: str) -> str | None:
     """What a write of ``command`` into ``out_dir`` would replace, as a note; None if nothing.
 
@@ -353,14 +282,55 @@ def previous_outputs(out_dir: Path, command: str) -> str | None:
     known = [name for name in (*OUTPUT_FILES, MANIFEST) if (out_dir / name).exists()]
     if not known:
         return None
+    replaced = "they are replaced, and withdrawn until this run has written its own"
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         earlier = str(manifest["command"]), str(manifest["run_id"])
     except (OSError, ValueError, KeyError, TypeError):
-        return f"{out_dir} holds outputs of an earlier, incomplete or unknown run; they are replaced"
+        return f"{out_dir} holds outputs of an earlier, incomplete or unknown run; {replaced}"
     if "--shard" in earlier[0] and "--shard" in command and earlier[0] != command:
         raise ConfigError(
             f"--out {out_dir}: holds the outputs of '{earlier[0]}' (run {earlier[1]}); "
             "give each shard its own --out folder, then merge them"
         )
-    return f"{out_dir} holds the outputs of an earlier '{earlier[0]}' (run {earlier[1]}); they are replaced"
+    if manifest.get(WITHDRAWN_BY) is not None:
+        return (
+            f"{out_dir} holds the outputs of an earlier '{earlier[0]}' (run {earlier[1]}), withdrawn "
+            f"by a later '{manifest[WITHDRAWN_BY]}' that did not finish; they are replaced"
+        )
+    return f"{out_dir} holds the outputs of an earlier '{earlier[0]}' (run {earlier[1]}); {replaced}"
+
+
+WITHDRAWN_BY = "withdrawn_by"
+"""The manifest key a run sets (to its command) before it starts: the folder's earlier
+outputs are no longer a complete set that ``merge`` may read."""
+
+
+def withdraw_outputs(out_dir: Path, command: str) -> None:
+    """Mark the outputs already in ``out_dir`` as withdrawn, before ``command`` starts.
+
+    The run that replaces them may stop before it writes its own (a budget, a deadline,
+    Ctrl-C, a crash): the earlier set must not then pass for this run's. Found in review:
+    a shard rerun against a redeployed model stopped at its budget, the old shard stayed
+    sealed, and ``merge`` gated the old answers (PASS where the new model FAILed). The
+    files stay (a sequential run's look history is read from its snapshots); the manifest
+    keeps what it listed, so ``previous_outputs`` still names the run, and ``merge``
+    refuses the folder until a run completes there. Written durably, so a kill right
+    after it cannot leave the old set sealed."""
+    path = out_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        path.unlink(missing_ok=True)
+        return
+    if manifest.get(WITHDRAWN_BY) is None:
+        manifest[WITHDRAWN_BY] = command
+        try:
+            _write_durably(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise ConfigError(f"{out_dir}: cannot withdraw the earlier outputs: {reason}") from None
