@@ -119,3 +119,29 @@ def test_snapshots_of_withdrawn_outputs_are_not_compared_and_a_shard_keeps_out_o
         assert done.code == 2, done.stdout
         assert done.stderr.startswith(f"error: {snapshot}: one of the outputs ('run', run ")
         assert "withdrawn when a later 'run' started writing into" in done.stderr
+
+
+def test_a_replayed_baseline_keeps_its_notice_through_merge_snapshots(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # Found in review: the baseline printed the notice but did not store it.
+    folder, _ = workspace
+    replay = folder / "replay-base.yml"
+    replay.write_text(
+        (folder / "gate.yml")
+        .read_text()
+        .replace("cache: {enabled: false}", f"cache: {{reuse: completed, dir: {folder / 'cache-base'}}}")
+    )
+    parts = [folder / f"base-{index}.json" for index in (1, 2)]
+    for _ in range(2):  # the second time, every answer is replayed
+        for index, part in enumerate(parts, start=1):
+            argv = ("baseline", "--config", replay, "--shard", f"{index}/2", "--output", part)
+            assert cli(*argv, cwd=folder).code == 0
+    assert json.loads(parts[0].read_text())["notices"][0].startswith("CACHED ANSWERS REPLAYED")
+    merged = folder / "base-merged.json"
+    assert cli("merge-snapshots", *parts, "--output", merged, cwd=folder).code == 0
+    notices = json.loads(merged.read_text())["notices"]
+    assert [notice.split(": ", 2)[:2] for notice in notices] == [
+        ["shard 1/2", "CACHED ANSWERS REPLAYED"],
+        ["shard 2/2", "CACHED ANSWERS REPLAYED"],
+    ]
