@@ -98,6 +98,14 @@ def test_a_shard_rerun_that_stops_withdraws_the_shard_written_before(servers: Se
     (error,) = errors(other.stdout)
     assert error.startswith(f"::error::input out: {out}: holds the outputs of 'run --shard 1/2'")
     assert "--out" not in error and error.endswith("give each shard its own out folder, then merge them")
+    # The Action's merge refuses the withdrawn shard, as the CLI's does.
+    merged = run_step(
+        servers, "same", QUIET | {"merge": str(out), "out": str(out) + "-merged"}, "shard-rerun-4"
+    )
+    assert merged.code == 2, merged.stdout + merged.stderr
+    (error,) = errors(merged.stdout)
+    assert f"{out / REFERENCE_SNAPSHOT}: one of the outputs ('run --shard 1/2', run " in error
+    assert "withdrawn when a later 'run --shard 1/2' started writing into" in error
 
 
 @pytest.mark.parametrize("budget", ["max_requests", "max_cost"])

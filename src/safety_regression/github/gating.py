@@ -21,6 +21,7 @@ from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
     REFERENCE_SNAPSHOT,
+    check_not_withdrawn,
     config_inputs,
     previous_outputs,
     withdraw_outputs,
@@ -37,7 +38,7 @@ from safety_regression.pipeline import (
 )
 from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.run import Measurement
-from safety_regression.snapshot import load_snapshot, merge_snapshots
+from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots
 from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
 
@@ -127,6 +128,13 @@ def shard_stop(measured: Measurement, shard: Shard) -> str | None:
     return None
 
 
+def _current(path: Path) -> Snapshot:
+    """The snapshot at ``path``, refused when it is one of an output folder's withdrawn set
+    (``outputs.check_not_withdrawn``), as the CLI's compare and merge refuse it."""
+    check_not_withdrawn(path)
+    return load_snapshot(path)
+
+
 def out_command(inputs: ActionInputs, shard: Shard | None = None) -> str:
     """The CLI command whose outputs the Action's ``out`` gets: what its manifest records."""
     if shard is not None:
@@ -196,8 +204,8 @@ async def gate(
         return ShardRun(shard, len(measured.candidate.results), written, notes)
     if inputs.merge is not None:
         folders = shard_folders(inputs.merge, workspace)
-        reference = merge_snapshots([(str(f), load_snapshot(f / REFERENCE_SNAPSHOT)) for f in folders])
-        candidate = merge_snapshots([(str(f), load_snapshot(f / FINETUNED_SNAPSHOT)) for f in folders])
+        reference = merge_snapshots([(str(f), _current(f / REFERENCE_SNAPSHOT)) for f in folders])
+        candidate = merge_snapshots([(str(f), _current(f / FINETUNED_SNAPSHOT)) for f in folders])
         withdraw_out(inputs.out, out_command(inputs), workflow)
         return await compare_snapshots(
             reference, candidate, config, env, ("merged reference", "merged candidate")
@@ -206,7 +214,7 @@ async def gate(
         withdraw_out(inputs.out, out_command(inputs), workflow)
         return await run_gate(config, env, check_drift=inputs.check_drift)
     assert inputs.baseline is not None and inputs.candidate is not None
-    baseline, candidate = load_snapshot(inputs.baseline), load_snapshot(inputs.candidate)
+    baseline, candidate = _current(inputs.baseline), _current(inputs.candidate)
     withdraw_out(inputs.out, out_command(inputs), workflow)
     return await compare_snapshots(
         baseline, candidate, config, env, (str(inputs.baseline), str(inputs.candidate))
