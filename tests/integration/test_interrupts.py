@@ -182,6 +182,32 @@ def test_a_closed_stdout_keeps_the_verdicts_exit_code(workspace: tuple[Path, Thr
     assert (out / ".safety-run.json").is_file(), "every output written"
 
 
+def test_a_closed_stderr_keeps_the_verdicts_exit_code(workspace: tuple[Path, ThreadedSimulator]) -> None:
+    # Found in review: `run ... 2>&1 | head -1` stopped the run at its first note on
+    # stderr (exit 1, which reads as a regression, and no output written).
+    folder, simulator = workspace
+    config = write_config(folder / "pipe2.yml", simulator.url, "tuned", extra="cache: {enabled: false}\n")
+    out = folder / "out-pipe2"
+    out.mkdir()
+    (out / "report.json").write_text("{}")  # an earlier output: the run's first line is a note
+    reader, writer = os.pipe()
+    os.close(reader)  # both streams share one pipe whose reader is gone, as with `2>&1 | head`
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "safety_regression", "run", "--config", str(config), "--out", str(out)],
+            cwd=folder,
+            stdout=writer,
+            stderr=writer,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 0
+    assert json.loads((out / "report.json").read_text())["verdict"] == "pass"
+    assert (out / ".safety-run.json").is_file(), "every output written"
+
+
 # A real signal, sent by the process to itself as click starts parsing the command's
 # arguments: the window a Ctrl-C at start-up falls in.
 _SIGNAL_WHILE_PARSING = """

@@ -163,3 +163,23 @@ def test_a_version_1_setup_is_refused_and_lifts_nothing(servers: Servers, baseli
     assert "\npass\n" not in status.outputs
     assert len(servers.github.check_runs()) == checks, "no check run, green or otherwise"
     assert report_comment(servers)["body"] == before
+
+
+def test_stored_results_without_their_review_setup_get_a_reply_and_change_nothing(servers: Servers) -> None:
+    """The gate step removes ``review-setup.json`` from its ``out`` before it asks anything
+    and writes it after its reports, so the artifact a cancelled step uploads (the earlier
+    run's snapshots, withdrawn) lacks it. Found in review: such an artifact was re-gated."""
+    head = "9" * 40
+    step = gate(servers, "no-setup", head, "base")
+    assert step.code == 0, step.stdout + step.stderr
+    out = servers.folder / "no-setup" / "out"
+    (out / "review-setup.json").unlink()
+    servers.github.seed_artifact(ARTIFACT, head, zip_folder(out), run_id=91)
+    checks = len(servers.github.check_runs())
+    status, comment = review(servers, "no-setup-status", "/safety-review status", "maintainer")
+    assert status.code == 0, status.stdout + status.stderr
+    assert reactions(servers, comment) == ["eyes", "confused"]
+    reply = servers.github.comments(PULL)[-1]["body"]
+    assert "(artifact `safety-report`) hold no review-setup.json" in reply, reply
+    assert "did not finish" in reply and reply.endswith("re-run the gate")
+    assert len(servers.github.check_runs()) == checks, "no check run, green or otherwise"

@@ -89,3 +89,59 @@ def test_answers_a_shard_replayed_are_said_in_the_merged_report(
     ]
     assert "CACHED ANSWERS REPLAYED" in merged.stdout
     assert "CACHED ANSWERS REPLAYED" in (folder / "replay-merged" / "report.md").read_text()
+
+
+def test_snapshots_of_withdrawn_outputs_are_not_compared_and_a_shard_keeps_out_of_a_runs_folder(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    folder, _ = workspace
+    config = folder / "gate.yml"
+    full = folder / "full"
+    assert cli("run", "--config", config, "--out", full, cwd=folder).code in (0, 3)
+    # Found in review: a shard into a whole run's folder left its PASS report.json and
+    # junit.xml beside the shard's snapshots, looking current.
+    shard = cli("run", "--config", config, "--shard", "1/2", "--out", full, cwd=folder)
+    assert shard.code == 2
+    assert shard.stderr.strip().startswith(f"error: --out {full}: holds reports of 'run' (run ")
+    assert "report.json, report.md, junit.xml, results.jsonl), which a shard" in shard.stderr
+    # A rerun that stops (here refused by its endpoint check) has withdrawn the folder's set:
+    # found in review, compare then gated its snapshot as current.
+    wrong = folder / "wrong.yml"
+    wrong.write_text(config.read_text().replace("model: ft,", "model: no-such-model,"))
+    refused = cli("run", "--config", wrong, "--out", full, cwd=folder)
+    assert refused.code == 2, refused.stderr
+    snapshot = full / "finetuned.snapshot.json"
+    for argv in (
+        ("compare", folder / "baseline.json", snapshot, "--config", config, "--out", folder / "cmp"),
+        ("merge-snapshots", snapshot, "--output", folder / "merged.json"),
+    ):
+        done = cli(*argv, cwd=folder)
+        assert done.code == 2, done.stdout
+        assert done.stderr.startswith(f"error: {snapshot}: one of the outputs ('run', run ")
+        assert "withdrawn when a later 'run' started writing into" in done.stderr
+
+
+def test_a_replayed_baseline_keeps_its_notice_through_merge_snapshots(
+    workspace: tuple[Path, ThreadedSimulator],
+) -> None:
+    # Found in review: the baseline printed the notice but did not store it.
+    folder, _ = workspace
+    replay = folder / "replay-base.yml"
+    replay.write_text(
+        (folder / "gate.yml")
+        .read_text()
+        .replace("cache: {enabled: false}", f"cache: {{reuse: completed, dir: {folder / 'cache-base'}}}")
+    )
+    parts = [folder / f"base-{index}.json" for index in (1, 2)]
+    for _ in range(2):  # the second time, every answer is replayed
+        for index, part in enumerate(parts, start=1):
+            argv = ("baseline", "--config", replay, "--shard", f"{index}/2", "--output", part)
+            assert cli(*argv, cwd=folder).code == 0
+    assert json.loads(parts[0].read_text())["notices"][0].startswith("CACHED ANSWERS REPLAYED")
+    merged = folder / "base-merged.json"
+    assert cli("merge-snapshots", *parts, "--output", merged, cwd=folder).code == 0
+    notices = json.loads(merged.read_text())["notices"]
+    assert [notice.split(": ", 2)[:2] for notice in notices] == [
+        ["shard 1/2", "CACHED ANSWERS REPLAYED"],
+        ["shard 2/2", "CACHED ANSWERS REPLAYED"],
+    ]

@@ -15,7 +15,7 @@ from safety_regression.cli.environment import now, with_environment
 from safety_regression.cli.gate_commands import DEFAULT_CONFIG, default_config, out_option, prepare_out, show
 from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.errors import SnapshotError
-from safety_regression.outputs import config_inputs
+from safety_regression.outputs import check_not_withdrawn, config_inputs
 from safety_regression.pipeline import compare_snapshots, known_secrets, regate_snapshots
 from safety_regression.snapshot import Snapshot, load_snapshot
 
@@ -72,6 +72,8 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
     from safety_regression.outputs import write_outputs
 
     config = default_config(config_path)
+    for path in (baseline_path, candidate_path):
+        check_not_withdrawn(path)
     reference, candidate = _load_long_lived(baseline_path, candidate_path)
     for path, snapshot in ((baseline_path, reference), (candidate_path, candidate)):
         if snapshot.suite.shard is not None:

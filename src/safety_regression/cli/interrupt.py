@@ -1,4 +1,4 @@
-"""What an interrupted command says, and how a closed stdout is taken.
+"""What an interrupted command says, and how a closed stdout or stderr is taken.
 
 SIGINT (Ctrl-C, a cancelled CI job) and SIGTERM (``kill``, a container or CI runner
 stopping the job) end a command the same way: the run's cleanup runs (its response cache
@@ -76,7 +76,7 @@ def interrupted() -> tuple[str, int]:
 
 
 class StdoutWhileRead:
-    """``sys.stdout`` until its reader goes away (``| head``, ``| true``): from then on
+    """``sys.stdout`` (or ``sys.stderr``) until its reader goes away (``| head``, ``| true``): from then on
     what is written to it is dropped, so the command still writes its outputs and exits
     with its verdict's code (click would exit 1, which reads as "a regression was found").
     Everything else is the stream's."""
@@ -116,6 +116,10 @@ class StdoutWhileRead:
 
 
 def guard_stdout() -> None:
-    """Wrap ``sys.stdout`` in ``StdoutWhileRead`` (the CLI's own process only)."""
+    """Wrap ``sys.stdout`` and ``sys.stderr`` in ``StdoutWhileRead`` (the CLI's own process
+    only). stderr too: found in review, ``run ... 2>&1 | head -1`` stopped the run at its
+    first note (a PASS exited 1, and no output was written)."""
     if not isinstance(sys.stdout, StdoutWhileRead) and sys.stdout is not None:
         sys.stdout = StdoutWhileRead(sys.stdout)
+    if not isinstance(sys.stderr, StdoutWhileRead) and sys.stderr is not None:
+        sys.stderr = StdoutWhileRead(sys.stderr)

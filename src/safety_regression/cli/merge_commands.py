@@ -15,6 +15,7 @@ from safety_regression.outputs import (
     OUTPUT_FILES,
     REFERENCE_SNAPSHOT,
     check_complete,
+    check_not_withdrawn,
     config_inputs,
     write_outputs,
 )
@@ -23,6 +24,8 @@ from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots,
 
 
 def _merged(paths: list[Path]) -> Snapshot:
+    for path in paths:
+        check_not_withdrawn(path)
     return merge_snapshots([(str(path), load_snapshot(path)) for path in paths])
 
 

@@ -74,6 +74,12 @@ class RateLimiter:
         """Whether a cap is set (an unlimited limiter only pauses for a Retry-After)."""
         return bool(self.requests_per_minute or self.tokens_per_minute)
 
+    def open(self) -> bool:
+        """Whether a request may go now without ``acquire``: no cap is set and no pause
+        holds the endpoint (the usual case, checked without a coroutine or the request's
+        token estimate)."""
+        return not self.limited and self._paused_until <= self._clock()
+
     def configure(self, requests_per_minute: int | None, tokens_per_minute: int | None) -> None:
         """Set the caps of a limiter that has none yet; the first caps configured stay."""
         if not self.limited:

@@ -199,7 +199,8 @@ class Transport:
                         await self.watch.before_send(self._attempts <= self._first_wave)
                     # Counted as sent only now, just before it is: a start counted while
                     # the request still waited for its slot would leave the window early.
-                    start = await self._rate.acquire(payload_tokens(payload))
+                    rate = self._rate
+                    start = None if rate.open() else await rate.acquire(payload_tokens(payload))
                     refused = self.admit() if self.admit is not None else None
                     if refused is not None:  # a budget stopped the run: this attempt is not sent
                         if attempt == 1:

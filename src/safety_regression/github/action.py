@@ -59,6 +59,7 @@ from safety_regression.github.review import (
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
 from safety_regression.pipeline import Environment, GateRun
+from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
 from safety_regression.report.comment import (
@@ -187,7 +188,7 @@ async def _publishing(
             warn=workflow.located_warning,
         )
         workflow.group("Safety regression gate")
-        outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")))
+        outcome = await gate(inputs, config, env, Path(environ.get("GITHUB_WORKSPACE", ".")), workflow)
         workflow.end_group()
     except SafetyRegressionError as exc:
         workflow.close_groups()
@@ -227,6 +228,8 @@ async def _report(
         workflow.notice(note)
     if gate_run.stopped is not None:
         workflow.error(f"the run stopped early: {gate_run.stopped}; run it again to resume")
+    if result.usage is not None and result.usage.stopped is not None:  # a budget: said as loudly
+        workflow.error(stopped_message(result.usage))
     write_outputs(inputs.out, result, gate_run.reference, gate_run.candidate, config.report, _now())
     carried.save_setup(inputs.out)
     completion.mark()  # only once the reports are written: a job cancelled before resumes

@@ -1,7 +1,9 @@
 """The Action's gate step: run, compare, a shard of a matrix, or the merge of its shards.
 
 The same library calls as the CLI's ``run``, ``compare``, ``run --shard`` and ``merge``;
-this module only maps the Action's inputs onto them.
+this module only maps the Action's inputs onto them. As the CLI does, the Action withdraws
+the outputs already in its ``out`` folder before it asks anything (``withdraw_out``), and a
+shard that stopped early writes nothing (``ShardRun.stopped``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,17 @@ from pathlib import Path
 from safety_regression.config import Config
 from safety_regression.errors import ConfigError, ExitCode
 from safety_regression.github.inputs import ActionInputs, Command
+from safety_regression.github.review.regate import SETUP_FILE
 from safety_regression.github.workflow import Workflow
-from safety_regression.outputs import FINETUNED_SNAPSHOT, REFERENCE_SNAPSHOT, config_inputs, write_all
+from safety_regression.outputs import (
+    FINETUNED_SNAPSHOT,
+    REFERENCE_SNAPSHOT,
+    check_not_withdrawn,
+    config_inputs,
+    previous_outputs,
+    withdraw_outputs,
+    write_set,
+)
 from safety_regression.pipeline import (
     Environment,
     GateRun,
@@ -25,25 +36,36 @@ from safety_regression.pipeline import (
     measure,
     run_gate,
 )
-from safety_regression.snapshot import load_snapshot, merge_snapshots
+from safety_regression.pipeline.budget import stopped_message
+from safety_regression.pipeline.run import Measurement
+from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots
 from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
 
 
 @dataclass(frozen=True)
 class ShardRun:
-    """A matrix job's part: snapshots written, no verdict (the merge job gates)."""
+    """A matrix job's part: snapshots written, no verdict (the merge job gates); or, when
+    the run stopped early, nothing written and ``stopped`` saying why."""
 
     shard: Shard
     results: int
     written: list[Path]
     notes: list[str]
+    stopped: str | None = None
 
 
 def shard_done(outcome: ShardRun, workflow: Workflow) -> int:
-    """Say what a matrix job's shard wrote; its exit code (0: the merge job gates)."""
+    """Say what a matrix job's shard wrote; its exit code (0: the merge job gates; 3: the
+    shard stopped early and wrote nothing, whatever ``fail-on`` says: there is no verdict
+    to pass over, and a merge without this shard cannot gate)."""
     for note in outcome.notes:
         workflow.notice(note)
+    if outcome.stopped is not None:
+        workflow.error(outcome.stopped)
+        workflow.add_summary(f"## ⚠️ Safety gate shard {outcome.shard} not written\n\n{outcome.stopped}\n")
+        workflow.set_outputs({"verdict": "inconclusive", "shard": str(outcome.shard)})
+        return int(ExitCode.INCONCLUSIVE)
     workflow.notice(
         f"shard {outcome.shard}: {outcome.results} fine-tuned results written; "
         "the gate job merges the shards with the merge input"
@@ -96,6 +118,51 @@ def read_inputs_of(inputs: ActionInputs, config: Config) -> list[tuple[str, Path
     return read
 
 
+def shard_stop(measured: Measurement, shard: Shard) -> str | None:
+    """Why a shard's measurement is not a whole shard (a budget, the deadline, the circuit
+    breaker stopped it), as the CLI's ``run --shard`` says it; None when it is whole."""
+    if measured.usage is not None and measured.usage.stopped is not None:
+        return f"shard {shard} not written: {stopped_message(measured.usage)}"
+    if measured.stopped is not None:
+        return f"shard {shard} not written: the run stopped early: {measured.stopped}; run it again to resume"
+    return None
+
+
+def _current(path: Path) -> Snapshot:
+    """The snapshot at ``path``, refused when it is one of an output folder's withdrawn set
+    (``outputs.check_not_withdrawn``), as the CLI's compare and merge refuse it."""
+    check_not_withdrawn(path)
+    return load_snapshot(path)
+
+
+def out_command(inputs: ActionInputs, shard: Shard | None = None) -> str:
+    """The CLI command whose outputs the Action's ``out`` gets: what its manifest records."""
+    if shard is not None:
+        return f"run --shard {shard}"
+    return "merge" if inputs.merge is not None else inputs.command.value
+
+
+def withdraw_out(out: Path, command: str, workflow: Workflow) -> None:
+    """Say what ``out`` holds and withdraw it (``outputs.withdraw_outputs``), as the CLI's
+    ``prepare_out`` does, once nothing can refuse the step before it asks: until this step
+    has written its own, the folder holds no complete set. Found in review: a cancelled
+    second step into the same ``out`` left the first's sealed PASS for ``upload-artifact``
+    (``if: always()``). The review setup, outside the manifest's set and read by review
+    commands from the uploaded artifact, is removed: a review never re-gates another run's."""
+    try:
+        note = previous_outputs(out, command)
+    except ConfigError as exc:  # another shard's folder: said as the Action's input
+        raise ConfigError(str(exc).replace("--out ", "input out: ", 1).replace("--out", "out")) from None
+    if note:
+        workflow.notice(note)
+        withdraw_outputs(out, command)
+    try:
+        (out / SETUP_FILE).unlink(missing_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ConfigError(f"input out: {out}: cannot withdraw the earlier {SETUP_FILE}: {reason}") from None
+
+
 def shard_folders(patterns: str, workspace: Path) -> list[Path]:
     """The folders the merge input names, globs expanded, in a stable order."""
     folders: list[Path] = []
@@ -110,38 +177,45 @@ def shard_folders(patterns: str, workspace: Path) -> list[Path]:
     return folders
 
 
-async def gate(inputs: ActionInputs, config: Config, env: Environment, workspace: Path) -> GateRun | ShardRun:
+async def gate(
+    inputs: ActionInputs, config: Config, env: Environment, workspace: Path, workflow: Workflow
+) -> GateRun | ShardRun:
+    """The step's gate; ``out``'s earlier outputs are withdrawn once what the inputs name is
+    read (a mistake there leaves them as they were) and before any model is asked."""
     if inputs.shard is not None:
         try:
             shard = Shard.parse(inputs.shard)
         except ValueError as exc:
             raise ConfigError(f"action input shard: {str(exc).splitlines()[0]}") from None
+        command = out_command(inputs, shard)
+        withdraw_out(inputs.out, command, workflow)
         measured = await measure(config, env, check_drift=inputs.check_drift, shard=shard)
-        written = write_all(
-            inputs.out,
-            {
-                REFERENCE_SNAPSHOT: snapshot_json(measured.reference),
-                FINETUNED_SNAPSHOT: snapshot_json(measured.candidate),
-            },
-        )
+        notes = [*measured.notes, *measured.warnings]
+        stopped = shard_stop(measured, shard)
+        if stopped is not None:
+            # Not a whole shard: nothing written, the cache not marked, so a rerun resumes.
+            return ShardRun(shard, len(measured.candidate.results), [], notes, stopped)
+        snapshots = {
+            REFERENCE_SNAPSHOT: snapshot_json(measured.reference),
+            FINETUNED_SNAPSHOT: snapshot_json(measured.candidate),
+        }
+        written = write_set(inputs.out, snapshots, command)
         env.completion().mark()  # once the shard is written: an interrupted one resumes
-        return ShardRun(
-            shard, len(measured.candidate.results), written, [*measured.notes, *measured.warnings]
-        )
+        return ShardRun(shard, len(measured.candidate.results), written, notes)
     if inputs.merge is not None:
         folders = shard_folders(inputs.merge, workspace)
-        reference = merge_snapshots([(str(f), load_snapshot(f / REFERENCE_SNAPSHOT)) for f in folders])
-        candidate = merge_snapshots([(str(f), load_snapshot(f / FINETUNED_SNAPSHOT)) for f in folders])
+        reference = merge_snapshots([(str(f), _current(f / REFERENCE_SNAPSHOT)) for f in folders])
+        candidate = merge_snapshots([(str(f), _current(f / FINETUNED_SNAPSHOT)) for f in folders])
+        withdraw_out(inputs.out, out_command(inputs), workflow)
         return await compare_snapshots(
             reference, candidate, config, env, ("merged reference", "merged candidate")
         )
     if inputs.command is Command.RUN:
+        withdraw_out(inputs.out, out_command(inputs), workflow)
         return await run_gate(config, env, check_drift=inputs.check_drift)
     assert inputs.baseline is not None and inputs.candidate is not None
+    baseline, candidate = _current(inputs.baseline), _current(inputs.candidate)
+    withdraw_out(inputs.out, out_command(inputs), workflow)
     return await compare_snapshots(
-        load_snapshot(inputs.baseline),
-        load_snapshot(inputs.candidate),
-        config,
-        env,
-        (str(inputs.baseline), str(inputs.candidate)),
+        baseline, candidate, config, env, (str(inputs.baseline), str(inputs.candidate))
     )

@@ -34,6 +34,7 @@ from safety_regression.outputs.paths import (
     OUTPUT_FILES,
     PARTIAL,
     REFERENCE_SNAPSHOT,
+    REPORT_FILES,
     REPORT_JSON,
     REPORT_MD,
     RESULTS_JSONL,
@@ -58,6 +59,7 @@ __all__ = [
     "OUTPUT_FILES",
     "PARTIAL",
     "REFERENCE_SNAPSHOT",
+    "REPORT_FILES",
     "REPORT_JSON",
     "REPORT_MD",
     "RESULTS_JSONL",
@@ -67,6 +69,7 @@ __all__ = [
     "check_complete",
     "check_file_target",
     "check_not_inputs",
+    "check_not_withdrawn",
     "check_out_dir",
     "check_spares_inputs",
     "config_inputs",
@@ -285,20 +288,54 @@ def previous_outputs(out_dir: Path, command: str) -> str | None:
     replaced = "they are replaced, and withdrawn until this run has written its own"
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        earlier = str(manifest["command"]), str(manifest["run_id"])
+        earlier: tuple[str, str] | None = str(manifest["command"]), str(manifest["run_id"])
     except (OSError, ValueError, KeyError, TypeError):
-        return f"{out_dir} holds outputs of an earlier, incomplete or unknown run; {replaced}"
-    if "--shard" in earlier[0] and "--shard" in command and earlier[0] != command:
+        manifest, earlier = None, None
+    whose = f"'{earlier[0]}' (run {earlier[1]})" if earlier else "an earlier, incomplete or unknown run"
+    if earlier and "--shard" in earlier[0] and "--shard" in command and earlier[0] != command:
         raise ConfigError(
-            f"--out {out_dir}: holds the outputs of '{earlier[0]}' (run {earlier[1]}); "
-            "give each shard its own --out folder, then merge them"
+            f"--out {out_dir}: holds the outputs of {whose}; give each shard its own --out folder, "
+            "then merge them"
         )
+    reports = [name for name in REPORT_FILES if (out_dir / name).exists()]
+    if "--shard" in command and reports:
+        # A shard writes only snapshots: the earlier run's reports would stay beside them,
+        # looking current (found in review: a PASS report.json and junit.xml next to the
+        # snapshots of a shard of the regressed model).
+        raise ConfigError(
+            f"--out {out_dir}: holds reports of {whose} ({', '.join(reports)}), which a shard, "
+            "writing only snapshots, would leave beside its own; give each shard its own --out "
+            "folder, then merge them"
+        )
+    if manifest is None or earlier is None:
+        return f"{out_dir} holds outputs of an earlier, incomplete or unknown run; {replaced}"
     if manifest.get(WITHDRAWN_BY) is not None:
         return (
             f"{out_dir} holds the outputs of an earlier '{earlier[0]}' (run {earlier[1]}), withdrawn "
             f"by a later '{manifest[WITHDRAWN_BY]}' that did not finish; they are replaced"
         )
     return f"{out_dir} holds the outputs of an earlier '{earlier[0]}' (run {earlier[1]}); {replaced}"
+
+
+def check_not_withdrawn(path: Path) -> None:
+    """Refuse a snapshot file that is one of the withdrawn outputs of its folder: the run
+    that replaces them started and did not finish, so they are no longer its folder's
+    current results (found in review: ``compare`` of such a snapshot gated the earlier
+    answers of a redeployed model as current, PASS where the new one FAILed). A snapshot
+    outside an output folder (a committed baseline) has no manifest and is not checked."""
+    try:
+        manifest = json.loads((path.parent / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(manifest, dict) or manifest.get(WITHDRAWN_BY) is None:
+        return
+    files = manifest.get("files")
+    if isinstance(files, dict) and path.name in files:
+        raise SnapshotError(
+            f"{path}: one of the outputs ('{manifest.get('command')}', run {manifest.get('run_id')}) "
+            f"withdrawn when a later '{manifest[WITHDRAWN_BY]}' started writing into {path.parent}, "
+            "and that run did not finish; run it again"
+        )
 
 
 WITHDRAWN_BY = "withdrawn_by"

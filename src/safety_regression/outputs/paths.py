@@ -21,7 +21,9 @@ JUNIT_XML = "junit.xml"
 RESULTS_JSONL = "results.jsonl"
 REFERENCE_SNAPSHOT = "reference.snapshot.json"
 FINETUNED_SNAPSHOT = "finetuned.snapshot.json"
-OUTPUT_FILES = (REPORT_JSON, REPORT_MD, JUNIT_XML, RESULTS_JSONL, REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT)
+REPORT_FILES = (REPORT_JSON, REPORT_MD, JUNIT_XML, RESULTS_JSONL)
+"""What a gate writes beside the snapshots (a shard writes only the snapshots)."""
+OUTPUT_FILES = (*REPORT_FILES, REFERENCE_SNAPSHOT, FINETUNED_SNAPSHOT)
 MANIFEST = ".safety-run.json"
 PARTIAL = ".partial"
 

@@ -12,15 +12,8 @@ from safety_regression.pipeline.environment import (
     api_key_variables,
     known_secrets,
 )
-from safety_regression.pipeline.run import (
-    GateRun,
-    Measurement,
-    compare_snapshots,
-    evaluate_model,
-    measure,
-    regate_snapshots,
-    run_gate,
-)
+from safety_regression.pipeline.run import GateRun, Measurement, evaluate_model, measure, run_gate
+from safety_regression.pipeline.stored import compare_snapshots, regate_snapshots
 
 __all__ = [
     "Environment",

@@ -41,9 +41,18 @@ def merge_snapshots(parts: Sequence[tuple[str, Snapshot]]) -> Snapshot:
     results = [result for _, snapshot in parts for result in snapshot.results]
     ordered = sorted(parts, key=lambda part: Shard.parse(part[1].suite.shard or "1/1").index)
     notices = [f"shard {s.suite.shard}: {notice}" for _, s in ordered for notice in s.notices]
-    endpoints = {snapshot.model.endpoint for _, snapshot in parts}
-    model = first.model
-    if len(endpoints) > 1:
+    # An endpoint or revision a part does not record (its results came from a baseline
+    # taken without one) is unknown, not different: only two known ones differ.
+    endpoints = {s.model.endpoint for _, s in parts} - {None}
+    revisions = {s.model.revision for _, s in parts}
+    vouched = len(revisions) == 1 and None not in revisions
+    model = first.model.model_copy(
+        update={
+            "endpoint": endpoints.pop() if len(endpoints) == 1 else None,
+            "revision": revisions.pop() if len(revisions) == 1 else None,
+        }
+    )
+    if len({s.model.endpoint for _, s in parts} - {None}) > 1 and not vouched:
         asked = "; ".join(
             f"shard {s.suite.shard} at {s.model.endpoint or 'an unknown endpoint'}" for _, s in ordered
         )
@@ -51,7 +60,6 @@ def merge_snapshots(parts: Sequence[tuple[str, Snapshot]]) -> Snapshot:
             f"SHARDS ASKED AT DIFFERENT ENDPOINTS: {asked}. If they do not serve the same weights, "
             "this verdict mixes two models; set the endpoint's revision so that merge can tell."
         )
-        model = model.model_copy(update={"endpoint": None})
     return first.model_copy(
         update={
             "created_at": max(snapshot.created_at for _, snapshot in parts),
@@ -67,18 +75,14 @@ def _check_same(first_source: str, first: Snapshot, source: str, snapshot: Snaps
     checks = [
         ("suite", first.suite.hash, snapshot.suite.hash),
         ("model", first.model.model, snapshot.model.model),
-        ("revision", first.model.revision, snapshot.model.revision),
         ("judge", first.judge, snapshot.judge),
         ("sampling", first.sampling, snapshot.sampling),
         ("response storage", first.responses, snapshot.responses),
     ]
+    if None not in (first.model.revision, snapshot.model.revision):
+        checks.append(("revision", first.model.revision, snapshot.model.revision))
     for what, expected, found in checks:
         if expected != found:
             raise SnapshotError(
-                f"{source}: {what} {_shown(found)} differs from {first_source} ({_shown(expected)}); "
-                "cannot merge"
+                f"{source}: {what} {found} differs from {first_source} ({expected}); cannot merge"
             )
-
-
-def _shown(value: object) -> str:
-    return "(none)" if value is None else str(value)

@@ -125,10 +125,20 @@ class ArtifactClient(GitHubClient):
             raise GitHubError(f"artifact {artifact.name} is not a zip archive: re-run the gate") from None
 
 
+def _members(archive: zipfile.ZipFile, filename: str) -> list[zipfile.ZipInfo]:
+    """The archive's files of that name, at its root or in one folder."""
+    found = [info for info in archive.infolist() if PurePosixPath(info.filename).name == filename]
+    return [info for info in found if len(PurePosixPath(info.filename).parts) <= 2]
+
+
+def holds_member(archive: zipfile.ZipFile, filename: str) -> bool:
+    """Whether ``read_member`` finds a file of that name in the archive."""
+    return bool(_members(archive, filename))
+
+
 def read_member(archive: zipfile.ZipFile, filename: str, artifact: str) -> bytes:
     """The one file of that name in the archive, at its root or in one folder."""
-    found = [info for info in archive.infolist() if PurePosixPath(info.filename).name == filename]
-    found = [info for info in found if len(PurePosixPath(info.filename).parts) <= 2]
+    found = _members(archive, filename)
     if not found:
         raise GitHubError(
             f"artifact {artifact} has no {filename}: upload the gate's whole output folder "

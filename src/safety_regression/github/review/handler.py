@@ -26,7 +26,7 @@ from safety_regression.errors import GitHubError
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.publish import publish_check
-from safety_regression.github.review.artifacts import ArtifactClient, read_member
+from safety_regression.github.review.artifacts import ArtifactClient, holds_member, read_member
 from safety_regression.github.review.commands import (
     CommandError,
     addressed,
@@ -194,6 +194,14 @@ async def _stored_results(
             "own code (see docs/action.md, forks)"
         )
     archive = await client.download_artifact(artifact)
+    if not holds_member(archive, SETUP_FILE):
+        # The gate step removes it before it asks anything and writes it after its reports:
+        # without it, the snapshots beside it may be an earlier run's (found in review).
+        raise CommandError(
+            f"the stored results of {head_sha[:7]} (artifact `{name}`) hold no {SETUP_FILE}: the gate "
+            "run that uploaded them did not finish (cancelled, or stopped before its reports), or did "
+            "not upload its whole output folder; re-run the gate"
+        )
     try:
         reference = Snapshot.model_validate_json(read_member(archive, REFERENCE_FILE, name))
         candidate = Snapshot.model_validate_json(read_member(archive, CANDIDATE_FILE, name))
