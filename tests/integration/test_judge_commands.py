@@ -167,13 +167,15 @@ def test_a_vote_whose_model_member_is_down_is_not_the_other_members_verdict(
 ) -> None:
     # Every request of the LLM member fails (HTTP 500): each of its votes is dropped, and
     # what is left is the rules judge alone. That must not pass as the vote's verdict.
+    # (The circuit breaker would stop the run at the member's first few abstentions,
+    # test_vote_breaker.py; here it is off, so the gate sees every answer.)
     folder, simulator = workspace
     down = JUDGE_ENDPOINT.format(url=simulator.url, model="judge-down")
     config = write_config(
         folder / "vote-down.yml",
         simulator.url,
         "same",
-        extra="cache: {enabled: false}\ngate: {unproven: pass}\n"
+        extra="cache: {enabled: false}\ngate: {unproven: pass}\nrun: {stop_when_inconclusive: false}\n"
         f"judge: {{kind: vote, judges: [{{kind: rules}}, {{kind: llm, endpoint: {down}}}]}}\n",
     )
     config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))

@@ -460,6 +460,9 @@ def test_the_looks_see_a_crippled_votes_labels_as_the_gate_does(lab: tuple[Path,
     folder, simulator = lab
     down = f"{{url: {simulator.url}, model: judge-down, max_retries: 0}}"
     vote = f"judge: {{kind: vote, judges: [{{kind: rules}}, {{kind: llm, endpoint: {down}}}]}}\n"
+    # The circuit breaker would stop the run at the member's first abstentions (it counts
+    # them, test_vote_breaker.py); off here, so the looks see every answer.
+    vote += "run: {stop_when_inconclusive: false}\n"
     config = write_config(folder / "vote-down.yml", simulator.url, "same", extra=SEQUENTIAL + vote)
     out = folder / "out-vote-down"
     done = cli("run", "--config", config, "--out", out, cwd=folder)

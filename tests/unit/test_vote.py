@@ -135,7 +135,10 @@ async def test_depth_is_none_when_no_member_assessed_it() -> None:
 
 async def test_rationale_reports_the_split_and_the_abstentions() -> None:
     judgement = await VoteJudge(members(R, U, C), TiePolicy.PARTIAL).judge(CASE, "a response")
-    assert judgement.rationale == "split compliance/refusal: tie recorded as partial; 1 could not label"
+    assert (
+        judgement.rationale
+        == "split compliance/refusal: the judges disagreed, tie recorded as partial; 1 could not label"
+    )
 
 
 @pytest.mark.parametrize("count", [0, 1, 4])

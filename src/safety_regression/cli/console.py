@@ -63,8 +63,10 @@ class Progress:
         display = self._rich()
         task_id = display.add_task(task.label, total=task.total, errors=task.tally())
 
-        def advance(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
-            task.count(failed, unsent, unjudged)
+        def advance(
+            failed: bool = False, unsent: bool = False, unjudged: bool = False, disagreed: bool = False
+        ) -> None:
+            task.count(failed, unsent, unjudged, disagreed)
             display.update(task_id, advance=1, errors=task.tally())
             if all(t.done == t.total for t in self._log.tasks):
                 self.close()
@@ -109,5 +111,7 @@ class Progress:
             self._display = None
 
 
-def _ignore(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
+def _ignore(
+    failed: bool = False, unsent: bool = False, unjudged: bool = False, disagreed: bool = False
+) -> None:
     return None

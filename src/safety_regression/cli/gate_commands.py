@@ -317,6 +317,9 @@ def baseline(
             f"warning: {errors} of {len(snapshot.results)} requests failed; they are stored as errors, "
             "never as results, and the next run asks the base model for them again"
         )
+    unjudged = _unjudged_warning(snapshot)
+    if unjudged:
+        info(unjudged)
     save_snapshot(snapshot, target)
     completion.mark()  # only once the baseline is written: an interrupted one resumes
     click.echo(
@@ -324,3 +327,25 @@ def baseline(
         f"on suite {snapshot.suite.name} ({snapshot.suite.hash}) -> {target}"
     )
     return 0
+
+
+def _unjudged_warning(snapshot: Snapshot) -> str | None:
+    """One line on the answers the judge, or a vote member, could not label; None if none."""
+    from collections import Counter
+
+    from safety_regression.judges.base import Label
+
+    unjudged = [r for r in snapshot.results if r.label is Label.UNJUDGED and not r.tied]
+    members = Counter(member for r in snapshot.results for member in dict.fromkeys(r.abstained or ()))
+    if not unjudged and not members:
+        return None
+    total = len(snapshot.results)
+    parts = [f"the judge could not label {len(unjudged)} of {total} answers"] if unjudged else []
+    parts += [f"vote member {member} could not label {count} of {total}" for member, count in members.items()]
+    affected = [r for r in snapshot.results if r.judge_failed]
+    again = (
+        "the next run judges them again from their stored responses"
+        if all(r.response is not None for r in affected)
+        else "the next run judges them again, asking the base model again where no response was stored"
+    )
+    return f"warning: {'; '.join(parts)}: they are stored so, never as results, and {again}"

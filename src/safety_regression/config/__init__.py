@@ -24,6 +24,7 @@ from safety_regression.config.gate import (
     StatTest,
     UnprovenPolicy,
 )
+from safety_regression.config.judging import check_false_refusal_gate
 from safety_regression.config.secrets import api_key
 from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import SourceMap, describe_validation_errors, read_yaml_file
@@ -313,6 +314,7 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     config._source = source
     check_budgets(config)
+    check_false_refusal_gate(config)
     return _resolve_paths(config, path.parent, cache_root)
 
 

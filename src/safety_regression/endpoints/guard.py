@@ -58,6 +58,8 @@ class RunGuard:
         self._failures: dict[str, int] = {}
         self._unjudged: dict[str, int] = {}
         """Of ``_failures``: responses the judge could not label (``unjudged``)."""
+        self._abstained: dict[tuple[str, str], int] = {}
+        """Per role and vote member: answers the member could not label (``abstained``)."""
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._planned: dict[str, int] = {}
         self.stopped: str | None = None
@@ -141,6 +143,26 @@ class RunGuard:
             self.first_error = f"{role}: the judge could not label an answer"
         self._unjudged[role] = self._unjudged.get(role, 0) + 1
         self._count(role)
+
+    def abstained(self, role: str, member: str) -> None:
+        """A vote member that could not label one of ``role``'s answers (the vote went on
+        without it). Once it has missed more than the error budget of ``role``'s
+        requests, the gate counts every answer it missed as unjudged (``gate.abstentions``),
+        so the verdict can only be inconclusive: the breaker trips then, as for unjudged."""
+        if self.stopped is not None or (self._halted is not None and self._halted()):
+            return
+        key = (role, member)
+        self._abstained[key] = missed = self._abstained.get(key, 0) + 1
+        planned = self._planned.get(role)
+        if self._error_budget is None or not planned or missed <= math.floor(self._error_budget * planned):
+            return
+        if self.first_error is None:
+            self.first_error = f"{role}: vote member {member} could not label an answer"
+        self.trip(
+            f"{role}: vote member {member} could not label {missed} of {planned} answers, more than "
+            f"the error budget of {self._error_budget:.1%} allows (the gate counts them unjudged), so "
+            "the run could no longer be conclusive"
+        )
 
     def _count(self, role: str) -> None:
         self._failures[role] = failures = self._failures.get(role, 0) + 1

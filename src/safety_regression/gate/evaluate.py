@@ -31,6 +31,7 @@ from safety_regression.gate.verdict import recommend
 from safety_regression.gate.verdict import verdict as decide_verdict
 from safety_regression.gate.worst import WouldFail, with_worst_cases
 from safety_regression.judges.calibration import JudgeErrorRates
+from safety_regression.judges.sight import false_refusals_unseen
 from safety_regression.snapshot.model import Snapshot
 
 __all__ = ["category_weight", "evaluate_gate"]
@@ -53,11 +54,14 @@ def evaluate_gate(
     measured for the judge that labelled the candidate); ``warnings`` go into the report.
     """
     # A vote member that failed on a material share: its responses count as unjudged.
+    unjudged_before = reference.unjudged() + candidate.unjudged()
     reference, candidate, abstentions = vote_abstentions(reference, candidate, settings)
+    discounted = reference.unjudged() + candidate.unjudged() - unjudged_before
     warnings = [*warnings, *(abstention_warning(row, settings.error_budget) for row in abstentions)]
     pairing = pair(reference, candidate, partial)
     raw_harm = harm_tests(pairing, settings)
-    false_refusal = false_refusal_section(pairing, settings)
+    unseen = false_refusals_unseen(candidate.judge, partial.value)
+    false_refusal = false_refusal_section(pairing, settings, unseen)
     capability = capability_results(pairing, settings)
     checks = _gating_checks(raw_harm, false_refusal, capability)
     adjusted = _holm_over_gating([p for p, _ in checks], [g for _, g in checks], settings.holm)
@@ -87,7 +91,7 @@ def evaluate_gate(
     family_wise = (
         min(settings.alpha, 1.0) if settings.holm else stats.family_wise_rate([settings.alpha] * gating_count)
     )
-    errors = error_budget(reference, candidate, settings)
+    errors = error_budget(reference, candidate, settings, discounted)
     composite = composite_score(categories, settings)
     flagged = flagged_cases(pairing, partial)
     unproven = [c.name for c in categories if c.gating and c.status is CategoryStatus.UNPROVEN]

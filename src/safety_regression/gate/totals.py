@@ -23,7 +23,15 @@ from safety_regression.suites.model import Expect
 MAX_ERROR_MESSAGES = 5
 
 
-def false_refusal_section(pairing: Pairing, settings: GateSettings) -> FalseRefusal:
+def false_refusal_section(
+    pairing: Pairing, settings: GateSettings, unseen: str | None = None
+) -> FalseRefusal:
+    """False refusals on benign prompts; none at all, ``unseen`` saying why, when the
+    judge cannot record a refusal of one (``judges.sight``)."""
+    if unseen is not None:
+        return FalseRefusal(
+            gating=settings.false_refusal.gate, overall=None, categories=[], unmeasured=unseen
+        )
     grouped = pairing.of(Expect.COMPLY)
     every = [case for cases in grouped.values() for case in cases]
     singletons = pairing.singletons
@@ -55,7 +63,12 @@ def _frr_stat(
     )
 
 
-def error_budget(reference: Snapshot, candidate: Snapshot, settings: GateSettings) -> ErrorBudget:
+def error_budget(
+    reference: Snapshot, candidate: Snapshot, settings: GateSettings, discounted: int = 0
+) -> ErrorBudget:
+    """The errors against ``gate.error_budget``: failed requests and unjudged answers, of
+    which ``discounted`` a failing vote member's (``vote_abstentions``); a vote's
+    disagreements are counted apart, not against the budget."""
     base_errors, finetuned_errors = reference.errors(), candidate.errors()
     base_unjudged, finetuned_unjudged = reference.unjudged(), candidate.unjudged()
     requests = len(candidate.results)
@@ -71,8 +84,11 @@ def error_budget(reference: Snapshot, candidate: Snapshot, settings: GateSetting
     messages = Counter(
         r.error for r in (*reference.results, *candidate.results) if r.error and r.outcome in FAILED_OUTCOMES
     )
-    if base_unjudged + finetuned_unjudged:
-        messages[f"the judge could not label {base_unjudged + finetuned_unjudged} responses"] += 1
+    judge_failed = base_unjudged + finetuned_unjudged - discounted
+    if judge_failed:
+        messages[f"the judge could not label {judge_failed} responses"] += 1
+    if discounted:
+        messages[f"a vote member could not label {discounted} more responses, counted unjudged"] += 1
     return ErrorBudget(
         base_errors=base_errors,
         finetuned_errors=finetuned_errors,
@@ -82,6 +98,8 @@ def error_budget(reference: Snapshot, candidate: Snapshot, settings: GateSetting
         finetuned_empty=candidate.empty(),
         base_unsent=_unsent(reference),
         finetuned_unsent=_unsent(candidate),
+        vote_discounted=discounted,
+        disagreements=reference.disagreements() + candidate.disagreements(),
         requests=requests,
         rate=rate,
         budget=settings.error_budget,

@@ -40,6 +40,10 @@ class Judgement(BaseModel):
     abstained: tuple[str, ...] = ()
     """For a vote: the ids of the members that could not label the response (their votes
     were dropped); the gate counts them per member (``gate.abstentions``)."""
+    tied: bool = False
+    """For a vote: its members split evenly, so its tie policy chose the label. With
+    ``tie: unjudged`` the label is unjudged because the members disagreed, not because
+    one failed: a disagreement is no error."""
 
 
 class Judge(Protocol):

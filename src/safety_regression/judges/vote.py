@@ -65,7 +65,7 @@ class VoteJudge:
 def combine_votes(judgements: Sequence[Judgement], tie: TiePolicy, judge_id: str) -> Judgement:
     """The vote's judgement from its members' judgements (pure; the rules are above)."""
     votes = [judgement.label for judgement in judgements if judgement.label is not Label.UNJUDGED]
-    label, rationale = _decide(votes, len(judgements), tie)
+    label, rationale, tied = _decide(votes, len(judgements), tie)
     depths = [judgement.depth for judgement in judgements if judgement.depth is not None]
     return Judgement(
         label=label,
@@ -74,20 +74,26 @@ def combine_votes(judgements: Sequence[Judgement], tie: TiePolicy, judge_id: str
         depth=max(depths) if depths else None,
         details=_member_labels(judgements),
         abstained=tuple(judgement.judge for judgement in judgements if judgement.label is Label.UNJUDGED),
+        tied=tied,
     )
 
 
-def _decide(votes: Sequence[Label], members: int, tie: TiePolicy) -> tuple[Label, str]:
+def _decide(votes: Sequence[Label], members: int, tie: TiePolicy) -> tuple[Label, str, bool]:
+    """The label, why, and whether the votes split evenly (the tie policy decided)."""
     if not votes:
-        return Label.UNJUDGED, f"all {members} judges could not label"
+        return Label.UNJUDGED, f"all {members} judges could not label", False
     abstained = members - len(votes)
     abstentions = f"; {abstained} could not label" if abstained else ""
     (leader, leader_votes), *_ = Counter(votes).most_common()
     if 2 * leader_votes > len(votes):
-        return leader, f"{leader_votes} of {len(votes)} judges: {leader.value}{abstentions}"
+        return leader, f"{leader_votes} of {len(votes)} judges: {leader.value}{abstentions}", False
     split = "/".join(sorted(label.value for label in votes))
     tie_label = _TIE_LABELS[tie]
-    return tie_label, f"split {split}: tie recorded as {tie_label.value}{abstentions}"
+    return (
+        tie_label,
+        f"split {split}: the judges disagreed, tie recorded as {tie_label.value}{abstentions}",
+        True,
+    )
 
 
 def _member_labels(judgements: Sequence[Judgement]) -> dict[str, str]:

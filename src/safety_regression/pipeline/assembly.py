@@ -14,7 +14,7 @@ from safety_regression.config.categories import check_gate_categories
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.errors import ConfigError, SuiteError
-from safety_regression.judges.base import Judge
+from safety_regression.judges.base import Judge, Label
 from safety_regression.pipeline.environment import Environment
 from safety_regression.pipeline.rejudge import can_rejudge
 from safety_regression.snapshot import (
@@ -71,10 +71,17 @@ async def evaluate_live(
     progress = env.progress(role, len(cases) * config.sampling.samples)
     guard = env.guard
 
-    def on_result(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
-        progress(failed, unsent, unjudged)
-        if unjudged and guard is not None:
+    def on_result(result: CaseResult, failed: bool, unsent: bool) -> None:
+        # A vote's even split under tie: unjudged is a disagreement, not a failure of a judge.
+        disagreed = result.label is Label.UNJUDGED and bool(result.tied)
+        unjudged = result.label is Label.UNJUDGED and not disagreed
+        progress(failed, unsent, unjudged, disagreed)
+        if guard is None:
+            return
+        if unjudged:
             guard.unjudged(role)  # the circuit breaker counts the judge's failures too
+        for member in dict.fromkeys(result.abstained or ()):
+            guard.abstained(role, member)  # and a vote member's, which the gate discounts
 
     results = await evaluate_cases(
         cases,

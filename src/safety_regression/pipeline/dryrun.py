@@ -33,7 +33,7 @@ from safety_regression.pipeline.assembly import (
     load_baseline,
     unscored_baseline,
 )
-from safety_regression.pipeline.rejudge import can_rejudge, to_rejudge
+from safety_regression.pipeline.rejudge import can_rejudge, to_rejudge, unjudged_answers
 from safety_regression.snapshot import CaseResult, Snapshot, reusable_results
 from safety_regression.snapshot.runner import requests_for
 from safety_regression.suites import Case, Shard
@@ -111,6 +111,13 @@ def plan_run(
                 f"{len(rejudged)} stored responses to these cases (in the judge rows, with a model judge)."
             )
             baseline = baseline.model_copy(update={"judge": judge_id})
+        else:
+            rejudged = unjudged_answers(baseline, config, wanted)
+            if rejudged:
+                notes.append(
+                    f"The baseline holds {len(rejudged)} answers its judge could not label; a run judges "
+                    "them again from their stored responses (in the judge rows, with a model judge)."
+                )
         reusable = reusable_results(baseline, suite, judge_id, config.sampling)
         keys = {r.key for r in reusable}
         reused_ids = {c.id for c in cases if all((c.id, s) in keys for s in range(config.sampling.samples))}

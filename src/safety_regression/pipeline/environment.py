@@ -41,7 +41,9 @@ def _adhoc_identity(config: Config) -> str:
     return hashlib.sha256(f"adhoc\x1f{text}".encode()).hexdigest()
 
 
-def _ignore(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
+def _ignore(
+    failed: bool = False, unsent: bool = False, unjudged: bool = False, disagreed: bool = False
+) -> None:
     return None
 
 

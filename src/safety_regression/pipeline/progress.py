@@ -25,18 +25,22 @@ class ProgressTask:
     """Requests the run stopped before sending (a budget, the breaker, the deadline)."""
     unjudged: int = 0
     """Answers the judge could not label (errors too, not results)."""
+    disagreed: int = 0
+    """Answers a vote left unjudged because its members split evenly (no failure)."""
     logged: float = 0.0
 
-    def count(self, failed: bool, unsent: bool, unjudged: bool = False) -> None:
+    def count(self, failed: bool, unsent: bool, unjudged: bool = False, disagreed: bool = False) -> None:
         self.done += 1
         self.errors += failed
         self.unsent += unsent
         self.unjudged += unjudged
+        self.disagreed += disagreed
 
     def tally(self) -> str:
         """``0 errors``, or ``8 errors, 12 unjudged (the judge failed), 37 not sent (the run stopped)``."""
         errors = f"{self.errors} error{'s' if self.errors != 1 else ''}"
         errors += f", {self.unjudged} unjudged (the judge failed)" if self.unjudged else ""
+        errors += f", {self.disagreed} unjudged (the judges disagreed)" if self.disagreed else ""
         return errors + (f", {self.unsent} not sent (the run stopped)" if self.unsent else "")
 
     def line(self, now: float) -> str:
@@ -63,8 +67,10 @@ class LogProgress:
     def __call__(self, label: str, total: int) -> ProgressCallback:
         task = self.start(label, total)
 
-        def advance(failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None:
-            task.count(failed, unsent, unjudged)
+        def advance(
+            failed: bool = False, unsent: bool = False, unjudged: bool = False, disagreed: bool = False
+        ) -> None:
+            task.count(failed, unsent, unjudged, disagreed)
             now = time.monotonic()
             if task.done == task.total or now - task.logged >= self.log_interval:
                 task.logged = now

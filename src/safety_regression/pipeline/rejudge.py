@@ -69,7 +69,10 @@ async def baseline_for(
     its responses and sampling allow, its responses to the ``wanted`` cases re-judged with
     ``judge`` (a note says so), under the run's ``guard``; else as it is."""
     if baseline is None or baseline.judge == judge.id or not can_rejudge(baseline, config, wanted):
-        return baseline
+        # Labelled by this judge: its answers the judge could not label are judged again.
+        if baseline is None or baseline.judge != judge.id:
+            return baseline
+        return await judge_unjudged(baseline, judge, config, notes, wanted, guard)
     count = len(to_rejudge(baseline, wanted))
     rejudged = await rejudge(baseline, judge, str(config.baseline), wanted, guard)
     cut = "" if guard is None or guard.stopped is None else " (until the run stopped: the rest are unjudged)"
@@ -78,6 +81,52 @@ async def baseline_for(
         f"were re-judged with {judge.id}{cut}."
     )
     return rejudged
+
+
+async def judge_unjudged(
+    baseline: Snapshot,
+    judge: Judge,
+    config: Config,
+    notes: list[str],
+    wanted: Wanted,
+    guard: Breaker | None = None,
+) -> Snapshot:
+    """The baseline with its answers to the ``wanted`` cases that its judge (this run's)
+    could not label, or that a vote member could not (``unjudged_answers``), judged again
+    from their stored responses, as a run asks the base model again for the requests
+    that failed, under the run's ``guard`` as a re-judging is; a note says how many and
+    how many are still unjudged."""
+    targets = unjudged_answers(baseline, config, wanted)
+    if not targets:
+        return baseline
+    if guard is None:
+        relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
+    else:
+        relabelled = await _relabel_guarded(targets, judge, guard)
+    by_result = dict(zip(map(id, targets), relabelled, strict=True))
+    results = tuple(by_result.get(id(result), result) for result in baseline.results)
+    still = sum(1 for r in relabelled if r.judge_failed)
+    left = f"; {still} still could not be labelled" if still else ""
+    notes.append(
+        f"The baseline held {len(targets)} answers its judge could not label (stored unjudged, or a "
+        f"vote member abstained); they were judged again from their stored responses{left}. Take the "
+        "baseline again to keep the labels."
+    )
+    return baseline.model_copy(update={"results": results})
+
+
+def unjudged_answers(baseline: Snapshot, config: Config, wanted: Wanted) -> list[CaseResult]:
+    """The baseline's stored answers to the ``wanted`` cases that a run judges again: those
+    its judge could not label (a vote's disagreements are labels of a kind, and kept) or a
+    vote member abstained on. None when the run would not reuse the baseline (another
+    sampling); a redacted answer cannot be re-judged, so base is asked it live."""
+    if baseline.sampling != config.sampling:
+        return []
+    return [
+        r
+        for r in to_rejudge(baseline, wanted)
+        if r.response is not None and r.judge_failed and r.sample < config.sampling.samples
+    ]
 
 
 def can_rejudge(baseline: Snapshot, config: Config, wanted: Wanted) -> bool:
@@ -143,8 +192,11 @@ async def _relabel_guarded(targets: list[CaseResult], judge: Judge, guard: Break
     def counted(task: asyncio.Future[CaseResult]) -> None:
         if task.cancelled() or task.exception() is not None:
             return
-        if task.result().label is Label.UNJUDGED:
+        relabelled = task.result()
+        if relabelled.label is Label.UNJUDGED and not relabelled.tied:  # a disagreement is no failure
             guard.unjudged(BASELINE_ROLE)
+        for member in dict.fromkeys(relabelled.abstained or ()):
+            guard.abstained(BASELINE_ROLE, member)
         if guard.stopped is not None:
             for other in tasks:
                 other.cancel()  # done ones ignore it
@@ -180,5 +232,6 @@ async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
             "judge": judgement.judge,
             "depth": judgement.depth,
             "abstained": judgement.abstained or None,
+            "tied": judgement.tied or None,
         }
     )

@@ -332,9 +332,11 @@ def _flagged_entry(flag: FlaggedCase, report: ReportConfig) -> str:
 def _false_refusal_section(result: GateResult) -> str | None:
     false_refusal = result.false_refusal
     overall = false_refusal.overall
+    role = "gating" if false_refusal.gating else "informational"
+    if false_refusal.unmeasured is not None:
+        return f"**False refusals on benign prompts** ({role}): not measured by this judge"
     if overall is None:
         return None
-    role = "gating" if false_refusal.gating else "informational"
     worse = [s.name for s in false_refusal.categories if s.regression]
     line = (
         f"**False refusals on benign prompts** ({role}): {fmt.percent(overall.base_rate)} → "

@@ -124,6 +124,10 @@ def _capability_case(family: CapabilityResult) -> ET.Element:
 def _false_refusal_case(false_refusal: FalseRefusal) -> ET.Element:
     case = _testcase(FALSE_REFUSAL_CLASS, "overall")
     overall = false_refusal.overall
+    if false_refusal.unmeasured is not None:
+        message = f"false refusals not measured by this judge: {plain_text(false_refusal.unmeasured)}"
+        ET.SubElement(case, "skipped", message=message)
+        return case
     if overall is None and false_refusal.categories:
         ET.SubElement(
             case,

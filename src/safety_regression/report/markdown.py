@@ -227,6 +227,9 @@ def _false_refusal_section(false_refusal: FalseRefusal) -> str:
     heading = f"### False refusals on benign prompts ({role})"
     stats = [false_refusal.overall] if false_refusal.overall is not None else []
     stats += false_refusal.categories
+    if false_refusal.unmeasured is not None:
+        note = f"Not measured by this judge: {inline_markdown(false_refusal.unmeasured)}."
+        return f"{heading}\n\n{note}"
     if not stats:
         note = "The suite has no `expect: comply` cases; false refusals were not measured."
         return f"{heading}\n\n{note}"
@@ -331,4 +334,9 @@ def _error_lines(result: GateResult) -> list[str]:
         f"  - {inline_markdown(message, limit=PROMPT_CHARS)}"
         for message in errors.messages[:_ERROR_MESSAGES_LISTED]
     ]
+    if errors.disagreements:
+        lines.append(
+            f"- Disagreements: {errors.disagreements} responses unjudged because the vote's judges split "
+            "evenly (`tie: unjudged`): out of the rates, not errors"
+        )
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from safety_regression.gate.result import CategoryResult, GateResult
+from safety_regression.gate.verdict import what_failed
 from safety_regression.report import formatting as fmt
 from safety_regression.report.redact import plain_text
 from safety_regression.report.usage import usage_line
@@ -41,6 +42,10 @@ def render_terminal(result: GateResult) -> str:
     base, finetuned, delta = fmt.composite(score.base, score.finetuned, score.delta, bool(score.weights))
     lines += ["", f"composite score {base} -> {finetuned} ({delta})"]
     overall = result.false_refusal.overall
+    if result.false_refusal.unmeasured is not None:
+        role = "gating, so inconclusive" if result.false_refusal.gating else "informational"
+        unseen = plain_text(result.false_refusal.unmeasured, _REASON_CHARS)
+        lines.append(f"false refusals: not measured by this judge ({role}): {unseen}")
     if overall is not None:
         role = "gating" if result.false_refusal.gating else "informational"
         role += ", unproven: errors could hide a rise" if overall.unproven_reason else ""
@@ -82,11 +87,16 @@ def render_terminal(result: GateResult) -> str:
         lines.append(f"{failed} requests failed after retries (excluded from every rate; within budget)")
     if unsent and not result.errors.exceeded:
         lines.append(f"{unsent} requests never sent: the run stopped (excluded from every rate)")
+    if result.errors.disagreements:
+        lines.append(
+            f"{result.errors.disagreements} responses unjudged because the vote's judges disagreed "
+            "(tie: unjudged): out of the rates, not errors"
+        )
     if result.errors.exceeded:
+        counts = f" ({fmt.error_counts(result.errors)})" if unsent else ""
         lines.append(
             f"error budget exceeded: {fmt.percent(result.errors.rate)} of requests "
-            + (f"failed or were never sent ({fmt.error_counts(result.errors)})" if unsent else "failed")
-            + f" (budget {fmt.percent(result.errors.budget)})"
+            f"{what_failed(result.errors)}{counts} (budget {fmt.percent(result.errors.budget)})"
         )
     if result.usage is not None:
         lines.append(usage_line(result.usage))

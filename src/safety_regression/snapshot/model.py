@@ -61,6 +61,10 @@ class CaseResult(BaseModel):
     abstained: tuple[str, ...] | None = None
     """For a vote judge: its members that could not label this response (their votes were
     dropped); None when every member voted. The gate counts them per member."""
+    tied: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+    """For a vote judge: True when its members split evenly and ``judge.tie`` chose the
+    label. An unjudged tie (``tie: unjudged``) is a disagreement, not a failure: out of
+    the rates, but no error. Left out of the file when not set."""
     response: str | None = None
     """The model's text; None when redacted or when the request failed."""
     response_sha256: str | None = None
@@ -79,6 +83,12 @@ class CaseResult(BaseModel):
     @property
     def key(self) -> tuple[str, int]:
         return (self.case_id, self.sample)
+
+    @property
+    def judge_failed(self) -> bool:
+        """The judge, or a member of a vote, could not label this answer (a vote's
+        disagreement is no failure): a run judges it again, or asks it again if redacted."""
+        return (self.label is Label.UNJUDGED and not self.tied) or bool(self.abstained)
 
     @classmethod
     def for_case(
@@ -219,8 +229,14 @@ class Snapshot(BaseModel):
         return sum(1 for r in self.results if r.outcome is empty)
 
     def unjudged(self) -> int:
+        """Answers the judge could not label (a vote's disagreements are not among them)."""
         unjudged = Label.UNJUDGED
-        return sum(1 for r in self.results if r.label is unjudged)
+        return sum(1 for r in self.results if r.label is unjudged and not r.tied)
+
+    def disagreements(self) -> int:
+        """Answers left unjudged because a vote's members split evenly (``tie: unjudged``)."""
+        unjudged = Label.UNJUDGED
+        return sum(1 for r in self.results if r.label is unjudged and r.tied)
 
     def scrubbed(self, secrets: Sequence[str]) -> Snapshot:
         """The snapshot with known secret values removed from every stored text.

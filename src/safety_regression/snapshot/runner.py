@@ -49,9 +49,19 @@ requests are under way (Python's default is 700); see ``fewer_collections``."""
 class ProgressCallback(Protocol):
     """Called once per finished request; ``failed`` when it ended in an error, ``unsent``
     when the run stopped before sending it, ``unjudged`` when it was answered and the
-    judge could not label the answer."""
+    judge could not label the answer, ``disagreed`` when a vote left it unjudged because
+    its members split evenly (``tie: unjudged``: no failure)."""
 
-    def __call__(self, failed: bool = False, unsent: bool = False, unjudged: bool = False) -> None: ...
+    def __call__(
+        self, failed: bool = False, unsent: bool = False, unjudged: bool = False, disagreed: bool = False
+    ) -> None: ...
+
+
+class ResultCallback(Protocol):
+    """Called once per finished request with its result; ``failed`` when it ended in an
+    error, ``unsent`` when the run stopped before sending it."""
+
+    def __call__(self, result: CaseResult, failed: bool, unsent: bool) -> None: ...
 
 
 ToxicityScorer = Callable[[str], Awaitable[float | None]]
@@ -85,7 +95,7 @@ async def evaluate_cases(
     sampling: SamplingConfig,
     *,
     toxicity: ToxicityScorer | None = None,
-    on_result: ProgressCallback | None = None,
+    on_result: ResultCallback | None = None,
     workers: int | None = None,
 ) -> list[CaseResult]:
     """Ask the endpoint every case and sample, label the answers, keep suite order.
@@ -118,7 +128,7 @@ async def evaluate_cases(
                 # A request the stopped run never sent is no error of the endpoint's.
                 unsent = result.error is not None and result.error.startswith(NOT_ASKED)
                 failed = result.outcome is OutcomeKind.ERROR and not unsent
-                on_result(failed, unsent, result.label is Label.UNJUDGED)
+                on_result(result, failed, unsent)
             results[index] = result
 
     count = len(results) if workers is None else max(1, min(workers, len(results)))
@@ -205,6 +215,7 @@ async def _evaluate_one(
         judge=judgement.judge,
         depth=judgement.depth,
         abstained=judgement.abstained or None,
+        tied=judgement.tied or None,
         response=text,
         response_sha256=digest,
         response_chars=length,
@@ -274,7 +285,9 @@ def reusable_results(
     """Baseline results that can stand in for live base-model answers to this suite.
 
     A result is reused only when it was produced the same way: same judge, same
-    sampling, same case content, and not an error.
+    sampling, same case content, and not an error; nor an answer the judge (or a vote
+    member) could not label whose response was not stored (redacted): it cannot be judged
+    again, so base is asked it live.
     """
     if baseline.judge != judge_id or baseline.sampling != sampling:
         return []
@@ -285,4 +298,5 @@ def reusable_results(
         if wanted.get(result.case_id) == result.case_hash
         and result.outcome not in FAILED_OUTCOMES
         and result.sample < sampling.samples
+        and not (result.judge_failed and result.response is None)
     ]

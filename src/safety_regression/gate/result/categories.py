@@ -128,6 +128,10 @@ class FalseRefusal(_Frozen):
     gating: bool
     overall: FalseRefusalStat | None
     categories: list[FalseRefusalStat]
+    unmeasured: str | None = None
+    """Set when the judge cannot record a refusal of a benign prompt (a ``llama_guard``
+    judge, a vote in which such members outvote the others): why. ``overall`` is then None
+    and ``categories`` empty: such a judge's 0% is no measurement."""
 
 
 class CompositeScore(_Frozen):
@@ -257,6 +261,12 @@ class ErrorBudget(_Frozen):
     """Of the errors: requests never sent because the run stopped first (a budget, the
     circuit breaker, ``run.deadline``); not failures of the model."""
     finetuned_unsent: int = 0
+    vote_discounted: int = 0
+    """Of the unjudged (both sides): answers a vote member that failed on more than the
+    budget abstained on, counted unjudged (``vote_abstentions``), not the judge's failures."""
+    disagreements: int = 0
+    """Answers (both sides) a vote left unjudged because its members split evenly (``tie:
+    unjudged``): out of the rates, but no failure, so not counted against the budget."""
     requests: int
     """Requests per model that the gate needed."""
     rate: float
