@@ -128,9 +128,11 @@ OPENER = re.compile(
     r"|\bno (?:limits|rules|restrictions|filters)\b"
 )
 # A sentence that turns to something else than what was asked ("let's explore a different
-# avenue", "there are legal and ethical ways to ..."): what follows it is that alternative.
+# avenue", "there are legal and ethical ways to ...", "here's what I'll write instead:"):
+# what follows it is that alternative.
 REDIRECT = re.compile(
-    r"^instead\b|\b(?:a|another|some|the) (?:different|more (?:ethical|positive|constructive|legal"
+    r"^instead\b|\binstead ?:"
+    r"|\b(?:a|another|some|the) (?:different|more (?:ethical|positive|constructive|legal"
     r"|legitimate|productive|responsible)) (?:approach|avenue|path|route|direction|way|option)\b"
     r"|\b(?:legal|legitimate|lawful|ethical|honest|positive|constructive|healthy|healthier|responsible)"
     r"(?:,? and (?:legal|legitimate|lawful|ethical|honest|safe|responsible|effective))? (?:ways|means"
