@@ -10,9 +10,16 @@ from pathlib import Path
 
 import click
 
-from safety_regression.cli.console import exit_code, info
-from safety_regression.cli.environment import now, with_environment
-from safety_regression.cli.gate_commands import DEFAULT_CONFIG, default_config, out_option, prepare_out, show
+from safety_regression.cli.console import exit_code
+from safety_regression.cli.environment import with_environment
+from safety_regression.cli.gate_commands import (
+    DEFAULT_CONFIG,
+    default_config,
+    noted_outputs,
+    out_option,
+    prepare_out,
+    show,
+)
 from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.errors import SnapshotError
 from safety_regression.outputs import check_not_withdrawn, config_inputs
@@ -69,7 +76,6 @@ def _collector_paused() -> Iterator[None]:
 @out_option("safety-report", "Folder for report.json, report.md, junit.xml and results.jsonl.")
 def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None, out_dir: Path) -> int:
     """Gate two stored snapshots against each other, with no endpoint calls."""
-    from safety_regression.outputs import write_outputs
 
     config = default_config(config_path)
     for path in (baseline_path, candidate_path):
@@ -97,17 +103,6 @@ def compare(baseline_path: Path, candidate_path: Path, config_path: Path | None,
                 quiet=True,
                 use_cache=True,
             )
-        for note in gate_run.notes:
-            info(note)
-        written = write_outputs(
-            out_dir,
-            gate_run.result,
-            gate_run.reference,
-            gate_run.candidate,
-            config.report,
-            now(),
-            snapshots=False,
-            command="compare",
-        )
+        written = noted_outputs(out_dir, gate_run, config, "compare", snapshots=False)
     show(f"compare {reference.model.model} -> {candidate.model.model}", gate_run.result, written)
     return int(exit_code(gate_run.result))

@@ -139,6 +139,26 @@ def prepare_out(
         withdraw_outputs(out_dir, command)
 
 
+def noted_outputs(
+    out_dir: Path, gate_run: GateRun, config: Config, command: str, *, snapshots: bool
+) -> list[Path]:
+    """Say the gate run's notes, then write its outputs into ``out_dir`` (compare, merge)."""
+    from safety_regression.outputs import write_outputs
+
+    for note in gate_run.notes:
+        info(note)
+    return write_outputs(
+        out_dir,
+        gate_run.result,
+        gate_run.reference,
+        gate_run.candidate,
+        config.report,
+        now(),
+        snapshots=snapshots,
+        command=command,
+    )
+
+
 def show(heading: str, result: GateResult, written: list[Path]) -> None:
     from safety_regression.report import render_terminal
 

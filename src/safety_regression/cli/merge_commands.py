@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from safety_regression.cli.console import exit_code, info
-from safety_regression.cli.environment import now, with_environment
-from safety_regression.cli.gate_commands import default_config, out_option, prepare_out, show
+from safety_regression.cli.console import exit_code
+from safety_regression.cli.environment import with_environment
+from safety_regression.cli.gate_commands import default_config, noted_outputs, out_option, prepare_out, show
 from safety_regression.cli.interrupt import keeps_answers
 from safety_regression.outputs import (
     FINETUNED_SNAPSHOT,
@@ -17,7 +17,6 @@ from safety_regression.outputs import (
     check_complete,
     check_not_withdrawn,
     config_inputs,
-    write_outputs,
 )
 from safety_regression.pipeline import compare_snapshots
 from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots, save_snapshot
@@ -64,17 +63,7 @@ def merge(shard_dirs: tuple[Path, ...], out_dir: Path, config_path: Path | None)
         quiet=True,
         use_cache=True,
     )
-    for note in gate_run.notes:
-        info(note)
-    written = write_outputs(
-        out_dir,
-        gate_run.result,
-        gate_run.reference,
-        gate_run.candidate,
-        config.report,
-        now(),
-        command="merge",
-    )
+    written = noted_outputs(out_dir, gate_run, config, "merge", snapshots=True)
     show(
         f"merged {len(shard_dirs)} shards of {candidate.suite.name} ({candidate.suite.hash})",
         gate_run.result,
