@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from safety_regression.config import Config
 from safety_regression.endpoints.base import OutcomeKind
@@ -48,13 +48,21 @@ async def rejudge(
             f"({missing} redacted), so it cannot be re-judged with {judge.id}; take both snapshots "
             "with the same judge, or with snapshot.responses: full"
         )
-    if guard is None:
-        relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
-    else:
-        relabelled = await _relabel_guarded(targets, judge, guard)
-    by_result = dict(zip(map(id, targets), relabelled, strict=True))
-    results = tuple(by_result.get(id(result), result) for result in snapshot.results)
+    results, _ = await _relabelled(snapshot, targets, judge, guard)
     return snapshot.model_copy(update={"judge": judge.id, "results": results})
+
+
+async def _relabelled(
+    snapshot: Snapshot, targets: Sequence[CaseResult], judge: Judge, guard: Breaker | None
+) -> tuple[tuple[CaseResult, ...], list[CaseResult]]:
+    """The snapshot's results with ``targets`` (some of them) judged again with ``judge``,
+    under the run's ``guard`` when there is one; and the relabelled targets alone."""
+    if guard is None:
+        relabelled = list(await asyncio.gather(*(_relabel(result, judge) for result in targets)))
+    else:
+        relabelled = list(await _relabel_guarded(targets, judge, guard))
+    by_result = dict(zip(map(id, targets), relabelled, strict=True))
+    return tuple(by_result.get(id(result), result) for result in snapshot.results), relabelled
 
 
 async def baseline_for(
@@ -68,11 +76,13 @@ async def baseline_for(
     """The config's baseline as the run will reuse it: when another judge labelled it and
     its responses and sampling allow, its responses to the ``wanted`` cases re-judged with
     ``judge`` (a note says so), under the run's ``guard``; else as it is."""
-    if baseline is None or baseline.judge == judge.id or not can_rejudge(baseline, config, wanted):
+    if baseline is None:
+        return None
+    if baseline.judge == judge.id:
         # Labelled by this judge: its answers the judge could not label are judged again.
-        if baseline is None or baseline.judge != judge.id:
-            return baseline
         return await judge_unjudged(baseline, judge, config, notes, wanted, guard)
+    if not can_rejudge(baseline, config, wanted):
+        return baseline
     count = len(to_rejudge(baseline, wanted))
     rejudged = await rejudge(baseline, judge, str(config.baseline), wanted, guard)
     cut = "" if guard is None or guard.stopped is None else " (until the run stopped: the rest are unjudged)"
@@ -99,12 +109,7 @@ async def judge_unjudged(
     targets = unjudged_answers(baseline, config, wanted)
     if not targets:
         return baseline
-    if guard is None:
-        relabelled = await asyncio.gather(*(_relabel(result, judge) for result in targets))
-    else:
-        relabelled = await _relabel_guarded(targets, judge, guard)
-    by_result = dict(zip(map(id, targets), relabelled, strict=True))
-    results = tuple(by_result.get(id(result), result) for result in baseline.results)
+    results, relabelled = await _relabelled(baseline, targets, judge, guard)
     still = sum(1 for r in relabelled if r.judge_failed)
     left = f"; {still} still could not be labelled" if still else ""
     notes.append(
@@ -180,7 +185,7 @@ def _is_language_tag(value: str) -> bool:
     return True
 
 
-async def _relabel_guarded(targets: list[CaseResult], judge: Judge, guard: Breaker) -> list[CaseResult]:
+async def _relabel_guarded(targets: Sequence[CaseResult], judge: Judge, guard: Breaker) -> list[CaseResult]:
     """``_relabel`` each result at once, each unjudged label counted by ``guard`` against
     the base model (the baseline's answers are the reference's, as base's are in a run);
     once it has stopped the run, the relabelling still waiting is cancelled and those
