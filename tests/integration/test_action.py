@@ -210,7 +210,9 @@ def test_an_interrupted_step_reporting_through_a_commit_status_leaves_it_not_pen
         ready=lambda: len(servers.github.statuses()) > statuses,
     )
     assert code == 143, stdout + stderr
-    pending, final = servers.github.statuses()[statuses:]
+    posted = servers.github.statuses()[statuses:]
+    assert len(posted) == 2, stdout + stderr  # the step's log goes with a failure
+    pending, final = posted
     assert (pending["state"], final["state"]) == ("pending", "error")
     assert final["description"] == "Safety gate interrupted (SIGTERM)"
 
