@@ -14,12 +14,14 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
+
+T = TypeVar("T")
 
 
 def process_defaults() -> None:
@@ -153,7 +155,8 @@ _terminated: list[int] = []
 def handle_sigterm() -> None:
     """Have SIGTERM interrupt the process as Ctrl-C does (a ``KeyboardInterrupt``, so the
     run's cleanup runs), for the CLI's and the Action's own process only (a library caller
-    keeps its own handlers). A second SIGTERM ends it at once."""
+    keeps its own handlers). A second SIGTERM ends it at once. Inside ``asyncio.run``,
+    ``sigterm_cancels`` makes it cancel the main task instead."""
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
@@ -161,6 +164,46 @@ def _on_sigterm(signum: int, frame: object) -> None:
     _terminated.append(signum)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     raise KeyboardInterrupt
+
+
+async def sigterm_cancels(main: Awaitable[T]) -> T:
+    """Await ``main`` (the coroutine ``asyncio.run`` runs) with SIGTERM cancelling this task,
+    as ``asyncio.run`` does on SIGINT; once ``main`` has unwound, the interrupt goes on as
+    a ``KeyboardInterrupt``. A ``KeyboardInterrupt`` raised by ``_on_sigterm`` lands in
+    whatever code runs at that instant: in one of the run's worker tasks it fails that
+    task, the loop stops, and when ``asyncio.run`` then cancels what is left, the worker's
+    gather raises it again and stops the loop before the main task's cleanup (completing
+    the check run it started) has run. A cancellation unwinds every task in order. Only
+    where ``handle_sigterm`` is in force and in the main thread; elsewhere ``main`` is
+    simply awaited."""
+    import asyncio
+    import threading
+
+    task = asyncio.current_task()
+    if (
+        task is None
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not _on_sigterm
+    ):
+        return await main
+    loop = asyncio.get_running_loop()
+
+    def terminate() -> None:
+        _terminated.append(signal.SIGTERM)
+        loop.remove_signal_handler(signal.SIGTERM)  # back to SIG_DFL: a second one ends it at once
+        task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await main
+    except asyncio.CancelledError:
+        if _terminated:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if not _terminated:
+            loop.remove_signal_handler(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def interrupting_signal() -> signal.Signals:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from safety_regression._process import resume_collector
+from safety_regression._process import resume_collector, sigterm_cancels
 from safety_regression.cli.console import Progress, info
 from safety_regression.pipeline import Environment
 from safety_regression.pipeline.imports import import_yielding
@@ -86,7 +86,7 @@ def with_environment(work: Callable[[Environment], Awaitable[T]], *, quiet: bool
     # The result is handed back outside asyncio.run: CPython 3.11 builds the repr of a
     # coroutine's return value on its Ctrl-C path, and a GateRun's is megabytes long.
     try:
-        asyncio.run(main())
+        asyncio.run(sigterm_cancels(main()))
     finally:
         progress.close()
     # The caller imports reports next (``report.usage``...). Importing a submodule while

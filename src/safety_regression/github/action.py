@@ -31,7 +31,7 @@ from typing import TextIO
 import aiohttp
 
 from safety_regression import outputs
-from safety_regression._process import INTERRUPT_EXIT, handle_sigterm, interrupting_signal
+from safety_regression._process import INTERRUPT_EXIT, handle_sigterm, interrupting_signal, sigterm_cancels
 from safety_regression.config import Config, load_config
 from safety_regression.endpoints.run_cache import RunCompletion
 from safety_regression.errors import ConfigError, ExitCode, GitHubError, SafetyRegressionError
@@ -110,9 +110,9 @@ def run_action(environ: Mapping[str, str], stdout: TextIO) -> int:
         workflow.warning(warning)
     try:
         if environ.get("GITHUB_EVENT_NAME") == "issue_comment":
-            return asyncio.run(_review(inputs, environ, workflow))
+            return asyncio.run(sigterm_cancels(_review(inputs, environ, workflow)))
         _check_destinations(inputs, environ)
-        return asyncio.run(_run(inputs, environ, workflow))
+        return asyncio.run(sigterm_cancels(_run(inputs, environ, workflow)))
     except SafetyRegressionError as exc:
         workflow.close_groups()
         workflow.located_error(str(exc))
@@ -152,8 +152,8 @@ async def _run(inputs: ActionInputs, environ: Mapping[str, str], workflow: Workf
         try:
             return await _publishing(inputs, environ, workflow, session, pull)
         except (asyncio.CancelledError, KeyboardInterrupt):
-            # SIGINT cancels this task (asyncio.run's handler); SIGTERM raises here, or
-            # cancels it as asyncio.run shuts down: either way, the open check is completed.
+            # SIGINT and SIGTERM cancel this task (asyncio.run's handler, ``sigterm_cancels``);
+            # a second SIGINT raises here: either way, the open check is completed.
             received = interrupting_signal().name
             workflow.close_groups()
             summary = f"The gate was interrupted ({received}) before it finished: {RERUN}."
