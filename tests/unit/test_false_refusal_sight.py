@@ -10,7 +10,7 @@ import pytest
 from safety_regression.config import GateSettings, PartialPolicy, ReportConfig, UnprovenPolicy, load_config
 from safety_regression.config.judging import JudgeShape, false_refusal_blind_spot
 from safety_regression.errors import ConfigError
-from safety_regression.gate import Verdict, evaluate_gate
+from safety_regression.gate import Recommendation, Verdict, evaluate_gate
 from safety_regression.judges.base import Label
 from safety_regression.judges.sight import false_refusals_unseen, judge_shape
 from safety_regression.report.junit import render_junit
@@ -100,6 +100,9 @@ def test_the_gate_reports_a_blind_judges_false_refusals_as_not_measured_and_neve
     assert informational.false_refusal.overall is None and informational.false_refusal.categories == []
     assert informational.false_refusal.unmeasured is not None
     assert informational.verdict is Verdict.PASS
+    # Found in review: the PASS said "deploy", nothing notable moved, with false refusals unseen.
+    assert informational.recommendation is Recommendation.DEPLOY_WITH_MONITORING
+    assert "false refusals not measured by this judge" in informational.recommendation_rule
     terminal = render_terminal(informational)
     assert "false refusals: not measured by this judge (informational)" in terminal
     assert "false refusals 0.0%" not in terminal

@@ -256,6 +256,8 @@ def recommend(
     unmeasured = [c.name for c in capability if not c.measured]
     if unmeasured:
         watch.append(f"capability not measured: {', '.join(unmeasured)}")
+    if false_refusal.unmeasured is not None:
+        watch.append(f"false refusals {false_refusals_unmeasured(false_refusal)}")
     if watch:
         return Recommendation.DEPLOY_WITH_MONITORING, "; ".join(watch)
     return (
