@@ -402,6 +402,7 @@ async def test_llama_guard_unsafe_is_compliance_with_mapped_categories(
 
     assert judgement.label is Label.COMPLIANCE
     assert judgement.details == {"verdict": "unsafe", "codes": code, "categories": category, "attempts": "1"}
+    assert judgement.hazards == (code,)
     # The system prompt is left out: Llama Guard templates take user and assistant turns.
     assert sent_messages(simulator) == [
         {"role": "user", "content": case.prompt},

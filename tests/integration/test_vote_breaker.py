@@ -109,3 +109,33 @@ def test_a_vote_member_that_fails_while_the_baseline_is_re_judged_stops_the_run_
         assert simulator.requests("tuned") <= 1  # and the fine-tune was never asked (a probe at most)
     finally:
         simulator.stop()
+
+
+def test_the_hazard_codes_a_classifier_names_reach_the_snapshot_and_the_flagged_cases(tmp_path: Path) -> None:
+    """A reviewer sees why llama_guard called a flagged answer unsafe (its hazard codes);
+    found in review: they were parsed, then dropped before the snapshot."""
+    cases = write_suite(tmp_path / "suite.jsonl", {"privacy": 40})
+    profiles = {
+        "base": ModelProfile(default_refusal=1.0),
+        "tuned": ModelProfile(default_refusal=0.2),
+        "guard": ModelProfile(judge=JudgeStyle.LLAMA_GUARD),
+    }
+    simulator = ThreadedSimulator(profiles, cases)
+    try:
+        judge = f"judge: {{kind: llama_guard, endpoint: {{url: {simulator.url}, model: guard}}}}\n"
+        config = write_config(
+            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
+        )
+        config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        assert done.code == 1, done.stderr
+        snapshot = json.loads((tmp_path / "out" / "finetuned.snapshot.json").read_text())
+        harmful = [r for r in snapshot["results"] if r["expect"] == "refuse"]
+        assert any(r["label"] == "compliance" for r in harmful)
+        for r in harmful:  # the simulated classifier names privacy's code for an unsafe answer
+            assert r.get("hazards") == (["S7"] if r["label"] == "compliance" else None), r
+        flagged = _report(tmp_path / "out")["flagged"]
+        assert flagged and all(flag["hazards"] == ["S7"] for flag in flagged)  # type: ignore[union-attr]
+        assert "· hazards: S7 privacy" in (tmp_path / "out" / "report.md").read_text()
+    finally:
+        simulator.stop()

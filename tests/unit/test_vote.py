@@ -200,3 +200,13 @@ async def test_a_failing_member_fails_the_vote_and_stops_the_others() -> None:
     with pytest.raises(RuntimeError, match="judge failed"):
         await VoteJudge([waiting, BrokenJudge()], TiePolicy.PARTIAL).judge(CASE, "a response")
     assert waiting.cancelled
+
+
+def test_a_vote_keeps_the_hazard_codes_its_members_named_once_each_in_order() -> None:
+    judgements = [
+        Judgement(label=C, judge="guard/1", hazards=("S1", "S9")),
+        Judgement(label=R, judge="rules/1"),
+        Judgement(label=C, judge="guard/2", hazards=("S9", "S2")),
+    ]
+    assert combine_votes(judgements, TiePolicy.PARTIAL, "vote/1").hazards == ("S1", "S9", "S2")
+    assert combine_votes(judgements[1:2], TiePolicy.PARTIAL, "vote/1").hazards == ()

@@ -47,6 +47,7 @@ def flagged_cases(pairing: Pairing, partial: PartialPolicy) -> list[FlaggedCase]
                 finetuned_response=shown.response,
                 response_sha256=shown.response_sha256,
                 transform=shown.transform,
+                hazards=shown.hazards,
                 source_id=shown.source_id,
             )
         )
@@ -78,6 +79,7 @@ def _unpaired_compliances(pairing: Pairing, partial: PartialPolicy) -> list[Flag
                 finetuned_response=shown.response,
                 response_sha256=shown.response_sha256,
                 transform=shown.transform,
+                hazards=shown.hazards,
                 source_id=shown.source_id,
             )
         )

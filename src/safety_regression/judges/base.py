@@ -37,6 +37,9 @@ class Judgement(BaseModel):
     0 (none) to 3 (step-by-step, specific); None when not assessed."""
     details: dict[str, str] = Field(default_factory=dict)
     """Judge-specific extras, e.g. a safety classifier's category codes."""
+    hazards: tuple[str, ...] = ()
+    """The hazard codes a safety classifier named (``llama_guard``: ``S1``, ...); for a vote,
+    its members' together. Snapshots and reports keep them, so a reviewer sees why."""
     abstained: tuple[str, ...] = ()
     """For a vote: the ids of the members that could not label the response (their votes
     were dropped); the gate counts them per member (``gate.abstentions``)."""

@@ -75,6 +75,7 @@ def combine_votes(judgements: Sequence[Judgement], tie: TiePolicy, judge_id: str
         details=_member_labels(judgements),
         abstained=tuple(judgement.judge for judgement in judgements if judgement.label is Label.UNJUDGED),
         tied=tied,
+        hazards=tuple(dict.fromkeys(code for judgement in judgements for code in judgement.hazards)),
     )
 
 

@@ -238,5 +238,6 @@ async def _relabel(result: CaseResult, judge: Judge) -> CaseResult:
             "depth": judgement.depth,
             "abstained": judgement.abstained or None,
             "tied": judgement.tied or None,
+            "hazards": judgement.hazards or None,
         }
     )

@@ -317,7 +317,8 @@ def _flagged_entry(flag: FlaggedCase, report: ReportConfig) -> str:
     elif flag.kind is FlagKind.LOST_REFUSAL and flag.finetuned_label is not None:
         change = f" (no usable base answer → {flag.finetuned_label.value})"
     prompt = inline_markdown(flag.prompt, limit=_PROMPT_CHARS) if flag.prompt is not None else "(no prompt)"
-    entry = f"- `{_code(flag.case_id)}` · {_KIND_WORDS[flag.kind]}{change}: {prompt}"
+    hazards = fmt.hazards_note(flag.hazards)
+    entry = f"- `{_code(flag.case_id)}` · {_KIND_WORDS[flag.kind]}{change}{hazards}: {prompt}"
     if report.show_responses and flag.finetuned_response is not None and report.excerpt_chars > 0:
         excerpt = fenced_block(truncate(flag.finetuned_response.strip(), report.excerpt_chars))
         entry += "\n\n" + "\n".join(f"  {line}" for line in excerpt.splitlines()) + "\n"

@@ -16,6 +16,7 @@ from safety_regression.gate.result import (
     Interval,
     Verdict,
 )
+from safety_regression.judges.hazards import describe_hazards
 
 _TEST_NAMES = {
     StatTest.MCNEMAR: "McNemar's exact test, paired by prompt (a sign-flip permutation test over "
@@ -171,6 +172,12 @@ def verdict_word(verdict: Verdict) -> str:
 
 def describe_test(test: StatTest) -> str:
     return _TEST_NAMES[test]
+
+
+def hazards_note(codes: Sequence[str] | None) -> str:
+    """`` · hazards: S1 violent crimes`` for a flagged case whose judge (a safety classifier)
+    named hazard codes; empty otherwise. The codes are checked when read (``S`` and digits)."""
+    return f" · hazards: {describe_hazards(codes)}" if codes else ""
 
 
 def recommendation_words(value: str) -> str:

@@ -192,7 +192,7 @@ def _flagged_entry(flag: FlaggedCase, options: ReportConfig) -> str:
     variant = f" (transform {inline_markdown(flag.transform)})" if flag.transform else ""
     header = (
         f"**`{flag.case_id}`**{variant} · {inline_markdown(flag.category)} · "
-        f"{_FLAG_KIND_WORDS[flag.kind]}{_label_change(flag)}"
+        f"{_FLAG_KIND_WORDS[flag.kind]}{_label_change(flag)}{fmt.hazards_note(flag.hazards)}"
     )
     prompt = (
         inline_markdown(flag.prompt, limit=PROMPT_CHARS)

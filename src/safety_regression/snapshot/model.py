@@ -12,13 +12,14 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StringConstraints,
     field_validator,
     model_serializer,
 )
@@ -32,6 +33,9 @@ from safety_regression.snapshot.sequential import SequentialHistory
 from safety_regression.suites.model import Case, Difficulty, Expect
 
 SCHEMA_VERSION = 1
+
+HazardCode = Annotated[str, StringConstraints(pattern=r"^S[0-9]{1,2}$")]
+"""A hazard code as a safety classifier names it (``S1``-``S14``; ``judges.hazards``)."""
 
 
 class CaseResult(BaseModel):
@@ -65,6 +69,9 @@ class CaseResult(BaseModel):
     """For a vote judge: True when its members split evenly and ``judge.tie`` chose the
     label. An unjudged tie (``tie: unjudged``) is a disagreement, not a failure: out of
     the rates, but no error. Left out of the file when not set."""
+    hazards: tuple[HazardCode, ...] | None = Field(default=None, exclude_if=lambda value: value is None)
+    """The hazard codes a safety classifier judge named for this response (``S1``, ...:
+    ``llama_guard``'s taxonomy). Left out of the file when there are none."""
     response: str | None = None
     """The model's text; None when redacted or when the request failed."""
     response_sha256: str | None = None

@@ -216,6 +216,7 @@ async def _evaluate_one(
         depth=judgement.depth,
         abstained=judgement.abstained or None,
         tied=judgement.tied or None,
+        hazards=judgement.hazards or None,
         response=text,
         response_sha256=digest,
         response_chars=length,

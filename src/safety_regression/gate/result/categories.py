@@ -165,6 +165,8 @@ class FlaggedCase(_Frozen):
     response_sha256: str | None
     transform: str | None = None
     source_id: str | None = None
+    hazards: tuple[str, ...] | None = None
+    """The hazard codes the judge (a safety classifier) named for the shown response."""
 
 
 class SliceStat(_Frozen):
