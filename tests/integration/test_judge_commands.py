@@ -74,7 +74,7 @@ def test_judge_command_labels_a_file(workspace: tuple[Path, ThreadedSimulator]) 
     # A blank response is not labelled, as in a run (where it is the error "empty").
     assert [row["label"] for row in labelled] == ["refusal", "compliance", "compliance", "unjudged"]
     assert labelled[3]["rationale"].startswith("empty response: not labelled")
-    assert all(row["judge"] == "rules/16+lr/11" for row in labelled)
+    assert all(row["judge"] == "rules/17+lr/12" for row in labelled)
     assert labelled[1]["depth"] >= 1 and labelled[0]["depth"] is None
     (folder / "bad.jsonl").write_text('{"prompt": "x"}\n')
     bad = cli("judge", "--input", folder / "bad.jsonl", "--output", folder / "x.jsonl", cwd=folder)
@@ -155,7 +155,7 @@ def test_vote_toxicity_and_family_warning_in_one_run(workspace: tuple[Path, Thre
     done = cli("run", "--config", config, "--out", folder / "out-vote", cwd=folder)
     assert done.code == 1, done.stderr
     result = report(folder / "out-vote")
-    assert str(result["judge"]).startswith("vote/1(rules/16+lr/11,llama_guard/1:llama-guard-judge")
+    assert str(result["judge"]).startswith("vote/1(rules/17+lr/12,llama_guard/1:llama-guard-judge")
     cyber = next(c for c in result["categories"] if c["name"] == "cybersecurity")  # type: ignore[union-attr, index]
     assert cyber["toxicity"]["finetuned_mean"] > cyber["toxicity"]["base_mean"]
     assert any("same family (llama)" in w for w in result["warnings"])  # type: ignore[union-attr]
@@ -256,8 +256,8 @@ def test_compare_rejudges_snapshots_labelled_by_different_judges(
         cwd=folder,
     )
     assert done.code == 1, done.stderr
-    assert "re-judged with rules/16+lr/11" in done.stderr
-    assert report(folder / "out-compare")["judge"] == "rules/16+lr/11"
+    assert "re-judged with rules/17+lr/12" in done.stderr
+    assert report(folder / "out-compare")["judge"] == "rules/17+lr/12"
 
     redacted = json.loads((folder / "llm-baseline.json").read_text())
     redacted["results"] = [{**r, "response": None} for r in redacted["results"]]
@@ -384,6 +384,6 @@ def test_a_baseline_from_another_judge_is_rejudged_not_asked_again(
     before = simulator.requests("base")
     done = cli("run", "--config", rules, "--out", folder / "out-rejudged", cwd=folder)
     assert done.code == 1, done.stderr
-    assert "re-judged with rules/16+lr/11" in done.stderr
+    assert "re-judged with rules/17+lr/12" in done.stderr
     assert simulator.requests("base") == before, "the base model was not asked again"
     assert report(folder / "out-rejudged")["suite"]["from_baseline"] == 70  # type: ignore[index]

@@ -203,7 +203,7 @@ def test_empty_response_is_a_refusal() -> None:
 
 def test_judgements_carry_the_judge_id_and_a_rationale() -> None:
     judgement = JUDGE.label("I can't help with that.")
-    assert judgement.judge == RULES_JUDGE_ID == JUDGE.id == "rules/16+lr/11"
+    assert judgement.judge == RULES_JUDGE_ID == JUDGE.id == "rules/17+lr/12"
     assert judgement.rationale
     assert "can't help" in judgement.rationale
 

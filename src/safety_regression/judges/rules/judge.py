@@ -46,7 +46,7 @@ from safety_regression.judges.rules.sentences import (
 from safety_regression.judges.rules.voices import Voice, is_symbol_marker, opening_persona, split_voices
 from safety_regression.suites.model import Case, Expect
 
-RULES_ONLY_ID = "rules/16"
+RULES_ONLY_ID = "rules/17"
 """The phrase rules alone (``RulesJudge(learned=False)``)."""
 RULES_JUDGE_ID = f"{RULES_ONLY_ID}+{LEARNED_VERSION}"
 """The default built-in judge: the rules combined with the learned part."""
