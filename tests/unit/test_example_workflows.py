@@ -66,3 +66,13 @@ def test_the_action_is_given_only_inputs_it_declares(name: str) -> None:
         for step in job["steps"]:
             if step.get("uses") == ACTION:
                 assert set(step.get("with", {})) <= declared
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WORKFLOWS.glob("*.yml")))
+def test_every_upload_of_the_outputs_keeps_their_hidden_manifest(name: str) -> None:
+    """Found in review: upload-artifact (v4.4+) leaves hidden files out unless asked, so a
+    shard uploaded by the sharded example lost its manifest and ``merge`` refused it."""
+    for job in load(name)["jobs"].values():
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/upload-artifact"):
+                assert step["with"].get("include-hidden-files") is True, (name, step["with"]["name"])
