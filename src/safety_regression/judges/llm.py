@@ -41,6 +41,7 @@ class Verdict:
     depth: int | None = None
     rationale: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
+    hazards: tuple[str, ...] = ()
 
 
 ParseVerdict = Callable[[str], Verdict]
@@ -90,6 +91,7 @@ async def ask_for_verdict(
             rationale=verdict.rationale,
             depth=verdict.depth,
             details={**verdict.details, "attempts": str(attempt)},
+            hazards=verdict.hazards,
         )
     _forget(endpoint, unusable)
     return Judgement(
