@@ -10,7 +10,14 @@ from pathlib import Path
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.endpoints.simulator.profiles import JudgeStyle
 
-from .cli_support import ThreadedSimulator, cli, write_config, write_suite
+from .cli_support import Completed, ThreadedSimulator, cli, write_config, write_suite
+
+
+def _run_without_baseline(tmp_path: Path, url: str, judge: str) -> Completed:
+    """``run`` of the fine-tune ("tuned") and the base live, with ``judge`` (a config line)."""
+    config = write_config(tmp_path / "gate.yml", url, "tuned", extra="cache: {dir: cache}\n" + judge)
+    config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
+    return cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
 
 
 def _report(out: Path) -> dict[str, object]:
@@ -30,11 +37,7 @@ def test_a_vote_member_that_fails_trips_the_breaker_and_the_reports_say_what_fai
             f"{{kind: llama_guard, endpoint: {{url: {simulator.url}, model: guard-down, max_retries: 0}}}}"
         )
         judge = f"judge: {{kind: vote, judges: [{{kind: rules}}, {member}]}}\n"
-        config = write_config(
-            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
-        )
-        config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
-        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        done = _run_without_baseline(tmp_path, simulator.url, judge)
         assert done.code == 3, done.stderr
         assert "error: the run stopped early: " in done.stderr
         assert "vote member llama_guard/1:guard-down could not label" in done.stderr
@@ -62,11 +65,7 @@ def test_judges_that_disagree_under_tie_unjudged_do_not_trip_the_breaker(tmp_pat
     try:
         member = f"{{kind: llama_guard, endpoint: {{url: {simulator.url}, model: guard}}}}"
         judge = f"judge: {{kind: vote, tie: unjudged, judges: [{{kind: rules}}, {member}]}}\n"
-        config = write_config(
-            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
-        )
-        config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
-        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        done = _run_without_baseline(tmp_path, simulator.url, judge)
         assert "stopped early" not in done.stderr + done.stdout, done.stderr
         assert simulator.requests("tuned") >= 80  # every case asked (and the preflight probe)
         assert "unjudged (the judges disagreed)" in done.stderr
@@ -123,11 +122,7 @@ def test_the_hazard_codes_a_classifier_names_reach_the_snapshot_and_the_flagged_
     simulator = ThreadedSimulator(profiles, cases)
     try:
         judge = f"judge: {{kind: llama_guard, endpoint: {{url: {simulator.url}, model: guard}}}}\n"
-        config = write_config(
-            tmp_path / "gate.yml", simulator.url, "tuned", extra="cache: {dir: cache}\n" + judge
-        )
-        config.write_text(config.read_text().replace("baseline: baseline.json\n", ""))
-        done = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+        done = _run_without_baseline(tmp_path, simulator.url, judge)
         assert done.code == 1, done.stderr
         snapshot = json.loads((tmp_path / "out" / "finetuned.snapshot.json").read_text())
         harmful = [r for r in snapshot["results"] if r["expect"] == "refuse"]
