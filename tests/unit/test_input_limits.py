@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safety_regression.cli import compare_command, main
 from safety_regression.config import Config, SamplingConfig, load_config
@@ -141,14 +143,50 @@ def test_lone_surrogates_become_the_replacement_character() -> None:
         b"",
     ],
 )
-def test_a_reply_body_is_read_as_parse_json_reads_it(body: bytes) -> None:
-    """The endpoints' fast path (``json_or_none`` skips the walk when nothing can need
-    it) gives exactly ``parse_json``'s result, or None where that raises."""
+def test_a_reply_body_is_read_as_the_slow_walk_reads_it(body: bytes) -> None:
+    """``parse_json``'s fast path (it skips the walk over every string when the text shows
+    nothing can need it) gives the walk's result, or None where that raises."""
+    assert json_or_none(body) == _walked(body)
+
+
+def _walked(text: str | bytes) -> object:
+    """The reference for ``parse_json``: ``json.loads``, then every lone surrogate (in keys
+    and values) replaced by U+FFFD, by recursion; None where the text is not JSON or nests
+    deeper than ``MAX_DEPTH``."""
+
+    def fixed(value: object, depth: int) -> object:
+        if depth > MAX_DEPTH:
+            raise ValueError("too deep")
+        if isinstance(value, str):
+            return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+        if isinstance(value, list):
+            return [fixed(item, depth + 1) for item in value]
+        if isinstance(value, dict):
+            return {fixed(k, depth): fixed(v, depth + 1) for k, v in value.items()}
+        return value
+
     try:
-        expected = parse_json(body)
-    except (UnicodeDecodeError, ValueError):
-        expected = None
-    assert json_or_none(body) == expected
+        return fixed(json.loads(text), 1)
+    except (RecursionError, UnicodeDecodeError, ValueError):
+        return None
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(st.characters(codec=None), max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(value=_JSON_VALUES, ascii_only=st.booleans(), as_bytes=st.booleans())
+def test_parse_json_gives_the_slow_walks_result(value: object, ascii_only: bool, as_bytes: bool) -> None:
+    """Any JSON, lone surrogates included, raw or escaped, as text or as UTF-8 bytes (an
+    encoded surrogate as ``json.dumps`` cannot write one): the fast path never differs."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    data: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    expected = _walked(data)
+    assert parse_json(data) == expected
+    json.dumps(expected, ensure_ascii=False).encode("utf-8")  # writable
 
 
 def test_a_deeply_nested_suite_line_is_a_suite_error(tmp_path: Path) -> None:

@@ -4,15 +4,13 @@ Retry-After headers and error bodies. Used by the chat and the moderation client
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from yarl import URL
 
 from safety_regression.endpoints.retry import parse_retry_after, parse_retry_after_ms
-from safety_regression.yamlsource import MAX_DEPTH, parse_json
+from safety_regression.yamlsource import parse_json
 
 MAX_SERVER_MESSAGE = 160
 
@@ -50,33 +48,12 @@ def after_attempts(reason: str, attempts: int) -> str:
     return f"{head} after {attempts} attempts{sep}{tail}"
 
 
-# JSON can carry a lone surrogate (unencodable in UTF-8) as a \\uD800-\\uDFFF escape; this
-# finds every such escape, and a few look-alikes.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
 def json_or_none(body: bytes) -> Any:
     """The parsed body (``parse_json``), or None when it is not JSON."""
     try:
-        if _plain(body):
-            # ``parse_json`` would return ``json.loads``'s own result: skip its walk over
-            # every string of the body (this runs once per response).
-            return json.loads(body)
         return parse_json(body)
     except (UnicodeDecodeError, ValueError):
         return None
-
-
-def _plain(body: bytes) -> bool:
-    """Whether ``json.loads(body)`` holds no lone surrogate and cannot nest too deep: too
-    few brackets, no surrogate escape, and bytes that decode as UTF-8 without one (an
-    encoded surrogate starts with 0xED; a BOM or a NUL in the first bytes picks another
-    encoding, which ``parse_json`` is left to read)."""
-    if body.count(b"[") + body.count(b"{") >= MAX_DEPTH or _SURROGATE_ESCAPE.search(body):
-        return False
-    return body.isascii() or (
-        b"\xed" not in body and b"\x00" not in body[:4] and body[:1] not in b"\xef\xfe\xff"
-    )
 
 
 def error_object(data: Any) -> dict[str, Any] | None:

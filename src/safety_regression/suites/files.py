@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,30 +102,30 @@ def _jsonl_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         where = f"{path}:{number}"
+        repeated: list[str] = []
         try:
-            raw = parse_json(line)
+            raw = parse_json(line, pairs=_noting_repeated_keys(repeated))
         except json.JSONDecodeError as exc:
             yield SuiteError(f"{where}: not valid JSON: {exc.msg}"), where
             continue
-        repeated = _repeated_key(line)
-        if repeated is not None:  # JSON takes the last silently; YAML suites refuse it too
-            yield SuiteError(f"{where}: the key {repeated!r} is given twice"), where
+        if repeated:  # JSON takes the last silently; YAML suites refuse it too
+            yield SuiteError(f"{where}: the key {repeated[0]!r} is given twice"), where
             continue
         yield _parse_case(raw, SourceMap(str(path), {(): number}), ()), where
 
 
-def _repeated_key(line: str) -> str | None:
-    """The first key an object of ``line`` (valid JSON) gives twice, if any."""
-    repeated: list[str] = []
+def _noting_repeated_keys(repeated: list[str]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An ``object_pairs_hook`` that builds each object and appends to ``repeated`` the
+    first key one of them gives twice (one parse of the line, not a second one to check)."""
 
-    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
-        keys = [key for key, _ in items]
-        if len(set(keys)) != len(keys) and not repeated:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        made = dict(items)
+        if len(made) != len(items) and not repeated:
+            keys = [key for key, _ in items]
             repeated.append(next(key for i, key in enumerate(keys) if key in keys[:i]))
-        return dict(items)
+        return made
 
-    json.loads(line, object_pairs_hook=pairs)
-    return repeated[0] if repeated else None
+    return pairs
 
 
 def _yaml_cases(text: str, path: Path) -> Iterable[tuple[Case | SuiteError, str]]:
