@@ -267,3 +267,24 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((begin, end))
     return merged
+
+
+def masked_forms(secret: str) -> list[str]:
+    """What to ask a CI log to mask for ``secret``, longest first: its ``forms``, each
+    spelling ``scrub`` reads (hex written apart by ``:`` or ``-``, percent-encoded, HTML
+    character references, JSON ``\\u`` escapes; in either case of hex) and every prefix of
+    ``PREFIX_MIN_CHARS`` or more. A log masks only what it was given, as written: a key
+    percent-encoded in part is not masked (``scrub`` finds it in what this tool writes)."""
+    if len(secret) < MIN_SECRET_CHARS:
+        return [secret] if secret else []
+    raw = secret.encode("utf-8")
+    found = set(forms(secret))
+    for digits in ("{:02x}", "{:02X}"):
+        pairs = [digits.format(byte) for byte in raw]
+        found.update(separator.join(pairs) for separator in (":", "-", " "))
+        found.add("".join("%" + pair for pair in pairs))
+        found.add("".join("&#x" + pair + ";" for pair in pairs))
+        found.add("".join("\\u00" + pair for pair in pairs))
+    found.add("".join(f"&#{byte};" for byte in raw))
+    found.update(secret[:length] for length in range(PREFIX_MIN_CHARS, len(secret)))
+    return sorted(found, key=lambda text: (-len(text), text))

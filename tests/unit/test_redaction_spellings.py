@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safety_regression.redaction import PREFIX_MIN_CHARS, all_forms, holds_secret, inert, scrub
+from safety_regression.redaction import PREFIX_MIN_CHARS, all_forms, holds_secret, inert, masked_forms, scrub
 
 KEY = "sk-spell-4be1c09d7a36f25e81"
 KEYS = st.text(alphabet="abcdefXYZ0123456789-_", min_size=16, max_size=48).map(lambda k: "sk-" + k)
@@ -91,3 +91,15 @@ def test_inert_never_leaves_a_control_or_a_newline(text: str) -> None:
     flat = inert(text, limit=80)
     assert len(flat) <= 80
     assert not any(char in flat for char in "\n\r\x1b\x00\x7f\x85\u2028\u202e")
+
+
+def test_masked_forms_cover_every_whole_spelling_and_every_long_prefix() -> None:
+    masked = masked_forms(KEY)
+    whole = {name: text for name, text in spellings(KEY).items() if "in part" not in name and "," not in name}
+    for name, text in whole.items():
+        if "prefix" not in name and "spaces" not in name and "without" not in name and name != "JSON escapes":
+            assert text in masked, name
+    assert all(KEY[:length] in masked for length in range(PREFIX_MIN_CHARS, len(KEY) + 1))
+    assert KEY[: PREFIX_MIN_CHARS - 1] not in masked, "a shorter prefix is too common to mask"
+    assert masked == sorted(set(masked), key=lambda text: (-len(text), text))
+    assert masked_forms("short") == ["short"] and masked_forms("") == []
