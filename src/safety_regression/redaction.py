@@ -164,25 +164,31 @@ def _spans(text: str, secrets: Sequence[str]) -> list[tuple[int, int]]:
     if not secrets:
         return spans
     _find(text, None, secrets, spans)
-    escaped = _ESCAPE.search(text) is not None
-    if escaped:
-        _find(*_decoded(text), secrets, spans)
+    # ``in`` before each regular expression: a plain scan is many times faster.
+    escapes = "%" in text or "&#" in text or "\\u" in text
+    decoded = _decoded(text) if escapes and _ESCAPE.search(text) else None
+    if decoded is not None:
+        _find(*decoded, secrets, spans)
     loose = [secret.lower() for secret in secrets if len(secret) >= LOOSE_MIN_CHARS]
     if not loose:
         return spans
-    hex_apart = _HEX_APART.search(text) is not None
-    if not escaped and not hex_apart:
-        squeezed = _squeezed(text)
-        if not any(_head(form) in squeezed for form in loose):
-            return spans  # the common case: no key read loosely either
-    chars, origin = _decoded(text) if escaped else (text, (range(len(text)), range(1, len(text) + 1)))
+    # A quick look first, on plain strings: most texts hold no key read loosely either,
+    # and need not be folded character by character.
+    squeezed = _squeezed(decoded[0] if decoded is not None else text)
+    spaced = (":" in text or "-" in text) and _HEX_APART.search(text) is not None
+    in_hex = [form for form in loose if _HEX_FORM.fullmatch(form)] if spaced else []
+    bare = squeezed.replace(":", "").replace("-", "") if in_hex else ""
+    hex_apart = any(_head(form) in bare for form in in_hex)
+    if not hex_apart and not any(_head(form) in squeezed for form in loose):
+        return spans
+    chars, origin = decoded if decoded is not None else (text, (range(len(text)), range(1, len(text) + 1)))
     folded, where = _folded(chars, origin)
     _find(folded, where, loose, spans)
     if hex_apart:
         kept = [index for index, char in enumerate(folded) if char not in ":-"]
         joined = "".join(folded[index] for index in kept)
         apart = ([where[0][index] for index in kept], [where[1][index] for index in kept])
-        _find(joined, apart, [form for form in loose if _HEX_FORM.fullmatch(form)], spans)
+        _find(joined, apart, in_hex, spans)
     return spans
 
 
