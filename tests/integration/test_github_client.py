@@ -493,3 +493,24 @@ async def test_standin_answers_a_missing_token_like_github(
     ) as response:
         assert response.status == 401
         assert (await response.json())["message"] == "Requires authentication"
+
+
+async def test_what_is_sent_to_github_is_scrubbed_of_the_token_and_the_keys_in_any_spelling(
+    http_session: aiohttp.ClientSession, standin: GitHubStandIn, sleep: RecordingSleep
+) -> None:
+    from safety_regression.redaction import all_forms
+
+    key = "sk-sent-0a9b8c7d6e5f41"
+    spelled = [key, ":".join(f"{b:02x}" for b in key.encode()), "".join(f"%{b:02X}" for b in key.encode())]
+    client = GitHubClient(http_session, standin.url, TOKEN, REPO, sleep=sleep, secrets=all_forms([key]))
+    client.protect(all_forms(["ghp_added_later_5f6e7d8c"]))
+    standin.seed_pull(7, SHA)
+    body = f"<!-- report -->\nquoted {' '.join(spelled)}, {TOKEN[:14]} and ghp_added_later_5f6e7d8c"
+    comment = await client.create_issue_comment(7, body)
+    run = await client.create_check_run(
+        SHA, "gate", status="completed", conclusion="failure", title=f"t {key}", summary=body, text=body
+    )
+    assert comment.body == "<!-- report -->\nquoted *** *** ***, *** and ***"
+    assert run.output.title == "t ***" and run.output.text == comment.body
+    sent = "".join(str(request.body) for request in standin.requests)
+    assert key[:12] not in sent and TOKEN[:12] not in sent and "ghp_added_l" not in sent

@@ -14,7 +14,7 @@ business.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +22,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ValidationError
 
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, EndpointWrapper, OutcomeKind
+from safety_regression.endpoints.scrubbing import scrubbed_outcome
 from safety_regression.errors import ConfigError
 from safety_regression.yamlsource import parse_json
 
@@ -171,7 +172,9 @@ class CachedEndpoint(EndpointWrapper):
     and returned, so the cache holds what is judged, not a runaway reply's full text.
     With ``remember=False`` new answers go to the file only (see ``ResponseCache.put``):
     right for a model, whose requests in one run are all different; a judge keeps them,
-    since two models often give it the same text to label."""
+    since two models often give it the same text to label. With ``secrets`` (forms,
+    ``redaction.all_forms``), a reply read from the cache is scrubbed of them: one an
+    older version cached before replies were scrubbed on arrival (``ScrubbedEndpoint``)."""
 
     def __init__(
         self,
@@ -180,9 +183,11 @@ class CachedEndpoint(EndpointWrapper):
         max_chars: int | None = None,
         *,
         remember: bool = True,
+        secrets: Sequence[str] = (),
     ) -> None:
         super().__init__(endpoint)
         self._cache = cache
+        self._secrets = secrets
         self._max_chars = max_chars
         self._remember = remember
         self.hits = 0
@@ -195,6 +200,8 @@ class CachedEndpoint(EndpointWrapper):
         cached = self._cache.get(key)
         if cached is not None:
             self.hits += 1
+            if self._secrets:
+                cached = scrubbed_outcome(cached, self._secrets)
             return cached.capped(self._max_chars)
         self.misses += 1
         outcome = (await self._endpoint.complete(request)).capped(self._max_chars)

@@ -39,6 +39,7 @@ from yarl import URL
 from safety_regression.config import EndpointConfig
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE
 from safety_regression.endpoints.retry import FailedAttempt, asks_to_try_again
+from safety_regression.endpoints.server_text import MAX_NAME_CHARS, ServerText
 from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Transport, redirect_reason
 from safety_regression.endpoints.wire import json_or_none, safe_url
 from safety_regression.errors import ConfigError, FieldError
@@ -108,9 +109,12 @@ async def _preflight(
     base = URL(settings.url)
     where = safe_url(base)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    # What the server writes back may echo a secret: every message built from it is shown
+    # scrubbed and inert (``server_text``).
+    shown = ServerText((api_key, base.password, base.query_string))
     served, listing = await _served_models(session, base, where, role, settings, headers)
     if served is not None and settings.model not in served:
-        raise _unknown_model(role, settings.model, where, served)
+        raise _unknown_model(role, settings.model, where, served, shown)
     alongside = watch is not None and served is not None
     transport = Transport(
         session,
@@ -130,10 +134,10 @@ async def _preflight(
     payload = _probe(route, settings.model)
     probe = transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
     if watch is not None and alongside:
-        checked = _located(_judged(probe, role, settings, where, route, served), locate)
+        checked = _located(_judged(probe, role, settings, where, route, served, shown), locate)
         watch.start((transport.limit_key, settings.model), checked)
         return
-    await _judged(probe, role, settings, where, route, served, listing)
+    await _judged(probe, role, settings, where, route, served, shown, listing)
 
 
 async def _judged(
@@ -143,6 +147,7 @@ async def _judged(
     where: str,
     route: str,
     served: list[str] | None,
+    shown: ServerText,
     listing: int | None = None,
 ) -> None:
     """Await the probe and raise the ConfigError its answer shows, if any. ``listing`` is
@@ -162,9 +167,9 @@ async def _judged(
             f"up to and including /v1 (or the server does not serve model {settings.model!r})",
         )
     if status == 404:
-        raise _unknown_model(role, settings.model, where, served)
+        raise _unknown_model(role, settings.model, where, served, shown)
     if status is not None and 300 <= status < 400:
-        raise FieldError(f"{role}.url", str(answer.detail))
+        raise FieldError(f"{role}.url", shown(str(answer.detail)))
     # No answer at all (timeouts, 5xx after retries) is not decisive: a flaky server may
     # still answer most cases. The run's circuit breaker stops it if it cannot.
 
@@ -308,9 +313,12 @@ def _rejected(role: str, settings: EndpointConfig, status: int) -> FieldError:
     )
 
 
-def _unknown_model(role: str, model: str, where: str, served: list[str] | None) -> FieldError:
+def _unknown_model(
+    role: str, model: str, where: str, served: list[str] | None, shown: ServerText
+) -> FieldError:
     if served:
-        listed = ", ".join(served[:MAX_LISTED_MODELS]) + (", ..." if len(served) > MAX_LISTED_MODELS else "")
+        names = [shown(name, MAX_NAME_CHARS) for name in served[:MAX_LISTED_MODELS]]
+        listed = ", ".join(names) + (", ..." if len(served) > MAX_LISTED_MODELS else "")
         return FieldError(f"{role}.model", f"{where} does not serve model {model!r}; it serves: {listed}")
     return FieldError(f"{role}.model", f"{where} does not serve model {model!r} (HTTP 404)")
 

@@ -29,6 +29,7 @@ from safety_regression.endpoints.wire import (
     safe_url,
 )
 from safety_regression.errors import EndpointError
+from safety_regression.redaction import all_forms, inert, scrub
 
 Sleep = Callable[[float], Awaitable[None]]
 Outcome = TypeVar("Outcome", bound=BaseModel)
@@ -104,9 +105,13 @@ class Reply:
     """Where a 3xx pointed (without credentials); redirects are never followed."""
 
 
+MAX_LOCATION_CHARS = 300
+"""A redirect's Location is shown cut to this (after scrubbing, where it is scrubbed)."""
+
+
 def redirect_reason(reply: Reply) -> str:
     """Why a 3xx reply is an error: the redirect is not followed."""
-    where = reply.location or "(no Location)"
+    where = inert(reply.location, MAX_LOCATION_CHARS) if reply.location else "(no Location)"
     return (
         f"HTTP {reply.status}: redirected to {where}, not followed; "
         "set the endpoint url to the address that answers"
@@ -161,8 +166,9 @@ class Transport:
         self.identity = safe_url(base)
         """The URL without credentials: safe to log and to store."""
         self._post_url = base.with_path(base.path.rstrip("/") + "/" + route).with_query(base.query)
-        # Secrets that could surface in an error message: the key and URL credentials.
-        self._secrets = tuple(s for s in (api_key, base.password, base.query_string) if s)
+        # Secrets that could surface in an error message: the key and URL credentials,
+        # in every spelling ``redaction`` knows (a server may echo them encoded).
+        self._secrets = all_forms(s for s in (api_key, base.password, base.query_string) if s)
         self.limit_key = f"{self.identity}#{credential_digest(api_key, base)}"
         self._semaphore = limits.semaphore(self.limit_key, concurrency)
         self._rate = limits.rate_limiter(self.limit_key, requests_per_minute, tokens_per_minute)
@@ -272,9 +278,7 @@ class Transport:
         return interpret(reply)
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets) if self._secrets else text
 
 
 class RouteClient:

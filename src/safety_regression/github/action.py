@@ -58,7 +58,7 @@ from safety_regression.github.review import (
 )
 from safety_regression.github.workflow import Workflow
 from safety_regression.outputs import REPORT_JSON, REPORT_MD, check_file_target, check_out_dir, write_outputs
-from safety_regression.pipeline import Environment, GateRun
+from safety_regression.pipeline import Environment, GateRun, known_secrets
 from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.progress import LogProgress
 from safety_regression.report import render_markdown, render_terminal
@@ -174,6 +174,7 @@ async def _publishing(
         config = with_overrides(load_config(inputs.config, cache_root=_cache_root(environ)), inputs)
         outputs.check_spares_inputs(inputs.out, read_inputs_of(inputs, config), "input out:")
         mask_api_keys(config, environ, workflow)
+        pull.protect(known_secrets(config, environ))  # nothing sent to GitHub holds a key
         missing = missing_secrets(config, environ)
         if missing and pull.event is not None and pull.event.from_fork:
             return await _skip_fork(pull, missing, workflow)

@@ -48,7 +48,7 @@ from safety_regression.github.guard_scope import (
 )
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.workflow import Workflow
-from safety_regression.pipeline import GateRun
+from safety_regression.pipeline import GateRun, known_secrets
 from safety_regression.pipeline.baseline_edits import baseline_edit, previous_baseline, with_baseline_edit
 from safety_regression.snapshot import load_snapshot
 
@@ -147,7 +147,11 @@ async def guard_baseline(
         return noticed(LINKED_OUT.format(path=ours.path), warning=True)
     api = environ.get("GITHUB_API_URL", "https://api.github.com")
     client = (
-        GitHubClient(session, api, inputs.github_token, event.repository) if inputs.github_token else None
+        GitHubClient(
+            session, api, inputs.github_token, event.repository, secrets=known_secrets(config, environ)
+        )
+        if inputs.github_token
+        else None
     )
     base_sha, unknown = await pull_base(event, inputs, client)
     pr_event = event.name in PULL_REQUEST_EVENTS  # else a workflow_run: its checkout need not be the PR's

@@ -38,6 +38,7 @@ from safety_regression.pipeline import (
 )
 from safety_regression.pipeline.budget import stopped_message
 from safety_regression.pipeline.run import Measurement
+from safety_regression.redaction import masked_forms
 from safety_regression.snapshot import Snapshot, load_snapshot, merge_snapshots
 from safety_regression.snapshot.model import snapshot_json
 from safety_regression.suites import Shard
@@ -103,9 +104,12 @@ def missing_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
 
 def mask_api_keys(config: Config, environ: Mapping[str, str], workflow: Workflow) -> None:
     """Mask every API key the config names in the log: each key as set (however short),
-    then as base64 or hex too (``redaction``), once each."""
+    then in every spelling worth masking (``redaction.masked_forms``: base64, hex, hex
+    written apart, percent-encoded, HTML and JSON escapes, prefixes of 12 characters or
+    more), once each. Only ``::add-mask::`` carries them: no form is written otherwise."""
     values = [environ.get(name, "") for name in api_key_variables(config)]
-    for form in dict.fromkeys([*values, *known_secrets(config, environ)]):
+    spelled = [form for value in values for form in masked_forms(value.strip())]
+    for form in dict.fromkeys([*values, *known_secrets(config, environ), *spelled]):
         workflow.mask(form)
 
 

@@ -33,6 +33,8 @@ class PullRequest:
         self.event: Event | None = None
         self.check: CheckPublisher | None = None
         self.run_url = run_url(environ)
+        self.secrets: list[str] = []
+        """What the client scrubs besides the token (``protect``)."""
 
     async def start(self, session: aiohttp.ClientSession, publishing: bool) -> None:
         if not self.environ.get("GITHUB_REPOSITORY"):
@@ -46,7 +48,9 @@ class PullRequest:
             )
             return
         api = self.environ.get("GITHUB_API_URL", "https://api.github.com")
-        self.client = GitHubClient(session, api, self.inputs.github_token, self.event.repository)
+        self.client = GitHubClient(
+            session, api, self.inputs.github_token, self.event.repository, secrets=self.secrets
+        )
         if self.inputs.pull_request is not None and self.inputs.sha is not None:
             await self._adopt(self.client, self.inputs.pull_request, self.inputs.sha)
         if self.inputs.check and self.event.sha:
@@ -55,6 +59,13 @@ class PullRequest:
                 await self.begin()
             # A fork's pull request: started once the run is known to gate (``begin``); a
             # skipped one writes only its completed check, which a read-only token cannot.
+
+    def protect(self, secrets: list[str]) -> None:
+        """Scrub ``secrets`` (the run's API keys, ``known_secrets``) from everything the
+        client sends from now on, besides the token (``RestSession.protect``)."""
+        self.secrets = secrets
+        if self.client is not None:
+            self.client.protect(secrets)
 
     async def begin(self) -> None:
         """Start the check run ``in_progress`` (or a pending status), unless already started."""

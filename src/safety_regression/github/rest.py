@@ -4,7 +4,10 @@
 hands back the parsed JSON. Server errors, 429 and rate-limited 403s are retried a
 bounded number of times; every other failure is a ``GitHubError`` whose one-line message
 says what to fix. The token is sent only to the configured API origin and never appears
-in a message. The typed calls are in ``github.client``.
+in a message. Nor in what is sent: every text of a request body (a comment, a check
+run's output, a review reply) is scrubbed of the known secrets, the token and the API
+keys the run was given (``protect``), in every spelling ``redaction`` knows. The typed
+calls are in ``github.client``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +28,7 @@ from safety_regression.endpoints.base import RetryDecision
 from safety_regression.endpoints.retry import FailedAttempt, parse_retry_after, retry_delay, should_retry
 from safety_regression.errors import GitHubError
 from safety_regression.github.refusals import Call, Refused, exhausted, refusal, server_message
+from safety_regression.redaction import all_forms, holds_secret, scrub
 from safety_regression.yamlsource import parse_json
 
 API_VERSION = "2022-11-28"
@@ -72,6 +76,7 @@ class RestSession:
         backoff_max: float = 30.0,
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
+        secrets: Iterable[str] = (),
     ) -> None:
         problem = api_url_problem(api_url)
         if problem:
@@ -87,6 +92,8 @@ class RestSession:
         self._session = session
         self._base = base.with_path(base.path.rstrip("/"))
         self._token = token
+        self._secrets: list[str] = []
+        self.protect([*all_forms([token]), *secrets])
         self.repository = repository
         self._sleep = sleep
         self._max_retries = max_retries
@@ -167,7 +174,7 @@ class RestSession:
     async def _attempt(self, url: URL, method: str, payload: Mapping[str, Any] | None) -> _Reply | Refused:
         try:
             async with self._session.request(
-                method, url, json=payload, headers=self._headers, timeout=self._timeout
+                method, url, json=self._scrubbed(payload), headers=self._headers, timeout=self._timeout
             ) as response:
                 body = await response.read()
                 status, headers = response.status, response.headers
@@ -235,6 +242,22 @@ class RestSession:
             f"check that {self._base} is a GitHub REST API URL"
         )
 
+    def protect(self, secrets: Iterable[str]) -> None:
+        """Scrub ``secrets`` (forms, ``redaction.all_forms``) from every request body and
+        message from now on, as well as the token (a toy token under 8 characters is not
+        scrubbed: it would garble every message)."""
+        known = dict.fromkeys([*self._secrets, *secrets])
+        self._secrets = sorted(known, key=lambda form: (-len(form), form))
+
     def _scrub(self, text: str) -> str:
-        # A real token is 40+ characters; scrubbing a toy one would garble every message.
-        return text.replace(self._token, "***") if len(self._token) >= 8 else text
+        return scrub(text, self._secrets) if self._secrets else text
+
+    def _scrubbed(self, payload: Any) -> Any:
+        """``payload`` with every string in it (keys too) scrubbed (``_scrub``)."""
+        if isinstance(payload, str):
+            return self._scrub(payload) if holds_secret(payload, self._secrets) else payload
+        if isinstance(payload, Mapping):
+            return {self._scrubbed(key): self._scrubbed(value) for key, value in payload.items()}
+        if isinstance(payload, list | tuple):
+            return [self._scrubbed(item) for item in payload]
+        return payload

@@ -17,6 +17,7 @@ from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE, Endpo
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.endpoints.metering import Meter, MeteredEndpoint, estimate_text_tokens
 from safety_regression.endpoints.run_cache import CacheState, RunCache, RunCompletion, open_run_cache
+from safety_regression.endpoints.scrubbing import ScrubbedEndpoint
 from safety_regression.errors import ConfigError
 from safety_regression.judges import judge_endpoints, make_judge
 from safety_regression.judges.base import Judge
@@ -147,7 +148,8 @@ class Environment:
             )
         from safety_regression.endpoints import CachedEndpoint
 
-        wrapped = CachedEndpoint(endpoint, self.caches[folder].cache, max_chars, remember=not model)
+        cache = self.caches[folder].cache
+        wrapped = CachedEndpoint(endpoint, cache, max_chars, remember=not model, secrets=self.secrets(config))
         self.cached_endpoints.append(wrapped)
         if model:
             self.cached_models.append(wrapped)
@@ -208,9 +210,11 @@ class Environment:
         )
         if role in ("base", "finetuned"):
             chat.watch(self._watch())
-        # Metered inside the cache: answers from the cache cost nothing.
+        # Metered inside the cache: answers from the cache cost nothing. Scrubbed between
+        # the two: no reply that echoes a secret is cached, stored or reported as sent.
         self.meter.max_requests, self.meter.max_cost = config.run.max_requests, config.run.max_cost
         endpoint: Endpoint = MeteredEndpoint(chat, self.meter, role, settings.price)
+        endpoint = ScrubbedEndpoint(endpoint, self.secrets(config))
         if config.cache.enabled and self.use_cache:
             # A model's reply is cached as it is judged: cut to sampling.max_response_chars.
             model_role = role in ("base", "finetuned")

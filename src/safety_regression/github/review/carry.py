@@ -19,7 +19,7 @@ from safety_regression.github.review.decisions import Decision
 from safety_regression.github.review.publishing import report_comment, stored_decisions
 from safety_regression.github.review.regate import SETUP_FILE, Regated, ReviewSetup, regate
 from safety_regression.github.review.render import comment_body, decisions_section
-from safety_regression.pipeline import GateRun
+from safety_regression.pipeline import GateRun, known_secrets
 from safety_regression.pipeline.run import judge_context
 
 
@@ -99,6 +99,7 @@ async def carry_in_action(
             environ.get("GITHUB_API_URL", "https://api.github.com"),
             inputs.github_token,
             event.repository,
+            secrets=known_secrets(config, environ),
         )
     except GitHubError:
         return await carry_decisions(gate_run, config, None, None)
