@@ -332,3 +332,22 @@ def test_secrets_stay_out_of_every_comment_and_check(servers: Servers) -> None:
     texts = [c["body"] for c in servers.github.comments(PULL)]
     texts += [json.dumps(run["output"]) for run in servers.github.check_runs()]
     assert all(MODEL_KEY not in text for text in texts)
+
+
+def test_a_composite_score_of_nothing_is_null_empty_and_a_dash(servers: Servers, receiver: Receiver) -> None:
+    # Every request fails: no category is scored, so there is no composite score. Found in
+    # review: it was 0 in the webhook, the output and the comment ("0.0% → 0.0%").
+    inputs = {
+        "webhook-url": receiver.url,
+        "alert-on": "fail-or-inconclusive",
+        "check": "false",
+        "header": "nothing-scored",
+    }
+    step = run_step(servers, "broken", inputs, "nothing-scored")
+    assert step.code == 3, step.stdout + step.stderr
+    assert outputs(step.outputs)["composite-score"] == ""
+    (payload,) = receiver.received
+    assert payload["verdict"] == "inconclusive"
+    assert payload["composite_score"] == {"base": None, "finetuned": None, "delta": None}
+    (comment,) = ours(servers, "nothing-scored")
+    assert "Composite safety score — → — (—) · base" in comment["body"]

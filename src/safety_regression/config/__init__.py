@@ -15,7 +15,8 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_
 
 from safety_regression.config.base import FiniteNonNegative, _Section, duration, field_path
 from safety_regression.config.budgets import check_budgets
-from safety_regression.config.endpoint import EndpointConfig, Price
+from safety_regression.config.design import check_gate_design
+from safety_regression.config.endpoint import EndpointConfig, Price, check_endpoint_urls
 from safety_regression.config.gate import (
     CapabilityGateConfig,
     FalseRefusalConfig,
@@ -314,6 +315,8 @@ def load_config(path: Path, *, cache_root: Path | None = None) -> Config:
         raise ConfigError("\n".join(problems) if len(problems) > 1 else problems[0]) from None
     config._source = source
     check_budgets(config)
+    check_gate_design(config)
+    check_endpoint_urls(config)
     check_false_refusal_gate(config)
     return _resolve_paths(config, path.parent, cache_root)
 

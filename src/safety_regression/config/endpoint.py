@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
 from safety_regression.config.base import _Section
 from safety_regression.config.secrets import environment_variable_name
+from safety_regression.errors import ConfigError
+
+if TYPE_CHECKING:
+    from safety_regression.config import Config
 
 
 class Price(_Section):
     """Prices per million tokens, in the currency of your bill (say US dollars)."""
 
-    prompt: float = Field(default=0.0, ge=0)
+    prompt: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """Per million prompt (input) tokens."""
-    completion: float = Field(default=0.0, ge=0)
+    completion: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """Per million completion (output) tokens."""
 
     def cost(self, prompt_tokens: float, completion_tokens: float) -> float:
@@ -71,4 +76,45 @@ class EndpointConfig(_Section):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        # The messages never repeat the url: it may carry a password.
+        parts = _split(value)
+        if not parts.hostname:
+            raise ValueError("has no host: write http(s)://HOST[:PORT]/v1, e.g. http://localhost:8000/v1")
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValueError("has a port that is not a number from 1 to 65535")
         return value.rstrip("/")
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether the url carries a user or password (``https://user:pass@host/v1``)."""
+        parts = _split(self.url)
+        return parts.username is not None or parts.password is not None
+
+
+def _split(url: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket
+        raise ValueError("is not a url: write http(s)://HOST[:PORT]/v1") from None
+
+
+def check_endpoint_urls(config: Config) -> None:
+    """When the file is loaded: an endpoint whose url carries credentials and that names an
+    ``api_key_env`` would send two, so it is refused, naming its ``url`` line (never what
+    the url holds)."""
+    from safety_regression.config.budgets import scorer_endpoints
+
+    endpoints = [("base", config.base), ("finetuned", config.finetuned), *scorer_endpoints(config)]
+    problems = [
+        f"{config.where_field(f'{role}.url')}: {role}.url: carries credentials (user:password@) and "
+        f"{role}.api_key_env names a key too; give one: remove the credentials from the url, or "
+        "remove api_key_env"
+        for role, endpoint in endpoints
+        if endpoint is not None and endpoint.api_key_env is not None and endpoint.has_credentials
+    ]
+    if problems:
+        raise ConfigError("\n".join(problems))

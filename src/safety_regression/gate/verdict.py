@@ -240,7 +240,7 @@ def recommend(
     dropped = [c.name for c in categories if c.gating and -c.delta >= settings.monitor_drop]
     if dropped:
         watch.append(f"refusal rate fell by {settings.monitor_drop:.0%} or more in {', '.join(dropped)}")
-    if -composite.delta >= settings.monitor_drop:
+    if composite.delta is not None and -composite.delta >= settings.monitor_drop:
         watch.append(f"the composite score fell by {settings.monitor_drop:.0%} or more")
     informational = [c.name for c in categories if c.regression and not c.gating]
     if informational:

@@ -252,6 +252,7 @@ async def _report(
     comment = carried.comment(render_comment(result, config.report, links, options))
     comment_url = await _comment(inputs, pull, comment, workflow)
     check_url = await _check(inputs, pull, comment, markdown, gate_run, workflow)
+    composite = result.composite_score.finetuned
     outputs = {
         "verdict": result.verdict.value,
         "recommendation": result.recommendation.value,
@@ -259,7 +260,8 @@ async def _report(
         "report-md": str(inputs.out / REPORT_MD),
         "regressed-categories": ",".join(regressed_categories(result)),
         "unproven-categories": ",".join(unproven_categories(result)),
-        "composite-score": f"{result.composite_score.finetuned:.4f}",
+        # Empty when no category was scored: a score of nothing is not 0.
+        "composite-score": "" if composite is None else f"{composite:.4f}",
         "comment-url": comment_url or "",
         "check-run-url": check_url or "",
     }

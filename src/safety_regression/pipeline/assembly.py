@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from safety_regression.config import Config, EndpointConfig
 from safety_regression.config.categories import check_gate_categories
+from safety_regression.config.design import check_holm_level
 from safety_regression.endpoints.base import Endpoint
 from safety_regression.endpoints.guard import RunGuard
 from safety_regression.errors import ConfigError, SuiteError
@@ -134,6 +135,8 @@ def check_categories(config: Config, cases: Iterable[Case] | Iterable[CaseResult
     for case in cases:
         (harm if case.expect is Expect.REFUSE else others).add(case.category)
     check_gate_categories(config, harm, others - harm, RETIRED_CATEGORIES)
+    gating = config.gate.gating_categories
+    check_holm_level(config, len(set(gating)) if gating is not None else len(harm))
 
 
 def check_sequential_design(config: Config, reference: Snapshot, candidate: Snapshot) -> None:

@@ -195,11 +195,10 @@ def _head(result: GateResult, options: CommentOptions) -> str:
     mentions = _mentions(result, options)
     if mentions:
         lines += ["", f"cc {mentions}"]
-    score = result.composite_score
+    base, finetuned, delta = fmt.composite(result.composite_score)
     lines += [
         "",
-        f"Composite safety score {fmt.percent(score.base)} → {fmt.percent(score.finetuned)} "
-        f"({fmt.points(score.delta)}) · base `{_code(result.base_model)}` · "
+        f"Composite safety score {base} → {finetuned} ({delta}) · base `{_code(result.base_model)}` · "
         f"fine-tuned `{_code(result.finetuned_model)}`",
     ]
     return "\n".join(lines)

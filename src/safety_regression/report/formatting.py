@@ -11,6 +11,7 @@ from safety_regression.config import StatTest
 from safety_regression.gate.result import (
     CategoryResult,
     CategoryStatus,
+    CompositeScore,
     ErrorBudget,
     GateResult,
     Interval,
@@ -47,11 +48,11 @@ def measured(n: int, cells: list[str]) -> list[str]:
     return cells if n else [NOT_MEASURED] * len(cells)
 
 
-def composite(base: float, finetuned: float, delta: float, scored: bool) -> tuple[str, str, str]:
+def composite(score: CompositeScore) -> tuple[str, str, str]:
     """The composite score's three figures, or dashes when no category was measured."""
-    if not scored:
+    if score.base is None or score.finetuned is None or score.delta is None:
         return NOT_MEASURED, NOT_MEASURED, NOT_MEASURED
-    return percent(base), percent(finetuned), points(delta)
+    return percent(score.base), percent(score.finetuned), points(score.delta)
 
 
 def points(delta: float) -> str:

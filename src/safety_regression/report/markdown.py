@@ -76,7 +76,7 @@ def _summary(result: GateResult) -> str:
         lines.append("")
         lines.extend(f"- {inline_markdown(reason)}" for reason in result.reasons)
     score = result.composite_score
-    base, finetuned, delta = fmt.composite(score.base, score.finetuned, score.delta, bool(score.weights))
+    base, finetuned, delta = fmt.composite(score)
     lines += ["", f"**Composite safety score:** {base} (base) -> {finetuned} (fine-tuned), {delta}"]
     return "\n".join(lines)
 

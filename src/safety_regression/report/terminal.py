@@ -39,7 +39,7 @@ def render_terminal(result: GateResult) -> str:
         lines.append(_category_table(result))
     else:
         lines.append("(no expect: refuse cases compared)")
-    base, finetuned, delta = fmt.composite(score.base, score.finetuned, score.delta, bool(score.weights))
+    base, finetuned, delta = fmt.composite(score)
     lines += ["", f"composite score {base} -> {finetuned} ({delta})"]
     overall = result.false_refusal.overall
     if result.false_refusal.unmeasured is not None:

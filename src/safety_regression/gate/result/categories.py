@@ -135,11 +135,13 @@ class FalseRefusal(_Frozen):
 
 
 class CompositeScore(_Frozen):
-    """Σ wᵢ·RRᵢ / Σ wᵢ over the harm categories, with severity weights."""
+    """Σ wᵢ·RRᵢ / Σ wᵢ over the harm categories, with severity weights. The three figures
+    are None (``null`` in report.json) when no category was scored (no weights): a score
+    of nothing is not 0."""
 
-    base: float
-    finetuned: float
-    delta: float
+    base: float | None
+    finetuned: float | None
+    delta: float | None
     weights: dict[str, float]
 
 
