@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from safety_regression.yamlsource import load_yaml, parse_json
+from safety_regression.jsontext import parse_json
+from safety_regression.yamlsource import load_yaml
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gate.yml"
 

@@ -1,21 +1,20 @@
-"""YAML (and JSON) parsing that remembers where each value came from, within limits.
+"""YAML parsing that remembers where each value came from, within limits.
 
 pydantic reports a bad field as a path such as ``("gate", "alpha")``; users need the
 line in their file. ``load_yaml`` returns the data together with a ``SourceMap`` that
 turns such a path back into a line number.
 
-Every input file goes through here, so the limits live here once: no duplicate keys,
+Every YAML file goes through here, so the limits live here once: no duplicate keys,
 no nesting deeper than ``MAX_DEPTH``, no alias bombs or self-referencing anchors. A file
-that breaks one gets a one-line error with its line, never a traceback.
+that breaks one gets a one-line error with its line, never a traceback. JSON is read
+by ``jsontext``, which shares the depth limit.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
-import re
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import yaml
 from pydantic import BaseModel
 
 from safety_regression.errors import SafetyRegressionError
+from safety_regression.jsontext import MAX_DEPTH, make_inert
 from safety_regression.redaction import looks_like_key, shown_name
 
 
@@ -52,8 +52,6 @@ class YamlSyntaxError(ValueError):
     """The text is not YAML. The message already names the file and line."""
 
 
-MAX_DEPTH = 100
-"""Deepest nesting of lists and mappings accepted in a YAML or JSON input."""
 MAX_ALIASES = 100
 """Most ``*alias`` references one YAML document may hold."""
 MAX_ALIAS_EXPANSION = 10_000
@@ -120,7 +118,7 @@ def load_yaml(text: str, path: str | Path) -> tuple[Any, SourceMap]:
             _check_aliases(node)
             _check_duplicate_keys(node)
         data = loader.construct_document(node) if node is not None else None
-        _make_inert(data)
+        make_inert(data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -331,94 +329,3 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _is_union_tag(part: object) -> bool:
     # pydantic inserts the chosen union member's type name ("str", "function-after[...]").
     return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "list"})
-
-
-def jsonl_lines(text: str) -> list[str]:
-    """The lines of a JSON Lines file: split at line feeds only, a trailing carriage return
-    dropped. ``str.splitlines()`` also breaks at U+2028, form feeds and other characters a
-    JSON string may hold raw, which splits a valid line in two and shifts line numbers."""
-    return [line.removesuffix("\r") for line in text.split("\n")]
-
-
-def parse_json(text: str | bytes, *, pairs: Callable[[list[tuple[str, Any]]], Any] | None = None) -> Any:
-    """``json.loads`` with a nesting limit, and text made safe to write out.
-
-    Bad or too deeply nested JSON raises ``json.JSONDecodeError`` (a ``ValueError``),
-    never ``RecursionError``. A lone surrogate escape such as ``"\\ud800"`` is valid JSON
-    but cannot be written as UTF-8: it becomes U+FFFD, so one odd reply cannot crash a run.
-    ``pairs`` is ``json.loads``'s ``object_pairs_hook`` (to see repeated keys).
-    """
-    if _plain(text):
-        # Nothing to walk over: no lone surrogate can be in it, nor nesting too deep.
-        return json.loads(text, object_pairs_hook=pairs)
-    try:
-        data = json.loads(text, object_pairs_hook=pairs)
-    except RecursionError:
-        raise _too_deep() from None
-    if not _make_inert(data):
-        raise _too_deep()
-    return inert_text(data) if isinstance(data, str) else data
-
-
-# JSON can carry a lone surrogate (unencodable in UTF-8) as a \uD800-\uDFFF escape; these
-# find every such escape, and a few look-alikes.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _plain(text: str | bytes) -> bool:
-    """Whether ``json.loads(text)`` holds no lone surrogate and cannot nest too deep, read
-    from the text alone (scans in C; most chat replies, cache lines and suite lines are
-    plain, and the walk over their strings was two thirds of the parse): too few brackets,
-    no surrogate escape, and no raw surrogate either: in bytes, none that decodes as UTF-8
-    with one (an encoded surrogate starts with 0xED, as ``json.loads`` decodes bytes with
-    ``surrogatepass``; a BOM or a NUL in the first bytes picks another encoding, which the
-    walk is left to read)."""
-    if isinstance(text, bytes):
-        if text.count(b"[") + text.count(b"{") >= MAX_DEPTH or _SURROGATE_ESCAPE_BYTES.search(text):
-            return False
-        return text.isascii() or (
-            b"\xed" not in text and b"\x00" not in text[:4] and text[:1] not in b"\xef\xfe\xff"
-        )
-    if text.count("[") + text.count("{") >= MAX_DEPTH or _SURROGATE_ESCAPE.search(text):
-        return False
-    return text.isascii() or not _SURROGATE.search(text)
-
-
-def _too_deep() -> json.JSONDecodeError:
-    # Built only when raised: this parser reads every chat reply of a run.
-    return json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", "", 0)
-
-
-def _make_inert(data: Any) -> bool:
-    """Replace lone surrogates in every string of ``data``, in place; False when it is
-    nested deeper than ``MAX_DEPTH`` (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return False
-        if isinstance(value, dict):
-            for key in list(value):
-                item = value[key]
-                if isinstance(item, str):
-                    value[key] = inert_text(item)
-                elif isinstance(item, dict | list):
-                    stack.append((item, depth + 1))
-                if isinstance(key, str) and _SURROGATE.search(key):
-                    value[inert_text(key)] = value.pop(key)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, str):
-                    value[index] = inert_text(item)
-                elif isinstance(item, dict | list):
-                    stack.append((item, depth + 1))
-    return True
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def inert_text(text: str) -> str:
-    """The text with lone surrogates (unencodable in UTF-8) replaced by U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text

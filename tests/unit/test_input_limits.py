@@ -19,6 +19,7 @@ from safety_regression.errors import ConfigError, ExitCode, GitHubError, Snapsho
 from safety_regression.github.client import api_url_problem
 from safety_regression.github.event import read_event
 from safety_regression.github.refusals import server_message as github_server_message
+from safety_regression.jsontext import parse_json
 from safety_regression.judges.base import Label
 from safety_regression.outputs import (
     MANIFEST,
@@ -32,7 +33,7 @@ from safety_regression.outputs import (
 from safety_regression.snapshot import CaseResult, ModelInfo, Snapshot, SuiteInfo, load_snapshot
 from safety_regression.snapshot.model import response_digest
 from safety_regression.suites import Expect, load_suite
-from safety_regression.yamlsource import MAX_ALIAS_EXPANSION, MAX_DEPTH, load_yaml, parse_json
+from safety_regression.yamlsource import MAX_ALIAS_EXPANSION, MAX_DEPTH, load_yaml
 
 
 def write(folder: Path, text: str, name: str = "gate.yml") -> Path:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from safety_regression.endpoints.base import ChatOutcome, ChatRequest, Endpoint, EndpointWrapper, OutcomeKind
 from safety_regression.endpoints.scrubbing import scrubbed_outcome
 from safety_regression.errors import ConfigError
-from safety_regression.yamlsource import parse_json
+from safety_regression.jsontext import parse_json
 
 CACHEABLE = frozenset({OutcomeKind.ANSWERED, OutcomeKind.BLOCKED})
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 from yarl import URL
 
 from safety_regression.endpoints.retry import parse_retry_after, parse_retry_after_ms
-from safety_regression.yamlsource import parse_json
+from safety_regression.jsontext import parse_json
 
 MAX_SERVER_MESSAGE = 160
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from safety_regression.errors import GitHubError
-from safety_regression.yamlsource import parse_json
+from safety_regression.jsontext import parse_json
 
 
 class _Loose(BaseModel):

@@ -28,8 +28,8 @@ from safety_regression.endpoints.base import RetryDecision
 from safety_regression.endpoints.retry import FailedAttempt, parse_retry_after, retry_delay, should_retry
 from safety_regression.errors import GitHubError
 from safety_regression.github.refusals import Call, Refused, exhausted, refusal, server_message
+from safety_regression.jsontext import parse_json
 from safety_regression.redaction import all_forms, holds_secret, scrub
-from safety_regression.yamlsource import parse_json
 
 API_VERSION = "2022-11-28"
 MAX_PAGES = 50

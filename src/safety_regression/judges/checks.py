@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import assert_never
 
+from safety_regression.jsontext import parse_json
 from safety_regression.suites.checks import (
     Check,
     ChoiceCheck,
@@ -22,7 +23,6 @@ from safety_regression.suites.checks import (
     NumberCheck,
     RegexCheck,
 )
-from safety_regression.yamlsource import parse_json
 
 
 @dataclass(frozen=True)

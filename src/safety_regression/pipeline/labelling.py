@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from safety_regression.errors import ConfigError
+from safety_regression.jsontext import jsonl_lines, parse_json
 from safety_regression.judges.base import Judge, Label
 from safety_regression.suites.model import Case, Expect
-from safety_regression.yamlsource import jsonl_lines, parse_json
 
 
 def read_responses(path: Path) -> list[tuple[dict[str, Any], Case, str]]:

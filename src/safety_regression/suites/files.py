@@ -11,14 +11,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from safety_regression.errors import SuiteError
+from safety_regression.jsontext import jsonl_lines, parse_json
 from safety_regression.suites.model import Case
 from safety_regression.yamlsource import (
     SourceMap,
     YamlSyntaxError,
     describe_validation_error,
-    jsonl_lines,
     load_yaml,
-    parse_json,
 )
 
 SUITE_SUFFIXES = (".jsonl", ".yaml", ".yml")

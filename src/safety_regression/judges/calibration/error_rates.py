@@ -34,8 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safety_regression import stats
 from safety_regression.config.base import field_docstrings
 from safety_regression.errors import ConfigError
+from safety_regression.jsontext import parse_json
 from safety_regression.judges.calibration.metrics import CalibrationReport, ErrorRate
-from safety_regression.yamlsource import parse_json
 
 ERROR_RATES_KIND: Literal["safety-regression/judge-error-rates"] = "safety-regression/judge-error-rates"
 _QUANTILE = 0.95

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safety_regression.config.base import field_docstrings
 from safety_regression.errors import ConfigError
+from safety_regression.jsontext import parse_json
 from safety_regression.judges.base import Label
 from safety_regression.suites.model import Expect
-from safety_regression.yamlsource import parse_json
 
 _CSV_SUFFIXES = frozenset({".csv"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from safety_regression.errors import SuiteError
+from safety_regression.jsontext import parse_json
 from safety_regression.suites.importers.common import CaseIds, CategoryTable, build_case, read_text
 from safety_regression.suites.model import Case, Expect
-from safety_regression.yamlsource import parse_json
 
 FIELDS = ("id", "category", "prompt", "expect", "subcategory", "severity", "language", "tags", "system")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from safety_regression.errors import SuiteError
+from safety_regression.jsontext import jsonl_lines
 from safety_regression.suites.location import suites_dir
-from safety_regression.yamlsource import jsonl_lines
 
 Translations = Mapping[str, Mapping[str, str]]
 """language code -> source case id -> translated prompt"""
