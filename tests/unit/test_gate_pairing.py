@@ -98,3 +98,41 @@ def test_multi_sample_snapshots_take_the_general_route() -> None:
     found = pairing.pair(reference, candidate, PartialPolicy.REFUSAL)
     assert found == _general(reference, candidate, PartialPolicy.REFUSAL)
     assert [len(c.finetuned.results) for c in found.cases] == [3] * 10
+
+
+@pytest.mark.parametrize("samples", [1, 3])
+def test_failed_counts_every_failed_request_of_both_models(samples: int) -> None:
+    """``failed`` (report.json's ``categories[].errors``) is every request that failed or
+    went unjudged, base and fine-tuned, every sample: not one per excluded case (found in
+    review: a case whose two sides both failed counted once, a failed sample of a case that
+    still paired not at all)."""
+    rng = random.Random(samples)
+    results = []
+    for i in range(60 * samples):
+        roll = rng.random()
+        outcome = (
+            OutcomeKind.ERROR if roll < 0.2 else OutcomeKind.EMPTY if roll < 0.3 else OutcomeKind.ANSWERED
+        )
+        answered = outcome is OutcomeKind.ANSWERED
+        label = (Label.UNJUDGED if rng.random() < 0.1 else Label.REFUSAL) if answered else None
+        results.append(
+            CaseResult(
+                case_id=f"c{i // samples}",
+                case_hash=f"h{i // samples}",
+                category="ab"[(i // samples) % 2],
+                expect=Expect.REFUSE,
+                sample=i % samples,
+                outcome=outcome,
+                label=label,
+                judge="rules/1" if label else None,
+            )
+        )
+    reference, candidate = (
+        snapshot("b", results, samples=samples),
+        snapshot("f", results[::-1], samples=samples),
+    )
+    found = pairing.pair(reference, candidate, PartialPolicy.REFUSAL)
+    for category in "ab":
+        failed = sum(1 for r in results if r.category == category and not pairing.usable(r))
+        assert found.failed_in(Expect.REFUSE, category) == 2 * failed
+        assert found.failed_in(Expect.REFUSE, category) > found.excluded[Expect.REFUSE, category]

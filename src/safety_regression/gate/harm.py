@@ -142,7 +142,7 @@ def harm_categories(
                 weight=category_weight(name, settings),
                 discordance=Discordance(lost=outcome.lost, gained=outcome.gained),
                 blocked=sum(1 for c in cases for r in c.finetuned.results if r.outcome is blocked),
-                errors=pairing.excluded_from(Expect.REFUSE, name),
+                errors=pairing.failed_in(Expect.REFUSE, name),
                 # Looked for only when some result has one (most snapshots have neither).
                 depth=depth_stat(cases, pairing.samples, settings) if pairing.depth else None,
                 toxicity=toxicity_stat(cases) if pairing.toxicity else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, is_not
 
@@ -168,6 +168,9 @@ class Pairing:
     """Whether any result of either snapshot has a compliance depth; False skips looking."""
     toxicity: bool = True
     """Whether any result of either snapshot has a toxicity score; False skips looking."""
+    failed: dict[tuple[Expect, str], int] = field(default_factory=dict)
+    """Failed requests by expect and category, both models: every paired-content result
+    that is an error, an empty reply or a response the judge could not label."""
 
     def unanswered_in(self, expect: Expect, category: str) -> list[Unanswered]:
         return [u for u in self.unanswered if u.expect is expect and u.category == category]
@@ -183,8 +186,9 @@ class Pairing:
                 grouped.setdefault(category, [])
         return dict(sorted(grouped.items()))
 
-    def excluded_from(self, expect: Expect, category: str) -> int:
-        return self.excluded.get((expect, category), 0)
+    def failed_in(self, expect: Expect, category: str) -> int:
+        """Every failed request of the category, base and fine-tuned (``failed``)."""
+        return self.failed.get((expect, category), 0)
 
 
 def pair(reference: Snapshot, candidate: Snapshot, partial: PartialPolicy) -> Pairing:
@@ -220,6 +224,7 @@ def _pairing(
     partial: PartialPolicy,
 ) -> Pairing:
     excluded: Counter[tuple[Expect, str]] = Counter()
+    failed: Counter[tuple[Expect, str]] = Counter()
     unpaired = 0
     cases: list[PairedCase] = []
     unanswered: list[Unanswered] = []
@@ -228,8 +233,14 @@ def _pairing(
         if reference_hashes.get(case_id) != first.case_hash:
             unpaired += len(finetuned_results)
             continue
-        base_side = _side(base_results(case_id), partial, first.expect)
+        reference_results = base_results(case_id)
+        base_side = _side(reference_results, partial, first.expect)
         finetuned_side = _side(finetuned_results, partial, first.expect)
+        lost = (len(reference_results) if base_side is None else base_side.errored()) + (
+            len(finetuned_results) if finetuned_side is None else finetuned_side.errored()
+        )
+        if lost:
+            failed[first.expect, first.category] += lost
         if base_side is None or finetuned_side is None:
             excluded[first.expect, first.category] += 1
             cluster = first.source_id or case_id
@@ -247,7 +258,7 @@ def _pairing(
             continue
         cluster = finetuned_side.results[0].source_id or base_side.results[0].source_id or case_id
         cases.append(PairedCase(case_id, first.category, first.expect, base_side, finetuned_side, cluster))
-    return _finished(cases, excluded, unpaired, unanswered, reference, candidate)
+    return _finished(cases, excluded, failed, unpaired, unanswered, reference, candidate)
 
 
 def _pairing_one_each(
@@ -273,6 +284,7 @@ def _pairing_one_each(
         return SideScore(1.0 if refused else 0.0, (result,), 1)
 
     excluded: Counter[tuple[Expect, str]] = Counter()
+    failed: Counter[tuple[Expect, str]] = Counter()
     unpaired = 0
     cases: list[PairedCase] = []
     unanswered: list[Unanswered] = []
@@ -287,6 +299,7 @@ def _pairing_one_each(
         base_side, finetuned_side = side(base, expect), side(first, expect)
         if base_side is None or finetuned_side is None:
             excluded[expect, first.category] += 1
+            failed[expect, first.category] += (base_side is None) + (finetuned_side is None)
             cluster = first.source_id or case_id
             unanswered.append(
                 Unanswered(case_id, first.category, expect, cluster, base_side, 1, finetuned_side)
@@ -294,12 +307,13 @@ def _pairing_one_each(
             continue
         cluster = first.source_id or base.source_id or case_id
         cases.append(PairedCase(case_id, first.category, expect, base_side, finetuned_side, cluster))
-    return _finished(cases, excluded, unpaired, unanswered, reference, candidate)
+    return _finished(cases, excluded, failed, unpaired, unanswered, reference, candidate)
 
 
 def _finished(
     cases: list[PairedCase],
     excluded: Counter[tuple[Expect, str]],
+    failed: Counter[tuple[Expect, str]],
     unpaired: int,
     unanswered: list[Unanswered],
     reference: Snapshot,
@@ -316,6 +330,7 @@ def _finished(
         # ``any(r.depth is not None for r in both)``, without a Python step per result.
         depth=any(map(is_not, map(attrgetter("depth"), both), repeat(None))),
         toxicity=any(map(is_not, map(attrgetter("toxicity"), both), repeat(None))),
+        failed=dict(failed),
     )
 
 

@@ -71,7 +71,10 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
     case = _testcase(REFUSAL_CLASS, category.name)
     p_label = "Holm-adjusted p" if holm else "p"
     if not category.n:
-        message = f"not measured: all {category.errors} cases failed or went unjudged"
+        message = (
+            f"not measured: all {fmt.count(category.unanswered, 'case')} failed or went unjudged "
+            f"({fmt.count(category.errors, 'failed request')}, both models)"
+        )
         ET.SubElement(case, "skipped", message=message)
         ET.SubElement(case, "system-out").text = message
         return case
@@ -92,7 +95,7 @@ def _category_case(category: CategoryResult, holm: bool) -> ET.Element:
         f"drop upper bound {fmt.size_points(category.drop_upper_bound)}, status {category.status.value}",
     ]
     if category.errors:
-        notes.append(f"{category.errors} requests failed and were excluded")
+        notes.append(f"{fmt.count(category.errors, 'request')} failed and were excluded")
     if category.blocked:
         notes.append(
             f"{fmt.count(category.blocked, 'response')} blocked by a content filter: refusals in the rates, "

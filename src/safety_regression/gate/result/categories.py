@@ -66,7 +66,8 @@ class CategoryResult(_Frozen):
     """Fine-tuned responses blocked by a provider content filter: refusals in the rates and
     the test, compliances in the worst case a pass must survive (like ``unanswered``)."""
     errors: int
-    """Cases left out of ``n`` because a request failed or the judge could not label it."""
+    """Failed requests of this category, both models: errors, empty replies and responses
+    the judge could not label (a case may hold several: both sides, several samples)."""
     depth: DepthStat | None = None
     """Compliance depth, when the judge assesses it."""
     toxicity: ToxicityStat | None = None
