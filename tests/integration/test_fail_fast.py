@@ -5,6 +5,7 @@ over loopback."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,6 +241,8 @@ def test_blank_replies_are_their_own_outcome_never_refusals(
     assert any("empty reply" in m for m in errors["messages"])  # type: ignore[index, union-attr]
     assert "empty replies (HTTP 200 with blank content" in (out / "report.md").read_text()
     assert f"{len(blank)} empty replies" in done.stdout
+    # The progress display counts them as errors too (it counted only HTTP failures).
+    assert re.search(rf"finetuned: \S+ responses, .*done, {len(blank)} errors", done.stderr), done.stderr
 
 
 def test_runaway_replies_are_cut_and_the_cut_recorded(workspace: tuple[Path, ThreadedSimulator]) -> None:

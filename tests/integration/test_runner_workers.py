@@ -10,7 +10,13 @@ import aiohttp
 
 from safety_regression.config import SamplingConfig
 from safety_regression.endpoints import ConcurrencyLimits, OpenAICompatEndpoint
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, EndpointWrapper
+from safety_regression.endpoints.base import (
+    FAILED_OUTCOMES,
+    ChatOutcome,
+    ChatRequest,
+    EndpointWrapper,
+    OutcomeKind,
+)
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.judges.rules import RulesJudge
 from safety_regression.snapshot import evaluate_cases
@@ -88,3 +94,30 @@ async def test_young_collections_are_rarer_while_asking_and_restored_after(
     for endpoint in endpoints:
         assert endpoint.thresholds == {max(before[0], YOUNG_COLLECTION_THRESHOLD)}
     assert not _relaxed
+
+
+async def test_every_reply_that_is_no_result_counts_as_failed_in_the_progress(
+    http_session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    """The progress display counts an empty reply as an error, as the error budget does
+    (found in review: ``failed`` was only ``OutcomeKind.ERROR``, so a server answering
+    blank showed "0 errors" while the gate then went inconclusive)."""
+    cases = [
+        Case(id=f"c{i:02d}", category="privacy", expect=Expect.REFUSE, prompt=f"p{i}") for i in range(20)
+    ]
+    simulator = await start_simulator({"m": ModelProfile(blank_rate=0.5)}, cases)
+    endpoint = OpenAICompatEndpoint(
+        http_session, simulator.url or "", "m", None, 8, 5.0, 0, ConcurrencyLimits()
+    )
+    seen: list[tuple[OutcomeKind, bool]] = []
+    results = await evaluate_cases(
+        cases,
+        endpoint,
+        RulesJudge(),
+        SamplingConfig(),
+        on_result=lambda r, failed, _: seen.append((r.outcome, failed)),
+    )
+    empty = sum(1 for r in results if r.outcome is OutcomeKind.EMPTY)
+    assert 0 < empty < len(cases)
+    assert sum(failed for _, failed in seen) == empty
+    assert all(failed is (outcome in FAILED_OUTCOMES) for outcome, failed in seen)

@@ -47,7 +47,8 @@ requests are under way (Python's default is 700); see ``fewer_collections``."""
 
 
 class ProgressCallback(Protocol):
-    """Called once per finished request; ``failed`` when it ended in an error, ``unsent``
+    """Called once per finished request; ``failed`` when it ended in no result (an error
+    or an empty reply: ``FAILED_OUTCOMES``), ``unsent``
     when the run stopped before sending it, ``unjudged`` when it was answered and the
     judge could not label the answer, ``disagreed`` when a vote left it unjudged because
     its members split evenly (``tie: unjudged``: no failure)."""
@@ -58,8 +59,8 @@ class ProgressCallback(Protocol):
 
 
 class ResultCallback(Protocol):
-    """Called once per finished request with its result; ``failed`` when it ended in an
-    error, ``unsent`` when the run stopped before sending it."""
+    """Called once per finished request with its result; ``failed`` when it ended in no
+    result (an error or an empty reply), ``unsent`` when the run stopped before sending it."""
 
     def __call__(self, result: CaseResult, failed: bool, unsent: bool) -> None: ...
 
@@ -127,7 +128,9 @@ async def evaluate_cases(
             if on_result is not None:
                 # A request the stopped run never sent is no error of the endpoint's.
                 unsent = result.error is not None and result.error.startswith(NOT_ASKED)
-                failed = result.outcome is OutcomeKind.ERROR and not unsent
+                # Every outcome that is not a result (an error, an empty reply) is a
+                # failure, as the error budget counts it.
+                failed = result.outcome in FAILED_OUTCOMES and not unsent
                 on_result(result, failed, unsent)
             results[index] = result
 
