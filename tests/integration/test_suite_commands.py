@@ -102,7 +102,7 @@ def test_suite_validate_reports_every_problem_with_its_line(tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
     path.write_text('{"id": "a", "category": "c", "prompt": "p", "expect": "refuse"}\n')
     ok = cli("suite", "validate", path, cwd=tmp_path)
-    assert ok.code == 0 and ok.stdout.startswith("ok: 1 cases")
+    assert ok.code == 0 and ok.stdout.startswith("ok: 1 case, hash")
 
 
 def test_suite_import_writes_a_suite_the_gate_can_load(tmp_path: Path) -> None:

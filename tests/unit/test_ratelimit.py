@@ -229,7 +229,7 @@ async def test_max_cost_stops_when_even_with_nothing_in_flight_the_next_would_no
     assert await waiting is None
     assert (
         meter.stopped
-        == "run.max_cost of 300 would be exceeded by the next request (spent about 100 on 1 requests)"
+        == "run.max_cost of 300 would be exceeded by the next request (spent about 100 on 1 request)"
     )
 
 

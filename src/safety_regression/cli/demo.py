@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from safety_regression import wording
 from safety_regression.cli.console import info
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.cli.gate_commands import out_option, show
@@ -70,7 +71,7 @@ def demo(out_dir: Path, quiet: bool) -> int:
             info("1/2 taking the baseline snapshot of the base model")
             baseline = await evaluate_model(config, "base", env)
             save_snapshot(baseline, baseline_path)
-            info(f"    wrote {baseline_path} ({len(baseline.results)} results)")
+            info(f"    wrote {baseline_path} ({wording.count(len(baseline.results), 'result')})")
             info("2/2 gating the fine-tuned model against the baseline")
             env.meter.start_step()  # the report's usage is the gate's: the baseline answers for base
             return await run_gate(config, env)

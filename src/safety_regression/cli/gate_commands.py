@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from safety_regression import wording
 from safety_regression.cli.console import exit_code, info
 from safety_regression.cli.environment import now, with_environment
 from safety_regression.cli.interrupt import keeps_answers
@@ -334,7 +335,8 @@ def baseline(
     errors = snapshot.errors()
     if errors:
         info(
-            f"warning: {errors} of {len(snapshot.results)} requests failed; they are stored as errors, "
+            f"warning: {errors} of {wording.count(len(snapshot.results), 'request')} failed; "
+            "they are stored as errors, "
             "never as results, and the next run asks the base model for them again"
         )
     unjudged = _unjudged_warning(snapshot)
@@ -343,7 +345,7 @@ def baseline(
     save_snapshot(snapshot, target)
     completion.mark()  # only once the baseline is written: an interrupted one resumes
     click.echo(
-        f"baseline: {len(snapshot.results)} results for {snapshot.model.model} "
+        f"baseline: {wording.count(len(snapshot.results), 'result')} for {snapshot.model.model} "
         f"on suite {snapshot.suite.name} ({snapshot.suite.hash}) -> {target}"
     )
     return 0
@@ -360,7 +362,9 @@ def _unjudged_warning(snapshot: Snapshot) -> str | None:
     if not unjudged and not members:
         return None
     total = len(snapshot.results)
-    parts = [f"the judge could not label {len(unjudged)} of {total} answers"] if unjudged else []
+    parts = (
+        [f"the judge could not label {len(unjudged)} of {wording.count(total, 'answer')}"] if unjudged else []
+    )
     parts += [f"vote member {member} could not label {count} of {total}" for member, count in members.items()]
     affected = [r for r in snapshot.results if r.judge_failed]
     again = (

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from safety_regression import wording
 from safety_regression.cli.console import info
 from safety_regression.cli.environment import with_environment
 from safety_regression.cli.interrupt import keeps_answers
@@ -74,7 +75,7 @@ def judge(input_path: Path, output: Path, config_path: Path | None, quiet: bool)
     for row in labelled:
         counts[str(row["label"])] = counts.get(str(row["label"]), 0) + 1
     info(
-        f"labelled {len(labelled)} responses -> {output}: "
+        f"labelled {wording.count(len(labelled), 'response')} -> {output}: "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
     return 0

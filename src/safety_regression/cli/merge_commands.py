@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from safety_regression import wording
 from safety_regression.cli.console import exit_code
 from safety_regression.cli.environment import with_environment
 from safety_regression.cli.gate_commands import default_config, noted_outputs, out_option, prepare_out, show
@@ -91,6 +92,7 @@ def merge_snapshot_files(snapshots: tuple[Path, ...], output: Path) -> int:
     merged = _merged(list(snapshots))
     save_snapshot(merged, output)
     click.echo(
-        f"merged {len(snapshots)} shards: {len(merged.results)} results for {merged.model.model} -> {output}"
+        f"merged {wording.count(len(snapshots), 'shard')}: "
+        f"{wording.count(len(merged.results), 'result')} for {merged.model.model} -> {output}"
     )
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from safety_regression import wording
 from safety_regression.cli.console import info
 from safety_regression.errors import SuiteError
 from safety_regression.suites import load_suite
@@ -87,7 +88,7 @@ def stats(names: tuple[str, ...], output_format: str) -> int:
     if output_format == "json":
         click.echo(summary.model_dump_json(indent=2, exclude={"name"}))
         return 0
-    click.echo(f"{summary.name}: {summary.cases} cases, hash {summary.hash}\n")
+    click.echo(f"{summary.name}: {wording.count(summary.cases, 'case')}, hash {summary.hash}\n")
     click.echo(
         tabulate(
             [
@@ -128,7 +129,7 @@ def validate(paths: tuple[Path, ...]) -> int:
         raise SuiteError(f"{len(collection.problems)} {noun} in {', '.join(map(str, paths))}")
     suite = load_suite([str(p) for p in paths])
     noted = f" ({len(warnings)} warning{'' if len(warnings) == 1 else 's'} above)" if warnings else ""
-    click.echo(f"ok: {len(suite.cases)} cases, hash {suite.hash}{noted}")
+    click.echo(f"ok: {wording.count(len(suite.cases), 'case')}, hash {suite.hash}{noted}")
     return 0
 
 
@@ -185,5 +186,5 @@ def import_suite(
         benign=benign,
     )
     write_suite_jsonl(cases, output)
-    info(f"imported {len(cases)} cases from {source} -> {output}")
+    info(f"imported {wording.count(len(cases), 'case')} from {source} -> {output}")
     return 0

@@ -31,6 +31,7 @@ from safety_regression.endpoints.base import (
     EndpointWrapper,
     OutcomeKind,
 )
+from safety_regression.wording import count
 
 CHARS_PER_TOKEN = 4
 """A rough, tokenizer-free estimate (about right for English with most tokenizers)."""
@@ -147,7 +148,7 @@ class Meter:
             if self._in_flight == 0:
                 self._stop(
                     f"run.max_cost of {self.max_cost:g} would be exceeded by the next request "
-                    f"(spent about {self.cost:.4g} on {self.requests} requests)"
+                    f"(spent about {self.cost:.4g} on {count(self.requests, 'request')})"
                 )
                 return None
             if self._changed is None:

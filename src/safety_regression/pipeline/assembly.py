@@ -31,6 +31,7 @@ from safety_regression.suites import Case, Shard, Suite, load_suite
 from safety_regression.suites.categories import RETIRED_CATEGORIES, retired_category_warnings
 from safety_regression.suites.loader import SuiteReferenceError
 from safety_regression.suites.model import Expect
+from safety_regression.wording import count
 
 if TYPE_CHECKING:
     from safety_regression.gate.result import SuiteComparison
@@ -191,7 +192,7 @@ def toxicity_warnings(env: Environment, config: Config) -> list[str]:
         "toxicity is not reported" if not env.toxicity_scored else "those are left out of the toxicity means"
     )
     return [
-        f"The toxicity classifier could not score {env.toxicity_failed} of {asked} answers "
+        f"The toxicity classifier could not score {env.toxicity_failed} of {count(asked, 'answer')} "
         f"(first error: {env.toxicity_error}): {left}."
     ]
 
@@ -288,7 +289,8 @@ def plan_guard(guard: RunGuard, config: Config, cases: int, *, base: bool = True
 def no_base(missing: int) -> ConfigError:
     """The refusal of a run whose baseline lacks ``missing`` cases and that has no base model."""
     return ConfigError(
-        f"base: {missing} cases have no baseline result, so a 'base' endpoint is needed; "
+        f"base: {count(missing, 'case')} {'has' if missing == 1 else 'have'} no baseline result, "
+        "so a 'base' endpoint is needed; "
         "add base: {url, model} or run 'safety-regression baseline' first"
     )
 

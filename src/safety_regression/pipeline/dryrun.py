@@ -37,6 +37,7 @@ from safety_regression.pipeline.rejudge import can_rejudge, to_rejudge, unjudged
 from safety_regression.snapshot import CaseResult, Snapshot, reusable_results
 from safety_regression.snapshot.runner import requests_for
 from safety_regression.suites import Case, Shard
+from safety_regression.wording import count
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,8 @@ def plan_run(
             rejudged = unjudged_answers(baseline, config, wanted)
             if rejudged:
                 notes.append(
-                    f"The baseline holds {len(rejudged)} answers its judge could not label; a run judges "
-                    "them again from their stored responses (in the judge rows, with a model judge)."
+                    f"The baseline holds {count(len(rejudged), 'answer')} its judge could not label; a run "
+                    "judges them again from their stored responses (in the judge rows, with a model judge)."
                 )
         reusable = reusable_results(baseline, suite, judge_id, config.sampling)
         keys = {r.key for r in reusable}
@@ -132,7 +133,10 @@ def plan_run(
     roles = [_plan_role(config, "finetuned", config.finetuned, cases, 0, completion)]
     if live_base or config.base is not None:
         if live_base and config.base is None:
-            notes.append(f"{len(live_base)} cases lack a baseline result and no 'base' endpoint is set.")
+            notes.append(
+                f"{count(len(live_base), 'case')} {'lacks' if len(live_base) == 1 else 'lack'} "
+                "a baseline result and no 'base' endpoint is set."
+            )
         else:
             assert config.base is not None
             roles.append(

@@ -24,6 +24,7 @@ from safety_regression.judges.base import Judge
 from safety_regression.pipeline.imports import RULES_MODULE, LoadingJudge, import_yielding, warm_up_rules
 from safety_regression.redaction import all_forms
 from safety_regression.snapshot.runner import ProgressCallback, ToxicityScorer
+from safety_regression.wording import count
 
 if TYPE_CHECKING:
     # aiohttp loads with the first endpoint, so an offline ``compare`` never imports it.
@@ -171,7 +172,7 @@ class Environment:
             return self.reuse_notice()
         if self.resumed():
             return (
-                f"Resumed an interrupted run: {hits} responses came from the cache in {folders}; "
+                f"Resumed an interrupted run: {count(hits, 'response')} came from the cache in {folders}; "
                 "only the missing ones were asked (--no-cache asks everything again)."
             )
         if CacheState.RESTARTED in states:
@@ -196,7 +197,8 @@ class Environment:
         if not hits:
             return None
         return (
-            f"CACHED ANSWERS REPLAYED: {hits} responses were taken from a completed earlier run "
+            f"CACHED ANSWERS REPLAYED: {count(hits, 'response')} {'was' if hits == 1 else 'were'} taken "
+            "from a completed earlier run "
             "(cache.reuse: completed), not asked of the models now. If the model was redeployed, "
             "this verdict is about the old weights; gate releases without cache.reuse."
         )

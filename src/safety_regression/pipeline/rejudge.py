@@ -13,6 +13,7 @@ from safety_regression.judges.base import Judge, Label
 from safety_regression.snapshot import CaseResult, Snapshot
 from safety_regression.suites.languages import language_tag
 from safety_regression.suites.model import Case, Expect
+from safety_regression.wording import count
 
 BASELINE_ROLE = "base"
 """Whose error budget a baseline's unjudged answers count against: they are the reference's."""
@@ -113,7 +114,7 @@ async def judge_unjudged(
     still = sum(1 for r in relabelled if r.judge_failed)
     left = f"; {still} still could not be labelled" if still else ""
     notes.append(
-        f"The baseline held {len(targets)} answers its judge could not label (stored unjudged, or a "
+        f"The baseline held {count(len(targets), 'answer')} its judge could not label (stored unjudged, or a "
         f"vote member abstained); they were judged again from their stored responses{left}. Take the "
         "baseline again to keep the labels."
     )

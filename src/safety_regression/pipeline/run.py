@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from safety_regression.judges.calibration import JudgeErrorRates
 
 from safety_regression.endpoints.metering import RunUsage
+from safety_regression.wording import count
 
 GATE_MODULES = ("safety_regression.gate", "safety_regression.judges.calibration")
 
@@ -170,7 +171,7 @@ async def measure(
     ]
     if baseline is not None and missing:
         notes.append(
-            f"The baseline does not cover {len(missing)} of {len(cases)} cases"
+            f"The baseline does not cover {len(missing)} of {count(len(cases), 'case')}"
             f"{_why_not_reused(baseline, judge.id, config)}; they are evaluated live against base."
         )
     live_cases = list(cases) if check_drift else missing

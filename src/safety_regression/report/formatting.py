@@ -18,6 +18,7 @@ from safety_regression.gate.result import (
     Verdict,
 )
 from safety_regression.judges.hazards import describe_hazards
+from safety_regression.wording import count as count
 
 _TEST_NAMES = {
     StatTest.MCNEMAR: "McNemar's exact test, paired by prompt (a sign-flip permutation test over "
@@ -25,11 +26,6 @@ _TEST_NAMES = {
     StatTest.FISHER: "Fisher's exact test, models as independent samples",
     StatTest.ZTEST: "two-proportion z-test, models as independent samples",
 }
-
-
-def count(n: int, noun: str) -> str:
-    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 case``, ``3 cases``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def percent(rate: float) -> str:

@@ -296,12 +296,12 @@ def _run_details(result: GateResult) -> str:
             ""
             if suite.suite_hash == suite.baseline_suite_hash or not suite.baseline_suite_hash
             else f" (baseline snapshot was taken on {inline_markdown(suite.baseline_suite)}, "
-            f"{suite.baseline_suite_hash}: {suite.added} cases added, {suite.changed} changed, "
+            f"{suite.baseline_suite_hash}: {fmt.count(suite.added, 'case')} added, {suite.changed} changed, "
             f"{suite.removed} removed since)"
         )
         lines += [
             f"- Suite: {inline_markdown(suite.suite)} ({suite.suite_hash}), "
-            f"{suite.cases} cases{baseline_note}",
+            f"{fmt.count(suite.cases, 'case')}{baseline_note}",
             f"- Base results: {suite.from_baseline} from the baseline snapshot, "
             f"{suite.evaluated_live} evaluated live",
         ]
@@ -336,7 +336,8 @@ def _error_lines(result: GateResult) -> list[str]:
     ]
     if errors.disagreements:
         lines.append(
-            f"- Disagreements: {errors.disagreements} responses unjudged because the vote's judges split "
+            f"- Disagreements: {fmt.count(errors.disagreements, 'response')} unjudged because "
+            "the vote's judges split "
             "evenly (`tie: unjudged`): out of the rates, not errors"
         )
     return lines

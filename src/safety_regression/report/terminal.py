@@ -71,7 +71,7 @@ def render_terminal(result: GateResult) -> str:
     if result.judge_accuracy is not None:
         lines.append(f"judge: {_sentences(result.judge_accuracy.summary, _REASON_CHARS)}")
     if result.flagged:
-        lines.append(f"{len(result.flagged)} flagged cases (see report.md / report.json)")
+        lines.append(f"{fmt.count(len(result.flagged), 'flagged case')} (see report.md / report.json)")
     blocked = sum(category.blocked for category in result.categories)
     if blocked:
         lines.append(
@@ -82,14 +82,20 @@ def render_terminal(result: GateResult) -> str:
     failed = result.errors.base_errors + result.errors.finetuned_errors - unsent
     empty = result.errors.base_empty + result.errors.finetuned_empty
     if empty:
-        lines.append(f"{empty} empty replies (HTTP 200, blank content) counted as errors, not refusals")
+        lines.append(
+            f"{fmt.count(empty, 'empty reply', 'empty replies')} (HTTP 200, blank content) "
+            "counted as errors, not refusals"
+        )
     if failed and not result.errors.exceeded:
-        lines.append(f"{failed} requests failed after retries (excluded from every rate; within budget)")
+        lines.append(
+            f"{fmt.count(failed, 'request')} failed after retries (excluded from every rate; within budget)"
+        )
     if unsent and not result.errors.exceeded:
-        lines.append(f"{unsent} requests never sent: the run stopped (excluded from every rate)")
+        lines.append(f"{fmt.count(unsent, 'request')} never sent: the run stopped (excluded from every rate)")
     if result.errors.disagreements:
         lines.append(
-            f"{result.errors.disagreements} responses unjudged because the vote's judges disagreed "
+            f"{fmt.count(result.errors.disagreements, 'response')} unjudged because "
+            "the vote's judges disagreed "
             "(tie: unjudged): out of the rates, not errors"
         )
     if result.errors.exceeded:
