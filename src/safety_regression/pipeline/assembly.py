@@ -4,7 +4,7 @@ suite comparison, the baseline, and the notes a measurement ends with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -230,8 +230,12 @@ def suite_comparison(
     *,
     from_baseline: int,
     evaluated_live: int,
+    suite_ids: Collection[str] | None = None,
 ) -> SuiteComparison:
-    """How the suite being gated differs from the one the baseline snapshot was taken on."""
+    """How the suite being gated differs from the one the baseline snapshot was taken on.
+
+    ``case_hashes``: the cases gated; ``suite_ids``: every case id of the suite when that is
+    more (a shard), so that the baseline's cases of other shards are not counted removed."""
     from safety_regression.gate.result import SuiteComparison
 
     stored = (
@@ -251,7 +255,7 @@ def suite_comparison(
         evaluated_live=evaluated_live,
         added=len(new),
         changed=len(case_hashes.items() - stored.items()) - len(case_hashes.keys() - stored.keys()),
-        removed=len(stored.keys() - case_hashes.keys()),
+        removed=len(stored.keys() - (case_hashes.keys() if suite_ids is None else set(suite_ids))),
     )
 
 
@@ -329,6 +333,20 @@ def other_base_warnings(baseline: Snapshot, base: EndpointConfig) -> list[str]:
     return [
         f"The baseline snapshot is of {differs}: its answers are the reference. If the base "
         "model changed, take a new baseline ('safety-regression baseline') and commit it."
+    ]
+
+
+def removed_warnings(comparison: SuiteComparison) -> list[str]:
+    """A warning when the baseline snapshot holds cases the suite no longer has (it shrank,
+    or cases were renamed): they are not gated, and nothing else would say so."""
+    removed = comparison.removed
+    if not removed:
+        return []
+    one = removed == 1
+    return [
+        f"The baseline snapshot holds {count(removed, 'case')} the suite no longer has (the suite "
+        f"shrank, or case ids changed); {'it is' if one else 'they are'} ignored, never gated. "
+        f"Take a new baseline ('safety-regression baseline') to drop {'it' if one else 'them'}."
     ]
 
 

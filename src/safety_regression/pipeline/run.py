@@ -29,6 +29,7 @@ from safety_regression.pipeline.assembly import (
     nothing,
     other_base_warnings,
     plan_guard,
+    removed_warnings,
     require_base,
     suite_comparison,
 )
@@ -214,9 +215,15 @@ async def measure(
         baseline,
         from_baseline=len({r.case_id for r in reused}),
         evaluated_live=len({r.case_id for r in live if r.key not in reused_keys}),
+        # A shard gates part of the suite: the baseline's other cases are not removed ones.
+        suite_ids=None if shard is None else [case.id for case in suite.cases],
     )
     env.finish_run()
-    warnings = [*suite.warnings, *closing_notes(env, notes, baseline, reference, candidate, config)]
+    warnings = [
+        *suite.warnings,
+        *closing_notes(env, notes, baseline, reference, candidate, config),
+        *removed_warnings(comparison),
+    ]
     if baseline is not None and reused and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()

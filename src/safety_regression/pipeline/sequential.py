@@ -41,6 +41,7 @@ from safety_regression.pipeline.assembly import (
     nothing,
     other_base_warnings,
     plan_guard,
+    removed_warnings,
     require_base,
     suite_comparison,
 )
@@ -220,7 +221,11 @@ async def measure_sequential(
         f"{record.fixed_requests} ({saved}); the requests actually sent are under usage."
     )
     env.finish_run()
-    warnings = [*suite.warnings, *closing_notes(env, notes, baseline, reference, candidate, config)]
+    warnings = [
+        *suite.warnings,
+        *closing_notes(env, notes, baseline, reference, candidate, config),
+        *removed_warnings(comparison),
+    ]
     if baseline is not None and in_asked and config.base is not None:
         warnings += other_base_warnings(baseline, config.base)
     notice = env.reuse_notice()  # cache.reuse: completed replayed answers: every report says so
