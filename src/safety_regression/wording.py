@@ -13,8 +13,3 @@ def count(n: int, noun: str, plural: str | None = None, *, grouped: bool = False
     ``grouped`` writes thousands apart (``1,204 requests``)."""
     number = f"{n:,}" if grouped else str(n)
     return f"{number} {noun}" if n == 1 else f"{number} {plural or noun + 's'}"
-
-
-def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``noun`` alone, in the form ``n`` takes: for "of 3 cases" after another figure."""
-    return noun if n == 1 else plural_form or noun + "s"

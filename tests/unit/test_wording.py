@@ -14,7 +14,6 @@ def test_a_count_of_one_is_singular_and_every_other_plural() -> None:
     assert wording.count(1, "empty reply", "empty replies") == "1 empty reply"
     assert wording.count(2, "empty reply", "empty replies") == "2 empty replies"
     assert wording.count(1204, "request", grouped=True) == "1,204 requests"
-    assert wording.plural(1, "case") == "case" and wording.plural(5, "case") == "cases"
     assert formatting.count is wording.count, "one helper, not two"
 
 
