@@ -32,6 +32,9 @@ class CarriedReview:
     decisions: list[Decision] = field(default_factory=list)
     regated: Regated | None = None
     notes: list[str] = field(default_factory=list)
+    unread: str | None = None
+    """Why the pull request's comments could not be read (GitHub refused or failed): the
+    report comment, and the decisions it stores, must then be left as they are."""
 
     def comment(self, report_markdown: str) -> str:
         """The report comment's body: the report, the stored decisions and their table."""
@@ -62,8 +65,9 @@ async def carry_decisions(
 
     Only the report comment ``author`` wrote with ``header``'s marker is read (the
     ``comment-author`` and ``header`` inputs).
-    Without a client or a pull request, or when the comment cannot be read, the run is
-    returned as it is, with a note saying why.
+    Without a client or a pull request, or when the comment's block is damaged, the run is
+    returned as it is, with a note saying why; when the comments cannot be listed, also
+    with ``unread`` set, so that the caller leaves the report comment alone.
     """
     models = [gate_run.reference.model.model, gate_run.candidate.model.model]
     setup = ReviewSetup.of_run(
@@ -73,8 +77,13 @@ async def carry_decisions(
         return CarriedReview(gate_run, setup)
     try:
         comments = await client.list_issue_comments(pull_number)
+    except GitHubError as exc:
+        # Not "no decisions": posting the report now would overwrite the stored ones.
+        note = f"review decisions not read: {exc}; the report comment is left as it is"
+        return CarriedReview(gate_run, setup, unread=note)
+    try:
         decisions = stored_decisions(report_comment(comments, author, header))
-    except (GitHubError, ValueError) as exc:
+    except ValueError as exc:
         note = f"review decisions not applied: {exc}"
         return CarriedReview(gate_run, setup, notes=[note])
     if not decisions:

@@ -1,0 +1,74 @@
+"""Review commands when GitHub misbehaves or the pull request is busy (items the handler
+must survive without losing decisions), through the Action's real entrypoint."""
+
+from __future__ import annotations
+
+from safety_regression.report import REPORT_MARKER
+
+from .test_review import (
+    FIRST_SHA,
+    PULL,
+    REPOSITORY,
+    SECOND_SHA,
+    Servers,
+    failed_gate,
+    gate,
+    reactions,
+    report_comment,
+    review,
+    servers,
+)
+
+__all__ = ["failed_gate", "servers"]  # module-scoped fixtures, run again for this module
+
+COMMENTS = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+
+
+def _accepted(servers: Servers, case: str, name: str) -> None:
+    step, comment = review(servers, name, f'/safety-review accept {case} "intended"', "maintainer")
+    assert step.code == 0 and reactions(servers, comment) == ["eyes", "rocket"], step.stdout + step.stderr
+
+
+def test_a_failed_comment_listing_leaves_the_report_and_its_decisions_alone(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    _accepted(servers, failed_gate[0], "accept-before-push")
+    before = report_comment(servers)["body"]
+    assert "accepted: not counted" in before
+    for status, name in ((403, "push-403"), (500, "push-500")):
+        # The gate job of a push reads the decisions; GitHub refuses that one listing only.
+        servers.github.seed_pull(PULL, SECOND_SHA, repository=REPOSITORY)
+        times = 5 if status == 500 else 1  # a 500 is retried (4 times), a 403 is not
+        servers.github.fail_next("GET", COMMENTS, status, times, "Resource not accessible by integration")
+        step = gate(servers, name, SECOND_SHA)
+        assert report_comment(servers)["body"] == before, step.stdout
+        assert "review decisions not read" in step.stdout and "left as it is" in step.stdout, step.stdout
+    # A review job that cannot list the comments changes nothing either, and says why.
+    servers.github.fail_next("GET", COMMENTS, 403, message="Resource not accessible by integration")
+    checks = len(servers.github.check_runs())
+    step, comment = review(servers, "review-403", f'/safety-review accept {failed_gate[1]} "x"', "maintainer")
+    assert report_comment(servers)["body"] == before and len(servers.github.check_runs()) == checks
+    assert "issues/11/comments" in step.stdout and reactions(servers, comment) == ["eyes", "confused"]
+
+
+def test_the_report_comment_is_found_past_the_first_page_of_comments(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    servers.github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)
+    _accepted(servers, failed_gate[2], "accept-before-chatter")
+    # The report moves behind 120 comments (past the first page of 100), as on a busy pull request.
+    ours = report_comment(servers)
+    del servers.github.repo(REPOSITORY).comments[ours["id"]]
+    for number in range(120):
+        servers.github.seed_comment(PULL, f"chatter {number}", author="someone", repository=REPOSITORY)
+    servers.github.seed_comment(PULL, f"{REPORT_MARKER}\nnot ours", author="someone", repository=REPOSITORY)
+    moved = servers.github.seed_comment(
+        PULL, ours["body"], author=ours["user"]["login"], repository=REPOSITORY
+    )
+    step, comment = review(
+        servers, "far-accept", f'/safety-review accept {failed_gate[3]} "intended"', "maintainer"
+    )
+    assert step.code == 0 and reactions(servers, comment) == ["eyes", "rocket"], step.stdout
+    (found,) = [c for c in servers.github.comments(PULL) if c["id"] == moved["id"]]
+    assert failed_gate[3] in found["body"] and failed_gate[2] in found["body"]
+    assert len([c for c in servers.github.comments(PULL) if c["body"].startswith(REPORT_MARKER)]) == 2
