@@ -15,6 +15,7 @@ fenced code blocks (``` or ~~~), indented code (four spaces or a tab), block quo
 (``>``, with the lines that continue them), HTML blocks and HTML comments, even one that
 starts mid-line. A command addressed to a header (``/safety-review:medical``) is for that
 gate's review step only; the others read the comment as if the line were not there.
+Typographic quotes (\u201c \u201d \u2018 \u2019) around a reason count as ASCII ones.
 A malformed command is a ``CommandError`` whose message
 names the problem and shows the usage; in a comment with several, it names the line,
 and none of them is applied.
@@ -141,9 +142,19 @@ def parse_command(body: str) -> ReviewCommand:
     return commands[0][1]
 
 
+_TYPOGRAPHIC_DOUBLE = re.compile("[\u201c\u201d\u201e\u201f]")
+_TYPOGRAPHIC_SINGLE = re.compile("\u2018|(?<!\\w)\u2019|\u2019(?!\\w)")
+
+
+def ascii_quotes(line: str) -> str:
+    """The line with typographic quotes (what phones and some editors type) made ASCII:
+    \u201c \u201d as ``"``, \u2018 and a \u2019 that is not an apostrophe (between two letters) as ``'``."""
+    return _TYPOGRAPHIC_SINGLE.sub("'", _TYPOGRAPHIC_DOUBLE.sub('"', line))
+
+
 def _parse_line(line: str) -> ReviewCommand:
     try:
-        words = shlex.split(line)
+        words = shlex.split(ascii_quotes(line))
     except ValueError as exc:
         raise CommandError(f"cannot read the command ({exc}: close the quotes around the reason)") from None
     header = addressed(words[0]) if words else None
