@@ -3,14 +3,18 @@ must survive without losing decisions), through the Action's real entrypoint."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from safety_regression.report import REPORT_MARKER
 
+from .action_support import Step, run_entrypoint
 from .test_review import (
     FIRST_SHA,
     PULL,
     REPOSITORY,
     SECOND_SHA,
     Servers,
+    environment,
     failed_gate,
     gate,
     reactions,
@@ -61,7 +65,9 @@ def test_the_report_comment_is_found_past_the_first_page_of_comments(
     del servers.github.repo(REPOSITORY).comments[ours["id"]]
     for number in range(120):
         servers.github.seed_comment(PULL, f"chatter {number}", author="someone", repository=REPOSITORY)
-    servers.github.seed_comment(PULL, f"{REPORT_MARKER}\nnot ours", author="someone", repository=REPOSITORY)
+    forged = servers.github.seed_comment(
+        PULL, f"{REPORT_MARKER}\nnot ours", author="someone", repository=REPOSITORY
+    )
     moved = servers.github.seed_comment(
         PULL, ours["body"], author=ours["user"]["login"], repository=REPOSITORY
     )
@@ -72,3 +78,40 @@ def test_the_report_comment_is_found_past_the_first_page_of_comments(
     (found,) = [c for c in servers.github.comments(PULL) if c["id"] == moved["id"]]
     assert failed_gate[3] in found["body"] and failed_gate[2] in found["body"]
     assert len([c for c in servers.github.comments(PULL) if c["body"].startswith(REPORT_MARKER)]) == 2
+    del servers.github.repo(REPOSITORY).comments[forged["id"]]  # the other tests find one report
+
+
+def rerun(servers: Servers, name: str, comment: dict[str, Any]) -> Step:
+    """The review job re-run for an earlier comment (the same event, as "Re-run jobs" sends)."""
+    folder = servers.folder / name
+    folder.mkdir()
+    issue = {
+        "number": PULL,
+        "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PULL}"},
+    }
+    payload = {"action": "created", "comment": comment, "issue": issue}
+    return run_entrypoint(folder, environment(servers, folder, "issue_comment", payload))
+
+
+def test_a_rerun_job_does_not_apply_its_comments_commands_again(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    servers.github.seed_pull(PULL, FIRST_SHA, repository=REPOSITORY)
+    case = failed_gate[4]
+    step, accepted = review(
+        servers, "accept-then-reset", f'/safety-review accept {case} "intended"', "maintainer"
+    )
+    assert step.code == 0, step.stdout
+    step, _ = review(servers, "reset-after-accept", f"/safety-review reset {case}", "maintainer")
+    assert step.code == 0 and case not in _decided(servers), step.stdout
+    before, checks = report_comment(servers)["body"], len(servers.github.check_runs())
+    again = rerun(servers, "accept-rerun", accepted)
+    assert again.code == 0, again.stdout + again.stderr
+    assert case not in _decided(servers), again.stdout
+    assert report_comment(servers)["body"] == before and len(servers.github.check_runs()) == checks
+    assert "already applied" in again.stdout and "\nignored\n" in again.outputs
+
+
+def _decided(servers: Servers) -> str:
+    """The report comment's table of decisions."""
+    return report_comment(servers)["body"].split("### Review decisions", 1)[1]

@@ -35,13 +35,13 @@ from safety_regression.github.review.commands import (
     is_command,
     parse_commands,
 )
-from safety_regression.github.review.decisions import decide_all
+from safety_regression.github.review.decisions import Stored, decide_all
 from safety_regression.github.review.event import CommentEvent
 from safety_regression.github.review.gates import PullGates, leave_to_others, pull_gates
 from safety_regression.github.review.publishing import (
     put_comment,
     report_comment,
-    stored_decisions,
+    stored_review,
 )
 from safety_regression.github.review.regate import (
     CANDIDATE_FILE,
@@ -126,10 +126,17 @@ async def review_comment(
             # The token's own comment is as trustworthy, and rewriting it beats a second report.
             ours = report_comment(comments, other_login, context.header)
         try:
-            before = stored_decisions(ours)
+            stored = stored_review(ours)
         except ValueError as exc:
             workflow.warning(f"{exc}; starting from no decisions")
-            before = []
+            stored = Stored()
+        if comment.id in stored.applied:
+            workflow.notice(
+                f"the commands of comment {comment.id} were already applied (a re-run of the job): "
+                "nothing is applied again"
+            )
+            return "ignored"
+        before = stored.decisions
         commands, left = leave_to_others(commands, gates, before, candidate)
         if left:
             lines = ", ".join(str(number) for number, _ in left)
@@ -156,7 +163,7 @@ async def review_comment(
     links = CommentLinks(run=context.details_url, artifact_name=context.artifact, report=context.details_url)
     markdown = render_comment(regated.result, setup.report, links, CommentOptions(header=context.header))
     section = decisions_section(regated)
-    body = comment_body(markdown, section, decisions)
+    body = comment_body(markdown, section, decisions, stored.after(decisions, comment.id).applied)
     await put_comment(client, event.issue.number, ours, body)
     # A new completed check run of the same name: GitHub shows the newest for the commit.
     await publish_check(

@@ -46,11 +46,13 @@ def decisions_section(regated: Regated | None, decisions: Sequence[Decision] = (
     return f"{HEADING}\n\n{table}\n\n{note}"
 
 
-def comment_body(report_markdown: str, section: str, decisions: Sequence[Decision]) -> str:
+def comment_body(
+    report_markdown: str, section: str, decisions: Sequence[Decision], applied: Sequence[int] = ()
+) -> str:
     """The report with the decisions: the stored block right after the marker line, so
     cutting a long report to GitHub's limit never loses it, and the table at the end."""
     first, _, rest = report_markdown.partition("\n")
-    return f"{first}\n{encode_block(decisions)}\n{rest.rstrip()}\n\n{section}\n"
+    return f"{first}\n{encode_block(decisions, applied)}\n{rest.rstrip()}\n\n{section}\n"
 
 
 def _what(decision: Decision) -> str:
