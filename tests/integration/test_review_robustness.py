@@ -115,3 +115,21 @@ def test_a_rerun_job_does_not_apply_its_comments_commands_again(
 def _decided(servers: Servers) -> str:
     """The report comment's table of decisions."""
     return report_comment(servers)["body"].split("### Review decisions", 1)[1]
+
+
+def test_a_misspelt_command_gets_one_helpful_reply_even_when_the_job_runs_again(
+    servers: Servers, failed_gate: list[str]
+) -> None:
+    before, checks = report_comment(servers)["body"], len(servers.github.check_runs())
+    replies = len(servers.github.comments(PULL))
+    step, typo = review(servers, "typo", f'/safety-reveiw accept {failed_gate[5]} "intended"', "maintainer")
+    assert step.code == 0 and "\nignored\n" in step.outputs, step.stdout + step.stderr
+    assert rerun(servers, "typo-rerun", typo).code == 0
+    new = servers.github.comments(PULL)[replies + 1 :]
+    assert len(new) == 1, [c["body"] for c in new]
+    assert "`/safety-reveiw`" in new[0]["body"] and "did you mean `/safety-review`" in new[0]["body"]
+    assert new[0]["body"].startswith("@maintainer ")
+    assert report_comment(servers)["body"] == before and len(servers.github.check_runs()) == checks
+    # From someone who may not review, a typo gets no reply at all.
+    review(servers, "typo-reader", "/safety-reveiw status", "reader")
+    assert len(servers.github.comments(PULL)) == replies + 3

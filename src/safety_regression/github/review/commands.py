@@ -84,6 +84,36 @@ def command_lines(body: str) -> list[tuple[int, str]]:
     return found
 
 
+def misspelt(body: str | None) -> str | None:
+    """The first word of a plain line that looks like a misspelt ``/safety-review``
+    (``/safety-reveiw``, ``/safety_review``, ``/safetyreview``, ``/safety review``), or None."""
+    if not body or is_command(body):
+        return None
+    for _, line in plain_lines(body):
+        words = line.split(maxsplit=2)
+        first = words[0].lower().split(":", 1)[0]
+        if first == "/safety" and len(words) > 1 and words[1].lower().startswith("review"):
+            return f"{words[0]} {words[1]}"
+        if first.startswith("/") and first != PREFIX and _distance(first, PREFIX) <= 2:
+            return words[0]
+    return None
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from ``a`` to ``b``."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
 def addressed(line: str) -> str | None:
     """The header a command line addresses (``/safety-review:HEADER``), None for every gate."""
     first = line.split(maxsplit=1)[0]

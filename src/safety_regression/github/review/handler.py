@@ -28,11 +28,14 @@ from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.publish import publish_check
 from safety_regression.github.review.artifacts import ArtifactClient, holds_member, read_member
 from safety_regression.github.review.commands import (
+    PREFIX,
+    USAGE,
     CommandError,
     addressed,
     command_lines,
     for_gate,
     is_command,
+    misspelt,
     parse_commands,
 )
 from safety_regression.github.review.decisions import Stored, decide_all
@@ -84,6 +87,9 @@ async def review_comment(
         workflow.notice("not a new pull-request comment: nothing to review")
         return "ignored"
     if not is_command(comment.body):
+        typo = misspelt(comment.body)
+        if typo is not None and author is not None and not author.is_bot:
+            await _reply_to_typo(event, context, session, typo, workflow)
         workflow.notice("the comment holds no /safety-review command")
         return "ignored"
     if not any(for_gate(line, context.header) for _, line in command_lines(comment.body or "")):
@@ -229,6 +235,36 @@ def _gate_name(header: str) -> str:
 def _addressed_to(body: str, header: str) -> bool:
     """Whether a command line of the comment addresses this gate by its header."""
     return any((addressed(line) or "").lower() == header.lower() != "" for _, line in command_lines(body))
+
+
+_TYPO_MARK = "<!-- safety-review-misspelt {} -->"
+
+
+async def _reply_to_typo(
+    event: CommentEvent, context: ReviewContext, session: aiohttp.ClientSession, typo: str, workflow: Workflow
+) -> None:
+    """One reply to a misspelt command from someone who may review: not again when the job
+    re-runs, nor from a pull request's other gates (the reply carries the comment's id)."""
+    client = ArtifactClient(session, context.api_url, context.token, context.repository)
+    author = event.comment.user
+    assert author is not None
+    if await client.permission_of(author.login) not in _MAY_DECIDE:
+        return
+    mark = _TYPO_MARK.format(event.comment.id)
+    if any(mark in (c.body or "") for c in await client.list_issue_comments(event.issue.number)):
+        workflow.notice(f"`{typo}` is not a command; the reply saying so is there already")
+        return
+    await _reply(
+        client,
+        event,
+        f"@{author.login} `{_inert(typo)}` is not a command, so nothing was done: did you mean "
+        f"`{PREFIX}`? Post the command again as {USAGE}.\n{mark}",
+    )
+    workflow.notice(f"`{typo}` is not a command: replied with the usage")
+
+
+def _inert(word: str) -> str:
+    return "".join(ch for ch in word if ch.isprintable() and ch not in "`@<>")[:60]
 
 
 async def _reply(client: ArtifactClient, event: CommentEvent, text: str) -> None:
