@@ -9,15 +9,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from safety_regression.github.review.commands import Verb
+from safety_regression.github.review.commands import CommandError, Verb
 from safety_regression.github.review.decisions import (
     MAX_APPLIED,
+    MAX_BLOCK_CHARS,
     V1_PREFIX,
     Decision,
     Stored,
+    check_room,
     decode_stored,
     encode_block,
 )
+from safety_regression.github.review.render import MAX_TABLE_CHARS, decisions_section
 
 WHEN = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -60,3 +63,40 @@ def test_a_block_that_unpacks_to_too_much_is_refused() -> None:
     block = "<!-- safety-regression-decisions v2 " + base64.b64encode(bomb).decode() + " -->"
     with pytest.raises(ValueError, match="cannot be read"):
         decode_stored(block)
+
+
+def _many(count: int, reason: str) -> list[Decision]:
+    return [
+        Decision(
+            case_id=f"privacy.h{i:04d}",
+            verb=Verb.ACCEPT,
+            reason=f"{reason} {i}",
+            by="maintainer",
+            at=WHEN,
+            responses_hash=f"{i:064x}",
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_command_that_would_grow_the_block_past_the_cap_is_refused() -> None:
+    big = Stored(decisions=_many(300, "judge missed a soft refusal here"))
+    while len(encode_block(big.decisions)) <= MAX_BLOCK_CHARS:
+        big = Stored(decisions=[*big.decisions, *_many(50, "more")])
+    with pytest.raises(CommandError, match=f"more than the {MAX_BLOCK_CHARS}"):
+        check_room(Stored(decisions=big.decisions[:1]), big)
+    # A block already over the cap may still shrink (a reset) or stay the same (a status).
+    assert check_room(big, big) == encode_block(big.decisions)
+    assert check_room(big, Stored(decisions=big.decisions[1:])).startswith(
+        "<!-- safety-regression-decisions v2 "
+    )
+
+
+def test_a_cut_table_says_how_many_rows_it_hides() -> None:
+    decisions = _many(400, "a reason long enough to take some room in each row of the table " * 3)
+    section = decisions_section(None, decisions)
+    assert len(section) < MAX_TABLE_CHARS + 1000
+    shown = section.count("| privacy.h")
+    assert 0 < shown < 400
+    assert f"**{400 - shown} more decisions not shown** (of 400" in section
+    assert "not shown" not in decisions_section(None, decisions[:3])

@@ -41,6 +41,8 @@ V1_PREFIX = "<!-- safety-regression-decisions v1 "
 """Version 1 (read, never written): base64 of the JSON, with no applied comment ids."""
 BLOCK_SUFFIX = " -->"
 _BLOCK = re.compile(r"<!-- safety-regression-decisions (v[12]) (.*?)" + re.escape(BLOCK_SUFFIX))
+MAX_BLOCK_CHARS = 30_000
+"""The most characters of report comment the stored block may take (of GitHub's 65,536)."""
 MAX_APPLIED = 300
 """Comment ids kept as applied (the newest): a re-run of an older comment's job is rare."""
 
@@ -85,6 +87,19 @@ def encode_block(decisions: Sequence[Decision], applied: Sequence[int] = ()) -> 
     version 2, the JSON compressed (zlib), then base64."""
     data = Stored(decisions=list(decisions), applied=list(applied)).model_dump_json().encode("utf-8")
     return BLOCK_PREFIX + base64.b64encode(zlib.compress(data, 9)).decode("ascii") + BLOCK_SUFFIX
+
+
+def check_room(before: Stored, after: Stored) -> str:
+    """The block for ``after``; a ``CommandError`` (the reply) when it grows past
+    ``MAX_BLOCK_CHARS`` (a block that shrinks, or stays the same, is always written)."""
+    block = encode_block(after.decisions, after.applied)
+    if len(block) > MAX_BLOCK_CHARS and len(block) > len(encode_block(before.decisions, before.applied)):
+        raise CommandError(
+            f"not applied: the stored review decisions would take {len(block)} characters of the report "
+            f"comment, more than the {MAX_BLOCK_CHARS} they may; withdraw decisions that no longer matter "
+            f"(`/safety-review reset <case-id>`, lapsed ones first) or shorten the reason, then post it again"
+        )
+    return block
 
 
 def decode_stored(body: str) -> Stored:

@@ -38,7 +38,7 @@ from safety_regression.github.review.commands import (
     misspelt,
     parse_commands,
 )
-from safety_regression.github.review.decisions import Stored, decide_all
+from safety_regression.github.review.decisions import Stored, check_room, decide_all
 from safety_regression.github.review.event import CommentEvent
 from safety_regression.github.review.gates import PullGates, leave_to_others, pull_gates
 from safety_regression.github.review.publishing import (
@@ -155,6 +155,7 @@ async def review_comment(
         decisions = decide_all(
             commands, before, candidate, by=author.login, at=context.now(), comment_url=comment.html_url
         )
+        check_room(stored, stored.after(decisions, comment.id))
     except CommandError as exc:
         hint = gates.hint() if gates.several else ""
         await _reply(client, event, f"@{author.login} `/safety-review`: {exc}{hint}")
