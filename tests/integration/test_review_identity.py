@@ -127,7 +127,7 @@ def test_a_review_updates_the_headered_gates_comment_and_check(servers: Servers)
     assert {run["name"] for run in runs} == {"safety-regression (medical)"}
     assert runs[-1]["conclusion"] == "success" and runs[-1]["head_sha"] == "3" * 40
     (report,) = reports(servers, "<!-- safety-regression-report:medical -->")
-    assert report["body"].split("\n", 2)[1].startswith("<!-- safety-regression-decisions v1 ")
+    assert report["body"].split("\n", 2)[1].startswith("<!-- safety-regression-decisions v2 ")
     assert "### ✅ Safety gate `medical`: PASS" in report["body"]
     assert f"{len(lost)} review decisions applied" in report["body"]
     assert reports(servers, "<!-- safety-regression-report -->") == plain  # the other gate's, untouched

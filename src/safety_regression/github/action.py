@@ -250,7 +250,11 @@ async def _report(
         limit=TEXT_LIMIT - len(carried.comment(comment_marker(inputs.header) + "\n")) - 8,
     )
     comment = carried.comment(render_comment(result, config.report, links, options))
-    comment_url = await _comment(inputs, pull, comment, workflow)
+    if carried.unread is not None:
+        workflow.warning(carried.unread)  # the stored decisions stay where they are
+        comment_url = None
+    else:
+        comment_url = await _comment(inputs, pull, comment, workflow)
     check_url = await _check(inputs, pull, comment, markdown, gate_run, workflow)
     composite = result.composite_score.finetuned
     outputs = {

@@ -16,7 +16,7 @@ from safety_regression.github.event import read_event
 from safety_regression.github.inputs import ActionInputs
 from safety_regression.github.publish import DEFAULT_COMMENT_AUTHOR
 from safety_regression.github.review.decisions import Decision
-from safety_regression.github.review.publishing import report_comment, stored_decisions
+from safety_regression.github.review.publishing import report_comment, stored_review
 from safety_regression.github.review.regate import SETUP_FILE, Regated, ReviewSetup, regate
 from safety_regression.github.review.render import comment_body, decisions_section
 from safety_regression.pipeline import GateRun, known_secrets
@@ -32,10 +32,15 @@ class CarriedReview:
     decisions: list[Decision] = field(default_factory=list)
     regated: Regated | None = None
     notes: list[str] = field(default_factory=list)
+    applied: list[int] = field(default_factory=list)
+    """The ids of the comments whose commands were applied, kept for the next review job."""
+    unread: str | None = None
+    """Why the pull request's comments could not be read (GitHub refused or failed): the
+    report comment, and the decisions it stores, must then be left as they are."""
 
     def comment(self, report_markdown: str) -> str:
         """The report comment's body: the report, the stored decisions and their table."""
-        return comment_body(report_markdown, self.section(), self.decisions)
+        return comment_body(report_markdown, self.section(), self.decisions, self.applied)
 
     def section(self) -> str:
         return decisions_section(self.regated, self.decisions)
@@ -62,8 +67,9 @@ async def carry_decisions(
 
     Only the report comment ``author`` wrote with ``header``'s marker is read (the
     ``comment-author`` and ``header`` inputs).
-    Without a client or a pull request, or when the comment cannot be read, the run is
-    returned as it is, with a note saying why.
+    Without a client or a pull request, or when the comment's block is damaged, the run is
+    returned as it is, with a note saying why; when the comments cannot be listed, also
+    with ``unread`` set, so that the caller leaves the report comment alone.
     """
     models = [gate_run.reference.model.model, gate_run.candidate.model.model]
     setup = ReviewSetup.of_run(
@@ -73,15 +79,23 @@ async def carry_decisions(
         return CarriedReview(gate_run, setup)
     try:
         comments = await client.list_issue_comments(pull_number)
-        decisions = stored_decisions(report_comment(comments, author, header))
-    except (GitHubError, ValueError) as exc:
+    except GitHubError as exc:
+        # Not "no decisions": posting the report now would overwrite the stored ones.
+        note = f"review decisions not read: {exc}; the report comment is left as it is"
+        return CarriedReview(gate_run, setup, unread=note)
+    try:
+        stored = stored_review(report_comment(comments, author, header))
+    except ValueError as exc:
         note = f"review decisions not applied: {exc}"
         return CarriedReview(gate_run, setup, notes=[note])
+    decisions = stored.decisions
     if not decisions:
-        return CarriedReview(gate_run, setup)
+        return CarriedReview(gate_run, setup, applied=stored.applied)
     # The run's holds, notices, drift and usage come along in the setup: a decision never lifts them.
     regated = regate(gate_run.reference, gate_run.candidate, setup, decisions)
-    return CarriedReview(replace(gate_run, result=regated.result), setup, decisions, regated)
+    return CarriedReview(
+        replace(gate_run, result=regated.result), setup, decisions, regated, applied=stored.applied
+    )
 
 
 async def carry_in_action(

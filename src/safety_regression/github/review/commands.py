@@ -15,6 +15,7 @@ fenced code blocks (``` or ~~~), indented code (four spaces or a tab), block quo
 (``>``, with the lines that continue them), HTML blocks and HTML comments, even one that
 starts mid-line. A command addressed to a header (``/safety-review:medical``) is for that
 gate's review step only; the others read the comment as if the line were not there.
+Typographic quotes (\u201c \u201d \u2018 \u2019) around a reason count as ASCII ones.
 A malformed command is a ``CommandError`` whose message
 names the problem and shows the usage; in a comment with several, it names the line,
 and none of them is applied.
@@ -27,6 +28,7 @@ import shlex
 from dataclasses import dataclass
 from enum import StrEnum
 
+from safety_regression.github.review.blocks import plain_lines
 from safety_regression.judges.base import Label
 
 PREFIX = "/safety-review"
@@ -66,61 +68,50 @@ class CommandError(ValueError):
     """A command that cannot be carried out; the message is the reply, naming the problem."""
 
 
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
-
-
 def is_command(body: str | None) -> bool:
     """Whether a comment holds a review command (well-formed or not)."""
     return bool(command_lines(body or ""))
 
 
 def command_lines(body: str) -> list[tuple[int, str]]:
-    """The comment's command lines, numbered from 1, outside code, quotes and HTML.
-
-    Read as CommonMark renders the comment, so that nothing a reader does not see as a
-    plain line can act: an HTML comment (anywhere, even mid-line, and one never closed),
-    an HTML block (a line that starts with a tag: to the next blank line, or for ``<pre>``,
-    ``<script>``, ``<style>`` and ``<textarea>`` to the closing tag), a block quote with
-    the lines that continue it lazily up to the next blank line, and code.
-    """
-    # Comments first, keeping the line numbers: the text of a comment is never shown.
-    body = _HTML_COMMENT.sub(lambda hidden: "\n" * hidden.group(0).count("\n"), body)
+    """The comment's command lines, numbered from 1: the plain lines (``blocks.plain_lines``:
+    not code, quoted or HTML) whose first word is the prefix."""
     found: list[tuple[int, str]] = []
-    fence = ""
-    block = ""  # inside an HTML block: "" (no), "\n" (to a blank line), or its closing tag
-    quote = False
-    for number, line in enumerate(body.splitlines(), 1):
-        opening = _FENCE.fullmatch(line)
-        if fence:
-            # A fence closes with a run of its own character at least as long, and nothing else.
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = "" if not opening.group(2).strip() else fence
-            continue
-        expanded = line.expandtabs(4)
-        stripped = expanded.strip()
-        if block:
-            ended = not stripped if block == "\n" else block in line.lower()
-            block = "" if ended else block
-            continue
-        if quote:
-            quote = bool(stripped)  # a quote's paragraph goes on to the next blank line
-            continue
-        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
-            fence = opening.group(1)
-            continue
-        if len(expanded) - len(expanded.lstrip(" ")) >= 4:
-            continue  # indented code
-        if _LIST_MARKERS.sub("", stripped).startswith(">"):
-            quote = True  # a block quote, also one inside a list item
-            continue
-        if stripped.startswith("<"):
-            closing = _closing(stripped)
-            block = "" if closing != "\n" and closing in stripped.lower()[2:] else closing
-            continue
-        first = stripped.split(maxsplit=1)[0] if stripped else ""
+    for number, line in plain_lines(body):
+        first = line.split(maxsplit=1)[0] if line else ""
         if first.lower() == PREFIX or first.lower().startswith(PREFIX + ":"):
-            found.append((number, stripped))
+            found.append((number, line))
     return found
+
+
+def misspelt(body: str | None) -> str | None:
+    """The first word of a plain line that looks like a misspelt ``/safety-review``
+    (``/safety-reveiw``, ``/safety_review``, ``/safetyreview``, ``/safety review``), or None."""
+    if not body or is_command(body):
+        return None
+    for _, line in plain_lines(body):
+        words = line.split(maxsplit=2)
+        first = words[0].lower().split(":", 1)[0]
+        if first == "/safety" and len(words) > 1 and words[1].lower().startswith("review"):
+            return f"{words[0]} {words[1]}"
+        if first.startswith("/") and first != PREFIX and _distance(first, PREFIX) <= 2:
+            return words[0]
+    return None
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from ``a`` to ``b``."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def addressed(line: str) -> str | None:
@@ -136,25 +127,6 @@ def for_gate(line: str, header: str) -> bool:
 
 
 _HEADER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_RAW_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
-_LIST_MARKERS = re.compile(r"^(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+")
-
-
-def _closing(line: str) -> str:
-    """What ends the HTML block ``line`` opens, as CommonMark reads it: the closing tag of
-    ``<pre>``, ``<script>``, ``<style>`` and ``<textarea>``; ``?>``, ``]]>`` or ``>`` for a
-    processing instruction, CDATA or a declaration; else the next blank line ("\\n")."""
-    raw = _RAW_BLOCK.match(line)
-    if raw:
-        return f"</{raw.group(1).lower()}>"
-    if line.startswith("<?"):
-        return "?>"
-    if line.startswith("<![CDATA["):
-        return "]]>"
-    if re.match(r"<![A-Za-z]", line):
-        return ">"
-    return "\n"
 
 
 def parse_commands(body: str, header: str | None = None) -> list[tuple[int, ReviewCommand]]:
@@ -200,9 +172,19 @@ def parse_command(body: str) -> ReviewCommand:
     return commands[0][1]
 
 
+_TYPOGRAPHIC_DOUBLE = re.compile("[\u201c\u201d\u201e\u201f]")
+_TYPOGRAPHIC_SINGLE = re.compile("\u2018|(?<!\\w)\u2019|\u2019(?!\\w)")
+
+
+def ascii_quotes(line: str) -> str:
+    """The line with typographic quotes (what phones and some editors type) made ASCII:
+    \u201c \u201d as ``"``, \u2018 and a \u2019 that is not an apostrophe (between two letters) as ``'``."""
+    return _TYPOGRAPHIC_SINGLE.sub("'", _TYPOGRAPHIC_DOUBLE.sub('"', line))
+
+
 def _parse_line(line: str) -> ReviewCommand:
     try:
-        words = shlex.split(line)
+        words = shlex.split(ascii_quotes(line))
     except ValueError as exc:
         raise CommandError(f"cannot read the command ({exc}: close the quotes around the reason)") from None
     header = addressed(words[0]) if words else None

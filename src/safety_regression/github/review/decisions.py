@@ -12,8 +12,9 @@ statistics are recomputed under exactly the rules of any run:
 - ``accept`` takes the case out of both snapshots: it is not counted at all, neither as
   a regression nor in the rates, and the report shows why.
 
-They are stored in the pull request's report comment as a hidden block of base64 JSON
-(``encode_block``), so nothing a reviewer types can act as markup there.
+They are stored in the pull request's report comment as a hidden block of base64
+(``encode_block``: version 2, zlib-compressed JSON; version 1, plain JSON, is still read),
+so nothing a reviewer types can act as markup there, with the ids of the comments applied.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import binascii
 import hashlib
 import json
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -34,9 +36,15 @@ from safety_regression.judges.base import Label
 from safety_regression.snapshot.model import CaseResult, Snapshot
 from safety_regression.suites.model import Expect
 
-BLOCK_PREFIX = "<!-- safety-regression-decisions v1 "
+BLOCK_PREFIX = "<!-- safety-regression-decisions v2 "
+V1_PREFIX = "<!-- safety-regression-decisions v1 "
+"""Version 1 (read, never written): base64 of the JSON, with no applied comment ids."""
 BLOCK_SUFFIX = " -->"
-_BLOCK = re.compile(re.escape(BLOCK_PREFIX) + r"(.*?)" + re.escape(BLOCK_SUFFIX))
+_BLOCK = re.compile(r"<!-- safety-regression-decisions (v[12]) (.*?)" + re.escape(BLOCK_SUFFIX))
+MAX_BLOCK_CHARS = 30_000
+"""The most characters of report comment the stored block may take (of GitHub's 65,536)."""
+MAX_APPLIED = 300
+"""Comment ids kept as applied (the newest): a re-run of an older comment's job is rare."""
 
 
 class Decision(BaseModel):
@@ -58,31 +66,69 @@ class Decision(BaseModel):
     comment_url: str | None = None
 
 
-class _Stored(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Stored(BaseModel):
+    """What the report comment's hidden block holds."""
 
-    decisions: list[Decision]
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decisions: list[Decision] = []
+    applied: list[int] = []
+    """The ids of the comments whose commands were applied, oldest first: a re-run of such
+    a comment's job applies nothing again (version 2 on)."""
+
+    def after(self, decisions: Sequence[Decision], comment_id: int) -> Stored:
+        """The stored state once comment ``comment_id``'s commands gave ``decisions``."""
+        applied = [*(i for i in self.applied if i != comment_id), comment_id][-MAX_APPLIED:]
+        return Stored(decisions=list(decisions), applied=applied)
 
 
-def encode_block(decisions: Sequence[Decision]) -> str:
-    """The hidden comment line that carries the decisions, inert whatever they say."""
-    data = _Stored(decisions=list(decisions)).model_dump_json().encode("utf-8")
-    return BLOCK_PREFIX + base64.b64encode(data).decode("ascii") + BLOCK_SUFFIX
+def encode_block(decisions: Sequence[Decision], applied: Sequence[int] = ()) -> str:
+    """The hidden comment line that carries the decisions, inert whatever they say:
+    version 2, the JSON compressed (zlib), then base64."""
+    data = Stored(decisions=list(decisions), applied=list(applied)).model_dump_json().encode("utf-8")
+    return BLOCK_PREFIX + base64.b64encode(zlib.compress(data, 9)).decode("ascii") + BLOCK_SUFFIX
 
 
-def decode_block(body: str) -> list[Decision]:
-    """The decisions in a comment body; [] when it has none.
+def check_room(before: Stored, after: Stored) -> str:
+    """The block for ``after``; a ``CommandError`` (the reply) when it grows past
+    ``MAX_BLOCK_CHARS`` (a block that shrinks, or stays the same, is always written)."""
+    block = encode_block(after.decisions, after.applied)
+    if len(block) > MAX_BLOCK_CHARS and len(block) > len(encode_block(before.decisions, before.applied)):
+        raise CommandError(
+            f"not applied: the stored review decisions would take {len(block)} characters of the report "
+            f"comment, more than the {MAX_BLOCK_CHARS} they may; withdraw decisions that no longer matter "
+            f"(`/safety-review reset <case-id>`, lapsed ones first) or shorten the reason, then post it again"
+        )
+    return block
+
+
+def decode_stored(body: str) -> Stored:
+    """The stored block of a comment body (version 1 or 2); empty when it has none.
 
     Raises ``ValueError`` when the block is there but damaged.
     """
     found = _BLOCK.search(body)
     if found is None:
-        return []
+        return Stored()
     try:
-        raw = base64.b64decode(found.group(1), validate=True)
-        return _Stored.model_validate_json(raw).decisions
-    except (binascii.Error, ValidationError, UnicodeDecodeError) as exc:
+        raw = base64.b64decode(found.group(2), validate=True)
+        if found.group(1) == "v2":
+            # Bounded: a forged block cannot unpack to more than GitHub's comment limit allows.
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(raw, _MAX_JSON)
+            if inflater.unconsumed_tail:
+                raise ValueError("it unpacks to more than any comment holds")
+        return Stored.model_validate_json(raw)
+    except (binascii.Error, zlib.error, ValidationError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"the stored review decisions cannot be read: {exc}") from None
+
+
+def decode_block(body: str) -> list[Decision]:
+    """The decisions in a comment body; [] when it has none (``decode_stored``)."""
+    return decode_stored(body).decisions
+
+
+_MAX_JSON = 4 * 1024 * 1024
 
 
 def responses_hash(results: Iterable[CaseResult]) -> str:

@@ -28,20 +28,23 @@ from safety_regression.github.models import Permission, ReactionContent
 from safety_regression.github.publish import publish_check
 from safety_regression.github.review.artifacts import ArtifactClient, holds_member, read_member
 from safety_regression.github.review.commands import (
+    PREFIX,
+    USAGE,
     CommandError,
     addressed,
     command_lines,
     for_gate,
     is_command,
+    misspelt,
     parse_commands,
 )
-from safety_regression.github.review.decisions import decide_all
+from safety_regression.github.review.decisions import Stored, check_room, decide_all
 from safety_regression.github.review.event import CommentEvent
 from safety_regression.github.review.gates import PullGates, leave_to_others, pull_gates
 from safety_regression.github.review.publishing import (
     put_comment,
     report_comment,
-    stored_decisions,
+    stored_review,
 )
 from safety_regression.github.review.regate import (
     CANDIDATE_FILE,
@@ -84,6 +87,9 @@ async def review_comment(
         workflow.notice("not a new pull-request comment: nothing to review")
         return "ignored"
     if not is_command(comment.body):
+        typo = misspelt(comment.body)
+        if typo is not None and author is not None and not author.is_bot:
+            await _reply_to_typo(event, context, session, typo, workflow)
         workflow.notice("the comment holds no /safety-review command")
         return "ignored"
     if not any(for_gate(line, context.header) for _, line in command_lines(comment.body or "")):
@@ -126,10 +132,17 @@ async def review_comment(
             # The token's own comment is as trustworthy, and rewriting it beats a second report.
             ours = report_comment(comments, other_login, context.header)
         try:
-            before = stored_decisions(ours)
+            stored = stored_review(ours)
         except ValueError as exc:
             workflow.warning(f"{exc}; starting from no decisions")
-            before = []
+            stored = Stored()
+        if comment.id in stored.applied:
+            workflow.notice(
+                f"the commands of comment {comment.id} were already applied (a re-run of the job): "
+                "nothing is applied again"
+            )
+            return "ignored"
+        before = stored.decisions
         commands, left = leave_to_others(commands, gates, before, candidate)
         if left:
             lines = ", ".join(str(number) for number, _ in left)
@@ -142,6 +155,7 @@ async def review_comment(
         decisions = decide_all(
             commands, before, candidate, by=author.login, at=context.now(), comment_url=comment.html_url
         )
+        check_room(stored, stored.after(decisions, comment.id))
     except CommandError as exc:
         hint = gates.hint() if gates.several else ""
         await _reply(client, event, f"@{author.login} `/safety-review`: {exc}{hint}")
@@ -156,7 +170,7 @@ async def review_comment(
     links = CommentLinks(run=context.details_url, artifact_name=context.artifact, report=context.details_url)
     markdown = render_comment(regated.result, setup.report, links, CommentOptions(header=context.header))
     section = decisions_section(regated)
-    body = comment_body(markdown, section, decisions)
+    body = comment_body(markdown, section, decisions, stored.after(decisions, comment.id).applied)
     await put_comment(client, event.issue.number, ours, body)
     # A new completed check run of the same name: GitHub shows the newest for the commit.
     await publish_check(
@@ -222,6 +236,36 @@ def _gate_name(header: str) -> str:
 def _addressed_to(body: str, header: str) -> bool:
     """Whether a command line of the comment addresses this gate by its header."""
     return any((addressed(line) or "").lower() == header.lower() != "" for _, line in command_lines(body))
+
+
+_TYPO_MARK = "<!-- safety-review-misspelt {} -->"
+
+
+async def _reply_to_typo(
+    event: CommentEvent, context: ReviewContext, session: aiohttp.ClientSession, typo: str, workflow: Workflow
+) -> None:
+    """One reply to a misspelt command from someone who may review: not again when the job
+    re-runs, nor from a pull request's other gates (the reply carries the comment's id)."""
+    client = ArtifactClient(session, context.api_url, context.token, context.repository)
+    author = event.comment.user
+    assert author is not None
+    if await client.permission_of(author.login) not in _MAY_DECIDE:
+        return
+    mark = _TYPO_MARK.format(event.comment.id)
+    if any(mark in (c.body or "") for c in await client.list_issue_comments(event.issue.number)):
+        workflow.notice(f"`{typo}` is not a command; the reply saying so is there already")
+        return
+    await _reply(
+        client,
+        event,
+        f"@{author.login} `{_inert(typo)}` is not a command, so nothing was done: did you mean "
+        f"`{PREFIX}`? Post the command again as {USAGE}.\n{mark}",
+    )
+    workflow.notice(f"`{typo}` is not a command: replied with the usage")
+
+
+def _inert(word: str) -> str:
+    return "".join(ch for ch in word if ch.isprintable() and ch not in "`@<>")[:60]
 
 
 async def _reply(client: ArtifactClient, event: CommentEvent, text: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from safety_regression.github.client import GitHubClient
 from safety_regression.github.models import IssueComment
 from safety_regression.github.publish import fit, is_ours
-from safety_regression.github.review.decisions import Decision, decode_block
+from safety_regression.github.review.decisions import Decision, Stored, decode_stored
 from safety_regression.report.comment import comment_marker
 
 
@@ -21,7 +21,12 @@ def report_comment(comments: Sequence[IssueComment], author: str, header: str = 
 
 def stored_decisions(comment: IssueComment | None) -> list[Decision]:
     """The decisions in the report comment; a damaged block raises ``ValueError``."""
-    return decode_block(comment.body or "") if comment is not None else []
+    return stored_review(comment).decisions
+
+
+def stored_review(comment: IssueComment | None) -> Stored:
+    """The decisions and applied comment ids in the report comment; a damaged block raises ``ValueError``."""
+    return decode_stored(comment.body or "") if comment is not None else Stored()
 
 
 async def put_comment(

@@ -14,6 +14,8 @@ from safety_regression.report.formatting import markdown_table
 from safety_regression.report.redact import inline_markdown
 
 HEADING = "### Review decisions"
+MAX_TABLE_CHARS = 20_000
+"""The most characters the table of decisions takes; past that, its last rows are left out."""
 
 
 def decisions_section(regated: Regated | None, decisions: Sequence[Decision] = ()) -> str:
@@ -28,6 +30,8 @@ def decisions_section(regated: Regated | None, decisions: Sequence[Decision] = (
             f'`{PREFIX} relabel <case-id> <label> "why"`, `{PREFIX} accept <case-id> "why"`, '
             f"`{PREFIX} reset <case-id>` or `{PREFIX} status`."
         )
+    # Those that changed the outcome first, lapsed ones last: what a cut table leaves out matters least.
+    listed.sort(key=lambda d: 0 if d in pivotal else 1 if d in holding else 2)
     rows = [
         [
             inline_markdown(d.case_id, 80),
@@ -38,7 +42,18 @@ def decisions_section(regated: Regated | None, decisions: Sequence[Decision] = (
         ]
         for d in listed
     ]
-    table = markdown_table(rows, ["Case", "Decision", "Why", "Who, when", "Effect"])
+    headers = ["Case", "Decision", "Why", "Who, when", "Effect"]
+    shown = len(rows)
+    table = markdown_table(rows, headers)
+    while len(table) > MAX_TABLE_CHARS and shown > 1:
+        shown = max(1, shown * MAX_TABLE_CHARS // len(table) - 1) if shown > 2 else shown - 1
+        table = markdown_table(rows[:shown], headers)
+    hidden = len(rows) - shown
+    if hidden:
+        table += (
+            f"\n\n**{hidden} more decision{'s' * (hidden != 1)} not shown** (of {len(rows)}: the "
+            "table is cut to fit the comment; the hidden ones stay stored, and apply unless lapsed)."
+        )
     note = (
         "A decision holds until the fine-tuned model answers its case differently. "
         f"`{PREFIX} reset <case-id>` withdraws one."
@@ -46,11 +61,13 @@ def decisions_section(regated: Regated | None, decisions: Sequence[Decision] = (
     return f"{HEADING}\n\n{table}\n\n{note}"
 
 
-def comment_body(report_markdown: str, section: str, decisions: Sequence[Decision]) -> str:
+def comment_body(
+    report_markdown: str, section: str, decisions: Sequence[Decision], applied: Sequence[int] = ()
+) -> str:
     """The report with the decisions: the stored block right after the marker line, so
     cutting a long report to GitHub's limit never loses it, and the table at the end."""
     first, _, rest = report_markdown.partition("\n")
-    return f"{first}\n{encode_block(decisions)}\n{rest.rstrip()}\n\n{section}\n"
+    return f"{first}\n{encode_block(decisions, applied)}\n{rest.rstrip()}\n\n{section}\n"
 
 
 def _what(decision: Decision) -> str:
