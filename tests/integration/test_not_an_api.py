@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from safety_regression.endpoints.guard import FIRST_REPLIES
+from safety_regression.endpoints.preflight import PROBE_MESSAGE
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.endpoints.simulator.profiles import JudgeStyle
 
@@ -35,7 +37,8 @@ class StandIn:
     """``/{mode}/v1/models`` and ``/{mode}/v1/chat/completions``: ``html`` answers both
     with a page that echoes the key; ``other`` both with ``{"foo": ...}``; ``listed``
     lists the model but answers chat with ``{"foo": ...}``; ``odd-list`` answers the
-    listing with a page and chat as it should."""
+    listing with a page and chat as it should; ``no-content`` answers the probe, and
+    every case with a completion whose content is null."""
 
     def __init__(self) -> None:
         self.chats: Counter[str] = Counter()
@@ -69,6 +72,11 @@ class StandIn:
             return web.Response(text=f"{HTML}<p>token {key}</p>" * 20, content_type="text/html")
         if mode == "odd-list":
             return web.json_response(COMPLETION)
+        if mode == "no-content":
+            body = await request.json()
+            if body["messages"][-1]["content"] == PROBE_MESSAGE:
+                return web.json_response(COMPLETION)
+            return web.json_response({"choices": [{"message": {"role": "assistant", "content": None}}]})
         return web.json_response({"foo": "bar", "padding": "x" * 500})
 
     def stop(self) -> None:
@@ -88,7 +96,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("not-an-api")
     cases = write_suite(folder / "suite.jsonl", {"cybersecurity": 20, "privacy": 20})
     base = ThreadedSimulator(
-        {"base": ModelProfile(default_refusal=0.95), "judge": ModelProfile(judge=JudgeStyle.LLM)}, cases
+        {
+            "base": ModelProfile(default_refusal=0.95),
+            "slow-base": ModelProfile(default_refusal=0.95, latency=0.5),
+            "judge": ModelProfile(judge=JudgeStyle.LLM),
+        },
+        cases,
     )
     stand_in = StandIn()
     yield Servers(folder, base, stand_in)
@@ -103,10 +116,10 @@ def endpoint(url: str, model: str) -> str:
     )
 
 
-def gate_config(servers: Servers, name: str, finetuned: str, judge: str = "") -> Path:
+def gate_config(servers: Servers, name: str, finetuned: str, judge: str = "", base: str = "base") -> Path:
     lines = [
         "suite: [suite.jsonl]",
-        f"base: {endpoint(servers.base.url, 'base')}",
+        f"base: {endpoint(servers.base.url, base)}",
         f"finetuned: {finetuned}",
         f"cache: {{dir: cache-{name}}}",
     ]
@@ -115,16 +128,16 @@ def gate_config(servers: Servers, name: str, finetuned: str, judge: str = "") ->
     return path
 
 
-def run(servers: Servers, path: Path) -> tuple[int, list[str], int]:
+def run(servers: Servers, path: Path, base: str = "base") -> tuple[int, list[str], int]:
     """The exit code, stderr's lines and the base model's requests the run spent."""
-    before = servers.base.requests("base")
+    before = servers.base.requests(base)
     out = servers.folder / f"out-{path.name}"
     done = cli("run", "--config", path, "--out", out, cwd=servers.folder, env={"MODEL_API_KEY": SECRET})
     assert SECRET[:8] not in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     if done.code == 2:
         assert not out.exists(), "nothing measured, nothing written"
-    return done.code, done.stderr.strip().splitlines(), servers.base.requests("base") - before
+    return done.code, done.stderr.strip().splitlines(), servers.base.requests(base) - before
 
 
 @pytest.mark.parametrize(
@@ -191,3 +204,26 @@ def test_a_server_whose_listing_is_odd_but_whose_chat_route_answers_is_gated(ser
     assert code != 2, lines
     assert any(line.startswith("finetuned: 50/50 responses") and line.endswith(" 0 errors") for line in lines)
     assert json.loads((servers.folder / "out-odd.yml" / "report.json").read_text())["verdict"]
+
+
+def test_a_model_whose_first_replies_to_cases_are_all_unreadable_stops_the_run(servers: Servers) -> None:
+    # The probe answers, so the endpoint check passes; every case's reply is a completion
+    # with no content. Before, each was retried and recorded, and the run spent the other
+    # model's cases too, to end inconclusive (exit 3).
+    url = f"{servers.stand_in.url}/no-content/v1"
+    before = servers.stand_in.chats["no-content"]
+    budget = "gate: {error_budget: 0.1}\n"
+    path = gate_config(servers, "no-content.yml", endpoint(url, "m"), budget, base="slow-base")
+    code, lines, spent = run(servers, path, base="slow-base")
+    assert code == 2
+    assert [line for line in lines if line.startswith("error: ")] == lines[-1:], lines
+    head, _, tail = lines[-1].partition(" replies to finetuned's cases ")
+    # The error budget (10% of 50) trips the breaker at the sixth failure: six suffice.
+    assert head == f"error: {path}:3: finetuned.url: none of the first 6"
+    assert tail == (
+        "could be read as an answer (last: malformed reply after 3 attempts: message has no content); "
+        "is it an OpenAI-compatible server, and finetuned.model a chat model?"
+    )
+    asked = servers.stand_in.chats["no-content"] - before
+    assert asked <= 1 + 3 * (FIRST_REPLIES + CONCURRENCY), "the probe, then a few cases, not all 50"
+    assert spent < 50, "base (0.5 s an answer) was not asked every case"
