@@ -16,7 +16,7 @@ from typing import Any
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE
 from safety_regression.endpoints.server_text import ServerText
 from safety_regression.endpoints.transport import Reply
-from safety_regression.endpoints.wire import json_or_none
+from safety_regression.endpoints.wire import error_object, json_or_none
 from safety_regression.errors import FieldError
 
 MAX_SHOWN_CHARS = 120
@@ -61,8 +61,10 @@ class ShapeCheck:
         self.status = 200
 
     def reads(self, reply: Reply) -> bool:
-        """Whether ``reply`` (a 2xx) is the route's answer; if not, it is counted."""
-        if answers_route(self.route, reply.body):
+        """Whether ``reply`` (a 2xx) is the route's answer; if not, it is counted. An API
+        error sent with a 200 (some gateways do) is the route answering: it is left to
+        the run, as a 400 is (a probe's one token may be what it objects to)."""
+        if answers_route(self.route, reply.body) or error_object(json_or_none(reply.body)) is not None:
             return True
         self.unreadable += 1
         self.status = reply.status
