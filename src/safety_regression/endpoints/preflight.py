@@ -24,6 +24,7 @@ recorded as the errors they are. Where the list is absent, unreadable or does no
 models, and for the judge models and the toxicity classifier (whose first requests come
 only after the models' answers were paid for), the probe is still sent, and awaited,
 first.
+
 A probe answered with HTTP 200 and a body that is no answer of the route (an HTML page,
 JSON of another shape: a URL that points at a web app or some other service) is retried
 like any broken reply; when every attempt answered so, that is the one line
