@@ -209,3 +209,38 @@ def test_a_baseline_short_of_cases_without_a_base_is_refused_before_any_endpoint
         assert simulator.requests("judge") == simulator.requests("tuned") == 0
     finally:
         simulator.stop()
+
+
+def test_a_baseline_in_a_folder_that_does_not_exist_is_refused_and_a_missing_file_is_warned_of_first(
+    workspace: tuple[Path, ThreadedSimulator], tmp_path: Path
+) -> None:
+    folder, simulator = workspace
+    (tmp_path / "suite.jsonl").write_text((folder / "suite.jsonl").read_text())
+    config = write_config(tmp_path / "gate.yml", simulator.url, "other", extra="cache: {enabled: false}\n")
+    config.write_text(
+        config.read_text().replace("baseline: baseline.json", "baseline: baselnes/baseline.json")
+    )
+    typo = tmp_path / "baselnes" / "baseline.json"
+    before = simulator.requests("base")
+    for command in (("run", "--out", tmp_path / "out"), ("run", "--dry-run")):
+        refused(
+            cli(*command, "--config", config, cwd=tmp_path),
+            f"gate.yml:4: baseline: {typo}: the folder {typo.parent} does not exist, so the base model "
+            "would be asked every case; fix the path, or take the baseline first",
+        )
+    assert simulator.requests("base") == before
+    assert not (tmp_path / "out").exists()
+    # Taking the baseline is what creates the folder; a run then reads it.
+    assert cli("baseline", "--config", config, cwd=tmp_path).code == 0
+    assert typo.is_file()
+    typo.unlink()
+    # The folder is there, the file not yet: the run asks base every case, and says so
+    # before its first request, not only in the report.
+    outcome = cli("run", "--config", config, "--out", tmp_path / "out", cwd=tmp_path)
+    assert outcome.code in (0, 3), outcome.stderr
+    lines = outcome.stderr.splitlines()
+    assert lines[0] == (
+        f"warning: {config}:4: baseline: no snapshot at {typo} yet: the base model will be asked "
+        "every case live (take it with 'safety-regression baseline')"
+    ), lines
+    assert any(line.startswith("base: ") for line in lines[1:])

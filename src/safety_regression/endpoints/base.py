@@ -157,6 +157,8 @@ def forget_reply(endpoint: Endpoint, request: ChatRequest) -> None:
         forget(request)
 
 
+MALFORMED = "malformed reply"
+"""How the error of a 2xx reply that no answer could be read from begins."""
 NOT_ASKED = "not asked: the run stopped"
 """How a case's error starts when its request was never sent: a budget, the deadline or
 the circuit breaker stopped the run first (``guard.RunGuard.not_asked``)."""

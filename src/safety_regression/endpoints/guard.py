@@ -11,7 +11,12 @@ requests, so the next run resumes where this one stopped.
 A configuration mistake that a reply reveals (a ``ConfigError`` out of an endpoint: the
 route probe sent alongside the first wave, see ``preflight.RouteWatch``) stops the run the same
 way, except that nothing is measured: every guarded request in flight or asked later
-raises that error, so the run ends with it (exit 2) and writes no output.
+raises that error, so the run ends with it (exit 2) and writes no output. So does a model
+whose first ``FIRST_REPLIES`` answered requests were all replies no answer could be read
+from (2xx, malformed), or at least ``FEWEST_REPLIES`` when the error budget would trip the
+breaker sooner: its probe answered, its cases do not, and asking the rest would only
+spend them. Any other outcome first (an answer, a timeout, a 500) leaves that model
+to the error budget, as before: an error is never counted as a result either way.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from safety_regression.endpoints.base import (
     FAILED_OUTCOMES,
+    MALFORMED,
     NOT_ASKED,
     NOT_RETRIED,
     ChatOutcome,
@@ -67,6 +74,13 @@ class RunGuard:
         self.first_error: str | None = None
         self.rejected: ConfigError | None = None
         """The configuration mistake a reply revealed (``reject``); None while it runs."""
+        self.locate: Callable[[str], str] | None = None
+        """``file:line`` of a config field (``finetuned.url``), for ``unreadable``'s line."""
+        self._unreadable: dict[str, int] = {}
+        """Per role: its first answered requests, while every one was malformed."""
+        self._read: set[str] = set()
+        """Roles whose first answered requests were not all malformed."""
+        self._last_unreadable = ""
 
     def plan(self, role: str, requests: int) -> None:
         """Tell the guard how many requests ``role``'s snapshot will hold."""
@@ -133,6 +147,31 @@ class RunGuard:
             self.first_error = f"{role}: {outcome.error}"
         self._count(role)
 
+    def unreadable(self, role: str, outcome: ChatOutcome) -> None:
+        """Count ``role``'s first answered requests while each is malformed; at the
+        ``FIRST_REPLIES``-th, stop the run for a mistake (``reject``) and raise it."""
+        if role in self._read or self.stopped is not None or outcome.attempts == 0:
+            return
+        error = outcome.error or ""
+        if outcome.kind is not OutcomeKind.ERROR or not error.startswith(MALFORMED):
+            self._read.add(role)
+            return
+        self._unreadable[role] = self._unreadable.get(role, 0) + 1
+        self._last_unreadable = error
+        if self._unreadable[role] >= FIRST_REPLIES:
+            self._not_an_api(role)
+
+    def _not_an_api(self, role: str) -> NoReturn:
+        field = f"{role}.url"
+        where = f"{self.locate(field)}: " if self.locate is not None else ""
+        mistake = ConfigError(
+            f"{where}{field}: none of the first {self._unreadable[role]} replies to {role}'s cases could "
+            f"be read as an answer (last: {self._last_unreadable}); is it an OpenAI-compatible server, "
+            f"and {role}.model a chat model?"
+        )
+        self.reject(mistake)
+        raise ConfigError(str(mistake))
+
     def unjudged(self, role: str) -> None:
         """One of ``role``'s answers that the judge could not label: an error, not a result,
         counted against the error budget like a failed request (a judge that is down
@@ -171,6 +210,8 @@ class RunGuard:
             return
         allowed = math.floor(self._error_budget * planned)
         if failures > allowed:
+            if role not in self._read and self._unreadable.get(role, 0) >= FEWEST_REPLIES:
+                self._not_an_api(role)  # every answered request so far was malformed: a mistake
             unjudged = self._unjudged.get(role, 0)
             what = "requests failed"
             if unjudged:
@@ -216,8 +257,16 @@ class GuardedEndpoint(EndpointWrapper):
             raise
         finally:
             guard._running.discard(task)
+        guard.unreadable(self._role, outcome)
         guard._record(self._role, outcome)
         return outcome
+
+
+FIRST_REPLIES = 8
+"""A model whose first this many answered requests were all malformed stops the run."""
+FEWEST_REPLIES = 3
+"""When the error budget trips the breaker sooner, as few as this many do (exit 2, not
+inconclusive): fewer may be a flaky server's."""
 
 
 def _duration(seconds: float) -> str:

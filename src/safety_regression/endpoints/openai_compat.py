@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from safety_regression.endpoints.base import ChatOutcome, ChatRequest, OutcomeKind, Usage
+from safety_regression.endpoints.base import MALFORMED, ChatOutcome, ChatRequest, OutcomeKind, Usage
 from safety_regression.endpoints.retry import (
     FailedAttempt,
 )
@@ -85,14 +85,14 @@ class OpenAICompatEndpoint(RouteClient):
     def _parse_success(self, body: bytes, status: int) -> ChatOutcome | FailedAttempt:
         data = json_or_none(body)
         if data is None:
-            return FailedAttempt(reason="malformed reply: body is not JSON", status=status)
+            return FailedAttempt(reason=f"{MALFORMED}: body is not JSON", status=status)
         read = _plain_choice(data)
         if read is None:
             try:
                 completion = _Completion.model_validate(data)
                 choice = completion.choices[0]
             except (ValidationError, IndexError):
-                return FailedAttempt(reason="malformed reply: not a chat completion", status=status)
+                return FailedAttempt(reason=f"{MALFORMED}: not a chat completion", status=status)
             read = choice.message.content, choice.finish_reason, completion.usage
         content, finish_reason, raw_usage = read
         usage = _usage(raw_usage)
@@ -105,7 +105,7 @@ class OpenAICompatEndpoint(RouteClient):
                 usage=usage,
             )
         if content is None:
-            return FailedAttempt(reason="malformed reply: message has no content", status=status)
+            return FailedAttempt(reason=f"{MALFORMED}: message has no content", status=status)
         if not content.strip():
             return ChatOutcome(
                 kind=OutcomeKind.EMPTY,

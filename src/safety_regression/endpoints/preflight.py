@@ -24,6 +24,13 @@ recorded as the errors they are. Where the list is absent, unreadable or does no
 models, and for the judge models and the toxicity classifier (whose first requests come
 only after the models' answers were paid for), the probe is still sent, and awaited,
 first.
+
+A probe answered with HTTP 200 and a body that is no answer of the route (an HTML page,
+JSON of another shape: a URL that points at a web app or some other service) is retried
+like any broken reply; when every attempt answered so, that is the one line
+(``answer_shape``), naming what the server sent and, when ``GET /models`` answered 200
+with no model list, what that sent too. An odd listing alone is not decisive: a server
+whose chat route answers is gated.
 """
 
 from __future__ import annotations
@@ -37,12 +44,16 @@ from pydantic import BaseModel
 from yarl import URL
 
 from safety_regression.config import EndpointConfig
+from safety_regression.endpoints.answer_shape import ShapeCheck, listing_described
 from safety_regression.endpoints.base import CHAT_ROUTE, MODERATION_ROUTE
 from safety_regression.endpoints.retry import FailedAttempt, asks_to_try_again
+from safety_regression.endpoints.route_watch import RouteWatch
 from safety_regression.endpoints.server_text import MAX_NAME_CHARS, ServerText
 from safety_regression.endpoints.transport import ConcurrencyLimits, Reply, Transport, redirect_reason
 from safety_regression.endpoints.wire import json_or_none, safe_url
 from safety_regression.errors import ConfigError, FieldError
+
+__all__ = ["PROBE_MESSAGE", "Locate", "RouteWatch", "preflight", "together"]
 
 PROBE_MESSAGE = "Reply with the single word: ready."
 MAX_LISTED_MODELS = 20
@@ -112,7 +123,7 @@ async def _preflight(
     # What the server writes back may echo a secret: every message built from it is shown
     # scrubbed and inert (``server_text``).
     shown = ServerText((api_key, base.password, base.query_string))
-    served, listing = await _served_models(session, base, where, role, settings, headers)
+    served, listing, odd = await _served_models(session, base, where, role, settings, headers, shown)
     if served is not None and settings.model not in served:
         raise _unknown_model(role, settings.model, where, served, shown)
     alongside = watch is not None and served is not None
@@ -132,12 +143,13 @@ async def _preflight(
         tokens_per_minute=settings.tokens_per_minute,
     )
     payload = _probe(route, settings.model)
-    probe = transport.exchange(payload, f"preflight:{role}", _interpret, _gave_up)
+    shape = ShapeCheck(route, shown)
+    probe = transport.exchange(payload, f"preflight:{role}", lambda reply: _interpret(reply, shape), _gave_up)
     if watch is not None and alongside:
-        checked = _located(_judged(probe, role, settings, where, route, served, shown), locate)
+        checked = _located(_judged(probe, role, settings, where, shape, served, shown), locate)
         watch.start((transport.limit_key, settings.model), checked)
         return
-    await _judged(probe, role, settings, where, route, served, shown, listing)
+    await _judged(probe, role, settings, where, shape, served, shown, listing, odd)
 
 
 async def _judged(
@@ -145,15 +157,20 @@ async def _judged(
     role: str,
     settings: EndpointConfig,
     where: str,
-    route: str,
+    shape: ShapeCheck,
     served: list[str] | None,
     shown: ServerText,
     listing: int | None = None,
+    odd: str | None = None,
 ) -> None:
     """Await the probe and raise the ConfigError its answer shows, if any. ``listing`` is
-    the status of ``GET /models`` when it listed nothing."""
+    the status of ``GET /models`` when it listed nothing, ``odd`` what it sent when that
+    was a 200 with no model list."""
     answer = await probe
-    status = answer.status
+    status, route = answer.status, shape.route
+    not_an_api = shape.mistake(role, where, answer.attempts, odd)
+    if not_an_api is not None:
+        raise not_an_api
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status == 404 and served is not None:
@@ -181,16 +198,18 @@ async def _served_models(
     role: str,
     settings: EndpointConfig,
     headers: dict[str, str],
-) -> tuple[list[str] | None, int | None]:
+    shown: ServerText,
+) -> tuple[list[str] | None, int | None, str | None]:
     """The model ids the server lists, or None when it lists none (no such route, say),
-    with the listing's HTTP status (None when no reply came)."""
+    with the listing's HTTP status (None when no reply came) and, for a 200 that is no
+    model list, what it was (``answer_shape``: the probe decides whether that matters)."""
     url = base.with_path(base.path.rstrip("/") + "/models").with_query(base.query)
     timeout = aiohttp.ClientTimeout(total=min(settings.timeout, _LIST_TIMEOUT))
     try:
         async with session.get(url, headers=headers, timeout=timeout, allow_redirects=False) as response:
             status, body = response.status, await response.read()
     except TimeoutError:
-        return None, None  # the chat request that follows is retried, and says so if it fails too
+        return None, None, None  # the chat request that follows is retried, and says so if it fails too
     except aiohttp.ClientConnectorDNSError as exc:
         raise _unresolved(role, base, where, exc) from None
     except aiohttp.ClientConnectorError as exc:
@@ -199,12 +218,18 @@ async def _served_models(
             f"{role}.url", f"cannot connect to {where} ({reason.lower()}); {_DOCKER_HINT}"
         ) from None
     except aiohttp.ClientError:
-        return None, None
+        return None, None, None
     if status in (401, 403):
         raise _rejected(role, settings, status)
     if status != 200:
-        return None, status
-    return _model_ids(json_or_none(body)), status
+        return None, status, None
+    data = json_or_none(body)
+    odd = (
+        None
+        if isinstance(data, dict) and isinstance(data.get("data"), list)
+        else listing_described(body, shown)
+    )
+    return _model_ids(data), status, odd
 
 
 async def together(checks: list[Coroutine[Any, Any, None]]) -> None:
@@ -274,7 +299,11 @@ def _model_ids(data: Any) -> list[str] | None:
     return ids or None
 
 
-def _interpret(reply: Reply) -> _Probe | FailedAttempt:
+def _interpret(reply: Reply, shape: ShapeCheck) -> _Probe | FailedAttempt:
+    if 200 <= reply.status < 300 and not shape.reads(reply):
+        # Retried, like any broken 2xx: a probe that never answers as the API does is
+        # a mistake (``ShapeCheck.mistake``), one reply from a hiccuping proxy is not.
+        return FailedAttempt(reason=f"HTTP {reply.status}: not an API answer", status=reply.status)
     if asks_to_try_again(reply.status):
         return FailedAttempt(
             reason=f"HTTP {reply.status}", status=reply.status, retry_after=reply.retry_after
@@ -321,75 +350,6 @@ def _unknown_model(
         listed = ", ".join(names) + (", ..." if len(served) > MAX_LISTED_MODELS else "")
         return FieldError(f"{role}.model", f"{where} does not serve model {model!r}; it serves: {listed}")
     return FieldError(f"{role}.model", f"{where} does not serve model {model!r} (HTTP 404)")
-
-
-_REFUSALS = frozenset({401, 403, 404})
-"""Replies that may show a configuration mistake: the probe's answer tells."""
-
-
-class RouteWatch:
-    """The chat-route probes of a run's model endpoints, sent alongside their first
-    requests, and what the endpoints wait for before they send more.
-
-    One per run, shared by every model endpoint (``Transport.watch``). ``preflight``
-    starts a probe here for each model the server lists (``start``), instead of awaiting
-    it. Each endpoint's first wave (its ``concurrency``) goes out at once; any request
-    after it waits until every probe has answered, so a mistake costs no more than one
-    wave per model. A reply that may show a mistake (401, 403, 404, a redirect) also
-    waits for the probes, so a run too small for a second wave learns it too. Once a
-    probe shows a mistake, every request and reply raises its ConfigError (exit 2). A
-    probe that answers decides that the route is fine, and the run's own 401s or 403s
-    (a gateway that blocks some prompts) are then recorded as the errors they are.
-    """
-
-    def __init__(self) -> None:
-        self._probes: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.error: BaseException | None = None
-
-    def start(self, key: tuple[str, str], probe: Coroutine[Any, Any, None]) -> None:
-        """Send ``probe`` (a route check that raises a ConfigError) in the background, for
-        the endpoint ``key`` (its transport's ``limit_key`` and the model)."""
-        task = asyncio.ensure_future(probe)
-        task.add_done_callback(self._settled)
-        self._probes[key] = task
-
-    def _settled(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            return
-        error = task.exception()  # retrieved here, so never "never retrieved"
-        if error is not None and self.error is None:
-            self.error = error  # a ConfigError; anything else is a bug, raised the same way
-
-    def check(self) -> None:
-        """Raise the mistake a probe showed, if any."""
-        if isinstance(self.error, ConfigError):
-            raise ConfigError(str(self.error))
-        if self.error is not None:
-            raise self.error
-
-    async def before_send(self, first_wave: bool) -> None:
-        """Called before each request: after an endpoint's first wave, wait for the probes."""
-        self.check()
-        if not first_wave:
-            await self.settled()
-
-    async def after_reply(self, key: tuple[str, str], reply: Reply) -> None:
-        """Called with each reply before it is read. A 2xx shows the route answers, as the
-        probe would have: that endpoint's probe is no longer waited for."""
-        if 200 <= reply.status < 300:
-            probe = self._probes.pop(key, None)
-            if probe is not None and not probe.done():
-                probe.cancel()
-        elif reply.status in _REFUSALS or 300 <= reply.status < 400:
-            await self.settled()
-        self.check()
-
-    async def settled(self) -> None:
-        """Wait until every probe has answered, or one has shown a mistake (raised)."""
-        self.check()
-        while pending := [task for task in self._probes.values() if not task.done()]:
-            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            self.check()
 
 
 def _route_missing(role: str, where: str, route: str) -> FieldError:

@@ -264,8 +264,10 @@ _CASE_ID, _CASE_HASH = attrgetter("case_id"), attrgetter("case_hash")
 
 def load_baseline(config: Config) -> Snapshot | None:
     """The configured baseline snapshot; None when none is configured or the file is not
-    there yet (the run's warnings say so, ``closing_notes``). A folder, or a file that is
-    not a snapshot, stops the run before any request."""
+    there yet (the run says so before it asks base, ``baseline_not_there``, and its
+    warnings do, ``closing_notes``). A folder, a file that is not a snapshot, or a path
+    whose folder does not exist (a typo: no baseline could be there) stops the run
+    before any request."""
     if config.baseline is None:
         return None
     path = Path(config.baseline)
@@ -275,8 +277,23 @@ def load_baseline(config: Config) -> Snapshot | None:
             "name the file 'safety-regression baseline' writes (say .safety/baseline.json)"
         )
     if not path.exists():
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"{config.where('baseline')}: baseline: {path}: the folder {path.parent} does not exist, "
+                "so the base model would be asked every case; fix the path, or take the baseline "
+                "first ('safety-regression baseline' creates the folder)"
+            )
         return None
     return load_snapshot(path)
+
+
+def baseline_not_there(config: Config) -> str:
+    """The warning a run gives, once its endpoints are checked and before it asks base
+    every case, when its configured baseline is not there yet."""
+    return (
+        f"{config.where('baseline')}: baseline: no snapshot at {config.baseline} yet: the base model "
+        "will be asked every case live (take it with 'safety-regression baseline')"
+    )
 
 
 def plan_guard(guard: RunGuard, config: Config, cases: int, *, base: bool = True) -> None:

@@ -115,6 +115,7 @@ class Environment:
         self.guard = RunGuard(
             deadline=config.run.deadline, error_budget=budget, halted=lambda: self.meter.stopped is not None
         )
+        self.guard.locate = config.where_field if config.path is not None else None
         return self.guard
 
     def finish_run(self) -> None:

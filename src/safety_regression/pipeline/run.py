@@ -19,6 +19,7 @@ from safety_regression.judges.base import Judge
 from safety_regression.judges.family import same_family_warnings
 from safety_regression.pipeline.assembly import (
     baseline_lacks_toxicity,
+    baseline_not_there,
     check_categories,
     closing_notes,
     config_suite,
@@ -133,7 +134,7 @@ async def measure(
     env.model(config, "finetuned")  # fail on a config mistake before any request is sent
     cases = suite.cases_in(shard)
     notes: list[str] = []
-    baseline = load_baseline(config)  # a bad baseline file stops the run before any request
+    baseline = load_baseline(config)  # a bad baseline stops the run before any request
     # run.max_cost must see everything the run may spend: the fine-tune, the judge, and
     # base when it is asked every case (its other cases are known once the baseline is read).
     asks_base = bool(cases) and (check_drift or baseline is None)
@@ -186,6 +187,8 @@ async def measure(
         check_priced(config, [("base", config.base)])
         env.model(config, "base")
     await env.preflight_models(config, ("finetuned", "base") if live_cases else ("finetuned",))
+    if baseline is None and config.baseline is not None and live_cases:
+        env.warn(baseline_not_there(config))  # now, before base is asked: not only in the report
     base_identity: str | None = None
     base_model = baseline.model.model if baseline else ""
     base_revision = baseline.model.revision if baseline else None

@@ -31,6 +31,7 @@ from safety_regression.gate.redesign import decision_settings, setting_differs
 from safety_regression.gate.sequential import batch, pass_rule, preregistered_order, take_look
 from safety_regression.pipeline.assembly import (
     baseline_lacks_toxicity,
+    baseline_not_there,
     check_categories,
     closing_notes,
     config_suite,
@@ -142,6 +143,8 @@ async def measure_sequential(
             # environment remembers); a rerun with every category decided sends nothing.
             asking = bool(missing) and base_endpoint is not None
             await env.preflight_models(config, ("finetuned", "base") if asking else ("finetuned",))
+            if look == 0 and stored is None and config.baseline is not None and asking:
+                env.warn(baseline_not_there(config))  # before base is asked, not only in the report
         asking_base = (
             evaluate_live(missing, base_endpoint[0], judge, config, "base", env)
             if missing and base_endpoint is not None
