@@ -15,12 +15,27 @@ import threading
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from safety_regression.endpoints.simulator import ModelProfile, ModelSimulator
 from safety_regression.suites.model import Case
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
 T = TypeVar("T")
+
+
+async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve ``app`` on a free loopback port; its runner (to clean up) and its base url."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
 
 
 class BackgroundLoop:

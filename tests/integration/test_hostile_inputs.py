@@ -18,7 +18,7 @@ from aiohttp import web
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.endpoints.wire import MAX_SERVER_MESSAGE
 
-from .cli_support import BackgroundLoop, ThreadedSimulator, cli, write_config, write_suite
+from .cli_support import BackgroundLoop, ThreadedSimulator, cli, serve_on_loopback, write_config, write_suite
 
 KEY = "sk-live-0123456789abcdef0123456789abcdef"
 PROFILES = {"base": ModelProfile(default_refusal=0.95), "same": ModelProfile(default_refusal=0.95)}
@@ -89,12 +89,8 @@ class StandIn:
 
         app = web.Application()
         app.router.add_post("/v1/chat/completions", chat)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return f"http://127.0.0.1:{port}/v1"
+        self._runner, url = await serve_on_loopback(app)
+        return f"{url}/v1"
 
     def stop(self) -> None:
         self._loop.run(self._runner.cleanup())

@@ -21,7 +21,7 @@ from safety_regression.endpoints.preflight import PROBE_MESSAGE
 from safety_regression.endpoints.simulator import ModelProfile
 from safety_regression.endpoints.simulator.profiles import JudgeStyle
 
-from .cli_support import BackgroundLoop, ThreadedSimulator, cli, write_suite
+from .cli_support import BackgroundLoop, ThreadedSimulator, cli, serve_on_loopback, write_suite
 
 SECRET = "sk-not-an-api-7d31c9e0b2"
 CONCURRENCY = 4
@@ -49,12 +49,8 @@ class StandIn:
         app = web.Application()
         app.router.add_get("/{mode}/v1/models", self._models)
         app.router.add_post("/{mode}/v1/chat/completions", self._chat)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return f"http://127.0.0.1:{port}"
+        self._runner, url = await serve_on_loopback(app)
+        return url
 
     async def _models(self, request: web.Request) -> web.Response:
         mode = request.match_info["mode"]

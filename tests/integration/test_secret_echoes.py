@@ -17,7 +17,7 @@ from safety_regression.endpoints.cache import CachedEndpoint, ResponseCache
 from safety_regression.redaction import PREFIX_MIN_CHARS, all_forms
 from safety_regression.suites.model import Message
 
-from .cli_support import BackgroundLoop, cli, write_config, write_suite
+from .cli_support import BackgroundLoop, cli, serve_on_loopback, write_config, write_suite
 
 KEY = "sk-echoed-7c41e9b20fd36a58"
 
@@ -74,12 +74,8 @@ class EchoServer:
         app.router.add_get("/listing/v1/models", listing)
         app.router.add_get("/echo/v1/models", echo_models)
         app.router.add_post("/echo/v1/chat/completions", echo_chat)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return f"http://127.0.0.1:{port}"
+        self._runner, url = await serve_on_loopback(app)
+        return url
 
     def stop(self) -> None:
         self._loop.run(self._runner.cleanup())
