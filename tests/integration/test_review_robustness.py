@@ -46,7 +46,9 @@ def test_a_failed_comment_listing_leaves_the_report_and_its_decisions_alone(
         servers.github.fail_next("GET", COMMENTS, status, times, "Resource not accessible by integration")
         step = gate(servers, name, SECOND_SHA)
         assert report_comment(servers)["body"] == before, step.stdout
-        assert "review decisions not read" in step.stdout and "left as it is" in step.stdout, step.stdout
+        assert (
+            "review decisions stored in it were not read" in step.stdout and "left as it is" in step.stdout
+        ), step.stdout
     # A review job that cannot list the comments changes nothing either, and says why.
     servers.github.fail_next("GET", COMMENTS, 403, message="Resource not accessible by integration")
     checks = len(servers.github.check_runs())

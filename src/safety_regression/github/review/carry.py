@@ -81,7 +81,10 @@ async def carry_decisions(
         comments = await client.list_issue_comments(pull_number)
     except GitHubError as exc:
         # Not "no decisions": posting the report now would overwrite the stored ones.
-        note = f"review decisions not read: {exc}; the report comment is left as it is"
+        note = (
+            f"could not post the pull-request comment: {exc} (its comments could not be listed, so "
+            "the review decisions stored in it were not read; the report comment is left as it is)"
+        )
         return CarriedReview(gate_run, setup, unread=note)
     try:
         stored = stored_review(report_comment(comments, author, header))
